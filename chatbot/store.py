@@ -1,0 +1,191 @@
+"""Vector store: a small protocol and its Chroma implementation (embedded PersistentClient or a Chroma server).
+
+We always pass our own embeddings and never let Chroma pick an embedding function: its default one downloads
+an ONNX model at first use. Telemetry is off.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+import numpy as np
+
+from chatbot.config import Settings
+from chatbot.embedders import Vectors
+from chatbot.errors import EmbedderMismatchError, ServiceUnavailableError
+from chatbot.types import Audience, Chunk
+
+log = logging.getLogger(__name__)
+
+_HEADING_SEPARATOR = " > "
+_UPSERT_BATCH = 1000  # Chroma rejects batches above its max_batch_size (about 5k); stay well below
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    chunk: Chunk
+    similarity: float  # cosine similarity in [-1, 1]
+
+
+class VectorStore(Protocol):
+    def upsert(self, chunks: Sequence[Chunk], vectors: Vectors) -> None: ...
+
+    def delete_other_versions(self, doc_id: str, keep_version: int) -> None: ...
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None: ...
+
+    def query(self, vector: Vectors, k: int, audience: Audience) -> list[DenseHit]: ...
+
+    def count(self) -> int: ...
+
+    def ping(self) -> None: ...
+
+
+def record_id(chunk: Chunk) -> str:
+    """Chroma record id: the stable chunk id plus the version, so that a new version can be stored next to the
+    old one and the old one removed only after the switch (see ingest/pipeline.py)."""
+    return f"{chunk.id}@{chunk.version}"
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    metadata: dict[str, str | int] = {
+        "chunk_id": chunk.id,
+        "doc_id": chunk.doc_id,
+        "index": chunk.index,
+        "title": chunk.title,
+        "heading_path": _HEADING_SEPARATOR.join(chunk.heading_path),
+        "kind": chunk.kind,
+        "audience": chunk.audience,
+        "language": chunk.language,
+        "version": chunk.version,
+        "token_count": chunk.token_count,
+    }
+    if chunk.community:
+        metadata["community"] = chunk.community
+    if chunk.url:
+        metadata["url"] = chunk.url
+    return metadata
+
+
+def chunk_from_record(text: str, metadata: dict[str, Any]) -> Chunk:
+    heading_path = str(metadata.get("heading_path") or "")
+    return Chunk(
+        id=str(metadata["chunk_id"]),
+        doc_id=str(metadata["doc_id"]),
+        index=int(metadata["index"]),
+        text=text,
+        title=str(metadata["title"]),
+        heading_path=tuple(heading_path.split(_HEADING_SEPARATOR)) if heading_path else (),
+        kind=metadata.get("kind", "article"),
+        audience=metadata.get("audience", "public"),
+        community=metadata.get("community"),
+        language=str(metadata.get("language", "en")),
+        url=metadata.get("url"),
+        version=int(metadata.get("version", 1)),
+        token_count=int(metadata.get("token_count", 0)),
+    )
+
+
+def audience_filter(audience: Audience) -> dict[str, Any] | None:
+    """Chroma ``where`` clause: the public sees only public chunks; employees see everything."""
+    return {"audience": "public"} if audience == "public" else None
+
+
+class ChromaStore:
+    def __init__(self, settings: Settings, embedder_name: str, dimension: int) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if settings.chroma_url:
+            parsed = urlparse(settings.chroma_url)
+            self._client = chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or 8000,
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+        else:
+            settings.chroma_path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        self._collection = self._client.get_or_create_collection(
+            name=settings.collection,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedder": embedder_name, "dimension": dimension},
+            embedding_function=None,
+        )
+        built_by = (self._collection.metadata or {}).get("embedder")
+        if built_by != embedder_name:
+            raise EmbedderMismatchError(
+                f"collection {settings.collection!r} was built with the {built_by!r} embedder, not {embedder_name!r}; "
+                "use another ANSWERDESK_COLLECTION or re-ingest into an empty data dir"
+            )
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Vectors) -> None:
+        for start in range(0, len(chunks), _UPSERT_BATCH):
+            batch = chunks[start : start + _UPSERT_BATCH]
+            self._collection.upsert(
+                ids=[record_id(c) for c in batch],
+                embeddings=np.asarray(vectors[start : start + _UPSERT_BATCH], dtype=np.float32),
+                documents=[c.text for c in batch],
+                metadatas=[chunk_metadata(c) for c in batch],
+            )
+
+    def delete_other_versions(self, doc_id: str, keep_version: int) -> None:
+        self._collection.delete(where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep_version}}]})
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        ids = list(doc_ids)
+        for start in range(0, len(ids), 100):
+            self._collection.delete(where={"doc_id": {"$in": ids[start : start + 100]}})
+
+    def versions_of(self, doc_id: str) -> set[int]:
+        result = self._collection.get(where={"doc_id": doc_id}, include=["metadatas"])
+        return {int((m or {}).get("version", 0)) for m in result["metadatas"] or []}
+
+    def all_chunks(self) -> Iterable[Chunk]:
+        """Every stored chunk, page by page (used to rebuild the keyword index)."""
+        offset, page = 0, 2000
+        while True:
+            result = self._collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            ids = result["ids"]
+            if not ids:
+                return
+            documents = result["documents"] or []
+            metadatas = result["metadatas"] or []
+            for text, metadata in zip(documents, metadatas, strict=True):
+                yield chunk_from_record(text or "", dict(metadata or {}))
+            offset += len(ids)
+
+    def query(self, vector: Vectors, k: int, audience: Audience) -> list[DenseHit]:
+        if k <= 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+            n_results=k,
+            where=audience_filter(audience),
+            include=["documents", "metadatas", "distances"],
+        )
+        documents = (result["documents"] or [[]])[0]
+        metadatas = (result["metadatas"] or [[]])[0]
+        distances = (result["distances"] or [[]])[0]
+        hits = []
+        for text, metadata, distance in zip(documents, metadatas, distances, strict=True):
+            chunk = chunk_from_record(text or "", dict(metadata or {}))
+            if audience == "public" and chunk.audience != "public":  # defence in depth; the where clause did it
+                continue
+            hits.append(DenseHit(chunk=chunk, similarity=1.0 - float(distance)))
+        return hits
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def ping(self) -> None:
+        try:
+            self._client.heartbeat()
+        except Exception as exc:
+            raise ServiceUnavailableError("the vector store is not reachable") from exc

@@ -1,0 +1,162 @@
+"""Plain data classes that cross layers (ingest -> store -> retrieval -> answering -> web/evals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Audience = Literal["public", "internal"]
+DocumentKind = Literal["article", "faq"]
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """One logical document as loaded from a file: an article, or one FAQ entry of an FAQ file."""
+
+    id: str
+    title: str
+    text: str
+    kind: DocumentKind = "article"
+    audience: Audience = "public"
+    community: str | None = None
+    tags: tuple[str, ...] = ()
+    url: str | None = None
+    owner: str | None = None
+    language: str = "en"
+    review_by: str | None = None
+    source_path: str | None = None  # path relative to the source root, forward slashes
+    # For FAQ entries: the question alone (``title`` holds it too) and the answer alone (``text`` is question + answer).
+    faq_question: str | None = None
+    faq_answer: str | None = None
+
+    def metadata_fingerprint(self) -> dict[str, Any]:
+        """Everything besides the text whose change must trigger a new version."""
+        return {
+            "title": self.title,
+            "kind": self.kind,
+            "audience": self.audience,
+            "community": self.community,
+            "tags": list(self.tags),
+            "url": self.url,
+            "owner": self.owner,
+            "language": self.language,
+            "review_by": self.review_by,
+            "faq_question": self.faq_question,
+            "faq_answer": self.faq_answer,
+        }
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A token-sized piece of a document, the unit that is embedded and searched."""
+
+    id: str  # "<doc id>::<n>"
+    doc_id: str
+    index: int
+    text: str  # the passage itself, without title/heading prefix
+    title: str
+    heading_path: tuple[str, ...] = ()
+    kind: DocumentKind = "article"
+    audience: Audience = "public"
+    community: str | None = None
+    language: str = "en"
+    url: str | None = None
+    version: int = 1
+    token_count: int = 0  # tiktoken cl100k_base tokens, for LLM budgets
+
+    @property
+    def heading_line(self) -> str:
+        return " > ".join((self.title, *self.heading_path))
+
+    @property
+    def embedding_text(self) -> str:
+        """What the embedder and the keyword index see: the title and heading path carry much of the signal."""
+        return f"{self.heading_line}\n{self.text}"
+
+
+@dataclass
+class ScoredChunk:
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None  # cosine similarity
+    keyword_score: float | None = None  # raw BM25
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+
+
+@dataclass
+class ScoredDocument:
+    """A retrieved article: its best chunks and a fused score."""
+
+    doc_id: str
+    title: str
+    url: str | None
+    kind: DocumentKind
+    version: int
+    score: float
+    chunks: list[ScoredChunk] = field(default_factory=list)
+    dense_score: float = 0.0
+    keyword_score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    id: str
+    title: str
+    url: str | None
+    version: int
+    chunk_id: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "version": self.version,
+            "chunk_id": self.chunk_id,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    id: str
+    title: str
+    score: float
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "score": round(self.score, 4), "url": self.url}
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    is_gap: bool
+    reason: str | None
+    confidence: float
+    language: str
+    citations: list[Citation] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+    related: list[SourceRef] = field(default_factory=list)
+    latency_ms: float = 0.0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    writer: str = "extractive"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "is_gap": self.is_gap,
+            "reason": self.reason,
+            "confidence": round(self.confidence, 4),
+            "language": self.language,
+            "citations": [c.to_dict() for c in self.citations],
+            "sources": [s.to_dict() for s in self.sources],
+            "related": [r.to_dict() for r in self.related],
+            "latency_ms": round(self.latency_ms, 2),
+        }

@@ -1,0 +1,1 @@
+"""Quality and speed measurement on public data."""

@@ -1,0 +1,1 @@
+"""Ingestion: turning help-centre files into documents, chunks and index entries."""

@@ -1,0 +1,160 @@
+"""`answerdesk ingest` and `answerdesk docs ...`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from chatbot.config import AUDIENCES
+from chatbot.types import Audience
+from ingest.factory import build_pipeline
+from ingest.pipeline import SyncReport
+from web import get_runtime
+from web.database import upgrade_database
+from web.models import Document, db
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default="public",
+    show_default=True,
+    help="Audience of documents that neither front matter nor a _defaults.yaml sets.",
+)
+@click.option("--community", default=None, help="Community of documents that set none themselves.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object with the counts.")
+@with_appcontext
+def ingest_command(paths: tuple[Path, ...], audience: str, community: str | None, as_json: bool) -> None:
+    """Sync each PATH (folder or file) into the knowledge base: only changed documents are embedded, documents
+    whose file is gone are deleted. Exit code 1 when some files failed (the others are still ingested)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade_database(app)
+    pipeline = build_pipeline(get_runtime(app), db.session())
+    total = SyncReport()
+    for path in paths:
+        bar = _progress_bar(path) if not as_json and sys.stderr.isatty() else None
+        try:
+            report = pipeline.sync_path(
+                path,
+                audience=cast(Audience, audience),
+                community=community,
+                progress=bar.update_to if bar else None,
+            )
+        finally:
+            if bar:
+                bar.close()
+        total.added += report.added
+        total.updated += report.updated
+        total.unchanged += report.unchanged
+        total.deleted += report.deleted
+        total.failed.extend(report.failed)
+        total.chunks_embedded += report.chunks_embedded
+        total.seconds += report.seconds
+    if as_json:
+        click.echo(json.dumps(total.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(
+            f"added {total.added}, updated {total.updated}, unchanged {total.unchanged}, deleted {total.deleted}, "
+            f"failed {len(total.failed)}; {total.chunks_embedded} chunks embedded in {total.seconds:.1f} s"
+        )
+        for failure in total.failed:
+            click.echo(f"  failed: {failure.path}: {failure.error}", err=True)
+    sys.exit(1 if total.failed else 0)
+
+
+def _progress_bar(path: Path) -> Any:
+    from tqdm import tqdm
+
+    class _Bar(tqdm):  # type: ignore[misc]
+        def update_to(self, done: int, total: int) -> None:
+            self.total = total
+            self.update(done - self.n)
+
+    return _Bar(desc=f"embedding {path}", unit="chunk", leave=False)
+
+
+@click.group("docs")
+def docs_group() -> None:
+    """List and inspect the documents in the knowledge base."""
+
+
+@docs_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--all", "include_deleted", is_flag=True, help="Include deleted documents.")
+@with_appcontext
+def docs_list(as_json: bool, include_deleted: bool) -> None:
+    upgrade_database(current_app._get_current_object())  # type: ignore[attr-defined]
+    query = select(Document).order_by(Document.id)
+    if not include_deleted:
+        query = query.where(Document.deleted_at.is_(None))
+    rows = db.session.scalars(query).all()
+    if as_json:
+        click.echo(json.dumps([_summary(r) for r in rows], ensure_ascii=False))
+        return
+    for row in rows:
+        deleted = " (deleted)" if row.deleted_at else ""
+        click.echo(f"{row.id}\tv{row.current_version}\t{row.audience}\t{row.community or '-'}\t{row.title}{deleted}")
+    click.echo(f"{len(rows)} documents", err=True)
+
+
+@docs_group.command("show")
+@click.argument("doc_id")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def docs_show(doc_id: str, as_json: bool) -> None:
+    upgrade_database(current_app._get_current_object())  # type: ignore[attr-defined]
+    row = db.session.get(Document, doc_id)
+    if row is None:
+        raise click.ClickException(f"no document with id {doc_id!r} (see `answerdesk docs list`)")
+    detail = _summary(row) | {
+        "versions": [
+            {
+                "version": v.version,
+                "content_hash": v.content_hash,
+                "created_at": v.created_at.isoformat(),
+                "characters": len(v.text),
+            }
+            for v in row.versions
+        ]
+    }
+    if as_json:
+        click.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+        return
+    for key, value in detail.items():
+        if key != "versions":
+            click.echo(f"{key}: {value}")
+    click.echo("versions:")
+    for version in detail["versions"]:
+        click.echo(
+            f"  v{version['version']}  {version['created_at']}  {version['characters']} chars  "
+            f"{version['content_hash'][:12]}"
+        )
+
+
+def _summary(row: Document) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "kind": row.kind,
+        "audience": row.audience,
+        "community": row.community,
+        "url": row.url,
+        "owner": row.owner,
+        "language": row.language,
+        "tags": row.tags,
+        "review_by": row.review_by,
+        "version": row.current_version,
+        "source_root": row.source_root,
+        "source_path": row.source_path,
+        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
+        "deleted_at": row.deleted_at.isoformat() if row.deleted_at else None,
+    }

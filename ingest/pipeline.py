@@ -1,0 +1,265 @@
+"""Sync a set of loaded documents into the vector store, the keyword index and the SQL catalogue.
+
+Only what changed is embedded. A changed document is written in this order, batch by batch:
+1. its new chunks go into Chroma under versioned record ids, next to the old version's;
+2. the keyword index file, which also records the live version of every document, is replaced atomically:
+   this is the commit point (retrieval ignores vectors whose version is not the live one);
+3. the SQL catalogue gets the new version row;
+4. the old version's vectors are deleted.
+A crash or Ctrl-C anywhere leaves each document at its old or its new version. The SQL catalogue is updated last,
+so the next run sees any interrupted document as changed and finishes it (the same version number and record ids,
+so the repeat is idempotent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chatbot.embedders import Embedder
+from chatbot.keyword import KeywordIndex
+from chatbot.store import VectorStore
+from chatbot.types import Audience, Chunk, SourceDocument
+from ingest.chunking import Chunker
+from ingest.sources import FailedFile, load_path
+from web.models import Document, DocumentVersion, utcnow
+
+log = logging.getLogger(__name__)
+
+_BATCH_CHUNKS = 512  # chunks embedded and committed together: large enough to keep the model busy
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    failed: list[FailedFile] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+    changed_ids: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "failed": [{"path": f.path, "error": f.error} for f in self.failed],
+            "chunks_embedded": self.chunks_embedded,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def content_hash(document: SourceDocument) -> str:
+    payload = json.dumps([document.text, document.metadata_fingerprint()], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _Pending:
+    document: SourceDocument
+    digest: str
+    version: int
+    is_new: bool
+    chunks: list[Chunk]
+
+
+ProgressCallback = Callable[[int], None]
+
+
+class IngestPipeline:
+    def __init__(
+        self,
+        session: Session,
+        embedder: Embedder,
+        store: VectorStore,
+        keyword_index: KeywordIndex,
+        chunker: Chunker,
+        max_file_bytes: int = 20 * 1024 * 1024,
+    ) -> None:
+        self._session = session
+        self._embedder = embedder
+        self._store = store
+        self._keyword = keyword_index
+        self._chunker = chunker
+        self._max_file_bytes = max_file_bytes
+
+    def sync_path(
+        self,
+        path: Path,
+        *,
+        audience: Audience = "public",
+        community: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SyncReport:
+        """Load everything under ``path`` and make the index match it (documents gone from it are deleted)."""
+        started = time.perf_counter()
+        loaded = load_path(
+            path, default_audience=audience, default_community=community, max_file_bytes=self._max_file_bytes
+        )
+        report = self.sync_documents(
+            loaded.documents,
+            source_root=loaded.root,
+            delete_missing=True,
+            keep_paths=_failed_paths(loaded.failed),
+            progress=progress,
+        )
+        report.failed = loaded.failed + report.failed
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def sync_documents(
+        self,
+        documents: Sequence[SourceDocument],
+        *,
+        source_root: str,
+        delete_missing: bool = False,
+        keep_paths: frozenset[str] = frozenset(),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SyncReport:
+        """Add or update ``documents``; with ``delete_missing``, delete this root's documents not among them
+        (except those whose file is in ``keep_paths``: a file that failed to load keeps its last good version)."""
+        started = time.perf_counter()
+        report = SyncReport()
+        existing = {d.id: d for d in self._session.scalars(select(Document)).all()}
+        pending: list[_Pending] = []
+        for document in documents:
+            digest = content_hash(document)
+            row = existing.get(document.id)
+            is_live = row is not None and row.deleted_at is None
+            if is_live and row is not None and row.content_hash == digest:
+                report.unchanged += 1
+                continue
+            version = (row.current_version if row is not None else 0) + 1
+            pending.append(
+                _Pending(document, digest, version, not is_live, self._chunker.chunk(document, version=version))
+            )
+
+        total_chunks = sum(len(p.chunks) for p in pending)
+        done_chunks = 0
+        for batch in _batches(pending, _BATCH_CHUNKS):
+            self._write_batch(batch, existing, source_root)
+            for item in batch:
+                report.changed_ids.append(item.document.id)
+                if item.is_new:
+                    report.added += 1
+                else:
+                    report.updated += 1
+                done_chunks += len(item.chunks)
+            report.chunks_embedded += sum(len(p.chunks) for p in batch)
+            if progress:
+                progress(done_chunks, total_chunks)
+
+        if delete_missing:
+            present = {d.id for d in documents}
+            gone = [
+                row.id
+                for row in existing.values()
+                if row.source_root == source_root
+                and row.deleted_at is None
+                and row.id not in present
+                and (row.source_path or "") not in keep_paths
+            ]
+            self.delete_documents(gone)
+            report.deleted = len(gone)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        if not doc_ids:
+            return
+        self._keyword.remove_documents(doc_ids)
+        self._keyword.save()  # commit point: from here on retrieval no longer returns them
+        now = utcnow()
+        for row in self._session.scalars(select(Document).where(Document.id.in_(doc_ids))):
+            row.deleted_at = now
+        self._session.commit()
+        self._store.delete_documents(doc_ids)
+
+    def _write_batch(self, batch: list[_Pending], existing: dict[str, Document], source_root: str) -> None:
+        chunks = [c for item in batch for c in item.chunks]
+        vectors = self._embedder.encode_documents([c.embedding_text for c in chunks])
+        self._store.upsert(chunks, vectors)
+        for item in batch:
+            self._keyword.replace_chunks(self._keyword.chunk_ids_of(item.document.id), item.chunks)
+        self._keyword.save()
+        for item in batch:
+            self._record_version(item, existing, source_root)
+        self._session.commit()
+        for item in batch:
+            self._store.delete_other_versions(item.document.id, keep_version=item.version)
+
+    def _record_version(self, item: _Pending, existing: dict[str, Document], source_root: str) -> None:
+        document = item.document
+        row = existing.get(document.id)
+        if row is None:
+            row = Document(id=document.id, created_at=utcnow())
+            self._session.add(row)
+            existing[document.id] = row
+        row.source_root = source_root
+        row.source_path = document.source_path
+        row.kind = document.kind
+        row.title = document.title
+        row.audience = document.audience
+        row.community = document.community
+        row.url = document.url
+        row.owner = document.owner
+        row.language = document.language
+        row.tags = list(document.tags)
+        row.review_by = document.review_by
+        row.current_version = item.version
+        row.content_hash = item.digest
+        row.deleted_at = None
+        row.updated_at = utcnow()
+        # A rerun after a crash may find this version already recorded: replace it rather than duplicate it.
+        stale = self._session.scalars(
+            select(DocumentVersion).where(
+                DocumentVersion.document_id == document.id, DocumentVersion.version == item.version
+            )
+        ).first()
+        if stale is not None:
+            self._session.delete(stale)
+            self._session.flush()
+        self._session.add(
+            DocumentVersion(
+                document_id=document.id,
+                version=item.version,
+                content_hash=item.digest,
+                title=document.title,
+                text=document.text,
+                metadata_json=document.metadata_fingerprint(),
+                created_at=utcnow(),
+            )
+        )
+
+
+def _failed_paths(failed: Sequence[FailedFile]) -> frozenset[str]:
+    # "faq.csv#row 3" names a row of faq.csv: the file's other entries were loaded, but keep the file's old
+    # entries too rather than delete an entry whose row is now broken.
+    return frozenset(f.path.split("#", 1)[0] for f in failed)
+
+
+def _batches(items: list[_Pending], max_chunks: int) -> list[list[_Pending]]:
+    batches: list[list[_Pending]] = []
+    current: list[_Pending] = []
+    size = 0
+    for item in items:
+        if current and size + len(item.chunks) > max_chunks:
+            batches.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += len(item.chunks)
+    if current:
+        batches.append(current)
+    return batches
