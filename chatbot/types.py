@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Audience = Literal["public", "internal"]
@@ -72,6 +72,16 @@ class Chunk:
     def embedding_text(self) -> str:
         """What the embedder and the keyword index see: the title and heading path carry much of the signal."""
         return f"{self.heading_line}\n{self.text}"
+
+
+def chunk_to_dict(chunk: Chunk) -> dict[str, Any]:
+    data = asdict(chunk)
+    data["heading_path"] = list(chunk.heading_path)
+    return data
+
+
+def chunk_from_dict(data: dict[str, Any]) -> Chunk:
+    return Chunk(**{**data, "heading_path": tuple(data.get("heading_path") or ())})
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from chatbot.commands import ask_command, chat_command
 from ingest.commands import docs_group, ingest_command
 
 
@@ -34,6 +35,8 @@ cli = _AnswerdeskGroup(
 cli.params = [p for p in cli.params if p.name not in {"app", "env_file", "debug"}]
 cli.add_command(ingest_command)
 cli.add_command(docs_group)
+cli.add_command(ask_command)
+cli.add_command(chat_command)
 
 
 def main() -> None:

@@ -1,0 +1,261 @@
+"""The answerer: question (+ history, audience) -> grounded answer with citations, or an honest "I don't know"."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from chatbot.composer import ComposerSettings, ExtractiveComposer
+from chatbot.confidence import ConfidenceModel, confidence_features
+from chatbot.config import DEFAULT_ABSTAIN_THRESHOLD, Settings
+from chatbot.embedders import Vectors
+from chatbot.followups import Turn, retrieval_query
+from chatbot.language import detect_language, message
+from chatbot.retrieval import HybridRetriever, RetrievalResult
+from chatbot.runtime import Runtime
+from chatbot.types import Answer, Audience, Citation, ScoredDocument, SourceRef
+
+log = logging.getLogger(__name__)
+
+MAX_SOURCES = 10
+MAX_RELATED = 3
+# Cosine between the question and an FAQ entry's question above which the FAQ's own answer is returned as is.
+FAQ_MATCH_SIMILARITY = 0.82
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved passage as an answer writer sees it, numbered as it will be cited."""
+
+    n: int
+    doc_id: str
+    title: str
+    text: str
+    chunk_id: str
+
+
+class AnswerWriter(Protocol):
+    """Writes the answer text from numbered passages (an LLM); the answerer checks its citations."""
+
+    name: str
+    context_tokens: int  # tiktoken budget for the passages in the prompt
+
+    def stream(
+        self, question: str, language: str, passages: Sequence[Passage], history: Sequence[Turn]
+    ) -> Iterator[str]: ...
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    """A streaming event: ``delta`` carries text as it is produced, ``answer`` the final :class:`Answer`."""
+
+    kind: str
+    text: str = ""
+    answer: Answer | None = None
+
+
+def load_threshold(settings: Settings) -> float:
+    """The abstention threshold: the setting, else the calibrated value in the data dir, else the shipped one."""
+    if settings.abstain_threshold is not None:
+        return settings.abstain_threshold
+    path = settings.calibration_path
+    if path.exists():
+        try:
+            return float(json.loads(path.read_text(encoding="utf-8"))["threshold"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring unreadable calibration file %s", path)
+    return DEFAULT_ABSTAIN_THRESHOLD
+
+
+class Answerer:
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        threshold: float = DEFAULT_ABSTAIN_THRESHOLD,
+        confidence_model: ConfidenceModel | None = None,
+        composer: ExtractiveComposer | None = None,
+        writer: AnswerWriter | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.threshold = threshold
+        self.confidence_model = confidence_model or ConfidenceModel.load()
+        self.composer = composer or ExtractiveComposer(ComposerSettings())
+        self.writer = writer
+        self._faq_vectors: dict[tuple[str, int], Vectors] = {}
+        self._faq_lock = threading.Lock()
+
+    # -- public API ---------------------------------------------------------------------------------------------
+    def answer(self, question: str, history: Sequence[Turn] = (), audience: Audience = "internal") -> Answer:
+        final: Answer | None = None
+        for event in self.stream(question, history, audience):
+            if event.answer is not None:
+                final = event.answer
+        assert final is not None  # stream() always ends with the answer
+        return final
+
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), audience: Audience = "internal"
+    ) -> Iterator[AnswerEvent]:
+        started = time.perf_counter()
+        question = question.strip()
+        language = detect_language(question)
+        query = retrieval_query(question, history)
+        result = self.retriever.retrieve(query, audience, k=MAX_SOURCES)
+        compose_started = time.perf_counter()
+        idf = self._idf(audience)
+        faq_document, faq_similarity = self._faq_match(result)
+        features = confidence_features(result, idf, faq_similarity)
+        confidence = self.confidence_model.probability(features)
+        if faq_document is not None:
+            confidence = max(confidence, faq_similarity)
+        sources = [SourceRef(d.doc_id, d.title, d.score, d.url) for d in result.documents]
+        answer = Answer(
+            question=question,
+            answer="",
+            is_gap=False,
+            reason=None,
+            confidence=confidence,
+            language=language,
+            sources=sources,
+        )
+
+        if not result.documents:
+            answer.reason = "empty_index" if self.retriever.keyword_index.is_empty() else "no_match"
+            self._abstain(answer, result)
+        elif confidence < self.threshold:
+            answer.reason = "low_confidence"
+            self._abstain(answer, result)
+        elif faq_document is not None:
+            self._answer_from_faq(answer, faq_document)
+        elif self.writer is not None:
+            yield from self._write_with_llm(answer, result, history)
+        else:
+            self._compose_extractive(answer, result)
+
+        answer.timings_ms = dict(result.timings_ms)
+        answer.timings_ms["compose"] = (time.perf_counter() - compose_started) * 1000.0
+        answer.latency_ms = (time.perf_counter() - started) * 1000.0
+        if not answer.writer.startswith("llm"):
+            yield AnswerEvent("delta", text=answer.answer)
+        yield AnswerEvent("answer", answer=answer)
+
+    # -- ways to answer -----------------------------------------------------------------------------------------
+    def _abstain(self, answer: Answer, result: RetrievalResult) -> None:
+        answer.is_gap = True
+        key = "empty_index" if answer.reason == "empty_index" else "abstain"
+        answer.answer = message(key, answer.language)
+        answer.related = [SourceRef(d.doc_id, d.title, d.score, d.url) for d in result.documents[:MAX_RELATED]]
+        answer.writer = "abstain"
+
+    def _answer_from_faq(self, answer: Answer, document: ScoredDocument) -> None:
+        best = max(document.chunks, key=lambda c: c.score)
+        text = best.chunk.text
+        if text.startswith(best.chunk.title):  # an FAQ chunk is "question\n\nanswer": keep the answer
+            text = text[len(best.chunk.title) :].strip()
+        answer.answer = f"{text} [1]"
+        answer.citations = [
+            Citation(1, document.doc_id, document.title, document.url, document.version, best.chunk.id, document.score)
+        ]
+        answer.writer = "faq"
+
+    def _compose_extractive(self, answer: Answer, result: RetrievalResult) -> None:
+        documents = _prefer_language(result.documents, answer.language)
+        composition = self.composer.compose(result.query, documents, self._idf(result.audience))
+        text = composition.text
+        if answer.language != "en" and documents and documents[0].chunks[0].chunk.language == "en":
+            text = f"{message('cross_language', answer.language)}\n{text}"
+        answer.answer = text
+        answer.citations = composition.citations
+        answer.writer = "extractive"
+
+    def _write_with_llm(
+        self, answer: Answer, result: RetrievalResult, history: Sequence[Turn]
+    ) -> Iterator[AnswerEvent]:
+        from chatbot.llms import build_passages, check_reply
+
+        assert self.writer is not None
+        passages = build_passages(result.documents, self.writer.context_tokens)
+        pieces: list[str] = []
+        try:
+            for delta in self.writer.stream(answer.question, answer.language, passages, history):
+                pieces.append(delta)
+                yield AnswerEvent("delta", text=delta)
+        except Exception:  # an LLM outage must never cost the user an answer
+            log.exception("LLM writer failed; falling back to the extractive answer")
+            pieces = []
+        reply = "".join(pieces).strip()
+        if _is_refusal(reply):
+            # The model found no answer in the passages: that is an honest abstention, not a failure.
+            answer.reason = "llm_declined"
+            self._abstain(answer, result)
+            yield AnswerEvent("replace", text=answer.answer)
+            return
+        citations = check_reply(reply, passages, result.documents) if reply else None
+        if citations is None:
+            self._compose_extractive(answer, result)
+            answer.writer = "llm_fallback"
+            yield AnswerEvent("replace", text=answer.answer)
+            return
+        answer.answer = reply
+        answer.citations = citations
+        answer.writer = f"llm:{self.writer.name}"
+
+    # -- helpers -------------------------------------------------------------------------------------------------
+    def _idf(self, audience: Audience) -> Callable[[str], float]:
+        keyword_index = self.retriever.keyword_index
+        return lambda term: keyword_index.idf(term, audience)
+
+    def _faq_match(self, result: RetrievalResult) -> tuple[ScoredDocument | None, float]:
+        """The top-3 FAQ entry whose question is closest to the user's, if it is close enough."""
+        best: tuple[ScoredDocument | None, float] = (None, 0.0)
+        for document in result.documents[:3]:
+            if document.kind != "faq":
+                continue
+            similarity = float(np.dot(self._faq_question_vector(document), result.query_vector))
+            if similarity > best[1]:
+                best = (document, similarity)
+        if best[1] < FAQ_MATCH_SIMILARITY:
+            return None, best[1]
+        return best
+
+    def _faq_question_vector(self, document: ScoredDocument) -> Vectors:
+        key = (document.doc_id, document.version)
+        with self._faq_lock:
+            vector = self._faq_vectors.get(key)
+        if vector is None:
+            vector = self.retriever.embedder.encode_queries([document.title])[0]
+            with self._faq_lock:
+                self._faq_vectors[key] = vector
+        return vector
+
+
+def _is_refusal(reply: str) -> bool:
+    normalized = reply.strip().strip(".。!！").lower().replace("’", "'")
+    return normalized in {"i don't know", "i do not know", "我不知道", "不知道"}
+
+
+def _prefer_language(documents: Sequence[ScoredDocument], language: str) -> list[ScoredDocument]:
+    """Answer from articles in the question's language when one of the top three is."""
+    same = [d for d in documents[:3] if d.chunks and d.chunks[0].chunk.language == language]
+    if not same or same[0] is documents[0]:
+        return list(documents)
+    return [*same, *(d for d in documents if d not in same)]
+
+
+def build_answerer(runtime: Runtime) -> Answerer:
+    """The answerer for a runtime (embedder, store, keyword index) and its settings (threshold, LLM)."""
+    settings = runtime.settings
+    retriever = HybridRetriever(runtime.embedder, runtime.store, runtime.keyword_index)
+    writer: AnswerWriter | None = None
+    if settings.llm != "none":
+        from chatbot.llms import build_writer
+
+        writer = build_writer(settings)
+    return Answerer(retriever, threshold=load_threshold(settings), writer=writer)

@@ -1,0 +1,141 @@
+"""Hybrid retrieval: dense (Chroma) + keyword (BM25) chunk search, fused and grouped per article.
+
+Both searches are restricted to the caller's audience inside the search itself (a Chroma ``where`` clause; a
+keyword index built from public chunks only), never by filtering a truncated list afterwards.
+
+Fusion is a weighted sum, per article, of the min-max-normalised best dense cosine, the BM25 score relative to the
+query's best, and a reciprocal-rank term. The weights were chosen on the development split of the TV-manual data
+(see docs/benchmarks.md, "Retrieval"): a plain reciprocal-rank fusion of the same two lists scored lower there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chatbot.embedders import Embedder, Vectors
+from chatbot.keyword import KeywordHit, KeywordIndex, query_terms
+from chatbot.store import DenseHit, VectorStore
+from chatbot.types import Audience, Chunk, ScoredChunk, ScoredDocument
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    dense: float = 0.3
+    keyword: float = 1.0
+    rrf: float = 0.5
+    rrf_k: int = 60
+    # A second chunk of the same article that also matches adds a little: the article is about the question.
+    second_chunk: float = 0.0
+
+
+@dataclass
+class RetrievalResult:
+    query: str
+    audience: Audience
+    query_tokens: list[str]
+    query_vector: Vectors
+    documents: list[ScoredDocument]
+    dense_hits: list[DenseHit]
+    keyword_hits: list[KeywordHit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        embedder: Embedder,
+        store: VectorStore,
+        keyword_index: KeywordIndex,
+        weights: FusionWeights | None = None,
+        candidates: int = 40,
+    ) -> None:
+        self.embedder = embedder
+        self.store = store
+        self.keyword_index = keyword_index
+        self.weights = weights or FusionWeights()
+        self.candidates = candidates
+
+    def retrieve(self, query: str, audience: Audience, k: int = 10) -> RetrievalResult:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        vector = self.embedder.encode_queries([query])[0]
+        timings["embed"] = _ms_since(started)
+
+        started = time.perf_counter()
+        dense = [h for h in self.store.query(vector, self.candidates, audience) if self._is_live(h.chunk)]
+        timings["search"] = _ms_since(started)
+
+        started = time.perf_counter()
+        query_tokens = query_terms(query)
+        keyword = self.keyword_index.search_tokens(query_tokens, self.candidates, audience)
+        timings["keyword"] = _ms_since(started)
+
+        started = time.perf_counter()
+        documents = fuse(dense, keyword, self.weights)[:k]
+        timings["fuse"] = _ms_since(started)
+        return RetrievalResult(query, audience, query_tokens, vector, documents, dense, keyword, timings)
+
+    def _is_live(self, chunk: Chunk) -> bool:
+        # Vectors of a version not yet committed (or already replaced) by an ingest are ignored.
+        return self.keyword_index.live_version(chunk.doc_id) == chunk.version
+
+
+def fuse(dense: Sequence[DenseHit], keyword: Sequence[KeywordHit], weights: FusionWeights) -> list[ScoredDocument]:
+    chunks: dict[str, ScoredChunk] = {}
+    for rank, hit in enumerate(dense):
+        chunks[hit.chunk.id] = ScoredChunk(hit.chunk, 0.0, dense_score=hit.similarity, dense_rank=rank)
+    for rank, kw_hit in enumerate(keyword):
+        scored = chunks.setdefault(kw_hit.chunk.id, ScoredChunk(kw_hit.chunk, 0.0))
+        scored.keyword_score = kw_hit.score
+        scored.keyword_rank = rank
+    if not chunks:
+        return []
+
+    dense_scores = [h.similarity for h in dense]
+    dense_low = min(dense_scores) if dense_scores else 0.0
+    dense_span = (max(dense_scores) - dense_low) if dense_scores else 0.0
+    keyword_top = keyword[0].score if keyword else 0.0
+
+    for scored in chunks.values():
+        dense_part = 0.0
+        if scored.dense_score is not None and dense_span > 0:
+            dense_part = (scored.dense_score - dense_low) / dense_span
+        keyword_part = (scored.keyword_score or 0.0) / keyword_top if keyword_top > 0 else 0.0
+        rrf = sum(1.0 / (weights.rrf_k + r + 1) for r in (scored.dense_rank, scored.keyword_rank) if r is not None)
+        scored.score = weights.dense * dense_part + weights.keyword * keyword_part + weights.rrf * rrf * weights.rrf_k
+
+    by_document: dict[str, list[ScoredChunk]] = {}
+    for scored in chunks.values():
+        by_document.setdefault(scored.chunk.doc_id, []).append(scored)
+    documents = []
+    for doc_id, members in by_document.items():
+        members.sort(key=lambda s: s.score, reverse=True)
+        best = members[0]
+        score = best.score + (weights.second_chunk * members[1].score if len(members) > 1 else 0.0)
+        documents.append(
+            ScoredDocument(
+                doc_id=doc_id,
+                title=best.chunk.title,
+                url=best.chunk.url,
+                kind=best.chunk.kind,
+                version=best.chunk.version,
+                score=score,
+                chunks=members,
+                dense_score=max((m.dense_score for m in members if m.dense_score is not None), default=0.0),
+                keyword_score=max((m.keyword_score or 0.0 for m in members), default=0.0),
+            )
+        )
+    documents.sort(key=lambda d: (-d.score, d.doc_id))
+    return documents
+
+
+def cosine(a: Vectors, b: Vectors) -> float:
+    return float(np.dot(a, b))  # both normalised by the embedder
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
