@@ -8,6 +8,7 @@ queries notices a newer file (by its modification time) and reloads, so an inges
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -83,7 +84,7 @@ def tokenize(text: str) -> list[str]:
 def with_bigrams(tokens: Sequence[str]) -> list[str]:
     """Unigrams plus adjacent pairs: a phrase ("mode not supported", "turn off") then scores above the same words
     scattered over a page. Measured on the TV-manual dev questions: +0.04 MRR@10 over unigrams alone."""
-    return [*tokens, *(f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False))]
+    return [*tokens, *(f"{a}_{b}" for a, b in itertools.pairwise(tokens))]
 
 
 def query_terms(text: str) -> list[str]:
