@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: venv run test check lint typecheck bench bench-ingest clean
+.PHONY: venv run test check lint typecheck bench bench-ingest bench-load clean
 
 venv: $(STAMP)
 
@@ -23,9 +23,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Ingests the sample help centre (only changes are embedded), then serves the demo, the widget and the API.
 run: venv
 	$(BIN)/answerdesk ingest $(SAMPLE_KB)
-	@echo "Ask from the terminal:  $(BIN)/answerdesk ask \"How do I get a refund?\"   or   $(BIN)/answerdesk chat"
+	$(BIN)/answerdesk serve --host $(HOST) --port $(PORT)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -43,6 +44,10 @@ bench: bench-ingest
 
 bench-ingest: venv
 	$(BIN)/python -m evals.bench_ingest
+
+# 32 concurrent clients against gunicorn on loopback; figures in var/bench/load.json (see docs/benchmarks.md).
+bench-load: venv
+	$(BIN)/python -m evals.bench_load
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

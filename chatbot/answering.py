@@ -13,8 +13,9 @@ from typing import Protocol
 import numpy as np
 
 from chatbot.composer import ComposerSettings, ExtractiveComposer
+from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, confidence_features
-from chatbot.config import DEFAULT_ABSTAIN_THRESHOLD, Settings
+from chatbot.config import Settings
 from chatbot.embedders import Vectors
 from chatbot.followups import Turn, retrieval_query
 from chatbot.language import detect_language, message
@@ -61,24 +62,27 @@ class AnswerEvent:
     answer: Answer | None = None
 
 
-def load_threshold(settings: Settings) -> float:
-    """The abstention threshold: the setting, else the calibrated value in the data dir, else the shipped one."""
+def load_calibration(settings: Settings) -> tuple[ConfidenceModel, float]:
+    """The confidence model and threshold: ``answerdesk calibrate``'s file in the data dir if there is one, else
+    the calibration shipped with answerdesk; ``ANSWERDESK_ABSTAIN_THRESHOLD`` overrides the threshold."""
+    path = settings.calibration_path if settings.calibration_path.exists() else SHIPPED_MODEL_PATH
+    try:
+        model = ConfidenceModel.load(path)
+        threshold = float(json.loads(path.read_text(encoding="utf-8"))["threshold"])
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("ignoring unreadable calibration file %s; using the shipped one", path)
+        model = ConfidenceModel.load(SHIPPED_MODEL_PATH)
+        threshold = float(json.loads(SHIPPED_MODEL_PATH.read_text(encoding="utf-8"))["threshold"])
     if settings.abstain_threshold is not None:
-        return settings.abstain_threshold
-    path = settings.calibration_path
-    if path.exists():
-        try:
-            return float(json.loads(path.read_text(encoding="utf-8"))["threshold"])
-        except (ValueError, KeyError, TypeError):
-            log.warning("ignoring unreadable calibration file %s", path)
-    return DEFAULT_ABSTAIN_THRESHOLD
+        threshold = settings.abstain_threshold
+    return model, threshold
 
 
 class Answerer:
     def __init__(
         self,
         retriever: HybridRetriever,
-        threshold: float = DEFAULT_ABSTAIN_THRESHOLD,
+        threshold: float = 0.5,
         confidence_model: ConfidenceModel | None = None,
         composer: ExtractiveComposer | None = None,
         writer: AnswerWriter | None = None,
@@ -124,6 +128,7 @@ class Answerer:
             confidence=confidence,
             language=language,
             sources=sources,
+            evidence=features,
         )
 
         if not result.documents:
@@ -258,4 +263,5 @@ def build_answerer(runtime: Runtime) -> Answerer:
         from chatbot.llms import build_writer
 
         writer = build_writer(settings)
-    return Answerer(retriever, threshold=load_threshold(settings), writer=writer)
+    model, threshold = load_calibration(settings)
+    return Answerer(retriever, threshold=threshold, confidence_model=model, writer=writer)

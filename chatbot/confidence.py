@@ -24,6 +24,7 @@ FEATURES = (
     "dense_max",
     "coverage",
     "bigram_coverage",
+    "keyword_saturation",
     "unknown_share",
     "agreement",
     "margin",
@@ -80,11 +81,21 @@ def confidence_features(result: RetrievalResult, idf: IdfLookup, faq_similarity:
     if bigrams:
         features["bigram_coverage"] = sum(1 for t in bigrams if t in present) / len(bigrams)
     features["agreement"] = _agreement(result, top.doc_id)
+    features["keyword_saturation"] = _keyword_saturation(result, idf)
     if len(documents) > 1 and top.score > 0:
         features["margin"] = (top.score - documents[1].score) / top.score
     else:
         features["margin"] = 1.0
     return features
+
+
+def _keyword_saturation(result: RetrievalResult, idf: IdfLookup) -> float:
+    """The best BM25 score over the most the question's terms could add up to (the sum of their IDFs): high when
+    one passage holds most of the question's rare words and phrases, low when they are scattered or absent."""
+    if not result.keyword_hits:
+        return 0.0
+    ceiling = sum(w for w in (idf(t) for t in dict.fromkeys(result.query_tokens)) if w > 0)
+    return min(1.0, result.keyword_hits[0].score / ceiling) if ceiling > 0 else 0.0
 
 
 def _agreement(result: RetrievalResult, doc_id: str) -> float:

@@ -19,9 +19,6 @@ AUDIENCES = ("public", "internal")
 EMBEDDERS = ("minilm", "multilingual")
 LLMS = ("none", "openai")
 
-# Calibrated by `answerdesk calibrate emanual` (see docs/benchmarks.md); used when no calibration file exists.
-DEFAULT_ABSTAIN_THRESHOLD = 0.5
-
 
 def _parse_bool(raw: str) -> bool:
     lowered = raw.strip().lower()
@@ -66,6 +63,28 @@ def _optional_probability(raw: str) -> float | None:
 
 def _path(raw: str) -> Path:
     return Path(raw).expanduser()
+
+
+def _parse_non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected 0 or a positive whole number")
+    return value
+
+
+def _parse_rate_limit(raw: str) -> str:
+    """``off``, or a Flask-Limiter limit string such as ``30/minute`` or ``30/minute;500/day``."""
+    value = raw.strip()
+    if value.lower() == "off":
+        return "off"
+    # Imported here: the limits package belongs to the web layer, and only this setting needs it.
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError("expected off or a limit such as 30/minute (several: 30/minute;500/day)") from None
+    return value
 
 
 @dataclass(frozen=True)
@@ -123,8 +142,8 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "abstain_threshold",
         _optional_probability,
         "",
-        "Confidence below which the answer is 'I don't know'. Empty: the calibrated value in "
-        "DATA_DIR/calibration.json, else the shipped default.",
+        "Confidence below which the answer is 'I don't know'. Empty: the value `answerdesk calibrate` wrote to "
+        "DATA_DIR/calibration.json, else the shipped calibration (chatbot/confidence_model.json).",
     ),
     SettingSpec(
         "llm",
@@ -153,6 +172,34 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "Folder with the public evaluation data sets (used by `answerdesk eval` and `make bench`).",
     ),
     SettingSpec("log_level", _choice("debug", "info", "warning", "error"), "info", "Logging level."),
+    SettingSpec(
+        "secret_key",
+        _optional_str,
+        "",
+        "Signs login sessions and CSRF tokens. Empty: a random key kept in DATA_DIR/secret_key (shared by every "
+        "worker that uses the same data dir).",
+    ),
+    SettingSpec(
+        "rate_limit",
+        _parse_rate_limit,
+        "30/minute",
+        "Limit on chat, feedback and hand-off requests, counted per site key (or employee) and per client "
+        "address, e.g. 30/minute or 30/minute;500/day; off disables rate limiting (benchmarks).",
+    ),
+    SettingSpec(
+        "rate_limit_storage",
+        str,
+        "memory://",
+        "Where rate-limit counters live: memory:// counts in each worker process separately (N gunicorn workers "
+        "allow up to N times the limit); redis://HOST:6379 or memcached://HOST:11211 share them.",
+    ),
+    SettingSpec(
+        "proxy_hops",
+        _parse_non_negative_int,
+        "0",
+        "Number of reverse proxies in front of the service whose X-Forwarded-For/-Proto headers are trusted "
+        "(client addresses for rate limits); 0 trusts none.",
+    ),
 )
 
 
@@ -177,6 +224,10 @@ class Settings:
     llm_timeout: int = 30
     eval_data: Path = Path("../shared/data")
     log_level: str = "info"
+    secret_key: str | None = None
+    rate_limit: str = "30/minute"
+    rate_limit_storage: str = "memory://"
+    proxy_hops: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -57,6 +57,9 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG/INFO
+
+
 def _jieba() -> Any:
     import jieba
 

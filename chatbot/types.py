@@ -156,6 +156,7 @@ class Answer:
     latency_ms: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
     writer: str = "extractive"
+    evidence: dict[str, float] = field(default_factory=dict)  # the confidence features, for calibration and logs
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -501,8 +501,39 @@ def _html_content(soup: BeautifulSoup) -> Tag:
     return body if isinstance(body, Tag) else soup
 
 
+# Many help-centre themes put their menus in plain <div>s: match these class or id names exactly (a substring
+# match would also drop "rightsidebar"-style content).
+_NAV_NAMES = frozenset(
+    {
+        "nav",
+        "navbar",
+        "navigation",
+        "menu",
+        "mainmenu",
+        "submenu",
+        "searchmenu",
+        "breadcrumb",
+        "breadcrumbs",
+        "sub-nav",
+        "skip-link",
+        "site-nav",
+        "site-header",
+        "site-footer",
+        "sidebar-nav",
+        "toc-nav",
+    }
+)
+
+
+def _is_navigation(tag: Tag) -> bool:
+    if not isinstance(tag, Tag) or tag.attrs is None:
+        return False
+    classes: list[str] = list(tag.get("class") or [])
+    return any(str(c).lower() in _NAV_NAMES for c in classes) or str(tag.get("id") or "").lower() in _NAV_NAMES
+
+
 def _drop_page_furniture(soup: BeautifulSoup) -> None:
-    doomed = [*soup.find_all(list(_HTML_DROP)), *soup.find_all(role="navigation")]
+    doomed = [*soup.find_all(list(_HTML_DROP)), *soup.find_all(role="navigation"), *soup.find_all(_is_navigation)]
     for element in doomed:
         if isinstance(element, Tag) and not element.decomposed:  # may be inside one already removed
             element.decompose()

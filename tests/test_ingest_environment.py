@@ -425,10 +425,11 @@ def _stem_fallbacks(stem: str) -> set[str]:
     return {stem.lower(), words.lower()}
 
 
-# Embedding is nearly all of this test's time (about 12 chunks/s with MiniLM on 2 busy cores): c3ref alone is 210
-# pages / ~1,220 chunks; the top-level pages add 63 pages / ~350 chunks under 10 KB, 118 / ~1,200 under 20 KB and
-# 171 / ~3,360 under 60 KB. Lower this to make the test faster.
-TOP_LEVEL_MAX_BYTES = 60 * 1024
+# Embedding is nearly all of this test's time: MiniLM managed 8-12 chunks/s on this 2-core machine while other work
+# ran. c3ref is 210 pages / ~1,220 chunks; the top-level pages add 63 pages / ~350 chunks under 10 KB, 92 / ~700
+# under 15 KB, 118 / ~1,200 under 20 KB and 171 / ~3,360 under 60 KB (381 pages, 5-9 minutes here). 15 KB gives
+# about 300 pages in 2-4 minutes.
+TOP_LEVEL_MAX_BYTES = 15 * 1024
 
 
 def _copy_sqlite_pages(target: Path) -> int:
@@ -451,7 +452,7 @@ def test_ingests_several_hundred_real_html_pages(app: Any, runner: Any, tmp_path
 
     kb = tmp_path / "sqlite-docs"
     n_pages = _copy_sqlite_pages(kb)
-    assert n_pages >= 300, f"only {n_pages} pages copied from {SQLITE_DOCS}"
+    assert n_pages >= 250, f"only {n_pages} pages copied from {SQLITE_DOCS}"
 
     started = time.perf_counter()
     report = invoke_json(runner, ingest_command, [str(kb), "--json"])

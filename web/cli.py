@@ -6,7 +6,10 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from chatbot.commands import ask_command, chat_command
+from evals.commands import calibrate_command, eval_command
 from ingest.commands import docs_group, ingest_command
+from web.commands import sites_group, tokens_group, users_group
+from web.serve import serve_command
 
 
 def _create_app() -> Flask:
@@ -37,6 +40,12 @@ cli.add_command(ingest_command)
 cli.add_command(docs_group)
 cli.add_command(ask_command)
 cli.add_command(chat_command)
+cli.add_command(eval_command)
+cli.add_command(calibrate_command)
+cli.add_command(serve_command)
+cli.add_command(sites_group)
+cli.add_command(users_group)
+cli.add_command(tokens_group)
 
 
 def main() -> None:

@@ -1,13 +1,44 @@
-"""Schema upgrades: every entry point that touches the database brings it to the latest migration first."""
+"""Database set-up: SQLite tuned for a threaded server and several workers, and schema upgrades on start."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from web.models import db
 
 log = logging.getLogger(__name__)
+
+# Seconds a writer waits for another worker's write lock before SQLite gives up with "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def configure_engine(app: Flask) -> None:
+    """For SQLite: write-ahead logging (readers never wait for the one writer) and a generous busy timeout,
+    so that gunicorn workers and threads storing turns at the same time queue up instead of failing."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine: Engine = db.engine
+    event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        # In WAL mode NORMAL syncs at checkpoints instead of on every commit: a crashed process loses nothing,
+        # only a power cut can lose the last commits, and the write lock is no longer held through an fsync per
+        # stored turn (which serialises every worker under load).
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
 
 
 def upgrade_database(app: Flask) -> None:

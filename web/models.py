@@ -6,10 +6,13 @@ The mapped classes are plain SQLAlchemy declarative classes, so the ingest pipel
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
+from typing import Any
 
+from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -22,6 +25,10 @@ db = SQLAlchemy(model_class=Base)
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_conversation_id() -> str:
+    return uuid.uuid4().hex
 
 
 class Document(db.Model):  # type: ignore[name-defined,misc]
@@ -70,3 +77,132 @@ class DocumentVersion(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="versions")
+
+
+# -- chat service ------------------------------------------------------------------------------------------------
+ROLES = ("employee", "editor", "viewer", "admin")
+FEEDBACK_REASONS = ("wrong", "outdated", "unclear", "incomplete", "other")
+
+
+class Site(db.Model):  # type: ignore[name-defined,misc]
+    """A website that embeds the widget. Its key is public by design (it sits in the page's HTML), so it is
+    stored as is: what protects a site is its origin list and the rate limits, not the secrecy of the key."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+    """An employee: logs in to the help page and the editor, or calls the API with a personal token."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="employee")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+    """A personal Bearer token. Only its SHA-256 is stored: a leaked database does not leak usable tokens."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class Conversation(db.Model):  # type: ignore[name-defined,misc]
+    """A thread of turns with one owner: a widget session on a site (site_id + session_id) or an employee."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_site_session", "site_id", "session_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_conversation_id)
+    audience: Mapped[str] = mapped_column(String(16))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    # The widget's own random id (kept in the visitor's localStorage): anonymous visitors have no account.
+    session_id: Mapped[str | None] = mapped_column(String(128))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    site: Mapped[Site | None] = relationship()
+    user: Mapped[User | None] = relationship()
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
+    )
+    handoffs: Mapped[list[Handoff]] = relationship(back_populates="conversation", cascade="all, delete-orphan")
+
+
+class Message(db.Model):  # type: ignore[name-defined,misc]
+    """One turn: the question always, and the answer with everything needed to audit it later."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Every retrieved document in rank order with its score, not only the cited ones: what gap analysis needs.
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    related: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    is_gap: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    audience: Mapped[str] = mapped_column(String(16))
+    writer: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="ok", index=True)  # ok | failed
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+    feedback: Mapped[list[Feedback]] = relationship(
+        back_populates="message", order_by="Feedback.id", cascade="all, delete-orphan"
+    )
+
+
+class Feedback(db.Model):  # type: ignore[name-defined,misc]
+    """A 👍/👎 on an answer. Every click is kept (a user may change their mind); the latest one counts."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    message: Mapped[Message] = relationship(back_populates="feedback")
+
+
+class Handoff(db.Model):  # type: ignore[name-defined,misc]
+    """A request to talk to a human, for the editors' queue."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    message: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="handoffs")

@@ -1,0 +1,178 @@
+"""`answerdesk eval` and `answerdesk calibrate`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from chatbot.answering import build_answerer, load_calibration
+from chatbot.config import Settings, load_settings
+from evals.calibration import calibrate, write_calibration
+from evals.datasets import DATASET_NAMES, DEFAULT_SEED, EvalDataset, load_custom, load_dataset
+from evals.report import render_markdown, render_table, write_charts
+from evals.runner import QuestionRun, index_dataset, run_answerdesk, run_baseline, summarize
+
+SPLITS = ("test", "dev", "all")
+
+
+@contextmanager
+def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(desc=label, unit="q", leave=False, file=sys.stderr)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def _load(
+    name: str, settings: Settings, seed: int, limit: int | None, kb: Path | None, questions: Path | None
+) -> EvalDataset:
+    if name == "custom" or kb or questions:
+        if not (kb and questions):
+            raise click.UsageError("a custom evaluation needs both --kb PATH and --questions FILE.jsonl")
+        return load_custom(kb, questions, seed=seed, limit=limit)
+    return load_dataset(name, settings.eval_data, seed=seed, limit=limit)
+
+
+def evaluate(
+    dataset: EvalDataset, settings: Settings, split: str, with_baselines: bool, show_progress: bool
+) -> tuple[dict[str, Any], list[QuestionRun]]:
+    questions = dataset.questions if split == "all" else dataset.in_split(split)
+    if not questions:
+        raise click.ClickException(f"no {split} questions in {dataset.name}")
+    runtime = index_dataset(dataset, settings)
+    answerer = build_answerer(runtime)
+    # The eval index lives in its own data dir; the calibration is the one of the user's data dir.
+    answerer.confidence_model, answerer.threshold = load_calibration(settings)
+    with _progress(f"answerdesk on {dataset.name}", show_progress) as progress:
+        runs = run_answerdesk(answerer, dataset.name, questions, progress)
+    result: dict[str, Any] = {
+        "dataset": dataset.name,
+        "n": len(questions),
+        "answerdesk": summarize(runs, has_answers=True),
+        "baselines": {},
+        "config": {
+            "split": split,
+            "embedder": settings.embedder,
+            "threshold": answerer.threshold,
+            "writer": "llm" if answerer.writer else "extractive",
+            "documents": len(dataset.documents),
+        },
+    }
+    if with_baselines and dataset.documents:
+        from evals.baselines import BM25Baseline, DenseBaseline, LangChainNaiveBaseline
+
+        for name, builder in (
+            ("bm25", BM25Baseline),
+            ("dense", DenseBaseline),
+            ("langchain_naive", LangChainNaiveBaseline),
+        ):
+            baseline = builder(dataset.documents)
+            with _progress(f"{name} on {dataset.name}", show_progress) as progress:
+                peer_runs = run_baseline(baseline, dataset.name, questions, progress)
+            result["baselines"][name] = summarize(peer_runs, has_answers=False)
+            close = getattr(baseline, "close", None)
+            if close:
+                close()
+    return result, runs
+
+
+@click.command("eval")
+@click.argument("dataset", type=click.Choice([*DATASET_NAMES, "custom"]))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every figure.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Write JSON, Markdown, PNGs.")
+@click.option("--limit", type=click.IntRange(min=1), help="Use N questions (a seeded sample).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
+@click.option(
+    "--split",
+    type=click.Choice(SPLITS),
+    default="test",
+    show_default=True,
+    help="test: held out from calibration and tuning; dev: what calibration uses; all: both.",
+)
+@click.option("--no-baselines", is_flag=True, help="Skip the peers (BM25, dense, naive LangChain RAG).")
+@click.option("--kb", type=click.Path(exists=True, path_type=Path), help="Your own knowledge base (with --questions).")
+@click.option(
+    "--questions",
+    "questions_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL: {question, relevant: [ids], answer?, unanswerable?}.",
+)
+def eval_command(
+    dataset: str,
+    as_json: bool,
+    out_dir: Path | None,
+    limit: int | None,
+    seed: int,
+    split: str,
+    no_baselines: bool,
+    kb: Path | None,
+    questions_file: Path | None,
+) -> None:
+    """Measure answerdesk on DATASET next to BM25, dense and naive LangChain RAG peers, in one run."""
+    settings = load_settings()
+    if dataset == "banking77-gaps":
+        raise click.ClickException("banking77-gaps measures gap clustering, which arrives with the knowledge loop")
+    data = _load(dataset, settings, seed, limit, kb, questions_file)
+    result, runs = evaluate(data, settings, split, not no_baselines, show_progress=sys.stderr.isatty())
+    result["config"]["seed"] = seed
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / f"{data.name}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+        (out_dir / f"{data.name}.md").write_text(render_markdown(result), encoding="utf-8")
+        write_charts(result, runs, out_dir / data.name)
+    click.echo(json.dumps(result) if as_json else render_table(result))
+
+
+@click.command("calibrate")
+@click.argument("datasets", nargs=-1, type=click.Choice(DATASET_NAMES))
+@click.option("--min-answer-rate", type=click.FloatRange(0.5, 1.0), default=0.97, show_default=True)
+@click.option(
+    "--threshold-from",
+    default="clinc-oos",
+    show_default=True,
+    help="Data set whose dev questions choose the threshold ('all' for every data set given).",
+)
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
+@click.option(
+    "--ship", is_flag=True, help="Also write the result as the shipped default (chatbot/confidence_model.json)."
+)
+def calibrate_command(
+    datasets: tuple[str, ...], min_answer_rate: float, threshold_from: str, seed: int, ship: bool
+) -> None:
+    """Fit the confidence model and choose the abstention threshold on the dev split of DATASETS (default:
+    near-oos and clinc-oos), then write them to DATA_DIR/calibration.json, where the answerer reads them."""
+    settings = load_settings()
+    names = datasets or ("near-oos", "clinc-oos")
+    runs: list[QuestionRun] = []
+    for name in names:
+        data = load_dataset(name, settings.eval_data, seed=seed)
+        answerer = build_answerer(index_dataset(data, settings))
+        with _progress(f"answerdesk on {name} (dev)", sys.stderr.isatty()) as progress:
+            runs += run_answerdesk(answerer, name, data.in_split("dev"), progress)
+    chosen_on = None if threshold_from == "all" else threshold_from
+    if chosen_on is not None and chosen_on not in names:
+        raise click.UsageError(f"--threshold-from {chosen_on} is not among the data sets {', '.join(names)}")
+    calibration = calibrate(runs, names, min_answer_rate, chosen_on)
+    write_calibration(calibration, settings.calibration_path)
+    if ship:
+        from chatbot.confidence import MODEL_PATH
+
+        write_calibration(calibration, MODEL_PATH)
+    click.echo(json.dumps(calibration.to_json(), indent=2))

@@ -1,0 +1,178 @@
+"""Run answerdesk and its peers on one evaluation data set and compute every metric.
+
+The knowledge base of a data set is synced into its own data dir under ``DATA_DIR/eval/`` with the same ingest
+pipeline users run (so a second run re-embeds nothing). answerdesk is asked every question through the same
+``Answerer`` the CLI and the web service use; the peers rank documents on the same knowledge base.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from chatbot.answering import Answerer, build_answerer
+from chatbot.config import Settings
+from chatbot.runtime import Runtime
+from evals import metrics
+from evals.datasets import EvalDataset, EvalQuestion
+
+Progress = Callable[[int, int], None]
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+@dataclass
+class QuestionRun:
+    """What one system did with one question."""
+
+    question: EvalQuestion
+    dataset: str
+    ranked: list[str]
+    confidence: float
+    is_gap: bool
+    answer: str = ""
+    cited: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, float] = field(default_factory=dict)
+
+
+def index_dataset(dataset: EvalDataset, settings: Settings) -> Runtime:
+    """Sync the data set's documents into ``DATA_DIR/eval/<name>`` and return a runtime over that index."""
+    from ingest.factory import build_pipeline
+    from web import create_app, get_runtime
+    from web.database import upgrade_database
+    from web.models import db
+
+    eval_settings = settings.replace(
+        data_dir=settings.data_dir / "eval" / f"{dataset.name}-{settings.embedder}",
+        database_url=None,
+        chroma_url=None,
+        collection=f"eval-{dataset.name}",
+    )
+    app = create_app(eval_settings)
+    upgrade_database(app)
+    with app.app_context():
+        runtime = get_runtime(app)
+        pipeline = build_pipeline(runtime, db.session())
+        pipeline.sync_documents(dataset.documents, source_root=f"eval:{dataset.name}", delete_missing=True)
+        db.session.remove()
+    return runtime
+
+
+def run_answerdesk(
+    answerer: Answerer, dataset: str, questions: Sequence[EvalQuestion], progress: Progress | None = None
+) -> list[QuestionRun]:
+    runs = []
+    for i, question in enumerate(questions):
+        answer = answerer.answer(question.question, audience="internal")
+        runs.append(
+            QuestionRun(
+                question=question,
+                dataset=dataset,
+                ranked=[s.id for s in answer.sources],
+                confidence=answer.confidence,
+                is_gap=answer.is_gap,
+                answer=_MARKER.sub("", answer.answer) if not answer.is_gap else "",
+                cited=[c.id for c in answer.citations],
+                latency_ms=answer.latency_ms,
+                timings_ms=answer.timings_ms,
+                evidence=answer.evidence,
+            )
+        )
+        if progress:
+            progress(i + 1, len(questions))
+    return runs
+
+
+def run_baseline(
+    baseline: Any, dataset: str, questions: Sequence[EvalQuestion], progress: Progress | None = None
+) -> list[QuestionRun]:
+    runs = []
+    for i, question in enumerate(questions):
+        started = time.perf_counter()
+        ranked = baseline.rank(question.question)
+        score = baseline.top_score(question.question)  # cached by the baseline: no second search
+        runs.append(
+            QuestionRun(
+                question=question,
+                dataset=dataset,
+                ranked=list(ranked),
+                confidence=float(score),
+                is_gap=False,
+                latency_ms=(time.perf_counter() - started) * 1000.0,
+            )
+        )
+        if progress:
+            progress(i + 1, len(questions))
+    return runs
+
+
+def summarize(runs: Sequence[QuestionRun], *, has_answers: bool) -> dict[str, Any]:
+    """Every metric that applies to these runs (retrieval on answerable questions, abstention, answers, latency)."""
+    answerable = [r for r in runs if not r.question.unanswerable]
+    summary: dict[str, Any] = {"n": len(runs), "n_answerable": len(answerable)}
+    if answerable and any(r.question.relevant for r in answerable):
+        with_labels = [r for r in answerable if r.question.relevant]
+        summary.update(
+            metrics.retrieval_metrics([r.ranked for r in with_labels], [set(r.question.relevant) for r in with_labels])
+        )
+    unanswerable_flags = [r.question.unanswerable for r in runs]
+    if any(unanswerable_flags) and not all(unanswerable_flags):
+        summary["auroc"] = metrics.auroc([r.confidence for r in runs], [not u for u in unanswerable_flags])
+    if has_answers:
+        summary.update(_abstention(runs))
+        summary.update(_answer_quality(answerable))
+        latencies = [r.latency_ms for r in runs]
+        summary["latency_ms"] = _percentiles(latencies)
+        stages = sorted({k for r in runs for k in r.timings_ms})
+        summary["stage_latency_ms"] = {s: _percentiles([r.timings_ms.get(s, 0.0) for r in runs]) for s in stages}
+    else:
+        summary["latency_ms"] = _percentiles([r.latency_ms for r in runs])
+    return summary
+
+
+def _abstention(runs: Sequence[QuestionRun]) -> dict[str, Any]:
+    answerable = [r for r in runs if not r.question.unanswerable]
+    unanswerable = [r for r in runs if r.question.unanswerable]
+    result: dict[str, Any] = {}
+    if answerable:
+        result["answer_rate"] = metrics.answer_rate([r.is_gap for r in answerable])
+    if unanswerable:
+        result["refusal_rate"] = metrics.refusal_rate([r.is_gap for r in unanswerable])
+    return result
+
+
+def _answer_quality(answerable: Sequence[QuestionRun]) -> dict[str, Any]:
+    with_reference = [r for r in answerable if r.question.answer]
+    result: dict[str, Any] = {}
+    if with_reference:
+        result["rouge_l"] = statistics.fmean(
+            metrics.rouge_l_f1(r.answer, r.question.answer or "") for r in with_reference
+        )
+        result["token_f1"] = statistics.fmean(
+            metrics.token_f1(r.answer, r.question.answer or "") for r in with_reference
+        )
+    spans = [r for r in answerable if r.question.meta.get("answers")]
+    if spans:
+        result["span_in_answer"] = statistics.fmean(
+            float(metrics.contains_any_span(r.answer, r.question.meta["answers"].split("\u241f"))) for r in spans
+        )
+    precisions = [
+        metrics.citation_precision(r.cited, set(r.question.relevant)) for r in answerable if r.question.relevant
+    ]
+    known = [p for p in precisions if p is not None]
+    if known:
+        result["citation_precision"] = statistics.fmean(known)
+    return result
+
+
+def _percentiles(values: Sequence[float]) -> dict[str, float]:
+    return {k: round(v, 2) for k, v in metrics.percentiles(values, (50, 95)).items()}
+
+
+def build_eval_answerer(runtime: Runtime) -> Answerer:
+    return build_answerer(runtime)

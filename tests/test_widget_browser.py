@@ -1,0 +1,219 @@
+"""The customer experience end to end: the real service (`answerdesk serve`) and Debian's Chromium via Playwright.
+
+Ingests the sample knowledge base into a fresh data dir, serves it on a free port, opens the demo page, asks
+questions through the widget, sends 👎 feedback and checks the database, and checks that a document containing
+``<img src=x onerror=alert(1)>`` is shown as text. Screenshots go to test-artifacts/ (1280 px and 360 px wide).
+Never runs `playwright install`: it drives /usr/bin/chromium (``apt-get install chromium``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO_ROOT, SAMPLE_KB
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ANSWER_TIMEOUT_MS = 60_000
+XSS_TEXT = "<img src=x onerror=alert(1)>"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
+]
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="needs the playwright Python package (pip install -e '.[dev]')"
+)
+
+
+@dataclass
+class Service:
+    url: str
+    data_dir: Path
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.data_dir / "answerdesk.db") as connection:
+            return connection.execute(sql, params).fetchall()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answerdesk(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from web.cli import main; main()", *args]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    data_dir = tmp_path_factory.mktemp("browser") / "var"
+    env = {
+        **os.environ,
+        "ANSWERDESK_DATA_DIR": str(data_dir),
+        "ANSWERDESK_RATE_LIMIT": "off",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    subprocess.run(_answerdesk("ingest", str(SAMPLE_KB)), env=env, cwd=REPO_ROOT, check=True, capture_output=True)
+    port = _free_port()
+    log_path = data_dir / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            _answerdesk("serve", "--port", str(port)), env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"answerdesk serve exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"answerdesk serve did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield Service(url, data_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class PageEvents:
+    dialogs: list[str]  # alert(), confirm(), prompt(): what an injected onerror=alert(1) would open
+    errors: list[str]  # uncaught JavaScript exceptions
+
+
+@pytest.fixture(scope="module")
+def events() -> PageEvents:
+    return PageEvents([], [])
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, service: Service, events: PageEvents) -> Iterator[Any]:
+    """One visitor for the whole module: the tests below continue the same conversation, as a person would."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+
+    def on_dialog(dialog: Any) -> None:
+        events.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda error: events.errors.append(str(error)))
+    page.goto(service.url + "/")
+    yield page
+    context.close()
+
+
+def ask(page: Any, question: str) -> Any:
+    """Type a question, press Enter, and return the finished answer bubble (it has 👍/👎 once complete)."""
+    answers = page.locator("answerdesk-widget .msg.bot:not(.welcome)")
+    before = answers.count()
+    page.get_by_role("textbox", name="Your question").fill(question)
+    page.keyboard.press("Enter")
+    answer = answers.nth(before)
+    answer.locator(".feedback").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    return answer
+
+
+def test_ask_see_citation_and_send_negative_feedback(page: Any, service: Service) -> None:
+    page.get_by_role("button", name="Open help chat").click()
+    assert page.locator("answerdesk-widget .launcher").get_attribute("aria-expanded") == "true"
+    assert page.get_by_role("dialog", name="Lumo help").is_visible()
+
+    answer = ask(page, "How do I request a refund?")
+    assert "Request refund" in answer.inner_text()
+    citation = answer.locator("a.cite").first
+    assert citation.inner_text() == "[1]"
+    assert citation.get_attribute("href").startswith("https://help.lumo.example/")
+    assert answer.locator(".sources li a").count() >= 1
+
+    answer.get_by_role("button", name="Not helpful").click()
+    answer.get_by_role("button", name="Outdated").click()
+    answer.get_by_role("textbox", name="Comment (optional)").fill("The window changed last month.")
+    answer.get_by_role("button", name="Send feedback").click()
+    answer.get_by_text("Thanks for your feedback!").wait_for()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-1280.png"))
+    rows = service.query(
+        "SELECT f.helpful, f.reasons, f.comment, m.question FROM feedback f JOIN messages m ON m.id = f.message_id"
+    )
+    assert len(rows) == 1
+    helpful, reasons, comment, question = rows[0]
+    assert (helpful, json.loads(reasons), comment) == (0, ["outdated"], "The window changed last month.")
+    assert question == "How do I request a refund?"
+
+
+def test_html_in_a_document_is_shown_as_text(page: Any, events: PageEvents) -> None:
+    answer = ask(page, "Why does my invoice note show strange code?")
+    assert XSS_TEXT in answer.inner_text()
+    images = page.evaluate("document.querySelector('answerdesk-widget').shadowRoot.querySelectorAll('img').length")
+    assert images == 0
+    assert page.locator("img").count() == 0
+    page.wait_for_timeout(300)  # an onerror handler would have fired by now
+    assert events.dialogs == [] and events.errors == []
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-360.png"))
+    assert page.get_by_role("textbox", name="Your question").is_visible()
+
+
+def test_conversation_survives_a_reload_and_escape_closes(page: Any, service: Service) -> None:
+    page.reload()
+    page.get_by_role("button", name="Open help chat").click()
+    questions = [text.strip() for text in page.locator("answerdesk-widget .msg.user").all_text_contents()]
+    assert questions == [
+        "You said: How do I request a refund?",
+        "You said: Why does my invoice note show strange code?",
+    ]
+    page.keyboard.press("Escape")
+    assert not page.get_by_role("dialog").is_visible()
+    focused = page.evaluate("document.querySelector('answerdesk-widget').shadowRoot.activeElement.className")
+    assert focused == "launcher"
+    assert service.query("SELECT COUNT(*) FROM conversations") == [(1,)]  # both questions: one conversation

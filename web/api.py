@@ -1,0 +1,149 @@
+"""The JSON API, /api/v1: chat, feedback, hand-off and conversations. Described in web/openapi.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context
+
+from chatbot.types import Audience
+from web.auth import csrf, require_role
+from web.callers import current_caller, identify_caller
+from web.errors import ApiError
+from web.models import FEEDBACK_REASONS
+from web.openapi import openapi_document
+from web.payloads import (
+    json_object,
+    optional_bool,
+    optional_choices,
+    optional_email,
+    optional_str,
+    required_bool,
+    required_id,
+    required_str,
+)
+from web.queries import (
+    add_feedback,
+    add_handoff,
+    conversation_for_owner,
+    conversation_history,
+    conversations_for_owner,
+    create_conversation,
+    message_for_owner,
+    open_handoffs,
+    save_conversation,
+)
+from web.serialize import conversation_json, conversation_summary, feedback_json, handoff_json
+from web.turns import answer_turn, stream_turn
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Callers prove themselves with a site key, a token, or (cookie sessions) an X-CSRFToken header: see web/callers.py.
+csrf.exempt(bp)
+
+MAX_QUESTION_CHARS = 2000
+MAX_TEXT_CHARS = 2000
+CONVERSATION_ID_CHARS = 64
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+
+
+@bp.before_request
+def _identify_caller() -> None:
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        g.caller = identify_caller()
+
+
+@bp.post("/chat")
+def chat() -> Any:
+    caller = current_caller()
+    data = json_object()
+    question = _question(data)
+    conversation_id = optional_str(data, "conversation_id", CONVERSATION_ID_CHARS)
+    stream = optional_bool(data, "stream", False)
+    if conversation_id is not None:
+        conversation = conversation_for_owner(conversation_id, caller.owner)
+        if conversation is None:
+            raise _conversation_not_found()
+        history = conversation_history(conversation)
+    else:
+        conversation = create_conversation(caller.owner, caller.audience)
+        history = []
+    audience: Audience = caller.audience
+    if stream:
+        # The events are produced after this view returns, possibly in a new database session: the conversation
+        # must be committed now and is passed on by id.
+        save_conversation(conversation)
+        events = stream_with_context(stream_turn(conversation.id, question, history, audience))
+        # no-cache and X-Accel-Buffering: proxies (nginx) must pass each event on at once, not buffer the answer.
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return Response(events, mimetype="text/event-stream", headers=headers)
+    answer, message = answer_turn(conversation, question, history, audience)
+    return jsonify({**answer.to_dict(), "conversation_id": conversation.id, "message_id": message.id})
+
+
+def _question(data: dict[str, Any]) -> str:
+    question = data.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise ApiError(400, "bad_question", "'question' must be a non-empty string.")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ApiError(400, "bad_question", f"'question' must be at most {MAX_QUESTION_CHARS} characters.")
+    return question
+
+
+@bp.post("/feedback")
+def feedback() -> Any:
+    caller = current_caller()
+    data = json_object()
+    message_id = required_id(data, "message_id")
+    helpful = required_bool(data, "helpful")
+    reasons = optional_choices(data, "reasons", FEEDBACK_REASONS)
+    comment = optional_str(data, "comment", MAX_TEXT_CHARS)
+    message = message_for_owner(message_id, caller.owner)
+    if message is None:
+        raise ApiError(404, "message_not_found", "No such message in your conversations.")
+    return jsonify(feedback_json(add_feedback(message, helpful, reasons, comment))), 201
+
+
+@bp.post("/handoff")
+def handoff() -> Any:
+    caller = current_caller()
+    data = json_object()
+    conversation_id = required_str(data, "conversation_id", CONVERSATION_ID_CHARS)
+    email = optional_email(data, "email")
+    text = optional_str(data, "message", MAX_TEXT_CHARS)
+    conversation = conversation_for_owner(conversation_id, caller.owner)
+    if conversation is None:
+        raise _conversation_not_found()
+    if email is None and caller.user is not None:
+        email = caller.user.email  # an employee is reachable at their own address
+    return jsonify(handoff_json(add_handoff(conversation, email, text))), 201
+
+
+@bp.get("/conversations")
+def conversations() -> Any:
+    rows = conversations_for_owner(current_caller().owner)
+    return jsonify({"conversations": [conversation_summary(c) for c in rows]})
+
+
+@bp.get("/conversations/<conversation_id>")
+def conversation(conversation_id: str) -> Any:
+    row = conversation_for_owner(conversation_id, current_caller().owner)
+    if row is None:
+        raise _conversation_not_found()
+    return jsonify(conversation_json(row))
+
+
+@bp.get("/handoffs")
+@require_role("editor", "viewer")
+def handoffs() -> Any:
+    return jsonify({"handoffs": [handoff_json(h) for h in open_handoffs()]})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document())
+
+
+def _conversation_not_found() -> ApiError:
+    # The same answer for "someone else's" and "does not exist": ids must not be probed for existence.
+    return ApiError(404, "conversation_not_found", "No such conversation.")

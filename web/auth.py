@@ -1,0 +1,126 @@
+"""Employee sign-in: the login page, logout, the session (Flask-Login) and CSRF (Flask-WTF), and role checks.
+
+Roles: employee (help page, internal answers), viewer (may also look at the editor area), editor (may also work
+in it), admin (everything). ``require_role`` is the one check; admin passes every role check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from web.errors import ApiError, is_api_request
+from web.forms import LoginForm
+from web.models import User
+from web.queries import find_user, find_user_by_email
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+csrf = CSRFProtect()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Checked when the email is unknown, so that a wrong email takes as long as a wrong password: response times
+# must not tell which emails have accounts.
+_DUMMY_HASH = generate_password_hash("answerdesk-dummy-password")
+
+
+def _load_user(user_id: str) -> User | None:
+    try:
+        return find_user(int(user_id))
+    except ValueError:
+        return None
+
+
+def _unauthorized() -> Response:
+    if is_api_request():
+        raise ApiError(401, "unauthorized", "Log in first, or send an API token.")
+    return cast(Response, redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
+
+
+login_manager.user_loader(_load_user)
+login_manager.unauthorized_handler(_unauthorized)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def home_url() -> str:
+    """Where an employee lands after login: the help page when it is installed."""
+    return "/help" if "help" in current_app.blueprints else url_for("editor.index")
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site; anything else (another host, ``//host``) would make the login
+    page an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    next_url = safe_next(request.args.get("next"))
+    error = None
+    if form.validate_on_submit():
+        user = authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            return redirect(next_url or home_url())
+        error = "Wrong email or password."
+    status = 401 if error else 200
+    return render_template("login.html", form=form, error=error, next_url=next_url), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+def current_employee() -> User | None:
+    """The employee behind this request: the API caller (token or session) or the logged-in user."""
+    caller = g.get("caller")
+    if caller is not None:
+        return cast(User | None, caller.user)
+    if current_user.is_authenticated:
+        return cast(User, current_user._get_current_object())
+    return None
+
+
+def require_role(*roles: str) -> Callable[[F], F]:
+    """Decorator: the view needs a logged-in employee (session or, on the API, a token) with one of ``roles``
+    (any role when none are given). API requests get 401/403 JSON; pages redirect to the login page."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_employee()
+            if user is None:
+                if g.get("caller") is not None:  # a widget (site key) caller is not an employee
+                    raise ApiError(403, "forbidden", "This needs an employee account.")
+                return login_manager.unauthorized()
+            if roles and user.role != "admin" and user.role not in roles:
+                raise ApiError(403, "forbidden", f"This needs the role {' or '.join(roles)}.")
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator

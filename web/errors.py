@@ -1,0 +1,138 @@
+"""One error shape for the whole API, ``{"error": {"code", "message"}}``, and the handlers that produce it.
+
+API clients (paths under /api/, /healthz, /readyz) always get that JSON, never a traceback: unexpected exceptions
+are logged with their traceback and answered with a generic 500. Browser pages get a small HTML error page.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from chatbot.errors import AnswerdeskError
+
+log = logging.getLogger(__name__)
+
+JSON_PATH_PREFIXES = ("/api/", "/healthz", "/readyz")
+
+# The stable code of each HTTP error that werkzeug or an extension raises (our own errors bring their code).
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+# Our own wording: werkzeug's descriptions talk about "the server" and "the browser" to API clients.
+HTTP_MESSAGES = {
+    400: "The request is not valid.",
+    401: "Authentication is required.",
+    403: "You are not allowed to do this.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    413: "The request body is larger than the 64 KiB limit.",
+    429: "Too many requests; try again later.",
+    500: "Something went wrong on our side; the error was logged.",
+    503: "The service is temporarily unavailable; try again later.",
+}
+
+
+class ApiError(AnswerdeskError):
+    """An error answered to the client as is: its status, its code and its message."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.headers = headers or {}
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The one JSON error body every API error uses."""
+    return {"error": {"code": code, "message": message}}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(JSON_PATH_PREFIXES) or (request.accept_mimetypes.best == "application/json")
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    """JSON for API clients, a simple HTML page for browsers."""
+    if is_api_request():
+        response = jsonify(error_body(code, message))
+    else:
+        response = Response(render_template("error.html", status=status, message=message), mimetype="text/html")
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(AnswerdeskError, _answerdesk_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _answerdesk_error(exc: AnswerdeskError) -> Response:
+    if exc.status >= 500:
+        log.error("%s: %s", exc.code, exc.message)
+    headers = exc.headers if isinstance(exc, ApiError) else None
+    return error_response(exc.status, exc.code, exc.message, headers)
+
+
+def _csrf_error(exc: CSRFError) -> Response:
+    return error_response(
+        400, "csrf_failed", f"{exc.description} Send the CSRF token of the page in the X-CSRFToken header."
+    )
+
+
+def _rate_limited(exc: RateLimitExceeded) -> Response:
+    return error_response(
+        429,
+        "rate_limited",
+        f"Too many requests (limit {exc.description}); try again later.",
+        {"Retry-After": str(_retry_after_seconds())},
+    )
+
+
+def _retry_after_seconds() -> int:
+    """Seconds until the breached limit lets a request through again: at least 1, at most its window."""
+    limiter = current_app.extensions.get("answerdesk_limiter")
+    current = limiter.current_limit if limiter is not None else None
+    if current is None:
+        return 60
+    window = int(current.limit.get_expiry())
+    return min(window, max(1, math.ceil(float(current.reset_at) - time.time())))
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code = HTTP_CODES.get(status, "http_error")
+    # A description set where the error was raised says what was wrong; the class default says nothing useful.
+    specific = exc.description if exc.description != type(exc).description else None
+    message = specific or HTTP_MESSAGES.get(status) or code
+    headers = {}
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    if status >= 500:
+        log.error("HTTP %s on %s %s: %s", status, request.method, request.path, exc.description)
+    return error_response(status, code, message, headers)
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error", HTTP_MESSAGES[500])
