@@ -238,6 +238,13 @@ class KeywordIndex:
             self._reload_if_changed()
             return self._build_scopes()[audience].idf(token)
 
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        """The live chunk with this id (the keyword corpus keeps every live chunk whole)."""
+        with self._lock:
+            self._reload_if_changed()
+            entry = self._entries.get(chunk_id)
+            return entry.chunk if entry else None
+
     def tokens_of(self, chunk_id: str) -> tuple[str, ...]:
         entry = self._entries.get(chunk_id)
         return entry.tokens if entry else ()

@@ -19,7 +19,7 @@ import numpy as np
 from chatbot.embedders import Embedder, Vectors
 from chatbot.keyword import KeywordHit, KeywordIndex, query_terms
 from chatbot.store import DenseHit, VectorStore
-from chatbot.types import Audience, Chunk, ScoredChunk, ScoredDocument
+from chatbot.types import Audience, ScoredChunk, ScoredDocument
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class HybridRetriever:
         timings["embed"] = _ms_since(started)
 
         started = time.perf_counter()
-        dense = [h for h in self.store.query(vector, self.candidates, audience) if self._is_live(h.chunk)]
+        dense = self._dense_hits(vector, audience)
         timings["search"] = _ms_since(started)
 
         started = time.perf_counter()
@@ -79,9 +79,16 @@ class HybridRetriever:
         timings["fuse"] = _ms_since(started)
         return RetrievalResult(query, audience, query_tokens, vector, documents, dense, keyword, timings)
 
-    def _is_live(self, chunk: Chunk) -> bool:
-        # Vectors of a version not yet committed (or already replaced) by an ingest are ignored.
-        return self.keyword_index.live_version(chunk.doc_id) == chunk.version
+    def _dense_hits(self, vector: Vectors, audience: Audience) -> list[DenseHit]:
+        hits = []
+        for chunk_id, version, similarity in self.store.query_ids(vector, self.candidates, audience):
+            chunk = self.keyword_index.chunk(chunk_id)
+            # A vector whose version is not the live one belongs to an ingest not yet committed (or already
+            # replaced): ignore it. The audience check repeats the store's filter, as defence in depth.
+            if chunk is None or chunk.version != version or (audience == "public" and chunk.audience != "public"):
+                continue
+            hits.append(DenseHit(chunk, similarity))
+        return hits
 
 
 def fuse(dense: Sequence[DenseHit], keyword: Sequence[KeywordHit], weights: FusionWeights) -> list[ScoredDocument]:

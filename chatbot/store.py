@@ -40,6 +40,8 @@ class VectorStore(Protocol):
 
     def query(self, vector: Vectors, k: int, audience: Audience) -> list[DenseHit]: ...
 
+    def query_ids(self, vector: Vectors, k: int, audience: Audience) -> list[tuple[str, int, float]]: ...
+
     def count(self) -> int: ...
 
     def ping(self) -> None: ...
@@ -179,6 +181,25 @@ class ChromaStore:
             if audience == "public" and chunk.audience != "public":  # defence in depth; the where clause did it
                 continue
             hits.append(DenseHit(chunk=chunk, similarity=1.0 - float(distance)))
+        return hits
+
+    def query_ids(self, vector: Vectors, k: int, audience: Audience) -> list[tuple[str, int, float]]:
+        """(chunk id, version, cosine similarity) of the ``k`` nearest chunks the audience may see. Asking Chroma
+        for distances only is several times faster than fetching documents and metadata: callers that keep the
+        chunks themselves (the keyword index does) look them up by id."""
+        if k <= 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+            n_results=k,
+            where=audience_filter(audience),
+            include=["distances"],
+        )
+        distances = (result["distances"] or [[]])[0]
+        hits = []
+        for rid, distance in zip(result["ids"][0], distances, strict=True):
+            chunk_id, _, version = rid.rpartition("@")
+            hits.append((chunk_id, int(version), 1.0 - float(distance)))
         return hits
 
     def count(self) -> int:
