@@ -357,6 +357,9 @@ def _load_markdown(src: _File) -> list[SourceDocument]:
     meta, body = _split_front_matter(src.text())
     _reject_misspelled_keys(meta, _FRONT_MATTER_KEYS)
     fields = _parse_fields(meta)
+    if not body.strip() and fields.title:
+        # A page with a title and no body yet (a stub) is still a page people may look for by its title.
+        return [_make_document(src, fields, title=fields.title, text=f"# {fields.title}")]
     text = _require_text(body)
     title = _first_h1(text) or _humanise(src.path.stem)
     return [_make_document(src, fields, title=title, text=text)]

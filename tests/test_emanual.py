@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from chatbot.answering import build_answerer
 from evals import metrics
@@ -38,8 +39,8 @@ def manual(eval_data: Path, tmp_path_factory: pytest.TempPathFactory):  # type: 
     dataset = load_dataset("emanual", eval_data)
     folder = tmp_path_factory.mktemp("emanual-kb")
     for document in dataset.documents:
-        front_matter = json.dumps({"id": document.id, "title": document.title})  # JSON is valid YAML
-        (folder / f"{document.id}.md").write_text(f"---\n{front_matter[1:-1]}\n---\n{document.text}\n", "utf-8")
+        front_matter = yaml.safe_dump({"id": document.id, "title": document.title}, allow_unicode=True)
+        (folder / f"{document.id}.md").write_text(f"---\n{front_matter}---\n{document.text}\n", "utf-8")
     settings = Settings(data_dir=tmp_path_factory.mktemp("emanual-var"))
     app = create_app(settings)
     upgrade_database(app)
@@ -61,7 +62,9 @@ def test_smoke_eval_quality_has_not_dropped(manual, eval_data: Path) -> None:  #
     answerer = build_answerer(get_runtime(manual["app"]))
     questions = [q for q in manual["dataset"].questions if q.split == "test"][: baseline["answerable_questions"]]
     answers = [answerer.answer(q.question, audience="internal") for q in questions]
-    ranking = metrics.retrieval_metrics([[s.id for s in a.sources] for a in answers], [set(q.relevant) for q in questions])
+    ranking = metrics.retrieval_metrics(
+        [[s.id for s in a.sources] for a in answers], [set(q.relevant) for q in questions]
+    )
     assert ranking["mrr@10"] >= baseline["mrr@10"] - baseline["tolerance"], ranking
 
     out_of_scope = [q for q in load_dataset("clinc-oos", eval_data).unanswerable if split_of(q.id) == "test"]

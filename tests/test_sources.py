@@ -266,14 +266,12 @@ def test_front_matter_validation_errors(tmp_path: Path) -> None:
     write(tmp_path / "unclosed.md", "---\naudience: internal\n# Title\n\ntext\n")
     write(tmp_path / "js-url.md", "---\nurl: javascript:alert(1)\n---\n# T\n\ntext\n")
     write(tmp_path / "bad-date.md", "---\nreview_by: next spring\n---\n# T\n\ntext\n")
-    write(tmp_path / "only-meta.md", "---\ntitle: Nothing here\n---\n\n")
     write(tmp_path / "str-date.md", "---\nreview_by: '2026-01-05'\ntags: [a, b, a]\nlanguage: zh-CN\n---\n# T\n\nx\n")
     result = load_path(tmp_path)
     failed = failures(result)
     assert failed["unclosed.md"] == "front matter starts with '---' but has no closing '---' line"
     assert failed["js-url.md"] == "url 'javascript:alert(1)' must start with http://, https:// or /"
     assert failed["bad-date.md"] == "review_by 'next spring' is not a date (YYYY-MM-DD)"
-    assert failed["only-meta.md"] == "no text content"
     doc = by_id(result)["str-date.md"]
     assert (doc.review_by, doc.tags, doc.language) == ("2026-01-05", ("a", "b"), "zh")
 
@@ -558,3 +556,11 @@ def test_unexpected_loader_exception_becomes_failure(tmp_path: Path, monkeypatch
 def test_supported_suffixes() -> None:
     expected = {".md", ".markdown", ".html", ".htm", ".txt", ".pdf", ".docx", ".csv", ".json", ".yaml", ".yml"}
     assert expected == SUPPORTED_SUFFIXES
+
+
+def test_markdown_stub_with_a_title_is_a_document_but_without_one_fails(tmp_path: Path) -> None:
+    (tmp_path / "stub.md").write_text("---\ntitle: Connecting with an HDMI (ARC) cable\n---\n", encoding="utf-8")
+    (tmp_path / "nothing.md").write_text("---\ntags: [a]\n---\n\n", encoding="utf-8")
+    result = load_path(tmp_path)
+    assert [d.title for d in result.documents] == ["Connecting with an HDMI (ARC) cable"]
+    assert [(f.path, f.error) for f in result.failed] == [("nothing.md", "no text content")]

@@ -141,7 +141,7 @@ _SCHEMAS: dict[str, Any] = {
     },
     "HandoffRequest": {
         "type": "object",
-        "required": ["conversation_id"],
+        "description": "Without conversation_id a new conversation is opened (email or message required).",
         "properties": {
             "conversation_id": {"type": "string"},
             "email": {"type": ["string", "null"], "format": "email", "maxLength": 254},

@@ -70,7 +70,7 @@
       cancel: "Cancel",
       handoffSent: "Thanks! Someone from our team will get back to you at {email}.",
       handoffSentNoEmail: "Thanks! Your request was passed to our team.",
-      handoffNeedsQuestion: "Please ask your question in the chat first, so that our team can see what it is about.",
+      handoffNeedsQuestion: "Please leave your email or a short message for our team.",
       sending: "Sending…",
       retry: "Try again",
       loading: "Loading the conversation…",
@@ -121,7 +121,7 @@
       cancel: "取消",
       handoffSent: "谢谢！我们的团队会通过 {email} 与您联系。",
       handoffSentNoEmail: "谢谢！您的请求已转交给我们的团队。",
-      handoffNeedsQuestion: "请先在对话中提出您的问题，以便我们的团队了解情况。",
+      handoffNeedsQuestion: "请留下您的邮箱或给我们团队的简短留言。",
       sending: "正在发送…",
       retry: "重试",
       loading: "正在加载对话…",
@@ -1022,7 +1022,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
         this.appendNote(email ? "handoffSent" : "handoffSentNoEmail", { email }, null, false, true);
       } catch (err) {
         this.handoffStatus.classList.add("bad");
-        // A service that only accepts hand-offs for an existing conversation answers 400 before the first question.
+        // Before the first question the service needs an email or a message to open the conversation with.
         const needsQuestion = err.kind === "invalid" && !this.conversationId;
         this.handoffStatus.textContent = needsQuestion ? t.handoffNeedsQuestion : this.errorText(err);
       } finally {
