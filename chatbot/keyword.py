@@ -57,9 +57,6 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG/INFO
-
-
 def _jieba() -> Any:
     import jieba
 
@@ -132,6 +129,9 @@ class _ScopeIndex:
 
     def __init__(self, entries: list[KeywordEntry]) -> None:
         import bm25s
+
+        # bm25s sets its own logger to DEBUG when imported and logs every index build: keep that out of our logs.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
 
         self.entries = entries
         self._model: Any = None

@@ -480,6 +480,18 @@ def test_handoff_is_stored_and_visible_to_editors(service: Service, client: Flas
     assert created["id"] in [h["id"] for h in listed]
 
 
+def test_handoff_before_any_question_opens_a_conversation(service: Service, client: FlaskClient) -> None:
+    payload = {"email": "ann@example.com", "message": "I need help with my invoice"}
+    response = client.post("/api/v1/handoff", json=payload, headers=site_headers(service))
+    assert response.status_code == 201
+    conversation_id = response.get_json()["conversation_id"]
+    # The visitor owns the new conversation; another visitor cannot see it.
+    mine = client.get(f"/api/v1/conversations/{conversation_id}", headers=site_headers(service))
+    assert mine.status_code == 200
+    theirs = client.get(f"/api/v1/conversations/{conversation_id}", headers=site_headers(service, SESSION_B))
+    assert_error(theirs, 404, "conversation_not_found")
+
+
 def test_bad_or_foreign_handoffs_are_rejected(service: Service, client: FlaskClient) -> None:
     answer = ask(service, client)
     bad_email = {"conversation_id": answer["conversation_id"], "email": "not an email"}

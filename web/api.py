@@ -10,6 +10,7 @@ from chatbot.types import Audience
 from web.auth import csrf, require_role
 from web.callers import current_caller, identify_caller
 from web.errors import ApiError
+from web.gap_capture import capture
 from web.models import FEEDBACK_REASONS
 from web.openapi import openapi_document
 from web.payloads import (
@@ -20,7 +21,6 @@ from web.payloads import (
     optional_str,
     required_bool,
     required_id,
-    required_str,
 )
 from web.queries import (
     add_feedback,
@@ -101,22 +101,37 @@ def feedback() -> Any:
     message = message_for_owner(message_id, caller.owner)
     if message is None:
         raise ApiError(404, "message_not_found", "No such message in your conversations.")
-    return jsonify(feedback_json(add_feedback(message, helpful, reasons, comment))), 201
+    row = add_feedback(message, helpful, reasons, comment)
+    if not helpful:
+        capture(message, "downvoted")  # the reasons and comment stay on the Feedback row, shown with the gap
+    return jsonify(feedback_json(row)), 201
 
 
 @bp.post("/handoff")
 def handoff() -> Any:
     caller = current_caller()
     data = json_object()
-    conversation_id = required_str(data, "conversation_id", CONVERSATION_ID_CHARS)
+    conversation_id = optional_str(data, "conversation_id", CONVERSATION_ID_CHARS)
     email = optional_email(data, "email")
     text = optional_str(data, "message", MAX_TEXT_CHARS)
-    conversation = conversation_for_owner(conversation_id, caller.owner)
-    if conversation is None:
-        raise _conversation_not_found()
+    if conversation_id is None:
+        # "Talk to a human" works before any question: the request opens a conversation of its own.
+        if not (email or text):
+            raise ApiError(400, "bad_request", "A hand-off without a conversation needs an email or a message.")
+        conversation = create_conversation(caller.owner, caller.audience)
+    else:
+        found = conversation_for_owner(conversation_id, caller.owner)
+        if found is None:
+            raise _conversation_not_found()
+        conversation = found
     if email is None and caller.user is not None:
         email = caller.user.email  # an employee is reachable at their own address
-    return jsonify(handoff_json(add_handoff(conversation, email, text))), 201
+    row = add_handoff(conversation, email, text)
+    answered = [m for m in conversation.messages if m.status == "ok"]
+    if answered:
+        # The question the visitor gave up on is the last one; a hand-off before any question has none to group.
+        capture(answered[-1], "handoff")
+    return jsonify(handoff_json(row)), 201
 
 
 @bp.get("/conversations")
