@@ -128,7 +128,12 @@ def eval_command(
     """Measure answerdesk on DATASET next to BM25, dense and naive LangChain RAG peers, in one run."""
     settings = load_settings()
     if dataset == "banking77-gaps":
-        raise click.ClickException("banking77-gaps measures gap clustering, which arrives with the knowledge loop")
+        from evals.clustering import run_clustering_eval
+
+        run_clustering_eval(
+            load_dataset(dataset, settings.eval_data, seed=seed, limit=limit), settings, as_json, out_dir
+        )
+        return
     data = _load(dataset, settings, seed, limit, kb, questions_file)
     result, runs = evaluate(data, settings, split, not no_baselines, show_progress=sys.stderr.isatty())
     result["config"]["seed"] = seed
