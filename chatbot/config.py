@@ -200,6 +200,13 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "Number of reverse proxies in front of the service whose X-Forwarded-For/-Proto headers are trusted "
         "(client addresses for rate limits); 0 trusts none.",
     ),
+    SettingSpec(
+        "keep_raw_questions",
+        _parse_bool,
+        "false",
+        "true keeps questions as typed; false (default) stores them with e-mail addresses, phone numbers, card "
+        "numbers and IBANs masked, in chat history and in the editors' gap queue.",
+    ),
 )
 
 
@@ -228,6 +235,7 @@ class Settings:
     rate_limit: str = "30/minute"
     rate_limit_storage: str = "memory://"
     proxy_hops: int = 0
+    keep_raw_questions: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

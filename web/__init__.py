@@ -78,9 +78,10 @@ def _register_blueprints(app: Flask) -> None:
     from web.auth import bp as auth_bp
     from web.cors import register_cors
     from web.editor import bp as editor_bp
+    from web.gaps_api import bp as gaps_api_bp
     from web.health import bp as health_bp
 
-    for blueprint in (api_bp, auth_bp, editor_bp, health_bp):
+    for blueprint in (api_bp, auth_bp, editor_bp, gaps_api_bp, health_bp):
         app.register_blueprint(blueprint)
     register_cors(app)
     for module_name in OPTIONAL_BLUEPRINTS:

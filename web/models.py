@@ -206,3 +206,79 @@ class Handoff(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="handoffs")
+
+
+# -- knowledge gaps ----------------------------------------------------------------------------------------------
+GAP_STATUSES = ("open", "assigned", "resolved", "verified", "dismissed")
+# Statuses a new piece of evidence may still join: a closed gap that gets new questions is a new gap.
+GAP_OPEN_STATUSES = ("open", "assigned")
+EVIDENCE_KINDS = ("abstained", "low_confidence", "downvoted", "handoff")
+
+
+class Gap(db.Model):  # type: ignore[name-defined,misc]
+    """A group of questions the bot could not (or not well) answer, for editors to triage and close.
+
+    The centroid and token counts are the clustering state: kept here (not in a process) so that every gunicorn
+    worker assigns new evidence against the same gaps, and restarts lose nothing.
+    """
+
+    __tablename__ = "gaps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(Text)  # the representative question, masked
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    audience: Mapped[str] = mapped_column(String(16), index=True)
+    community: Mapped[str | None] = mapped_column(String(128), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    count: Mapped[int] = mapped_column(Integer, default=0)  # distinct messages
+    first_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    centroid: Mapped[list[float]] = mapped_column(JSON, default=list)  # mean of the question vectors
+    token_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    resolution: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"faq_id"} or {"article_id"}, + verification
+    dismissed_reason: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    assignee: Mapped[User | None] = relationship()
+    evidence: Mapped[list[GapEvidence]] = relationship(back_populates="gap", order_by="GapEvidence.id")
+
+
+class GapEvidence(db.Model):  # type: ignore[name-defined,misc]
+    """Why one message belongs to a gap; a message can be evidence once per kind (abstained, then 👎...)."""
+
+    __tablename__ = "gap_evidence"
+    __table_args__ = (UniqueConstraint("message_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gap_id: Mapped[int] = mapped_column(ForeignKey("gaps.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    question_masked: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    gap: Mapped[Gap] = relationship(back_populates="evidence")
+    message: Mapped[Message] = relationship()
+
+
+class GapComment(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "gap_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gap_id: Mapped[int] = mapped_column(ForeignKey("gaps.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class GapEvent(db.Model):  # type: ignore[name-defined,misc]
+    """The audit trail: who assigned, merged, dismissed or resolved a gap, and with what outcome."""
+
+    __tablename__ = "gap_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gap_id: Mapped[int] = mapped_column(ForeignKey("gaps.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from web.models import FEEDBACK_REASONS
+from web.openapi_gaps import GAP_PATHS, GAP_SCHEMAS
 
 API_VERSION = "1.0.0"
 
@@ -373,9 +374,9 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"siteKey": [], "sessionId": []}, {"bearerToken": []}, {"sessionCookie": [], "csrfToken": []}],
-        "paths": _PATHS,
+        "paths": {**_PATHS, **GAP_PATHS},
         "components": {
-            "schemas": _SCHEMAS,
+            "schemas": {**_SCHEMAS, **GAP_SCHEMAS},
             "responses": _RESPONSES,
             "securitySchemes": {
                 "siteKey": {"type": "apiKey", "in": "header", "name": "X-Site-Key"},

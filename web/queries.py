@@ -28,6 +28,7 @@ from web.models import (
     new_conversation_id,
     utcnow,
 )
+from web.privacy import stored_question
 
 # How many earlier turns follow-up resolution sees; it only looks at the last one today.
 HISTORY_TURNS = 10
@@ -172,7 +173,7 @@ def record_message(conversation: Conversation, answer: Answer, audience: str) ->
     data = answer.to_dict()
     message = Message(
         conversation_id=conversation.id,
-        question=answer.question,
+        question=stored_question(answer.question),
         answer=answer.answer,
         citations=data["citations"],
         sources=data["sources"],
@@ -193,7 +194,7 @@ def record_failed_message(conversation: Conversation, question: str, audience: s
     """Store a question the answerer could not answer: what the user sent is never lost."""
     message = Message(
         conversation_id=conversation.id,
-        question=question,
+        question=stored_question(question),
         answer=None,
         citations=[],
         sources=[],

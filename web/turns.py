@@ -23,6 +23,7 @@ from chatbot.errors import AnswerdeskError
 from chatbot.followups import Turn
 from chatbot.types import Answer, Audience
 from web.errors import ApiError, error_body
+from web.gap_capture import capture_turn
 from web.models import Conversation, Message
 from web.queries import find_conversation, record_failed_message, record_message
 from web.services import get_answerer
@@ -43,7 +44,9 @@ def answer_turn(
         log.exception("the answerer failed on conversation %s", conversation.id)
         record_failed_message(conversation, question, audience, _error_code(exc))
         raise ApiError(503, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE) from exc
-    return answer, record_message(conversation, answer, audience)
+    message = record_message(conversation, answer, audience)
+    capture_turn(message)
+    return answer, message
 
 
 def stream_turn(conversation_id: str, question: str, history: Sequence[Turn], audience: Audience) -> Iterator[str]:
@@ -82,6 +85,7 @@ def stream_turn(conversation_id: str, question: str, history: Sequence[Turn], au
         yield sse_event("error", error_body(UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE))
         return
     message = record_message(conversation, answer, audience)
+    capture_turn(message)
     data = answer.to_dict()
     yield sse_event(
         "citations",

@@ -1,0 +1,403 @@
+"""Knowledge gaps: capture from the widget, grouping, the editors' API with its role checks, resolve + verification,
+and PII masking. Real model, real Chroma, real SQLite, the small knowledge base of tests/chat_kb.py."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from ingest.factory import build_pipeline
+from tests.chat_kb import PUBLIC_QUESTION, write_knowledge_base
+from tests.test_api import assert_error, bearer, make_app
+from web import get_runtime
+from web.gap_capture import LOW_CONFIDENCE_MARGIN, turn_evidence_kind
+from web.models import Gap, GapEvent, GapEvidence, Message, db
+from web.privacy import luhn_valid, mask_pii
+from web.queries import create_api_token, create_site, create_user
+
+STUDENT_QUESTIONS = (
+    "Do you offer a student discount?",
+    "Is there a discount for students?",
+    "Do you give discounts to students?",
+)
+WIFI_QUESTIONS = ("How do I change the office wifi password?", "How do I change the wifi password in the office?")
+TYPED_EMAIL = "jane.doe@example.com"
+
+
+@dataclass
+class GapService:
+    app: Flask
+    site_key: str
+    tokens: dict[str, str]  # role -> token
+
+    def client(self) -> FlaskClient:
+        return self.app.test_client()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> GapService:
+    base = tmp_path_factory.mktemp("gaps")
+    app = make_app(base / "var")
+    with app.app_context():
+        report = build_pipeline(get_runtime(app), db.session()).sync_path(write_knowledge_base(base / "kb"))
+        assert report.added == 6 and not report.failed
+        site = create_site("shop", ["https://shop.example"])
+        tokens = {}
+        for role in ("employee", "viewer", "editor", "admin"):
+            tokens[role] = create_api_token(create_user(f"{role}@example.com", "correct horse", role))
+        return GapService(app=app, site_key=site.key, tokens=tokens)
+
+
+@pytest.fixture
+def client(service: GapService) -> FlaskClient:
+    return service.client()
+
+
+def widget(service: GapService, session: str = "visitor-aaaaaaaaaaaaaaaa") -> dict[str, str]:
+    return {"X-Site-Key": service.site_key, "X-Session-Id": session}
+
+
+def ask(client: FlaskClient, headers: dict[str, str], question: str) -> dict[str, Any]:
+    response = client.post("/api/v1/chat", json={"question": question}, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def gap_of(service: GapService, message_id: int) -> int | None:
+    with service.app.app_context():
+        return db.session.scalar(select(GapEvidence.gap_id).where(GapEvidence.message_id == message_id).limit(1))
+
+
+def evidence_kinds(service: GapService, message_id: int) -> set[str]:
+    with service.app.app_context():
+        return set(db.session.scalars(select(GapEvidence.kind).where(GapEvidence.message_id == message_id)).all())
+
+
+def new_gap(service: GapService, client: FlaskClient, question: str, headers: dict[str, str] | None = None) -> int:
+    body = ask(
+        client, headers or widget(service, "visitor-" + hashlib.sha256(question.encode()).hexdigest()[:16]), question
+    )
+    gap_id = gap_of(service, body["message_id"])
+    assert gap_id is not None, body
+    return gap_id
+
+
+# -- privacy -----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("write to john.doe+shop@example.co.uk today", "write to [email] today"),
+        ("call +49 30 1234567 or (030) 123-4567", "call [phone] or [phone]"),
+        ("my number is 0171 2345678", "my number is [phone]"),
+        ("card 4111 1111 1111 1111 expired", "card [card] expired"),
+        ("card 5500-0000-0000-0004", "card [card]"),
+        ("pay to DE89 3704 0044 0532 0130 00 please", "pay to [iban] please"),
+        ("IBAN GB82WEST12345698765432", "IBAN [iban]"),
+        ("Plus costs 12 EUR a month since 2024 for 5 users", "Plus costs 12 EUR a month since 2024 for 5 users"),
+        ("order 4111111111111112 (not a valid card)", "order 4111111111111112 (not a valid card)"),
+        ("我的电话是 13812345678", "我的电话是 [phone]"),
+    ],
+)
+def test_mask_pii(text: str, expected: str) -> None:
+    assert mask_pii(text) == expected
+
+
+def test_luhn() -> None:
+    assert luhn_valid("4111111111111111") and luhn_valid("79927398713")
+    assert not luhn_valid("4111111111111112")
+
+
+def test_turn_evidence_kind() -> None:
+    assert turn_evidence_kind(True, 0.1, 0.5) == "abstained"
+    assert turn_evidence_kind(False, 0.5 + LOW_CONFIDENCE_MARGIN / 2, 0.5) == "low_confidence"
+    assert turn_evidence_kind(False, 0.9, 0.5) is None
+
+
+# -- capture and grouping ----------------------------------------------------------------------------------------
+def test_out_of_scope_questions_from_the_widget_are_grouped(service: GapService, client: FlaskClient) -> None:
+    headers = widget(service)
+    students = [ask(client, headers, q) for q in STUDENT_QUESTIONS]
+    wifi = [ask(client, widget(service, "visitor-bbbbbbbbbbbbbbbb"), q) for q in WIFI_QUESTIONS]
+    # Out of scope: the bot abstains, or answers from a loosely related article with low confidence.
+    for answer in students + wifi:
+        expected = {"abstained"} if answer["is_gap"] else {"low_confidence"}
+        assert evidence_kinds(service, answer["message_id"]) == expected, answer
+    student_gaps = {gap_of(service, a["message_id"]) for a in students}
+    wifi_gaps = {gap_of(service, a["message_id"]) for a in wifi}
+    assert len(student_gaps) == 1 and len(wifi_gaps) == 1 and student_gaps != wifi_gaps
+
+    listed = client.get("/api/v1/gaps", headers=bearer(service.tokens["editor"])).get_json()
+    by_id = {g["id"]: g for g in listed}
+    student = by_id[student_gaps.pop()]
+    assert student["count"] == 3 and student["status"] == "open" and student["audience"] == "public"
+    assert student["title"] == STUDENT_QUESTIONS[0]
+    assert set(student) == {
+        "id", "title", "count", "status", "audience", "community", "assignee", "first_seen", "last_seen"
+    }  # fmt: skip
+    assert by_id[wifi_gaps.pop()]["count"] == 2
+    assert listed.index(student) < len(listed)  # ranked: the biggest recent gap first
+    assert listed[0]["count"] >= listed[-1]["count"]
+
+
+def test_a_well_answered_question_is_no_gap_until_downvoted(service: GapService, client: FlaskClient) -> None:
+    headers = widget(service, "visitor-cccccccccccccccc")
+    answer = ask(client, headers, PUBLIC_QUESTION)
+    assert not answer["is_gap"] and gap_of(service, answer["message_id"]) is None
+    feedback = {"message_id": answer["message_id"], "helpful": False, "reasons": ["unclear"], "comment": "Too short"}
+    assert client.post("/api/v1/feedback", json=feedback, headers=headers).status_code == 201
+    assert evidence_kinds(service, answer["message_id"]) == {"downvoted"}
+    gap_id = gap_of(service, answer["message_id"])
+
+    detail = client.get(f"/api/v1/gaps/{gap_id}", headers=bearer(service.tokens["viewer"])).get_json()
+    (question,) = [q for q in detail["questions"] if q["message_id"] == answer["message_id"]]
+    assert question["question"] == PUBLIC_QUESTION and question["answer"] and question["sources"]
+    assert question["feedback"][0]["comment"] == "Too short" and question["feedback"][0]["reasons"] == ["unclear"]
+    assert question["confidence"] == answer["confidence"]
+
+    # A hand-off on the same conversation is one more kind of evidence for the same question, not a new one.
+    handoff = {"conversation_id": answer["conversation_id"], "message": "I still cannot log in"}
+    assert client.post("/api/v1/handoff", json=handoff, headers=headers).status_code == 201
+    assert evidence_kinds(service, answer["message_id"]) == {"downvoted", "handoff"}
+    assert gap_of(service, answer["message_id"]) == gap_id
+    gap = client.get(f"/api/v1/gaps/{gap_id}", headers=bearer(service.tokens["editor"])).get_json()
+    assert gap["count"] == 1
+
+
+def test_typed_personal_data_is_masked_everywhere(service: GapService, client: FlaskClient) -> None:
+    question = f"My email is {TYPED_EMAIL}, call me on +44 20 7946 0958: do you offer a student discount?"
+    answer = ask(client, widget(service, "visitor-dddddddddddddddd"), question)
+    gap_id = gap_of(service, answer["message_id"])
+    assert gap_id is not None
+    with service.app.app_context():
+        stored = db.session.get(Message, answer["message_id"])
+        assert stored is not None and TYPED_EMAIL not in stored.question and "[email]" in stored.question
+        assert "[phone]" in stored.question
+    for role in ("editor", "viewer"):
+        for path in ("/api/v1/gaps", f"/api/v1/gaps/{gap_id}"):
+            text = client.get(path, headers=bearer(service.tokens[role])).get_data(as_text=True)
+            assert TYPED_EMAIL not in text and "7946" not in text
+
+
+# -- roles -------------------------------------------------------------------------------------------------------
+READS: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("get", "/api/v1/gaps", None),
+    ("get", "/api/v1/gaps/{id}", None),
+]
+WRITES: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("post", "/api/v1/gaps/{id}/assign", {"user": "editor@example.com"}),
+    ("post", "/api/v1/gaps/{id}/dismiss", {"reason": "spam"}),
+    ("post", "/api/v1/gaps/{id}/merge", {"into": 1}),
+    ("post", "/api/v1/gaps/{id}/resolve", {"article_id": "billing/plans.md"}),
+]
+
+
+@pytest.fixture(scope="module")
+def role_gap(service: GapService) -> int:
+    return new_gap(service, service.client(), "Do you sell gift cards for birthdays?")
+
+
+def _call(client: FlaskClient, method: str, path: str, body: dict[str, Any] | None, headers: dict[str, str]) -> Any:
+    send: Callable[..., Any] = getattr(client, method)
+    return send(path, json=body, headers=headers) if body is not None else send(path, headers=headers)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), READS + WRITES)
+@pytest.mark.parametrize("who", ["anonymous", "site_key", "employee", "viewer"])
+def test_roles_are_checked(
+    service: GapService,
+    client: FlaskClient,
+    role_gap: int,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    who: str,
+) -> None:
+    if who == "anonymous":
+        headers: dict[str, str] = {}
+    else:
+        headers = widget(service) if who == "site_key" else bearer(service.tokens[who])
+    response = _call(client, method, path.format(id=role_gap), body, headers)
+    is_read = (method, path, body) in READS
+    if who == "anonymous":
+        assert_error(response, 401, "invalid_site_key")
+    elif who == "site_key":
+        assert_error(response, 401, "unauthorized")
+    elif who == "viewer" and is_read:
+        assert response.status_code == 200
+    else:
+        assert_error(response, 403, "forbidden")
+
+
+@pytest.mark.parametrize("role", ["editor", "admin"])
+def test_editors_and_admins_read_gaps(service: GapService, client: FlaskClient, role_gap: int, role: str) -> None:
+    assert client.get("/api/v1/gaps?status=open", headers=bearer(service.tokens[role])).status_code == 200
+    assert client.get(f"/api/v1/gaps/{role_gap}", headers=bearer(service.tokens[role])).status_code == 200
+
+
+def test_bad_requests(service: GapService, client: FlaskClient, role_gap: int) -> None:
+    editor = bearer(service.tokens["editor"])
+    assert_error(client.get("/api/v1/gaps?status=nope", headers=editor), 400, "bad_request")
+    assert_error(client.get("/api/v1/gaps/999999", headers=editor), 404, "gap_not_found")
+    assert_error(client.post(f"/api/v1/gaps/{role_gap}/resolve", json={}, headers=editor), 400, "bad_request")
+    missing = {"article_id": "no/such.md"}
+    assert_error(
+        client.post(f"/api/v1/gaps/{role_gap}/resolve", json=missing, headers=editor), 404, "document_not_found"
+    )
+
+
+# -- triage ------------------------------------------------------------------------------------------------------
+def test_assign_dismiss_and_merge(service: GapService, client: FlaskClient) -> None:
+    editor = bearer(service.tokens["editor"])
+    office = new_gap(service, client, "Do you have an office in Berlin?")
+    dog = new_gap(service, client, "Can I bring my dog to the dentist?")
+    assert office != dog
+
+    employee_email = {"user": "employee@example.com"}
+    assert_error(client.post(f"/api/v1/gaps/{office}/assign", json=employee_email, headers=editor), 400, "bad_assignee")
+    assigned = client.post(f"/api/v1/gaps/{office}/assign", json={"user": "admin@example.com"}, headers=editor)
+    assert assigned.status_code == 200
+    assert assigned.get_json()["status"] == "assigned" and assigned.get_json()["assignee"] == "admin@example.com"
+
+    merged = client.post(f"/api/v1/gaps/{dog}/merge", json={"into": office}, headers=editor)
+    assert merged.status_code == 200, merged.get_data(as_text=True)
+    assert merged.get_json()["id"] == office and merged.get_json()["count"] == 2
+    assert len(merged.get_json()["questions"]) == 2
+    source = client.get(f"/api/v1/gaps/{dog}", headers=editor).get_json()
+    assert source["status"] == "dismissed" and source["count"] == 0 and not source["questions"]
+
+    internal = new_gap(service, client, "Where do I park at headquarters?", bearer(service.tokens["employee"]))
+    assert_error(client.post(f"/api/v1/gaps/{internal}/merge", json={"into": office}, headers=editor), 400, "bad_merge")
+
+    dismissed = client.post(f"/api/v1/gaps/{internal}/dismiss", json={"reason": "HR topic"}, headers=editor)
+    assert dismissed.get_json()["status"] == "dismissed" and dismissed.get_json()["dismissed_reason"] == "HR topic"
+    again = client.post(f"/api/v1/gaps/{internal}/dismiss", json={"reason": "again"}, headers=editor)
+    assert_error(again, 409, "gap_closed")
+    listed = client.get("/api/v1/gaps?status=dismissed", headers=editor).get_json()
+    assert {dog, internal} <= {g["id"] for g in listed} and all(g["status"] == "dismissed" for g in listed)
+
+    with service.app.app_context():
+        actions = db.session.scalars(select(GapEvent.action).where(GapEvent.gap_id.in_([office, dog, internal])))
+        assert {"assign", "merge", "merged_from", "dismiss"} <= set(actions)
+
+
+# -- resolve and verification ------------------------------------------------------------------------------------
+def _gap_with_title(service: GapService, title: str) -> int:
+    with service.app.app_context():
+        gap_id = db.session.scalar(select(Gap.id).where(Gap.title == title, Gap.status == "open"))
+        assert gap_id is not None
+        return gap_id
+
+
+def test_a_useless_faq_does_not_verify_the_gap(service: GapService, client: FlaskClient) -> None:
+    gap_id = _gap_with_title(service, WIFI_QUESTIONS[0])
+    faq = {"question": "When is the office open?", "answer": "The office is open from 9 to 5 on weekdays."}
+    response = client.post(
+        f"/api/v1/gaps/{gap_id}/resolve", json={"faq": faq}, headers=bearer(service.tokens["editor"])
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["status"] == "open" and body["verification"]["verified"] is False
+    assert body["verification"]["replayed"] == 2 and set(body["verification"]["failing"]) == set(WIFI_QUESTIONS)
+
+
+def test_resolving_with_an_faq_verifies_the_gap_and_the_widget_answers(
+    service: GapService, client: FlaskClient
+) -> None:
+    gap_id = _gap_with_title(service, STUDENT_QUESTIONS[0])
+    faq = {
+        "question": "Do you offer a student discount?",
+        "answer": "Yes: students get 50% off the Plus plan. Write to support with a photo of your student card.",
+    }
+    response = client.post(
+        f"/api/v1/gaps/{gap_id}/resolve", json={"faq": faq}, headers=bearer(service.tokens["editor"])
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["verification"]["verified"] is True, body["verification"]
+    assert body["verification"]["replayed"] == body["verification"]["answered"] == body["count"] >= 3
+    assert body["status"] == "verified" and body["verified_at"]
+    doc_id = f"editor/faq#gap-{gap_id}"
+    assert body["resolution"]["faq_id"] == doc_id
+
+    # The widget now answers, citing the new FAQ: indexed at once, no restart.
+    for question in STUDENT_QUESTIONS:
+        answer = ask(client, widget(service, "visitor-eeeeeeeeeeeeeeee"), question)
+        assert not answer["is_gap"] and doc_id in {c["id"] for c in answer["citations"]}
+        assert "50%" in answer["answer"]
+    with service.app.app_context():
+        from web.models import Document
+
+        document = db.session.get(Document, doc_id)
+        assert document is not None and document.kind == "faq" and document.audience == "public"
+        assert document.source_root == "editor" and len(document.versions) == 1
+
+    closed = client.post(
+        f"/api/v1/gaps/{gap_id}/dismiss", json={"reason": "x"}, headers=bearer(service.tokens["editor"])
+    )
+    assert_error(closed, 409, "gap_closed")
+
+
+def test_capture_errors_never_break_a_chat(
+    service: GapService, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any) -> Any:
+        raise RuntimeError("clustering is down")
+
+    monkeypatch.setattr("web.gap_capture.assign", broken)
+    answer = ask(client, widget(service, "visitor-ffffffffffffffff"), "Do you ship to Antarctica by penguin?")
+    assert answer["is_gap"] and gap_of(service, answer["message_id"]) is None
+
+
+def test_gap_routes_are_in_the_openapi_document(client: FlaskClient) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/gaps", "/api/v1/gaps/{gap_id}", "/api/v1/gaps/{gap_id}/resolve"} <= set(paths)
+
+
+def test_keep_raw_questions_setting(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "var", keep_raw_questions=True)
+    with app.app_context():
+        from web.privacy import stored_question
+
+        assert stored_question(f"mail {TYPED_EMAIL}") == f"mail {TYPED_EMAIL}"
+    masked = make_app(tmp_path / "var2")
+    with masked.app_context():
+        from web.privacy import stored_question
+
+        assert stored_question(f"mail {TYPED_EMAIL}") == "mail [email]"
+
+
+def test_assignment_is_rebuilt_from_stored_gaps() -> None:
+    """The join decision needs only what the gaps table stores, so every worker and a restarted one agree."""
+    import numpy as np
+
+    from chatbot.gaps import GapEvidence as ClusterEvidence
+    from web.gap_assignment import ONLINE_CONFIG, assign
+
+    def unit(*values: float) -> np.ndarray:
+        vector = np.asarray(values, dtype=np.float32)
+        return vector / np.linalg.norm(vector)
+
+    stored = [
+        Gap(id=1, audience="public", community=None, count=2, centroid=[1.0, 0.0, 0.0], token_counts={"student": 2}),
+        Gap(id=2, audience="public", community=None, count=1, centroid=[0.0, 1.0, 0.0], token_counts={"wifi": 1}),
+    ]
+    near = ClusterEvidence("student discount?", unit(1.0, 0.05, 0.0), ("student", "discount"), "public", None, "7")
+    joined = assign(stored, near)
+    assert joined.gap is stored[0] and joined.token_counts["student"] == 3
+    assert np.allclose(joined.centroid, (np.asarray([2.0, 0.0, 0.0]) + near.vector) / 3)
+
+    far = ClusterEvidence("parking?", unit(0.0, 0.0, 1.0), ("park",), "public", None, "8")
+    assert assign(stored, far).gap is None
+    # Another audience or community never joins (different editors, different documents).
+    assert assign(stored, ClusterEvidence("x", near.vector, (), "internal", None, "9")).gap is None
+    assert assign(stored, ClusterEvidence("x", near.vector, (), "public", "billing", "10")).gap is None
+    assert ONLINE_CONFIG.consolidate_every == 0

@@ -1,0 +1,177 @@
+"""The OpenAPI description of the editors' gap API (web/gaps_api.py), merged into web/openapi.py's document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.models import EVIDENCE_KINDS, GAP_STATUSES
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _response(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_TIME = {"type": "string", "format": "date-time"}
+_GAP_ID = {"name": "gap_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_READ_ERRORS = {
+    "401": _response("Unauthorized"),
+    "403": _response("Forbidden"),
+    "404": _response("NotFound"),
+    "500": _response("InternalError"),
+}
+_WRITE_ERRORS = {**_READ_ERRORS, "400": _response("BadRequest"), "409": _json(_ref("Error"), "The gap is closed.")}
+
+GAP_SCHEMAS: dict[str, Any] = {
+    "GapSummary": {
+        "type": "object",
+        "required": ["id", "title", "count", "status", "audience", "community", "assignee", "first_seen", "last_seen"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string", "description": "Representative question, personal data masked."},
+            "count": {"type": "integer", "description": "Distinct questions."},
+            "status": {"enum": list(GAP_STATUSES)},
+            "audience": {"enum": ["public", "internal"]},
+            "community": _NULLABLE_STRING,
+            "assignee": {**_NULLABLE_STRING, "description": "E-mail of the assigned editor."},
+            "first_seen": _TIME,
+            "last_seen": _TIME,
+        },
+    },
+    "GapQuestion": {
+        "type": "object",
+        "properties": {
+            "message_id": {"type": "integer"},
+            "question": {"type": "string", "description": "Masked: [email], [phone], [card], [iban]."},
+            "answer": _NULLABLE_STRING,
+            "confidence": {"type": ["number", "null"]},
+            "reason": _NULLABLE_STRING,
+            "sources": {"type": "array", "items": {"type": "object"}, "description": "Ranked, with scores."},
+            "evidence": {"type": "array", "items": {"enum": list(EVIDENCE_KINDS)}},
+            "feedback": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "Gap": {
+        "allOf": [
+            _ref("GapSummary"),
+            {
+                "type": "object",
+                "properties": {
+                    "dismissed_reason": _NULLABLE_STRING,
+                    "resolution": {"type": ["object", "null"]},
+                    "verified_at": {"type": ["string", "null"], "format": "date-time"},
+                    "questions": {"type": "array", "items": _ref("GapQuestion")},
+                },
+            },
+        ]
+    },
+    "Verification": {
+        "type": "object",
+        "required": ["replayed", "answered", "verified", "failing"],
+        "properties": {
+            "replayed": {"type": "integer"},
+            "answered": {"type": "integer", "description": "Replayed questions that were not abstentions."},
+            "verified": {"type": "boolean", "description": "All answered and citing the new or linked content."},
+            "failing": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+
+def _action(operation_id: str, summary: str, body: dict[str, Any], result: str = "Gap") -> dict[str, Any]:
+    return {
+        "post": {
+            "operationId": operation_id,
+            "summary": summary + " (roles editor, admin)",
+            "parameters": [_GAP_ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": {"200": _json(_ref(result), "The gap after the action."), **_WRITE_ERRORS},
+        }
+    }
+
+
+def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+_RESOLVE_BODY = {
+    "oneOf": [
+        _object(
+            ["faq"],
+            {
+                "faq": _object(
+                    ["question", "answer"],
+                    {
+                        "question": {"type": "string"},
+                        "answer": {"type": "string"},
+                        "audience": {"enum": ["public", "internal"], "description": "Default: the gap's."},
+                        "community": {"type": "string", "description": "Default: the gap's."},
+                    },
+                )
+            },
+        ),
+        _object(["article_id"], {"article_id": {"type": "string"}}),
+    ]
+}
+
+GAP_PATHS: dict[str, Any] = {
+    "/api/v1/gaps": {
+        "get": {
+            "operationId": "listGaps",
+            "summary": "The gap queue ranked by count x recency (roles viewer, editor, admin)",
+            "parameters": [
+                {"name": "status", "in": "query", "schema": {"enum": list(GAP_STATUSES)}},
+                {"name": "community", "in": "query", "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": _json({"type": "array", "items": _ref("GapSummary")}, "The gaps."),
+                "400": _response("BadRequest"),
+                **_READ_ERRORS,
+            },
+        }
+    },
+    "/api/v1/gaps/{gap_id}": {
+        "get": {
+            "operationId": "getGap",
+            "summary": "One gap with its questions (roles viewer, editor, admin)",
+            "parameters": [_GAP_ID],
+            "responses": {"200": _json(_ref("Gap"), "The gap."), **_READ_ERRORS},
+        }
+    },
+    "/api/v1/gaps/{gap_id}/assign": _action(
+        "assignGap", "Assign to an editor", _object(["user"], {"user": {"type": "string", "format": "email"}})
+    ),
+    "/api/v1/gaps/{gap_id}/dismiss": _action(
+        "dismissGap", "Dismiss with a reason", _object(["reason"], {"reason": {"type": "string"}})
+    ),
+    "/api/v1/gaps/{gap_id}/merge": _action(
+        "mergeGap",
+        "Move this gap's questions into another gap of the same audience; returns that gap",
+        _object(["into"], {"into": {"type": "integer"}}),
+    ),
+    "/api/v1/gaps/{gap_id}/resolve": {
+        "post": {
+            **_action("resolveGap", "Resolve with a new FAQ or a corrected article, then verify", _RESOLVE_BODY)[
+                "post"
+            ],
+            "description": "The FAQ is stored as document editor/faq#gap-<id> (a new version on each resolve) and "
+            "indexed at once; then every question of the gap is asked again. verified is true (status verified) "
+            "only when all are answered and cite the FAQ or article; otherwise the status is unchanged.",
+            "responses": {
+                "200": _json(
+                    {"allOf": [_ref("Gap"), _object(["verification"], {"verification": _ref("Verification")})]},
+                    "The gap and the verification.",
+                ),
+                **_WRITE_ERRORS,
+            },
+        }
+    },
+}
