@@ -115,6 +115,10 @@ class Answerer:
         compose_started = time.perf_counter()
         idf = self._idf(audience)
         faq_document, faq_similarity = self._faq_match(result)
+        if query != question:
+            # A follow-up was searched together with the previous question, which dominates the match: an FAQ
+            # entry close to that text answers the previous question again, not this one.
+            faq_document = None
         features = confidence_features(result, idf, faq_similarity)
         confidence = self.confidence_model.probability(features)
         if faq_document is not None:

@@ -39,7 +39,7 @@ def _answerer() -> Answerer:
 def ask_command(question: str | None, questions_file: Path | None, audience: str, as_json: bool) -> None:
     """Answer QUESTION (or each line of --file) from the knowledge base."""
     if (question is None) == (questions_file is None):
-        raise click.UsageError("give either a QUESTION or --file, not both")
+        raise click.UsageError("give a QUESTION or --file (exactly one of them)")
     if questions_file is not None:
         questions = [q.strip() for q in questions_file.read_text(encoding="utf-8").splitlines() if q.strip()]
     else:

@@ -40,4 +40,6 @@ def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     if not history or not is_follow_up(question):
         return question
     previous = history[-1].question
-    return f"{previous} {question}"
+    # The new question's own words say what is asked now; the previous question only says what it is about.
+    # Repeating the new question weighs its words double in both searches (BM25 sums repeated query terms).
+    return f"{previous} {question} {question}"

@@ -1,0 +1,285 @@
+"""`make bench-ingest`: the ingest pipeline's throughput on the TV manual, next to the raw model on the same texts.
+
+One run, in fresh temporary data dirs (nothing under var/ is touched except the result file):
+1. loads the E-Manual (``load_dataset("emanual")``: 261 sections) and the MiniLM model, and warms the model up;
+2. repeats ``--repeats`` times, each time in a new empty data dir, and alternating which goes first:
+   - the real pipeline (``build_pipeline(...).sync_documents``: chunking, embedding, Chroma, keyword index, SQL)
+     on the whole corpus: chunks/s = chunks_embedded / seconds (the ``seconds`` the pipeline reports);
+   - raw ``SentenceTransformer.encode`` (batch 32, normalised) on exactly the texts the pipeline embeds (every
+     document cut by the pipeline's own chunker, ``Chunk.embedding_text``): chunks/s;
+   - a re-sync of the unchanged corpus: seconds and chunks embedded (must be 0);
+3. reports the medians over the repeats; the ratio is the median of the per-repeat ratios, each taken between two
+   measurements made back to back, so that a change in the machine's load between repeats cancels out.
+
+The machine may be shared with other jobs: the load average before and after the run is in the result, and the
+CPU seconds of this process (less sensitive to other jobs than wall time) are recorded next to the wall times.
+
+Usage: python -m evals.bench_ingest [--repeats 3] [--json FILE]
+Exits 0 with a message (and, with --json, a result saying "skipped") when the E-Manual data is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from chatbot.config import Settings, load_settings
+from chatbot.types import SourceDocument
+
+TARGET_RATIO = 0.9  # pipeline chunks/s over raw encode chunks/s, at least
+TARGET_RESYNC_SECONDS = 3.0  # re-sync of the unchanged corpus, at most
+RAW_BATCH_SIZE = 32
+WARMUP_TEXTS = 32
+SOURCE_ROOT = "bench:emanual"
+
+
+# -- helpers shared with bench_latency ---------------------------------------------------------------------------
+def machine_info() -> dict[str, Any]:
+    """What the figures were measured on. Keys as in bench_load's result, plus library versions."""
+    import torch
+
+    info: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
+    for package in ("sentence-transformers", "chromadb"):
+        try:
+            info[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            info[package] = None
+    return info
+
+
+def load_avg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def bench_settings(data_dir: Path, base: Settings | None = None) -> Settings:
+    """Settings for a throw-away data dir: embedded Chroma, SQLite, MiniLM, no LLM."""
+    base = base or load_settings()
+    return base.replace(
+        data_dir=data_dir,
+        database_url=None,
+        chroma_url=None,
+        collection="bench",
+        embedder="minilm",
+        llm="none",
+        log_level="warning",
+    )
+
+
+def open_app(settings: Settings) -> Flask:
+    from web import create_app
+    from web.database import upgrade_database
+
+    app = create_app(settings)
+    upgrade_database(app)
+    return app
+
+
+def load_emanual(settings: Settings, limit: int | None = None) -> Any:
+    """The E-Manual data set, or None (with a message on stderr) when its data is absent."""
+    from evals.datasets import DatasetUnavailable, load_dataset
+
+    try:
+        return load_dataset("emanual", settings.eval_data, limit=limit)
+    except DatasetUnavailable as exc:
+        print(f"skipped: {exc}", file=sys.stderr)
+        return None
+
+
+def write_result(result: dict[str, Any], path: Path | None) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+
+
+def command_line(module: str, argv: Sequence[str] | None) -> str:
+    args = list(sys.argv[1:] if argv is None else argv)
+    return " ".join(["python", "-m", module, *args])
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+# -- the benchmark -----------------------------------------------------------------------------------------------
+def raw_model() -> Any:
+    """The SentenceTransformer inside answerdesk's MiniLM embedder (the same object the pipeline uses)."""
+    from chatbot.embedders import MiniLMEmbedder, get_embedder
+
+    embedder = get_embedder("minilm")
+    assert isinstance(embedder, MiniLMEmbedder)
+    return embedder._model
+
+
+def raw_encode(model: Any, texts: list[str]) -> None:
+    model.encode(
+        texts, batch_size=RAW_BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
+
+
+def one_repeat(documents: Sequence[SourceDocument], base: Settings, raw_first: bool) -> dict[str, Any]:
+    from ingest.factory import build_pipeline
+    from web import get_runtime
+    from web.models import db
+
+    model = raw_model()
+    with tempfile.TemporaryDirectory(prefix="answerdesk-bench-ingest-", ignore_cleanup_errors=True) as tmp:
+        app = open_app(bench_settings(Path(tmp), base))
+        with app.app_context():
+            pipeline = build_pipeline(get_runtime(app), db.session())
+            # Exactly what the pipeline embeds: its own chunker, version 1 (a fresh index), Chunk.embedding_text.
+            started = time.perf_counter()
+            texts = [c.embedding_text for d in documents for c in pipeline._chunker.chunk(d, version=1)]
+            chunking_seconds = time.perf_counter() - started  # part of the pipeline's time, not of the raw encode
+
+            def run_raw() -> dict[str, float]:
+                cpu, wall = time.process_time(), time.perf_counter()
+                raw_encode(model, texts)
+                seconds = time.perf_counter() - wall
+                return {"seconds": seconds, "cpu_seconds": time.process_time() - cpu}
+
+            def run_pipeline() -> tuple[dict[str, float], int]:
+                cpu = time.process_time()
+                report = pipeline.sync_documents(documents, source_root=SOURCE_ROOT, delete_missing=True)
+                if report.failed or report.added != len(documents):
+                    raise SystemExit(f"the pipeline did not add every document: {report.to_dict()}")
+                return {"seconds": report.seconds, "cpu_seconds": time.process_time() - cpu}, report.chunks_embedded
+
+            if raw_first:
+                raw = run_raw()
+                pipe, chunks_embedded = run_pipeline()
+            else:
+                pipe, chunks_embedded = run_pipeline()
+                raw = run_raw()
+            if chunks_embedded != len(texts):
+                raise SystemExit(f"the pipeline embedded {chunks_embedded} chunks, the chunker gives {len(texts)}")
+
+            resync = pipeline.sync_documents(documents, source_root=SOURCE_ROOT, delete_missing=True)
+            db.session.remove()
+    n = len(texts)
+    return {
+        "order": "raw, pipeline" if raw_first else "pipeline, raw",
+        "chunks": n,
+        "chunking_seconds": round(chunking_seconds, 3),
+        "pipeline_seconds": round(pipe["seconds"], 3),
+        "pipeline_cpu_seconds": round(pipe["cpu_seconds"], 3),
+        "raw_encode_seconds": round(raw["seconds"], 3),
+        "raw_encode_cpu_seconds": round(raw["cpu_seconds"], 3),
+        "pipeline_chunks_per_s": round(n / pipe["seconds"], 2),
+        "raw_encode_chunks_per_s": round(n / raw["seconds"], 2),
+        "ratio": round(raw["seconds"] / pipe["seconds"], 3),
+        "cpu_ratio": round(raw["cpu_seconds"] / pipe["cpu_seconds"], 3),
+        "resync_seconds": round(resync.seconds, 3),
+        "resync_chunks_embedded": resync.chunks_embedded,
+        "resync_unchanged": resync.unchanged,
+        "load_avg_1m_after": round(os.getloadavg()[0], 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3, help="fresh data dirs, alternating which runs first")
+    parser.add_argument("--json", type=Path, help="also write the result to FILE (e.g. var/bench/ingest.json)")
+    args = parser.parse_args(argv)
+    command = command_line("evals.bench_ingest", argv)
+
+    base = load_settings()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    dataset = load_emanual(base)
+    if dataset is None:
+        if args.json:
+            write_result({"skipped": f"E-Manual data not found under {base.eval_data}", "command": command}, args.json)
+        return
+    documents: list[SourceDocument] = dataset.documents
+
+    load_before = load_avg()
+    model = raw_model()
+    # Warm-up (first calls allocate and pick kernels): a few real chunk texts, not timed.
+    raw_encode(model, [d.text[:1000] for d in documents[:WARMUP_TEXTS]])
+
+    runs = []
+    for i in range(max(1, args.repeats)):
+        run = one_repeat(documents, base, raw_first=i % 2 == 0)
+        print(
+            f"repeat {i + 1}: {run['order']}: pipeline {run['pipeline_chunks_per_s']} chunks/s, raw encode "
+            f"{run['raw_encode_chunks_per_s']} chunks/s, ratio {run['ratio']}, re-sync {run['resync_seconds']} s "
+            f"({run['resync_chunks_embedded']} embedded), load {run['load_avg_1m_after']}",
+            file=sys.stderr,
+        )
+        runs.append(run)
+
+    ratio = median([r["ratio"] for r in runs])
+    resync_seconds = max(r["resync_seconds"] for r in runs)
+    resync_embedded = max(r["resync_chunks_embedded"] for r in runs)
+    machine = machine_info()
+    machine["load_avg_before"] = load_before
+    machine["load_avg_after"] = load_avg()
+    result: dict[str, Any] = {
+        "benchmark": "ingest",
+        "measured_at": now_utc(),
+        "machine": machine,
+        "dataset": "emanual",
+        "documents": len(documents),
+        "chunks": runs[0]["chunks"],
+        "pipeline_chunks_per_s": round(median([r["pipeline_chunks_per_s"] for r in runs]), 1),
+        "raw_encode_chunks_per_s": round(median([r["raw_encode_chunks_per_s"] for r in runs]), 1),
+        "ratio": round(ratio, 3),
+        "cpu_ratio": round(median([r["cpu_ratio"] for r in runs]), 3),
+        "resync_seconds": resync_seconds,
+        "resync_chunks_embedded": resync_embedded,
+        "targets": {
+            "ratio_min": TARGET_RATIO,
+            "resync_seconds_max": TARGET_RESYNC_SECONDS,
+            "resync_chunks_embedded": 0,
+        },
+        "met": {
+            "ratio": ratio >= TARGET_RATIO,
+            "resync_seconds": resync_seconds <= TARGET_RESYNC_SECONDS,
+            "resync_chunks_embedded": resync_embedded == 0,
+        },
+        "method": (
+            f"{len(runs)} repeats, each in a fresh temporary data dir, alternating raw-first and pipeline-first; "
+            "model warmed up once before. chunks/s and ratio are medians over the repeats (the ratio of each repeat "
+            "compares two back-to-back measurements); resync figures are the worst repeat. Pipeline seconds are the "
+            "ones sync_documents reports (chunking, embedding, Chroma upsert, keyword index, SQL). Raw encode: "
+            f"SentenceTransformer.encode(batch_size={RAW_BATCH_SIZE}, normalize_embeddings=True) on the same "
+            "Chunk.embedding_text strings. cpu_ratio: the same ratio in CPU seconds of this process."
+        ),
+        "runs": runs,
+        "command": command,
+    }
+    write_result(result, args.json)
+    print(
+        "\n| documents | chunks | pipeline chunks/s | raw encode chunks/s | ratio (target >= 0.9) | "
+        "re-sync s (target <= 3) | re-sync embedded |\n|---|---|---|---|---|---|---|\n"
+        f"| {result['documents']} | {result['chunks']} | {result['pipeline_chunks_per_s']} | "
+        f"{result['raw_encode_chunks_per_s']} | {result['ratio']} | {resync_seconds} | {resync_embedded} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
