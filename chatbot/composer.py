@@ -18,7 +18,9 @@ from chatbot.types import Citation, ScoredChunk, ScoredDocument
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|(?<=[。！？；])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|[a-z][.)])\s+")
 _TABLE_ROW = re.compile(r"^\s*\|")
+_NUMBERED_STEP = re.compile(r"^\s*\d+[.)、]\s*")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如何|怎么|怎样", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class ComposerSettings:
     max_procedure_words: int = 260  # a procedure is never cut in the middle of its steps
     lead_in_sentences: int = 0  # sentences kept before the anchor (beyond the from-the-top rule below)
     second_article_gain: float = 0.34  # share of the question's weight a second article must add
+    anchor_chunks: int = 4  # best chunks of the top article searched for the anchor sentence
+    heading_weight: float = 0.5  # how much a chunk's heading path counts next to a sentence's own words
+    step_bonus: float = 0.3  # share of the question's weight a list item gets for a how-to question
     # When the best sentence is this close to the top of the article, start from the top: help-centre articles
     # open with the menu path and the one-line summary a reader needs first.
     from_top_within_words: int = 60
@@ -39,8 +44,9 @@ class Unit:
     """A sentence or a list item / table row of a chunk, in reading order."""
 
     text: str
-    is_list_item: bool
+    is_list_item: bool  # a list item or a table row: kept whole, never merged into a sentence run
     chunk: ScoredChunk
+    is_step: bool = False  # a numbered step ("1.", "2)"): what a how-to question asks for
 
     @property
     def words(self) -> int:
@@ -63,13 +69,16 @@ def word_count(text: str) -> int:
 
 def split_units(chunk: ScoredChunk) -> list[Unit]:
     units: list[Unit] = []
-    for block in re.split(r"\n\s*\n", chunk.chunk.text):
+    text = chunk.chunk.text
+    if chunk.chunk.kind == "faq" and text.startswith(chunk.chunk.title):
+        text = text[len(chunk.chunk.title) :]  # an FAQ chunk is "question\n\nanswer": quote the answer only
+    for block in re.split(r"\n\s*\n", text):
         for line in block.splitlines():
             line = line.strip()
             if not line or re.fullmatch(r"\|?[\s:|-]+\|?", line):  # Markdown table rule lines carry nothing
                 continue
             if _LIST_ITEM.match(line) or _TABLE_ROW.match(line):
-                units.append(Unit(line, True, chunk))
+                units.append(Unit(line, True, chunk, is_step=bool(_NUMBERED_STEP.match(line))))
                 continue
             for sentence in _SENTENCE_END.split(line):
                 if sentence.strip():
@@ -86,7 +95,8 @@ class ExtractiveComposer:
             return Composition("", [])
         terms = _weighted_terms(question, idf)
         first = documents[0]
-        passage, covered = self._passage(first, terms)
+        is_how_to = bool(_HOW_TO.search(question))
+        passage, covered = self._passage(first, terms, is_how_to)
         parts = [(first, passage)]
         second = self._complementing_article(documents[1:3], terms, covered)
         if second is not None:
@@ -106,25 +116,43 @@ class ExtractiveComposer:
             paragraphs.append(_render(units, n))
         return Composition("\n\n".join(paragraphs), citations)
 
-    def _passage(self, document: ScoredDocument, terms: dict[str, float]) -> tuple[list[Unit], set[str]]:
-        # Look in the article's two best chunks: the best by fused score may be its title-heavy first chunk.
-        candidates = sorted(document.chunks, key=lambda c: c.score, reverse=True)[:2]
-        candidates.sort(key=lambda c: c.chunk.index)
-        units = [u for chunk in candidates for u in split_units(chunk)]
-        if not units:
+    def _passage(
+        self, document: ScoredDocument, terms: dict[str, float], is_how_to: bool = False
+    ) -> tuple[list[Unit], set[str]]:
+        # The anchor is looked for in the article's best few chunks (the best by fused score may be its
+        # title-heavy introduction); a chunk's headings count too, since "## Connect a bank account" says what the
+        # steps below it are for. The window then stays in the anchor's chunk and the chunk that follows it:
+        # stitching two distant parts of an article would join an introduction to another procedure's steps.
+        by_score = sorted(document.chunks, key=lambda c: c.score, reverse=True)[: self.settings.anchor_chunks]
+        # "How do I ...?" asks for steps: a numbered step is a better anchor than prose or bullets about the topic.
+        step_bonus = self.settings.step_bonus * sum(terms.values()) if is_how_to else 0.0
+        best_unit: tuple[float, int, int] | None = None  # (score, -chunk rank, -unit index) of the best anchor
+        anchor_chunk: ScoredChunk | None = None
+        for rank, chunk in enumerate(by_score):
+            heading_bonus = self.settings.heading_weight * _overlap(" ".join(chunk.chunk.heading_path), terms)
+            for i, unit in enumerate(split_units(chunk)):
+                bonus = heading_bonus + (step_bonus if unit.is_step else 0.0)
+                key = (_overlap(unit.text, terms) + bonus, -rank, -i)
+                if best_unit is None or key > best_unit:
+                    best_unit, anchor_chunk = key, chunk
+        if anchor_chunk is None or best_unit is None:
             return [], set()
-        scores = [_overlap(u.text, terms) for u in units]
-        anchor = max(range(len(units)), key=lambda i: (scores[i], -i))
-        window = self._window(units, anchor, scores)
+        following = [c for c in document.chunks if c.chunk.index == anchor_chunk.chunk.index + 1]
+        units = [u for chunk in (anchor_chunk, *following) for u in split_units(chunk)]
+        anchor = -best_unit[2]
+        window = self._window(units, anchor)
         covered = {t for u in window for t in with_bigrams(tokenize(u.text)) if t in terms}
         return window, covered
 
-    def _window(self, units: list[Unit], anchor: int, scores: list[float]) -> list[Unit]:
+    def _window(self, units: list[Unit], anchor: int) -> list[Unit]:
         settings = self.settings
         start = anchor
         words_before = sum(u.words for u in units[:anchor])
         if units[anchor].chunk.chunk.index == 0 and words_before <= settings.from_top_within_words:
             start = 0
+        # A procedure is answered from its first step, wherever in it the best-matching step is.
+        while start > 0 and units[start].is_list_item and units[start - 1].is_list_item:
+            start -= 1
         # A heading-like lead-in ("To reset your password:") or the article's first sentence frames the answer.
         for _ in range(settings.lead_in_sentences):
             if start > 0 and not units[start - 1].is_list_item and units[start - 1].chunk is units[anchor].chunk:
