@@ -177,6 +177,10 @@ class Answerer:
     def _compose_extractive(self, answer: Answer, result: RetrievalResult) -> None:
         documents = _prefer_language(result.documents, answer.language)
         composition = self.composer.compose(result.query, documents, self._idf(result.audience))
+        if not composition.text:
+            answer.reason = "no_match"  # nothing quotable in what was found: say so rather than answer empty
+            self._abstain(answer, result)
+            return
         text = composition.text
         if answer.language != "en" and documents and documents[0].chunks[0].chunk.language == "en":
             text = f"{message('cross_language', answer.language)}\n{text}"

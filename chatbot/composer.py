@@ -94,11 +94,20 @@ class ExtractiveComposer:
         if not documents:
             return Composition("", [])
         terms = _weighted_terms(question, idf)
-        first = documents[0]
         is_how_to = bool(_HOW_TO.search(question))
-        passage, covered = self._passage(first, terms, is_how_to)
+        # The first article with something quotable (an FAQ chunk holding only its question has nothing).
+        position, first = -1, documents[0]
+        passage: list[Unit] = []
+        covered: set[str] = set()
+        for i, document in enumerate(documents[:3]):
+            passage, covered = self._passage(document, terms, is_how_to)
+            if passage:
+                position, first = i, document
+                break
+        if position < 0:
+            return Composition("", [])
         parts = [(first, passage)]
-        second = self._complementing_article(documents[1:3], terms, covered)
+        second = self._complementing_article(documents[position + 1 : position + 3], terms, covered)
         if second is not None:
             extra, _ = self._passage(second, {t: w for t, w in terms.items() if t not in covered})
             if extra:
