@@ -138,7 +138,10 @@ class ExtractiveComposer:
         best_unit: tuple[float, int, int] | None = None  # (score, -chunk rank, -unit index) of the best anchor
         anchor_chunk: ScoredChunk | None = None
         for rank, chunk in enumerate(by_score):
-            heading_bonus = self.settings.heading_weight * _overlap(" ".join(chunk.chunk.heading_path), terms)
+            # Headings name procedures ("## Connect a bank account"): they count for how-to questions; for a
+            # "why" or "what" question the article's opening usually is the answer.
+            heading_words = " ".join(chunk.chunk.heading_path)
+            heading_bonus = self.settings.heading_weight * _overlap(heading_words, terms) if is_how_to else 0.0
             for i, unit in enumerate(split_units(chunk)):
                 bonus = heading_bonus + (step_bonus if unit.is_step else 0.0)
                 key = (_overlap(unit.text, terms) + bonus, -rank, -i)
