@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense (Chroma) + keyword (BM25) chunk search, fused and grouped per article.
 
-Both searches are restricted to the caller's audience inside the search itself (a Chroma ``where`` clause; a
-keyword index built from public chunks only), never by filtering a truncated list afterwards.
+Both searches are restricted to the caller's audience inside the search itself (a Chroma collection and a keyword
+index built from public chunks only), never by filtering a truncated list afterwards.
 
 Fusion is a weighted sum, per article, of the min-max-normalised best dense cosine, the BM25 score relative to the
 query's best, and a reciprocal-rank term. The weights were chosen on the development split of the TV-manual data

@@ -92,11 +92,6 @@ def chunk_from_record(text: str, metadata: dict[str, Any]) -> Chunk:
     )
 
 
-def audience_filter(audience: Audience) -> dict[str, Any] | None:
-    """Chroma ``where`` clause: the public sees only public chunks; employees see everything."""
-    return {"audience": "public"} if audience == "public" else None
-
-
 class ChromaStore:
     def __init__(self, settings: Settings, embedder_name: str, dimension: int) -> None:
         import chromadb
@@ -114,36 +109,79 @@ class ChromaStore:
         else:
             settings.chroma_path.mkdir(parents=True, exist_ok=True)
             self._client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
-        self._collection = self._client.get_or_create_collection(
-            name=settings.collection,
+        self._collection = self._open_collection(settings.collection, embedder_name, dimension)
+        # Public chunks are also kept in a collection of their own, so that a public query needs no metadata
+        # filter: Chroma's filtered search costs about ten times an unfiltered one (docs/benchmarks.md). The
+        # audience is then structural, as in the keyword index: the public collection holds no internal chunk.
+        self._public = self._open_collection(f"{settings.collection}-public", embedder_name, dimension)
+        self._backfill_public()
+
+    def _open_collection(self, name: str, embedder_name: str, dimension: int) -> Any:
+        collection = self._client.get_or_create_collection(
+            name=name,
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedder": embedder_name, "dimension": dimension},
             embedding_function=None,
         )
-        built_by = (self._collection.metadata or {}).get("embedder")
+        built_by = (collection.metadata or {}).get("embedder")
         if built_by != embedder_name:
             raise EmbedderMismatchError(
-                f"collection {settings.collection!r} was built with the {built_by!r} embedder, not {embedder_name!r}; "
+                f"collection {name!r} was built with the {built_by!r} embedder, not {embedder_name!r}; "
                 "use another ANSWERDESK_COLLECTION or re-ingest into an empty data dir"
             )
+        return collection
+
+    def _backfill_public(self) -> None:
+        """Copy public chunks into the public collection when it is empty (a data dir from before it existed)."""
+        if self._public.count() > 0:
+            return
+        offset, page = 0, 1000
+        while True:
+            result = self._collection.get(
+                where={"audience": "public"},
+                include=["embeddings", "documents", "metadatas"],
+                limit=page,
+                offset=offset,
+            )
+            if not result["ids"]:
+                return
+            self._public.upsert(
+                ids=result["ids"],
+                embeddings=result["embeddings"],
+                documents=result["documents"],
+                metadatas=result["metadatas"],
+            )
+            offset += len(result["ids"])
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Vectors) -> None:
         for start in range(0, len(chunks), _UPSERT_BATCH):
-            batch = chunks[start : start + _UPSERT_BATCH]
+            batch = list(chunks[start : start + _UPSERT_BATCH])
+            batch_vectors = np.asarray(vectors[start : start + _UPSERT_BATCH], dtype=np.float32)
             self._collection.upsert(
                 ids=[record_id(c) for c in batch],
-                embeddings=np.asarray(vectors[start : start + _UPSERT_BATCH], dtype=np.float32),
+                embeddings=batch_vectors,
                 documents=[c.text for c in batch],
                 metadatas=[chunk_metadata(c) for c in batch],
             )
+            public = [i for i, c in enumerate(batch) if c.audience == "public"]
+            if public:
+                self._public.upsert(
+                    ids=[record_id(batch[i]) for i in public],
+                    embeddings=batch_vectors[public],
+                    documents=[batch[i].text for i in public],
+                    metadatas=[chunk_metadata(batch[i]) for i in public],
+                )
 
     def delete_other_versions(self, doc_id: str, keep_version: int) -> None:
-        self._collection.delete(where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep_version}}]})
+        where = {"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep_version}}]}
+        for collection in (self._collection, self._public):
+            collection.delete(where=where)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         ids = list(doc_ids)
         for start in range(0, len(ids), 100):
-            self._collection.delete(where={"doc_id": {"$in": ids[start : start + 100]}})
+            for collection in (self._collection, self._public):
+                collection.delete(where={"doc_id": {"$in": ids[start : start + 100]}})
 
     def versions_of(self, doc_id: str) -> set[int]:
         result = self._collection.get(where={"doc_id": doc_id}, include=["metadatas"])
@@ -166,10 +204,9 @@ class ChromaStore:
     def query(self, vector: Vectors, k: int, audience: Audience) -> list[DenseHit]:
         if k <= 0:
             return []
-        result = self._collection.query(
+        result = self._collection_for(audience).query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             n_results=k,
-            where=audience_filter(audience),
             include=["documents", "metadatas", "distances"],
         )
         documents = (result["documents"] or [[]])[0]
@@ -178,7 +215,7 @@ class ChromaStore:
         hits = []
         for text, metadata, distance in zip(documents, metadatas, distances, strict=True):
             chunk = chunk_from_record(text or "", dict(metadata or {}))
-            if audience == "public" and chunk.audience != "public":  # defence in depth; the where clause did it
+            if audience == "public" and chunk.audience != "public":  # defence in depth: the collection has none
                 continue
             hits.append(DenseHit(chunk=chunk, similarity=1.0 - float(distance)))
         return hits
@@ -189,10 +226,9 @@ class ChromaStore:
         chunks themselves (the keyword index does) look them up by id."""
         if k <= 0:
             return []
-        result = self._collection.query(
+        result = self._collection_for(audience).query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             n_results=k,
-            where=audience_filter(audience),
             include=["distances"],
         )
         distances = (result["distances"] or [[]])[0]
@@ -201,6 +237,9 @@ class ChromaStore:
             chunk_id, _, version = rid.rpartition("@")
             hits.append((chunk_id, int(version), 1.0 - float(distance)))
         return hits
+
+    def _collection_for(self, audience: Audience) -> Any:
+        return self._public if audience == "public" else self._collection
 
     def count(self) -> int:
         return int(self._collection.count())

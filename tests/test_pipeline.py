@@ -117,8 +117,15 @@ def test_metadata_change_alone_is_a_new_version(app, runner, kb: Path) -> None:
     assert report["updated"] == 1
     row = db.session.get(Document, "billing/refunds.md")
     assert row is not None and row.audience == "internal"
-    chunks = [c for c in get_runtime(app).store.all_chunks() if c.doc_id == "billing/refunds.md"]
+    runtime = get_runtime(app)
+    chunks = [c for c in runtime.store.all_chunks() if c.doc_id == "billing/refunds.md"]
     assert chunks and all(c.audience == "internal" for c in chunks)
+    # The public search no longer sees it, not even as an old version.
+    vector = runtime.embedder.encode_queries(["Refunds are possible within 30 days of payment."])[0]
+    public = [chunk_id for chunk_id, _, _ in runtime.store.query_ids(vector, 20, "public")]
+    assert public and not any(chunk_id.startswith("billing/refunds.md") for chunk_id in public)
+    internal = [chunk_id for chunk_id, _, _ in runtime.store.query_ids(vector, 20, "internal")]
+    assert internal[0].startswith("billing/refunds.md")
 
 
 def test_bad_files_are_reported_and_the_rest_ingested(app, runner, kb: Path) -> None:
