@@ -23,6 +23,7 @@ from chatbot.language import message
 from chatbot.runtime import build_runtime
 from chatbot.store import ChromaStore
 from chatbot.types import Answer, Audience
+from tests.contract import ANSWER_KEYS, CITATION_KEYS, SOURCE_KEYS
 from tests.helpcenter_kb import SAMPLE_KB, SampleKB, sample_kb
 
 pytestmark = pytest.mark.slow
@@ -48,21 +49,6 @@ OFF_TOPIC = ["What's the weather in Paris tomorrow?", "Who won the 1998 World Cu
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 MARKER = re.compile(r"\[(\d+)\]")
 NUMBERED_STEP = re.compile(r"^(\d+)\. ", re.MULTILINE)
-
-ANSWER_KEYS = {
-    "question",
-    "answer",
-    "is_gap",
-    "reason",
-    "confidence",
-    "language",
-    "citations",
-    "sources",
-    "related",
-    "latency_ms",
-}
-CITATION_KEYS = {"n", "id", "title", "url", "version", "chunk_id", "score"}
-SOURCE_KEYS = {"id", "title", "score", "url"}
 
 
 @pytest.fixture(scope="module")

@@ -13,25 +13,12 @@ from typing import Any
 
 import pytest
 
+from tests.contract import ANSWER_KEYS, CITATION_KEYS, SOURCE_KEYS
 from tests.helpcenter_kb import SAMPLE_KB
 
 pytestmark = pytest.mark.slow
 
 ANSWERDESK = Path(sys.executable).with_name("answerdesk")
-ANSWER_KEYS = {
-    "question",
-    "answer",
-    "is_gap",
-    "reason",
-    "confidence",
-    "language",
-    "citations",
-    "sources",
-    "related",
-    "latency_ms",
-}
-CITATION_KEYS = {"n", "id", "title", "url", "version", "chunk_id", "score"}
-SOURCE_KEYS = {"id", "title", "score", "url"}
 TIMEOUT = 600  # seconds; loading the model on a busy 2-core machine can take a while
 
 
