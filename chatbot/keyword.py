@@ -245,10 +245,6 @@ class KeywordIndex:
             entry = self._entries.get(chunk_id)
             return entry.chunk if entry else None
 
-    def tokens_of(self, chunk_id: str) -> tuple[str, ...]:
-        entry = self._entries.get(chunk_id)
-        return entry.tokens if entry else ()
-
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -14,8 +14,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from chatbot.embedders import Embedder, Vectors
 from chatbot.keyword import KeywordHit, KeywordIndex, query_terms
 from chatbot.store import DenseHit, VectorStore
@@ -138,10 +136,6 @@ def fuse(dense: Sequence[DenseHit], keyword: Sequence[KeywordHit], weights: Fusi
         )
     documents.sort(key=lambda d: (-d.score, d.doc_id))
     return documents
-
-
-def cosine(a: Vectors, b: Vectors) -> float:
-    return float(np.dot(a, b))  # both normalised by the embedder
 
 
 def _ms_since(started: float) -> float:

@@ -183,10 +183,6 @@ class ChromaStore:
             for collection in (self._collection, self._public):
                 collection.delete(where={"doc_id": {"$in": ids[start : start + 100]}})
 
-    def versions_of(self, doc_id: str) -> set[int]:
-        result = self._collection.get(where={"doc_id": doc_id}, include=["metadatas"])
-        return {int((m or {}).get("version", 0)) for m in result["metadatas"] or []}
-
     def all_chunks(self) -> Iterable[Chunk]:
         """Every stored chunk, page by page (used to rebuild the keyword index)."""
         offset, page = 0, 2000

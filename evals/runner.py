@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatbot.answering import Answerer, build_answerer
+from chatbot.answering import Answerer
 from chatbot.config import Settings
 from chatbot.runtime import Runtime
 from evals import metrics
@@ -172,7 +172,3 @@ def _answer_quality(answerable: Sequence[QuestionRun]) -> dict[str, Any]:
 
 def _percentiles(values: Sequence[float]) -> dict[str, float]:
     return {k: round(v, 2) for k, v in metrics.percentiles(values, (50, 95)).items()}
-
-
-def build_eval_answerer(runtime: Runtime) -> Answerer:
-    return build_answerer(runtime)
