@@ -72,6 +72,13 @@ def _parse_non_negative_int(raw: str) -> int:
     return value
 
 
+def _optional_http_url(raw: str) -> str | None:
+    value = raw.strip()
+    if value and not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return value or None
+
+
 def _parse_rate_limit(raw: str) -> str:
     """``off``, or a Flask-Limiter limit string such as ``30/minute`` or ``30/minute;500/day``."""
     value = raw.strip()
@@ -207,6 +214,19 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "true keeps questions as typed; false (default) stores them with e-mail addresses, phone numbers, card "
         "numbers and IBANs masked, in chat history and in the editors' gap queue.",
     ),
+    SettingSpec(
+        "gap_webhook_url",
+        _optional_http_url,
+        "",
+        "Webhook (e.g. a Slack incoming webhook) that receives a JSON message when a knowledge gap reaches "
+        "ANSWERDESK_GAP_ALERT_COUNT questions; empty: no notifications.",
+    ),
+    SettingSpec(
+        "gap_alert_count",
+        _parse_positive_int,
+        "5",
+        "Questions in one open gap that trigger the webhook message (once per gap).",
+    ),
 )
 
 
@@ -236,6 +256,8 @@ class Settings:
     rate_limit_storage: str = "memory://"
     proxy_hops: int = 0
     keep_raw_questions: bool = False
+    gap_webhook_url: str | None = None
+    gap_alert_count: int = 5
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -74,14 +74,18 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from web.analytics_views import bp as analytics_bp
     from web.api import bp as api_bp
     from web.auth import bp as auth_bp
+    from web.contributors import bp as contributors_bp
     from web.cors import register_cors
     from web.editor import bp as editor_bp
+    from web.editor_articles import bp as editor_articles_bp
     from web.gaps_api import bp as gaps_api_bp
     from web.health import bp as health_bp
 
-    for blueprint in (api_bp, auth_bp, editor_bp, gaps_api_bp, health_bp):
+    blueprints = (api_bp, auth_bp, editor_bp, editor_articles_bp, analytics_bp, contributors_bp, gaps_api_bp, health_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     register_cors(app)
     for module_name in OPTIONAL_BLUEPRINTS:

@@ -106,6 +106,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="employee")
+    # The knowledge spaces this editor triages and writes for; empty: every community (a small team's one editor).
+    communities: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -238,6 +240,8 @@ class Gap(db.Model):  # type: ignore[name-defined,misc]
     resolution: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"faq_id"} or {"article_id"}, + verification
     dismissed_reason: Mapped[str | None] = mapped_column(Text)
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the webhook alert for this gap was queued: a gap alerts once, when it reaches the alert count.
+    alerted_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     assignee: Mapped[User | None] = relationship()
@@ -282,3 +286,18 @@ class GapEvent(db.Model):  # type: ignore[name-defined,misc]
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EditSuggestion(db.Model):  # type: ignore[name-defined,misc]
+    """An employee's proposed correction to a document, for its editors to apply or decline."""
+
+    __tablename__ = "edit_suggestions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | applied | declined
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()
