@@ -127,9 +127,11 @@ class IngestPipeline:
         delete_missing: bool = False,
         keep_paths: frozenset[str] = frozenset(),
         progress: Callable[[int, int], None] | None = None,
+        author: str | None = None,
     ) -> SyncReport:
         """Add or update ``documents``; with ``delete_missing``, delete this root's documents not among them
-        (except those whose file is in ``keep_paths``: a file that failed to load keeps its last good version)."""
+        (except those whose file is in ``keep_paths``: a file that failed to load keeps its last good version).
+        ``author`` (an editor's e-mail) is recorded on the new versions; folder syncs have none."""
         started = time.perf_counter()
         report = SyncReport()
         existing = {d.id: d for d in self._session.scalars(select(Document)).all()}
@@ -149,7 +151,7 @@ class IngestPipeline:
         total_chunks = sum(len(p.chunks) for p in pending)
         done_chunks = 0
         for batch in _batches(pending, _BATCH_CHUNKS):
-            self._write_batch(batch, existing, source_root)
+            self._write_batch(batch, existing, source_root, author)
             for item in batch:
                 report.changed_ids.append(item.document.id)
                 if item.is_new:
@@ -187,7 +189,9 @@ class IngestPipeline:
         self._session.commit()
         self._store.delete_documents(doc_ids)
 
-    def _write_batch(self, batch: list[_Pending], existing: dict[str, Document], source_root: str) -> None:
+    def _write_batch(
+        self, batch: list[_Pending], existing: dict[str, Document], source_root: str, author: str | None
+    ) -> None:
         chunks = [c for item in batch for c in item.chunks]
         vectors = self._embedder.encode_documents([c.embedding_text for c in chunks])
         self._store.upsert(chunks, vectors)
@@ -195,12 +199,14 @@ class IngestPipeline:
             self._keyword.replace_chunks(self._keyword.chunk_ids_of(item.document.id), item.chunks)
         self._keyword.save()
         for item in batch:
-            self._record_version(item, existing, source_root)
+            self._record_version(item, existing, source_root, author)
         self._session.commit()
         for item in batch:
             self._store.delete_other_versions(item.document.id, keep_version=item.version)
 
-    def _record_version(self, item: _Pending, existing: dict[str, Document], source_root: str) -> None:
+    def _record_version(
+        self, item: _Pending, existing: dict[str, Document], source_root: str, author: str | None
+    ) -> None:
         document = item.document
         row = existing.get(document.id)
         if row is None:
@@ -239,6 +245,7 @@ class IngestPipeline:
                 title=document.title,
                 text=document.text,
                 metadata_json=document.metadata_fingerprint(),
+                author=author,
                 created_at=utcnow(),
             )
         )

@@ -74,6 +74,8 @@ class DocumentVersion(db.Model):  # type: ignore[name-defined,misc]
     title: Mapped[str] = mapped_column(String(1024))
     text: Mapped[str] = mapped_column(Text)
     metadata_json: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # The editor who wrote this version in the dashboard (e-mail); None for versions from a folder sync.
+    author: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="versions")

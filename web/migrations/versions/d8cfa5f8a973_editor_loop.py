@@ -33,6 +33,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_edit_suggestions_document_id'), ['document_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_edit_suggestions_status'), ['status'], unique=False)
 
+    with op.batch_alter_table('document_versions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('author', sa.String(length=254), nullable=True))
+
     with op.batch_alter_table('gaps', schema=None) as batch_op:
         batch_op.add_column(sa.Column('alerted_at', sa.DateTime(), nullable=True))
 
@@ -56,4 +59,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_edit_suggestions_document_id'))
 
     op.drop_table('edit_suggestions')
+
+    with op.batch_alter_table('document_versions', schema=None) as batch_op:
+        batch_op.drop_column('author')
     # ### end Alembic commands ###
