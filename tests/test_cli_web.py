@@ -113,6 +113,33 @@ def test_users_and_tokens(web_app: Flask, cli_runner: FlaskCliRunner) -> None:
         assert db.session.scalars(select(ApiToken)).one().last_used_at is not None
 
 
+def test_users_communities_and_roles(web_app: Flask, cli_runner: FlaskCliRunner) -> None:
+    created = run(
+        cli_runner, "users", "create", "lee@example.com", "--role", "editor", "--community", "billing",
+        "--community", " mobile ", "--community", "billing", input="s3cret-password\n",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "billing, mobile" in created.output
+
+    def listed() -> dict[str, dict[str, object]]:
+        return {u["email"]: u for u in json.loads(run(cli_runner, "users", "list", "--json").output)}
+
+    assert listed()["lee@example.com"] == {
+        "email": "lee@example.com",
+        "role": "editor",
+        "communities": ["billing", "mobile"],
+    }
+    assert run(cli_runner, "users", "update", "lee@example.com", "--community", "security").exit_code == 0
+    assert listed()["lee@example.com"]["communities"] == ["security"]
+    assert run(cli_runner, "users", "update", "lee@example.com", "--role", "viewer").exit_code == 0
+    assert listed()["lee@example.com"] == {"email": "lee@example.com", "role": "viewer", "communities": ["security"]}
+    assert run(cli_runner, "users", "update", "lee@example.com", "--all-communities").exit_code == 0
+    assert listed()["lee@example.com"]["communities"] == []
+    both = run(cli_runner, "users", "update", "lee@example.com", "--community", "x", "--all-communities")
+    assert both.exit_code == 2
+    assert run(cli_runner, "users", "update", "nobody@example.com", "--role", "admin").exit_code == 1
+
+
 def test_the_demo_site_is_created_once_and_follows_the_port(web_app: Flask) -> None:
     origins = demo_origins("127.0.0.1", 5000)
     assert origins == ["http://127.0.0.1:5000", "http://localhost:5000"]

@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from web.admin import bp as admin_bp
     from web.analytics_views import bp as analytics_bp
     from web.api import bp as api_bp
     from web.auth import bp as auth_bp
@@ -84,7 +85,10 @@ def _register_blueprints(app: Flask) -> None:
     from web.gaps_api import bp as gaps_api_bp
     from web.health import bp as health_bp
 
-    blueprints = (api_bp, auth_bp, editor_bp, editor_articles_bp, analytics_bp, contributors_bp, gaps_api_bp, health_bp)
+    blueprints = (
+        *(api_bp, auth_bp, health_bp, gaps_api_bp),
+        *(editor_bp, editor_articles_bp, analytics_bp, contributors_bp, admin_bp),
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     register_cors(app)

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import json
 import sys
-from urllib.parse import urlsplit
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from web.cors import normalise_origin as origin_of
 from web.database import upgrade_database
-from web.models import ROLES
+from web.models import ROLES, User
 from web.payloads import is_email
-from web.queries import create_api_token, create_site, create_user, find_site_by_name, find_user_by_email, list_sites
+from web.queries import (
+    create_api_token,
+    create_site,
+    create_user,
+    find_site_by_name,
+    find_user_by_email,
+    list_sites,
+    list_users,
+    update_user,
+)
 
 MIN_PASSWORD_CHARS = 8
 
@@ -23,13 +32,10 @@ def _upgrade() -> None:
 
 
 def normalise_origin(value: str) -> str:
-    """``scheme://host[:port]`` as browsers send it in the Origin header (no path, no trailing slash)."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
-        raise click.BadParameter(
-            f"{value!r} is not an origin; expected e.g. https://www.example.com", param_hint="--origin"
-        )
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    try:
+        return origin_of(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--origin") from None
 
 
 # -- sites -------------------------------------------------------------------------------------------------------
@@ -84,11 +90,27 @@ def users_group() -> None:
     """Employee accounts (login page, help page, editor)."""
 
 
+COMMUNITY_HELP = (
+    "A community (knowledge space) this editor triages and writes for; repeat for several. "
+    "An editor without communities works on every community."
+)
+
+
+def _communities(values: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys(v.strip() for v in values if v.strip()))
+
+
+def _describe(user: User) -> str:
+    scope = ", ".join(user.communities) if user.communities else "all communities"
+    return f"{user.email} ({user.role}; {scope})" if user.role == "editor" else f"{user.email} ({user.role})"
+
+
 @users_group.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), default="employee", show_default=True)
+@click.option("--community", "communities", multiple=True, help=COMMUNITY_HELP)
 @with_appcontext
-def users_create(email: str, role: str) -> None:
+def users_create(email: str, role: str, communities: tuple[str, ...]) -> None:
     """Create an account. The password is read from standard input when it is not a terminal (one line),
     else prompted for twice; only its hash is stored."""
     _upgrade()
@@ -98,8 +120,39 @@ def users_create(email: str, role: str) -> None:
     if find_user_by_email(email) is not None:
         raise click.ClickException(f"a user {email!r} exists already")
     password = _read_password()
-    user = create_user(email, password, role)
-    click.echo(f"created {user.email} ({user.role})")
+    user = create_user(email, password, role, _communities(communities))
+    click.echo(f"created {_describe(user)}")
+
+
+@users_group.command("update")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default=None, help="The new role.")
+@click.option("--community", "communities", multiple=True, help=COMMUNITY_HELP + " Replaces the current list.")
+@click.option("--all-communities", is_flag=True, help="Clear the list: the editor works on every community.")
+@with_appcontext
+def users_update(email: str, role: str | None, communities: tuple[str, ...], all_communities: bool) -> None:
+    """Change a user's role or communities."""
+    _upgrade()
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user {email!r}")
+    if communities and all_communities:
+        raise click.UsageError("--community and --all-communities exclude each other")
+    new_communities = [] if all_communities else (_communities(communities) if communities else None)
+    click.echo(f"updated {_describe(update_user(user, role=role, communities=new_communities))}")
+
+
+@users_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help='Print [{"email", "role", "communities"}].')
+@with_appcontext
+def users_list(as_json: bool) -> None:
+    _upgrade()
+    users = list_users()
+    if as_json:
+        click.echo(json.dumps([{"email": u.email, "role": u.role, "communities": u.communities} for u in users]))
+        return
+    for user in users:
+        click.echo(_describe(user))
 
 
 def _read_password() -> str:

@@ -7,6 +7,8 @@ the real request is then checked against its own site. No cookies cross origins 
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, current_app, g, request
 
 from web.callers import SESSION_ID_HEADER, SITE_KEY_HEADER
@@ -18,6 +20,15 @@ ALLOWED_HEADERS = f"Content-Type, {SITE_KEY_HEADER}, {SESSION_ID_HEADER}"
 # Headers the widget must be able to read on a cross-origin response (Retry-After is not CORS-safelisted).
 EXPOSED_HEADERS = "Retry-After"
 PREFLIGHT_MAX_AGE_S = 600
+
+
+def normalise_origin(value: str) -> str:
+    """``scheme://host[:port]`` as browsers send it in the Origin header (no path, no trailing slash); raises
+    ValueError for anything else."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
+        raise ValueError(f"{value!r} is not an origin; expected e.g. https://www.example.com")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def register_cors(app: Flask) -> None:

@@ -76,11 +76,24 @@ def origin_is_registered(origin: str) -> bool:
 
 
 # -- users and tokens --------------------------------------------------------------------------------------------
-def create_user(email: str, password: str, role: str) -> User:
-    user = User(email=email, password_hash=generate_password_hash(password), role=role)
+def create_user(email: str, password: str, role: str, communities: Sequence[str] = ()) -> User:
+    user = User(email=email, password_hash=generate_password_hash(password), role=role, communities=list(communities))
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def update_user(user: User, *, role: str | None = None, communities: Sequence[str] | None = None) -> User:
+    if role is not None:
+        user.role = role
+    if communities is not None:
+        user.communities = list(communities)
+    db.session.commit()
+    return user
+
+
+def list_users() -> Sequence[User]:
+    return db.session.scalars(select(User).order_by(User.email)).all()
 
 
 def find_user(user_id: int) -> User | None:
