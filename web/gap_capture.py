@@ -19,6 +19,7 @@ from chatbot.keyword import tokenize
 from web import get_runtime
 from web.gap_assignment import assign
 from web.models import GAP_OPEN_STATUSES, Document, Gap, GapEvidence, Message, db, utcnow
+from web.notifications import notify_if_due
 from web.privacy import mask_pii
 from web.services import get_answerer
 
@@ -80,6 +81,8 @@ def _capture(message: Message, kind: str) -> None:
     except IntegrityError:
         # Another worker recorded the same (message, kind) at the same moment: nothing is lost.
         db.session.rollback()
+    else:
+        notify_if_due(gap)
 
 
 def _evidence_exists(message_id: int, kind: str) -> bool:
