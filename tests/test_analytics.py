@@ -1,7 +1,8 @@
 """Analytics and CSV exports over a known history written straight into real SQLite.
 
 Every expected figure below is worked out by hand from the rows built in ``history`` (the comments say which
-rows count), never copied from the output. The range under test is 2024-05-01 to 2024-05-08 (excluded).
+rows count), never copied from the output. The range under test is 2024-05-01 to 2024-05-07, both days included
+(``to=2024-05-07`` in the parameters; internally DateRange(2024-05-01, 2024-05-08), half-open).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from flask.testing import FlaskClient
 
 from tests.test_api import assert_error, bearer, make_app
 from web.analytics import (
+    MAX_RANGE_DAYS,
     DateRange,
     RangeError,
     analytics_report,
@@ -34,9 +36,10 @@ from web.models import Conversation, Document, Feedback, Gap, Handoff, Message, 
 from web.openapi_analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
 from web.queries import create_api_token, create_site, create_user
 
-START, END = date(2024, 5, 1), date(2024, 5, 8)
+START, LAST = date(2024, 5, 1), date(2024, 5, 7)
+END = LAST + timedelta(days=1)  # DateRange's excluded end
 RANGE = DateRange(START, END)
-QUERY = "from=2024-05-01&to=2024-05-08"
+QUERY = "from=2024-05-01&to=2024-05-07"
 ROLES = ("employee", "viewer", "editor", "admin")
 SCRIPT_QUESTION = "<script>alert(1)</script> How do I set up the VPN?"
 EMAIL_QUESTION = "Contact me at jane.doe@example.com about refunds"
@@ -141,7 +144,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         _feedback(m3, False, at(2, 10, 1), ["wrong", "outdated"], FORMULA_COMMENT)
         _message(c2, "Are you there?", at(2, 10, 5), status="failed", answer=None, error_code="answerer_unavailable")
         db.session.add(Handoff(conversation_id="c2", email="jane.doe@example.com", created_at=at(2, 10, 6)))
-        # c3 starts in the last second of the range.
+        # c3 starts in the last second of the range (the last second of the `to` day).
         c3 = _conversation("c3", at(7, 23, 59, 59), **shop)
         m5 = _message(c3, RESET, at(7, 23, 59, 59), citations=_cite(("doc-a", "Reset"), ("doc-b", "Refunds")))
         _feedback(m5, True, at(7, 23, 59, 59))
@@ -151,7 +154,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         m7 = _message(c4, SCRIPT_QUESTION, at(3, 8), is_gap=True, reason="no_match")
         _feedback(m7, True, at(3, 8, 1))
         db.session.add(Handoff(conversation_id="c4", created_at=at(3, 8, 2)))
-        # c5 starts exactly at the end of the range: outside.
+        # c5 starts at midnight of the day after `to`: outside.
         c5 = _conversation("c5", at(8), **shop)
         m8 = _message(c5, RESET, at(8), citations=_cite(("doc-a", "Reset")))
         _feedback(m8, True, at(8, 0, 1))
@@ -172,13 +175,13 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
                 "Refund time", "verified", at(3), at(3), verified_at=at(3, 10), resolution={"article_id": "doc-b"}
             ),
             "g3": _gap("VPN setup", "verified", at(4), at(4), audience="internal", verified_at=at(7, 14)),
-            # verified exactly at the end of the range: outside
+            # verified at midnight of the day after `to`: outside
             "g4": _gap("Gift cards", "verified", at(5), at(5), verified_at=at(8)),
             "g5": _gap("Export my data to bob@example.com", "open", at(2), at(7, 12), 10, community="billing"),
             "g6": _gap("Change plan", "assigned", at(1), at(6), 3, assignee_id=editor_id),
             "g7": _gap("@admin why was my account closed?", "dismissed", at(1), at(7), 50),
             "g8": _gap("Printer on floor 3", "open", at(3), at(5), 4, audience="internal"),
-            # no questions in the range: before it, and from its end on
+            # no questions in the range: before it, and from the day after `to` on
             "g9": _gap("Old question", "open", at(1, month=4), at(20, month=4), 100),
             "g10": _gap("Tomorrow's question", "open", at(8), at(8), 7),
         }
@@ -194,7 +197,7 @@ def report(history: History, period: DateRange = RANGE, audience: Any = "all"): 
 # -- the figures -------------------------------------------------------------------------------------------------
 def test_totals_for_all_audiences(history: History) -> None:
     totals = report(history).totals
-    assert totals.conversations == 4  # c1 c2 c3 c4 (c0 started before, c5 at the end bound)
+    assert totals.conversations == 4  # c1 c2 c3 c4 (c0 started before, c5 the day after `to`)
     assert totals.handoffs == 2  # c2 c4 (c5's is outside)
     assert totals.handoff_rate == 0.5 and totals.deflection_rate == 0.5
     assert totals.questions == 7  # m9 m1 m2 m3 m5 m6 m7 (m4 failed, m8 outside)
@@ -224,17 +227,33 @@ def test_audience_filter(history: History, audience: str, expected: tuple[int, .
     assert totals.helpful_rate == round(helpful / (helpful + not_helpful), 4)
 
 
-def test_range_bounds_are_start_included_end_excluded(history: History) -> None:
-    after = report(history, DateRange(END, END + timedelta(days=1))).totals
-    # only c5 with m8 (👍) and its hand-off
-    assert (after.conversations, after.handoffs, after.questions, after.helpful) == (1, 1, 1, 1)
-    before = report(history, DateRange(date(2024, 4, 30), START)).totals
+def test_the_to_day_counts_and_the_next_day_does_not(history: History) -> None:
+    client, headers = history.client(), bearer(history.tokens["viewer"])
+    last = client.get("/api/v1/analytics?from=2024-05-07&to=2024-05-07", headers=headers).get_json()
+    # from = to is that one day: c3 with m5 (👍) and m6 at 23:59:59; not c5, which starts at 05-08 00:00
+    assert (last["from"], last["to"], len(last["daily"])) == ("2024-05-07", "2024-05-07", 1)
+    assert (last["conversations"], last["handoffs"], last["questions"], last["helpful"]) == (1, 0, 2, 1)
+    page = history.session_client("viewer").get("/editor/analytics?from=2024-05-07&to=2024-05-07")
+    assert "From 2024-05-07 to 2024-05-07 (UTC, 1 day, both included)" in page.get_data(as_text=True)
+    after = client.get("/api/v1/analytics?from=2024-05-08&to=2024-05-08", headers=headers).get_json()
+    # the next day alone: only c5 with m8 (👍) and its hand-off
+    assert (after["conversations"], after["handoffs"], after["questions"], after["helpful"]) == (1, 1, 1, 1)
+    # the week's range ends with 05-07: everything of that day is in it, nothing of 05-08
+    week = client.get(f"/api/v1/analytics?{QUERY}", headers=headers).get_json()
+    assert week["daily"][-1]["date"] == "2024-05-07" and week["daily"][-1]["questions"] == 2
+    assert week["conversations"] == 4 and week["handoffs"] == 2  # c1 c2 c3 c4; c2 c4 (not c5)
+
+
+def test_the_from_day_counts_and_the_day_before_does_not(history: History) -> None:
+    before = report(history, parse_range("2024-04-30", "2024-04-30")).totals
     assert before.conversations == 1 and before.questions == 0  # c0; its m9 belongs to 05-01
     assert before.answer_rate is None and before.helpful_rate is None  # nothing to divide by: no rate, not 0
+    first = report(history, parse_range("2024-05-01", "2024-05-01")).totals
+    assert (first.conversations, first.questions) == (1, 3)  # c1 (not c0); m9 at 00:05, m1, m2
 
 
 def test_empty_range_has_no_rates(history: History) -> None:
-    empty = report(history, DateRange(date(2020, 1, 1), date(2020, 1, 3)))
+    empty = report(history, parse_range("2020-01-01", "2020-01-02"))
     totals = empty.totals
     rates = (totals.answer_rate, totals.abstain_rate, totals.helpful_rate, totals.handoff_rate, totals.deflection_rate)
     assert rates == (None,) * 5
@@ -244,7 +263,7 @@ def test_empty_range_has_no_rates(history: History) -> None:
 
 def test_daily_series_has_every_day(history: History) -> None:
     daily = {day.day: day for day in report(history).daily}
-    assert list(daily) == [START + timedelta(days=i) for i in range(7)]
+    assert list(daily) == [START + timedelta(days=i) for i in range(7)]  # 05-01 to 05-07, both included
     figures = {
         d: (x.conversations, x.handoffs, x.questions, x.answered, x.abstained, x.helpful, x.not_helpful)
         for d, x in daily.items()
@@ -281,7 +300,7 @@ def test_top_open_gaps_ranked_as_of_the_end_of_the_range(history: History) -> No
     top = report(history).top_gaps
     ids = history.gaps
     # open/assigned with questions in the range: g5 (10, last 05-07 12:00), g8 (4, 05-05), g6 (3, 05-06);
-    # g7 is dismissed, g9 last seen before the range, g10 first seen at its end.
+    # g7 is dismissed, g9 last seen before the range, g10 first seen the day after `to`.
     expected = {
         ids["g5"]: 10 * 0.5 ** (0.5 / RANK_HALF_LIFE_DAYS),
         ids["g8"]: 4 * 0.5 ** (3 / RANK_HALF_LIFE_DAYS),
@@ -296,7 +315,7 @@ def test_top_open_gaps_ranked_as_of_the_end_of_the_range(history: History) -> No
 
 @pytest.mark.parametrize(
     ("audience", "hours"),
-    [("all", [30, 10, 86]), ("public", [30, 10]), ("internal", [86])],  # g1 g2 g3 (g4 verified at the end)
+    [("all", [30, 10, 86]), ("public", [30, 10]), ("internal", [86])],  # g1 g2 g3 (g4 verified the day after)
 )
 def test_time_to_verified_closure(history: History, audience: str, hours: list[float]) -> None:
     closure = report(history, audience=audience).closure
@@ -323,12 +342,24 @@ def test_content_performance(history: History) -> None:
 # -- parameters --------------------------------------------------------------------------------------------------
 def test_parse_range() -> None:
     today = date(2024, 5, 31)
-    assert parse_range(None, None, today) == DateRange(date(2024, 5, 2), date(2024, 6, 1))  # 30 days, today included
+    default = parse_range(None, None, today)
+    assert default == DateRange(date(2024, 5, 2), date(2024, 6, 1))  # 30 days, today included
+    assert (default.last_day, len(default.days)) == (today, 30)
     assert parse_range("2024-05-01", None, today) == DateRange(date(2024, 5, 1), date(2024, 6, 1))
-    assert parse_range(None, "2024-05-08", today) == DateRange(date(2024, 4, 8), date(2024, 5, 8))
-    assert parse_range("2024-05-01", "2024-05-01", today).days == []
+    # a missing `from`: the 30 days that end with `to`, `to` included
+    up_to = parse_range(None, "2024-05-08", today)
+    assert (up_to.start, up_to.last_day, len(up_to.days)) == (date(2024, 4, 9), date(2024, 5, 8), 30)
+    assert parse_range("2024-05-01", "2024-05-01", today).days == [date(2024, 5, 1)]  # from = to: one day
+    november = parse_range("2026-11-01", "2026-11-30", today)
+    assert (november.days[0], november.days[-1], len(november.days)) == (date(2026, 11, 1), date(2026, 11, 30), 30)
+    # the limit counts days, both ends included
+    longest = date(2022, 1, 1) + timedelta(days=MAX_RANGE_DAYS - 1)
+    assert len(parse_range("2022-01-01", longest.isoformat(), today).days) == MAX_RANGE_DAYS
     for start, end in [
+        ("2022-01-01", (longest + timedelta(days=1)).isoformat()),
         ("2024-05-09", "2024-05-08"),
+        ("2024-05-02", "2024-05-01"),
+        (None, "9999-12-31"),
         ("2024-02-30", None),
         ("2024-W01-1", None),
         ("20240501", None),
@@ -351,7 +382,7 @@ def test_api_figures(history: History, role: str) -> None:
     body = response.get_json()
     assert list(body) == ANALYTICS_SCHEMAS["Analytics"]["required"]  # documented fields, documented order
     assert all(set(day) == set(ANALYTICS_SCHEMAS["AnalyticsDay"]["required"]) for day in body["daily"])
-    assert (body["from"], body["to"], body["audience"]) == ("2024-05-01", "2024-05-08", "all")
+    assert (body["from"], body["to"], body["audience"]) == ("2024-05-01", "2024-05-07", "all")  # as asked
     assert (body["conversations"], body["handoffs"], body["questions"], body["abstained"]) == (4, 2, 7, 2)
     assert (body["rated"], body["helpful"], body["not_helpful"]) == (5, 3, 2)
     assert body["answer_rate"] == round(5 / 7, 4) and body["helpful_rate"] == 0.6
@@ -381,7 +412,7 @@ def test_api_audience_and_default_range(history: History) -> None:
     default = client.get("/api/v1/analytics", headers=headers).get_json()
     today = today_utc()
     assert default["from"] == (today - timedelta(days=29)).isoformat()
-    assert default["to"] == (today + timedelta(days=1)).isoformat()
+    assert default["to"] == today.isoformat()
     assert len(default["daily"]) == 30 and default["conversations"] == 0  # the history is in 2024
 
 
@@ -393,7 +424,8 @@ def test_api_roles_and_errors(history: History) -> None:
     assert_error(client.get(f"/api/v1/analytics?{QUERY}"), 401, "invalid_site_key")  # no credentials at all
     assert_error(client.get(f"/api/v1/analytics?{QUERY}", headers=bearer("not-a-token")), 401, "invalid_token")
     viewer = bearer(history.tokens["viewer"])
-    for query in ("from=2024-13-01", "from=May", "to=2024-05-01T00:00", "from=2024-05-09&to=2024-05-08", "audience=x"):
+    bad_queries = ("from=2024-13-01", "from=May", "to=2024-05-01T00:00", "from=2024-05-08&to=2024-05-07", "audience=x")
+    for query in bad_queries:
         body = assert_error(client.get(f"/api/v1/analytics?{query}", headers=viewer), 400, "bad_request")
         assert (
             "from" in body["error"]["message"]
@@ -423,7 +455,10 @@ def test_page_renders_figures_charts_and_links(history: History, role: str) -> N
     assert f'href="/editor/gaps/{history.gaps["g5"]}"' in html
     assert 'href="/editor/articles/doc-a"' in html and "Resetting your password" in html
     for kind in ("feedback", "gaps", "conversations"):
-        assert f'href="/editor/exports/{kind}.csv?from=2024-05-01&amp;to=2024-05-08&amp;audience=all"' in html
+        assert f'href="/editor/exports/{kind}.csv?from=2024-05-01&amp;to=2024-05-07&amp;audience=all"' in html
+    # the range as asked: `to` is the last day shown, in the text and in the form
+    assert "From 2024-05-01 to 2024-05-07 (UTC, 7 days, both included)" in html
+    assert 'name="to" value="2024-05-07"' in html and "not included" not in html
     assert "60.0 %" in html  # helpful rate
     assert "30.0 h" in html  # median time to a verified fix
 
@@ -460,7 +495,7 @@ def export(history: History, kind: str, query: str = QUERY, role: str = "viewer"
     response = history.session_client(role).get(f"/editor/exports/{kind}.csv?{query}")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "text/csv"
-    assert response.headers["Content-Disposition"] == f'attachment; filename="{kind}_2024-05-01_2024-05-08.csv"'
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{kind}_2024-05-01_2024-05-07.csv"'
     reader = csv.DictReader(io.StringIO(response.get_data(as_text=True)))
     rows = list(reader)
     assert tuple(reader.fieldnames or ()) == {"feedback": FEEDBACK_COLUMNS, "gaps": GAP_COLUMNS}.get(
@@ -471,7 +506,7 @@ def export(history: History, kind: str, query: str = QUERY, role: str = "viewer"
 
 def test_feedback_export(history: History) -> None:
     rows = export(history, "feedback")
-    # every click in the range: m1 twice, m2, m3, m7, m5 (m8's click is at the end bound)
+    # every click in the range: m1 twice, m2, m3, m7, m5 at 05-07 23:59:59 (not m8's, on the day after `to`)
     assert len(rows) == 6
     m1_clicks = [row for row in rows if row["question"] == RESET and row["conversation_id"] == "c1"]
     assert [(r["helpful"], r["latest"]) for r in m1_clicks] == [("no", "no"), ("yes", "yes")]
@@ -490,7 +525,7 @@ def test_feedback_export(history: History) -> None:
 def test_gaps_export(history: History) -> None:
     rows = {int(row["id"]): row for row in export(history, "gaps")}
     ids = history.gaps
-    # questions in the range: all but g9 (before) and g10 (from the end on)
+    # questions in the range: all but g9 (before) and g10 (from the day after `to` on)
     assert set(rows) == {ids[name] for name in ("g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8")}
     assert rows[ids["g5"]]["title"] == "Export my data to [email]"
     assert (rows[ids["g5"]]["community"], rows[ids["g5"]]["count"], rows[ids["g5"]]["status"]) == (

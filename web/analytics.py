@@ -98,12 +98,6 @@ def today_utc() -> date:
     return utcnow().date()
 
 
-def default_range(today: date | None = None) -> DateRange:
-    """The last 30 days, today included."""
-    end = (today or today_utc()) + timedelta(days=1)
-    return DateRange(end - timedelta(days=DEFAULT_RANGE_DAYS), end)
-
-
 def parse_range(start_text: str | None, end_text: str | None, today: date | None = None) -> DateRange:
     """The range of the ``from`` and ``to`` parameters (YYYY-MM-DD, UTC): its first and last day, both included.
     A missing ``to`` means today; a missing ``from`` means the DEFAULT_RANGE_DAYS days that end with ``to``.
