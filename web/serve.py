@@ -12,6 +12,7 @@ from werkzeug.serving import run_simple
 
 from web.database import upgrade_database
 from web.demo import demo_origins, ensure_demo_site
+from web.queries import list_users
 from web.services import warm_up
 
 _WILDCARD_HOSTS = {"0.0.0.0", "::"}
@@ -30,5 +31,12 @@ def serve_command(host: str, port: int) -> None:
     warm_up(app)
     shown_host = "127.0.0.1" if host in _WILDCARD_HOSTS else host
     click.echo(f"answerdesk is serving on http://{shown_host}:{port}/  (Ctrl-C to stop)")
+    if not list_users():
+        # The first thing a new operator needs for /help and /editor; the widget demo works without it.
+        click.echo(
+            "no accounts yet: `answerdesk users create you@example.com --role admin`, then sign in at "
+            f"http://{shown_host}:{port}/login (employees: /help, editors: /editor/)",
+            err=True,
+        )
     # Flask's app.run() refuses to run under a CLI command; run_simple is what it would call.
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
