@@ -84,9 +84,10 @@ def _register_blueprints(app: Flask) -> None:
     from web.editor_articles import bp as editor_articles_bp
     from web.gaps_api import bp as gaps_api_bp
     from web.health import bp as health_bp
+    from web.suggestions_api import bp as suggestions_api_bp
 
     blueprints = (
-        *(api_bp, auth_bp, health_bp, gaps_api_bp),
+        *(api_bp, auth_bp, health_bp, gaps_api_bp, suggestions_api_bp),
         *(editor_bp, editor_articles_bp, analytics_bp, contributors_bp, admin_bp),
     )
     for blueprint in blueprints:

@@ -19,7 +19,7 @@ from flask_limiter import Limiter
 
 from chatbot.config import Settings
 
-LIMITED_ENDPOINTS = ("api.chat", "api.feedback", "api.handoff")
+LIMITED_ENDPOINTS = ("api.chat", "api.feedback", "api.handoff", "suggestions_api.create_suggestion")
 LOGIN_ENDPOINT = "auth.login"
 
 

@@ -11,6 +11,7 @@ from web.models import FEEDBACK_REASONS
 from web.openapi_analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
 from web.openapi_contributors import CONTRIBUTOR_PATHS, CONTRIBUTOR_SCHEMAS
 from web.openapi_gaps import GAP_PATHS, GAP_SCHEMAS
+from web.suggestions_api import SUGGESTION_PATHS, SUGGESTION_SCHEMAS
 
 API_VERSION = "1.0.0"
 
@@ -376,9 +377,9 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"siteKey": [], "sessionId": []}, {"bearerToken": []}, {"sessionCookie": [], "csrfToken": []}],
-        "paths": {**_PATHS, **GAP_PATHS, **ANALYTICS_PATHS, **CONTRIBUTOR_PATHS},
+        "paths": {**_PATHS, **GAP_PATHS, **ANALYTICS_PATHS, **CONTRIBUTOR_PATHS, **SUGGESTION_PATHS},
         "components": {
-            "schemas": {**_SCHEMAS, **GAP_SCHEMAS, **ANALYTICS_SCHEMAS, **CONTRIBUTOR_SCHEMAS},
+            "schemas": {**_SCHEMAS, **GAP_SCHEMAS, **ANALYTICS_SCHEMAS, **CONTRIBUTOR_SCHEMAS, **SUGGESTION_SCHEMAS},
             "responses": _RESPONSES,
             "securitySchemes": {
                 "siteKey": {"type": "apiKey", "in": "header", "name": "X-Site-Key"},

@@ -902,7 +902,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       const citations = (turn.citations || []).slice().sort((a, b) => a.n - b.n);
       if (!turn.is_gap && citations.length) {
         view.append(h("div", { class: "refs sources" }, h("h3", { text: t.sources }),
-          h("ol", null, citations.map((c) => h("li", { value: String(c.n) }, this.docLink(c))))));
+          h("ol", null, citations.map((c) => h("li", { value: String(c.n), "data-doc-id": c.id }, this.docLink(c))))));
       }
       if (turn.is_gap && !streaming) {
         if (turn.related && turn.related.length) {

@@ -1,0 +1,177 @@
+"""Employees' edit suggestions, /api/v1/documents/<doc_id>/suggestions, and their OpenAPI description.
+
+- ``POST {"text"}``: any employee (session with X-CSRFToken, or a Bearer token) proposes a correction to a live
+  document; internal documents included, since every caller here is an employee. 201 with the suggestion; the same
+  open text from the same employee again returns the existing one (200), so a double click stores it once.
+- ``GET [?status=open|applied|declined]``: the document's suggestions, newest first, for viewers, editors and
+  admins (the article page shows them with apply/decline buttons).
+A widget site key is not an employee credential: 401, as on the gap API. Unknown or deleted documents: 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from sqlalchemy import select
+
+from web.articles import find_live_document
+from web.auth import csrf, current_employee, require_role
+from web.callers import identify_caller
+from web.errors import ApiError
+from web.models import Document, EditSuggestion, User, db
+from web.payloads import json_object, required_str
+from web.permissions import READ_ROLES
+from web.serialize import timestamp
+
+bp = Blueprint("suggestions_api", __name__, url_prefix="/api/v1/documents")
+csrf.exempt(bp)  # session callers are checked by identify_caller (X-CSRFToken), as on the rest of the API
+
+MAX_SUGGESTION_CHARS = 4000
+SUGGESTION_STATUSES = ("open", "applied", "declined")
+
+
+@bp.before_request
+def _identify_caller() -> None:
+    caller = identify_caller()
+    if caller.via == "site_key":
+        raise ApiError(401, "unauthorized", "Edit suggestions are for employees: send an API token or log in.")
+    g.caller = caller
+
+
+@bp.post("/<path:doc_id>/suggestions")
+@require_role()
+def create_suggestion(doc_id: str) -> Any:
+    document = _live_document(doc_id)
+    text = required_str(json_object(), "text", MAX_SUGGESTION_CHARS)
+    user = _user()
+    repeated = db.session.scalar(
+        select(EditSuggestion).where(
+            EditSuggestion.document_id == document.id,
+            EditSuggestion.user_id == user.id,
+            EditSuggestion.status == "open",
+            EditSuggestion.text == text,
+        )
+    )
+    if repeated is not None:
+        return jsonify(suggestion_json(repeated)), 200
+    suggestion = EditSuggestion(document_id=document.id, user_id=user.id, text=text, status="open")
+    db.session.add(suggestion)
+    db.session.commit()
+    return jsonify(suggestion_json(suggestion)), 201
+
+
+@bp.get("/<path:doc_id>/suggestions")
+@require_role(*READ_ROLES)
+def list_suggestions(doc_id: str) -> Any:
+    document = _live_document(doc_id)
+    status = request.args.get("status") or None
+    if status is not None and status not in SUGGESTION_STATUSES:
+        raise ApiError(400, "bad_request", f"'status' must be one of: {', '.join(SUGGESTION_STATUSES)}.")
+    query = select(EditSuggestion).where(EditSuggestion.document_id == document.id)
+    if status is not None:
+        query = query.where(EditSuggestion.status == status)
+    rows = db.session.scalars(query.order_by(EditSuggestion.id.desc())).all()
+    return jsonify([suggestion_json(s) for s in rows])
+
+
+def suggestion_json(suggestion: EditSuggestion) -> dict[str, Any]:
+    return {
+        "id": suggestion.id,
+        "document_id": suggestion.document_id,
+        "text": suggestion.text,
+        "status": suggestion.status,
+        "author": suggestion.user.email if suggestion.user is not None else None,
+        "created_at": timestamp(suggestion.created_at),
+    }
+
+
+def _live_document(doc_id: str) -> Document:
+    document = find_live_document(doc_id)
+    if document is None:
+        raise ApiError(404, "document_not_found", "No such document in the knowledge base.")
+    return document
+
+
+def _user() -> User:
+    user = current_employee()
+    assert user is not None  # require_role ran first
+    return user
+
+
+# -- OpenAPI (merged into web/openapi.py's document) -------------------------------------------------------------
+def _response(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def _suggestion_json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_SUGGESTION_REF = {"$ref": "#/components/schemas/EditSuggestion"}
+_DOC_ID = {
+    "name": "doc_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The document id; may contain '/' (a file path) and must be URL-encoded otherwise ('#': %23).",
+}
+_ERRORS = {
+    "401": _response("Unauthorized"),
+    "403": _response("Forbidden"),
+    "404": _response("NotFound"),
+    "500": _response("InternalError"),
+}
+
+SUGGESTION_SCHEMAS: dict[str, Any] = {
+    "EditSuggestion": {
+        "type": "object",
+        "required": ["id", "document_id", "text", "status", "author", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "document_id": {"type": "string"},
+            "text": {"type": "string"},
+            "status": {"enum": list(SUGGESTION_STATUSES)},
+            "author": {"type": ["string", "null"], "description": "E-mail of the employee who suggested it."},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    }
+}
+
+SUGGESTION_PATHS: dict[str, Any] = {
+    "/api/v1/documents/{doc_id}/suggestions": {
+        "get": {
+            "operationId": "listEditSuggestions",
+            "summary": "A document's edit suggestions, newest first (roles viewer, editor, admin)",
+            "parameters": [_DOC_ID, {"name": "status", "in": "query", "schema": {"enum": list(SUGGESTION_STATUSES)}}],
+            "responses": {
+                "200": _suggestion_json("The suggestions.", {"type": "array", "items": _SUGGESTION_REF}),
+                "400": _response("BadRequest"),
+                **_ERRORS,
+            },
+        },
+        "post": {
+            "operationId": "suggestEdit",
+            "summary": "Suggest an edit to a document (any employee)",
+            "parameters": [_DOC_ID],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["text"],
+                            "properties": {"text": {"type": "string", "maxLength": MAX_SUGGESTION_CHARS}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": _suggestion_json("The new suggestion.", _SUGGESTION_REF),
+                "200": _suggestion_json("The same open suggestion, sent again: stored once.", _SUGGESTION_REF),
+                "400": _response("BadRequest"),
+                **_ERRORS,
+            },
+        },
+    }
+}
