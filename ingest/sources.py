@@ -21,7 +21,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import docx
 import pypdf
@@ -165,7 +165,7 @@ def _normalise_language(value: object) -> str | None:
     return "zh" if text.lower().startswith("zh") else "en"
 
 
-def _parse_review_by(value: object) -> str | None:
+def parse_review_by(value: object) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -205,7 +205,7 @@ def _parse_fields(mapping: Mapping[str, object]) -> _Fields:
         url=_parse_url(mapping.get("url")),
         owner=_text_value(mapping.get("owner"), "owner"),
         language=_normalise_language(mapping.get("language")),
-        review_by=_parse_review_by(mapping.get("review_by")),
+        review_by=parse_review_by(mapping.get("review_by")),
     )
 
 
@@ -948,3 +948,24 @@ def _collect(result: LoadResult, seen: dict[str, str], item: _Loaded | FailedFil
         return
     seen[doc_id] = item.label
     result.documents.append(item.document)
+
+
+def load_source_file(
+    root: Path, rel: str, *, audience: Audience, community: str | None, max_file_bytes: int
+) -> LoadResult:
+    """The file ``rel`` under ``root``, loaded as ``answerdesk ingest root`` would: the same loader and id, and the
+    ``_defaults.yaml`` of every folder from ``root`` down to the file, over the given audience and community.
+
+    Used to re-read one corrected file at once (``load_path`` on the file alone would take its folder as the root:
+    other ids, and the parent folders' defaults lost)."""
+    inherited: _Inherited = _base_defaults(audience, community)
+    folder = root
+    inherited = _folder_defaults(folder, root, inherited)
+    for part in PurePosixPath(rel).parent.parts:
+        folder = folder / part
+        inherited = _folder_defaults(folder, root, inherited)
+    result = LoadResult(root=root.as_posix())
+    seen: dict[str, str] = {}
+    for item in _load_file_safely(root / PurePosixPath(rel), rel, inherited, max_file_bytes):
+        _collect(result, seen, item)
+    return result

@@ -197,7 +197,7 @@ class DraftForm:
         if not self.review_by:
             return None
         try:
-            return sources._parse_review_by(self.review_by)  # the same rule as front matter's review_by
+            return sources.parse_review_by(self.review_by)  # the same rule as front matter's review_by
         except DocumentLoadError:
             self.errors["review_by"] = "A date: YYYY-MM-DD."
             return None
@@ -245,7 +245,7 @@ def reread_source(document: Document) -> Reread:
     if not path.is_file():
         raise DocumentLoadError(f"The file {path} is gone; the next `answerdesk ingest` of its folder deletes it.")
     runtime = get_runtime(current_app)
-    loaded = load_source_file(
+    loaded = sources.load_source_file(
         Path(document.source_root),
         document.source_path,
         audience="internal" if document.audience == "internal" else "public",
@@ -262,24 +262,3 @@ def reread_source(document: Document) -> Reread:
         failed=[f"{f.path}: {f.error}" for f in loaded.failed],
         still_there=any(d.id == doc_id for d in loaded.documents),
     )
-
-
-def load_source_file(
-    root: Path, rel: str, *, audience: Audience, community: str | None, max_file_bytes: int
-) -> sources.LoadResult:
-    """The file ``rel`` under ``root``, loaded as ``answerdesk ingest root`` would: the same loader and id, and the
-    ``_defaults.yaml`` of every folder from ``root`` down to the file, over the given audience and community.
-
-    Uses ingest.sources' walk helpers one file at a time (``load_path`` on the file alone would take its folder
-    as the root: other ids, and the parent folders' defaults lost)."""
-    inherited: sources._Inherited = sources._base_defaults(audience, community)
-    folder = root
-    inherited = sources._folder_defaults(folder, root, inherited)
-    for part in PurePosixPath(rel).parent.parts:
-        folder = folder / part
-        inherited = sources._folder_defaults(folder, root, inherited)
-    result = sources.LoadResult(root=root.as_posix())
-    seen: dict[str, str] = {}
-    for item in sources._load_file_safely(root / PurePosixPath(rel), rel, inherited, max_file_bytes):
-        sources._collect(result, seen, item)
-    return result
