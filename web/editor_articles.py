@@ -345,13 +345,13 @@ def _verification_message(gap: Gap, verification: Verification) -> str:
     if verification.verified:
         return f"Gap #{gap.id} verified: all {verification.replayed} questions are now answered citing the document."
     if not verification.replayed:
-        return f"Gap #{gap.id} stays open: it has no questions to ask again."
+        return f"Gap #{gap.id} stays {gap.status}: it has no questions to ask again."
     shown = "; ".join(verification.failing[:FAILING_QUESTIONS_FLASHED])
     more = len(verification.failing) - FAILING_QUESTIONS_FLASHED
     suffix = f" (and {more} more)" if more > 0 else ""
     return (
-        f"Gap #{gap.id} stays open: {len(verification.failing)} of {verification.replayed} questions are not yet "
-        f"answered citing the document: {shown}{suffix}"
+        f"Gap #{gap.id} stays {gap.status}: {len(verification.failing)} of {verification.replayed} questions are "
+        f"not yet answered citing the document: {shown}{suffix}"
     )
 
 

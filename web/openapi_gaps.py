@@ -28,7 +28,16 @@ _READ_ERRORS = {
     "404": _response("NotFound"),
     "500": _response("InternalError"),
 }
-_WRITE_ERRORS = {**_READ_ERRORS, "400": _response("BadRequest"), "409": _json(_ref("Error"), "The gap is closed.")}
+_WRITE_ERRORS = {
+    **_READ_ERRORS,
+    "400": _response("BadRequest"),
+    "403": _json(
+        _ref("Error"),
+        "Code forbidden: the role is not editor or admin, or the gap (or the other gap of a merge or move) belongs "
+        "to a community the editor does not edit.",
+    ),
+    "409": _json(_ref("Error"), "The gap is closed."),
+}
 
 GAP_SCHEMAS: dict[str, Any] = {
     "GapSummary": {
@@ -69,18 +78,42 @@ GAP_SCHEMAS: dict[str, Any] = {
                     "resolution": {"type": ["object", "null"]},
                     "verified_at": {"type": ["string", "null"], "format": "date-time"},
                     "questions": {"type": "array", "items": _ref("GapQuestion")},
+                    "comments": {"type": "array", "items": _ref("GapComment")},
+                    "events": {"type": "array", "items": _ref("GapEvent"), "description": "The audit trail."},
                 },
             },
         ]
     },
+    "GapComment": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "author": {**_NULLABLE_STRING, "description": "E-mail of the editor."},
+            "text": {"type": "string"},
+            "created_at": _TIME,
+        },
+    },
+    "GapEvent": {
+        "type": "object",
+        "properties": {
+            "action": {
+                "type": "string",
+                "description": "assign, dismiss, merge, merged_from, move_out, move_in, resolve.",
+            },
+            "user": _NULLABLE_STRING,
+            "detail": {"type": "object"},
+            "created_at": _TIME,
+        },
+    },
     "Verification": {
         "type": "object",
-        "required": ["replayed", "answered", "verified", "failing"],
+        "required": ["replayed", "answered", "verified", "failing", "failing_message_ids"],
         "properties": {
             "replayed": {"type": "integer"},
             "answered": {"type": "integer", "description": "Replayed questions that were not abstentions."},
             "verified": {"type": "boolean", "description": "All answered and citing the new or linked content."},
-            "failing": {"type": "array", "items": {"type": "string"}},
+            "failing": {"type": "array", "items": {"type": "string"}, "description": "Failing questions, masked."},
+            "failing_message_ids": {"type": "array", "items": {"type": "integer"}},
         },
     },
 }
@@ -98,10 +131,20 @@ def _action(operation_id: str, summary: str, body: dict[str, Any], result: str =
     }
 
 
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
 def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties}
 
 
+_ACCEPT_UNVERIFIED = {
+    "type": "boolean",
+    "default": False,
+    "description": "When verification fails, close the gap anyway with status resolved (an editor's judgement, "
+    "no proof); without it the gap keeps its status.",
+}
 _RESOLVE_BODY = {
     "oneOf": [
         _object(
@@ -115,10 +158,11 @@ _RESOLVE_BODY = {
                         "audience": {"enum": ["public", "internal"], "description": "Default: the gap's."},
                         "community": {"type": "string", "description": "Default: the gap's."},
                     },
-                )
+                ),
+                "accept_unverified": _ACCEPT_UNVERIFIED,
             },
         ),
-        _object(["article_id"], {"article_id": {"type": "string"}}),
+        _object(["article_id"], {"article_id": {"type": "string"}, "accept_unverified": _ACCEPT_UNVERIFIED}),
     ]
 }
 
@@ -128,8 +172,15 @@ GAP_PATHS: dict[str, Any] = {
             "operationId": "listGaps",
             "summary": "The gap queue ranked by count x recency (roles viewer, editor, admin)",
             "parameters": [
-                {"name": "status", "in": "query", "schema": {"enum": list(GAP_STATUSES)}},
-                {"name": "community", "in": "query", "schema": {"type": "string"}},
+                _query("status", {"type": "string"}, "A status, a comma list (open,assigned) or all (the default)."),
+                _query("community", {"type": "string"}, "Gaps routed to this community."),
+                _query("audience", {"enum": ["public", "internal"]}, "Gaps of this audience."),
+                _query("q", {"type": "string", "maxLength": 200}, "Words in the title or in any of the questions."),
+                _query("from", {"type": "string"}, "Last seen on or after this date (YYYY-MM-DD) or time (ISO 8601)."),
+                _query("to", {"type": "string"}, "Last seen before the end of this date, or before this time."),
+                _query("assignee", {"type": "string"}, "me, or an editor's e-mail."),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}, "Page size."),
+                _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Gaps to skip (ranked order)."),
             ],
             "responses": {
                 "200": _json({"type": "array", "items": _ref("GapSummary")}, "The gaps."),
@@ -147,7 +198,12 @@ GAP_PATHS: dict[str, Any] = {
         }
     },
     "/api/v1/gaps/{gap_id}/assign": _action(
-        "assignGap", "Assign to an editor", _object(["user"], {"user": {"type": "string", "format": "email"}})
+        "assignGap",
+        "Assign to an editor of the gap's community or an admin (user null: unassign)",
+        _object(["user"], {"user": {"type": ["string", "null"], "format": "email"}}),
+    ),
+    "/api/v1/gaps/{gap_id}/comment": _action(
+        "commentGap", "Add a comment to the gap's thread", _object(["text"], {"text": {"type": "string"}})
     ),
     "/api/v1/gaps/{gap_id}/dismiss": _action(
         "dismissGap", "Dismiss with a reason", _object(["reason"], {"reason": {"type": "string"}})
@@ -157,6 +213,11 @@ GAP_PATHS: dict[str, Any] = {
         "Move this gap's questions into another gap of the same audience; returns that gap",
         _object(["into"], {"into": {"type": "integer"}}),
     ),
+    "/api/v1/gaps/{gap_id}/move": _action(
+        "moveGapQuestion",
+        "Move one question to another open gap of the same audience; returns this gap (dismissed when emptied)",
+        _object(["message_id", "to"], {"message_id": {"type": "integer"}, "to": {"type": "integer"}}),
+    ),
     "/api/v1/gaps/{gap_id}/resolve": {
         "post": {
             **_action("resolveGap", "Resolve with a new FAQ or a corrected article, then verify", _RESOLVE_BODY)[
@@ -164,7 +225,9 @@ GAP_PATHS: dict[str, Any] = {
             ],
             "description": "The FAQ is stored as document editor/faq#gap-<id> (a new version on each resolve) and "
             "indexed at once; then every question of the gap is asked again. verified is true (status verified) "
-            "only when all are answered and cite the FAQ or article; otherwise the status is unchanged.",
+            "only when all are answered and cite the FAQ or article; otherwise the status is unchanged, or resolved "
+            "with accept_unverified. Open, assigned and resolved gaps can be resolved. A public gap cannot be "
+            "resolved with internal content (400 audience_mismatch).",
             "responses": {
                 "200": _json(
                     {"allOf": [_ref("Gap"), _object(["verification"], {"verification": _ref("Verification")})]},

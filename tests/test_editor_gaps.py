@@ -1,0 +1,381 @@
+"""The editor dashboard's gap pages (/editor/ and /editor/gaps/<id>): roles, filters and search, every form action
+with its CSRF check, community scoping, escaping and PII masking. Real model, Chroma and SQLite (the module-scoped
+service of tests/test_gaps_api.py, built again for this module)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+import tests.test_gaps_api as gaps_api
+from tests.chat_kb import INTERNAL_DOC
+from tests.test_api import bearer, csrf_token_of
+from tests.test_gaps_api import CommunityEditors, GapService, ask, gap_of, new_gap, set_community, widget
+from web import get_runtime
+from web.models import Document, Gap, GapComment, GapEvidence, db
+from web.queries import find_user_by_email
+
+# The module-scoped fixtures of the gap API tests, registered here (pytest builds them again for this module).
+service = gaps_api.service
+community_editors = gaps_api.community_editors
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def logged_in(service: GapService, email: str) -> FlaskClient:
+    """A browser session of ``email`` (Flask-Login's session keys), without going through the login form."""
+    client = service.client()
+    with service.app.app_context():
+        user = find_user_by_email(email)
+        assert user is not None
+        user_id = user.id
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    return client
+
+
+def csrf_token(client: FlaskClient) -> str:
+    page = client.get("/editor/")
+    assert page.status_code == 200
+    match = CSRF_META.search(page.get_data(as_text=True))
+    assert match
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, str]) -> Any:
+    """Post a form as the page does (with its CSRF token) and follow the redirect to the page with the flash."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client)}, follow_redirects=True)
+
+
+def gap_row(service: GapService, gap_id: int) -> Gap:
+    with service.app.app_context():
+        gap = db.session.get(Gap, gap_id)
+        assert gap is not None
+        db.session.expunge(gap)
+        return gap
+
+
+def linked_gaps(html: str) -> set[int]:
+    return {int(i) for i in re.findall(r'href="/editor/gaps/(\d+)"', html)}
+
+
+def queue(client: FlaskClient, query: str = "") -> str:
+    response = client.get(f"/editor/?{query}")
+    assert response.status_code == 200
+    return str(response.get_data(as_text=True))
+
+
+@pytest.fixture(scope="module")
+def public_gap(service: GapService) -> int:
+    return new_gap(service, service.client(), "Do you sell gift cards for birthdays?")
+
+
+# -- roles -------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("role", ["editor", "viewer", "admin"])
+def test_pages_render_for_readers(service: GapService, public_gap: int, role: str) -> None:
+    client = logged_in(service, f"{role}@example.com")
+    listed = queue(client)
+    assert public_gap in linked_gaps(listed) and "open hand-off request" in listed
+    page = client.get(f"/editor/gaps/{public_gap}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Do you sell gift cards for birthdays?" in html
+    forms = re.findall(rf'action="/editor/gaps/{public_gap}/([a-z-]+)"', html)
+    if role == "viewer":
+        assert forms == [] and "Read only" in html
+    else:
+        assert {"assign", "comment", "merge", "move", "dismiss", "resolve-faq", "resolve-article"} <= set(forms)
+        assert 'data-markdown-preview="#faq-preview"' in html and 'id="faq-preview"' in html
+        assert f'href="/editor/articles/new?gap={public_gap}"' in html
+
+
+def test_employees_get_403_and_anonymous_visitors_the_login_page(service: GapService, public_gap: int) -> None:
+    employee = logged_in(service, "employee@example.com")
+    for path in ("/editor/", f"/editor/gaps/{public_gap}"):
+        assert employee.get(path).status_code == 403
+        anonymous = service.client().get(path)
+        assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith(f"/login?next={path}")
+    assert logged_in(service, "editor@example.com").get("/editor/gaps/999999").status_code == 404
+
+
+ACTIONS = {
+    "assign": {"user": "editor@example.com"},
+    "comment": {"text": "hi"},
+    "dismiss": {"reason": "no"},
+    "merge": {"into": "1"},
+    "move": {"message_id": "1", "to": "1"},
+    "resolve-faq": {"question": "Q?", "answer": "A."},
+    "resolve-article": {"article_id": "billing/plans.md"},
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+@pytest.mark.parametrize("role", ["viewer", "employee", "anonymous"])
+def test_readers_cannot_post_actions(service: GapService, public_gap: int, role: str, action: str) -> None:
+    client = service.client() if role == "anonymous" else logged_in(service, f"{role}@example.com")
+    token = csrf_token_of(client.get("/login").get_data(as_text=True))  # a valid token: only the role is wrong
+    response = client.post(f"/editor/gaps/{public_gap}/{action}", data={**ACTIONS[action], "csrf_token": token})
+    if role == "anonymous":
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    else:
+        assert response.status_code == 403
+    with service.app.app_context():
+        assert db.session.scalar(select(GapComment.id).where(GapComment.gap_id == public_gap)) is None
+    row = gap_row(service, public_gap)
+    assert row.status == "open" and row.assignee_id is None and row.resolution is None
+
+
+# -- the queue ---------------------------------------------------------------------------------------------------
+def test_filters_and_search_narrow_the_queue(service: GapService, public_gap: int) -> None:
+    client = service.client()
+    voucher = new_gap(service, client, "Can I return a wedding present bought with a voucher?")
+    chinese = new_gap(service, client, "你们的仓库在哪个城市?")
+    internal = new_gap(service, client, "How do I book the boardroom projector?", bearer(service.tokens["employee"]))
+    beta = new_gap(service, client, "Do you recycle old printer cartridges?")
+    set_community(service, beta, "beta")
+    editor = logged_in(service, "editor@example.com")
+    post_form(editor, f"/editor/gaps/{voucher}/assign", {"user": "editor@example.com"})
+    mine = {voucher, chinese, internal, beta}
+
+    assert mine <= linked_gaps(queue(editor))  # the default: open and assigned
+    assert linked_gaps(queue(editor, "q=WEDDING")) & mine == {voucher}
+    assert linked_gaps(queue(editor, "q=仓库")) & mine == {chinese}
+    assert linked_gaps(queue(editor, "audience=internal")) & mine == {internal}
+    assert linked_gaps(queue(editor, "community=beta")) == {beta}
+    assert linked_gaps(queue(editor, "assignee=me")) & mine == {voucher}
+    assert linked_gaps(queue(editor, "status=open")) & mine == {chinese, internal, beta}
+    assert linked_gaps(queue(editor, "to=2000-01-31")) == set()
+    today = gap_row(service, voucher).last_seen.date().isoformat()
+    assert mine <= linked_gaps(queue(editor, f"from={today}&to={today}"))
+    assert "beta" in re.findall(r'<option value="([^"]+)"', queue(editor))  # the community filter offers it
+
+    post_form(editor, f"/editor/gaps/{chinese}/dismiss", {"reason": "out of scope"})
+    assert chinese not in linked_gaps(queue(editor))
+    assert chinese in linked_gaps(queue(editor, "status=dismissed"))
+    assert chinese in linked_gaps(queue(editor, "status=all"))
+
+    bad = queue(editor, "from=someday")  # a bad filter is explained, and the open queue shown
+    assert "&#39;from&#39; must be a date" in bad and voucher in linked_gaps(bad)
+
+
+def test_the_queue_is_paginated(service: GapService, public_gap: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    for question in ("Do you have a podcast?", "Can I visit your factory?"):
+        new_gap(service, service.client(), question)
+    monkeypatch.setattr("web.editor.PER_PAGE", 2)
+    editor = logged_in(service, "editor@example.com")
+    first = queue(editor, "status=all")
+    heading = re.search(r"<h2 id=\"queue-heading\">(\d+) gap", first)
+    assert heading is not None and "Page 1 of" in first
+    total = int(heading.group(1))
+    assert total >= 3
+    pages = [linked_gaps(queue(editor, f"status=all&page={n}")) for n in range(1, (total + 1) // 2 + 1)]
+    seen = [gap_id for page in pages for gap_id in page]
+    assert len(seen) == len(set(seen)) == total  # every gap once, on one page
+    assert re.search(r'href="/editor/\?[^"]*page=2[^"]*">Next', first)
+
+
+# -- actions -----------------------------------------------------------------------------------------------------
+def test_triage_forms_change_the_gap(service: GapService) -> None:
+    client = service.client()
+    editor = logged_in(service, "editor@example.com")
+    tokyo = "Do you have an office in Tokyo?"
+    cat = "Can I bring my cat to the vet with me?"
+    office = new_gap(service, client, tokyo)
+    pets = new_gap(service, client, cat)
+    target = new_gap(service, client, "Can I bring my dog to the vet?")
+    assert len({office, pets, target}) == 3
+
+    assigned = post_form(editor, f"/editor/gaps/{office}/assign", {"user": "admin@example.com"})
+    assert "Assigned to admin@example.com." in assigned.get_data(as_text=True)
+    assert gap_row(service, office).status == "assigned"
+
+    commented = post_form(editor, f"/editor/gaps/{office}/comment", {"text": "Check with facilities\nbefore May"})
+    assert "Comment added." in commented.get_data(as_text=True)
+    assert "Check with facilities\nbefore May" in commented.get_data(as_text=True)
+
+    merged = post_form(editor, f"/editor/gaps/{pets}/merge", {"into": f"#{office}"})
+    assert merged.request.path == f"/editor/gaps/{office}"  # lands on the gap that now holds the questions
+    assert gap_row(service, pets).status == "dismissed" and gap_row(service, office).count == 2
+
+    # Move the representative question away: the title passes to the question that stays.
+    with service.app.app_context():
+        tokyo_message = db.session.scalar(
+            select(GapEvidence.message_id).where(GapEvidence.gap_id == office, GapEvidence.question_masked == tokyo)
+        )
+    moved = post_form(editor, f"/editor/gaps/{office}/move", {"message_id": str(tokyo_message), "to": str(target)})
+    assert f"Question moved to gap #{target}." in moved.get_data(as_text=True)
+    after = gap_row(service, office)
+    assert after.count == 1 and after.title == cat and gap_row(service, target).count == 2
+    with service.app.app_context():
+        (cat_vector,) = get_runtime(service.app).embedder.encode_queries([cat])
+    assert np.allclose(after.centroid, cat_vector, atol=1e-5)
+
+    wrong = post_form(editor, f"/editor/gaps/{office}/merge", {"into": "999999"})
+    assert "There is no gap #999999." in wrong.get_data(as_text=True) and gap_row(service, office).count == 1
+    dismissed = post_form(editor, f"/editor/gaps/{office}/dismiss", {"reason": "facilities question"})
+    assert "Gap dismissed." in dismissed.get_data(as_text=True) and gap_row(service, office).status == "dismissed"
+    again = post_form(editor, f"/editor/gaps/{office}/dismiss", {"reason": "again"})
+    assert "only open or assigned gaps change" in again.get_data(as_text=True)
+    trail = again.get_data(as_text=True)
+    for words in ("assigned to admin@example.com", f"received the questions of gap #{pets}", "moved to gap #"):
+        assert words in trail
+
+
+def test_actions_need_the_csrf_token(service: GapService, public_gap: int) -> None:
+    assert service.app.config.get("WTF_CSRF_ENABLED", True) is True  # make_app keeps CSRF on
+    editor = logged_in(service, "editor@example.com")
+    for action, data in (("comment", {"text": "sneaky"}), ("dismiss", {"reason": "sneaky"})):
+        refused = editor.post(f"/editor/gaps/{public_gap}/{action}", data=data)
+        assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
+        forged = editor.post(f"/editor/gaps/{public_gap}/{action}", data={**data, "csrf_token": "forged"})
+        assert forged.status_code == 400
+    with service.app.app_context():
+        assert db.session.scalar(select(GapComment.id).where(GapComment.text == "sneaky")) is None
+    assert gap_row(service, public_gap).status in ("open", "assigned")
+
+
+def test_an_editor_of_another_community_can_neither_act_nor_be_assigned(
+    service: GapService, community_editors: CommunityEditors
+) -> None:
+    gap_id = new_gap(service, service.client(), "Do you offer engraving on gift pens?")
+    set_community(service, gap_id, "beta")
+    alpha = logged_in(service, "alpha-editor@example.com")
+    page = alpha.get(f"/editor/gaps/{gap_id}").get_data(as_text=True)
+    assert f'action="/editor/gaps/{gap_id}/' not in page and "you do not edit the community" in page
+    token = csrf_token(alpha)
+    for action, data in (
+        ("assign", {"user": "alpha-editor@example.com"}),
+        ("comment", {"text": "mine"}),
+        ("dismiss", {"reason": "mine"}),
+        ("resolve-article", {"article_id": "billing/plans.md"}),
+    ):
+        assert alpha.post(f"/editor/gaps/{gap_id}/{action}", data={**data, "csrf_token": token}).status_code == 403
+
+    admin = logged_in(service, "admin@example.com")
+    assign_form = admin.get(f"/editor/gaps/{gap_id}").get_data(as_text=True)
+    options = set(re.findall(r'<option value="([^"]*@[^"]*)"', assign_form))
+    assert "beta-editor@example.com" in options and "admin@example.com" in options
+    assert "alpha-editor@example.com" not in options and "employee@example.com" not in options
+    refused = post_form(admin, f"/editor/gaps/{gap_id}/assign", {"user": "alpha-editor@example.com"})
+    assert "does not edit the community" in refused.get_data(as_text=True)
+    assert gap_row(service, gap_id).assignee_id is None
+
+
+# -- resolve -----------------------------------------------------------------------------------------------------
+def test_resolving_with_an_faq_from_the_page_verifies(service: GapService) -> None:
+    question = "Do you offer a student discount?"
+    gap_id = new_gap(service, service.client(), question)
+    editor = logged_in(service, "editor@example.com")
+    useless = {
+        "question": "When is the office open?",
+        "answer": "Our office is open from 9 to 5.",
+        "audience": "public",
+    }
+    failed = post_form(editor, f"/editor/gaps/{gap_id}/resolve-faq", useless).get_data(as_text=True)
+    assert "Not verified: 1 of 1 questions still fail" in failed and "still fails verification" in failed
+    assert "Our office is open from 9 to 5." in failed  # the saved FAQ is offered again for improvement
+    assert gap_row(service, gap_id).status == "open"
+
+    good = {**useless, "question": question, "answer": "Yes: students get **50%** off the Plus plan."}
+    verified = post_form(editor, f"/editor/gaps/{gap_id}/resolve-faq", good).get_data(as_text=True)
+    assert "Verified: the question is now answered" in verified
+    row = gap_row(service, gap_id)
+    assert row.status == "verified" and row.verified_at is not None
+    assert f'action="/editor/gaps/{gap_id}/resolve-faq"' not in verified  # closed: no more actions
+    with service.app.app_context():
+        document = db.session.get(Document, f"editor/faq#gap-{gap_id}")
+        assert document is not None and document.versions[-1].author == "editor@example.com"
+    answer = ask(service.client(), widget(service, "visitor-after-student-faq"), question)
+    assert f"editor/faq#gap-{gap_id}" in {c["id"] for c in answer["citations"]}
+
+
+def test_public_gaps_refuse_internal_answers_and_accept_unverified_closes(service: GapService) -> None:
+    gap_id = new_gap(service, service.client(), "Who approves a refund of 300 EUR?")
+    editor = logged_in(service, "editor@example.com")
+    page = editor.get(f"/editor/gaps/{gap_id}").get_data(as_text=True)
+    assert f'value="{INTERNAL_DOC}"' not in page  # only public documents are offered for a public gap
+    assert '<option value="internal"' not in page.split('name="audience"', 1)[1].split("</select>", 1)[0]
+
+    refused = post_form(editor, f"/editor/gaps/{gap_id}/resolve-article", {"article_id": INTERNAL_DOC})
+    assert "an internal FAQ or article cannot close it" in refused.get_data(as_text=True)
+    internal_faq = {"question": "Who approves refunds?", "answer": "A tier 2 agent.", "audience": "internal"}
+    refused = post_form(editor, f"/editor/gaps/{gap_id}/resolve-faq", internal_faq)
+    assert "an internal FAQ or article cannot close it" in refused.get_data(as_text=True)
+    assert gap_row(service, gap_id).status == "open"
+
+    accepted = post_form(
+        editor, f"/editor/gaps/{gap_id}/resolve-article", {"article_id": "billing/plans.md", "accept_unverified": "1"}
+    ).get_data(as_text=True)
+    assert "Closed as resolved without proof" in accepted
+    assert gap_row(service, gap_id).status == "resolved"
+
+
+# -- escaping and privacy ----------------------------------------------------------------------------------------
+def test_questions_are_escaped_and_masked_on_the_pages(service: GapService) -> None:
+    client = service.client()
+    script = "<script>alert('gap')</script> can I pay with bitcoin?"
+    script_gap = new_gap(service, client, script)
+    personal = "I am jane.doe@example.com, card 4111 1111 1111 1111: can I pay by wire from Iceland?"
+    personal_gap = new_gap(service, client, personal)
+    editor = logged_in(service, "editor@example.com")
+    post_form(editor, f"/editor/gaps/{script_gap}/comment", {"text": "<img src=x onerror=alert(1)>"})
+    feedback_message = ask(client, widget(service, "visitor-escape-feedback-0"), "How do I reset my password?")
+    client.post(
+        "/api/v1/feedback",
+        json={
+            "message_id": feedback_message["message_id"],
+            "helpful": False,
+            "comment": "<b>bold</b> call +44 20 7946 0958",
+        },
+        headers=widget(service, "visitor-escape-feedback-0"),
+    )
+    feedback_gap = gap_of(service, feedback_message["message_id"])
+    assert feedback_gap is not None
+
+    for path in ("/editor/?status=all", f"/editor/gaps/{script_gap}"):
+        html = editor.get(path).get_data(as_text=True)
+        assert "<script>alert(" not in html and "&lt;script&gt;alert(" in html
+    page = editor.get(f"/editor/gaps/{script_gap}").get_data(as_text=True)
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    for path in ("/editor/?status=all", f"/editor/gaps/{personal_gap}"):
+        html = editor.get(path).get_data(as_text=True)
+        assert "jane.doe@example.com" not in html and "4111" not in html and "[email]" in html
+    feedback_page = editor.get(f"/editor/gaps/{feedback_gap}").get_data(as_text=True)
+    assert "7946" not in feedback_page and "&lt;b&gt;bold&lt;/b&gt; call [phone]" in feedback_page
+
+
+def test_internal_gaps_may_be_closed_with_any_document(service: GapService) -> None:
+    gap_id = new_gap(service, service.client(), "Where is the staff canteen menu?", bearer(service.tokens["employee"]))
+    page = logged_in(service, "editor@example.com").get(f"/editor/gaps/{gap_id}").get_data(as_text=True)
+    assert f'value="{INTERNAL_DOC}"' in page and 'value="billing/plans.md"' in page
+    audiences = page.split('name="audience"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="internal"' in audiences and '<option value="public"' in audiences
+
+
+def test_the_queue_is_ranked_by_count_and_recency(service: GapService) -> None:
+    from datetime import timedelta
+
+    from web.gap_queries import GapFilter, rank_value, search_gaps
+    from web.models import utcnow
+
+    now = utcnow()
+    assert rank_value(4, now - timedelta(days=7), now) == pytest.approx(2.0)
+    client = service.client()
+    old_big = new_gap(service, client, "Do you sponsor local football clubs?")
+    fresh_small = new_gap(service, client, "Can I order a custom coloured mug?")
+    with service.app.app_context():
+        big = db.session.get(Gap, old_big)
+        assert big is not None
+        big.count, big.last_seen = 3, now - timedelta(days=30)  # 3 x 0.5^(30/7) = 0.15 < 1
+        db.session.commit()
+        ranked = [gap.id for gap in search_gaps(GapFilter(), limit=10000)[0]]
+        assert ranked.index(fresh_small) < ranked.index(old_big)
+        big.last_seen = now
+        db.session.commit()
+        ranked = [gap.id for gap in search_gaps(GapFilter(), limit=10000)[0]]
+        assert ranked.index(old_big) < ranked.index(fresh_small)
