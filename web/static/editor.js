@@ -81,9 +81,32 @@
     });
   }
 
+  // Live sections: <section id="x" data-live-refresh="SECONDS"> is replaced by the same section of a fresh copy of
+  // this page every SECONDS while the tab is visible (the gap queue: questions arrive while an editor watches).
+  // The fresh copy is our own server-rendered, escaped page, parsed inertly by DOMParser (no script runs).
+  function attachLiveRefresh(section) {
+    const seconds = Math.max(Number(section.dataset.liveRefresh) || 0, 2);
+    let busy = false;
+    setInterval(async () => {
+      if (busy || document.visibilityState !== "visible") return;
+      busy = true;
+      try {
+        const res = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+        if (!res.ok) return;
+        const fresh = new DOMParser().parseFromString(await res.text(), "text/html").getElementById(section.id);
+        if (fresh) section.replaceChildren(...Array.from(fresh.childNodes, (node) => document.importNode(node, true)));
+      } catch (err) {
+        // offline for a moment: the next tick tries again
+      } finally {
+        busy = false;
+      }
+    }, seconds * 1000);
+  }
+
   function init() {
     for (const textarea of document.querySelectorAll("textarea[data-markdown-preview]")) attachPreview(textarea);
     for (const element of document.querySelectorAll("[data-confirm]")) attachConfirm(element);
+    for (const section of document.querySelectorAll("[data-live-refresh][id]")) attachLiveRefresh(section);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
