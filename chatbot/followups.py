@@ -15,8 +15,12 @@ from chatbot.keyword import has_cjk, tokenize
 
 _EN_CONNECTOR = re.compile(r"^\s*(and|also|what about|how about|but|so|then|or)\b", re.IGNORECASE)
 _EN_PRONOUN = re.compile(r"\b(it|that|this|those|these|them|there)\b", re.IGNORECASE)
+# "Is there an office in Berlin?": an existential "there" refers to nothing earlier.
+_EN_EXISTENTIAL = re.compile(r"\b(is|are|was|were|isn't|aren't|any)\s+there\b", re.IGNORECASE)
 _ZH_FOLLOW_UP = re.compile(r"^\s*(那|那么|还有|另外|而且|如果是)|(呢|它|这个|那个)[？?]?\s*$")
-_SHORT_QUESTION_TERMS = 2  # content words; "how long does it take?" has two
+# Content words of a bare follow-up ("and on Android?"). Two are not enough to tell: "Do you ship to Canada?" stands
+# alone, and "how long does it take?" is caught by its pronoun.
+_SHORT_QUESTION_TERMS = 1
 _PRONOUN_QUESTION_TERMS = 4  # "can I undo it on the phone?" leans on the last turn; a long question stands alone
 
 
@@ -32,7 +36,8 @@ def is_follow_up(question: str) -> bool:
     terms = len(tokenize(question))
     if has_cjk(question):
         return terms <= 1  # jieba cuts a full Chinese question into few words: only a bare term is a follow-up
-    return terms <= _SHORT_QUESTION_TERMS or (terms <= _PRONOUN_QUESTION_TERMS and bool(_EN_PRONOUN.search(question)))
+    leans_on_pronoun = bool(_EN_PRONOUN.search(_EN_EXISTENTIAL.sub(" ", question)))
+    return terms <= _SHORT_QUESTION_TERMS or (terms <= _PRONOUN_QUESTION_TERMS and leans_on_pronoun)
 
 
 def retrieval_query(question: str, history: Sequence[Turn]) -> str:

@@ -18,7 +18,7 @@ from chatbot.answering import build_answerer
 from chatbot.composer import word_count
 from chatbot.config import Settings
 from chatbot.errors import EmbedderMismatchError
-from chatbot.followups import Turn, retrieval_query
+from chatbot.followups import Turn, is_follow_up, retrieval_query
 from chatbot.language import message
 from chatbot.runtime import build_runtime
 from chatbot.store import ChromaStore
@@ -391,6 +391,26 @@ def test_follow_up_is_resolved_against_the_previous_question(kb: SampleKB) -> No
     assert alone.sources[0].id != follow_up.sources[0].id
     assert not {c.id for c in alone.citations} & TWO_FA_DOCS
     assert alone.sources[0].id.startswith("mobile/") or "android" in alone.answer.lower()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("and on Android?", True),
+        ("what about refunds?", True),
+        ("how long does it take?", True),
+        ("Can I undo it on the phone?", True),
+        ("Android?", True),
+        ("那安卓呢？", True),
+        ("Is there an office in Berlin?", False),  # existential "there" refers to nothing earlier
+        ("Are there discounts for students?", False),
+        ("Do you ship to Canada?", False),  # short, but stands alone
+        ("How do I connect Stripe to get paid online?", False),
+        ("如何开启两步验证？", False),
+    ],
+)
+def test_what_counts_as_a_follow_up(question: str, expected: bool) -> None:
+    assert is_follow_up(question) is expected
 
 
 def test_a_standalone_question_after_history_is_not_rewritten(kb: SampleKB) -> None:

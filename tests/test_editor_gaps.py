@@ -187,7 +187,7 @@ def test_triage_forms_change_the_gap(service: GapService) -> None:
     cat = "Can I bring my cat to the vet with me?"
     office = new_gap(service, client, tokyo)
     pets = new_gap(service, client, cat)
-    target = new_gap(service, client, "Can I bring my dog to the vet?")
+    target = new_gap(service, client, "Do you sponsor local football teams?")
     assert len({office, pets, target}) == 3
 
     assigned = post_form(editor, f"/editor/gaps/{office}/assign", {"user": "admin@example.com"})

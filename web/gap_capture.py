@@ -106,7 +106,7 @@ def _assign(message: Message, masked: str) -> Gap:
     decides); the question counts once."""
     vector = get_runtime(current_app).embedder.encode_queries([masked])[0]
     audience = message.conversation.audience
-    community = _community(message.sources)
+    community = gap_community(message.sources, abstained=message.is_gap)
     evidence = ClusterEvidence(
         text=masked,
         vector=vector,
@@ -129,11 +129,23 @@ def _assign(message: Message, masked: str) -> Gap:
     return gap
 
 
-def _community(sources: Sequence[dict[str, object]]) -> str | None:
-    """The most common community among the message's top sources: the space whose editors own the topic."""
+def gap_community(sources: Sequence[dict[str, object]], abstained: bool) -> str | None:
+    """The community whose editors own the question's topic, from its top sources in rank order.
+
+    An answered question takes the most common community of its top sources (ties: the better-ranked source). When
+    the bot abstained its sources are weak guesses, often from unrelated spaces; they decide only when all of them
+    agree, else the gap has no community (every editor sees it) — a guess would split paraphrases of one question
+    over gaps of different communities."""
     ids = [str(s.get("id")) for s in sources[:COMMUNITY_SOURCES] if s.get("id")]
     if not ids:
         return None
-    rows = db.session.scalars(select(Document.community).where(Document.id.in_(ids))).all()
-    communities = Counter(c for c in rows if c)
-    return communities.most_common(1)[0][0] if communities else None
+    query = select(Document.id, Document.community).where(Document.id.in_(ids))
+    rows = {doc_id: community for doc_id, community in db.session.execute(query)}
+    ranked = [rows.get(doc_id) for doc_id in ids]
+    if abstained:
+        return ranked[0] if ranked[0] and len(set(ranked)) == 1 and len(ranked) == COMMUNITY_SOURCES else None
+    counts = Counter(c for c in ranked if c)
+    if not counts:
+        return None
+    best = max(counts.values())
+    return next(c for c in ranked if c and counts[c] == best)  # first in rank order among the most common
