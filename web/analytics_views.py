@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, g, jsonify, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context, url_for
 from werkzeug.routing import BuildError
 
 from web.analytics import (
@@ -31,7 +31,7 @@ from web.analytics import (
     report_json,
 )
 from web.auth import require_role
-from web.callers import identify_caller
+from web.callers import identify_employee_caller
 from web.errors import ApiError
 from web.exports import EXPORTS, csv_stream, export_rows
 from web.permissions import READ_ROLES
@@ -48,10 +48,7 @@ def _identify_api_caller() -> None:
     # Only the API route: the page and the exports are browser pages behind the login session.
     if request.path != API_PATH:
         return
-    caller = identify_caller()
-    if caller.via == "site_key":
-        raise ApiError(401, "unauthorized", "Analytics are for employees: send an API token or log in.")
-    g.caller = caller
+    identify_employee_caller("Analytics are")
 
 
 def _filters() -> tuple[DateRange, AudienceFilter]:

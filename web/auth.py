@@ -105,6 +105,13 @@ def current_employee() -> User | None:
     return None
 
 
+def acting_employee() -> User:
+    """The employee behind a view that ``require_role`` has already let through."""
+    user = current_employee()
+    assert user is not None, "acting_employee() is for views behind require_role"
+    return user
+
+
 def require_role(*roles: str) -> Callable[[F], F]:
     """Decorator: the view needs a logged-in employee (session or, on the API, a token) with one of ``roles``
     (any role when none are given). API requests get 401/403 JSON; pages redirect to the login page."""

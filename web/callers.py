@@ -67,6 +67,16 @@ def identify_caller() -> Caller:
     )
 
 
+def identify_employee_caller(what: str) -> None:
+    """For API blueprints that serve only employees (gaps, analytics, ...): identify the caller into ``g.caller``;
+    a widget's site key is not an employee credential at all, so it gets 401 (send a token), where an employee
+    without the role later gets 403. ``what`` names the resource in the message, e.g. "Gaps are"."""
+    caller = identify_caller()
+    if caller.via == "site_key":
+        raise ApiError(401, "unauthorized", f"{what} for employees: send an API token or log in.")
+    g.caller = caller
+
+
 def current_caller() -> Caller:
     """The caller identified for this request by the API blueprint."""
     caller: Caller = g.caller

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from sqlalchemy import ColumnElement, func, select
 
 from web.auth import current_employee, require_role
-from web.callers import identify_caller
+from web.callers import identify_employee_caller
 from web.errors import ApiError
 from web.models import Document, DocumentVersion, Feedback, Gap, GapEvent, Message, User, db
 from web.permissions import READ_ROLES
@@ -318,10 +318,7 @@ def _date_arg(name: str) -> date | None:
 def _identify_api_caller() -> None:
     if request.endpoint != API_ENDPOINT:
         return
-    caller = identify_caller()
-    if caller.via == "site_key":
-        raise ApiError(401, "unauthorized", "The board is for employees: send an API token or log in.")
-    g.caller = caller
+    identify_employee_caller("The board is")
 
 
 @bp.get("/editor/contributors/")

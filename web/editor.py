@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from web.auth import current_employee, require_role
+from web.auth import acting_employee, require_role
 from web.editor_forms import form_flag, form_id, form_text, optional_form_text
 from web.errors import ApiError
 from web.gap_actions import (
@@ -53,7 +53,7 @@ from web.gap_resolve import (
     resolve_with_faq,
     retrieved_document_ids,
 )
-from web.models import GAP_OPEN_STATUSES, GAP_STATUSES, Gap, Message, User, db
+from web.models import GAP_OPEN_STATUSES, GAP_STATUSES, Gap, Message, db
 from web.permissions import READ_ROLES, WRITE_ROLES, can_edit_community
 from web.privacy import mask_pii
 from web.queries import count_open_handoffs, open_handoffs
@@ -76,7 +76,7 @@ STATUS_CHOICES.append(("all", "All"))
 def index() -> str:
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     try:
-        gap_filter = gap_filter_from_args(args, _user(), default_statuses=ACTIVE_STATUSES)
+        gap_filter = gap_filter_from_args(args, acting_employee(), default_statuses=ACTIVE_STATUSES)
     except ApiError as error:
         flash(error.message, "error")
         gap_filter, args = GapFilter(statuses=ACTIVE_STATUSES), {}
@@ -104,7 +104,7 @@ def _page_number() -> int:
 @require_role(*READ_ROLES)
 def gap(gap_id: int) -> str:
     gap = _gap(gap_id)
-    user = _user()
+    user = acting_employee()
     messages = gap_messages(gap)
     verification: dict[str, Any] = (gap.resolution or {}).get("verification") or {}
     can_act = can_edit_community(user, gap.community)
@@ -157,7 +157,7 @@ def assign(gap_id: int) -> Response:
     gap = _gap(gap_id)
     try:
         email = optional_form_text("user", "the editor", 254)
-        assign_gap(gap, _user(), email)
+        assign_gap(gap, acting_employee(), email)
     except ApiError as error:
         return _failed(gap, error)
     flash(f"Assigned to {email}." if email else "Unassigned: the gap is open again.", "success")
@@ -169,7 +169,7 @@ def assign(gap_id: int) -> Response:
 def comment(gap_id: int) -> Response:
     gap = _gap(gap_id)
     try:
-        add_comment(gap, _user(), form_text("text", "the comment", MAX_COMMENT_CHARS))
+        add_comment(gap, acting_employee(), form_text("text", "the comment", MAX_COMMENT_CHARS))
     except ApiError as error:
         return _failed(gap, error)
     flash("Comment added.", "success")
@@ -181,7 +181,7 @@ def comment(gap_id: int) -> Response:
 def dismiss(gap_id: int) -> Response:
     gap = _gap(gap_id)
     try:
-        dismiss_gap(gap, _user(), form_text("reason", "the reason", MAX_REASON_CHARS))
+        dismiss_gap(gap, acting_employee(), form_text("reason", "the reason", MAX_REASON_CHARS))
     except ApiError as error:
         return _failed(gap, error)
     flash("Gap dismissed.", "success")
@@ -194,7 +194,7 @@ def merge(gap_id: int) -> Response:
     gap = _gap(gap_id)
     try:
         target = _target_gap(form_id("into", "the gap to merge into"))
-        merge_gap(gap, _user(), target)
+        merge_gap(gap, acting_employee(), target)
     except ApiError as error:
         return _failed(gap, error)
     flash(f"Merged gap #{gap.id} into this gap.", "success")
@@ -208,7 +208,7 @@ def move(gap_id: int) -> Response:
     try:
         message_id = form_id("message_id", "the question")
         target = _target_gap(form_id("to", "the gap to move the question to"))
-        move_question(gap, _user(), message_id, target)
+        move_question(gap, acting_employee(), message_id, target)
     except ApiError as error:
         return _failed(gap, error)
     flash(f"Question moved to gap #{target.id}.", "success")
@@ -225,7 +225,7 @@ def resolve_faq(gap_id: int) -> Response:
             answer=form_text("answer", "the FAQ answer", MAX_FAQ_ANSWER_CHARS),
             audience="internal" if request.form.get("audience") == "internal" else "public",
         )
-        verification = resolve_with_faq(gap, _user(), draft, accept_unverified=form_flag("accept_unverified"))
+        verification = resolve_with_faq(gap, acting_employee(), draft, accept_unverified=form_flag("accept_unverified"))
     except ApiError as error:
         return _failed(gap, error)
     _flash_verification(gap, verification)
@@ -238,7 +238,9 @@ def resolve_article(gap_id: int) -> Response:
     gap = _gap(gap_id)
     try:
         article_id = form_text("article_id", "the article", 512)
-        verification = resolve_with_article(gap, _user(), article_id, accept_unverified=form_flag("accept_unverified"))
+        verification = resolve_with_article(
+            gap, acting_employee(), article_id, accept_unverified=form_flag("accept_unverified")
+        )
     except ApiError as error:
         return _failed(gap, error)
     _flash_verification(gap, verification)
@@ -287,9 +289,3 @@ def _target_gap(gap_id: int) -> Gap:
     if gap is None:
         raise ApiError(400, "gap_not_found", f"There is no gap #{gap_id}.")
     return gap
-
-
-def _user() -> User:
-    user = current_employee()
-    assert user is not None  # require_role ran first
-    return user

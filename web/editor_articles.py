@@ -49,7 +49,7 @@ from web.articles import (
     suggestions_of,
     text_diff,
 )
-from web.auth import csrf, current_employee, require_role
+from web.auth import acting_employee, csrf, current_employee, require_role
 from web.errors import ApiError
 from web.gap_queries import find_gap
 from web.gap_resolve import Verification, resolve_with_article
@@ -117,7 +117,7 @@ def article(doc_id: str) -> str:
     version = current_version(document)
     content = DraftForm.from_document(document, version)
     performance = document_performance(document)
-    user = _user()
+    user = acting_employee()
     return render_template(
         "editor/article.html",
         section="articles",
@@ -177,7 +177,7 @@ def preview() -> Any:
 @bp.route("/new", methods=["GET", "POST"])
 @require_role(*WRITE_ROLES)
 def new() -> Any:
-    user = _user()
+    user = acting_employee()
     gap = _usable_gap(user)
     if request.method == "POST":
         form = DraftForm.from_request(request.form, "article")
@@ -194,7 +194,7 @@ def new() -> Any:
 @require_role(*WRITE_ROLES)
 def edit(doc_id: str) -> Any:
     document = _document(doc_id)
-    user = _user()
+    user = acting_employee()
     if not is_dashboard_document(document):
         flash(
             "This document comes from a folder sync: correct its file, then use Re-read from source "
@@ -229,7 +229,7 @@ def edit(doc_id: str) -> Any:
 @require_role(*WRITE_ROLES)
 def reread(doc_id: str) -> Response:
     document = _document(doc_id)
-    user = _user()
+    user = acting_employee()
     _require_community(user, document.community)
     gap = _usable_gap(user)
     back = redirect(url_for(".article", doc_id=doc_id, gap=gap.id if gap else None))
@@ -257,7 +257,7 @@ def reread(doc_id: str) -> Response:
 @require_role(*WRITE_ROLES)
 def decide_suggestion(doc_id: str, suggestion_id: int) -> Response:
     document = _document(doc_id)
-    _require_community(_user(), document.community)
+    _require_community(acting_employee(), document.community)
     status = SUGGESTION_ACTIONS.get(request.form.get("action", ""))
     if status is None:
         raise ApiError(400, "bad_request", "The action must be apply or decline.")
@@ -405,12 +405,6 @@ def _document(doc_id: str) -> Document:
     if document is None:
         raise ApiError(404, "document_not_found", "No such document in the knowledge base.")
     return document
-
-
-def _user() -> User:
-    user = current_employee()
-    assert user is not None  # require_role ran first
-    return user
 
 
 def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:

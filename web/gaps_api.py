@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from chatbot.types import Audience
-from web.auth import csrf, current_employee, require_role
-from web.callers import identify_caller
+from web.auth import acting_employee, csrf, current_employee, require_role
+from web.callers import identify_employee_caller
 from web.errors import ApiError
 from web.gap_actions import MAX_COMMENT_CHARS, add_comment, assign_gap, dismiss_gap, merge_gap, move_question
 from web.gap_queries import QUEUE_LIMIT, find_gap, gap_detail, gap_filter_from_args, gap_summary, search_gaps
 from web.gap_resolve import FaqDraft, resolve_with_article, resolve_with_faq
-from web.models import Gap, User
+from web.models import Gap
 from web.payloads import json_object, optional_bool, optional_str, required_id, required_str
 from web.permissions import READ_ROLES, WRITE_ROLES
 
@@ -34,10 +34,7 @@ MAX_LIST_LIMIT = 1000
 
 @bp.before_request
 def _identify_caller() -> None:
-    caller = identify_caller()
-    if caller.via == "site_key":
-        raise ApiError(401, "unauthorized", "Gaps are for employees: send an API token or log in.")
-    g.caller = caller
+    identify_employee_caller("Gaps are")
 
 
 @bp.get("")
@@ -79,7 +76,7 @@ def assign(gap_id: int) -> Any:
     data = json_object()
     if "user" not in data:
         raise ApiError(400, "bad_request", "'user' must be an editor's e-mail, or null to unassign.")
-    return jsonify(gap_detail(assign_gap(_gap(gap_id), _actor(), optional_str(data, "user", 254))))
+    return jsonify(gap_detail(assign_gap(_gap(gap_id), acting_employee(), optional_str(data, "user", 254))))
 
 
 @bp.post("/<int:gap_id>/comment")
@@ -87,7 +84,7 @@ def assign(gap_id: int) -> Any:
 def comment(gap_id: int) -> Any:
     data = json_object()
     gap = _gap(gap_id)
-    add_comment(gap, _actor(), required_str(data, "text", MAX_COMMENT_CHARS))
+    add_comment(gap, acting_employee(), required_str(data, "text", MAX_COMMENT_CHARS))
     return jsonify(gap_detail(gap))
 
 
@@ -95,7 +92,9 @@ def comment(gap_id: int) -> Any:
 @require_role(*WRITE_ROLES)
 def dismiss(gap_id: int) -> Any:
     data = json_object()
-    return jsonify(gap_detail(dismiss_gap(_gap(gap_id), _actor(), required_str(data, "reason", MAX_REASON_CHARS))))
+    return jsonify(
+        gap_detail(dismiss_gap(_gap(gap_id), acting_employee(), required_str(data, "reason", MAX_REASON_CHARS)))
+    )
 
 
 @bp.post("/<int:gap_id>/merge")
@@ -103,7 +102,7 @@ def dismiss(gap_id: int) -> Any:
 def merge(gap_id: int) -> Any:
     data = json_object()
     target = _gap(required_id(data, "into"))
-    return jsonify(gap_detail(merge_gap(_gap(gap_id), _actor(), target)))
+    return jsonify(gap_detail(merge_gap(_gap(gap_id), acting_employee(), target)))
 
 
 @bp.post("/<int:gap_id>/move")
@@ -114,7 +113,7 @@ def move(gap_id: int) -> Any:
     gap = _gap(gap_id)
     message_id = required_id(data, "message_id")
     target = _gap(required_id(data, "to"))
-    return jsonify(gap_detail(move_question(gap, _actor(), message_id, target)))
+    return jsonify(gap_detail(move_question(gap, acting_employee(), message_id, target)))
 
 
 @bp.post("/<int:gap_id>/resolve")
@@ -128,9 +127,9 @@ def resolve(gap_id: int) -> Any:
     if (faq is None) == (article_id is None):
         raise ApiError(400, "bad_request", "Send either 'faq' {question, answer} or 'article_id'.")
     if article_id is not None:
-        verification = resolve_with_article(gap, _actor(), article_id, accept_unverified=accept_unverified)
+        verification = resolve_with_article(gap, acting_employee(), article_id, accept_unverified=accept_unverified)
     else:
-        verification = resolve_with_faq(gap, _actor(), _faq_draft(faq), accept_unverified=accept_unverified)
+        verification = resolve_with_faq(gap, acting_employee(), _faq_draft(faq), accept_unverified=accept_unverified)
     return jsonify({**gap_detail(gap), "verification": verification.to_dict()})
 
 
@@ -154,9 +153,3 @@ def _gap(gap_id: int) -> Gap:
     if gap is None:
         raise ApiError(404, "gap_not_found", "No such gap.")
     return gap
-
-
-def _actor() -> User:
-    user = current_employee()
-    assert user is not None  # require_role ran first
-    return user

@@ -11,21 +11,10 @@ from web.models import FEEDBACK_REASONS
 from web.openapi_analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
 from web.openapi_contributors import CONTRIBUTOR_PATHS, CONTRIBUTOR_SCHEMAS
 from web.openapi_gaps import GAP_PATHS, GAP_SCHEMAS
+from web.openapi_parts import json_content, ref, response_ref
 from web.suggestions_api import SUGGESTION_PATHS, SUGGESTION_SCHEMAS
 
 API_VERSION = "1.0.0"
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/responses/{description}"}
 
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
@@ -110,11 +99,11 @@ _SCHEMAS: dict[str, Any] = {
             },
             "confidence": {"type": "number", "minimum": 0, "maximum": 1},
             "language": {"type": "string", "description": "Language of the question, e.g. en or zh."},
-            "citations": {"type": "array", "items": _ref("Citation")},
-            "sources": {"type": "array", "items": _ref("SourceRef"), "description": "Retrieved documents."},
+            "citations": {"type": "array", "items": ref("Citation")},
+            "sources": {"type": "array", "items": ref("SourceRef"), "description": "Retrieved documents."},
             "related": {
                 "type": "array",
-                "items": _ref("SourceRef"),
+                "items": ref("SourceRef"),
                 "description": "Articles to offer when the answer is a gap.",
             },
             "latency_ms": {"type": "number"},
@@ -175,9 +164,9 @@ _SCHEMAS: dict[str, Any] = {
             "reason": _NULLABLE_STRING,
             "confidence": {"type": ["number", "null"]},
             "language": _NULLABLE_STRING,
-            "citations": {"type": "array", "items": _ref("Citation")},
-            "sources": {"type": "array", "items": _ref("SourceRef")},
-            "related": {"type": "array", "items": _ref("SourceRef")},
+            "citations": {"type": "array", "items": ref("Citation")},
+            "sources": {"type": "array", "items": ref("SourceRef")},
+            "related": {"type": "array", "items": ref("SourceRef")},
             "helpful": {"type": ["boolean", "null"], "description": "The latest feedback, if any."},
             "created_at": {"type": "string", "format": "date-time"},
         },
@@ -189,7 +178,7 @@ _SCHEMAS: dict[str, Any] = {
             "audience": {"type": "string", "enum": ["public", "internal"]},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
-            "messages": {"type": "array", "items": _ref("Message")},
+            "messages": {"type": "array", "items": ref("Message")},
         },
     },
     "ConversationSummary": {
@@ -206,41 +195,41 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 _RESPONSES: dict[str, Any] = {
-    "BadRequest": _json(
-        _ref("Error"), "Invalid body or field (codes bad_json, bad_request, bad_question, bad_session_id, csrf_failed)."
+    "BadRequest": json_content(
+        ref("Error"), "Invalid body or field (codes bad_json, bad_request, bad_question, bad_session_id, csrf_failed)."
     ),
-    "Unauthorized": _json(
-        _ref("Error"), "Missing or unknown site key or token (codes invalid_site_key, invalid_token, unauthorized)."
+    "Unauthorized": json_content(
+        ref("Error"), "Missing or unknown site key or token (codes invalid_site_key, invalid_token, unauthorized)."
     ),
-    "Forbidden": _json(_ref("Error"), "The caller's role does not allow this (code forbidden)."),
-    "NotFound": _json(
-        _ref("Error"), "Not found, or not the caller's (codes not_found, conversation_not_found, message_not_found)."
+    "Forbidden": json_content(ref("Error"), "The caller's role does not allow this (code forbidden)."),
+    "NotFound": json_content(
+        ref("Error"), "Not found, or not the caller's (codes not_found, conversation_not_found, message_not_found)."
     ),
-    "MethodNotAllowed": _json(_ref("Error"), "Wrong HTTP method (code method_not_allowed)."),
-    "TooLarge": _json(_ref("Error"), "Request body over 64 KiB (code body_too_large)."),
+    "MethodNotAllowed": json_content(ref("Error"), "Wrong HTTP method (code method_not_allowed)."),
+    "TooLarge": json_content(ref("Error"), "Request body over 64 KiB (code body_too_large)."),
     "RateLimited": {
-        **_json(_ref("Error"), "Rate limit reached (code rate_limited)."),
+        **json_content(ref("Error"), "Rate limit reached (code rate_limited)."),
         "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
     },
-    "InternalError": _json(_ref("Error"), "Unexpected error, logged on the server (code internal_error)."),
-    "Unavailable": _json(
-        _ref("Error"),
+    "InternalError": json_content(ref("Error"), "Unexpected error, logged on the server (code internal_error)."),
+    "Unavailable": json_content(
+        ref("Error"),
         "The answerer, database or vector store is unavailable "
         "(codes answerer_unavailable, database_unavailable, vector_store_unavailable).",
     ),
 }
 
 _COMMON_ERRORS = {
-    "401": _error("Unauthorized"),
-    "405": _error("MethodNotAllowed"),
-    "500": _error("InternalError"),
+    "401": response_ref("Unauthorized"),
+    "405": response_ref("MethodNotAllowed"),
+    "500": response_ref("InternalError"),
 }
 _WRITE_ERRORS = {
     **_COMMON_ERRORS,
-    "400": _error("BadRequest"),
-    "404": _error("NotFound"),
-    "413": _error("TooLarge"),
-    "429": _error("RateLimited"),
+    "400": response_ref("BadRequest"),
+    "404": response_ref("NotFound"),
+    "413": response_ref("TooLarge"),
+    "429": response_ref("RateLimited"),
 }
 
 _SSE_DESCRIPTION = (
@@ -255,17 +244,17 @@ _PATHS: dict[str, Any] = {
             "operationId": "chat",
             "summary": "Ask a question",
             "description": "The turn is stored in both modes, and the question even when the answerer fails.",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ChatRequest")}}},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ChatRequest")}}},
             "responses": {
                 "200": {
                     "description": "The answer (JSON), or the answer events. " + _SSE_DESCRIPTION,
                     "content": {
-                        "application/json": {"schema": _ref("ChatAnswer")},
+                        "application/json": {"schema": ref("ChatAnswer")},
                         "text/event-stream": {"schema": {"type": "string"}},
                     },
                 },
                 **_WRITE_ERRORS,
-                "503": _error("Unavailable"),
+                "503": response_ref("Unavailable"),
             },
         }
     },
@@ -275,17 +264,17 @@ _PATHS: dict[str, Any] = {
             "summary": "Rate an answer",
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _ref("FeedbackRequest")}},
+                "content": {"application/json": {"schema": ref("FeedbackRequest")}},
             },
-            "responses": {"201": _json(_ref("Feedback"), "Stored."), **_WRITE_ERRORS},
+            "responses": {"201": json_content(ref("Feedback"), "Stored."), **_WRITE_ERRORS},
         }
     },
     "/api/v1/handoff": {
         "post": {
             "operationId": "handoff",
             "summary": "Ask for a human",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("HandoffRequest")}}},
-            "responses": {"201": _json(_ref("Handoff"), "Stored; visible to editors."), **_WRITE_ERRORS},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("HandoffRequest")}}},
+            "responses": {"201": json_content(ref("Handoff"), "Stored; visible to editors."), **_WRITE_ERRORS},
         }
     },
     "/api/v1/conversations": {
@@ -293,10 +282,10 @@ _PATHS: dict[str, Any] = {
             "operationId": "listConversations",
             "summary": "The caller's conversations, most recent first (at most 50)",
             "responses": {
-                "200": _json(
+                "200": json_content(
                     {
                         "type": "object",
-                        "properties": {"conversations": {"type": "array", "items": _ref("ConversationSummary")}},
+                        "properties": {"conversations": {"type": "array", "items": ref("ConversationSummary")}},
                     },
                     "The conversations.",
                 ),
@@ -310,8 +299,8 @@ _PATHS: dict[str, Any] = {
             "summary": "One of the caller's conversations with its messages",
             "parameters": [{"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {
-                "200": _json(_ref("Conversation"), "The conversation."),
-                "404": _error("NotFound"),
+                "200": json_content(ref("Conversation"), "The conversation."),
+                "404": response_ref("NotFound"),
                 **_COMMON_ERRORS,
             },
         }
@@ -321,11 +310,11 @@ _PATHS: dict[str, Any] = {
             "operationId": "listHandoffs",
             "summary": "Open hand-off requests (roles editor, viewer, admin)",
             "responses": {
-                "200": _json(
-                    {"type": "object", "properties": {"handoffs": {"type": "array", "items": _ref("Handoff")}}},
+                "200": json_content(
+                    {"type": "object", "properties": {"handoffs": {"type": "array", "items": ref("Handoff")}}},
                     "The open requests, most recent first.",
                 ),
-                "403": _error("Forbidden"),
+                "403": response_ref("Forbidden"),
                 **_COMMON_ERRORS,
             },
         }
@@ -344,7 +333,7 @@ _PATHS: dict[str, Any] = {
             "summary": "The process is up",
             "security": [],
             "responses": {
-                "200": _json({"type": "object", "properties": {"status": {"const": "ok"}}}, "Up."),
+                "200": json_content({"type": "object", "properties": {"status": {"const": "ok"}}}, "Up."),
             },
         }
     },
@@ -354,8 +343,8 @@ _PATHS: dict[str, Any] = {
             "summary": "The database and the vector store are reachable",
             "security": [],
             "responses": {
-                "200": _json({"type": "object", "properties": {"status": {"const": "ready"}}}, "Ready."),
-                "503": _error("Unavailable"),
+                "200": json_content({"type": "object", "properties": {"status": {"const": "ready"}}}, "Ready."),
+                "503": response_ref("Unavailable"),
             },
         }
     },

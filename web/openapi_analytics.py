@@ -9,18 +9,7 @@ from typing import Any
 
 from web.analytics import AUDIENCES, DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS
 from web.models import GAP_OPEN_STATUSES
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _response(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/responses/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+from web.openapi_parts import json_content, ref, response_ref
 
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:
@@ -127,7 +116,7 @@ ANALYTICS_SCHEMAS: dict[str, Any] = {
                     }
                 ),
             },
-            "daily": {"type": "array", "items": _ref("AnalyticsDay"), "description": "Every day of the range."},
+            "daily": {"type": "array", "items": ref("AnalyticsDay"), "description": "Every day of the range."},
         }
     ),
 }
@@ -152,11 +141,11 @@ ANALYTICS_PATHS: dict[str, Any] = {
                 {"name": "audience", "in": "query", "schema": {"enum": list(AUDIENCES), "default": "all"}},
             ],
             "responses": {
-                "200": _json(_ref("Analytics"), "The figures."),
-                "400": _response("BadRequest"),
-                "401": _response("Unauthorized"),
-                "403": _response("Forbidden"),
-                "500": _response("InternalError"),
+                "200": json_content(ref("Analytics"), "The figures."),
+                "400": response_ref("BadRequest"),
+                "401": response_ref("Unauthorized"),
+                "403": response_ref("Forbidden"),
+                "500": response_ref("InternalError"),
             },
         }
     }

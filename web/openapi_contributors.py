@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from web.openapi_parts import json_content, ref, response_ref
+
 _DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
 _COUNTS = {
     "score": {"type": "integer", "description": "Weighted sum of the counts (see weights)."},
@@ -24,7 +26,7 @@ CONTRIBUTOR_SCHEMAS: dict[str, Any] = {
             **_COUNTS,
             "communities": {
                 "type": "object",
-                "additionalProperties": {"$ref": "#/components/schemas/ContributorCounts"},
+                "additionalProperties": ref("ContributorCounts"),
                 "description": "The same counts per community.",
             },
             "badges": {
@@ -46,7 +48,7 @@ CONTRIBUTOR_SCHEMAS: dict[str, Any] = {
             "to": _DATE_OR_NULL,
             "community": {"type": ["string", "null"]},
             "weights": {"type": "object", "additionalProperties": {"type": "integer"}},
-            "contributors": {"type": "array", "items": {"$ref": "#/components/schemas/Contributor"}},
+            "contributors": {"type": "array", "items": ref("Contributor")},
         },
     },
 }
@@ -73,13 +75,10 @@ CONTRIBUTOR_PATHS: dict[str, Any] = {
                 },
             ],
             "responses": {
-                "200": {
-                    "description": "The board.",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ContributorBoard"}}},
-                },
-                "400": {"$ref": "#/components/responses/BadRequest"},
-                "401": {"$ref": "#/components/responses/Unauthorized"},
-                "403": {"$ref": "#/components/responses/Forbidden"},
+                "200": json_content(ref("ContributorBoard"), "The board."),
+                "400": response_ref("BadRequest"),
+                "401": response_ref("Unauthorized"),
+                "403": response_ref("Forbidden"),
             },
         }
     }

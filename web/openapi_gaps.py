@@ -5,38 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from web.models import EVIDENCE_KINDS, GAP_STATUSES
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _response(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/responses/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
+from web.openapi_parts import json_content, ref, response_ref
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _TIME = {"type": "string", "format": "date-time"}
 _GAP_ID = {"name": "gap_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _READ_ERRORS = {
-    "401": _response("Unauthorized"),
-    "403": _response("Forbidden"),
-    "404": _response("NotFound"),
-    "500": _response("InternalError"),
+    "401": response_ref("Unauthorized"),
+    "403": response_ref("Forbidden"),
+    "404": response_ref("NotFound"),
+    "500": response_ref("InternalError"),
 }
 _WRITE_ERRORS = {
     **_READ_ERRORS,
-    "400": _response("BadRequest"),
-    "403": _json(
-        _ref("Error"),
+    "400": response_ref("BadRequest"),
+    "403": json_content(
+        ref("Error"),
         "Code forbidden: the role is not editor or admin, or the gap (or the other gap of a merge or move) belongs "
         "to a community the editor does not edit.",
     ),
-    "409": _json(_ref("Error"), "The gap is closed."),
+    "409": json_content(ref("Error"), "The gap is closed."),
 }
 
 GAP_SCHEMAS: dict[str, Any] = {
@@ -70,16 +58,16 @@ GAP_SCHEMAS: dict[str, Any] = {
     },
     "Gap": {
         "allOf": [
-            _ref("GapSummary"),
+            ref("GapSummary"),
             {
                 "type": "object",
                 "properties": {
                     "dismissed_reason": _NULLABLE_STRING,
                     "resolution": {"type": ["object", "null"]},
                     "verified_at": {"type": ["string", "null"], "format": "date-time"},
-                    "questions": {"type": "array", "items": _ref("GapQuestion")},
-                    "comments": {"type": "array", "items": _ref("GapComment")},
-                    "events": {"type": "array", "items": _ref("GapEvent"), "description": "The audit trail."},
+                    "questions": {"type": "array", "items": ref("GapQuestion")},
+                    "comments": {"type": "array", "items": ref("GapComment")},
+                    "events": {"type": "array", "items": ref("GapEvent"), "description": "The audit trail."},
                 },
             },
         ]
@@ -126,7 +114,7 @@ def _action(operation_id: str, summary: str, body: dict[str, Any], result: str =
             "summary": summary + " (roles editor, admin)",
             "parameters": [_GAP_ID],
             "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
-            "responses": {"200": _json(_ref(result), "The gap after the action."), **_WRITE_ERRORS},
+            "responses": {"200": json_content(ref(result), "The gap after the action."), **_WRITE_ERRORS},
         }
     }
 
@@ -183,8 +171,8 @@ GAP_PATHS: dict[str, Any] = {
                 _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Gaps to skip (ranked order)."),
             ],
             "responses": {
-                "200": _json({"type": "array", "items": _ref("GapSummary")}, "The gaps."),
-                "400": _response("BadRequest"),
+                "200": json_content({"type": "array", "items": ref("GapSummary")}, "The gaps."),
+                "400": response_ref("BadRequest"),
                 **_READ_ERRORS,
             },
         }
@@ -194,7 +182,7 @@ GAP_PATHS: dict[str, Any] = {
             "operationId": "getGap",
             "summary": "One gap with its questions (roles viewer, editor, admin)",
             "parameters": [_GAP_ID],
-            "responses": {"200": _json(_ref("Gap"), "The gap."), **_READ_ERRORS},
+            "responses": {"200": json_content(ref("Gap"), "The gap."), **_READ_ERRORS},
         }
     },
     "/api/v1/gaps/{gap_id}/assign": _action(
@@ -229,8 +217,8 @@ GAP_PATHS: dict[str, Any] = {
             "with accept_unverified. Open, assigned and resolved gaps can be resolved. A public gap cannot be "
             "resolved with internal content (400 audience_mismatch).",
             "responses": {
-                "200": _json(
-                    {"allOf": [_ref("Gap"), _object(["verification"], {"verification": _ref("Verification")})]},
+                "200": json_content(
+                    {"allOf": [ref("Gap"), _object(["verification"], {"verification": ref("Verification")})]},
                     "The gap and the verification.",
                 ),
                 **_WRITE_ERRORS,

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from web.articles import find_live_document
-from web.auth import csrf, current_employee, require_role
-from web.callers import identify_caller
+from web.auth import acting_employee, csrf, require_role
+from web.callers import identify_employee_caller
 from web.errors import ApiError
-from web.models import Document, EditSuggestion, User, db
+from web.models import Document, EditSuggestion, db
+from web.openapi_parts import json_content, response_ref
 from web.payloads import json_object, required_str
 from web.permissions import READ_ROLES
 from web.serialize import timestamp
@@ -33,10 +34,7 @@ SUGGESTION_STATUSES = ("open", "applied", "declined")
 
 @bp.before_request
 def _identify_caller() -> None:
-    caller = identify_caller()
-    if caller.via == "site_key":
-        raise ApiError(401, "unauthorized", "Edit suggestions are for employees: send an API token or log in.")
-    g.caller = caller
+    identify_employee_caller("Edit suggestions are")
 
 
 @bp.post("/<path:doc_id>/suggestions")
@@ -44,7 +42,7 @@ def _identify_caller() -> None:
 def create_suggestion(doc_id: str) -> Any:
     document = _live_document(doc_id)
     text = required_str(json_object(), "text", MAX_SUGGESTION_CHARS)
-    user = _user()
+    user = acting_employee()
     repeated = db.session.scalar(
         select(EditSuggestion).where(
             EditSuggestion.document_id == document.id,
@@ -93,19 +91,7 @@ def _live_document(doc_id: str) -> Document:
     return document
 
 
-def _user() -> User:
-    user = current_employee()
-    assert user is not None  # require_role ran first
-    return user
-
-
 # -- OpenAPI (merged into web/openapi.py's document) -------------------------------------------------------------
-def _response(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/responses/{name}"}
-
-
-def _suggestion_json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 _SUGGESTION_REF = {"$ref": "#/components/schemas/EditSuggestion"}
@@ -117,10 +103,10 @@ _DOC_ID = {
     "description": "The document id; may contain '/' (a file path) and must be URL-encoded otherwise ('#': %23).",
 }
 _ERRORS = {
-    "401": _response("Unauthorized"),
-    "403": _response("Forbidden"),
-    "404": _response("NotFound"),
-    "500": _response("InternalError"),
+    "401": response_ref("Unauthorized"),
+    "403": response_ref("Forbidden"),
+    "404": response_ref("NotFound"),
+    "500": response_ref("InternalError"),
 }
 
 SUGGESTION_SCHEMAS: dict[str, Any] = {
@@ -145,8 +131,8 @@ SUGGESTION_PATHS: dict[str, Any] = {
             "summary": "A document's edit suggestions, newest first (roles viewer, editor, admin)",
             "parameters": [_DOC_ID, {"name": "status", "in": "query", "schema": {"enum": list(SUGGESTION_STATUSES)}}],
             "responses": {
-                "200": _suggestion_json("The suggestions.", {"type": "array", "items": _SUGGESTION_REF}),
-                "400": _response("BadRequest"),
+                "200": json_content({"type": "array", "items": _SUGGESTION_REF}, "The suggestions."),
+                "400": response_ref("BadRequest"),
                 **_ERRORS,
             },
         },
@@ -167,9 +153,9 @@ SUGGESTION_PATHS: dict[str, Any] = {
                 },
             },
             "responses": {
-                "201": _suggestion_json("The new suggestion.", _SUGGESTION_REF),
-                "200": _suggestion_json("The same open suggestion, sent again: stored once.", _SUGGESTION_REF),
-                "400": _response("BadRequest"),
+                "201": json_content(_SUGGESTION_REF, "The new suggestion."),
+                "200": json_content(_SUGGESTION_REF, "The same open suggestion, sent again: stored once."),
+                "400": response_ref("BadRequest"),
                 **_ERRORS,
             },
         },
