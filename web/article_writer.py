@@ -37,6 +37,7 @@ from ingest.pipeline import SyncReport
 from web import get_runtime
 from web.gap_resolve import EDITOR_SOURCE_ROOT
 from web.models import Document, DocumentVersion, User, db
+from web.sql import LIKE_ESCAPE, escape_like
 
 ARTICLE_ID_PREFIX = f"{EDITOR_SOURCE_ROOT}/articles/"
 MAX_SLUG_CHARS = 80
@@ -59,10 +60,10 @@ def slugify(title: str) -> str:
 
 def new_article_id(title: str) -> str:
     base = ARTICLE_ID_PREFIX + slugify(title)
-    escaped = base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = escape_like(base)
     taken = set(
         db.session.scalars(
-            select(Document.id).where(or_(Document.id == base, Document.id.like(escaped + "-%", escape="\\")))
+            select(Document.id).where(or_(Document.id == base, Document.id.like(escaped + "-%", escape=LIKE_ESCAPE)))
         ).all()
     )
     if base not in taken:

@@ -21,8 +21,10 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from web.errors import ApiError
 from web.models import Document, DocumentVersion, EditSuggestion, Feedback, Gap, Message, db
 from web.privacy import mask_pii
+from web.sql import LIKE_ESCAPE, escape_like
 
 # Fewer rated answers than this are noise: one unhappy visitor must not flag an article for review.
 STALE_MIN_RATED = 3
@@ -182,8 +184,10 @@ def live_documents_query(filters: ArticleFilters) -> Any:
     if filters.kind:
         query = query.where(Document.kind == filters.kind)
     if filters.search:
-        pattern = "%" + _escape_like(filters.search) + "%"
-        query = query.where(or_(Document.title.ilike(pattern, escape="\\"), Document.id.ilike(pattern, escape="\\")))
+        pattern = "%" + escape_like(filters.search) + "%"
+        query = query.where(
+            or_(Document.title.ilike(pattern, escape=LIKE_ESCAPE), Document.id.ilike(pattern, escape=LIKE_ESCAPE))
+        )
     return query.order_by(Document.updated_at.desc(), Document.id)
 
 
@@ -215,13 +219,16 @@ def communities() -> list[str]:
     return [c for c in rows if c]
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 # -- one document ------------------------------------------------------------------------------------------------
 def find_live_document(doc_id: str) -> Document | None:
     return db.session.scalar(select(Document).where(Document.id == doc_id, Document.deleted_at.is_(None)))
+
+
+def live_document_or_404(doc_id: str) -> Document:
+    document = find_live_document(doc_id)
+    if document is None:
+        raise ApiError(404, "document_not_found", "No such document in the knowledge base.")
+    return document
 
 
 def find_version(document: Document, version: int) -> DocumentVersion | None:

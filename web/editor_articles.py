@@ -43,6 +43,7 @@ from web.articles import (
     find_version,
     linked_gaps,
     list_articles,
+    live_document_or_404,
     metadata_changes,
     staleness,
     suggestion_status_counts,
@@ -113,7 +114,7 @@ def index() -> str:
 @bp.get("/<path:doc_id>")
 @require_role(*READ_ROLES)
 def article(doc_id: str) -> str:
-    document = _document(doc_id)
+    document = live_document_or_404(doc_id)
     version = current_version(document)
     content = DraftForm.from_document(document, version)
     performance = document_performance(document)
@@ -142,7 +143,7 @@ def article(doc_id: str) -> str:
 @bp.get("/<path:doc_id>/diff")
 @require_role(*READ_ROLES)
 def diff(doc_id: str) -> str:
-    document = _document(doc_id)
+    document = live_document_or_404(doc_id)
     newest = document.current_version
     b = request.args.get("b", default=newest, type=int)
     a = request.args.get("a", default=max(1, b - 1), type=int)
@@ -193,7 +194,7 @@ def new() -> Any:
 @bp.route("/<path:doc_id>/edit", methods=["GET", "POST"])
 @require_role(*WRITE_ROLES)
 def edit(doc_id: str) -> Any:
-    document = _document(doc_id)
+    document = live_document_or_404(doc_id)
     user = acting_employee()
     if not is_dashboard_document(document):
         flash(
@@ -228,7 +229,7 @@ def edit(doc_id: str) -> Any:
 @bp.post("/<path:doc_id>/reread")
 @require_role(*WRITE_ROLES)
 def reread(doc_id: str) -> Response:
-    document = _document(doc_id)
+    document = live_document_or_404(doc_id)
     user = acting_employee()
     _require_community(user, document.community)
     gap = _usable_gap(user)
@@ -256,7 +257,7 @@ def reread(doc_id: str) -> Response:
 @bp.post("/<path:doc_id>/suggestions/<int:suggestion_id>")
 @require_role(*WRITE_ROLES)
 def decide_suggestion(doc_id: str, suggestion_id: int) -> Response:
-    document = _document(doc_id)
+    document = live_document_or_404(doc_id)
     _require_community(acting_employee(), document.community)
     status = SUGGESTION_ACTIONS.get(request.form.get("action", ""))
     if status is None:
@@ -398,13 +399,6 @@ def _community_allowed(form: DraftForm, user: User) -> bool:
 def _require_community(user: User, community: str | None) -> None:
     if not can_edit_community(user, community):
         raise ApiError(403, "forbidden", f"Only editors of the community {community} may change this document.")
-
-
-def _document(doc_id: str) -> Document:
-    document = find_live_document(doc_id)
-    if document is None:
-        raise ApiError(404, "document_not_found", "No such document in the knowledge base.")
-    return document
 
 
 def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:

@@ -25,6 +25,7 @@ from web.errors import ApiError
 from web.models import GAP_STATUSES, Gap, GapComment, GapEvent, GapEvidence, Message, User, db, utcnow
 from web.privacy import mask_pii
 from web.serialize import timestamp
+from web.sql import LIKE_ESCAPE, escape_like
 
 # A gap's rank halves every this many days without new questions: the queue favours what hurts users now.
 RANK_HALF_LIFE_DAYS = 7.0
@@ -73,15 +74,12 @@ class GapFilter:
         if self.assignee_id is not None:
             conditions.append(Gap.assignee_id == self.assignee_id)
         if self.search:
-            pattern = "%" + _escape_like(self.search) + "%"
-            in_questions = select(GapEvidence.gap_id).where(GapEvidence.question_masked.ilike(pattern, escape="\\"))
-            conditions.append(or_(Gap.title.ilike(pattern, escape="\\"), Gap.id.in_(in_questions)))
+            pattern = "%" + escape_like(self.search) + "%"
+            in_questions = select(GapEvidence.gap_id).where(
+                GapEvidence.question_masked.ilike(pattern, escape=LIKE_ESCAPE)
+            )
+            conditions.append(or_(Gap.title.ilike(pattern, escape=LIKE_ESCAPE), Gap.id.in_(in_questions)))
         return conditions
-
-
-def _escape_like(text: str) -> str:
-    """``%`` and ``_`` typed by an editor are searched for, not wildcards."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)

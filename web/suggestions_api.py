@@ -15,11 +15,11 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
-from web.articles import find_live_document
+from web.articles import live_document_or_404
 from web.auth import acting_employee, csrf, require_role
 from web.callers import identify_employee_caller
 from web.errors import ApiError
-from web.models import Document, EditSuggestion, db
+from web.models import EditSuggestion, db
 from web.openapi_parts import json_content, response_ref
 from web.payloads import json_object, required_str
 from web.permissions import READ_ROLES
@@ -40,7 +40,7 @@ def _identify_caller() -> None:
 @bp.post("/<path:doc_id>/suggestions")
 @require_role()
 def create_suggestion(doc_id: str) -> Any:
-    document = _live_document(doc_id)
+    document = live_document_or_404(doc_id)
     text = required_str(json_object(), "text", MAX_SUGGESTION_CHARS)
     user = acting_employee()
     repeated = db.session.scalar(
@@ -62,7 +62,7 @@ def create_suggestion(doc_id: str) -> Any:
 @bp.get("/<path:doc_id>/suggestions")
 @require_role(*READ_ROLES)
 def list_suggestions(doc_id: str) -> Any:
-    document = _live_document(doc_id)
+    document = live_document_or_404(doc_id)
     status = request.args.get("status") or None
     if status is not None and status not in SUGGESTION_STATUSES:
         raise ApiError(400, "bad_request", f"'status' must be one of: {', '.join(SUGGESTION_STATUSES)}.")
@@ -82,13 +82,6 @@ def suggestion_json(suggestion: EditSuggestion) -> dict[str, Any]:
         "author": suggestion.user.email if suggestion.user is not None else None,
         "created_at": timestamp(suggestion.created_at),
     }
-
-
-def _live_document(doc_id: str) -> Document:
-    document = find_live_document(doc_id)
-    if document is None:
-        raise ApiError(404, "document_not_found", "No such document in the knowledge base.")
-    return document
 
 
 # -- OpenAPI (merged into web/openapi.py's document) -------------------------------------------------------------
