@@ -227,6 +227,13 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "5",
         "Questions in one open gap that trigger the webhook message (once per gap).",
     ),
+    SettingSpec(
+        "gap_consolidate_every",
+        _parse_non_negative_int,
+        "50",
+        "Captured gap questions between automatic regroupings of the untouched open gaps (in the background); 0 "
+        "turns them off (run `answerdesk gaps consolidate` from cron instead).",
+    ),
 )
 
 
@@ -258,6 +265,7 @@ class Settings:
     keep_raw_questions: bool = False
     gap_webhook_url: str | None = None
     gap_alert_count: int = 5
+    gap_consolidate_every: int = 50
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

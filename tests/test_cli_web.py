@@ -50,7 +50,7 @@ def run(runner: FlaskCliRunner, *args: str, input: str | None = None) -> Any:
 
 def test_the_commands_are_registered(cli_runner: FlaskCliRunner) -> None:
     output = run(cli_runner, "--help").output
-    for command in ("serve", "sites", "users", "tokens"):
+    for command in ("serve", "sites", "users", "tokens", "gaps"):
         assert command in output
     assert "--port" in run(cli_runner, "serve", "--help").output
 

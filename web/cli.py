@@ -9,6 +9,7 @@ from chatbot.commands import ask_command, chat_command
 from evals.commands import calibrate_command, eval_command
 from ingest.commands import docs_group, ingest_command
 from web.commands import sites_group, tokens_group, users_group
+from web.gap_commands import gaps_group
 from web.serve import serve_command
 
 
@@ -46,6 +47,7 @@ cli.add_command(serve_command)
 cli.add_command(sites_group)
 cli.add_command(users_group)
 cli.add_command(tokens_group)
+cli.add_command(gaps_group)
 
 
 def main() -> None:

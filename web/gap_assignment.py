@@ -5,10 +5,11 @@ lives in the ``gaps`` table instead (each gap's mean vector, its count and token
 rebuilt from the candidate gaps for every assignment. That is cheap: only open gaps of the evidence's audience
 are loaded, and the decision is one matrix-vector product.
 
-Only the online step (``assign``: join the most similar open gap of the same audience and community above the
-clusterer's join threshold, else open a new gap) runs here. The clusterer's periodic consolidation (Ward merges of
-fragments) is not run on every chat turn: merging gaps renumbers what editors are looking at, so it belongs to an
-explicit batch or editor action (not built yet).
+Only the online step runs here (join the most similar open gap of the same audience and community at cosine >=
+``join_threshold`` to its centroid, else open a new gap), with the same configuration the Banking77 figures were
+measured with. The regrouping that makes the gaps independent of arrival order needs every question's vector and
+moves questions between gaps, so it is not part of a chat turn: web.gap_consolidation runs it over the untouched
+open gaps (``answerdesk gaps consolidate``, and in the background every ``GAP_CONSOLIDATE_EVERY`` captured questions).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from chatbot.gaps import GapClusterer, GapConfig
 from chatbot.gaps import GapEvidence as ClusterEvidence
 from web.models import Gap
 
-# The clusterer's tuned configuration (Banking77), without automatic consolidation (see the module docstring).
+# The clusterer's tuned configuration (Banking77); regrouping runs in web.gap_consolidation, not per assignment.
 ONLINE_CONFIG = GapConfig(consolidate_every=0)
 
 

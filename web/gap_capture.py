@@ -18,6 +18,7 @@ from chatbot.gaps import GapEvidence as ClusterEvidence
 from chatbot.keyword import tokenize
 from web import get_runtime
 from web.gap_assignment import assign
+from web.gap_consolidation import schedule_consolidation
 from web.models import GAP_OPEN_STATUSES, Document, Gap, GapEvidence, Message, db, utcnow
 from web.notifications import notify_if_due
 from web.privacy import mask_pii
@@ -75,7 +76,8 @@ def _capture(message: Message, kind: str) -> None:
     gap = _gap_of_message(message.id) or _assign(message, masked)
     now = utcnow()
     gap.last_seen = now
-    db.session.add(GapEvidence(gap=gap, message_id=message.id, kind=kind, question_masked=masked, created_at=now))
+    evidence = GapEvidence(gap=gap, message_id=message.id, kind=kind, question_masked=masked, created_at=now)
+    db.session.add(evidence)
     try:
         db.session.commit()
     except IntegrityError:
@@ -83,6 +85,7 @@ def _capture(message: Message, kind: str) -> None:
         db.session.rollback()
     else:
         notify_if_due(gap)
+        schedule_consolidation(evidence.id)  # every Nth question regroups the untouched gaps, in the background
 
 
 def _evidence_exists(message_id: int, kind: str) -> bool:

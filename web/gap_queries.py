@@ -275,7 +275,21 @@ def describe_event(action: str, detail: Mapping[str, Any]) -> str:
         if detail.get("accepted_unverified") and not check.get("verified"):
             outcome += ", closed as resolved by the editor"
         return f"resolved with {target}: {check.get('answered', 0)}/{check.get('replayed', 0)} answered, {outcome}"
+    if action.startswith("auto_"):
+        return "regrouped by answerdesk: " + _describe_regrouping(action, detail)
     return action + "".join(f"; {key}: {value}" for key, value in detail.items())
+
+
+def _describe_regrouping(action: str, detail: Mapping[str, Any]) -> str:
+    """The automatic regrouping's events (web.gap_consolidation)."""
+    if action == "auto_merge":
+        return f"its {detail.get('questions')} questions went into gap #{detail.get('into')}"
+    if action == "auto_moved_out":
+        return f"{detail.get('questions')} questions moved to gap #{detail.get('to')}"
+    sources = ", ".join(f"#{s.get('gap')} ({s.get('questions')})" for s in detail.get("sources") or [])
+    if action == "auto_split":
+        return f"new gap formed from the questions of gaps {sources}"
+    return f"received questions from gaps {sources}"
 
 
 def gap_summary(gap: Gap) -> dict[str, Any]:
