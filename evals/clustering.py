@@ -309,7 +309,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _rows(result: dict[str, Any]) -> list[list[str]]:
+def clustering_rows(result: dict[str, Any]) -> list[list[str]]:
     orders: dict[str, dict[str, Any]] = result["orders"]
     columns = [(f"answerdesk {name}", figures["answerdesk"]) for name, figures in orders.items()]
     file_order = orders["file"]
@@ -333,7 +333,7 @@ def _rows(result: dict[str, Any]) -> list[list[str]]:
 
 
 def render_clustering_table(result: dict[str, Any]) -> str:
-    rows = _rows(result)
+    rows = clustering_rows(result)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -346,7 +346,7 @@ def render_clustering_table(result: dict[str, Any]) -> str:
 
 
 def render_clustering_markdown(result: dict[str, Any]) -> str:
-    rows = _rows(result)
+    rows = clustering_rows(result)
     lines = [
         f"# answerdesk eval: {result['dataset']}",
         "",
