@@ -21,7 +21,7 @@ from chatbot.followups import Turn, retrieval_query
 from chatbot.language import detect_language, message
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
-from chatbot.types import Answer, Audience, Citation, ScoredDocument, SourceRef
+from chatbot.types import Answer, Audience, Chunk, Citation, ScoredDocument, SourceRef
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +141,8 @@ class Answerer:
         elif confidence < self.threshold:
             answer.reason = "low_confidence"
             self._abstain(answer, result)
-        elif faq_document is not None:
-            self._answer_from_faq(answer, faq_document)
+        elif faq_document is not None and self._answer_from_faq(answer, faq_document):
+            pass
         elif self.writer is not None:
             yield from self._write_with_llm(answer, result, history)
         else:
@@ -163,16 +163,30 @@ class Answerer:
         answer.related = [SourceRef(d.doc_id, d.title, d.score, d.url) for d in result.documents[:MAX_RELATED]]
         answer.writer = "abstain"
 
-    def _answer_from_faq(self, answer: Answer, document: ScoredDocument) -> None:
-        best = max(document.chunks, key=lambda c: c.score)
-        text = best.chunk.text
-        if text.startswith(best.chunk.title):  # an FAQ chunk is "question\n\nanswer": keep the answer
-            text = text[len(best.chunk.title) :].strip()
-        answer.answer = f"{text} [1]"
-        answer.citations = [
-            Citation(1, document.doc_id, document.title, document.url, document.version, best.chunk.id, document.score)
-        ]
-        answer.writer = "faq"
+    def _answer_from_faq(self, answer: Answer, document: ScoredDocument) -> bool:
+        """Answer with the FAQ entry's answer; False when none of its chunks holds answer text (the caller composes)."""
+        for chunk in self._faq_chunks(document):
+            text = chunk.text
+            if text.startswith(chunk.title):  # an FAQ chunk is "question\n\nanswer": keep the answer
+                text = text[len(chunk.title) :].strip()
+            if not text:
+                continue
+            answer.answer = f"{text} [1]"
+            answer.citations = [
+                Citation(1, document.doc_id, document.title, document.url, document.version, chunk.id, document.score)
+            ]
+            answer.writer = "faq"
+            return True
+        return False
+
+    def _faq_chunks(self, document: ScoredDocument) -> Iterator[Chunk]:
+        """The best-matching chunk first, then the entry's chunks in order. A long entry is split after its
+        question, so the best match may hold the question alone: the answer is in the chunks that follow."""
+        best = max(document.chunks, key=lambda c: c.score).chunk
+        yield best
+        index = self.retriever.keyword_index
+        others = (index.chunk(chunk_id) for chunk_id in index.chunk_ids_of(document.doc_id) if chunk_id != best.id)
+        yield from sorted((c for c in others if c is not None), key=lambda c: c.index)
 
     def _compose_extractive(self, answer: Answer, result: RetrievalResult) -> None:
         documents = _prefer_language(result.documents, answer.language)

@@ -19,6 +19,8 @@ from evals.report import render_markdown, render_table, write_charts
 from evals.runner import QuestionRun, index_dataset, run_answerdesk, run_baseline, summarize
 
 SPLITS = ("test", "dev", "all")
+# Evaluations of the knowledge loop built on a data set rather than data sets of their own (evals/verification.py).
+LOOP_EVALS = ("gap-verification",)
 
 
 @contextmanager
@@ -94,7 +96,7 @@ def evaluate(
 
 
 @click.command("eval")
-@click.argument("dataset", type=click.Choice([*DATASET_NAMES, "custom"]))
+@click.argument("dataset", type=click.Choice([*DATASET_NAMES, *LOOP_EVALS, "custom"]))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every figure.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Write JSON, Markdown, PNGs.")
 @click.option("--limit", type=click.IntRange(min=1), help="Use N questions (a seeded sample).")
@@ -114,6 +116,11 @@ def evaluate(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="JSONL: {question, relevant: [ids], answer?, unanswerable?}.",
 )
+@click.option(
+    "--held-out",
+    type=click.IntRange(min=2),
+    help="gap-verification: StackFAQ threads held out of the knowledge base and asked as gaps (default 30).",
+)
 def eval_command(
     dataset: str,
     as_json: bool,
@@ -124,9 +131,25 @@ def eval_command(
     no_baselines: bool,
     kb: Path | None,
     questions_file: Path | None,
+    held_out: int | None,
 ) -> None:
-    """Measure answerdesk on DATASET next to BM25, dense and naive LangChain RAG peers, in one run."""
+    """Measure answerdesk on DATASET next to BM25, dense and naive LangChain RAG peers, in one run.
+
+    gap-verification measures the knowledge loop instead: StackFAQ threads held out of the knowledge base are asked
+    through the widget API, and the gaps they form are resolved with the right FAQ, a wrong one and a useless one."""
     settings = load_settings()
+    if dataset == "gap-verification":
+        from evals.verification import HELD_OUT_THREADS, run_verification_eval
+
+        run_verification_eval(
+            load_dataset("stackfaq", settings.eval_data, seed=seed),
+            settings,
+            as_json,
+            out_dir,
+            held_out=held_out or HELD_OUT_THREADS,
+            seed=seed,
+        )
+        return
     if dataset == "banking77-gaps":
         from evals.clustering import run_clustering_eval
 

@@ -138,6 +138,7 @@ def _question_views(messages: list[tuple[Message, list[str]]], verification: dic
     """The API's question shape (masked), plus what the page marks: cited sources, still failing verification."""
     failing_ids = set(verification.get("failing_message_ids") or [])
     failing_texts = set(verification.get("failing") or [])  # resolutions stored before failing_message_ids existed
+    unsupported_ids = set(verification.get("unsupported_message_ids") or [])
     views = []
     for message, kinds in messages:
         view = question_json(message, kinds)
@@ -145,6 +146,7 @@ def _question_views(messages: list[tuple[Message, list[str]]], verification: dic
         view["failing"] = bool(verification) and (
             message.id in failing_ids or (not failing_ids and view["question"] in failing_texts)
         )
+        view["unsupported"] = message.id in unsupported_ids  # cited the fix, but the answer is about something else
         view["asked_at"] = message.created_at
         views.append(view)
     return views

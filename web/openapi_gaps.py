@@ -99,9 +99,23 @@ GAP_SCHEMAS: dict[str, Any] = {
         "properties": {
             "replayed": {"type": "integer"},
             "answered": {"type": "integer", "description": "Replayed questions that were not abstentions."},
-            "verified": {"type": "boolean", "description": "All answered and citing the new or linked content."},
+            "verified": {
+                "type": "boolean",
+                "description": "All answered, citing the new or linked content, with answers about the questions.",
+            },
             "failing": {"type": "array", "items": {"type": "string"}, "description": "Failing questions, masked."},
             "failing_message_ids": {"type": "array", "items": {"type": "integer"}},
+            "cited": {"type": "integer", "description": "Replayed questions answered citing the fix."},
+            "support": {
+                "type": ["number", "null"],
+                "description": "Mean cosine between those questions and the answers they got (null: not checked). "
+                "Below the embedder's bar the answers are not about the questions and the gap is not verified.",
+            },
+            "unsupported_message_ids": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "Questions that cited the fix but whose answers are not about them.",
+            },
         },
     },
 }
