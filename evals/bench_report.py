@@ -29,7 +29,7 @@ BENCH_DIR = REPO_ROOT / "var" / "bench"
 DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
 START = "<!-- generated:start -->"
 END = "<!-- generated:end -->"
-EVAL_ORDER = ("emanual", "near-oos", "clinc-oos", "stackfaq", "cmrc2018")
+EVAL_ORDER = ("emanual", "near-oos", "clinc-oos", "stackfaq", "cmrc2018", "banking77-gaps", "gap-verification")
 
 Json = dict[str, Any]
 
@@ -64,7 +64,12 @@ def read_result(path: Path) -> Result | None:
 
 
 def read_evals(directory: Path) -> list[Result]:
-    found = [r for p in sorted(directory.glob("*.json")) if (r := read_result(p)) and "answerdesk" in r.data]
+    # The gap-verification eval has no "answerdesk" column (it measures the product path, not one system vs peers).
+    found = [
+        r
+        for p in sorted(directory.glob("*.json"))
+        if (r := read_result(p)) and ("answerdesk" in r.data or r.data.get("dataset") == "gap-verification")
+    ]
     rank = {name: i for i, name in enumerate(EVAL_ORDER)}
     return sorted(found, key=lambda r: (rank.get(str(r.data.get("dataset")), len(rank)), str(r.data.get("dataset"))))
 
@@ -592,6 +597,9 @@ def eval_section(evals: Sequence[Result]) -> list[str]:
         if data.get("dataset") == "banking77-gaps":
             lines += clustering_section(result)
             continue
+        if data.get("dataset") == "gap-verification":
+            lines += verification_section(result)
+            continue
         lines += [
             "",
             f"#### {data.get('dataset')}",
@@ -619,6 +627,54 @@ def clustering_section(result: Result) -> list[str]:
         f"(seeds {get(data, 'config', 'shuffle_seeds')}) ({result.when}).",
         "",
         *table(rows[0], rows[1:]),
+    ]
+
+
+VERIFICATION_FIXES = (
+    ("true_fix", "the thread's own FAQ (should verify)"),
+    ("wrong_fix", "the closest other thread's FAQ (a verify is false)"),
+    ("title_echo", "the gap's title over an unrelated answer (a verify is false)"),
+)
+
+
+def verification_section(result: Result) -> list[str]:
+    """Gap verification through the API: how often each kind of fix is declared verified."""
+    data = result.data
+    capture, grouping = data.get("capture") or {}, data.get("grouping") or {}
+    rows = []
+    for key, label in VERIFICATION_FIXES:
+        figures = get(data, "conditions", key) or {}
+        failures = figures.get("failures") or {}
+        rows.append(
+            [
+                label,
+                f"{fmt(figures.get('verified'))} / {fmt(figures.get('gaps'))}",
+                fmt(figures.get("gap_rate")),
+                fmt(figures.get("question_rate")),
+                fmt(get(figures, "cite_rule", "gap_rate")),
+                " / ".join(str(failures.get(k, "-")) for k in ("abstained", "cited_other", "unsupported")),
+            ]
+        )
+    return [
+        "",
+        f"#### {data.get('dataset')}",
+        "",
+        f"{fmt(data.get('held_out_threads'))} StackFAQ threads held out, {fmt(capture.get('asked'))} paraphrases asked "
+        f"through the widget API: {fmt(capture.get('gap_evidence'))} became gap evidence, "
+        f"{fmt(capture.get('answered_confidently'))} were answered with confidence from other threads; "
+        f"{fmt(grouping.get('gaps'))} gaps, purity {fmt(grouping.get('purity'))} ({result.when}).",
+        "",
+        *table(
+            [
+                "fix",
+                "verified / gaps",
+                "gap rate",
+                "question rate",
+                "gap rate, citation rule only",
+                "failing: abstained / other source / answer not about the question",
+            ],
+            rows,
+        ),
     ]
 
 
