@@ -133,6 +133,14 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "cross-lingual, slower to index).",
     ),
     SettingSpec(
+        "minilm_onnx",
+        _parse_bool,
+        "true",
+        "true runs MiniLM through onnxruntime (exported once from the packaged weights into DATA_DIR/models; same "
+        "vectors, about half the CPU per question); false runs it through torch (sentence-transformers). If the "
+        "export fails, answerdesk logs a warning and uses torch.",
+    ),
+    SettingSpec(
         "chunk_tokens",
         _parse_positive_int,
         "200",
@@ -246,6 +254,7 @@ class Settings:
     chroma_url: str | None = None
     collection: str = "answerdesk"
     embedder: str = "minilm"
+    minilm_onnx: bool = True
     chunk_tokens: int = 200
     chunk_overlap: int = 40
     max_file_mb: int = 20
@@ -281,6 +290,10 @@ class Settings:
     @property
     def keyword_index_path(self) -> Path:
         return self.data_dir / "keyword"
+
+    @property
+    def onnx_cache_dir(self) -> Path:
+        return self.data_dir / "models" / "minilm-onnx"
 
     @property
     def tiktoken_cache_dir(self) -> Path:

@@ -35,7 +35,7 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     prepare_offline_environment(settings)
-    embedder = get_embedder(settings.embedder)
+    embedder = get_embedder(settings.embedder, settings)
     store = ChromaStore(settings, embedder_name=embedder.name, dimension=embedder.dimension)
     keyword_index = KeywordIndex(settings.keyword_index_path)
     return Runtime(settings=settings, embedder=embedder, store=store, keyword_index=keyword_index)

@@ -1,15 +1,18 @@
 """`make bench-load`: the chat service under concurrent load on loopback, next to the answerer's own latency.
 
 One run:
-1. ingests the sample knowledge base into var/bench-load (incremental: later runs embed nothing) and makes a
-   site key;
+1. empties var/bench-load (all but models/, where MiniLM's ONNX export is cached) and ingests the sample knowledge
+   base into it, and makes a site key. Every run starts with no chat history and no knowledge gaps: the background
+   gap regrouping costs more the more open-gap questions there are (with 7,400 of them left by earlier runs it took
+   about 30% of the server's CPU), so reusing the last run's data made each run slower than the one before;
+   ``--keep-history`` keeps it, to look at a long-running instance;
 2. measures the answerer in this process, one question at a time (its own latency, no HTTP, no database);
 3. starts gunicorn (production settings, rate limits off) on a free port and warms it up;
 4. runs CLIENTS concurrent clients for DURATION seconds, each posting chat questions over a keep-alive
    connection as fast as it gets answers;
 5. prints requests/s, p50/p95/p99 latency and errors, and writes them to var/bench/load.json.
 
-Usage: python -m evals.bench_load [--clients 32] [--duration 30] [--workers 2] [--threads 8]
+Usage: python -m evals.bench_load [--clients 32] [--duration 30] [--workers 2] [--threads 8] [--keep-history]
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -83,6 +87,19 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def empty_data_dir(data_dir: Path, keep: tuple[str, ...] = ("models",)) -> None:
+    """Remove everything in ``data_dir`` but the entries named in ``keep`` (the cached ONNX export)."""
+    if not data_dir.is_dir():
+        return
+    for entry in data_dir.iterdir():
+        if entry.name in keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def prepare(data_dir: Path) -> str:
@@ -243,9 +260,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of unmeasured load first")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    parser.add_argument(
+        "--keep-history", action="store_true", help="keep the chat history and gaps of earlier runs in var/bench-load"
+    )
     args = parser.parse_args(argv)
 
     RESULT_PATH.parent.mkdir(parents=True, exist_ok=True)
+    if not args.keep_history:
+        empty_data_dir(DATA_DIR)
     key = prepare(DATA_DIR)
     in_process = answerer_latency()
     print(f"answerer in process: {in_process}", file=sys.stderr)
