@@ -109,8 +109,12 @@ def source_fingerprint(model_dir: Path) -> str:
 def export_transformer(model_dir: Path, target: Path) -> None:
     """Export the BERT transformer in ``model_dir`` to ``target`` (ONNX, dynamic batch and sequence axes)."""
     import torch
+    import transformers
     from transformers import AutoModel, AutoTokenizer
 
+    # A one-off export must not print a progress bar into a CLI's output (`answerdesk ingest --json`).
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
     model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     # Two texts of different lengths, so the traced graph has real padding in it.
