@@ -57,7 +57,9 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=1)
 def _jieba() -> Any:
+    """jieba, imported and quietened once (it is asked for every Chinese run of every text)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)

@@ -47,8 +47,9 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import ColumnElement, Select, String, case, exists, func, select, type_coerce
 from sqlalchemy.orm import InstrumentedAttribute
 
+from web.citations import cited_documents, latest_feedback
 from web.gap_queries import rank
-from web.models import GAP_OPEN_STATUSES, Conversation, Document, Feedback, Gap, Handoff, Message, db, utcnow
+from web.models import GAP_OPEN_STATUSES, Conversation, Document, Gap, Handoff, Message, db, utcnow
 from web.privacy import mask_pii
 from web.serialize import timestamp
 
@@ -392,10 +393,10 @@ def content_performance(period: DateRange, audience: AudienceFilter = "all") -> 
     )
     rows: dict[str, ContentRow] = {}
     for stored, helpful in db.session.execute(query):
-        for doc_id, title in _cited_documents(_json_value(stored)).items():
+        for doc_id, cited in cited_documents(_json_value(stored)).items():
             row = rows.get(doc_id)
             if row is None:
-                row = rows[doc_id] = ContentRow(document_id=doc_id, title=title)
+                row = rows[doc_id] = ContentRow(document_id=doc_id, title=cited.title)
             row.cited += 1
             if helpful is not None:
                 if helpful:
@@ -418,17 +419,6 @@ def _json_value(stored: object) -> object:
         return []
 
 
-def _cited_documents(citations: object) -> dict[str, str]:
-    """Document id -> title, once per document (an answer citing two chunks of an article cites it once)."""
-    cited: dict[str, str] = {}
-    if not isinstance(citations, list):
-        return cited
-    for citation in citations:
-        if isinstance(citation, dict) and isinstance(citation.get("id"), str):
-            cited.setdefault(citation["id"], str(citation.get("title") or citation["id"]))
-    return cited
-
-
 def _use_current_titles(rows: dict[str, ContentRow]) -> None:
     """The document's current title (the citation keeps the title it had then); deleted documents are flagged."""
     ids = list(rows)
@@ -439,13 +429,6 @@ def _use_current_titles(rows: dict[str, ContentRow]) -> None:
             rows[doc_id].title = title
             rows[doc_id].deleted = deleted_at is not None
     # Documents no longer in the table (purged) keep the title their last citation had.
-
-
-def latest_feedback() -> Any:
-    """A subquery: the latest feedback row of each rated message (id, message_id, helpful). A user may change
-    their mind; the highest id is the last click (ids grow with time, timestamps can tie)."""
-    last = select(func.max(Feedback.id).label("id")).group_by(Feedback.message_id).subquery()
-    return select(Feedback.id, Feedback.message_id, Feedback.helpful).join(last, last.c.id == Feedback.id).subquery()
 
 
 # -- the SQL behind the daily series -----------------------------------------------------------------------------

@@ -21,8 +21,9 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from web.citations import cited_documents, latest_feedback
 from web.errors import ApiError
-from web.models import Document, DocumentVersion, EditSuggestion, Feedback, Gap, Message, db
+from web.models import Document, DocumentVersion, EditSuggestion, Gap, Message, db
 from web.privacy import mask_pii
 from web.sql import LIKE_ESCAPE, escape_like
 
@@ -73,16 +74,12 @@ def content_performance(
     ``rated_only`` skips answers nobody rated (enough for the stale rule, and much less to read); ``since`` and
     ``until`` bound the answers' time. Citations are a JSON list per message, so they are counted here rather
     than in SQL (portable across SQLite and PostgreSQL)."""
-    latest = (
-        select(Feedback.message_id, func.max(Feedback.id).label("feedback_id")).group_by(Feedback.message_id).subquery()
-    )
-    query = select(Message.citations, Feedback.helpful).select_from(Message).where(Message.status == "ok")
+    latest = latest_feedback()
+    query = select(Message.citations, latest.c.helpful).select_from(Message).where(Message.status == "ok")
     if rated_only:
         query = query.join(latest, latest.c.message_id == Message.id)
-        query = query.join(Feedback, Feedback.id == latest.c.feedback_id)
     else:
         query = query.outerjoin(latest, latest.c.message_id == Message.id)
-        query = query.outerjoin(Feedback, Feedback.id == latest.c.feedback_id)
     if since is not None:
         query = query.where(Message.created_at >= since)
     if until is not None:
@@ -90,7 +87,7 @@ def content_performance(
 
     result: dict[str, Performance] = {}
     for citations, helpful in db.session.execute(query.execution_options(yield_per=1000)):
-        for doc_id, versions in _cited_versions(citations).items():
+        for doc_id, cited in cited_documents(citations).items():
             if doc_id not in current_versions:
                 continue
             perf = result.setdefault(doc_id, Performance())
@@ -101,20 +98,10 @@ def content_performance(
                 perf.helpful += 1
             else:
                 perf.unhelpful += 1
-            if current_versions[doc_id] in versions:
+            if current_versions[doc_id] in cited.versions:
                 perf.current_rated += 1
                 perf.current_unhelpful += 0 if helpful else 1
     return result
-
-
-def _cited_versions(citations: Any) -> dict[str, set[int | None]]:
-    """Document id -> the versions one answer cited (an answer citing two chunks of a document counts once)."""
-    cited: dict[str, set[int | None]] = {}
-    for citation in citations if isinstance(citations, list) else []:
-        if isinstance(citation, dict) and isinstance(citation.get("id"), str):
-            version = citation.get("version")
-            cited.setdefault(citation["id"], set()).add(version if isinstance(version, int) else None)
-    return cited
 
 
 # -- the stale rule ----------------------------------------------------------------------------------------------

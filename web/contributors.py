@@ -27,12 +27,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 
 from web.auth import current_employee, require_role
 from web.callers import identify_employee_caller
+from web.citations import cited_documents, latest_feedback
 from web.errors import ApiError
-from web.models import Document, DocumentVersion, Feedback, Gap, GapEvent, Message, User, db
+from web.models import Document, DocumentVersion, Gap, GapEvent, Message, User, db
 from web.permissions import READ_ROLES
 
 # No url_prefix: the page and its JSON twin live under different roots.
@@ -249,28 +250,26 @@ def _authored_versions(period: Period) -> Iterator[tuple[str, str | None, str, i
 
 
 def _thumbs_up(period: Period) -> Iterator[tuple[str, str | None, int]]:
-    latest = select(func.max(Feedback.id)).group_by(Feedback.message_id)
+    latest = latest_feedback()
     query = (
         select(Message.id, Message.citations)
-        .join(Feedback, Feedback.message_id == Message.id)
-        .where(Feedback.id.in_(latest), Feedback.helpful.is_(True), *period.covers(Feedback.created_at))
+        .join(latest, latest.c.message_id == Message.id)
+        .where(latest.c.helpful.is_(True), *period.covers(latest.c.created_at))
     )
-    rated = [(message_id, citations) for message_id, citations in db.session.execute(query) if citations]
+    rated = [(message_id, cited_documents(citations)) for message_id, citations in db.session.execute(query)]
+    rated = [(message_id, cited) for message_id, cited in rated if cited]
     if not rated:
         return
-    cited = {str(c["id"]) for _, citations in rated for c in citations if isinstance(c, dict) and c.get("id")}
-    authors = _authors_by_version(cited)
-    community_query = select(Document.id, Document.community).where(Document.id.in_(cited))
+    cited_ids = {doc_id for _, cited in rated for doc_id in cited}
+    authors = _authors_by_version(cited_ids)
+    community_query = select(Document.id, Document.community).where(Document.id.in_(cited_ids))
     communities: dict[str, str | None] = {doc_id: name for doc_id, name in db.session.execute(community_query)}
-    for message_id, citations in rated:
+    for message_id, cited in rated:
         credited: set[tuple[str, str | None]] = set()
-        for citation in citations:
-            if not isinstance(citation, dict) or not citation.get("id"):
-                continue
-            document_id = str(citation["id"])
-            version = citation.get("version")
+        for document_id, document in cited.items():
             for author_version, author in authors.get(document_id, []):
-                if not isinstance(version, int) or author_version <= version:
+                # Up to the version the answer cited: who edited only afterwards did not write what helped.
+                if any(version is None or author_version <= version for version in document.versions):
                     credited.add((author, communities.get(document_id)))
         for author, community in credited:
             yield author, community, message_id

@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
-from web.analytics import AudienceFilter, DateRange, latest_feedback
+from web.analytics import AudienceFilter, DateRange
+from web.citations import cited_documents, latest_feedback
 from web.models import Conversation, Feedback, Gap, Handoff, Message, Site, User, db
 from web.privacy import mask_pii
 from web.serialize import timestamp
@@ -132,7 +133,7 @@ def feedback_rows(period: DateRange, audience: AudienceFilter = "all") -> Iterat
             mask_pii(feedback.comment) if feedback.comment else "",
             mask_pii(question),
             answer or "",
-            LIST_SEPARATOR.join(_cited_ids(citations)),
+            LIST_SEPARATOR.join(cited_documents(citations)),
             _yes_no(latest_id is not None),
             feedback.message_id,
             conversation_id,
@@ -232,16 +233,6 @@ def _site_label(site: str | None, user_id: int | None, audience: str) -> str:
     if user_id is not None or audience == "internal":
         return "employee"
     return "(deleted site)"  # the site was removed (site_id SET NULL); its visitors were not employees
-
-
-def _cited_ids(citations: object) -> list[str]:
-    ids: list[str] = []
-    if isinstance(citations, list):
-        for citation in citations:
-            doc_id = citation.get("id") if isinstance(citation, dict) else None
-            if isinstance(doc_id, str) and doc_id not in ids:
-                ids.append(doc_id)
-    return ids
 
 
 def _yes_no(value: bool) -> str:
