@@ -16,6 +16,10 @@ Sets (``DATASET_NAMES``):
   their questions become unanswerable, so Chinese abstention is measured too.
 - ``banking77-gaps``: no knowledge base; Banking77 test queries with their intent in ``meta["intent"]`` for measuring
   how well unanswered questions cluster into gaps.
+- ``everyday``: the sample help centre (examples/helpcenter, loaded as ``answerdesk ingest`` loads it) and about 270
+  questions written as customers type them (evals/data/everyday.jsonl): answerable ones labelled with every document
+  that answers them, and ``abstain`` / ``smalltalk`` / ``handoff`` ones. Bundled with the repository, so it never
+  needs the eval data folder; its dev/test split is written in the file.
 - custom sets: :func:`load_custom` (a help-centre folder and a JSONL file of questions).
 
 Dev/test split (deterministic for a seed, about 30% dev): a question's split is decided by a seeded SHA-256 hash of a
@@ -50,7 +54,15 @@ from chatbot.types import SourceDocument
 
 log = logging.getLogger(__name__)
 
-DATASET_NAMES: tuple[str, ...] = ("emanual", "stackfaq", "clinc-oos", "near-oos", "cmrc2018", "banking77-gaps")
+DATASET_NAMES: tuple[str, ...] = (
+    "emanual",
+    "stackfaq",
+    "clinc-oos",
+    "near-oos",
+    "cmrc2018",
+    "banking77-gaps",
+    "everyday",
+)
 DEFAULT_SEED = 13
 DEV_FRACTION = 0.3
 ANSWER_SEPARATOR = "\u241f"  # joins several gold answers in one meta string ("SYMBOL FOR UNIT SEPARATOR")
@@ -494,6 +506,99 @@ def _read_custom_questions(path: Path, known: set[str]) -> list[EvalQuestion]:
     return questions
 
 
+# --------------------------------------------------------------------------------------------------------------
+# everyday: the sample help centre and questions as customers write them
+
+EVERYDAY_KB = Path(__file__).resolve().parent.parent / "examples" / "helpcenter"
+EVERYDAY_QUESTIONS = Path(__file__).resolve().parent / "data" / "everyday.jsonl"
+EVERYDAY_LABELS = frozenset({"abstain", "smalltalk", "handoff"})  # what ``expected`` holds when it is not a list
+_EVERYDAY_KEYS = frozenset({"id", "question", "expected", "language", "audience", "split", "note"})
+
+
+def _everyday_question(row: object, audiences: dict[str, str]) -> EvalQuestion:
+    if not isinstance(row, dict):
+        raise ValueError("expected a JSON object")
+    if set(row) != _EVERYDAY_KEYS:
+        raise ValueError(f"keys must be exactly {', '.join(sorted(_EVERYDAY_KEYS))}, got {', '.join(sorted(row))}")
+    question, audience, split = row["question"], row["audience"], row["split"]
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError("'question' must be non-empty text")
+    if row["language"] not in {"en", "zh"} or audience not in {"public", "internal"} or split not in {"dev", "test"}:
+        raise ValueError("'language' must be en or zh, 'audience' public or internal, 'split' dev or test")
+    expected = row["expected"]
+    meta = {"audience": str(audience), "note": str(row["note"])}
+    if isinstance(expected, str):
+        if expected not in EVERYDAY_LABELS:
+            raise ValueError(
+                f"'expected' must be a list of document ids or one of {', '.join(sorted(EVERYDAY_LABELS))}"
+            )
+        if expected != "abstain":
+            meta["intent"] = expected
+        relevant: tuple[str, ...] = ()
+    else:
+        if not isinstance(expected, list) or not expected or not all(isinstance(e, str) for e in expected):
+            raise ValueError("'expected' must be a non-empty list of document ids")
+        missing = [e for e in expected if e not in audiences]
+        if missing:
+            raise ValueError(f"document id(s) {', '.join(map(repr, missing))} are not in {EVERYDAY_KB}")
+        hidden = [e for e in expected if audience == "public" and audiences[e] != "public"]
+        if hidden:
+            raise ValueError(f"a public question expects internal document(s) {', '.join(map(repr, hidden))}")
+        relevant = tuple(dict.fromkeys(expected))
+    return EvalQuestion(
+        id=str(row["id"]),
+        question=question.strip(),
+        relevant=relevant,
+        unanswerable=not relevant,
+        language=str(row["language"]),
+        split=str(split),
+        meta=meta,
+    )
+
+
+def read_everyday_questions(path: Path, audiences: dict[str, str]) -> list[EvalQuestion]:
+    """The questions of ``path`` (everyday.jsonl), checked against the knowledge base's ``{doc id: audience}``.
+
+    An answerable line becomes ``relevant`` = its expected documents; ``abstain`` becomes unanswerable; ``smalltalk``
+    and ``handoff`` become unanswerable with ``meta["intent"]``. Every question carries ``meta["audience"]``. A bad
+    line raises ValueError naming its line number."""
+    questions: list[EvalQuestion] = []
+    seen: set[str] = set()
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            question = _everyday_question(json.loads(line), audiences)
+            if question.id in seen:
+                raise ValueError(f"duplicate id {question.id!r}")
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{path} line {line_no}: {exc}") from exc
+        seen.add(question.id)
+        questions.append(question)
+    return questions
+
+
+def _load_everyday(data_dir: Path, seed: int) -> EvalDataset:
+    # Neither the eval data folder nor the seed is used: the set ships with the repository, split included.
+    from ingest.sources import load_path
+
+    if not EVERYDAY_KB.is_dir() or not EVERYDAY_QUESTIONS.is_file():
+        raise DatasetUnavailable(f"the 'everyday' data set needs {EVERYDAY_KB} and {EVERYDAY_QUESTIONS}")
+    loaded = load_path(EVERYDAY_KB)
+    if loaded.failed:
+        raise ValueError(
+            f"the sample help centre did not load: {'; '.join(f'{f.path}: {f.error}' for f in loaded.failed)}"
+        )
+    questions = read_everyday_questions(EVERYDAY_QUESTIONS, {d.id: d.audience for d in loaded.documents})
+    return EvalDataset(
+        "everyday",
+        loaded.documents,
+        questions,
+        f"everyday: the sample help centre ({len(loaded.documents)} documents) and {len(questions)} questions as "
+        "customers write them (answerable, abstain, smalltalk, handoff; en and zh)",
+    )
+
+
 _LOADERS: dict[str, Callable[[Path, int], EvalDataset]] = {
     "emanual": _load_emanual,
     "stackfaq": _load_stackfaq,
@@ -501,4 +606,5 @@ _LOADERS: dict[str, Callable[[Path, int], EvalDataset]] = {
     "near-oos": _load_near_oos,
     "cmrc2018": _load_cmrc2018,
     "banking77-gaps": _load_banking77,
+    "everyday": _load_everyday,
 }
