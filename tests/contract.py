@@ -11,6 +11,7 @@ ANSWER_KEYS = {
     "sources",
     "related",
     "latency_ms",
+    "intent",  # null for an answer to a question; "greeting" | "thanks" | "goodbye" | "handoff" for conversation
 }
 CITATION_KEYS = {"n", "id", "title", "url", "version", "chunk_id", "score"}
 SOURCE_KEYS = {"id", "title", "score", "url"}

@@ -11,8 +11,10 @@ Definitions (what the dashboard, the API and docs/knowledge-gaps.md promise):
   handoffs / conversations; ``deflection_rate`` = conversations that ended without a hand-off request /
   conversations (so the two add up to 1; both are shown because support teams think in both).
 - ``questions``: turns asked in the range that got an answer (status ``ok``; failed turns are an outage figure,
-  not a knowledge one). ``abstained``: those where the bot said it does not know (``Message.is_gap``);
-  ``answered`` = the others. ``answer_rate`` = answered / questions, ``abstain_rate`` = abstained / questions.
+  not a knowledge one). Conversational turns ("hi", "thanks!", "I want a person": ``Message.intent``) are not
+  questions and are left out of every figure below; a hand-off request still counts in ``handoffs``.
+  ``abstained``: those where the bot said it does not know (``Message.is_gap``); ``answered`` = the others.
+  ``answer_rate`` = answered / questions, ``abstain_rate`` = abstained / questions.
 - ``rated``: questions of the range whose answer has feedback; a user may change their mind and only the latest
   click counts. ``helpful_rate`` = 👍 / rated. A rating counts on its answer's day, not on the day of the click:
   the rate is about the answers given in the range.
@@ -49,7 +51,17 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from web.citations import cited_documents, latest_feedback
 from web.gap_queries import rank
-from web.models import GAP_OPEN_STATUSES, Conversation, Document, Gap, Handoff, Message, db, utcnow
+from web.models import (
+    GAP_OPEN_STATUSES,
+    Conversation,
+    Document,
+    Gap,
+    Handoff,
+    Message,
+    db,
+    is_question,
+    utcnow,
+)
 from web.privacy import mask_pii
 from web.serialize import timestamp
 
@@ -459,8 +471,9 @@ def _ratings_by_day(period: DateRange, audience: AudienceFilter) -> Iterable[Any
 
 
 def _answered_in(query: _Query, period: DateRange, audience: AudienceFilter) -> _Query:
-    """``query`` restricted to the questions of the range: turns with an answer (status ok) of the audience."""
-    query = query.where(Message.status == "ok", *_in_range(Message.created_at, period))
+    """``query`` restricted to the questions of the range: turns with an answer (status ok) of the audience, not
+    conversational ones."""
+    query = query.where(Message.status == "ok", is_question(), *_in_range(Message.created_at, period))
     return query if audience == "all" else query.where(Message.audience == audience)
 
 

@@ -127,9 +127,10 @@ def handoff() -> Any:
     if email is None and caller.user is not None:
         email = caller.user.email  # an employee is reachable at their own address
     row = add_handoff(conversation, email, text)
-    answered = [m for m in conversation.messages if m.status == "ok"]
+    answered = [m for m in conversation.messages if m.status == "ok" and m.intent is None]
     if answered:
-        # The question the visitor gave up on is the last one; a hand-off before any question has none to group.
+        # The question the visitor gave up on is the last one ("I want a person" and "thanks" are not questions);
+        # a hand-off before any question has none to group.
         capture(answered[-1], "handoff")
     return jsonify(handoff_json(row)), 201
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 
 from web.analytics import AudienceFilter, DateRange
 from web.citations import cited_documents, latest_feedback
-from web.models import Conversation, Feedback, Gap, Handoff, Message, Site, User, db
+from web.models import Conversation, Feedback, Gap, Handoff, Message, Site, User, db, is_question
 from web.privacy import mask_pii
 from web.serialize import timestamp
 
@@ -171,7 +171,8 @@ def conversation_rows(period: DateRange, audience: AudienceFilter = "all") -> It
     in_range = [Conversation.created_at >= period.start_at, Conversation.created_at < period.end_at]
     if audience != "all":
         in_range.append(Conversation.audience == audience)
-    answered = case((and_(Message.status == "ok", ~Message.is_gap), 1), else_=0)
+    # "turns" counts every message; a conversational one ("hi", "thanks!") is neither answered nor abstained.
+    answered = case((and_(Message.status == "ok", ~Message.is_gap, is_question()), 1), else_=0)
     abstained = case((and_(Message.status == "ok", Message.is_gap), 1), else_=0)
     stats = (
         select(

@@ -12,7 +12,20 @@ from typing import Any
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    or_,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -152,6 +165,11 @@ class Conversation(db.Model):  # type: ignore[name-defined,misc]
     handoffs: Mapped[list[Handoff]] = relationship(back_populates="conversation", cascade="all, delete-orphan")
 
 
+# A conversational turn ("hi", "thanks!", "I want a person": chatbot/intents.py) is stored with the writer
+# "intent:<kind>". It is not a question: no gap evidence, not in the answer figures, not follow-up history.
+INTENT_WRITER_PREFIX = "intent:"
+
+
 class Message(db.Model):  # type: ignore[name-defined,misc]
     """One turn: the question always, and the answer with everything needed to audit it later."""
 
@@ -180,6 +198,17 @@ class Message(db.Model):  # type: ignore[name-defined,misc]
     feedback: Mapped[list[Feedback]] = relationship(
         back_populates="message", order_by="Feedback.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def intent(self) -> str | None:
+        """The kind of a conversational turn ("greeting", "thanks", "goodbye", "handoff"), None for a question."""
+        writer = self.writer or ""
+        return writer.removeprefix(INTENT_WRITER_PREFIX) if writer.startswith(INTENT_WRITER_PREFIX) else None
+
+
+def is_question() -> ColumnElement[bool]:
+    """SQL: the message is a question (not a conversational turn; failed turns, with no writer, are questions)."""
+    return or_(Message.writer.is_(None), Message.writer.not_like(INTENT_WRITER_PREFIX + "%"))
 
 
 class Feedback(db.Model):  # type: ignore[name-defined,misc]

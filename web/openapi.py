@@ -18,6 +18,13 @@ API_VERSION = "1.0.0"
 
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
+_INTENT = {
+    "type": ["string", "null"],
+    "enum": ["greeting", "thanks", "goodbye", "handoff", None],
+    "description": "Set when the message was conversation, not a question (a greeting, thanks, a goodbye, or a "
+    "request for a person): the answer is a short reply (for handoff: the offer to talk to a human), never a gap; "
+    "clients show no sources or rating for it. Null for answers to questions.",
+}
 
 _SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -86,6 +93,7 @@ _SCHEMAS: dict[str, Any] = {
             "sources",
             "related",
             "latency_ms",
+            "intent",
             "conversation_id",
             "message_id",
         ],
@@ -107,6 +115,7 @@ _SCHEMAS: dict[str, Any] = {
                 "description": "Articles to offer when the answer is a gap.",
             },
             "latency_ms": {"type": "number"},
+            "intent": _INTENT,
             "conversation_id": {"type": "string"},
             "message_id": {"type": "integer"},
         },
@@ -162,6 +171,7 @@ _SCHEMAS: dict[str, Any] = {
             "error_code": _NULLABLE_STRING,
             "is_gap": {"type": "boolean"},
             "reason": _NULLABLE_STRING,
+            "intent": _INTENT,
             "confidence": {"type": ["number", "null"]},
             "language": _NULLABLE_STRING,
             "citations": {"type": "array", "items": ref("Citation")},
@@ -234,7 +244,8 @@ _WRITE_ERRORS = {
 
 _SSE_DESCRIPTION = (
     "With stream=true: text/event-stream. Events, in order: `delta` {text} (append), `replace` {text} (replace "
-    "the text shown so far), `citations` {citations, sources, related, is_gap, reason, confidence, language}, "
+    "the text shown so far), `citations` {citations, sources, related, is_gap, reason, confidence, language, "
+    "intent}, "
     "`done` {conversation_id, message_id}. On failure the stream ends with `error` {error: {code, message}}."
 )
 

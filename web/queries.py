@@ -17,6 +17,7 @@ from chatbot.followups import Turn
 from chatbot.types import Answer
 from web.keys import hash_token, new_api_token, new_site_key
 from web.models import (
+    INTENT_WRITER_PREFIX,
     ApiToken,
     Conversation,
     Feedback,
@@ -25,6 +26,7 @@ from web.models import (
     Site,
     User,
     db,
+    is_question,
     new_conversation_id,
     utcnow,
 )
@@ -171,10 +173,11 @@ def conversations_for_owner(owner: Owner, limit: int = 50) -> Sequence[Conversat
 
 
 def conversation_history(conversation: Conversation, max_turns: int = HISTORY_TURNS) -> list[Turn]:
-    """The earlier answered turns, oldest first (failed turns have no answer to follow up on)."""
+    """The earlier answered questions, oldest first (failed turns have no answer to follow up on; "thanks!" is not
+    what a follow-up is about)."""
     query = (
         select(Message.question, Message.answer)
-        .where(Message.conversation_id == conversation.id, Message.status == "ok")
+        .where(Message.conversation_id == conversation.id, Message.status == "ok", is_question())
         .order_by(Message.id.desc())
         .limit(max_turns)
     )
@@ -197,7 +200,7 @@ def record_message(conversation: Conversation, answer: Answer, audience: str) ->
         language=answer.language,
         latency_ms=answer.latency_ms,
         audience=audience,
-        writer=answer.writer,
+        writer=f"{INTENT_WRITER_PREFIX}{answer.intent}" if answer.intent else answer.writer,
         status="ok",
     )
     return _commit_message(conversation, message)

@@ -23,6 +23,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "error_code": message.error_code,
         "is_gap": message.is_gap,
         "reason": message.reason,
+        "intent": message.intent,
         "confidence": round(message.confidence, 4) if message.confidence is not None else None,
         "language": message.language,
         "citations": message.citations,

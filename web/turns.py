@@ -4,7 +4,7 @@ Streaming events (``text/event-stream``; read them with fetch(), EventSource can
 
 - ``delta``: ``{"text"}``, answer text to append as it is produced;
 - ``replace``: ``{"text"}``, the whole answer text replacing what was shown (the LLM's reply was rejected);
-- ``citations``: ``{"citations", "sources", "related", "is_gap", "reason", "confidence", "language"}``;
+- ``citations``: ``{"citations", "sources", "related", "is_gap", "reason", "confidence", "language", "intent"}``;
 - ``done``: ``{"conversation_id", "message_id"}``, last event of a successful turn;
 - ``error``: the JSON error body ``{"error": {"code", "message"}}``, last event of a failed turn.
 """
@@ -87,10 +87,8 @@ def stream_turn(conversation_id: str, question: str, history: Sequence[Turn], au
     message = record_message(conversation, answer, audience)
     capture_turn(message)
     data = answer.to_dict()
-    yield sse_event(
-        "citations",
-        {key: data[key] for key in ("citations", "sources", "related", "is_gap", "reason", "confidence", "language")},
-    )
+    keys = ("citations", "sources", "related", "is_gap", "reason", "confidence", "language", "intent")
+    yield sse_event("citations", {key: data[key] for key in keys})
     yield sse_event("done", {"conversation_id": conversation.id, "message_id": message.id})
 
 

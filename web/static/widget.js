@@ -696,8 +696,8 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
         this.conversationId = String(data.id);
         this.items = (data.messages || []).filter((m) => m.answer != null).map((m) => ({
           type: "turn", question: m.question, answer: m.answer, citations: m.citations || [],
-          sources: m.sources || [], related: m.related || [], is_gap: !!m.is_gap, messageId: m.id,
-          feedback: typeof m.helpful === "boolean" ? { helpful: m.helpful, sent: true } : null,
+          sources: m.sources || [], related: m.related || [], is_gap: !!m.is_gap, intent: m.intent || null,
+          messageId: m.id, feedback: typeof m.helpful === "boolean" ? { helpful: m.helpful, sent: true } : null,
         }));
         this.save();
         this.renderAll();
@@ -864,7 +864,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
     }
 
     applyResult(turn, data) {
-      for (const key of ["answer", "citations", "sources", "related", "is_gap"]) {
+      for (const key of ["answer", "citations", "sources", "related", "is_gap", "intent"]) {
         if (data[key] !== undefined) turn[key] = data[key];
       }
       if (data.message_id != null) turn.messageId = data.message_id;
@@ -912,7 +912,15 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
         view.append(h("div", { class: "actions" }, h("button", { class: "primary", type: "button",
           onclick: () => this.openHandoff(turn.question) }, t.talkToHuman)));
       }
-      if (!streaming && turn.messageId != null) view.append(this.feedbackControls(turn));
+      // "I want a person" (intent "handoff"): the offer is the answer, so its button comes right under it. Small
+      // talk ("hi", "thanks!") is not an answer to rate: no 👍/👎 for any intent reply.
+      if (turn.intent === "handoff" && !streaming) {
+        const asked = this.items.slice(0, this.items.indexOf(turn)).filter((i) => i.type === "turn" && !i.intent);
+        const last = asked.length ? asked[asked.length - 1].question : undefined; // what the team should see
+        view.append(h("div", { class: "actions" }, h("button", { class: "primary", type: "button",
+          onclick: () => this.openHandoff(last) }, t.talkToHuman)));
+      }
+      if (!streaming && turn.messageId != null && !turn.intent) view.append(this.feedbackControls(turn));
       if (nearBottom || streaming) this.scrollToEnd();
     }
 

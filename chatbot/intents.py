@@ -1,0 +1,297 @@
+"""Conversation, not questions: greetings, thanks, goodbyes and "I want a person", recognised before retrieval.
+
+``detect_intent("thx!")`` is ``Intent("thanks", ...)``; ``detect_intent("thanks, but how do I export my data?")``
+is None: that is a question, and the answerer treats it as one.
+
+The rule: a message is conversational only when it is made of intent phrases and filler, and nothing else. The
+English words and the Chinese text are each covered, longest phrase first, by the phrase lists below; whatever is
+left must be a filler word ("please", "so much", "我", "一下"), punctuation or emoji. One word that is neither
+("hi, how do I request a refund?": "how", "request", "refund", ...) makes the message a question. That keeps the
+recogniser on the safe side: a missed greeting costs what it cost before (an "I don't know"), a question taken
+for a greeting would hide a real question from the knowledge base and from the gap list.
+
+Decisions, so that they are not made again:
+
+- "How do I contact support about a failed payment?", "客服电话是多少" are questions (the help centre may have a
+  contact article); "contact support", "customer service", "客服", "转人工" on their own are hand-off requests.
+- "talk", "speak", "can", "I", "want", "real" ... are filler, so "can i speak to an agent" is a hand-off; a
+  hand-off needs one of the person phrases ("human", "person", "agent", "人工", "真人", ...). "How do I talk to a
+  human?" is one too ("how" is filler in a hand-off only); "are you a real person?" gets the hand-off reply,
+  which starts with "I'm an automated assistant".
+- Acknowledgements ("ok", "great", "got it", "好的") on their own get the "thanks" reply; with another intent
+  they are filler ("ok thanks, bye" is a goodbye).
+- Several intents in one message: hand-off > goodbye > thanks > greeting ("thanks, bye!" is a goodbye).
+- Typos: runs of three or more letters are shortened ("hiii", "thanksss"), and a word of 4+ letters matches one
+  of the ``FUZZY_WORDS`` one edit away (insertion, deletion, substitution or a swap of two neighbours: "helo",
+  "thnaks", "persn"), two for words of 8+ letters ("costumer", "represntative"), with the same first letter.
+  Short words ("hi", "ty", "thx", "gm") match exactly; their usual misspellings are listed. Real words that close
+  to a fuzzy word are listed in ``NOT_TYPOS`` ("think" is not "thank"). Chinese typos are listed as phrases
+  ("在见", "蟹蟹", traditional characters).
+
+The edit distance is a dozen lines below: no fuzzy-matching library is installed (rapidfuzz is not a dependency)
+and difflib's ratio scores a swap of two letters in a five-letter word ("huamn") like two unrelated letters.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+IntentKind = Literal["greeting", "thanks", "goodbye", "handoff"]
+
+
+def _phrases(text: str) -> tuple[str, ...]:
+    return tuple(phrase.strip() for phrase in text.replace("\n", ",").split(",") if phrase.strip())
+
+
+# -- the data ------------------------------------------------------------------------------------------------------
+# Kept as plain comma-separated lists so that a reviewer sees at a glance what is recognised, and adding a phrase
+# is a one-word change with a test. English phrases are space-separated words after normalisation (lower case, no
+# apostrophes: "that's" is "thats"); Chinese phrases and emoji are matched as substrings. "ack" is an
+# acknowledgement (see above).
+_HANDOFF_VERBS = _phrases("""
+    talk to, talk with, speak to, speak with, chat with, chat to, connect me with, connect me to, transfer me to,
+    put me through to, contact, reach, escalate to
+""")
+# Words that are a hand-off only after one of the verbs above: "staff" alone may be a search for an article.
+_HANDOFF_PEOPLE = _phrases("someone, somebody, staff, people, support, the team, your team")
+PHRASES: dict[str, tuple[str, ...]] = {
+    "greeting": _phrases("""
+        hi, hii, hello, hallo, hullo, hey, heya, hiya, howdy, yo, greetings, sup, good morning, good afternoon,
+        good evening, goodmorning, morning, afternoon, evening, gm, hi there, hello there, hey there, how are you,
+        how r u, how are u, hows it going, whats up, wassup, are you there, anyone there, anybody there, hola,
+        bonjour, salut, how are you doing, how you doing, how ya doing, how are things, how is it going,
+        how is everything, hows everything, how have you been, hows life, good day, aloha, salutations, heyo,
+        你好, 您好, 你们好, 大家好, 哈喽, 哈啰, 哈罗, 嗨, 早上好, 上午好, 中午好, 下午好, 晚上好, 早安, 早, 在吗,
+        在不在, 有人吗, 有人在吗, 妳好, 你号, 您号, 泥好, 👋
+    """),
+    "thanks": _phrases("""
+        thanks, thank you, thankyou, thank u, thanku, thanx, thnx, thx, tx, tnx, ty, tysm, tyvm, thank, cheers,
+        much appreciated, appreciated, appreciate it, appreciate that, i appreciate, many thanks, thanks a million,
+        ta, merci, danke, gracias, 3q, grateful, thankful, much obliged, my gratitude, good job, well done,
+        谢谢, 多谢, 感谢, 谢了, 谢啦, 非常感谢, 感激, 蟹蟹, 谢, 謝謝, 多謝, 感謝, 🙏
+    """),
+    "goodbye": _phrases("""
+        bye, bye bye, byebye, goodbye, good bye, bye for now, see you, see ya, see you later, cya, later, ttyl,
+        take care, good night, goodnight, gn, farewell, have a nice day, have a good day, have a great day,
+        have a good one, thats all, that is all, thats it, im done, i am done, all done, nothing else, 88, 886,
+        see you soon, see you around, see you again, until next time, talk to you later, talk later, talk soon,
+        adios, sayonara, ciao, peace out, take it easy, catch you later, gotta go, got to go, have to go,
+        need to go, bye now, goodbye now, nice talking, nice chatting, good talking, great talking,
+        thanks for chatting, thanks for talking,
+        再见, 拜拜, 拜, 回见, 下次见, 晚安, 白白, 在见, 再見, 告辞, 先这样, 没事了, 没有了, 没别的了, 就这样
+    """),
+    "handoff": _phrases("""
+        human, hooman, person, real person, human being, agent, human agent, live agent, representative, operator,
+        someone real, staff member, team member, support staff, support team, support agent, customer service,
+        customer support, customer care, live chat, human support, live support, real people,
+        转人工, 人工客服, 人工服务, 人工, 真人, 客服, 真人客服, 人工坐席, 坐席, 人工座席, 转接人工, 找人工, 联系客服,
+        找客服, 活人, 轉人工, 客服人员, 工作人员
+    """)
+    + tuple(f"{verb} {who}" for verb in _HANDOFF_VERBS for who in _HANDOFF_PEOPLE),
+    "ack": _phrases("""
+        ok, okay, k, kk, okey, okk, alright, all right, great, perfect, cool, awesome, nice, got it, gotcha,
+        understood, makes sense, that helps, that helped, it worked, that worked, sounds good, good, fine, noted,
+        sure,
+        好的, 好, 嗯嗯, 明白了, 明白, 知道了, 懂了, 收到, 好滴, 👍, 👌, 🙂, 😊
+    """),
+}
+# The only words matched with typos (English, 5+ letters): the ones people misspell in small talk. Short words
+# ("hi", "ty", "gm") match exactly; their usual misspellings are in PHRASES.
+FUZZY_WORDS = frozenset(
+    """
+    hello thanks thank thankyou cheers appreciated appreciate goodbye greetings morning afternoon evening
+    human person agent representative operator customer service support someone somebody
+    """.split()
+)
+# Real words one edit (two for 8+ letters) from a word above: never read as its typo ("think" is not "thank").
+# Plurals ("humans", "agents") are meant to match.
+NOT_TYPOS = frozenset(
+    """
+    hell hells think thinks than thane thanes tank tanks thunk cheek cheeks cheery
+    mourning moaning humane parson persona argent arent operated operates representation customs custom served servile
+    """.split()
+)
+# Words that carry no question on their own: politeness, "talk to", "can I", "so much". A message made only of
+# these and intent phrases is conversation. Never add a word that names a thing one could ask about.
+FILLER_WORDS = frozenset(
+    """
+    a an the and or but so very really much lot lots just again too also well oh ah um uh hmm wow
+    please pls plz plse pleas kindly
+    i im me my we us you u your ya yall guys team bot chatbot assistant friend mate buddy dude man sir maam everyone
+    all there here today now for to with from of in on at ai
+    been was were have has had ive youre youve its am being did done
+    answer answers info information response reply time quick fast everything
+    helpful kind best excellent amazing wonderful lovely fantastic brilliant super sweet glad happy pleasure
+    can could would will may might shall do let lemme gimme give get got put want wanna need needed like id
+    talk speak chat connect transfer contact reach call forward pass escalate through switch
+    real live actual proper another some any one someone somebody anyone anybody staff people
+    is it this that are be
+    help helping support assistance
+    still anyway
+    """.split()
+)
+# Filler only in a hand-off: "how do I talk to a human?" asks for one ("how do I add a person?" does not: "add").
+HANDOFF_FILLER_WORDS = frozenset({"how", "where", "way", "possible"})
+# Chinese filler, removed after the phrases (longest first): particles, "please", "I want", "find", "a bit".
+FILLER_ZH = tuple(
+    """
+    可不可以 能不能 可以 麻烦 请问 一下 帮我 给我 我们 你们 非常 十分 一个 说话 聊聊 对话 联系 哈哈 呵呵 嘿嘿 真的
+    帮助 帮忙 不用
+    啊 呀 哈 了 的 吧 呢 哦 喔 噢 嗯 嘛 哇 啦 呗 哟 吗 么 请 您 你 我 要 想 找 帮 给 和 跟 与 接 转 聊 个 很 太 多 都
+    就 先 能 是 位 有 再
+    """.split()
+)
+PRIORITY: tuple[IntentKind, ...] = ("handoff", "goodbye", "thanks", "greeting")
+# A longer message is not small talk (and this bounds the work on pasted text).
+MAX_CHARS = 160
+
+# -- the recogniser ------------------------------------------------------------------------------------------------
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN_RE = re.compile(f"[{_CJK}]+")
+_WORD_RE = re.compile(r"[^\W_]+")  # any script: a Cyrillic or Korean word is content too
+_REPEATS_RE = re.compile(r"([a-z])\1{2,}")
+_EMOJI = tuple(p for phrases in PHRASES.values() for p in phrases if not re.search(f"[a-z0-9{_CJK}]", p))
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A conversational message: its kind and the phrases that made it so (for logs and tests)."""
+
+    kind: IntentKind
+    matched: tuple[str, ...]
+
+
+def detect_intent(text: str) -> Intent | None:
+    """The intent of ``text`` if it is only a greeting, thanks, goodbye or hand-off request (see module doc)."""
+    text = unicodedata.normalize("NFKC", text).casefold().strip()
+    if not text or len(text) > MAX_CHARS:
+        return None
+    found: list[tuple[str, str]] = []  # (kind, phrase)
+    for emoji in _EMOJI:
+        if emoji in text:
+            found.extend((kind, emoji) for kind in _kinds_of(emoji))
+            text = text.replace(emoji, " ")
+    chinese = _CJK_RUN_RE.findall(text)
+    words = _words(_CJK_RUN_RE.sub(" ", text))
+    for run in chinese:
+        matched = _cover_chinese(run)
+        if matched is None:
+            return None
+        found.extend(matched)
+    matched = _cover_words(words)
+    if matched is None:
+        return None
+    found.extend(matched)
+    kinds = {kind for kind, _ in found}
+    if "handoff_filler" in kinds:
+        if "handoff" not in kinds:
+            return None
+        found = [item for item in found if item[0] != "handoff_filler"]
+    for kind in PRIORITY:
+        if kind in kinds:
+            return Intent(kind, tuple(p for k, p in found if k == kind))
+    if "ack" in kinds:
+        return Intent("thanks", tuple(p for _, p in found))
+    return None
+
+
+def _words(text: str) -> list[str]:
+    text = text.replace("'", "").replace("\u2019", "")  # "that's" -> "thats", "i'm" -> "im"
+    return [_REPEATS_RE.sub(r"\1", word) for word in _WORD_RE.findall(text)]
+
+
+def _cover_words(words: list[str]) -> list[tuple[str, str]] | None:
+    """The intent phrases covering ``words`` (longest first at each position), None if a word is left that is
+    neither part of one nor filler. A hand-off-only filler word is returned as ("handoff_filler", word)."""
+    found: list[tuple[str, str]] = []
+    i = 0
+    while i < len(words):
+        match = _phrase_at(words, i)
+        if match is not None:
+            kind, phrase, length = match
+            found.append((kind, phrase))
+            i += length
+        elif words[i] in FILLER_WORDS:
+            i += 1
+        elif words[i] in HANDOFF_FILLER_WORDS:
+            found.append(("handoff_filler", words[i]))
+            i += 1
+        else:
+            return None
+    return found
+
+
+def _phrase_at(words: list[str], i: int) -> tuple[str, str, int] | None:
+    """The longest phrase starting at ``words[i]``: among those whose first word is that word or a typo of it."""
+    word = words[i]
+    firsts = [word, *(target for target in FUZZY_WORDS if _same_word(word, target) and target != word)]
+    candidates = sorted((p for first in firsts for p in _EN_PHRASES.get(first, ())), key=_longest_first)
+    for kind, phrase, parts in candidates:
+        if i + len(parts) <= len(words) and all(_same_word(words[i + j], part) for j, part in enumerate(parts)):
+            return kind, phrase, len(parts)
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _same_word(word: str, target: str) -> bool:
+    """``word`` is ``target`` or a typo of it (a FUZZY_WORDS word: same first letter, one edit, two from 8 letters)."""
+    if word == target:
+        return True
+    if target not in FUZZY_WORDS or len(word) < 4 or word[0] != target[0] or word in NOT_TYPOS:
+        return False
+    if word in FILLER_WORDS:
+        return False
+    allowed = 2 if len(target) >= 8 else 1
+    return abs(len(word) - len(target)) <= allowed and _edit_distance(word, target) <= allowed
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance where swapping two neighbouring letters is one edit (optimal string alignment)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
+def _cover_chinese(run: str) -> list[tuple[str, str]] | None:
+    """The intent phrases in a run of Chinese characters, None if something other than filler is left."""
+    found: list[tuple[str, str]] = []
+    for kind, phrase in _ZH_PHRASES:  # longest first
+        while phrase in run:
+            found.append((kind, phrase))
+            run = run.replace(phrase, " ", 1)
+    for filler in _ZH_FILLER:
+        run = run.replace(filler, "")
+    return found if not run.strip() else None
+
+
+def _kinds_of(phrase: str) -> list[str]:
+    return [kind for kind, phrases in PHRASES.items() if phrase in phrases]
+
+
+def _longest_first(item: tuple[str, str, tuple[str, ...]]) -> tuple[int, int]:
+    return -len(item[2]), -len(item[1])
+
+
+# English phrases by their first word, longest first.
+_EN_PHRASES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+for _kind, _phrases_of_kind in PHRASES.items():
+    for _phrase in _phrases_of_kind:
+        if _phrase not in _EMOJI and not _CJK_RUN_RE.search(_phrase):
+            _EN_PHRASES.setdefault(_phrase.split()[0], []).append((_kind, _phrase, tuple(_phrase.split())))
+_ZH_PHRASES = sorted(
+    ((kind, phrase) for kind, phrases in PHRASES.items() for phrase in phrases if _CJK_RUN_RE.fullmatch(phrase)),
+    key=lambda item: -len(item[1]),
+)
+_ZH_FILLER = sorted(FILLER_ZH, key=len, reverse=True)

@@ -1,0 +1,180 @@
+"""The conversation recogniser (chatbot/intents.py) on its own: no model, no index.
+
+Greetings, thanks, goodbyes and hand-off requests in English and Chinese, with typos, are recognised; real
+questions that contain such words are not. The last test runs it over every question of the public evaluation
+sets (banking, TV manual, Stack Exchange FAQ, Chinese reading comprehension): none may be taken for small talk.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from chatbot.intents import PHRASES, PRIORITY, _edit_distance, detect_intent
+
+CONVERSATION = [
+    # greetings
+    ("hi", "greeting"),
+    ("Hi!", "greeting"),
+    ("hiii", "greeting"),
+    ("helo", "greeting"),
+    ("hello there :)", "greeting"),
+    ("Hey, is anyone there?", "greeting"),
+    ("good morning", "greeting"),
+    ("Good mornign", "greeting"),
+    ("gm", "greeting"),
+    ("how are you doing?", "greeting"),
+    ("hi, can you help me?", "greeting"),
+    ("👋", "greeting"),
+    ("你好", "greeting"),
+    ("您好！", "greeting"),
+    ("你好，在吗？", "greeting"),
+    ("早上好", "greeting"),
+    # thanks
+    ("thanks!", "thanks"),
+    ("Thank you so much!!", "thanks"),
+    ("thnaks", "thanks"),
+    ("thansk a lot", "thanks"),
+    ("thx", "thanks"),
+    ("ty", "thanks"),
+    ("tysm", "thanks"),
+    ("cheers", "thanks"),
+    ("thanks for your help", "thanks"),
+    ("much appreciated 🙏", "thanks"),
+    ("ok great, that helped", "thanks"),
+    ("谢谢", "thanks"),
+    ("多谢！", "thanks"),
+    ("谢谢你的帮助", "thanks"),
+    ("好的，明白了", "thanks"),
+    # goodbyes (a goodbye wins over thanks)
+    ("bye", "goodbye"),
+    ("bye bye", "goodbye"),
+    ("goodbey!", "goodbye"),
+    ("thanks, bye!", "goodbye"),
+    ("see you later", "goodbye"),
+    ("have a nice day", "goodbye"),
+    ("再见", "goodbye"),
+    ("拜拜", "goodbye"),
+    ("谢谢，再见", "goodbye"),
+    ("88", "goodbye"),
+    # hand-off requests (a hand-off wins over everything)
+    ("talk to a human", "handoff"),
+    ("human", "handoff"),
+    ("real person pls", "handoff"),
+    ("can i speak to an agent", "handoff"),
+    ("I want to speak to a person", "handoff"),
+    ("connect me with support staff", "handoff"),
+    ("Can you transfer me to a live agent please?", "handoff"),
+    ("i need to talk to customer service", "handoff"),
+    ("costumer servise", "handoff"),
+    ("talk to a huamn", "handoff"),
+    ("speak to someone", "handoff"),
+    ("contact support", "handoff"),
+    ("how do I talk to a human?", "handoff"),
+    ("hi, I'd like to speak with a representative", "handoff"),
+    ("thanks, but I want a real person", "handoff"),
+    ("are you a real person?", "handoff"),
+    ("转人工", "handoff"),
+    ("人工客服", "handoff"),
+    ("我要找真人", "handoff"),
+    ("有人工客服吗？", "handoff"),
+    ("你好，帮我转人工", "handoff"),
+    ("轉人工", "handoff"),
+]
+
+QUESTIONS = [
+    "hi, how do I request a refund?",
+    "thanks, but how do I export my data?",
+    "how do I add a person to my account?",
+    "can a human accountant access my books?",
+    # A question the help centre may answer (a contact article): it has a topic, so it is not a bare hand-off.
+    "how do I contact support about a failed payment?",
+    "who is the account owner?",
+    "hello, why was my card declined?",
+    "thank you note template",
+    "how do I reset my password",
+    "Can my agent see my invoices?",
+    "what does a support agent see of my account?",
+    "how many people can use the Plus plan?",
+    "Is there a staff discount?",
+    "staff",
+    "help",
+    "I think so",
+    "what the hell is a proforma invoice",
+    "greetings card printing",
+    "goodbye email to a customer",
+    "human resources integration",
+    "good afternoon, my export failed",
+    "hi привет",
+    "你好，怎么申请退款？",
+    "谢谢，但是怎么导出数据？",
+    "人工智能是什么",
+    "客服电话是多少",
+    "怎么联系客服处理付款失败？",
+    "再见模板在哪里",
+    "",
+    "   ",
+    "?!",
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), CONVERSATION)
+def test_conversation_is_recognised(text: str, kind: str) -> None:
+    intent = detect_intent(text)
+    assert intent is not None, text
+    assert intent.kind == kind, (text, intent)
+    assert intent.matched  # the phrases that made it so, for logs
+
+
+@pytest.mark.parametrize("text", QUESTIONS)
+def test_questions_are_not_conversation(text: str) -> None:
+    assert detect_intent(text) is None
+
+
+def test_the_tables_are_big_enough() -> None:
+    assert len(CONVERSATION) >= 40 and len(QUESTIONS) >= 25
+    assert {kind for _, kind in CONVERSATION} == set(PRIORITY)
+    assert any("\u4e00" <= ch <= "\u9fff" for text, _ in CONVERSATION for ch in text)
+
+
+def test_every_listed_phrase_is_recognised_on_its_own() -> None:
+    for kind, phrases in PHRASES.items():
+        for phrase in phrases:
+            intent = detect_intent(phrase)
+            assert intent is not None, phrase
+            assert intent.kind == ("thanks" if kind == "ack" else kind), (phrase, intent)
+
+
+def test_typos_are_one_edit_and_real_words_are_not_typos() -> None:
+    assert _edit_distance("thnaks", "thanks") == 1  # a swap of two neighbours is one edit
+    assert _edit_distance("helo", "hello") == 1
+    assert _edit_distance("agenda", "agent") == 2
+    for word in ("think", "hell", "agenda", "arent", "persona", "customs"):
+        assert detect_intent(word) is None, word
+
+
+def test_a_long_message_is_never_small_talk() -> None:
+    assert detect_intent("thanks " * 40) is None
+
+
+def _evaluation_questions(data: Path) -> list[str]:
+    questions: list[str] = []
+    for name in ("train.csv", "test.csv"):
+        with (data / "banking77" / name).open(encoding="utf-8") as handle:
+            questions += [row["text"] for row in csv.DictReader(handle)]
+    with (data / "emanual" / "smart_remote_QA_clean.jsonl").open(encoding="utf-8") as handle:
+        questions += [json.loads(line)["question"] for line in handle if line.strip()]
+    stackfaq = json.loads((data / "stackfaq" / "stackExchange-FAQ.json").read_text(encoding="utf-8"))
+    questions += [text for pair in stackfaq["root"]["qapair"] for text in pair["rephr"] if text]
+    cmrc = json.loads((data / "cmrc2018" / "cmrc2018_dev.json").read_text(encoding="utf-8"))
+    questions += [qa["question"] for article in cmrc["data"] for p in article["paragraphs"] for qa in p["qas"]]
+    return questions
+
+
+def test_no_question_of_the_evaluation_sets_is_taken_for_conversation(eval_data: Path) -> None:
+    questions = _evaluation_questions(eval_data)
+    assert len(questions) > 15_000
+    assert [q for q in questions if detect_intent(q) is not None] == []
