@@ -56,20 +56,26 @@ def ask_command(question: str | None, questions_file: Path | None, audience: str
             click.echo(render_answer(answer))
 
 
+# What people type to leave a prompt: never sent as a question.
+LEAVE_WORDS = frozenset({"quit", "exit", ":q"})
+
+
 @click.command("chat")
 @click.option("--audience", type=click.Choice(AUDIENCES), default="internal", show_default=True)
 def chat_command(audience: str) -> None:
-    """An interactive conversation with history (follow-up questions work). Ctrl-D or 'exit' to leave."""
+    """An interactive conversation with history (follow-up questions work). 'quit', 'exit', ':q' or Ctrl-D to
+    leave."""
     answerer = _answerer()
     history: list[Turn] = []
-    click.echo("Ask a question (Ctrl-D or 'exit' to leave, 'new' to start over).")
+    click.echo("Ask a question ('quit', 'exit' or Ctrl-D to leave, 'new' to start over).")
     while True:
         try:
             question = input("you> ").strip()
         except (EOFError, KeyboardInterrupt):
+            # Ctrl-D (or Ctrl-C) at the prompt: end the prompt's line so that the shell's prompt starts on its own.
             click.echo()
             return
-        if question.lower() in {"exit", "quit"}:
+        if question.lower() in LEAVE_WORDS:
             return
         if question.lower() == "new":
             history.clear()

@@ -41,16 +41,18 @@ def ingest_command(paths: tuple[Path, ...], audience: str, community: str | None
     pipeline = build_pipeline(get_runtime(app), db.session())
     total = SyncReport()
     for path in paths:
+        # Only a person at a terminal gets a bar: scripts, CI logs and --json output stay clean.
         bar = _progress_bar(path) if not as_json and sys.stderr.isatty() else None
         try:
             report = pipeline.sync_path(
                 path,
                 audience=cast(Audience, audience),
                 community=community,
-                progress=bar.update_to if bar else None,
+                progress=bar.update_to if bar is not None else None,
             )
         finally:
-            if bar:
+            # `is not None`, never `if bar:`: tqdm raises TypeError on bool() of a bar whose total is still unknown.
+            if bar is not None:
                 bar.close()
         total.added += report.added
         total.updated += report.updated
@@ -72,14 +74,46 @@ def ingest_command(paths: tuple[Path, ...], audience: str, community: str | None
 
 
 def _progress_bar(path: Path) -> Any:
+    """A bar on stderr that reads "reading PATH ... [00:03]" while the files are loaded and chunked, then counts
+    the chunks embedded against the total the pipeline reports before its first batch ("embedding PATH: 40%|...
+    137/343 [00:07<00:10, ...]"). It is erased when done: the summary line that follows says what happened."""
+    import threading
+
     from tqdm import tqdm
 
     class _Bar(tqdm):  # type: ignore[misc]
-        def update_to(self, done: int, total: int) -> None:
-            self.total = total
-            self.update(done - self.n)
+        total: float | None  # tqdm's own attribute, declared for mypy (tqdm has no type hints)
 
-    return _Bar(desc=f"embedding {path}", unit="chunk", leave=False)
+        def __init__(self, **kwargs: Any) -> None:
+            self._closing = threading.Event()
+            super().__init__(**kwargs)
+            # tqdm redraws only when a count changes, and the pipeline reports once per batch (seconds, or minutes
+            # on a big first ingest): a clock that moves tells the person the work goes on.
+            self._clock = threading.Thread(target=self._tick, name="ingest-progress", daemon=True)
+            self._clock.start()
+
+        def _tick(self) -> None:
+            while not self._closing.wait(1.0):
+                self.refresh()
+
+        def update_to(self, done: int, total: int) -> None:
+            if self.total != total:
+                # The first report: from here on the bar has a total, a percentage and a rate.
+                self.total = total
+                self.bar_format = None
+                self.set_description(f"embedding {path}", refresh=False)
+            if not self.update(done - self.n):
+                self.refresh()  # tqdm skips a redraw within 0.1 s of the last; each batch's count is worth one
+
+        def close(self) -> None:
+            self._closing.set()
+            clock = getattr(self, "_clock", None)  # absent when tqdm's own __init__ failed
+            if clock is not None and clock is not threading.current_thread():
+                clock.join()
+            super().close()
+
+    # No total yet: how many chunks need embedding is known only once the files are read.
+    return _Bar(desc=f"reading {path}", unit="chunk", leave=False, bar_format="{desc} ... [{elapsed}]")
 
 
 @click.group("docs")

@@ -150,6 +150,8 @@ class IngestPipeline:
 
         total_chunks = sum(len(p.chunks) for p in pending)
         done_chunks = 0
+        if progress and total_chunks:
+            progress(0, total_chunks)  # the total as soon as it is known: embedding a batch takes seconds
         for batch in _batches(pending, _BATCH_CHUNKS):
             self._write_batch(batch, existing, source_root, author)
             for item in batch:
