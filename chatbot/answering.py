@@ -146,7 +146,8 @@ class Answerer:
         elif self.writer is not None:
             yield from self._write_with_llm(answer, result, history)
         else:
-            self._compose_extractive(answer, result)
+            # A follow-up's answer does not quote again what the previous answer said ("and on Android?").
+            self._compose_extractive(answer, result, history[-1].answer if query != question else "")
 
         answer.timings_ms = dict(result.timings_ms)
         answer.timings_ms["compose"] = (time.perf_counter() - compose_started) * 1000.0
@@ -188,9 +189,9 @@ class Answerer:
         others = (index.chunk(chunk_id) for chunk_id in index.chunk_ids_of(document.doc_id) if chunk_id != best.id)
         yield from sorted((c for c in others if c is not None), key=lambda c: c.index)
 
-    def _compose_extractive(self, answer: Answer, result: RetrievalResult) -> None:
+    def _compose_extractive(self, answer: Answer, result: RetrievalResult, avoid: str = "") -> None:
         documents = _prefer_language(result.documents, answer.language)
-        composition = self.composer.compose(result.query, documents, self._idf(result.audience))
+        composition = self.composer.compose(result.query, documents, self._idf(result.audience), avoid=avoid)
         if not composition.text:
             answer.reason = "no_match"  # nothing quotable in what was found: say so rather than answer empty
             self._abstain(answer, result)

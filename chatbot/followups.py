@@ -1,8 +1,13 @@
 """Resolve short follow-up questions ("and on Android?", "how long does it take?") against earlier turns.
 
-Without an LLM we cannot rewrite a question, but retrieval only needs the topic: a question that is short or
-leans on the previous turn (starts with "and", "what about", uses "it"/"that") is searched together with the
+Without an LLM we cannot rewrite a question freely, but retrieval only needs the topic: a question that is short
+or leans on the previous turn (starts with "and", "what about", uses "it"/"that") is searched together with the
 previous question. Whether it was a follow-up is decided by words, not by guessing from scores.
+
+A follow-up that asks the same thing for another variant ("How do I install the app on iPhone?" -> "and on
+Android?") is rewritten: its phrase takes the place of the previous question's phrase after the same preposition
+and is stressed once more ("How do I install the app on Android? Android"), so that the old variant no longer
+pulls the search back to the answer already given.
 """
 
 from __future__ import annotations
@@ -22,6 +27,15 @@ _ZH_FOLLOW_UP = re.compile(r"^\s*(那|那么|还有|另外|而且|如果是)|(�
 # alone, and "how long does it take?" is caught by its pronoun.
 _SHORT_QUESTION_TERMS = 1
 _PRONOUN_QUESTION_TERMS = 4  # "can I undo it on the phone?" leans on the last turn; a long question stands alone
+_PREPOSITION_WORDS = r"on|in|for|with|from|to|via|by|at|using|through|under|inside"
+_PREPOSITIONS = rf"(?:{_PREPOSITION_WORDS})"
+_DETERMINERS = r"(?:(?:the|a|an|my|our|your|their|this|that)\s+)?"
+# "and on Android?", "what about for the Plus plan?": a connector, a preposition and the new variant.
+_VARIANT_FOLLOW_UP = re.compile(
+    rf"^\s*(?:and|also|but|so|then|or|what about|how about)?\s*({_PREPOSITIONS})\s+"
+    rf"(?P<variant>{_DETERMINERS}[^?.!,;]+?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,43 @@ def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     """The text to search for: the question itself, or, for a follow-up, the previous question plus this one."""
     if not history or not is_follow_up(question):
         return question
-    previous = history[-1].question
+    previous = _as_searched(history)
+    rewritten = replace_variant(previous, question)
+    match = _VARIANT_FOLLOW_UP.match(question)
+    if rewritten is not None and match is not None:
+        # The new variant once more: it is what this turn asks about, and what the answer must be about.
+        return f"{rewritten} {match.group('variant').strip()}"
     # The new question's own words say what is asked now; the previous question only says what it is about.
     # Repeating the new question weighs its words double in both searches (BM25 sums repeated query terms).
     return f"{previous} {question} {question}"
+
+
+def _as_searched(history: Sequence[Turn]) -> str:
+    """The last question as it was searched when it was itself a variant follow-up ("and on iPad?" after "and on
+    Android?" after "How do I install the app on iPhone?"), else as it was asked."""
+    question = history[-1].question
+    if len(history) > 1 and is_follow_up(question):
+        return replace_variant(_as_searched(history[:-1]), question) or question
+    return question
+
+
+def replace_variant(previous: str, follow_up: str) -> str | None:
+    """``previous`` with the phrase after the follow-up's preposition replaced by the follow-up's phrase ("... the
+    app on iPhone?" + "and on Android?" -> "... the app on Android?"), or None when the follow-up is not of that
+    form or ``previous`` has no phrase after that preposition. The phrase replaced runs to the next preposition,
+    conjunction or punctuation mark; with the preposition more than once, the last one is taken ("turn on 2FA on
+    iPhone")."""
+    match = _VARIANT_FOLLOW_UP.match(follow_up)
+    if match is None or has_cjk(follow_up):
+        return None
+    preposition, variant = match.group(1).lower(), match.group("variant").strip()
+    slot = re.compile(
+        rf"\b{preposition}\s+{_DETERMINERS}(?:(?!\b(?:{_PREPOSITION_WORDS}|and|or)\b)[^?.!,;])+",
+        re.IGNORECASE,
+    )
+    slots = list(slot.finditer(previous))
+    if not slots:
+        return None
+    last = slots[-1]
+    ending = previous[last.end() :]
+    return f"{previous[: last.start()]}{preposition} {variant}{' ' if ending[:1].isalnum() else ''}{ending}"

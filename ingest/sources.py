@@ -34,6 +34,7 @@ from pypdf.errors import PdfReadError
 
 from chatbot.errors import DocumentLoadError
 from chatbot.types import Audience, DocumentKind, SourceDocument
+from ingest.cleaning import clean_line, clean_text, markdown_table
 
 MIB = 1024 * 1024
 
@@ -251,11 +252,19 @@ def _make_document(
     faq_question: str | None = None,
     faq_answer: str | None = None,
 ) -> SourceDocument:
-    """Apply the precedence document field > folder defaults/arguments > built-in."""
+    """Apply the precedence document field > folder defaults/arguments > built-in.
+
+    Every loader ends here, so this is where text is cleaned for quoting (ingest/cleaning.py)."""
     defaults = src.defaults
+    title = clean_line(fields.title or title)
+    text = clean_text(text)
+    faq_question = clean_line(faq_question) if faq_question is not None else None
+    faq_answer = clean_text(faq_answer).strip() if faq_answer is not None else None
+    if faq_question and faq_answer:
+        text = f"{faq_question}\n\n{faq_answer}"  # the composer finds the answer after the (cleaned) question
     return SourceDocument(
         id=fields.id or src.rel,
-        title=fields.title or title,
+        title=title,
         text=text,
         kind=kind,
         audience=fields.audience or defaults.audience or "public",
@@ -448,7 +457,7 @@ class _HtmlWriter:
         elif name in ("ul", "ol"):
             self._block("\n".join(_html_list_lines(tag, depth=0)))
         elif name == "table":
-            self._block("\n".join(_html_table_rows(tag)))
+            self._block(markdown_table(_html_table_rows(tag)))
         elif name == "pre":
             self._block(tag.get_text().strip("\n").rstrip())
         elif name == "br":
@@ -481,14 +490,15 @@ def _html_list_lines(list_tag: Tag, depth: int) -> list[str]:
     return lines
 
 
-def _html_table_rows(table: Tag) -> list[str]:
-    rows: list[str] = []
+def _html_table_rows(table: Tag) -> list[list[str]]:
+    """The cells of each row (the first row is the header), for a Markdown table."""
+    rows: list[list[str]] = []
     for row in table.find_all("tr"):
         if row.find_parent("table") is not table:
             continue  # nested tables are flattened into their cell's text instead
         cells = [_html_inline(cell) for cell in row.find_all(["td", "th"], recursive=False)]
         if any(cells):
-            rows.append(" | ".join(cells))
+            rows.append(cells)
     return rows
 
 
@@ -608,13 +618,75 @@ def _pdf_metadata_title(reader: pypdf.PdfReader) -> str | None:
     return title if title and title.lower() not in _PLACEHOLDER_PDF_TITLES else None
 
 
+_PDF_MARKER = re.compile(r"^(?:\d{1,2}|[-•●▪‣◦*])$")  # a list number or bullet drawn on a line of its own
+_PDF_ITEM_TEXT = re.compile(r"^[^\W\d_]\S*\s+\S")  # a list item's text: two words or more, from a letter
+_PDF_TERMINAL = re.compile(r"[.!?:;。！？；：]$")
+
+
+def _pdf_markdown(pages: list[str]) -> str:
+    """Extracted PDF text as the Markdown-like text the chunker expects: lines wrapped mid-sentence joined, a list
+    number or bullet drawn on its own line put in front of its item ("1. Go to ..."), and short title-like lines
+    between paragraphs made headings, so they are never run into the sentence that follows them."""
+    lines: list[str] = []  # "" marks a page break (a blank line), unless a sentence runs on across it
+    for page in pages:
+        new_page = bool(lines)
+        for raw in page.splitlines():
+            line = " ".join(raw.split())
+            if not line:
+                continue
+            previous = lines[-1] if lines else ""
+            if previous and _PDF_MARKER.match(previous) and _PDF_ITEM_TEXT.match(line):
+                lines[-1] = f"{previous}. {line}" if previous.isdigit() else f"- {line}"
+            elif previous and not _PDF_MARKER.match(line) and _is_wrapped(previous, line):
+                lines[-1] = f"{previous} {line}"
+            else:
+                lines.extend(["", line] if new_page else [line])
+            new_page = False
+    text = "\n".join(_pdf_heading(lines, i) for i in range(len(lines)))
+    # The first heading is the document's title: level 1, which the chunker leaves out of the heading path when it
+    # repeats the title.
+    return re.sub(r"^## ", "# ", text, count=1)
+
+
+def _is_wrapped(previous: str, line: str) -> bool:
+    """Whether ``line`` continues ``previous``: it starts in lower case or with "(", or ``previous`` is a full-width
+    line that stopped mid-sentence (headings and table cells extracted one per line are short)."""
+    if line[0].islower() or line.startswith("("):
+        return True
+    return len(previous.split()) >= 10 and not _PDF_TERMINAL.search(previous) and not _LIST_NUMBER.match(line)
+
+
+def _pdf_heading(lines: list[str], i: int) -> str:
+    """``lines[i]``, as a ``##`` heading when it reads as one: a few words without closing punctuation, after a
+    finished sentence (or at the top of a page) and before a paragraph or a list. Table cells extracted one per line
+    are short too, but so is the line after them, so they stay text. A numbered line ("2. Complete your profile")
+    is a heading only before a paragraph or a new list from 1, never before the next step."""
+    line = lines[i]
+    if len(line.split()) > 8 or _PDF_TERMINAL.search(line) or line.startswith("- ") or not re.search(r"\w", line):
+        return line
+    previous = next((text for text in reversed(lines[:i]) if text), "")
+    if previous and not _PDF_TERMINAL.search(previous):
+        return line
+    following = next((text for text in lines[i + 1 :] if text), "")
+    is_paragraph = len(following.split()) >= 6 and not _LIST_NUMBER.match(following)
+    starts_list = following.startswith(("1. ", "- "))
+    if _LIST_NUMBER.match(line):
+        is_heading = is_paragraph or following.startswith("1. ")
+    else:
+        is_heading = is_paragraph or starts_list or bool(_LIST_NUMBER.match(following))
+    return f"## {line}" if is_heading else line
+
+
+_LIST_NUMBER = re.compile(r"^\d{1,2}\.\s")
+
+
 def _load_pdf(src: _File) -> list[SourceDocument]:
     reader = _open_pdf(src.data)
     pages = _pdf_pages(reader)
     if not pages:
         raise DocumentLoadError("no extractable text (scanned PDF?)")
-    text = "\n\n".join(pages)
-    first_line = text.splitlines()[0].strip()
+    first_line = pages[0].splitlines()[0].strip()
+    text = _pdf_markdown(pages)
     title = _pdf_metadata_title(reader) or (first_line if len(first_line) <= _MAX_TITLE_LINE else None)
     return [_make_document(src, _Fields(), title=title or _humanise(src.path.stem), text=text)]
 
@@ -660,7 +732,7 @@ class _DocxText:
 
     def add_table(self, table: Table) -> None:
         self.number = 0
-        rows: list[str] = []
+        rows: list[list[str]] = []
         for row in table.rows:
             cells: list[str] = []
             previous = None
@@ -670,9 +742,9 @@ class _DocxText:
                 previous = cell._tc
                 cells.append(" ".join(cell.text.split()))
             if any(cells):
-                rows.append(" | ".join(cells))
-        if rows:
-            self.lines.append((False, "\n".join(rows)))
+                rows.append(cells)
+        if text := markdown_table(rows):
+            self.lines.append((False, text))
 
 
 def _load_docx(src: _File) -> list[SourceDocument]:

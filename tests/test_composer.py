@@ -39,3 +39,175 @@ def test_a_how_to_question_gets_the_numbered_steps_from_step_one() -> None:
     article = _document("invoices.md", "Invoices", [intro, steps])
     text = ExtractiveComposer().compose("How do I send an invoice?", [article], _idf).text
     assert [int(n) for n in re.findall(r"^(\d+)\.", text, flags=re.MULTILINE)] == [1, 2, 3]
+
+
+# -- tables, second passages, repeats and debris (issue "Right when it answers") ---------------------------------
+def _scored(
+    doc_id: str, title: str, chunks: list[tuple[str, tuple[str, ...], float | None]], score: float = 1.0
+) -> ScoredDocument:
+    """A document from (text, heading path, dense cosine) chunks, best first."""
+    scored = [
+        ScoredChunk(
+            Chunk(id=f"{doc_id}::{i}", doc_id=doc_id, index=i, text=text, title=title, heading_path=path),
+            score - i / 10,
+            dense_score=dense,
+        )
+        for i, (text, path, dense) in enumerate(chunks)
+    ]
+    return ScoredDocument(doc_id, title, None, "article", 1, score, scored)
+
+
+RARE = {"paypal": 3.0, "fee": 3.0, "sync": 2.5, "often": 2.0, "appear": 2.5, "lumo": 0.5, "currenc": 3.5}
+
+
+def _rare_idf(term: str) -> float:
+    return RARE.get(term, 2.0)
+
+
+PAYPAL_TABLE = (
+    "| Item | How it appears in Lumo | Sync frequency |\n|---|---|---|\n"
+    "| Payments for Lumo invoices | Invoice marked as Paid | Within 5 minutes |\n"
+    "| Other PayPal sales | Income transactions to review | Every hour |\n"
+    "| PayPal fees | Expense in Payment processing fees | Every hour |"
+)
+PAYPAL = _scored(
+    "paypal.html",
+    "Connecting PayPal to Lumo",
+    [
+        (PAYPAL_TABLE, ("What syncs",), 0.6),
+        ("If your PayPal account holds balances in more than one currency, each balance is its own account.", (), 0.5),
+    ],
+)
+
+
+def _prose_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if not line.lstrip().startswith("|")]
+
+
+def test_a_question_about_a_column_quotes_the_whole_table_as_a_table() -> None:
+    text = ExtractiveComposer().compose("How often does PayPal sync?", [PAYPAL], _rare_idf).text
+    assert PAYPAL_TABLE in text and text.endswith("| Every hour | [1]")
+    assert not any(" | " in line for line in _prose_lines(text))
+    assert "currency" not in text  # the next section is another question
+
+
+def test_a_question_naming_a_row_gets_the_header_and_that_row() -> None:
+    text = ExtractiveComposer().compose("How do PayPal fees appear in Lumo?", [PAYPAL], _rare_idf).text
+    assert text.splitlines() == [
+        "| Item | How it appears in Lumo | Sync frequency |",
+        "|---|---|---|",
+        "| PayPal fees | Expense in Payment processing fees | Every hour | [1]",
+    ]
+
+
+def test_a_table_that_is_not_the_answer_is_left_out_not_flattened() -> None:
+    article = _scored(
+        "refunds.md",
+        "Refunds",
+        [
+            (
+                "Refunds go back to the card you paid with. See the table below for how long each method takes.\n\n"
+                "| Method | Time |\n|---|---|\n| Card | 5 to 10 days |\n| SEPA | 10 days |\n\n"
+                "Duplicate charges are refunded at any time.",
+                (),
+                0.6,
+            )
+        ],
+    )
+    text = ExtractiveComposer().compose("Where does my refund go?", [article], _rare_idf).text
+    assert "Refunds go back to the card you paid with." in text
+    assert "|" not in text and "table below" not in text
+
+
+def test_an_unrelated_article_sharing_a_rare_word_is_not_glued_on() -> None:
+    users = _scored(
+        "users.md",
+        "Users, roles and permissions",
+        [("1. Go to Settings > Users.\n2. Click Invite user.\n3. Click Send invitation.", ("Invite a user",), 0.45)],
+        score=1.7,
+    )
+    currency = _scored(
+        "multi-currency.md",
+        "Working with multiple currencies",
+        [("Add a bank account in another currency under Banking > Bank accounts.", ("Bank accounts",), 0.2)],
+        score=1.6,
+    )
+    composition = ExtractiveComposer().compose("How do I add another user?", [users, currency], _rare_idf)
+    assert [c.id for c in composition.citations] == ["users.md"]
+    assert "currency" not in composition.text
+
+
+def test_a_compound_question_gets_a_second_passage_for_its_other_part() -> None:
+    export = _scored("export.md", "Exporting data", [("Go to Settings > Data and click Export data.", (), 0.55)])
+    close = _scored(
+        "close.md", "Closing your account", [("Go to Settings > Account and click Close account.", (), 0.56)]
+    )
+    composition = ExtractiveComposer().compose(
+        "How do I export my data and close my account?", [export, close], _rare_idf
+    )
+    assert [c.id for c in composition.citations] == ["export.md", "close.md"]
+    assert composition.text == (
+        "Go to Settings > Data and click Export data. [1]\n\nGo to Settings > Account and click Close account. [2]"
+    )
+
+
+def test_overlapping_chunks_never_repeat_a_sentence() -> None:
+    article = _scored(
+        "sync.md",
+        "Sync",
+        [
+            ("The app syncs every 15 minutes. Pull down to sync now.", ("Sync",), 0.6),
+            ("Pull down to sync now. Sync needs a connection.", ("Sync",), 0.5),
+        ],
+    )
+    text = ExtractiveComposer().compose("How often does the app sync?", [article], _rare_idf).text
+    assert text.count("Pull down to sync now.") == 1
+    assert text == "The app syncs every 15 minutes. Pull down to sync now. Sync needs a connection. [1]"
+
+
+def test_headings_and_cells_extracted_one_per_line_are_not_run_into_sentences() -> None:
+    article = _scored(
+        "plans.pdf",
+        "Plans",
+        [
+            (
+                "## Choose your plan\nPlan\nMonthly\nUsers\nPlus\nEUR 12\n3\nPrices exclude VAT, billed monthly.",
+                (),
+                0.6,
+            )
+        ],
+    )
+    text = ExtractiveComposer().compose("Do prices exclude VAT?", [article], _rare_idf).text
+    assert text == "Prices exclude VAT, billed monthly. [1]"
+
+
+APPS = _scored(
+    "mobile-apps.md",
+    "The Lumo mobile apps for iPhone and Android",
+    [
+        (
+            "| Platform | Minimum version | Where to get it |\n|---|---|---|\n"
+            "| iPhone and iPad | iOS 16 or later | App Store |\n"
+            "| Android phones and tablets | Android 10 or later | Google Play |",
+            ("Requirements",),
+            0.4,
+        )
+    ],
+)
+
+
+def test_a_variant_follow_up_gets_its_own_row_not_the_previous_answer() -> None:
+    composer = ExtractiveComposer()
+    first = composer.compose("How do I install the app on iPhone?", [APPS], _rare_idf).text
+    assert "App Store" in first and "Google Play" not in first
+    follow_up = composer.compose("How do I install the app on Android? Android", [APPS], _rare_idf, avoid=first)
+    assert follow_up.text.splitlines() == [
+        "| Platform | Minimum version | Where to get it |",
+        "|---|---|---|",
+        "| Android phones and tablets | Android 10 or later | Google Play | [1]",
+    ]
+
+    # Nothing else to say: the previous answer is repeated rather than no answer at all.
+    faq = _scored("faq#apps", "Which phones?", [("The app needs iOS 16 or Android 10 or later.", (), 0.5)])
+    said = composer.compose("Which phones does the app work on?", [faq], _rare_idf).text
+    assert composer.compose("and on Android? and on Android?", [faq], _rare_idf, avoid=said).text == said

@@ -298,7 +298,7 @@ def test_html_strips_page_furniture_and_keeps_structure(help_centre: Path) -> No
         assert junk not in page.text
     assert page.text.startswith("# Resetting your password\n\nClick Forgot password on the sign-in page.\nThen")
     assert "\n\n## Steps\n\n1. Open the app\n2. Tap Reset\n  - Nested detail\n\n- Works on web\n\n" in page.text
-    assert "Plan | Limit\nFree | 3 resets" in page.text
+    assert "| Plan | Limit |\n|---|---|\n| Free | 3 resets |" in page.text  # a Markdown table, header first
 
 
 def test_html_escaped_markup_stays_literal_text(help_centre: Path) -> None:
@@ -376,7 +376,7 @@ def test_docx_headings_lists_tables_and_title(tmp_path: Path) -> None:
         "- Open the lid\n- Insert the cartridge\n\n"
         "## Troubleshooting\n\n"
         "1. Press reset\n2. Wait ten seconds\n\n"
-        "Light | Meaning\nRed | Paper jam"
+        "| Light | Meaning |\n|---|---|\n| Red | Paper jam |"
     )
     assert docs["core.docx"].title == "Printer manual (core property)"
 

@@ -240,7 +240,8 @@
     // "| a | b | [1]": the cells, with any trailing citation markers kept on the last cell.
     const m = /^\|(.*)\|\s*((?:\[\d+\]\s*)*)$/.exec(line);
     if (!m) return null;
-    const cells = m[1].split("|").map((c) => c.trim());
+    // "\|" is a pipe inside a cell (ingest escapes them): kept as text, not split on.
+    const cells = m[1].replace(/\\\|/g, "\u0000").split("|").map((c) => c.trim().replace(/\u0000/g, "|"));
     if (m[2]) cells[cells.length - 1] += " " + m[2].trim();
     return cells;
   }

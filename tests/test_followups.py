@@ -1,0 +1,67 @@
+"""What a follow-up is searched as (chatbot/followups.py): a new variant takes the old one's place. No model needed."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.followups import Turn, replace_variant, retrieval_query
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "gone", "searched"),
+    [
+        (
+            "How do I install the app on iPhone?",
+            "and on Android?",
+            "iPhone",
+            "How do I install the app on Android? Android",
+        ),
+        ("How do I install the app on my iPhone?", "what about on an Android tablet?", "iPhone", None),
+        ("How many users are included in the Business plan?", "and in the Plus plan?", "Business", None),
+        ("How do I export data to Excel?", "And to CSV?", "Excel", "How do I export data to CSV? CSV"),
+        ("How do I turn on 2FA on iPhone with Face ID?", "and on Android?", "iPhone", None),
+    ],
+)
+def test_a_variant_follow_up_replaces_the_previous_variant(
+    previous: str, follow_up: str, gone: str, searched: str | None
+) -> None:
+    query = retrieval_query(follow_up, [Turn(previous, "an answer")])
+    rewritten = replace_variant(previous, follow_up)
+    assert rewritten is not None and query.startswith(rewritten)
+    assert gone not in query  # the old variant no longer pulls the search back to the answer already given
+    if searched is not None:
+        assert query == searched
+
+
+def test_the_replaced_phrase_is_the_last_after_that_preposition() -> None:
+    assert replace_variant("How do I turn on 2FA on iPhone with Face ID?", "and on Android?") == (
+        "How do I turn on 2FA on Android with Face ID?"
+    )
+    assert replace_variant("How many users are included in the Business plan?", "and in the Plus plan?") == (
+        "How many users are included in the Plus plan?"
+    )
+
+
+def test_a_chain_of_variants_starts_from_the_question_as_searched() -> None:
+    history = [Turn("How do I install the app on iPhone?"), Turn("and on Android?")]
+    assert retrieval_query("and on iPad?", history) == "How do I install the app on iPad? iPad"
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up"),
+    [
+        ("How do I enable two-factor authentication?", "and on Android?"),  # no "on ..." to replace
+        ("How do I cancel my subscription?", "what about refunds?"),  # no preposition: a new topic
+        ("如何开启两步验证？", "那安卓呢？"),
+    ],
+)
+def test_other_follow_ups_are_searched_with_the_previous_question(previous: str, follow_up: str) -> None:
+    assert replace_variant(previous, follow_up) is None
+    assert retrieval_query(follow_up, [Turn(previous)]) == f"{previous} {follow_up} {follow_up}"
+
+
+def test_a_standalone_question_is_searched_as_asked() -> None:
+    history = [Turn("How do I install the app on iPhone?")]
+    assert retrieval_query("How do I connect Stripe to get paid online?", history) == (
+        "How do I connect Stripe to get paid online?"
+    )
