@@ -241,12 +241,13 @@ class Answerer:
         return lambda term: keyword_index.idf(term, audience)
 
     def _faq_match(self, result: RetrievalResult) -> tuple[ScoredDocument | None, float]:
-        """The top-3 FAQ entry whose question is closest to the user's, if it is close enough."""
+        """The top-3 FAQ entry whose question, or one of its other phrasings, is closest to the user's question, if
+        it is close enough."""
         best: tuple[ScoredDocument | None, float] = (None, 0.0)
         for document in result.documents[:3]:
             if document.kind != "faq":
                 continue
-            similarity = float(np.dot(self._faq_question_vector(document), result.query_vector))
+            similarity = float(np.max(self._faq_question_vector(document) @ result.query_vector))
             if similarity > best[1]:
                 best = (document, similarity)
         if best[1] < FAQ_MATCH_SIMILARITY:
@@ -254,14 +255,22 @@ class Answerer:
         return best
 
     def _faq_question_vector(self, document: ScoredDocument) -> Vectors:
+        """One row per phrasing of the entry's question: the question itself, then its search-only alternatives
+        (they ride on the entry's first chunk). Cached per version: new phrasings make a new version."""
         key = (document.doc_id, document.version)
         with self._faq_lock:
-            vector = self._faq_vectors.get(key)
-        if vector is None:
-            vector = self.retriever.embedder.encode_queries([document.title])[0]
+            vectors = self._faq_vectors.get(key)
+        if vectors is None:
+            first = next((c.chunk for c in document.chunks if c.chunk.index == 0), None)
+            if first is None:  # the entry was found through a later chunk: its first one is in the keyword corpus
+                index = self.retriever.keyword_index
+                chunks = (index.chunk(chunk_id) for chunk_id in index.chunk_ids_of(document.doc_id))
+                first = next((c for c in chunks if c is not None and c.index == 0), None)
+            phrasings = [document.title, *(first.alternatives if first is not None else ())]
+            vectors = np.atleast_2d(self.retriever.embedder.encode_queries(phrasings))
             with self._faq_lock:
-                self._faq_vectors[key] = vector
-        return vector
+                self._faq_vectors[key] = vectors
+        return vectors
 
 
 def _is_refusal(reply: str) -> bool:

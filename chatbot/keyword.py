@@ -95,7 +95,11 @@ def query_terms(text: str) -> list[str]:
 
 def chunk_terms(chunk: Chunk) -> list[str]:
     # The title counts twice (once in the heading line, once here): in a help centre it says what the page is for.
-    return with_bigrams(tokenize(chunk.embedding_text)) + with_bigrams(tokenize(chunk.title))
+    # An FAQ entry's other phrasings of its question are searched too (each on its own: no bigram across two).
+    terms = with_bigrams(tokenize(chunk.embedding_text)) + with_bigrams(tokenize(chunk.title))
+    for phrasing in chunk.alternatives:
+        terms += with_bigrams(tokenize(phrasing))
+    return terms
 
 
 def has_cjk(text: str) -> bool:

@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 _HEADING_SEPARATOR = " > "
 _UPSERT_BATCH = 1000  # Chroma rejects batches above its max_batch_size (about 5k); stay well below
+# A search-only phrasing's record: "<chunk id>@<version>#alt<n>", metadata ``alternative`` = n, document = the
+# phrasing. It is found as its chunk (query_ids maps it back) and never read as the chunk's text.
+_ALTERNATIVE_MARK = "#alt"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class DenseHit:
 
 class VectorStore(Protocol):
     def upsert(self, chunks: Sequence[Chunk], vectors: Vectors) -> None: ...
+
+    def upsert_alternatives(self, chunks: Sequence[Chunk], vectors: Vectors) -> None: ...
 
     def delete_other_versions(self, doc_id: str, keep_version: int) -> None: ...
 
@@ -51,6 +56,22 @@ def record_id(chunk: Chunk) -> str:
     """Chroma record id: the stable chunk id plus the version, so that a new version can be stored next to the
     old one and the old one removed only after the switch (see ingest/pipeline.py)."""
     return f"{chunk.id}@{chunk.version}"
+
+
+def alternative_rows(chunks: Sequence[Chunk]) -> list[tuple[Chunk, int, str]]:
+    """(chunk, n, phrasing) for every search-only phrasing of ``chunks``: the order of their vectors."""
+    return [(chunk, n, phrasing) for chunk in chunks for n, phrasing in enumerate(chunk.alternatives)]
+
+
+def alternative_record_id(chunk: Chunk, n: int) -> str:
+    """Chroma record id of a chunk's ``n``-th search-only phrasing: its own vector, found as the chunk."""
+    return f"{record_id(chunk)}{_ALTERNATIVE_MARK}{n}"
+
+
+def parse_record_id(rid: str) -> tuple[str, int]:
+    """(chunk id, version) of a record id, the chunk's own or one of its phrasings'."""
+    chunk_id, _, tail = rid.rpartition("@")
+    return chunk_id, int(tail.split(_ALTERNATIVE_MARK, 1)[0])
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
@@ -154,22 +175,38 @@ class ChromaStore:
             offset += len(result["ids"])
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Vectors) -> None:
-        for start in range(0, len(chunks), _UPSERT_BATCH):
-            batch = list(chunks[start : start + _UPSERT_BATCH])
-            batch_vectors = np.asarray(vectors[start : start + _UPSERT_BATCH], dtype=np.float32)
+        self._upsert_records(
+            [(record_id(c), c, c.text, chunk_metadata(c)) for c in chunks], np.asarray(vectors, dtype=np.float32)
+        )
+
+    def upsert_alternatives(self, chunks: Sequence[Chunk], vectors: Vectors) -> None:
+        """Store the search-only phrasings of ``chunks``, one vector each in :func:`alternative_rows` order, under
+        the chunk's doc id and version (so a new version or a delete removes them with the chunk)."""
+        rows = [
+            (alternative_record_id(chunk, n), chunk, phrasing, {**chunk_metadata(chunk), "alternative": n})
+            for chunk, n, phrasing in alternative_rows(chunks)
+        ]
+        self._upsert_records(rows, np.asarray(vectors, dtype=np.float32))
+
+    def _upsert_records(
+        self, rows: Sequence[tuple[str, Chunk, str, dict[str, str | int]]], vectors: np.ndarray[Any, Any]
+    ) -> None:
+        for start in range(0, len(rows), _UPSERT_BATCH):
+            batch = list(rows[start : start + _UPSERT_BATCH])
+            batch_vectors = vectors[start : start + _UPSERT_BATCH]
             self._collection.upsert(
-                ids=[record_id(c) for c in batch],
+                ids=[rid for rid, _chunk, _text, _meta in batch],
                 embeddings=batch_vectors,
-                documents=[c.text for c in batch],
-                metadatas=[chunk_metadata(c) for c in batch],
+                documents=[text for _rid, _chunk, text, _meta in batch],
+                metadatas=[meta for _rid, _chunk, _text, meta in batch],  # type: ignore[misc]
             )
-            public = [i for i, c in enumerate(batch) if c.audience == "public"]
+            public = [i for i, (_rid, chunk, _text, _meta) in enumerate(batch) if chunk.audience == "public"]
             if public:
                 self._public.upsert(
-                    ids=[record_id(batch[i]) for i in public],
+                    ids=[batch[i][0] for i in public],
                     embeddings=batch_vectors[public],
-                    documents=[batch[i].text for i in public],
-                    metadatas=[chunk_metadata(batch[i]) for i in public],
+                    documents=[batch[i][2] for i in public],
+                    metadatas=[batch[i][3] for i in public],  # type: ignore[misc]
                 )
 
     def delete_other_versions(self, doc_id: str, keep_version: int) -> None:
@@ -194,7 +231,8 @@ class ChromaStore:
             documents = result["documents"] or []
             metadatas = result["metadatas"] or []
             for text, metadata in zip(documents, metadatas, strict=True):
-                yield chunk_from_record(text or "", dict(metadata or {}))
+                if "alternative" not in (metadata or {}):  # a search-only phrasing is not a chunk of its own
+                    yield chunk_from_record(text or "", dict(metadata or {}))
             offset += len(ids)
 
     def query(self, vector: Vectors, k: int, audience: Audience) -> list[DenseHit]:
@@ -210,6 +248,8 @@ class ChromaStore:
         distances = (result["distances"] or [[]])[0]
         hits = []
         for text, metadata, distance in zip(documents, metadatas, distances, strict=True):
+            if "alternative" in (metadata or {}):
+                continue  # its document is the phrasing, not the chunk's text (query_ids maps it to its chunk)
             chunk = chunk_from_record(text or "", dict(metadata or {}))
             if audience == "public" and chunk.audience != "public":  # defence in depth: the collection has none
                 continue
@@ -229,9 +269,13 @@ class ChromaStore:
         )
         distances = (result["distances"] or [[]])[0]
         hits = []
+        seen: set[tuple[str, int]] = set()
         for rid, distance in zip(result["ids"][0], distances, strict=True):
-            chunk_id, _, version = rid.rpartition("@")
-            hits.append((chunk_id, int(version), 1.0 - float(distance)))
+            chunk_id, version = parse_record_id(rid)
+            if (chunk_id, version) in seen:
+                continue  # a chunk found again through one of its phrasings: its closest vector counts, once
+            seen.add((chunk_id, version))
+            hits.append((chunk_id, version, 1.0 - float(distance)))
         return hits
 
     def _collection_for(self, audience: Audience) -> Any:

@@ -28,10 +28,13 @@ class SourceDocument:
     # For FAQ entries: the question alone (``title`` holds it too) and the answer alone (``text`` is question + answer).
     faq_question: str | None = None
     faq_answer: str | None = None
+    # For FAQ entries: other phrasings of the question (an FAQ file's ``alternatives``, or the questions of the gap
+    # the entry closed). Search-only: matched by both indexes and the FAQ fast path, never quoted or cited.
+    faq_alternatives: tuple[str, ...] = ()
 
     def metadata_fingerprint(self) -> dict[str, Any]:
         """Everything besides the text whose change must trigger a new version."""
-        return {
+        fingerprint: dict[str, Any] = {
             "title": self.title,
             "kind": self.kind,
             "audience": self.audience,
@@ -44,6 +47,9 @@ class SourceDocument:
             "faq_question": self.faq_question,
             "faq_answer": self.faq_answer,
         }
+        if self.faq_alternatives:  # only when set: the hash of every other document stays what it was
+            fingerprint["faq_alternatives"] = list(self.faq_alternatives)
+        return fingerprint
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,9 @@ class Chunk:
     url: str | None = None
     version: int = 1
     token_count: int = 0  # tiktoken cl100k_base tokens, for LLM budgets
+    # An FAQ entry's other phrasings, on its first chunk: search-only (extra vectors in the vector store, extra
+    # terms in the keyword index), never part of ``text`` or ``embedding_text``.
+    alternatives: tuple[str, ...] = ()
 
     @property
     def heading_line(self) -> str:
@@ -77,11 +86,21 @@ class Chunk:
 def chunk_to_dict(chunk: Chunk) -> dict[str, Any]:
     data = asdict(chunk)
     data["heading_path"] = list(chunk.heading_path)
+    if chunk.alternatives:
+        data["alternatives"] = list(chunk.alternatives)
+    else:
+        del data["alternatives"]  # most chunks have none: keep the keyword corpus file as it was
     return data
 
 
 def chunk_from_dict(data: dict[str, Any]) -> Chunk:
-    return Chunk(**{**data, "heading_path": tuple(data.get("heading_path") or ())})
+    return Chunk(
+        **{
+            **data,
+            "heading_path": tuple(data.get("heading_path") or ()),
+            "alternatives": tuple(data.get("alternatives") or ()),
+        }
+    )
 
 
 @dataclass

@@ -23,6 +23,10 @@ threads come with about ten crowd paraphrases each, with every step on the real 
      derangement): useless, must not. The known weakness: retrieval matches the FAQ's question, so the unrelated
      answer gets quoted; web.gap_resolve's support check is there for it.
 
+   An FAQ that shows on its own that it answers the gap's questions gets them attached as search-only phrasings
+   before the replay that verifies it (``attached``: how many fixes of a condition did; a wrong or useless one
+   should never).
+
    A resolve changes the index (the FAQ is stored and indexed even when verification fails), so after every
    resolve the eval deletes that FAQ and reopens the gap: each fix is judged alone on the state the capture left,
    the way an editor meets one gap. (The undo is the eval's housekeeping, not a product action.)
@@ -279,6 +283,8 @@ def condition_scores(gaps: Sequence[FormedGap], condition: str) -> dict[str, Any
         "majority_question_rate": _rate(sum(majority), len(majority)),
         "quorum_rate": _rate(sum(_passes(r) >= QUORUM * int(r["replayed"]) > 0 for r in rows), len(rows)),
         "answered_rate": _rate(sum(int(r["answered"]) for r in rows), replayed),
+        # FAQs that earned the gap's questions as search-only phrasings (web.gap_resolve, "Other phrasings")
+        "attached": sum(bool(r.get("attached")) for r in rows),
     }
     if rows and all("cited" in r for r in rows):
         answered, cited = sum(int(r["answered"]) for r in rows), sum(int(r["cited"]) for r in rows)

@@ -186,6 +186,8 @@ class Chunker:
                         url=document.url,
                         version=version,
                         token_count=count_tokens(piece),
+                        # An FAQ entry's other phrasings ride on its first chunk, the one holding its question.
+                        alternatives=document.faq_alternatives if not chunks else (),
                     )
                 )
         return chunks

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from chatbot.embedders import Embedder
 from chatbot.keyword import KeywordIndex
-from chatbot.store import VectorStore
+from chatbot.store import VectorStore, alternative_rows
 from chatbot.types import Audience, Chunk, SourceDocument
 from ingest.chunking import Chunker
 from ingest.sources import FailedFile, load_path
@@ -197,6 +197,10 @@ class IngestPipeline:
         chunks = [c for item in batch for c in item.chunks]
         vectors = self._embedder.encode_documents([c.embedding_text for c in chunks])
         self._store.upsert(chunks, vectors)
+        phrasings = alternative_rows(chunks)
+        if phrasings:
+            # An FAQ entry's other phrasings are questions: embedded as the visitors' questions are.
+            self._store.upsert_alternatives(chunks, self._embedder.encode_queries([p for _c, _n, p in phrasings]))
         for item in batch:
             self._keyword.replace_chunks(self._keyword.chunk_ids_of(item.document.id), item.chunks)
         self._keyword.save()

@@ -47,7 +47,7 @@ _DEFAULTS_NAMES = ("_defaults.yaml", "_defaults.yml")
 _README_NAMES = frozenset({"readme", "readme.md", "readme.markdown", "readme.txt"})
 _AUDIENCES: tuple[Audience, ...] = ("public", "internal")
 _FRONT_MATTER_KEYS = ("id", "title", "audience", "community", "tags", "url", "owner", "language", "review_by")
-_FAQ_KEYS = ("question", "answer", *_FRONT_MATTER_KEYS)
+_FAQ_KEYS = ("question", "answer", "alternatives", *_FRONT_MATTER_KEYS)
 _DEFAULTS_KEYS = frozenset({"audience", "community", "tags", "owner", "language"})
 _MAX_TITLE_LINE = 120
 _NOT_FAQ = "not an FAQ file: expected a list of {question, answer}"
@@ -251,6 +251,7 @@ def _make_document(
     kind: DocumentKind = "article",
     faq_question: str | None = None,
     faq_answer: str | None = None,
+    faq_alternatives: tuple[str, ...] = (),
 ) -> SourceDocument:
     """Apply the precedence document field > folder defaults/arguments > built-in.
 
@@ -277,6 +278,7 @@ def _make_document(
         source_path=src.rel,
         faq_question=faq_question,
         faq_answer=faq_answer,
+        faq_alternatives=faq_alternatives,
     )
 
 
@@ -781,6 +783,32 @@ class _Loaded:
 _Outcome = list[_Loaded | FailedFile]
 
 
+def parse_alternatives(value: object, question: str) -> tuple[str, ...]:
+    """An FAQ entry's ``alternatives``: other phrasings of its question, searched but never shown. A list (JSON,
+    YAML) or one text with phrasings separated by ``;`` or line breaks (a CSV cell); blanks, repeats and the
+    question itself are dropped."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        raw: list[object] = list(re.split(r"[;\n]", value))
+    elif isinstance(value, list | tuple):
+        raw = list(value)
+    else:
+        raise DocumentLoadError(f"'alternatives' must be a list or a ';'-separated string, got {value!r}")
+    seen = {_phrasing_key(question)}
+    phrasings: list[str] = []
+    for item in raw:
+        text = _text_value(item, "alternatives")
+        if text and _phrasing_key(text) not in seen:
+            seen.add(_phrasing_key(text))
+            phrasings.append(" ".join(text.split()))
+    return tuple(phrasings)
+
+
+def _phrasing_key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
 def _faq_entry(src: _File, number: int, row: Mapping[str, object]) -> SourceDocument:
     if None in row:
         # csv puts surplus cells under the key None: an unquoted comma would otherwise cut the answer short.
@@ -799,6 +827,7 @@ def _faq_entry(src: _File, number: int, row: Mapping[str, object]) -> SourceDocu
         kind="faq",
         faq_question=question,
         faq_answer=answer,
+        faq_alternatives=parse_alternatives(row.get("alternatives"), question),
     )
 
 

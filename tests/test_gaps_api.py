@@ -340,12 +340,103 @@ def test_resolving_with_an_faq_verifies_the_gap_and_the_widget_answers(
 
         document = db.session.get(Document, doc_id)
         assert document is not None and document.kind == "faq" and document.audience == "public"
-        assert document.source_root == "editor" and len(document.versions) == 1
+        # Version 1 as written; version 2 with the gap's other questions attached as phrasings (it verified alone).
+        assert document.source_root == "editor" and len(document.versions) == 2
+        attached = document.versions[-1].metadata_json["faq_alternatives"]
+        assert isinstance(attached, list) and body["verification"]["attached"] == len(attached) >= 2
 
     closed = client.post(
         f"/api/v1/gaps/{gap_id}/dismiss", json={"reason": "x"}, headers=bearer(service.tokens["editor"])
     )
     assert_error(closed, 409, "gap_closed")
+
+
+CRYPTO_QUESTIONS = (
+    "Do you accept Bitcoin?",
+    "Do you accept Bitcoin payments?",
+    "Is Bitcoin accepted?",
+    "Can I pay with Bitcoin?",
+    "Can I pay for my subscription with crypto?",
+    f"Can I pay in Bitcoin? My email is {TYPED_EMAIL}",
+    "Do you take cryptocurrency payments?",
+)
+CRYPTO_FAQ = {
+    "question": "Do you accept Bitcoin?",
+    "answer": "No: Lumo accepts cards and bank transfers only. Bitcoin and other cryptocurrencies are not accepted.",
+}
+
+
+def _gap_of_questions(service: GapService, client: FlaskClient, questions: tuple[str, ...], **kw: Any) -> int:
+    """One gap holding ``questions`` (merged when the grouping put some elsewhere)."""
+    gap_ids = [new_gap(service, client, question, **kw) for question in questions]
+    editor = bearer(service.tokens["editor"])
+    for other in dict.fromkeys(gap_ids[1:]):
+        if other != gap_ids[0]:
+            merged = client.post(f"/api/v1/gaps/{other}/merge", json={"into": gap_ids[0]}, headers=editor)
+            assert merged.status_code == 200, merged.get_data(as_text=True)
+    return gap_ids[0]
+
+
+def _faq_versions(service: GapService, doc_id: str) -> list[dict[str, Any]]:
+    with service.app.app_context():
+        from web.models import Document
+
+        document = db.session.get(Document, doc_id)
+        assert document is not None
+        return [version.metadata_json for version in document.versions]
+
+
+def test_an_faq_closing_a_gap_keeps_its_questions_and_answers_their_paraphrases(
+    service: GapService, client: FlaskClient
+) -> None:
+    gap_id = _gap_of_questions(service, client, CRYPTO_QUESTIONS)
+    editor = bearer(service.tokens["editor"])
+    body = client.post(f"/api/v1/gaps/{gap_id}/resolve", json={"faq": CRYPTO_FAQ}, headers=editor).get_json()
+    verification = body["verification"]
+    assert verification["verified"] is True and body["status"] == "verified", verification
+    # The FAQ as written answered most of the questions (enough to earn them), the attached questions the others.
+    assert verification["own_passing"] < verification["replayed"] == len(CRYPTO_QUESTIONS)
+    doc_id = f"editor/faq#gap-{gap_id}"
+
+    # The gap's questions are attached as stored (masked), without the FAQ's own question, in a new version.
+    versions = _faq_versions(service, doc_id)
+    assert "faq_alternatives" not in versions[0]  # as written: judged on its own first
+    attached = versions[-1]["faq_alternatives"]
+    assert set(attached) == {mask_pii(q) for q in CRYPTO_QUESTIONS[1:]}
+    assert verification["attached"] == len(CRYPTO_QUESTIONS) - 1
+    assert not any(TYPED_EMAIL in text for text in attached)
+    assert versions[-1]["faq_question"] == CRYPTO_FAQ["question"] and versions[-1]["faq_answer"] == CRYPTO_FAQ["answer"]
+
+    # Paraphrases close to the attached questions are answered from the FAQ, with its answer only.
+    for question in ("can i pay with crypto", "Do you take payments in Bitcoin?"):
+        answer = ask(client, widget(service, "visitor-gggggggggggggggg"), question)
+        assert not answer["is_gap"] and [c["id"] for c in answer["citations"]] == [doc_id], answer
+        assert answer["answer"] == f"{CRYPTO_FAQ['answer']} [1]"
+
+
+def test_a_wrong_faq_gets_no_questions_attached(service: GapService, client: FlaskClient) -> None:
+    gap_id = _gap_of_questions(service, client, ("Do you have a dark mode?", "Can I switch the app to dark mode?"))
+    wrong = {"question": "Can I change the language of the app?", "answer": "Yes, under Settings > Language."}
+    editor = bearer(service.tokens["editor"])
+    response = client.post(f"/api/v1/gaps/{gap_id}/resolve", json={"faq": wrong}, headers=editor)
+    verification = response.get_json()["verification"]
+    assert verification["verified"] is False and verification["attached"] == 0
+    assert all("faq_alternatives" not in meta for meta in _faq_versions(service, f"editor/faq#gap-{gap_id}"))
+
+
+def test_a_public_faq_never_carries_an_internal_gaps_questions(service: GapService, client: FlaskClient) -> None:
+    employee = bearer(service.tokens["employee"])
+    questions = ("Is there a parking space for visitors at the office?", "Where can visitors park at the office?")
+    gap_id = _gap_of_questions(service, client, questions, headers=employee)
+    faq = {
+        "question": "Is there a parking space for visitors at the office?",
+        "answer": "Yes: visitors park in the two spaces marked Guest in front of the office building.",
+        "audience": "public",
+    }
+    editor = bearer(service.tokens["editor"])
+    body = client.post(f"/api/v1/gaps/{gap_id}/resolve", json={"faq": faq}, headers=editor).get_json()
+    assert body["audience"] == "internal" and body["verification"]["attached"] == 0, body
+    assert all("faq_alternatives" not in meta for meta in _faq_versions(service, f"editor/faq#gap-{gap_id}"))
 
 
 def test_capture_errors_never_break_a_chat(

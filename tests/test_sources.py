@@ -477,6 +477,46 @@ def test_faq_rows_inherit_folder_defaults(tmp_path: Path) -> None:
     assert docs["faq.csv#2"].community == "support"
 
 
+def test_faq_alternatives_column_and_key(tmp_path: Path) -> None:
+    write(
+        tmp_path / "faq.csv",
+        "question,answer,alternatives\n"
+        'How do I get a refund?,Ask within 30 days.,"Can I have my money back?; refund please ;;"\n'
+        "Do you ship abroad?,Yes.,\n",
+    )
+    entries = [
+        {
+            "question": "Can I pay by invoice?",
+            "answer": "Yes, on the Business plan.",
+            "alternatives": ["Do you accept invoices?", "can I pay by invoice?", "Do you accept  invoices?", ""],
+        }
+    ]
+    write(tmp_path / "faq.json", json.dumps(entries))
+    write(
+        tmp_path / "faq.yaml",
+        "- question: Where is my order?\n  answer: See the tracking link.\n"
+        "  alternatives:\n    - Track my parcel\n    - When does my order arrive?\n"
+        "- question: Bad one?\n  answer: Yes.\n  alternatives: {a: b}\n",
+    )
+    write(tmp_path / "typo.csv", "question,answer,alternative\nQ?,A.,R?\n")
+    result = load_path(tmp_path)
+    docs = by_id(result)
+    refund = docs["faq.csv#1"]
+    # Search-only: other phrasings of the question, never part of the text that is quoted
+    assert refund.faq_alternatives == ("Can I have my money back?", "refund please")
+    assert refund.text == "How do I get a refund?\n\nAsk within 30 days." and refund.faq_answer == "Ask within 30 days."
+    assert docs["faq.csv#2"].faq_alternatives == ()
+    # Blanks, repeats (case and spaces aside) and the question itself are dropped
+    assert docs["faq.json#1"].faq_alternatives == ("Do you accept invoices?",)
+    assert docs["faq.yaml#1"].faq_alternatives == ("Track my parcel", "When does my order arrive?")
+    failed = failures(result)
+    assert failed["faq.yaml#row 2"].startswith("'alternatives' must be a list")
+    assert failed["typo.csv"] == "unknown key 'alternative' (did you mean 'alternatives'?)"
+    # New phrasings make a new version; an entry without any keeps the fingerprint it always had
+    assert refund.metadata_fingerprint()["faq_alternatives"] == ["Can I have my money back?", "refund please"]
+    assert "faq_alternatives" not in docs["faq.csv#2"].metadata_fingerprint()
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Language, encodings, size, single files
 

@@ -93,7 +93,7 @@ class Draft:
     tags: tuple[str, ...]
     owner: str | None
 
-    def source_document(self, doc_id: str) -> SourceDocument:
+    def source_document(self, doc_id: str, faq_alternatives: tuple[str, ...] = ()) -> SourceDocument:
         is_faq = self.kind == "faq"
         return SourceDocument(
             id=doc_id,
@@ -108,6 +108,7 @@ class Draft:
             review_by=self.review_by,
             faq_question=self.title if is_faq else None,
             faq_answer=self.body if is_faq else None,
+            faq_alternatives=faq_alternatives if is_faq else (),
         )
 
 
@@ -214,9 +215,23 @@ class DraftForm:
 # -- saving ------------------------------------------------------------------------------------------------------
 def save_draft(draft: Draft, doc_id: str, author: User) -> SyncReport:
     """Store ``draft`` as the next version of ``doc_id`` (or its first) and index it now. Unchanged text and
-    metadata make no new version (``report.unchanged``)."""
+    metadata make no new version (``report.unchanged``). An FAQ entry keeps the other phrasings of its question
+    (attached when it closed a gap): the editor's form does not show them, and an edit must not drop them."""
     pipeline = build_pipeline(get_runtime(current_app), db.session())
-    return pipeline.sync_documents([draft.source_document(doc_id)], source_root=EDITOR_SOURCE_ROOT, author=author.email)
+    document = draft.source_document(doc_id, _current_alternatives(doc_id) if draft.kind == "faq" else ())
+    return pipeline.sync_documents([document], source_root=EDITOR_SOURCE_ROOT, author=author.email)
+
+
+def _current_alternatives(doc_id: str) -> tuple[str, ...]:
+    version = db.session.scalar(
+        select(DocumentVersion)
+        .join(Document)
+        .where(Document.id == doc_id, Document.deleted_at.is_(None))
+        .order_by(DocumentVersion.version.desc())
+        .limit(1)
+    )
+    phrasings = (version.metadata_json or {}).get("faq_alternatives") if version is not None else None
+    return tuple(str(p) for p in phrasings) if isinstance(phrasings, list) else ()
 
 
 # -- re-reading a folder document --------------------------------------------------------------------------------

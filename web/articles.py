@@ -38,7 +38,18 @@ DIFF_CONTEXT_LINES = 3
 KINDS = ("article", "faq")
 AUDIENCES = ("public", "internal")
 # The metadata of a version (DocumentVersion.metadata_json) an editor cares about in a diff, in display order.
-DIFF_METADATA_FIELDS = ("title", "audience", "community", "owner", "tags", "review_by", "url", "language", "kind")
+DIFF_METADATA_FIELDS = (
+    "title",
+    "audience",
+    "community",
+    "owner",
+    "tags",
+    "review_by",
+    "url",
+    "language",
+    "kind",
+    "faq_alternatives",  # the other phrasings of an FAQ question: a gap's questions attached by its resolve
+)
 
 
 # -- content performance -----------------------------------------------------------------------------------------

@@ -116,6 +116,26 @@ GAP_SCHEMAS: dict[str, Any] = {
                 "items": {"type": "integer"},
                 "description": "Questions that cited the fix but whose answers are not about them.",
             },
+            "own_passing": {
+                "type": ["integer", "null"],
+                "description": "FAQ fixes: questions that passed with the FAQ as written, before the gap's "
+                "questions were attached to it (null for articles).",
+            },
+            "fit": {
+                "type": ["object", "null"],
+                "description": "FAQ fixes: mean cosine of the questions to the FAQ's question (to_question) and answer "
+                "(to_answer), and between themselves (cohesion, capped); null: not measured.",
+                "properties": {
+                    "to_question": {"type": "number"},
+                    "to_answer": {"type": "number"},
+                    "cohesion": {"type": "number"},
+                },
+            },
+            "attached": {
+                "type": "integer",
+                "description": "FAQ fixes: the gap's questions (masked) attached to the FAQ as search-only phrasings "
+                "of its question, once the FAQ as written showed it answers them; 0: none.",
+            },
         },
     },
 }
