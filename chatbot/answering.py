@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from chatbot.composer import ComposerSettings, ExtractiveComposer
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
-from chatbot.confidence import ConfidenceModel, confidence_features
+from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
 from chatbot.config import Settings
 from chatbot.embedders import Vectors
 from chatbot.followups import Turn, retrieval_query
+from chatbot.intents import detect_intent
 from chatbot.language import detect_language, message
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
@@ -62,20 +64,37 @@ class AnswerEvent:
     answer: Answer | None = None
 
 
-def load_calibration(settings: Settings) -> tuple[ConfidenceModel, float]:
-    """The confidence model and threshold: ``answerdesk calibrate``'s file in the data dir if there is one, else
-    the calibration shipped with answerdesk; ``ANSWERDESK_ABSTAIN_THRESHOLD`` overrides the threshold."""
+@dataclass(frozen=True)
+class Calibration:
+    """The two models and their thresholds: ``model`` predicts "this answer is right" and answers at or above
+    ``threshold``; ``scope_model`` predicts "the knowledge base covers this question": below ``scope_threshold``
+    the reply is "I don't know", between the two "I'm not sure" with the closest articles."""
+
+    model: ConfidenceModel
+    threshold: float
+    scope_model: ConfidenceModel | None = None
+    scope_threshold: float = 0.0
+
+
+def load_calibration(settings: Settings) -> Calibration:
+    """``answerdesk calibrate``'s file in the data dir if there is one, else the calibration shipped with
+    answerdesk. The answer threshold is the one that reached ``ANSWERDESK_TARGET_PRECISION`` on the calibration
+    questions; ``ANSWERDESK_ABSTAIN_THRESHOLD`` overrides it."""
     path = settings.calibration_path if settings.calibration_path.exists() else SHIPPED_MODEL_PATH
     try:
-        model = ConfidenceModel.load(path)
-        threshold = float(json.loads(path.read_text(encoding="utf-8"))["threshold"])
+        calibration = _read_calibration(path, settings.target_precision)
     except (OSError, ValueError, KeyError, TypeError):
         log.warning("ignoring unreadable calibration file %s; using the shipped one", path)
-        model = ConfidenceModel.load(SHIPPED_MODEL_PATH)
-        threshold = float(json.loads(SHIPPED_MODEL_PATH.read_text(encoding="utf-8"))["threshold"])
+        calibration = _read_calibration(SHIPPED_MODEL_PATH, settings.target_precision)
     if settings.abstain_threshold is not None:
-        threshold = settings.abstain_threshold
-    return model, threshold
+        calibration = dataclasses.replace(calibration, threshold=settings.abstain_threshold)
+    return calibration
+
+
+def _read_calibration(path: Path, target_precision: float) -> Calibration:
+    points = OperatingPoints.load(path)
+    scope = ConfidenceModel.load(path, part="scope") if points.scope is not None else None
+    return Calibration(ConfidenceModel.load(path), points.for_precision(target_precision), scope, points.scope or 0.0)
 
 
 class Answerer:
@@ -86,16 +105,29 @@ class Answerer:
         confidence_model: ConfidenceModel | None = None,
         composer: ExtractiveComposer | None = None,
         writer: AnswerWriter | None = None,
+        scope_model: ConfidenceModel | None = None,
+        scope_threshold: float = 0.0,
     ) -> None:
         self.retriever = retriever
         self.threshold = threshold
         self.confidence_model = confidence_model or ConfidenceModel.load()
+        # A question the in-scope model rejects gets "I don't know"; one it accepts is answered at or above the
+        # threshold, else "I'm not sure" with the closest articles (see Calibration).
+        self.scope_model = scope_model
+        self.scope_threshold = scope_threshold
         self.composer = composer or ExtractiveComposer(ComposerSettings())
         self.writer = writer
         self._faq_vectors: dict[tuple[str, int], Vectors] = {}
         self._faq_lock = threading.Lock()
 
     # -- public API ---------------------------------------------------------------------------------------------
+    def set_calibration(self, calibration: Calibration) -> None:
+        """Use another calibration (the eval runs over an index of their own, with the user's calibration)."""
+        self.confidence_model = calibration.model
+        self.threshold = calibration.threshold
+        self.scope_model = calibration.scope_model
+        self.scope_threshold = calibration.scope_threshold
+
     def answer(self, question: str, history: Sequence[Turn] = (), audience: Audience = "internal") -> Answer:
         final: Answer | None = None
         for event in self.stream(question, history, audience):
@@ -110,6 +142,16 @@ class Answerer:
         started = time.perf_counter()
         question = question.strip()
         language = detect_language(question)
+        intent = detect_intent(question)
+        if intent is not None:
+            # "hi", "thanks!", "bye", "I want a person": conversation, not a question (chatbot/intents.py). A short
+            # reply or the hand-off offer, no retrieval, never a gap; confidence 1.0: nothing was guessed.
+            reply = Answer(question, message(f"intent_{intent.kind}", language), False, None, 1.0, language)
+            reply.writer, reply.intent = "intent", intent.kind
+            reply.latency_ms = (time.perf_counter() - started) * 1000.0
+            yield AnswerEvent("delta", text=reply.answer)
+            yield AnswerEvent("answer", answer=reply)
+            return
         query = retrieval_query(question, history)
         result = self.retriever.retrieve(query, audience, k=MAX_SOURCES)
         compose_started = time.perf_counter()
@@ -119,10 +161,12 @@ class Answerer:
             # A follow-up was searched together with the previous question, which dominates the match: an FAQ
             # entry close to that text answers the previous question again, not this one.
             faq_document = None
-        features = confidence_features(result, idf, faq_similarity)
+        top = result.documents[0] if result.documents else None
+        top_faq_similarity = self._faq_similarity(top, result) if top is not None and top.kind == "faq" else None
+        features = confidence_features(result, idf, faq_similarity, top_faq_similarity)
+        # An FAQ match is one of the features (faq_similarity), not an override: a close FAQ question about
+        # something else ("refund to card" vs "refund in cash") must not lift a wrong answer over the threshold.
         confidence = self.confidence_model.probability(features)
-        if faq_document is not None:
-            confidence = max(confidence, faq_similarity)
         sources = [SourceRef(d.doc_id, d.title, d.score, d.url) for d in result.documents]
         answer = Answer(
             question=question,
@@ -138,9 +182,14 @@ class Answerer:
         if not result.documents:
             answer.reason = "empty_index" if self.retriever.keyword_index.is_empty() else "no_match"
             self._abstain(answer, result)
+        elif not self._in_scope(features):
+            # Out of scope wins even over a confident-looking match: a question about something the knowledge
+            # base is not about ("gift cards" against a refunds article) is not answered from a lookalike.
+            answer.reason = "no_match"
+            self._abstain(answer, result)
         elif confidence < self.threshold:
             answer.reason = "low_confidence"
-            self._abstain(answer, result)
+            self._suggest(answer, result)
         elif faq_document is not None and self._answer_from_faq(answer, faq_document):
             pass
         elif self.writer is not None:
@@ -163,6 +212,23 @@ class Answerer:
         answer.answer = message(key, answer.language)
         answer.related = [SourceRef(d.doc_id, d.title, d.score, d.url) for d in result.documents[:MAX_RELATED]]
         answer.writer = "abstain"
+
+    def _suggest(self, answer: Answer, result: RetrievalResult) -> None:
+        """ "I'm not sure": no answer text from a passage that may be wrong, but the closest articles to read."""
+        self._abstain(answer, result)
+        answer.answer = message("unsure", answer.language)
+        answer.writer = "unsure"
+
+    def _in_scope(self, features: dict[str, float]) -> bool:
+        """The in-scope model's verdict; without one (an older calibration file) every question is in scope for
+        answering, and one below the answer threshold gets "I don't know"."""
+        if self.scope_model is None:
+            return self.confidence_model.probability(features) >= self.threshold
+        return self.scope_model.probability(features) >= self.scope_threshold
+
+    def scope_probability(self, features: dict[str, float]) -> float | None:
+        """How likely the knowledge base covers the question (None without an in-scope model)."""
+        return None if self.scope_model is None else self.scope_model.probability(features)
 
     def _answer_from_faq(self, answer: Answer, document: ScoredDocument) -> bool:
         """Answer with the FAQ entry's answer; False when none of its chunks holds answer text (the caller composes)."""
@@ -241,18 +307,24 @@ class Answerer:
         return lambda term: keyword_index.idf(term, audience)
 
     def _faq_match(self, result: RetrievalResult) -> tuple[ScoredDocument | None, float]:
-        """The top-3 FAQ entry whose question, or one of its other phrasings, is closest to the user's question, if
-        it is close enough."""
+        """Among the FAQ entries at the top of the ranking (at most 3, none below an article), the one whose
+        question, or one of its other phrasings, is closest to the user's question, if it is close enough."""
         best: tuple[ScoredDocument | None, float] = (None, 0.0)
         for document in result.documents[:3]:
             if document.kind != "faq":
-                continue
-            similarity = float(np.max(self._faq_question_vector(document) @ result.query_vector))
+                # An article ranked above the entries: it answers better ("the steps to close my account" from
+                # the article's numbered steps, not the FAQ's one-line summary), so no entry below it is taken.
+                break
+            similarity = self._faq_similarity(document, result)
             if similarity > best[1]:
                 best = (document, similarity)
         if best[1] < FAQ_MATCH_SIMILARITY:
             return None, best[1]
         return best
+
+    def _faq_similarity(self, document: ScoredDocument, result: RetrievalResult) -> float:
+        """Cosine between the user's question and the entry's question (or its closest other phrasing)."""
+        return float(np.max(self._faq_question_vector(document) @ result.query_vector))
 
     def _faq_question_vector(self, document: ScoredDocument) -> Vectors:
         """One row per phrasing of the entry's question: the question itself, then its search-only alternatives
@@ -289,11 +361,18 @@ def _prefer_language(documents: Sequence[ScoredDocument], language: str) -> list
 def build_answerer(runtime: Runtime) -> Answerer:
     """The answerer for a runtime (embedder, store, keyword index) and its settings (threshold, LLM)."""
     settings = runtime.settings
-    retriever = HybridRetriever(runtime.embedder, runtime.store, runtime.keyword_index)
+    retriever = HybridRetriever(runtime.embedder, runtime.store, runtime.keyword_index, settings.fusion)
     writer: AnswerWriter | None = None
     if settings.llm != "none":
         from chatbot.llms import build_writer
 
         writer = build_writer(settings)
-    model, threshold = load_calibration(settings)
-    return Answerer(retriever, threshold=threshold, confidence_model=model, writer=writer)
+    calibration = load_calibration(settings)
+    return Answerer(
+        retriever,
+        threshold=calibration.threshold,
+        confidence_model=calibration.model,
+        writer=writer,
+        scope_model=calibration.scope_model,
+        scope_threshold=calibration.scope_threshold,
+    )

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from chatbot.keyword import tokenize, with_bigrams
@@ -29,7 +31,44 @@ FEATURES = (
     "agreement",
     "margin",
     "faq_similarity",
+    "title_coverage",
+    "missing_rare",
+    "dense_margin",
+    "dense_agrees",
+    "keyword_agrees",
+    "opposite_action",
+    "action_missing",
+    "coverage_lead",
+    "keyword_margin",
+    "top_is_faq",
+    "top_faq_similarity",
 )
+# "how do I <verb>", "can I <verb>", "where do I <verb>": the verb is what the customer wants to do, and a passage
+# without it (or a form of it) explains something else about the same object ("change a role" for "add a user").
+_ACTION_RE = re.compile(
+    r"^\s*(?:how\s+(?:do|can|should|would)\s+(?:i|we|you)|how\s+to|can\s+(?:i|we|you)|"
+    r"where\s+(?:do|can)\s+(?:i|we)|is\s+it\s+possible\s+to|i\s+(?:want|need)\s+to)\s+([a-z]+)",
+    re.IGNORECASE,
+)
+# Verbs whose opposite in the passage means the passage answers the other question ("disconnect" for "connect").
+_OPPOSITE_WORDS = (
+    "connect disconnect, add remove, add delete, enable disable, upgrade downgrade, install uninstall, lock unlock, "
+    "archive unarchive, subscribe unsubscribe, open close, start stop, pair unpair, mute unmute, show hide, "
+    "increase decrease, import export, link unlink"
+)
+
+
+@lru_cache(maxsize=1)
+def _opposites() -> dict[str, frozenset[str]]:
+    """The pairs above as stems (the keyword tokenizer's), both ways round."""
+    pairs: dict[str, set[str]] = {}
+    for pair in _OPPOSITE_WORDS.split(","):
+        first, second = (tokenize(word)[0] for word in pair.split())
+        pairs.setdefault(first, set()).add(second)
+        pairs.setdefault(second, set()).add(first)
+    return {word: frozenset(others) for word, others in pairs.items()}
+
+
 MODEL_PATH = Path(__file__).with_name("confidence_model.json")
 
 
@@ -46,18 +85,64 @@ class ConfidenceModel:
         return {"features": list(FEATURES), "weights": self.weights, "bias": self.bias}
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> ConfidenceModel:
+    def load(cls, path: Path = MODEL_PATH, part: str | None = None) -> ConfidenceModel:
+        """The model of a calibration file (``part="scope"``: the in-scope model stored beside it)."""
         data = json.loads(path.read_text(encoding="utf-8"))
+        if part is not None:
+            data = data[part]
         return cls(weights={k: float(v) for k, v in data["weights"].items()}, bias=float(data["bias"]))
+
+
+@dataclass(frozen=True)
+class OperatingPoints:
+    """Where answering starts, read from a calibration file.
+
+    ``curve`` holds (threshold, precision, coverage) measured on the calibration questions, so the answer threshold
+    follows the precision a deployment asks for (``ANSWERDESK_TARGET_PRECISION``) without refitting anything.
+    ``scope`` is the threshold of the separate in-scope model: below it a question is far from everything the
+    knowledge base holds and gets "I don't know" rather than suggestions (None in files without that model).
+    """
+
+    answer: float
+    scope: float | None = None
+    curve: tuple[tuple[float, float, float], ...] = ()
+
+    def for_precision(self, target: float) -> float:
+        """The lowest threshold whose answers reached ``target`` precision on the calibration data (and every
+        higher threshold too, so one lucky cut in a noisy tail does not count); the stored one without a curve."""
+        if not self.curve:
+            return self.answer
+        chosen = self.curve[-1][0]
+        for threshold, precision, _coverage in reversed(self.curve):
+            if precision < target:
+                break
+            chosen = threshold
+        return chosen
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> OperatingPoints:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        curve = tuple((float(t), float(p), float(c)) for t, p, c in data.get("precision_curve", ()))
+        scope = float(data["scope"]["threshold"]) if isinstance(data.get("scope"), dict) else None
+        return cls(answer=float(data["threshold"]), scope=scope, curve=curve)
 
 
 IdfLookup = Callable[[str], float]
 
 
-def confidence_features(result: RetrievalResult, idf: IdfLookup, faq_similarity: float = 0.0) -> dict[str, float]:
+def confidence_features(
+    result: RetrievalResult, idf: IdfLookup, faq_similarity: float = 0.0, top_faq_similarity: float | None = None
+) -> dict[str, float]:
+    """The evidence for one retrieval. ``faq_similarity``: the closest FAQ question among the top entries;
+    ``top_faq_similarity``: how close the best article's own FAQ question is (None when it is not an FAQ entry).
+    An FAQ entry on top whose question is far from the user's answers another question ("How much does an extra
+    user cost?" for "How much does the Business plan cost?") even when it shares every word."""
     documents = result.documents
     features = dict.fromkeys(FEATURES, 0.0)
     features["faq_similarity"] = faq_similarity
+    if top_faq_similarity is not None:
+        features["top_is_faq"] = 1.0
+        features["top_faq_similarity"] = top_faq_similarity
     if result.dense_hits:
         features["dense_max"] = max(h.similarity for h in result.dense_hits)
     unigrams = [t for t in dict.fromkeys(tokenize(result.query))]
@@ -81,12 +166,70 @@ def confidence_features(result: RetrievalResult, idf: IdfLookup, faq_similarity:
     if bigrams:
         features["bigram_coverage"] = sum(1 for t in bigrams if t in present) / len(bigrams)
     features["agreement"] = _agreement(result, top.doc_id)
+    heading_terms = set(with_bigrams(tokenize(" ".join(c.chunk.heading_line for c in top.chunks[:2]))))
+    if total > 0:
+        features["title_coverage"] = sum(w for t, w in weights.items() if t in heading_terms) / total
+        # The rarest question word the passage lacks: one missing name ("Xero", "bitcoin") sinks an answer that
+        # otherwise covers the everyday words of the question.
+        features["missing_rare"] = max((w for t, w in weights.items() if t not in present), default=0.0) / rarest
+    features["opposite_action"] = _opposite_action(unigrams, present)
+    features["action_missing"] = _action_missing(result.query, present)
+    if len(documents) > 1 and total > 0:
+        second_text = " ".join(c.chunk.embedding_text for c in documents[1].chunks[:2])
+        second = set(with_bigrams(tokenize(second_text)))
+        features["coverage_lead"] = features["coverage"] - sum(w for t, w in weights.items() if t in second) / total
+    else:
+        features["coverage_lead"] = features["coverage"]
+    features["keyword_margin"] = _keyword_margin(result)
+    dense_docs = _ranked_docs(h.chunk.doc_id for h in result.dense_hits)
+    keyword_docs = _ranked_docs(h.chunk.doc_id for h in result.keyword_hits)
+    features["dense_agrees"] = float(bool(dense_docs) and dense_docs[0] == top.doc_id)
+    features["keyword_agrees"] = float(bool(keyword_docs) and keyword_docs[0] == top.doc_id)
+    features["dense_margin"] = _dense_margin(result)
     features["keyword_saturation"] = _keyword_saturation(result, idf)
     if len(documents) > 1 and top.score > 0:
         features["margin"] = (top.score - documents[1].score) / top.score
     else:
         features["margin"] = 1.0
     return features
+
+
+def _opposite_action(question_terms: Sequence[str], passage_terms: set[str]) -> float:
+    """1 when the question asks to do something and the passage has only its opposite (add vs remove)."""
+    opposites = _opposites()
+    for term in question_terms:
+        if term not in passage_terms and opposites.get(term, frozenset()) & passage_terms:
+            return 1.0
+    return 0.0
+
+
+def _action_missing(question: str, passage_terms: set[str]) -> float:
+    """1 when the question names an action ("how do I add ...") whose word the chosen passage lacks."""
+    match = _ACTION_RE.match(question)
+    if not match:
+        return 0.0
+    stems = tokenize(match.group(1))
+    return 1.0 if stems and stems[0] not in passage_terms else 0.0
+
+
+def _keyword_margin(result: RetrievalResult) -> float:
+    """How far the best article leads the next one in BM25 (relative): 0 when two articles match equally."""
+    best: dict[str, float] = {}
+    for hit in result.keyword_hits:
+        best.setdefault(hit.chunk.doc_id, hit.score)
+    scores = sorted(best.values(), reverse=True)
+    if not scores or scores[0] <= 0:
+        return 0.0
+    return (scores[0] - scores[1]) / scores[0] if len(scores) > 1 else 1.0
+
+
+def _dense_margin(result: RetrievalResult) -> float:
+    """How far the best article's best chunk leads the next article's in dense similarity."""
+    best: dict[str, float] = {}
+    for hit in result.dense_hits:
+        best.setdefault(hit.chunk.doc_id, hit.similarity)
+    scores = sorted(best.values(), reverse=True)
+    return scores[0] - scores[1] if len(scores) > 1 else (scores[0] if scores else 0.0)
 
 
 def _keyword_saturation(result: RetrievalResult, idf: IdfLookup) -> float:

@@ -18,6 +18,7 @@ from chatbot.errors import ConfigError
 AUDIENCES = ("public", "internal")
 EMBEDDERS = ("minilm", "multilingual")
 LLMS = ("none", "openai")
+FUSION_PROFILES = ("auto", "articles", "faq")
 
 
 def _parse_bool(raw: str) -> bool:
@@ -157,8 +158,24 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "abstain_threshold",
         _optional_probability,
         "",
-        "Confidence below which the answer is 'I don't know'. Empty: the value `answerdesk calibrate` wrote to "
-        "DATA_DIR/calibration.json, else the shipped calibration (chatbot/confidence_model.json).",
+        'Confidence below which answerdesk does not answer (it says "I\'m not sure" with suggestions, or "I don\'t '
+        'know"). Empty: the threshold that reaches ANSWERDESK_TARGET_PRECISION on the calibration data of '
+        "DATA_DIR/calibration.json (`answerdesk calibrate`), else of the shipped calibration "
+        "(chatbot/confidence_model.json).",
+    ),
+    SettingSpec(
+        "target_precision",
+        _parse_probability,
+        "0.85",
+        "Share of answers that should be right: the answer threshold is the lowest confidence at which the "
+        "calibration data's answers are right this often. Higher: fewer, safer answers.",
+    ),
+    SettingSpec(
+        "fusion",
+        _choice(*FUSION_PROFILES),
+        "auto",
+        "How dense and keyword search are weighed: auto (by the share of FAQ entries in the knowledge base), "
+        "articles (keyword-heavy, for manuals) or faq (dense, for paraphrased questions over an FAQ list).",
     ),
     SettingSpec(
         "llm",
@@ -259,6 +276,8 @@ class Settings:
     chunk_overlap: int = 40
     max_file_mb: int = 20
     abstain_threshold: float | None = None
+    target_precision: float = 0.85
+    fusion: str = "auto"
     llm: str = "none"
     llm_base_url: str | None = None
     llm_model: str | None = None

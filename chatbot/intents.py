@@ -54,7 +54,7 @@ def _phrases(text: str) -> tuple[str, ...]:
 # acknowledgement (see above).
 _HANDOFF_VERBS = _phrases("""
     talk to, talk with, speak to, speak with, chat with, chat to, connect me with, connect me to, transfer me to,
-    put me through to, contact, reach, escalate to
+    put me through to, contact, reach, escalate to, call
 """)
 # Words that are a hand-off only after one of the verbs above: "staff" alone may be a search for an article.
 _HANDOFF_PEOPLE = _phrases("someone, somebody, staff, people, support, the team, your team")
@@ -87,7 +87,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "handoff": _phrases("""
         human, hooman, person, real person, human being, agent, human agent, live agent, representative, operator,
         someone real, staff member, team member, support staff, support team, support agent, customer service,
-        customer support, customer care, live chat, human support, live support, real people,
+        customer support, customer care, live chat, human support, live support, real people, manager, supervisor,
         转人工, 人工客服, 人工服务, 人工, 真人, 客服, 真人客服, 人工坐席, 坐席, 人工座席, 转接人工, 找人工, 联系客服,
         找客服, 活人, 轉人工, 客服人员, 工作人员
     """)
@@ -132,6 +132,8 @@ FILLER_WORDS = frozenset(
     is it this that are be
     help helping support assistance
     still anyway
+    isnt not doesnt useless working
+    speek spek tlk
     """.split()
 )
 # Filler only in a hand-off: "how do I talk to a human?" asks for one ("how do I add a person?" does not: "add").

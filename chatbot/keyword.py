@@ -140,6 +140,9 @@ class _ScopeIndex:
         logging.getLogger("bm25s").setLevel(logging.WARNING)
 
         self.entries = entries
+        documents = {e.doc_id: e.chunk.kind for e in entries}
+        # The knowledge base's shape (FAQ list or articles) decides how much keyword matching is worth.
+        self.faq_share = sum(kind == "faq" for kind in documents.values()) / len(documents) if documents else 0.0
         self._model: Any = None
         if entries:
             self._model = bm25s.BM25(k1=1.2, b=0.75)
@@ -243,6 +246,12 @@ class KeywordIndex:
         with self._lock:
             self._reload_if_changed()
             return self._build_scopes()[audience].idf(token)
+
+    def faq_share(self, audience: Audience) -> float:
+        """Share of the audience's documents that are FAQ entries (0.0 for an empty index)."""
+        with self._lock:
+            self._reload_if_changed()
+            return self._build_scopes()[audience].faq_share
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         """The live chunk with this id (the keyword corpus keeps every live chunk whole)."""

@@ -14,14 +14,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "abstain": "I don't know: the knowledge base has no answer to this question. "
         "You can ask a person from our team with \u201cTalk to a human\u201d.",
         "abstain_related": "These articles may be related:",
+        "unsure": "I'm not sure I have the right answer to this. These articles may help; "
+        "or ask a person from our team with \u201cTalk to a human\u201d.",
         "empty_index": "I don't know: the knowledge base is empty, so I cannot answer yet.",
         "cross_language": "This answer comes from an English article:",
+        # Replies to conversation that is not a question (chatbot/intents.py).
+        "intent_greeting": "Hi! Ask me a question and I will answer from our help centre, with the articles "
+        "the answer comes from.",
+        "intent_thanks": "You're welcome! Is there anything else I can help you with?",
+        "intent_goodbye": "Goodbye! Come back any time you have a question.",
+        "intent_handoff": "I'm an automated assistant, but I can connect you with a person from our team: use "
+        "\u201cTalk to a human\u201d and leave your email and a short message.",
     },
     "zh": {
         "abstain": "抱歉，知识库中没有这个问题的答案。您可以点击\u201c联系人工客服\u201d，由我们的同事为您解答。",
         "abstain_related": "以下文章可能相关：",
+        "unsure": "我不确定能准确回答这个问题。以下文章也许有帮助；您也可以点击\u201c联系人工客服\u201d。",
         "empty_index": "抱歉，知识库还是空的，暂时无法回答。",
         "cross_language": "以下答案来自英文文章：",
+        "intent_greeting": "您好！请提出您的问题，我会根据帮助中心的文章为您解答，并注明出处。",
+        "intent_thanks": "不客气！还有其他可以帮您的吗？",
+        "intent_goodbye": "再见！有问题随时来问我。",
+        "intent_handoff": "我是自动助手，可以为您转接我们团队的同事：请点击\u201c联系人工客服\u201d，"
+        "留下您的邮箱和简短留言。",
     },
 }
 

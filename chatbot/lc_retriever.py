@@ -65,7 +65,7 @@ class AnswerdeskRetriever(BaseRetriever):
     @classmethod
     def from_runtime(cls, runtime: Runtime, *, audience: Literal["public", "internal"] = "public", k: int = 4) -> Self:
         """A retriever over an already built runtime (embedder, vector store, keyword index)."""
-        retriever = HybridRetriever(runtime.embedder, runtime.store, runtime.keyword_index)
+        retriever = HybridRetriever(runtime.embedder, runtime.store, runtime.keyword_index, runtime.settings.fusion)
         return cls(retriever=retriever, audience=audience, k=k)
 
     @classmethod

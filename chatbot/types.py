@@ -176,6 +176,9 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     writer: str = "extractive"
     evidence: dict[str, float] = field(default_factory=dict)  # the confidence features, for calibration and logs
+    # "greeting" | "thanks" | "goodbye" | "handoff" when the message was conversation, not a question
+    # (chatbot/intents.py): a short reply, no retrieval, never a gap. None for every answer to a question.
+    intent: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -189,4 +192,5 @@ class Answer:
             "sources": [s.to_dict() for s in self.sources],
             "related": [r.to_dict() for r in self.related],
             "latency_ms": round(self.latency_ms, 2),
+            "intent": self.intent,
         }

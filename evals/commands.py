@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -13,10 +14,18 @@ import click
 
 from chatbot.answering import build_answerer, load_calibration
 from chatbot.config import Settings, load_settings
-from evals.calibration import calibrate, write_calibration
-from evals.datasets import DATASET_NAMES, DEFAULT_SEED, EvalDataset, load_custom, load_dataset
+from evals.calibration import CALIBRATION_SETS, DEFAULT_TARGET_PRECISION, calibrate, write_calibration
+from evals.datasets import (
+    DATASET_NAMES,
+    DEFAULT_SEED,
+    DatasetUnavailable,
+    EvalDataset,
+    limit_questions,
+    load_custom,
+    load_dataset,
+)
 from evals.report import render_markdown, render_table, write_charts
-from evals.runner import QuestionRun, index_dataset, run_answerdesk, run_baseline, summarize
+from evals.runner import QuestionRun, at_coverage, index_dataset, run_answerdesk, run_baseline, summarize
 
 SPLITS = ("test", "dev", "all")
 # Evaluations of the knowledge loop built on a data set rather than data sets of their own (evals/verification.py).
@@ -61,7 +70,7 @@ def evaluate(
     runtime = index_dataset(dataset, settings)
     answerer = build_answerer(runtime)
     # The eval index lives in its own data dir; the calibration is the one of the user's data dir.
-    answerer.confidence_model, answerer.threshold = load_calibration(settings)
+    answerer.set_calibration(load_calibration(settings))
     with _progress(f"answerdesk on {dataset.name}", show_progress) as progress:
         runs = run_answerdesk(answerer, dataset.name, questions, progress)
     result: dict[str, Any] = {
@@ -73,6 +82,7 @@ def evaluate(
             "split": split,
             "embedder": settings.embedder,
             "threshold": answerer.threshold,
+            "scope_threshold": answerer.scope_threshold,
             "writer": "llm" if answerer.writer else "extractive",
             "documents": len(dataset.documents),
         },
@@ -88,7 +98,10 @@ def evaluate(
             baseline = builder(dataset.documents)
             with _progress(f"{name} on {dataset.name}", show_progress) as progress:
                 peer_runs = run_baseline(baseline, dataset.name, questions, progress)
-            result["baselines"][name] = summarize(peer_runs, has_answers=False)
+            peer = summarize(peer_runs, has_answers=False)
+            # Each peer answers as many questions as answerdesk did: its most confident ones (its own top score).
+            peer["precision_at_coverage"] = at_coverage(peer_runs, result["answerdesk"]["coverage"])
+            result["baselines"][name] = peer
             close = getattr(baseline, "close", None)
             if close:
                 close()
@@ -170,37 +183,56 @@ def eval_command(
 
 @click.command("calibrate")
 @click.argument("datasets", nargs=-1, type=click.Choice(DATASET_NAMES))
-@click.option("--min-answer-rate", type=click.FloatRange(0.5, 1.0), default=0.97, show_default=True)
 @click.option(
-    "--threshold-from",
-    default="clinc-oos",
+    "--target-precision",
+    type=click.FloatRange(0.5, 0.99),
+    default=DEFAULT_TARGET_PRECISION,
     show_default=True,
-    help="Data set whose dev questions choose the threshold ('all' for every data set given).",
+    help="Precision the written 'threshold' reaches on the dev questions (ANSWERDESK_TARGET_PRECISION moves it).",
 )
+@click.option(
+    "--min-answer-rate",
+    type=click.FloatRange(0.5, 1.0),
+    default=0.97,
+    show_default=True,
+    help="In-scope clinc-oos dev questions kept above the 'I don't know' cut.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=600, show_default=True, help="Dev questions per set.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
 @click.option(
     "--ship", is_flag=True, help="Also write the result as the shipped default (chatbot/confidence_model.json)."
 )
 def calibrate_command(
-    datasets: tuple[str, ...], min_answer_rate: float, threshold_from: str, seed: int, ship: bool
+    datasets: tuple[str, ...], target_precision: float, min_answer_rate: float, limit: int, seed: int, ship: bool
 ) -> None:
-    """Fit the confidence model and choose the abstention threshold on the dev split of DATASETS (default:
-    near-oos and clinc-oos), then write them to DATA_DIR/calibration.json, where the answerer reads them."""
+    """Fit the confidence model ("is this answer right?") and choose the thresholds on the dev split of DATASETS
+    (default: every set of several shapes whose data is present), then write DATA_DIR/calibration.json, where the
+    answerer reads them."""
     settings = load_settings()
-    names = datasets or ("near-oos", "clinc-oos")
     runs: list[QuestionRun] = []
-    for name in names:
-        data = load_dataset(name, settings.eval_data, seed=seed)
+    used: list[str] = []
+    for name in datasets or CALIBRATION_SETS:
+        try:
+            data = load_dataset(name, settings.eval_data, seed=seed)
+        except DatasetUnavailable as exc:
+            if datasets:
+                raise click.ClickException(str(exc)) from exc
+            click.echo(f"skipping {name}: {exc}", err=True)
+            continue
         answerer = build_answerer(index_dataset(data, settings))
+        # Answer everything: each question's label is then the citation it gets, whatever the threshold becomes.
+        answerer.threshold = 0.0
+        questions = limit_questions(dataclasses.replace(data, questions=data.in_split("dev")), limit, seed).questions
         with _progress(f"answerdesk on {name} (dev)", sys.stderr.isatty()) as progress:
-            runs += run_answerdesk(answerer, name, data.in_split("dev"), progress)
-    chosen_on = None if threshold_from == "all" else threshold_from
-    if chosen_on is not None and chosen_on not in names:
-        raise click.UsageError(f"--threshold-from {chosen_on} is not among the data sets {', '.join(names)}")
-    calibration = calibrate(runs, names, min_answer_rate, chosen_on)
+            runs += run_answerdesk(answerer, name, questions, progress)
+        used.append(name)
+    if not runs:
+        raise click.ClickException("no calibration data found (set ANSWERDESK_EVAL_DATA)")
+    calibration = calibrate(runs, used, target_precision, min_answer_rate)
     write_calibration(calibration, settings.calibration_path)
     if ship:
         from chatbot.confidence import MODEL_PATH
 
         write_calibration(calibration, MODEL_PATH)
-    click.echo(json.dumps(calibration.to_json(), indent=2))
+    summary = {k: v for k, v in calibration.to_json().items() if k != "precision_curve"}
+    click.echo(json.dumps(summary, indent=2))

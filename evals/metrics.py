@@ -160,6 +160,43 @@ def best_threshold(
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Precision when answered (selective answering)
+
+COVERAGE_LEVELS = tuple(k / 10 for k in range(1, 11))  # the risk-coverage curve: the 10%, 20%, ... 100% most confident
+
+
+def precision_when_answered(answered: Sequence[bool], correct: Sequence[bool]) -> float | None:
+    """Share of answered questions whose answer is right (its first citation relevant); None when none answered.
+    Questions that have no right answer (out of scope) count as wrong when answered."""
+    if len(answered) != len(correct):
+        raise ValueError(f"{len(answered)} answered flags but {len(correct)} correctness flags")
+    picked = [ok for given, ok in zip(answered, correct, strict=True) if given]
+    return _mean([1.0 if ok else 0.0 for ok in picked]) if picked else None
+
+
+def precision_at_coverage(confidences: Sequence[float], correct: Sequence[bool], coverage: float) -> float | None:
+    """Precision of the ``coverage`` share of questions with the highest confidence (what a system would answer
+    if it answered exactly that share); None when that is no question at all. Ties keep the input order."""
+    if len(confidences) != len(correct):
+        raise ValueError(f"{len(confidences)} confidences but {len(correct)} correctness flags")
+    if not 0.0 <= coverage <= 1.0:
+        raise ValueError(f"coverage must be in [0, 1], got {coverage}")
+    count = round(coverage * len(confidences))
+    if count == 0:
+        return None
+    order = np.argsort(-np.asarray(confidences, dtype=np.float64), kind="stable")[:count]
+    return _mean([1.0 if correct[i] else 0.0 for i in order])
+
+
+def risk_coverage(confidences: Sequence[float], correct: Sequence[bool]) -> dict[str, float | None]:
+    """Precision of the k% most confident answers for k = 10..100, and the curve's area (their mean): how well a
+    confidence ranks right answers above wrong ones, whatever threshold is later chosen."""
+    curve = {f"{level:.1f}": precision_at_coverage(confidences, correct, level) for level in COVERAGE_LEVELS}
+    known = [value for value in curve.values() if value is not None]
+    return {**curve, "area": _mean(known) if known else None}
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Answer quality
 
 

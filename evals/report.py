@@ -16,8 +16,11 @@ TABLE_METRICS = (
     "mrr@10",
     "ndcg@10",
     "auroc",
+    "auroc_scope",
     "answer_rate",
+    "helped_rate",
     "refusal_rate",
+    "dont_know_rate",
     "rouge_l",
     "token_f1",
     "span_in_answer",
@@ -33,11 +36,41 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# Selective answering: answerdesk's figure beside each peer's figure at the same coverage (peer key differs).
+SELECTIVE_ROWS = (
+    ("precision when answered", "precision", "precision_at_coverage"),
+    ("precision@60% most confident", "precision@60", "precision@60"),
+)
+
+
+def _selective_rows(ours: dict[str, Any], peers: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    if ours.get("coverage") is not None:
+        rows.append(["coverage (answered)", _cell(ours["coverage"]), *("same" for _ in peers), "-"])
+    for label, our_key, peer_key in SELECTIVE_ROWS:
+        if ours.get(our_key) is None:
+            continue
+        values = [peers[name].get(peer_key) for name in peers]
+        known = [v for v in values if isinstance(v, float | int)]
+        lead = f"{ours[our_key] - max(known):+.3f}" if known else "-"
+        rows.append([label, _cell(ours[our_key]), *(_cell(v) for v in values), lead])
+    area = [
+        ours.get("risk_coverage", {}).get("area"),
+        *(p.get("risk_coverage", {}).get("area") for p in peers.values()),
+    ]
+    if area[0] is not None:
+        known = [v for v in area[1:] if isinstance(v, float | int)]
+        lead = f"{area[0] - max(known):+.3f}" if known else "-"
+        rows.append(["risk-coverage area", *(_cell(v) for v in area), lead])
+    return rows
+
+
 def comparison_rows(result: dict[str, Any]) -> list[list[str]]:
-    """One row per metric: answerdesk, each peer, and answerdesk / best peer."""
+    """One row per metric: answerdesk, each peer, and answerdesk / best peer (for precision rows: answerdesk minus
+    the best peer at the same coverage)."""
     ours = result["answerdesk"]
     peers = result.get("baselines", {})
-    rows = []
+    rows = _selective_rows(ours, peers)
     for metric in TABLE_METRICS:
         if metric not in ours:
             continue
@@ -45,6 +78,9 @@ def comparison_rows(result: dict[str, Any]) -> list[list[str]]:
         known = [v for v in peer_values if isinstance(v, float | int)]
         ratio = f"{ours[metric] / max(known):.2f}x" if known and max(known) > 0 and ours[metric] is not None else "-"
         rows.append([metric, _cell(ours[metric]), *(_cell(v) for v in peer_values), ratio])
+    for metric in ("intent_routed", "intent_gaps", "intent_false_routes"):
+        if metric in ours:
+            rows.append([metric, _cell(ours[metric]), *("-" for _ in peers), "-"])
     latency = ours.get("latency_ms", {})
     if latency:
         peer_latency = [peers[name].get("latency_ms", {}).get("p50") for name in peers]

@@ -17,6 +17,7 @@ from typing import Any
 from chatbot.answering import Answerer
 from chatbot.config import Settings
 from chatbot.runtime import Runtime
+from chatbot.types import Audience
 from evals import metrics
 from evals.datasets import EvalDataset, EvalQuestion
 
@@ -38,6 +39,29 @@ class QuestionRun:
     latency_ms: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, float] = field(default_factory=dict)
+    # The first citation of an answer; for an abstention (and for a peer) the top source: what would be cited.
+    first_id: str | None = None
+    intent: str | None = None  # set when answerdesk took the message for small talk or a hand-off request
+    reason: str | None = None  # why not answered: "low_confidence" is "I'm not sure" with suggestions
+    scope: float | None = None  # answerdesk's in-scope probability (the "I don't know" model)
+
+    @property
+    def outcome(self) -> str:
+        """answer, unsure ("I'm not sure" + suggestions), dont_know, or intent (small talk, hand-off)."""
+        if self.intent is not None:
+            return "intent"
+        if not self.is_gap:
+            return "answer"
+        return "unsure" if self.reason == "low_confidence" else "dont_know"
+
+    @property
+    def answered(self) -> bool:
+        return not self.is_gap and self.intent is None
+
+    @property
+    def correct(self) -> bool:
+        """The (would-be) first citation is a document that answers the question."""
+        return self.first_id is not None and self.first_id in self.question.correct_ids
 
 
 def index_dataset(dataset: EvalDataset, settings: Settings) -> Runtime:
@@ -68,7 +92,9 @@ def run_answerdesk(
 ) -> list[QuestionRun]:
     runs = []
     for i, question in enumerate(questions):
-        answer = answerer.answer(question.question, audience="internal")
+        audience: Audience = "public" if question.meta.get("audience") == "public" else "internal"
+        answer = answerer.answer(question.question, audience=audience)
+        first = answer.citations[0].id if answer.citations else (answer.sources[0].id if answer.sources else None)
         runs.append(
             QuestionRun(
                 question=question,
@@ -81,6 +107,10 @@ def run_answerdesk(
                 latency_ms=answer.latency_ms,
                 timings_ms=answer.timings_ms,
                 evidence=answer.evidence,
+                first_id=first,
+                intent=getattr(answer, "intent", None),
+                reason=answer.reason,
+                scope=answerer.scope_probability(answer.evidence) if answer.intent is None else None,
             )
         )
         if progress:
@@ -103,6 +133,7 @@ def run_baseline(
                 ranked=list(ranked),
                 confidence=float(score),
                 is_gap=False,
+                first_id=ranked[0] if ranked else None,
                 latency_ms=(time.perf_counter() - started) * 1000.0,
             )
         )
@@ -120,11 +151,18 @@ def summarize(runs: Sequence[QuestionRun], *, has_answers: bool) -> dict[str, An
         summary.update(
             metrics.retrieval_metrics([r.ranked for r in with_labels], [set(r.question.relevant) for r in with_labels])
         )
-    unanswerable_flags = [r.question.unanswerable for r in runs]
+    questions = [r for r in runs if not r.question.meta.get("intent")]
+    unanswerable_flags = [r.question.unanswerable for r in questions]
     if any(unanswerable_flags) and not all(unanswerable_flags):
-        summary["auroc"] = metrics.auroc([r.confidence for r in runs], [not u for u in unanswerable_flags])
+        in_scope = [not u for u in unanswerable_flags]
+        summary["auroc"] = metrics.auroc([r.confidence for r in questions], in_scope)
+        if all(r.scope is not None for r in questions):
+            # The separate in-scope model is what decides "I don't know": its own separation of the two.
+            summary["auroc_scope"] = metrics.auroc([float(r.scope or 0.0) for r in questions], in_scope)
+    summary.update(_selective(runs, has_answers))
     if has_answers:
         summary.update(_abstention(runs))
+        summary.update(_intents(runs))
         summary.update(_answer_quality(answerable))
         latencies = [r.latency_ms for r in runs]
         summary["latency_ms"] = _percentiles(latencies)
@@ -135,14 +173,67 @@ def summarize(runs: Sequence[QuestionRun], *, has_answers: bool) -> dict[str, An
     return summary
 
 
+PEER_COVERAGE = 0.6  # "the 60% most confident answers": the coverage every system is also compared at
+
+
+def _selective(runs: Sequence[QuestionRun], has_answers: bool) -> dict[str, Any]:
+    """Precision when answered and the risk-coverage curve over every question (an out-of-scope question
+    answered is a wrong answer). A peer answers everything; it is compared at answerdesk's coverage later."""
+    # Small talk and hand-off requests are not knowledge questions: routing them is measured on its own
+    # (_intents), and they count in no precision figure, for answerdesk or a peer.
+    runs = [r for r in runs if not r.question.meta.get("intent")]
+    confidences = [r.confidence for r in runs]
+    correct = [r.correct for r in runs]
+    result: dict[str, Any] = {
+        "risk_coverage": metrics.risk_coverage(confidences, correct),
+        "precision@60": metrics.precision_at_coverage(confidences, correct, PEER_COVERAGE),
+    }
+    if has_answers:
+        answered = [r.answered for r in runs]
+        result["coverage"] = metrics.answer_rate([not a for a in answered])
+        result["precision"] = metrics.precision_when_answered(answered, correct)
+    return result
+
+
+def at_coverage(runs: Sequence[QuestionRun], coverage: float) -> float | None:
+    """A peer's precision when it answers its ``coverage`` most confident questions (ranked by its top score)."""
+    runs = [r for r in runs if not r.question.meta.get("intent")]
+    return metrics.precision_at_coverage([r.confidence for r in runs], [r.correct for r in runs], coverage)
+
+
+def _intents(runs: Sequence[QuestionRun]) -> dict[str, Any]:
+    """Conversation routing (the everyday set labels small talk and hand-off requests in meta["intent"])."""
+    labelled = [r for r in runs if r.question.meta.get("intent")]
+    if not labelled:
+        return {}
+    small_talk = {"greeting", "thanks", "goodbye"}
+
+    def routed(r: QuestionRun) -> bool:
+        wanted = r.question.meta["intent"]
+        return r.intent == "handoff" if wanted == "handoff" else r.intent in small_talk
+
+    others = [r for r in runs if not r.question.meta.get("intent")]
+    return {
+        "intent_routed": metrics.answer_rate([not routed(r) for r in labelled]),
+        "intent_gaps": float(sum(r.is_gap for r in labelled)),
+        "intent_false_routes": float(sum(r.intent is not None for r in others)),
+    }
+
+
 def _abstention(runs: Sequence[QuestionRun]) -> dict[str, Any]:
     answerable = [r for r in runs if not r.question.unanswerable]
     unanswerable = [r for r in runs if r.question.unanswerable]
     result: dict[str, Any] = {}
     if answerable:
         result["answer_rate"] = metrics.answer_rate([r.is_gap for r in answerable])
+        # Answered, or "I'm not sure" with the closest articles: the question got help, not "I don't know".
+        result["helped_rate"] = metrics.answer_rate([r.outcome == "dont_know" for r in answerable])
     if unanswerable:
         result["refusal_rate"] = metrics.refusal_rate([r.is_gap for r in unanswerable])
+        result["dont_know_rate"] = metrics.refusal_rate([r.outcome == "dont_know" for r in unanswerable])
+    result["outcomes"] = {
+        outcome: sum(r.outcome == outcome for r in runs) for outcome in ("answer", "unsure", "dont_know", "intent")
+    }
     return result
 
 

@@ -118,6 +118,8 @@ def test_luhn() -> None:
 
 def test_turn_evidence_kind() -> None:
     assert turn_evidence_kind(True, 0.1, 0.5) == "abstained"
+    assert turn_evidence_kind(True, 0.1, 0.5, "no_match") == "abstained"
+    assert turn_evidence_kind(True, 0.4, 0.5, "low_confidence") == "low_confidence"  # "I'm not sure"
     assert turn_evidence_kind(False, 0.5 + LOW_CONFIDENCE_MARGIN / 2, 0.5) == "low_confidence"
     assert turn_evidence_kind(False, 0.9, 0.5) is None
 

@@ -64,6 +64,10 @@ CONVERSATION = [
     ("talk to a human", "handoff"),
     ("human", "handoff"),
     ("real person pls", "handoff"),
+    ("can i call someone", "handoff"),
+    ("this isnt helping, let me talk to a real person", "handoff"),
+    ("speek to an agent plz", "handoff"),
+    ("i want to talk to a manager", "handoff"),
     ("can i speak to an agent", "handoff"),
     ("I want to speak to a person", "handoff"),
     ("connect me with support staff", "handoff"),
@@ -86,6 +90,9 @@ CONVERSATION = [
 ]
 
 QUESTIONS = [
+    "who is the account manager?",
+    "how do I call the API from Python?",
+    "bank feed not working",
     "hi, how do I request a refund?",
     "thanks, but how do I export my data?",
     "how do I add a person to my account?",

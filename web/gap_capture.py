@@ -1,5 +1,7 @@
 """Turning stored turns into gap evidence: after an abstention, a low-confidence answer, a 👎 or a hand-off.
 
+Conversational turns (greetings, thanks, goodbyes, "I want a person": ``Message.intent``) are never evidence.
+
 Capture runs in the request after the turn is committed and must never cost the user their answer: every error
 is logged and swallowed, and the work is one query embedding (a few ms) and one small transaction.
 """
@@ -35,10 +37,13 @@ LOW_CONFIDENCE_MARGIN = 0.15
 COMMUNITY_SOURCES = 3
 
 
-def turn_evidence_kind(is_gap: bool, confidence: float | None, threshold: float) -> str | None:
-    """The evidence a freshly answered turn is, if any."""
+def turn_evidence_kind(
+    is_gap: bool, confidence: float | None, threshold: float, reason: str | None = None
+) -> str | None:
+    """The evidence a freshly answered turn is, if any: "I'm not sure" (reason ``low_confidence``) and answers
+    that passed the threshold narrowly are low-confidence evidence; "I don't know" is an abstention."""
     if is_gap:
-        return "abstained"
+        return "low_confidence" if reason == "low_confidence" else "abstained"
     if confidence is not None and confidence < threshold + LOW_CONFIDENCE_MARGIN:
         return "low_confidence"
     return None
@@ -47,7 +52,8 @@ def turn_evidence_kind(is_gap: bool, confidence: float | None, threshold: float)
 def capture_turn(message: Message) -> None:
     """After a stored turn: record it as evidence when it abstained or was answered with low confidence."""
     try:
-        kind = turn_evidence_kind(message.is_gap, message.confidence, get_answerer(current_app).threshold)
+        threshold = get_answerer(current_app).threshold
+        kind = turn_evidence_kind(message.is_gap, message.confidence, threshold, message.reason)
         if kind is not None:
             _capture(message, kind)
     except Exception:
@@ -70,6 +76,8 @@ def _failed(message: Message, kind: str) -> None:
 def _capture(message: Message, kind: str) -> None:
     if message.status != "ok":
         return  # a failed turn has no answer to judge; it is an outage, not a knowledge gap
+    if message.intent is not None:
+        return  # "hi", "thanks!": not a question, so never a gap, not even after a 👎 on "You're welcome!"
     if _evidence_exists(message.id, kind):
         return
     masked = mask_pii(message.question)
