@@ -152,6 +152,7 @@ class QueryBatcher:
     (a lone question waits for nothing); questions arriving during a run wait for it and go together in the next
     one, oldest first, at most ``max_batch`` per run. Whichever waiting thread finds no run going leads the next
     one, so no extra thread is needed. Rows of a padded batch equal the one-by-one vectors to float rounding.
+    A run that raises is repeated text by text: only the caller whose text fails gets the error.
     """
 
     def __init__(self, encode: Callable[[Sequence[str]], Vectors], max_batch: int = 16) -> None:
@@ -163,7 +164,7 @@ class QueryBatcher:
         self._running = False
 
     def encode_one(self, text: str) -> Vectors:
-        """The vector of ``text`` (shape ``(dimension,)``); raises what the model raised for its batch."""
+        """The vector of ``text`` (shape ``(dimension,)``); raises what the model raised for this text."""
         mine = _Pending(text)
         with self._changed:
             self._queue.append(mine)
@@ -183,24 +184,45 @@ class QueryBatcher:
         del self._queue[: self._max_batch]
         self._running = True
         self._lock.release()
-        vectors: Vectors | None = None
-        error: BaseException | None = None
+        outcomes: list[tuple[Vectors | None, BaseException | None]]
         try:
-            vectors = self._encode([p.text for p in batch])
-            if len(vectors) != len(batch):
-                raise RuntimeError(f"the model returned {len(vectors)} vectors for {len(batch)} texts")
-        except BaseException as exc:  # handed to every caller in the batch, not just the one that ran it
-            vectors, error = None, exc
+            outcomes = self._encode_each([p.text for p in batch])
+        except BaseException as exc:  # KeyboardInterrupt and the like: every caller in the batch must wake up
+            outcomes = [(None, exc)] * len(batch)
         finally:
             self._lock.acquire()
         try:
-            for row, pending in enumerate(batch):
-                pending.vector = vectors[row] if vectors is not None else None
+            for pending, (vector, error) in zip(batch, outcomes, strict=True):
+                pending.vector = vector
                 pending.error = error
                 pending.done = True
         finally:  # whatever happened, waiting threads must wake up: one of them leads the next run
             self._running = False
             self._changed.notify_all()
+
+    def _encode_each(self, texts: Sequence[str]) -> list[tuple[Vectors | None, BaseException | None]]:
+        """One (vector, error) per text. When a shared run fails, its texts are run again one by one, so that only
+        the text the model cannot take fails (one visitor's odd text must not fail the questions it shared a run
+        with); a broken model fails them all."""
+        try:
+            return [(row, None) for row in self._encode_checked(texts)]
+        except Exception as exc:
+            if len(texts) == 1:
+                return [(None, exc)]
+            log.warning("a shared embedding run of %d questions failed (%s); running them one by one", len(texts), exc)
+        outcomes: list[tuple[Vectors | None, BaseException | None]] = []
+        for text in texts:
+            try:
+                outcomes.append((self._encode_checked([text])[0], None))
+            except Exception as exc:
+                outcomes.append((None, exc))
+        return outcomes
+
+    def _encode_checked(self, texts: Sequence[str]) -> Vectors:
+        vectors = self._encode(texts)
+        if len(vectors) != len(texts):
+            raise RuntimeError(f"the model returned {len(vectors)} vectors for {len(texts)} texts")
+        return vectors
 
 
 class MiniLMEmbedder:

@@ -575,11 +575,20 @@ def test_exports_access_and_bad_range(history: History) -> None:
     assert history.session_client("viewer").get("/editor/exports/users.csv").status_code == 404
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "+49 123", "-2", "@SUM(A1)", "\tx", "\rx", "＝1"])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        *("=1+1", "+49 123", "-2", "@SUM(A1)", "\tx", "\rx", "|calc", "\n=1"),
+        # look-alikes: full-width, small forms, superscripts, the minus sign
+        *("＝1", "＋1", "－1", "＠SUM(A1)", "｜calc", "\ufe66cmd|' /C calc'!A0", "﹢1", "﹣1", "﹫x", "⁼1", "−1"),
+        # after leading zero-width, BOM, direction marks, whitespace or controls
+        *("\u200b=1", "\ufeff+1", "\u200d\u200c@x", "\u202e=1", " =1", "\xa0\u3000-1", "\x00=1", "\x1b|x"),
+    ],
+)
 def test_formula_cells_are_quoted(cell: str) -> None:
     assert safe_cell(cell) == "'" + cell
 
 
-@pytest.mark.parametrize("cell", ["a=b", "refund?", "", 5, None])
+@pytest.mark.parametrize("cell", ["a=b", "refund?", "", 5, None, "a|b", "\u200b", " refund", "\u200bok", "[email]"])
 def test_other_cells_are_kept(cell: object) -> None:
     assert safe_cell(cell) == cell

@@ -325,3 +325,44 @@ def test_a_failed_run_reaches_every_caller_and_the_batcher_goes_on() -> None:
     assert all(isinstance(outcome, RuntimeError) for outcome in outcomes.values())
     failing.fail = False
     assert batcher.encode_one("later")[0] == len("later")
+
+
+def test_a_text_the_model_cannot_take_fails_alone_in_a_shared_run(onnx_embedder: MiniLMEmbedder) -> None:
+    """One visitor's odd text (a lone surrogate: the tokenizer refuses it) shares a run with other questions: the
+    run fails, each text is run again alone, and only the odd one gets the error; the others get their vectors."""
+    runs: list[list[str]] = []
+
+    def slow_model(texts: Sequence[str]) -> np.ndarray:
+        runs.append(list(texts))
+        if len(runs) == 1:
+            time.sleep(0.2)  # the first run is going: everyone else queues for the next, shared one
+        return onnx_embedder.encode_documents(texts)
+
+    poisoned = "refund \ud800 policy"
+    questions = QUESTIONS[:6]
+    batcher = QueryBatcher(slow_model, max_batch=16)
+    outcomes: dict[str, object] = {}
+    first = threading.Thread(target=lambda: outcomes.setdefault("first", batcher.encode_one("first question")))
+    first.start()
+    time.sleep(0.05)
+
+    def ask(text: str) -> None:
+        try:
+            outcomes[text] = batcher.encode_one(text)
+        except Exception as exc:  # what the tokenizer raises for the surrogate
+            outcomes[text] = exc
+
+    threads = [threading.Thread(target=ask, args=(text,)) for text in [*questions[:3], poisoned, *questions[3:]]]
+    for thread in threads:
+        thread.start()
+    for thread in [first, *threads]:
+        thread.join(timeout=30)
+    assert len(runs[1]) == len(questions) + 1 and poisoned in runs[1]  # the shared run that failed
+    assert isinstance(outcomes[poisoned], Exception)
+    expected = onnx_embedder.encode_documents(questions)
+    for row, question in enumerate(questions):
+        vector = outcomes[question]
+        assert isinstance(vector, np.ndarray), (question, vector)
+        assert float(np.dot(vector, expected[row])) >= MIN_COSINE
+    assert isinstance(outcomes["first"], np.ndarray)
+    assert batcher.encode_one("later")[np.newaxis, :].shape == (1, MiniLMEmbedder.dimension)

@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from web.database import configure_engine
     from web.errors import register_error_handlers
     from web.limits import init_rate_limits
+    from web.payloads import register_input_checks
     from web.secret_key import load_secret_key
 
     settings = settings or load_settings()
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     register_error_handlers(app)
+    register_input_checks(app)  # before the blueprints: their <int:...> rules
     _register_blueprints(app)
     init_rate_limits(app, settings)
     return app

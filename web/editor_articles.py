@@ -56,7 +56,7 @@ from web.gap_queries import find_gap
 from web.gap_resolve import Verification, resolve_with_article
 from web.markdown import render_markdown
 from web.models import Document, EditSuggestion, Gap, User, db, utcnow
-from web.payloads import json_object
+from web.payloads import int64, json_object
 from web.permissions import READ_ROLES, WRITE_ROLES, can_edit_community, can_write, editor_communities
 from web.privacy import mask_pii
 
@@ -145,8 +145,8 @@ def article(doc_id: str) -> str:
 def diff(doc_id: str) -> str:
     document = live_document_or_404(doc_id)
     newest = document.current_version
-    b = request.args.get("b", default=newest, type=int)
-    a = request.args.get("a", default=max(1, b - 1), type=int)
+    b = request.args.get("b", default=newest, type=int64)
+    a = request.args.get("a", default=max(1, b - 1), type=int64)
     before, after = find_version(document, a), find_version(document, b)
     if before is None or after is None:
         raise ApiError(404, "version_not_found", f"This document has versions 1 to {newest}.")
@@ -202,15 +202,15 @@ def edit(doc_id: str) -> Any:
             "(an edit here would be overwritten by the next `answerdesk ingest`).",
             "error",
         )
-        return redirect(url_for(".article", doc_id=document.id, gap=request.args.get("gap", type=int)))
+        return redirect(url_for(".article", doc_id=document.id, gap=request.args.get("gap", type=int64)))
     _require_community(user, document.community)
     gap = _usable_gap(user)
-    suggestion = _open_suggestion(document, request.values.get("suggestion", type=int))
+    suggestion = _open_suggestion(document, request.values.get("suggestion", type=int64))
     if request.method == "POST":
         kind: DocumentKind = "faq" if document.kind == "faq" else "article"
         form = DraftForm.from_request(request.form, kind)
         draft = form.validate()
-        base_version = request.form.get("base_version", type=int)
+        base_version = request.form.get("base_version", type=int64)
         if draft is not None and _community_allowed(form, user):
             if base_version != document.current_version:
                 # Someone saved in between: saving now would silently drop their version's changes.
@@ -358,7 +358,7 @@ def _verification_message(gap: Gap, verification: Verification) -> str:
 
 def _usable_gap(user: User | None) -> Gap | None:
     """The gap named by ``?gap=`` (or the form's ``gap`` field) that this save should resolve, if it still can."""
-    gap_id = request.values.get("gap", type=int)
+    gap_id = request.values.get("gap", type=int64)
     if gap_id is None:
         return None
     gap = find_gap(gap_id)

@@ -4,9 +4,11 @@
   ANSWERDESK_KEEP_RAW_QUESTIONS says: an export leaves the system (a spreadsheet, an e-mail) and nobody reading
   it needs a customer's e-mail address or card number. Answers are not masked: they are written from the
   knowledge base, whose support phone numbers and addresses are meant to be read.
-- CSV formula injection: a spreadsheet runs a cell that starts with = + - @ (or a tab / carriage return, or
-  their full-width forms, which some locales accept) as a formula. Comments and questions are typed by anyone,
-  so such cells get a leading apostrophe, which spreadsheets show as text (OWASP's advice).
+- CSV formula injection: a spreadsheet runs a cell that starts with = + - @ (or a tab / carriage return) as a
+  formula, and some read | (DDE) too. Comments and questions are typed by anyone, so such cells get a leading
+  apostrophe, which spreadsheets show as text (OWASP's advice). Look-alikes count as the character they look
+  like (full-width ＝＋－＠｜, small ﹦﹢﹣﹫, superscripts, the minus sign −: whatever NFKC folds to them), and so
+  does any of them after leading whitespace, control, zero-width or BOM characters ("\u200b=1", " =1").
 - Rows are streamed: the file is written while it is read from the database, so a year of history does not sit
   in memory.
 - Which rows a range selects: feedback clicked in the range (every click, the superseded ones too, with a
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -70,16 +73,30 @@ CONVERSATION_COLUMNS = (
 EXPORTS = {"feedback": FEEDBACK_COLUMNS, "gaps": GAP_COLUMNS, "conversations": CONVERSATION_COLUMNS}
 
 LIST_SEPARATOR = "; "
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+_FORMULA_STARTS = ("\t", "\r")
+_FORMULA_CHARS = frozenset("=+-@|\u2212")  # U+2212 MINUS SIGN: no NFKC form, read as - by some spreadsheets
+# Skipped before the first visible character: separators (Z*), controls (Cc) and format characters (Cf: zero-width
+# spaces and joiners, BOM, direction marks).
+_INVISIBLE_CATEGORIES = ("Z", "Cc", "Cf")
 _ROWS_PER_CHUNK = 200
 _YIELD_PER = 1000
 
 
 def safe_cell(value: object) -> object:
     """``value`` as a spreadsheet will show it, never run it."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    if isinstance(value, str) and _may_run(value):
         return "'" + value
     return value
+
+
+def _may_run(text: str) -> bool:
+    if text.startswith(_FORMULA_STARTS):
+        return True
+    for char in text:
+        if unicodedata.category(char).startswith(_INVISIBLE_CATEGORIES):
+            continue
+        return char in _FORMULA_CHARS or unicodedata.normalize("NFKC", char)[:1] in _FORMULA_CHARS
+    return False
 
 
 def csv_stream(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:

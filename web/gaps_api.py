@@ -19,7 +19,7 @@ from web.gap_actions import MAX_COMMENT_CHARS, add_comment, assign_gap, dismiss_
 from web.gap_queries import QUEUE_LIMIT, find_gap, gap_detail, gap_filter_from_args, gap_summary, search_gaps
 from web.gap_resolve import FaqDraft, resolve_with_article, resolve_with_faq
 from web.models import Gap
-from web.payloads import json_object, optional_bool, optional_str, required_id, required_str
+from web.payloads import MAX_INT64, json_object, optional_bool, optional_str, required_id, required_str
 from web.permissions import READ_ROLES, WRITE_ROLES
 
 bp = Blueprint("gaps_api", __name__, url_prefix="/api/v1/gaps")
@@ -44,7 +44,7 @@ def list_gaps() -> Any:
     assigned instead: it is a work queue, the API is also for reports)."""
     gap_filter = gap_filter_from_args(request.args, current_employee(), default_statuses=None)
     limit = _int_arg("limit", QUEUE_LIMIT, 1, MAX_LIST_LIMIT)
-    offset = _int_arg("offset", 0, 0, None)
+    offset = _int_arg("offset", 0, 0, MAX_INT64)
     gaps, _total = search_gaps(gap_filter, offset=offset, limit=limit)
     return jsonify([gap_summary(gap) for gap in gaps])
 

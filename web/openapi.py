@@ -206,7 +206,10 @@ _SCHEMAS: dict[str, Any] = {
 
 _RESPONSES: dict[str, Any] = {
     "BadRequest": json_content(
-        ref("Error"), "Invalid body or field (codes bad_json, bad_request, bad_question, bad_session_id, csrf_failed)."
+        ref("Error"),
+        "Invalid body or field (codes bad_json, bad_request, bad_question, bad_text, bad_session_id, csrf_failed). "
+        "Every JSON body: bad_text for a lone surrogate in any string or key, bad_request for an integer beyond "
+        "signed 64 bits, bad_json for nesting deeper than 32.",
     ),
     "Unauthorized": json_content(
         ref("Error"), "Missing or unknown site key or token (codes invalid_site_key, invalid_token, unauthorized)."

@@ -47,7 +47,7 @@ GAP_SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "message_id": {"type": "integer"},
-            "question": {"type": "string", "description": "Masked: [email], [phone], [card], [iban]."},
+            "question": {"type": "string", "description": "Masked: [email], [phone], [card], [iban], [id]."},
             "answer": _NULLABLE_STRING,
             "confidence": {"type": ["number", "null"]},
             "reason": _NULLABLE_STRING,
