@@ -45,12 +45,8 @@ def _right_or_honest(answer: Answer, right: set[str]) -> None:
         ),
         # Was: how to change a user's role, plus an unrelated multi-currency paragraph.
         ("How do I add another user?", {"account/users-and-permissions.md"}),
-        # Was: Stripe refund mechanics with confidence just over the threshold (still is, more confidently).
-        pytest.param(
-            "Can I get a refund in cash at your office?",
-            {"billing/refunds.md", "faq/faq.csv#request-refund"},
-            marks=pytest.mark.xfail(strict=True, reason="known: answered from the Stripe refunds section"),
-        ),
+        # Was: Stripe refund mechanics with confidence just over the threshold.
+        ("Can I get a refund in cash at your office?", {"billing/refunds.md", "faq/faq.csv#request-refund"}),
         # Was: "No. All Lumo subscriptions are billed in euros" (a different FAQ entry).
         ("Can I pay with bitcoin?", {"billing/payment-methods.md", "faq/faq.csv#payment-methods"}),
     ],

@@ -428,11 +428,13 @@ def test_a_wrong_faq_gets_no_questions_attached(service: GapService, client: Fla
 
 def test_a_public_faq_never_carries_an_internal_gaps_questions(service: GapService, client: FlaskClient) -> None:
     employee = bearer(service.tokens["employee"])
-    questions = ("Is there a parking space for visitors at the office?", "Where can visitors park at the office?")
+    # Topics no earlier test of this module gave the knowledge base an FAQ about: on a knowledge base this small
+    # a lone shared word ("office") lets a lookalike entry answer confidently (see docs/benchmarks.md).
+    questions = ("Is there a discount for charities?", "Do charities get a discount?")
     gap_id = _gap_of_questions(service, client, questions, headers=employee)
     faq = {
-        "question": "Is there a parking space for visitors at the office?",
-        "answer": "Yes: visitors park in the two spaces marked Guest in front of the office building.",
+        "question": "Is there a discount for charities?",
+        "answer": "Yes: registered charities get 50% off every plan; write to billing with your charity number.",
         "audience": "public",
     }
     editor = bearer(service.tokens["editor"])
@@ -593,7 +595,7 @@ def test_moving_a_question_updates_both_gaps(service: GapService, client: FlaskC
     import numpy as np
 
     editor = bearer(service.tokens["editor"])
-    tokyo = "Do you have an office in Tokyo?"
+    tokyo = "Do you have a store in Tokyo?"
     cat = "Can I bring my cat to the vet with me?"
     source = new_gap(service, client, tokyo)
     moved = ask(client, widget(service, "visitor-move-cat-00000000"), cat)
