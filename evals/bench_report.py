@@ -350,6 +350,7 @@ def eval_targets(evals: Sequence[Result]) -> list[Target]:
             at_least(ours(emanual, "rouge_l"), 0.55),
         ),
         clustering_target(by_name.get("banking77-gaps")),
+        verification_target(by_name.get("gap-verification")),
         Target(
             "other product's questions",
             "AUROC, own questions vs another product's",
@@ -359,6 +360,21 @@ def eval_targets(evals: Sequence[Result]) -> list[Target]:
             None,
         ),
     ]
+
+
+def verification_target(result: Json | None) -> Target:
+    """The knowledge loop: a right FAQ answers its gap's questions; a wrong or useless one never verifies."""
+    right = get(result, "conditions", "true_fix", "question_rate")
+    wrong = get(result, "conditions", "wrong_fix", "gap_rate")
+    useless = get(result, "conditions", "title_echo", "gap_rate")
+    return Target(
+        "gap verification (stackfaq, default seed)",
+        "right FAQ: questions answered / wrong FAQ verified / useless FAQ verified",
+        ">= 0.90 / 0 / 0",
+        f"{fmt(right)} / {fmt(wrong)} / {fmt(useless)}",
+        f"right FAQ verifies {fmt(get(result, 'conditions', 'true_fix', 'gap_rate'))} of gaps",
+        both(at_least(right, 0.90), at_most(wrong, 0.0), at_most(useless, 0.0)),
+    )
 
 
 def clustering_target(result: Json | None) -> Target:
