@@ -430,11 +430,11 @@ def test_a_public_faq_never_carries_an_internal_gaps_questions(service: GapServi
     employee = bearer(service.tokens["employee"])
     # Topics no earlier test of this module gave the knowledge base an FAQ about: on a knowledge base this small
     # a lone shared word ("office") lets a lookalike entry answer confidently (see docs/benchmarks.md).
-    questions = ("Is there a discount for charities?", "Do charities get a discount?")
+    questions = ("Do you sponsor football teams?", "Can Lumo sponsor our football club?")
     gap_id = _gap_of_questions(service, client, questions, headers=employee)
     faq = {
-        "question": "Is there a discount for charities?",
-        "answer": "Yes: registered charities get 50% off every plan; write to billing with your charity number.",
+        "question": "Do you sponsor football teams?",
+        "answer": "Yes: we sponsor two local youth football clubs each season; write to the team with your club.",
         "audience": "public",
     }
     editor = bearer(service.tokens["editor"])
