@@ -519,21 +519,27 @@ def _custom_question(line_no: int, row: object, known: set[str]) -> EvalQuestion
 def _read_custom_questions(path: Path, known: set[str]) -> list[EvalQuestion]:
     if not path.is_file():
         raise DatasetUnavailable(f"no such questions file: {path}")
+    questions = _read_question_lines(path, lambda line_no, row: _custom_question(line_no, row, known))
+    if not questions:
+        raise ValueError(f"{path} has no questions")
+    return questions
+
+
+def _read_question_lines(path: Path, parse: Callable[[int, object], EvalQuestion]) -> list[EvalQuestion]:
+    """One question per non-blank JSON line; a bad line or a repeated id raises ValueError naming its line."""
     questions: list[EvalQuestion] = []
     seen: set[str] = set()
     for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            question = _custom_question(line_no, json.loads(line), known)
+            question = parse(line_no, json.loads(line))
             if question.id in seen:
                 raise ValueError(f"duplicate id {question.id!r}")
         except (ValueError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
             raise ValueError(f"{path} line {line_no}: {exc}") from exc
         seen.add(question.id)
         questions.append(question)
-    if not questions:
-        raise ValueError(f"{path} has no questions")
     return questions
 
 
@@ -593,20 +599,7 @@ def read_everyday_questions(path: Path, audiences: dict[str, str]) -> list[EvalQ
     An answerable line becomes ``relevant`` = its expected documents; ``abstain`` becomes unanswerable; ``smalltalk``
     and ``handoff`` become unanswerable with ``meta["intent"]``. Every question carries ``meta["audience"]``. A bad
     line raises ValueError naming its line number."""
-    questions: list[EvalQuestion] = []
-    seen: set[str] = set()
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            question = _everyday_question(json.loads(line), audiences)
-            if question.id in seen:
-                raise ValueError(f"duplicate id {question.id!r}")
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{path} line {line_no}: {exc}") from exc
-        seen.add(question.id)
-        questions.append(question)
-    return questions
+    return _read_question_lines(path, lambda _line_no, row: _everyday_question(row, audiences))
 
 
 def _load_everyday(data_dir: Path, seed: int) -> EvalDataset:
