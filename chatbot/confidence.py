@@ -4,8 +4,10 @@ A plain similarity threshold cannot tell "the article is missing" from "the arti
 with a fifth of the pages removed, max-cosine separates the two with AUROC 0.50. What does separate them is
 whether the question's rare words are found in the best passage (and whether some are unknown to the whole
 knowledge base), whether the dense and keyword searches agree on the best article, and how far it leads.
-The features are combined by a logistic model fitted on development questions (``answerdesk calibrate``); the
-fitted weights ship in ``confidence_model.json`` beside this file.
+The same evidence feeds two logistic models fitted on development questions (``answerdesk calibrate``), shipped
+in ``confidence_model.json`` beside this file: one predicts "this answer is right" (its first citation answers
+the question) and decides whether to answer; the other predicts "the knowledge base covers this question" and
+decides between "I'm not sure" with suggestions and "I don't know" (evals/calibration.py says how both are fitted).
 """
 
 from __future__ import annotations
