@@ -7,9 +7,9 @@ from flask.cli import FlaskGroup
 
 from chatbot.commands import ask_command, chat_command
 from evals.commands import calibrate_command, eval_command
-from ingest.commands import docs_group, ingest_command
 from web.commands import sites_group, tokens_group, users_group
 from web.gap_commands import gaps_group
+from web.ingest_commands import docs_group, ingest_command
 from web.serve import serve_command
 
 
