@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
@@ -19,8 +18,10 @@ from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_feat
 from chatbot.config import Settings
 from chatbot.embedders import Vectors
 from chatbot.followups import Turn, retrieval_query
+from chatbot.grounding import check_reply
 from chatbot.intents import detect_intent
 from chatbot.language import detect_language, message
+from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
 from chatbot.types import Answer, Audience, Chunk, Citation, ScoredDocument, SourceRef
@@ -31,28 +32,6 @@ MAX_SOURCES = 10
 MAX_RELATED = 3
 # Cosine between the question and an FAQ entry's question above which the FAQ's own answer is returned as is.
 FAQ_MATCH_SIMILARITY = 0.82
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A retrieved passage as an answer writer sees it, numbered as it will be cited."""
-
-    n: int
-    doc_id: str
-    title: str
-    text: str
-    chunk_id: str
-
-
-class AnswerWriter(Protocol):
-    """Writes the answer text from numbered passages (an LLM); the answerer checks its citations."""
-
-    name: str
-    context_tokens: int  # tiktoken budget for the passages in the prompt
-
-    def stream(
-        self, question: str, language: str, passages: Sequence[Passage], history: Sequence[Turn]
-    ) -> Iterator[str]: ...
 
 
 @dataclass(frozen=True)
@@ -272,8 +251,6 @@ class Answerer:
     def _write_with_llm(
         self, answer: Answer, result: RetrievalResult, history: Sequence[Turn]
     ) -> Iterator[AnswerEvent]:
-        from chatbot.llms import build_passages, check_reply
-
         assert self.writer is not None
         passages = build_passages(result.documents, self.writer.context_tokens)
         pieces: list[str] = []
@@ -364,7 +341,7 @@ def build_answerer(runtime: Runtime) -> Answerer:
     retriever = HybridRetriever(runtime.embedder, runtime.store, runtime.keyword_index, settings.fusion)
     writer: AnswerWriter | None = None
     if settings.llm != "none":
-        from chatbot.llms import build_writer
+        from chatbot.llms import build_writer  # LangChain: loaded only when an LLM is configured
 
         writer = build_writer(settings)
     calibration = load_calibration(settings)

@@ -327,7 +327,7 @@ def eval_targets(evals: Sequence[Result]) -> list[Target]:
         ),
         Target(
             "near out-of-scope (near-oos)",
-            "AUROC, answerable vs unanswerable, of the in-scope model (the one deciding \"I don't know\")",
+            'AUROC, answerable vs unanswerable, of the in-scope model (the one deciding "I don\'t know")',
             ">= 0.75",
             fmt(ours(near, "auroc_scope")),
             f"right-answer confidence {fmt(ours(near, 'auroc'))}; {peers(near, 'auroc')}",

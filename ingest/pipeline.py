@@ -29,9 +29,9 @@ from chatbot.embedders import Embedder
 from chatbot.keyword import KeywordIndex
 from chatbot.store import VectorStore, alternative_rows
 from chatbot.types import Audience, Chunk, SourceDocument
+from ingest.catalog import Document, DocumentVersion, utcnow
 from ingest.chunking import Chunker
 from ingest.sources import FailedFile, load_path
-from web.models import Document, DocumentVersion, utcnow
 
 log = logging.getLogger(__name__)
 

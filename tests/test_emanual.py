@@ -15,8 +15,8 @@ import yaml
 from chatbot.answering import build_answerer
 from evals import metrics
 from evals.datasets import load_dataset, split_of
-from ingest.commands import ingest_command
 from web import get_runtime
+from web.ingest_commands import ingest_command
 
 pytestmark = [pytest.mark.slow, pytest.mark.data]
 

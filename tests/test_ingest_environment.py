@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from ingest.commands import docs_list, ingest_command
+from web.ingest_commands import docs_list, ingest_command
 
 BIN_DIR = Path(sys.executable).parent
 SQLITE_DOCS = Path("/usr/share/doc/sqlite3")

@@ -17,13 +17,15 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from chatbot.answering import Answerer, AnswerEvent, Passage
+from chatbot.answering import Answerer, AnswerEvent
 from chatbot.confidence import ConfidenceModel
 from chatbot.config import Settings
 from chatbot.errors import ConfigError, LLMError
 from chatbot.followups import Turn
+from chatbot.grounding import check_reply
 from chatbot.keyword import query_terms
-from chatbot.llms import OpenAIChatWriter, build_messages, build_passages, build_writer, check_reply, render_passage
+from chatbot.llms import OpenAIChatWriter, build_messages, build_writer
+from chatbot.prompts import Passage, build_passages, render_passage
 from chatbot.retrieval import RetrievalResult
 from chatbot.tokens import count_tokens
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument

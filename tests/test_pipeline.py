@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ingest.commands import ingest_command
 from web import get_runtime
+from web.ingest_commands import ingest_command
 from web.models import Document, DocumentVersion, db
 
 pytestmark = pytest.mark.slow

@@ -1,16 +1,46 @@
-"""The `answerdesk` command line: one click group; each area registers its own commands."""
+"""The `answerdesk` command line: one click group; each area registers its own commands.
+
+The areas below the web app (chatbot, ingest) and the web app's own are added here. An area above it (evals) is
+not imported here: it registers its commands in the ``answerdesk.commands`` entry-point group (pyproject.toml),
+which this module loads by name. See :func:`registered_commands` for installs whose metadata predates the group.
+"""
 
 from __future__ import annotations
 
+from importlib import metadata
+
+import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
 from chatbot.commands import ask_command, chat_command
-from evals.commands import calibrate_command, eval_command
-from ingest.commands import docs_group, ingest_command
 from web.commands import sites_group, tokens_group, users_group
 from web.gap_commands import gaps_group
+from web.ingest_commands import docs_group, ingest_command
 from web.serve import serve_command
+
+COMMANDS_GROUP = "answerdesk.commands"
+# The group's entries as pyproject.toml declares them. An editable install refreshes its entry points only when it
+# is reinstalled (`make venv` does so when pyproject.toml changes), and running from a source tree has none: these
+# fill in any name the installed metadata lacks. Entry points of the same name win.
+BUILTIN_COMMANDS = {
+    "eval": "evals.commands:eval_command",
+    "calibrate": "evals.commands:calibrate_command",
+}
+
+
+def registered_commands() -> dict[str, click.Command]:
+    """The commands of the ``answerdesk.commands`` entry-point group, plus the built-in entries it lacks, by name."""
+    entries = {entry.name: entry for entry in metadata.entry_points(group=COMMANDS_GROUP)}
+    for name, value in BUILTIN_COMMANDS.items():
+        entries.setdefault(name, metadata.EntryPoint(name=name, value=value, group=COMMANDS_GROUP))
+    commands: dict[str, click.Command] = {}
+    for name, entry in entries.items():
+        command = entry.load()
+        if not isinstance(command, click.Command):
+            raise TypeError(f"entry point {name} = {entry.value} in {COMMANDS_GROUP} is not a click command")
+        commands[name] = command
+    return commands
 
 
 def _create_app() -> Flask:
@@ -41,13 +71,13 @@ cli.add_command(ingest_command)
 cli.add_command(docs_group)
 cli.add_command(ask_command)
 cli.add_command(chat_command)
-cli.add_command(eval_command)
-cli.add_command(calibrate_command)
 cli.add_command(serve_command)
 cli.add_command(sites_group)
 cli.add_command(users_group)
 cli.add_command(tokens_group)
 cli.add_command(gaps_group)
+for _name, _command in registered_commands().items():
+    cli.add_command(_command, _name)
 
 
 def main() -> None:

@@ -1,13 +1,14 @@
-"""SQLAlchemy models (Flask-SQLAlchemy), shared by the web app and the ingest pipeline.
+"""SQLAlchemy models (Flask-SQLAlchemy) of the web app, on the declarative ``Base`` of the document catalogue.
 
-The mapped classes are plain SQLAlchemy declarative classes, so the ingest pipeline can use them with any
-``Session`` (``db.session`` inside an app context).
+The catalogue (``Document``, ``DocumentVersion``) is plain SQLAlchemy in ingest/catalog.py, below the web app;
+``db`` is built on its ``Base``, so every table shares one registry and one metadata (what migrations compare
+against). The catalogue's names are re-exported here for the web code.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
@@ -26,72 +27,18 @@ from sqlalchemy import (
     UniqueConstraint,
     or_,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-class Base(DeclarativeBase):
-    pass
-
+from ingest.catalog import Base as Base
+from ingest.catalog import Document as Document
+from ingest.catalog import DocumentVersion as DocumentVersion
+from ingest.catalog import utcnow as utcnow
 
 db = SQLAlchemy(model_class=Base)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def new_conversation_id() -> str:
     return uuid.uuid4().hex
-
-
-class Document(db.Model):  # type: ignore[name-defined,misc]
-    """A knowledge-base document (article or FAQ entry) and its current state."""
-
-    __tablename__ = "documents"
-
-    id: Mapped[str] = mapped_column(String(512), primary_key=True)
-    source_root: Mapped[str] = mapped_column(String(1024), index=True)
-    source_path: Mapped[str | None] = mapped_column(String(1024))
-    kind: Mapped[str] = mapped_column(String(16), default="article")
-    title: Mapped[str] = mapped_column(String(1024))
-    audience: Mapped[str] = mapped_column(String(16), index=True)
-    community: Mapped[str | None] = mapped_column(String(128), index=True)
-    url: Mapped[str | None] = mapped_column(String(2048))
-    owner: Mapped[str | None] = mapped_column(String(256))
-    language: Mapped[str] = mapped_column(String(8), default="en")
-    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    review_by: Mapped[str | None] = mapped_column(String(32))
-    current_version: Mapped[int] = mapped_column(Integer, default=0)
-    content_hash: Mapped[str] = mapped_column(String(64))
-    # The chunk ids stored in the vector store for the current version: what a later sync must delete.
-    chunk_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Set while a new version is being indexed; a run that finds it set knows the previous run was interrupted.
-    pending_hash: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-    versions: Mapped[list[DocumentVersion]] = relationship(
-        back_populates="document", order_by="DocumentVersion.version", cascade="all, delete-orphan"
-    )
-
-
-class DocumentVersion(db.Model):  # type: ignore[name-defined,misc]
-    __tablename__ = "document_versions"
-    __table_args__ = (UniqueConstraint("document_id", "version"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    content_hash: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(1024))
-    text: Mapped[str] = mapped_column(Text)
-    metadata_json: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
-    # The editor who wrote this version in the dashboard (e-mail); None for versions from a folder sync.
-    author: Mapped[str | None] = mapped_column(String(254))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    document: Mapped[Document] = relationship(back_populates="versions")
 
 
 # -- chat service ------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""`answerdesk ingest` and `answerdesk docs ...`."""
+"""`answerdesk ingest` and `answerdesk docs ...`: the ingest pipeline and the document catalogue on the web app's
+database and runtime (the pipeline itself, ingest/, knows nothing of Flask: it is handed a session and a runtime)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from sqlalchemy import select
 
 from chatbot.config import AUDIENCES
 from chatbot.types import Audience
+from ingest.catalog import Document
 from ingest.factory import build_pipeline
 from ingest.pipeline import SyncReport
 from web import get_runtime
 from web.database import upgrade_database
-from web.models import Document, db
+from web.models import db
 
 
 @click.command("ingest")
