@@ -108,7 +108,7 @@ def run_answerdesk(
                 timings_ms=answer.timings_ms,
                 evidence=answer.evidence,
                 first_id=first,
-                intent=getattr(answer, "intent", None),
+                intent=answer.intent,
                 reason=answer.reason,
                 scope=answerer.scope_probability(answer.evidence) if answer.intent is None else None,
             )
@@ -151,7 +151,7 @@ def summarize(runs: Sequence[QuestionRun], *, has_answers: bool) -> dict[str, An
         summary.update(
             metrics.retrieval_metrics([r.ranked for r in with_labels], [set(r.question.relevant) for r in with_labels])
         )
-    questions = [r for r in runs if not r.question.meta.get("intent")]
+    questions = _knowledge_questions(runs)
     unanswerable_flags = [r.question.unanswerable for r in questions]
     if any(unanswerable_flags) and not all(unanswerable_flags):
         in_scope = [not u for u in unanswerable_flags]
@@ -176,12 +176,16 @@ def summarize(runs: Sequence[QuestionRun], *, has_answers: bool) -> dict[str, An
 PEER_COVERAGE = 0.6  # "the 60% most confident answers": the coverage every system is also compared at
 
 
+def _knowledge_questions(runs: Sequence[QuestionRun]) -> list[QuestionRun]:
+    """Without the small talk and hand-off requests a set labels (meta["intent"]): routing them is measured on its
+    own (_intents), and they count in no precision or separation figure, for answerdesk or a peer."""
+    return [r for r in runs if not r.question.meta.get("intent")]
+
+
 def _selective(runs: Sequence[QuestionRun], has_answers: bool) -> dict[str, Any]:
     """Precision when answered and the risk-coverage curve over every question (an out-of-scope question
     answered is a wrong answer). A peer answers everything; it is compared at answerdesk's coverage later."""
-    # Small talk and hand-off requests are not knowledge questions: routing them is measured on its own
-    # (_intents), and they count in no precision figure, for answerdesk or a peer.
-    runs = [r for r in runs if not r.question.meta.get("intent")]
+    runs = _knowledge_questions(runs)
     confidences = [r.confidence for r in runs]
     correct = [r.correct for r in runs]
     result: dict[str, Any] = {
@@ -197,7 +201,7 @@ def _selective(runs: Sequence[QuestionRun], has_answers: bool) -> dict[str, Any]
 
 def at_coverage(runs: Sequence[QuestionRun], coverage: float) -> float | None:
     """A peer's precision when it answers its ``coverage`` most confident questions (ranked by its top score)."""
-    runs = [r for r in runs if not r.question.meta.get("intent")]
+    runs = _knowledge_questions(runs)
     return metrics.precision_at_coverage([r.confidence for r in runs], [r.correct for r in runs], coverage)
 
 
@@ -212,7 +216,7 @@ def _intents(runs: Sequence[QuestionRun]) -> dict[str, Any]:
         wanted = r.question.meta["intent"]
         return r.intent == "handoff" if wanted == "handoff" else r.intent in small_talk
 
-    others = [r for r in runs if not r.question.meta.get("intent")]
+    others = _knowledge_questions(runs)
     return {
         "intent_routed": metrics.answer_rate([not routed(r) for r in labelled]),
         "intent_gaps": float(sum(r.is_gap for r in labelled)),
