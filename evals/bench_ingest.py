@@ -88,7 +88,7 @@ def bench_settings(data_dir: Path, base: Settings | None = None) -> Settings:
 
 def open_app(settings: Settings) -> Flask:
     from web import create_app
-    from web.database import upgrade_database
+    from web.db.engine import upgrade_database
 
     app = create_app(settings)
     upgrade_database(app)
@@ -142,8 +142,8 @@ def raw_encode(model: Any, texts: list[str]) -> None:
 
 def one_repeat(documents: Sequence[SourceDocument], base: Settings, raw_first: bool) -> dict[str, Any]:
     from ingest.factory import build_pipeline
-    from web import get_runtime
-    from web.models import db
+    from web.db.models import db
+    from web.services import get_runtime
 
     model = raw_model()
     with tempfile.TemporaryDirectory(prefix="answerdesk-bench-ingest-", ignore_cleanup_errors=True) as tmp:

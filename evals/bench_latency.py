@@ -153,8 +153,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from chatbot.answering import build_answerer
     from ingest.factory import build_pipeline
-    from web import get_runtime
-    from web.models import db
+    from web.db.models import db
+    from web.services import get_runtime
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
     questions = [q.question for q in dataset.questions]

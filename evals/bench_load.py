@@ -106,10 +106,11 @@ def prepare(data_dir: Path) -> str:
     """Ingest the sample KB (only changes are embedded) and return the bench site's key."""
     from chatbot.config import load_settings
     from ingest.factory import build_pipeline
-    from web import create_app, get_runtime
-    from web.database import upgrade_database
-    from web.models import db
-    from web.queries import create_site, find_site_by_name
+    from web import create_app
+    from web.access.accounts import create_site, find_site_by_name
+    from web.db.engine import upgrade_database
+    from web.db.models import db
+    from web.services import get_runtime
 
     settings = load_settings({**os.environ, "ANSWERDESK_DATA_DIR": str(data_dir), "ANSWERDESK_RATE_LIMIT": "off"})
     app = create_app(settings)

@@ -67,9 +67,10 @@ class QuestionRun:
 def index_dataset(dataset: EvalDataset, settings: Settings) -> Runtime:
     """Sync the data set's documents into ``DATA_DIR/eval/<name>`` and return a runtime over that index."""
     from ingest.factory import build_pipeline
-    from web import create_app, get_runtime
-    from web.database import upgrade_database
-    from web.models import db
+    from web import create_app
+    from web.db.engine import upgrade_database
+    from web.db.models import db
+    from web.services import get_runtime
 
     eval_settings = settings.replace(
         data_dir=settings.data_dir / "eval" / f"{dataset.name}-{settings.embedder}",

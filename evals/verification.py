@@ -1,6 +1,6 @@
 """`answerdesk eval gap-verification`: how far a ``verified`` gap can be trusted, measured through the product.
 
-Verification (web.gap_resolve) asks a gap's questions again after an editor's fix and calls the gap verified when
+Verification (web.gaps.resolve) asks a gap's questions again after an editor's fix and calls the gap verified when
 they are all answered citing the fix. It can go wrong two ways: a right fix that fails (the editor is told to
 rewrite a good answer) and a wrong or useless fix that passes (a false "verified": the gap disappears from the queue
 while visitors keep getting a useless answer, the worse of the two). This eval measures both on StackFAQ, whose FAQ
@@ -21,7 +21,7 @@ threads come with about ten crowd paraphrases each, with every step on the real 
      plausible mix-up, harder than a random other thread, which never verified in our runs): must not;
    - ``title_echo``: the gap's own title as the question and the answer of a random other held-out thread (seeded
      derangement): useless, must not. The known weakness: retrieval matches the FAQ's question, so the unrelated
-     answer gets quoted; web.gap_resolve's support check is there for it.
+     answer gets quoted; web.gaps.resolve's support check is there for it.
 
    An FAQ that shows on its own that it answers the gap's questions gets them attached as search-only phrasings
    before the replay that verifies it (``attached``: how many fixes of a condition did; a wrong or useless one
@@ -160,9 +160,9 @@ class Service:
     def undo_resolve(self, gap_id: int) -> None:
         """Delete the FAQ the resolve wrote and reopen the gap: the next fix is judged on the same state."""
         from ingest.factory import build_pipeline
-        from web import get_runtime
-        from web.gap_resolve import faq_document_id
-        from web.models import Gap, db
+        from web.db.models import Gap, db
+        from web.gaps.resolve import faq_document_id
+        from web.services import get_runtime
 
         with self.app.app_context():
             gap = db.session.get(Gap, gap_id)
@@ -172,7 +172,7 @@ class Service:
             db.session.commit()
 
     def consolidate(self) -> dict[str, Any]:
-        from web.gap_consolidation import consolidate_open_gaps
+        from web.gaps.consolidation import consolidate_open_gaps
 
         with self.app.app_context():
             report: dict[str, Any] = consolidate_open_gaps().to_dict()
@@ -189,10 +189,11 @@ class Service:
 def fresh_service(settings: Settings, documents: Sequence[Any]) -> Iterator[Service]:
     """A new app over ``documents`` in a temporary data dir (deleted afterwards), with a site key and an editor."""
     from ingest.factory import build_pipeline
-    from web import create_app, get_runtime
-    from web.database import upgrade_database
-    from web.models import db
-    from web.queries import create_api_token, create_site, create_user
+    from web import create_app
+    from web.access.accounts import create_api_token, create_site, create_user
+    from web.db.engine import upgrade_database
+    from web.db.models import db
+    from web.services import get_runtime
 
     work = Path(tempfile.mkdtemp(prefix="answerdesk-verification-"))
     try:
@@ -283,7 +284,7 @@ def condition_scores(gaps: Sequence[FormedGap], condition: str) -> dict[str, Any
         "majority_question_rate": _rate(sum(majority), len(majority)),
         "quorum_rate": _rate(sum(_passes(r) >= QUORUM * int(r["replayed"]) > 0 for r in rows), len(rows)),
         "answered_rate": _rate(sum(int(r["answered"]) for r in rows), replayed),
-        # FAQs that earned the gap's questions as search-only phrasings (web.gap_resolve, "Other phrasings")
+        # FAQs that earned the gap's questions as search-only phrasings (web.gaps.resolve, "Other phrasings")
         "attached": sum(bool(r.get("attached")) for r in rows),
     }
     if rows and all("cited" in r for r in rows):
@@ -349,8 +350,7 @@ def evaluate_verification(
     wrong = derangement(held, seed)
 
     with fresh_service(settings, documents) as service:
-        from web import get_runtime
-        from web.services import get_answerer
+        from web.services import get_answerer, get_runtime
 
         ingest_seconds = time.perf_counter() - started
         embedder = get_runtime(service.app).embedder
@@ -448,8 +448,8 @@ def evaluate_verification(
 
 
 def _support_min(embedder: str) -> float | None:
-    """The support bar web.gap_resolve applies with ``embedder`` (None: no support check)."""
-    from web.gap_resolve import SUPPORT_MIN
+    """The support bar web.gaps.resolve applies with ``embedder`` (None: no support check)."""
+    from web.gaps.resolve import SUPPORT_MIN
 
     return SUPPORT_MIN.get(embedder)
 

@@ -1,7 +1,7 @@
 """The document catalogue: what was ingested, at which version, from where. Plain SQLAlchemy (no Flask).
 
 ``Base`` is the declarative base of every table: the web app's Flask-SQLAlchemy ``db`` is built on it
-(``SQLAlchemy(model_class=Base)``, web/models.py), so its models and these share one registry and one metadata,
+(``SQLAlchemy(model_class=Base)``, web/db/models.py), so its models and these share one registry and one metadata,
 and the ingest pipeline uses these classes with any ``Session`` (``db.session`` inside an app context).
 """
 

@@ -45,7 +45,7 @@ def settings(tmp_path: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def app(settings) -> Iterator:  # type: ignore[no-untyped-def]
     from web import create_app
-    from web.database import upgrade_database
+    from web.db.engine import upgrade_database
 
     application = create_app(settings, TESTING=True)
     upgrade_database(application)

@@ -54,9 +54,10 @@ class SampleKB:
 def ingest_sample_kb(data_dir: Path) -> SampleKB:
     """Ingest examples/helpcenter into ``data_dir`` the way `answerdesk ingest` does, and build the answerer."""
     from ingest.factory import build_pipeline
-    from web import create_app, get_runtime
-    from web.database import upgrade_database
-    from web.models import Document, db
+    from web import create_app
+    from web.db.engine import upgrade_database
+    from web.db.models import Document, db
+    from web.services import get_runtime
 
     settings = Settings(data_dir=data_dir)
     app = create_app(settings)

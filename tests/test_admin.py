@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from web.models import Site, User, db
-from web.queries import create_user, find_user_by_email
+from web.access.accounts import create_user, find_user_by_email
+from web.db.models import Site, User, db
 
 
 def logged_in(app: Flask, user: User) -> FlaskClient:

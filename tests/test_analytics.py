@@ -19,22 +19,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.test_api import assert_error, bearer, make_app
-from web.analytics import (
-    MAX_RANGE_DAYS,
-    DateRange,
-    RangeError,
-    analytics_report,
-    normalise_question,
-    parse_audience,
-    parse_range,
-    today_utc,
-)
-from web.analytics_views import nice_ceiling, rate_lines, stacked_bars
-from web.exports import CONVERSATION_COLUMNS, FEEDBACK_COLUMNS, GAP_COLUMNS, safe_cell
-from web.gap_queries import RANK_HALF_LIFE_DAYS
-from web.models import Conversation, Document, Feedback, Gap, Handoff, Message, User, db
-from web.openapi_analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
-from web.queries import create_api_token, create_site, create_user
+from web.access.accounts import create_api_token, create_site, create_user
+from web.analytics.exports import CONVERSATION_COLUMNS, FEEDBACK_COLUMNS, GAP_COLUMNS, safe_cell
+from web.analytics.figures import analytics_report, normalise_question
+from web.analytics.ranges import MAX_RANGE_DAYS, DateRange, RangeError, parse_audience, parse_range, today_utc
+from web.api.openapi.analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
+from web.db.models import Conversation, Document, Feedback, Gap, Handoff, Message, User, db
+from web.editor.charts import nice_ceiling, rate_lines, stacked_bars
+from web.gaps.queries import RANK_HALF_LIFE_DAYS
 
 START, LAST = date(2024, 5, 1), date(2024, 5, 7)
 END = LAST + timedelta(days=1)  # DateRange's excluded end
@@ -435,7 +427,7 @@ def test_api_roles_and_errors(history: History) -> None:
 
 
 def test_openapi_describes_the_analytics_route(history: History) -> None:
-    rules = {rule.rule for rule in history.app.url_map.iter_rules() if rule.endpoint == "analytics.api"}
+    rules = {rule.rule for rule in history.app.url_map.iter_rules() if rule.endpoint == "analytics_api.report"}
     assert rules == set(ANALYTICS_PATHS)
     assert set(ANALYTICS_PATHS["/api/v1/analytics"]) == {"get"}
 
@@ -476,7 +468,7 @@ def test_page_access_and_bad_range(history: History) -> None:
 # -- charts ------------------------------------------------------------------------------------------------------
 def test_chart_geometry() -> None:
     assert [nice_ceiling(v) for v in (0, 1, 3, 7, 10, 11, 150)] == [1, 1, 5, 10, 10, 20, 200]
-    from web.analytics_views import PLOT_HEIGHT, Series
+    from web.editor.charts import PLOT_HEIGHT, Series
 
     chart = stacked_bars(
         "c", "t", "d", ["2024-05-01", "2024-05-02"], [Series("a", "a", [2, 0]), Series("b", "b", [3, 1])]

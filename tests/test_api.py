@@ -19,11 +19,12 @@ from chatbot.config import Settings
 from chatbot.errors import ServiceUnavailableError
 from ingest.factory import build_pipeline
 from tests.chat_kb import INTERNAL_DOC, INTERNAL_QUESTION, PUBLIC_QUESTION, SECRET_PHRASE, write_knowledge_base
-from web import create_app, get_runtime
-from web.auth import safe_next
-from web.database import upgrade_database
-from web.models import Conversation, Feedback, Handoff, Message, db
-from web.queries import create_api_token, create_site, create_user
+from web import create_app
+from web.access.accounts import create_api_token, create_site, create_user
+from web.db.engine import upgrade_database
+from web.db.models import Conversation, Feedback, Handoff, Message, db
+from web.editor.login import safe_next
+from web.services import get_runtime
 
 pytestmark = pytest.mark.slow
 
@@ -352,7 +353,7 @@ def test_answerer_failure_is_503_and_the_question_is_kept(
             raise RuntimeError("boom")
             yield  # a generator, like the real one
 
-    monkeypatch.setattr("web.turns.get_answerer", lambda app: BrokenAnswerer())
+    monkeypatch.setattr("web.chat.turns.get_answerer", lambda app: BrokenAnswerer())
     question = "Is my question kept when things break?"
     assert_error(
         client.post("/api/v1/chat", json={"question": question}, headers=site_headers(service)),

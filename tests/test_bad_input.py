@@ -31,12 +31,13 @@ from ingest.factory import build_pipeline
 from tests.chat_kb import PUBLIC_QUESTION, write_knowledge_base
 from tests.conftest import REPO_ROOT
 from tests.test_api import assert_error, make_app, parse_sse
-from web import create_app, get_runtime
-from web.database import upgrade_database
-from web.errors import ApiError
-from web.models import Message, db
-from web.payloads import MAX_JSON_DEPTH, _check_query_string, json_depth
-from web.queries import create_api_token, create_site, create_user
+from web import create_app
+from web.access.accounts import create_api_token, create_site, create_user
+from web.db.engine import upgrade_database
+from web.db.models import Message, db
+from web.http.errors import ApiError
+from web.http.payloads import MAX_JSON_DEPTH, _check_query_string, json_depth
+from web.services import get_runtime
 
 pytestmark = pytest.mark.slow
 

@@ -1,5 +1,5 @@
 """Commands of the areas above the web app (evals) reach the `answerdesk` CLI through the ``answerdesk.commands``
-entry-point group, not through an import in web/cli.py."""
+entry-point group, not through an import in web/cli/__init__.py."""
 
 from __future__ import annotations
 

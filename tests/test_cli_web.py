@@ -23,12 +23,13 @@ from chatbot.config import Settings
 from ingest.factory import build_pipeline
 from tests.chat_kb import PUBLIC_QUESTION, write_knowledge_base
 from tests.conftest import REPO_ROOT
-from web import create_app, get_runtime
+from web import create_app
+from web.access.keys import hash_token
 from web.cli import cli
-from web.database import upgrade_database
-from web.demo import DEMO_SITE_NAME, demo_origins, ensure_demo_site
-from web.keys import hash_token
-from web.models import ApiToken, Site, User, db
+from web.db.engine import upgrade_database
+from web.db.models import ApiToken, Site, User, db
+from web.pages.demo import DEMO_SITE_NAME, demo_origins, ensure_demo_site
+from web.services import get_runtime
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.test_api import assert_error, bearer, make_app
-from web.contributors import BADGES, WEIGHTS
-from web.models import Conversation, Document, DocumentVersion, Feedback, Gap, GapEvent, Message, db
-from web.queries import create_api_token, create_site, create_user
+from web.access.accounts import create_api_token, create_site, create_user
+from web.analytics.contributors import BADGES, WEIGHTS
+from web.db.models import Conversation, Document, DocumentVersion, Feedback, Gap, GapEvent, Message, db
 
 ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
 VIEWER, EMPLOYEE = "vera@example.com", "emp@example.com"

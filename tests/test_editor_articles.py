@@ -25,11 +25,11 @@ from ingest.factory import build_pipeline
 from tests.chat_kb import INTERNAL_DOC, write_knowledge_base
 from tests.test_api import assert_error, bearer, csrf_token_of, make_app
 from tests.test_gaps_api import ask, gap_of
-from web import get_runtime
-from web.article_writer import slugify
-from web.articles import STALE_DOWNVOTE_SHARE, STALE_MIN_RATED, Performance, staleness
-from web.models import Document, DocumentVersion, EditSuggestion, Gap, GapEvidence, db
-from web.queries import create_api_token, create_site, create_user
+from web.access.accounts import create_api_token, create_site, create_user
+from web.articles.catalogue import STALE_DOWNVOTE_SHARE, STALE_MIN_RATED, Performance, staleness
+from web.articles.writer import slugify
+from web.db.models import Document, DocumentVersion, EditSuggestion, Gap, GapEvidence, db
+from web.services import get_runtime
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,9 @@ import tests.test_gaps_api as gaps_api
 from tests.chat_kb import INTERNAL_DOC
 from tests.test_api import bearer, csrf_token_of
 from tests.test_gaps_api import CommunityEditors, GapService, ask, gap_of, new_gap, set_community, widget
-from web import get_runtime
-from web.models import Document, Gap, GapComment, GapEvidence, db
-from web.queries import find_user_by_email
+from web.access.accounts import find_user_by_email
+from web.db.models import Document, Gap, GapComment, GapEvidence, db
+from web.services import get_runtime
 
 # The module-scoped fixtures of the gap API tests, registered here (pytest builds them again for this module).
 service = gaps_api.service
@@ -166,7 +166,7 @@ def test_filters_and_search_narrow_the_queue(service: GapService, public_gap: in
 def test_the_queue_is_paginated(service: GapService, public_gap: int, monkeypatch: pytest.MonkeyPatch) -> None:
     for question in ("Do you have a podcast?", "Can I visit your factory?"):
         new_gap(service, service.client(), question)
-    monkeypatch.setattr("web.editor.PER_PAGE", 2)
+    monkeypatch.setattr("web.editor.gaps.PER_PAGE", 2)
     editor = logged_in(service, "editor@example.com")
     first = queue(editor, "status=all")
     heading = re.search(r"<h2 id=\"queue-heading\">(\d+) gap", first)
@@ -360,8 +360,8 @@ def test_internal_gaps_may_be_closed_with_any_document(service: GapService) -> N
 def test_the_queue_is_ranked_by_count_and_recency(service: GapService) -> None:
     from datetime import timedelta
 
-    from web.gap_queries import GapFilter, rank_value, search_gaps
-    from web.models import utcnow
+    from web.db.models import utcnow
+    from web.gaps.queries import GapFilter, rank_value, search_gaps
 
     now = utcnow()
     assert rank_value(4, now - timedelta(days=7), now) == pytest.approx(2.0)

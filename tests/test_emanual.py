@@ -15,8 +15,8 @@ import yaml
 from chatbot.answering import build_answerer
 from evals import metrics
 from evals.datasets import load_dataset, split_of
-from web import get_runtime
-from web.ingest_commands import ingest_command
+from web.cli.ingest import ingest_command
+from web.services import get_runtime
 
 pytestmark = [pytest.mark.slow, pytest.mark.data]
 
@@ -34,7 +34,7 @@ def _ingest(runner, folder: Path) -> dict:  # type: ignore[no-untyped-def]
 def manual(eval_data: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from chatbot.config import Settings
     from web import create_app
-    from web.database import upgrade_database
+    from web.db.engine import upgrade_database
 
     dataset = load_dataset("emanual", eval_data)
     folder = tmp_path_factory.mktemp("emanual-kb")

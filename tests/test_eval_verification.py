@@ -1,5 +1,5 @@
 """`answerdesk eval gap-verification` on a slice of StackFAQ (skipped without ../shared/data), and the support
-check of web.gap_resolve it measures. Real model, real SQLite and Chroma, the real chat and gaps API."""
+check of web.gaps.resolve it measures. Real model, real SQLite and Chroma, the real chat and gaps API."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from chatbot.config import Settings
 from chatbot.embedders import get_embedder
 from evals.datasets import load_dataset
 from evals.verification import CONDITIONS, derangement, evaluate_verification, stackfaq_threads
-from web.gap_resolve import answer_support
+from web.gaps.resolve import answer_support
 
 pytestmark = pytest.mark.slow
 

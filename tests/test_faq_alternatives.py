@@ -16,7 +16,7 @@ from chatbot.types import Answer, SourceDocument
 from ingest.factory import build_pipeline
 from tests.helpcenter_kb import SampleKB, sample_kb
 from web import create_app
-from web.models import Document, db
+from web.db.models import Document, db
 
 pytestmark = pytest.mark.slow
 

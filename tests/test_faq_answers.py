@@ -14,9 +14,10 @@ import pytest
 from chatbot.answering import build_answerer
 from chatbot.config import Settings
 from ingest.factory import build_pipeline
-from web import create_app, get_runtime
-from web.database import upgrade_database
-from web.models import db
+from web import create_app
+from web.db.engine import upgrade_database
+from web.db.models import db
+from web.services import get_runtime
 
 pytestmark = pytest.mark.slow
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from web.gap_capture import gap_community
-from web.models import Document, db
+from web.db.models import Document, db
+from web.gaps.capture import gap_community
 
 
 @pytest.fixture

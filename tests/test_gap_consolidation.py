@@ -1,4 +1,4 @@
-"""Regrouping the untouched open gaps in the database (web.gap_consolidation) with the real MiniLM and real SQLite:
+"""Regrouping the untouched open gaps in the database (web.gaps.consolidation) with the real MiniLM and real SQLite:
 questions of one topic end in one gap, gaps editors touched stay as they are, audiences never mix, the audit trail
 and the stored clustering state follow, and the automatic trigger never fails a chat turn."""
 
@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from chatbot.embedders import Embedder
 from tests.test_gaps import TOPICS
-from web import get_runtime
-from web.gap_commands import gaps_group
-from web.gap_consolidation import consolidate_open_gaps, schedule_consolidation
-from web.models import Conversation, Gap, GapComment, GapEvent, GapEvidence, Message, User, db, utcnow
+from web.cli.gaps import gaps_group
+from web.db.models import Conversation, Gap, GapComment, GapEvent, GapEvidence, Message, User, db, utcnow
+from web.gaps.consolidation import consolidate_open_gaps, schedule_consolidation
+from web.services import get_runtime
 
 pytestmark = pytest.mark.slow
 
@@ -159,7 +159,7 @@ def test_dry_run_writes_nothing(seeded: Seeded) -> None:
 
 
 def test_an_editor_acting_meanwhile_cancels_the_scope(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
-    import web.gap_consolidation as consolidation
+    import web.gaps.consolidation as consolidation
 
     embed = consolidation.embed_questions
 

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from ingest.factory import build_pipeline
 from tests.chat_kb import PUBLIC_QUESTION, write_knowledge_base
 from tests.test_api import assert_error, bearer, make_app
-from web import get_runtime
-from web.gap_capture import LOW_CONFIDENCE_MARGIN, turn_evidence_kind
-from web.models import Gap, GapEvent, GapEvidence, Message, db
-from web.privacy import luhn_valid, mask_pii
-from web.queries import create_api_token, create_site, create_user
+from web.access.accounts import create_api_token, create_site, create_user
+from web.chat.privacy import luhn_valid, mask_pii
+from web.db.models import Gap, GapEvent, GapEvidence, Message, db
+from web.gaps.capture import LOW_CONFIDENCE_MARGIN, turn_evidence_kind
+from web.services import get_runtime
 
 STUDENT_QUESTIONS = (
     "Do you offer a student discount?",
@@ -338,7 +338,7 @@ def test_resolving_with_an_faq_verifies_the_gap_and_the_widget_answers(
         assert not answer["is_gap"] and doc_id in {c["id"] for c in answer["citations"]}
         assert "50%" in answer["answer"]
     with service.app.app_context():
-        from web.models import Document
+        from web.db.models import Document
 
         document = db.session.get(Document, doc_id)
         assert document is not None and document.kind == "faq" and document.audience == "public"
@@ -381,7 +381,7 @@ def _gap_of_questions(service: GapService, client: FlaskClient, questions: tuple
 
 def _faq_versions(service: GapService, doc_id: str) -> list[dict[str, Any]]:
     with service.app.app_context():
-        from web.models import Document
+        from web.db.models import Document
 
         document = db.session.get(Document, doc_id)
         assert document is not None
@@ -449,7 +449,7 @@ def test_capture_errors_never_break_a_chat(
     def broken(*_args: Any) -> Any:
         raise RuntimeError("clustering is down")
 
-    monkeypatch.setattr("web.gap_capture.assign", broken)
+    monkeypatch.setattr("web.gaps.capture.assign", broken)
     answer = ask(client, widget(service, "visitor-ffffffffffffffff"), "Do you ship to Antarctica by penguin?")
     assert answer["is_gap"] and gap_of(service, answer["message_id"]) is None
 
@@ -462,12 +462,12 @@ def test_gap_routes_are_in_the_openapi_document(client: FlaskClient) -> None:
 def test_keep_raw_questions_setting(tmp_path: Path) -> None:
     app = make_app(tmp_path / "var", keep_raw_questions=True)
     with app.app_context():
-        from web.privacy import stored_question
+        from web.chat.privacy import stored_question
 
         assert stored_question(f"mail {TYPED_EMAIL}") == f"mail {TYPED_EMAIL}"
     masked = make_app(tmp_path / "var2")
     with masked.app_context():
-        from web.privacy import stored_question
+        from web.chat.privacy import stored_question
 
         assert stored_question(f"mail {TYPED_EMAIL}") == "mail [email]"
 
@@ -477,7 +477,7 @@ def test_assignment_is_rebuilt_from_stored_gaps() -> None:
     import numpy as np
 
     from chatbot.gaps import GapEvidence as ClusterEvidence
-    from web.gap_assignment import ONLINE_CONFIG, assign
+    from web.gaps.assignment import ONLINE_CONFIG, assign
 
     def unit(*values: float) -> np.ndarray:
         vector = np.asarray(values, dtype=np.float32)
@@ -693,7 +693,7 @@ def test_a_public_gap_cannot_be_closed_with_internal_content(service: GapService
         client.post(f"/api/v1/gaps/{gap_id}/resolve", json={"faq": faq}, headers=editor), 400, "audience_mismatch"
     )
     with service.app.app_context():
-        from web.models import Document
+        from web.db.models import Document
 
         assert db.session.get(Document, f"editor/faq#gap-{gap_id}") is None  # refused before anything was written
     assert client.get(f"/api/v1/gaps/{gap_id}", headers=editor).get_json()["status"] == "open"

@@ -4,7 +4,7 @@ inside functions and under ``if TYPE_CHECKING:`` included), so a lazy import can
 - chatbot (retrieval, answering) knows no web framework, no database and no other area;
 - ingest (loading, chunking, the sync pipeline and its SQL catalogue) knows neither the web app nor the evals;
 - web (the app and the CLI) does not import evals, which adds its commands through the ``answerdesk.commands``
-  entry-point group (web/cli.py).
+  entry-point group (web/cli/__init__.py).
 """
 
 from __future__ import annotations
@@ -110,15 +110,15 @@ def test_the_walk_sees_lazy_relative_and_dynamic_imports() -> None:
         "import os\n"
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from flask import Flask\n"
-        "def f():\n    from web.models import db\n    import evals.commands\n"
+        "def f():\n    from web.db.models import db\n    import evals.commands\n"
         "    importlib.import_module('sqlalchemy.orm')\n"
         "from .store import VectorStore\n"
         "from .. import web\n"
     )
     names = {name for _line, name in imported_names(source, "chatbot.answering")}
-    assert {"flask", "web.models", "evals.commands", "sqlalchemy.orm", "chatbot.store", "web"} <= names
+    assert {"flask", "web.db.models", "evals.commands", "sqlalchemy.orm", "chatbot.store", "web"} <= names
     assert is_forbidden("flask_sqlalchemy", FORBIDDEN["chatbot"])
-    assert is_forbidden("web.models", FORBIDDEN["ingest"])
+    assert is_forbidden("web.db.models", FORBIDDEN["ingest"])
     assert not is_forbidden("webob", FORBIDDEN["ingest"])
     assert not is_forbidden("evaluate", FORBIDDEN["web"])
     assert not is_forbidden("chatbot.config", FORBIDDEN["web"])

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from web.ingest_commands import docs_list, ingest_command
+from web.cli.ingest import docs_list, ingest_command
 
 BIN_DIR = Path(sys.executable).parent
 SQLITE_DOCS = Path("/usr/share/doc/sqlite3")
@@ -349,7 +349,7 @@ def _server_records(url: str, collection: str) -> list[tuple[str, dict[str, Any]
 def test_ingest_against_chroma_server(chroma_server: str, tmp_path: Path) -> None:
     from chatbot.config import Settings, load_settings
     from web import create_app
-    from web.database import upgrade_database
+    from web.db.engine import upgrade_database
 
     # The variables as a deployment sets them (an explicit mapping, so the developer's own ANSWERDESK_* stay out).
     settings = load_settings(
@@ -448,7 +448,7 @@ def test_ingests_several_hundred_real_html_pages(app: Any, runner: Any, tmp_path
         pytest.skip(
             f"needs Debian's sqlite3-doc package ({SQLITE_DOCS / 'c3ref'} is missing): apt-get install sqlite3-doc"
         )
-    from web import get_runtime
+    from web.services import get_runtime
 
     kb = tmp_path / "sqlite-docs"
     n_pages = _copy_sqlite_pages(kb)

@@ -22,9 +22,10 @@ from tests.chat_kb import PUBLIC_QUESTION, write_knowledge_base
 from tests.contract import ANSWER_KEYS
 from tests.helpcenter_kb import SampleKB, sample_kb
 from tests.test_api import bearer, make_app, parse_sse
-from web import get_runtime
-from web.models import Conversation, GapEvidence, Message, db
-from web.queries import conversation_history, create_api_token, create_site, create_user
+from web.access.accounts import create_api_token, create_site, create_user
+from web.chat.conversations import conversation_history
+from web.db.models import Conversation, GapEvidence, Message, db
+from web.services import get_runtime
 
 pytestmark = pytest.mark.slow
 

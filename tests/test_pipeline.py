@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from web import get_runtime
-from web.ingest_commands import ingest_command
-from web.models import Document, DocumentVersion, db
+from web.cli.ingest import ingest_command
+from web.db.models import Document, DocumentVersion, db
+from web.services import get_runtime
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from web.privacy import mask_pii
+from web.chat.privacy import mask_pii
 
 VALID_ID = "110101199003071233"  # check character valid (ISO 7064 mod 11-2)
 ISSUE_ID = "110101199003071234"  # the issue's example: check character wrong, masked all the same (a typo still

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.test_api import make_app
-from web.queries import create_api_token, create_site, create_user
+from web.access.accounts import create_api_token, create_site, create_user
 
 IDENTITIES = ("anonymous", "site_key", "employee", "viewer", "editor", "admin")
 EMPLOYEES = frozenset({"employee", "viewer", "editor", "admin"})

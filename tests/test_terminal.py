@@ -421,7 +421,7 @@ def test_users_create_asks_twice_for_a_password_it_does_not_echo(terminals: list
 
     from chatbot.config import Settings
     from web import create_app
-    from web.auth import authenticate
+    from web.access.auth import authenticate
 
     with create_app(Settings(data_dir=data_dir), TESTING=True).app_context():
         assert authenticate(EMAIL, PASSWORD) is not None

@@ -23,10 +23,10 @@ from ingest.factory import build_pipeline
 from tests.chat_kb import write_knowledge_base
 from tests.test_api import make_app
 from tests.test_gaps_api import STUDENT_QUESTIONS
-from web import get_runtime
-from web.models import Gap, GapEvidence, db
-from web.notifications import RETRY_DELAYS_CONFIG, notify_if_due, wait_for_deliveries
-from web.queries import create_site
+from web.access.accounts import create_site
+from web.db.models import Gap, GapEvidence, db
+from web.gaps.notifications import RETRY_DELAYS_CONFIG, notify_if_due, wait_for_deliveries
+from web.services import get_runtime
 
 ALERT_COUNT = 3
 # Slack's webhook URLs carry their secret in the path: it must never reach a log.
@@ -221,7 +221,7 @@ def test_concurrent_calls_alert_once(fast_app: Flask, receiver: Receiver) -> Non
 def test_server_errors_are_retried_with_backoff(
     fast_app: Flask, receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="web.notifications")
+    caplog.set_level(logging.INFO, logger="web.gaps.notifications")
     receiver.fail_first = 2
     gap = make_gap(ALERT_COUNT)
     notify_if_due(gap)
@@ -280,7 +280,7 @@ def test_an_unreachable_receiver_is_logged_and_never_raises(
     gap = make_gap(ALERT_COUNT)
     notify_if_due(gap)  # must not raise
     assert wait_for_deliveries(timeout=10)
-    failures = [r for r in caplog.records if r.name == "web.notifications"]
+    failures = [r for r in caplog.records if r.name == "web.gaps.notifications"]
     assert [r.levelno for r in failures] == [logging.WARNING] * len(FAST_DELAYS) + [logging.ERROR]
     assert all(f"gap {gap.id}" in r.getMessage() for r in failures)
     assert "s3cr3t" not in caplog.text  # the URL is a credential

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from web.help import past_conversations
-from web.models import Conversation, Message, User, db
-from web.queries import create_user
+from web.access.accounts import create_user
+from web.db.models import Conversation, Message, User, db
+from web.pages.help import past_conversations
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 SCRIPTS = [STATIC / "widget.js", STATIC / "help.js"]

@@ -1,4 +1,8 @@
-"""The answerer, built once per process and shared by every request and thread."""
+"""Per-process parts of the service (settings, runtime, answerer), built once and handed to services as arguments.
+
+Routes and commands call these accessors; the services below them take the part they need as a parameter, so
+they can be used (and tested) without an application context.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,43 @@ import threading
 from flask import Flask
 
 from chatbot.answering import Answerer, build_answerer
-from web import get_runtime
+from chatbot.config import Settings
+from chatbot.runtime import Runtime, build_runtime
 
-_EXTENSION_KEY = "answerdesk_answerer"
-_lock = threading.Lock()
+_RUNTIME_KEY = "answerdesk_runtime"
+_ANSWERER_KEY = "answerdesk_answerer"
+# Threaded servers: two first requests at once must not load the model twice.
+_runtime_lock = threading.Lock()
+_answerer_lock = threading.Lock()
+
+
+def get_settings(app: Flask) -> Settings:
+    settings: Settings = app.config["ANSWERDESK_SETTINGS"]
+    return settings
+
+
+def get_runtime(app: Flask) -> Runtime:
+    """The embedder, vector store and keyword index, built on first use and then shared by every request."""
+    runtime: Runtime | None = app.extensions.get(_RUNTIME_KEY)
+    if runtime is None:
+        with _runtime_lock:
+            runtime = app.extensions.get(_RUNTIME_KEY)
+            if runtime is None:
+                runtime = build_runtime(get_settings(app))
+                app.extensions[_RUNTIME_KEY] = runtime
+    return runtime
 
 
 def get_answerer(app: Flask) -> Answerer:
     """Loading the model takes seconds and hundreds of MB: never per request. The first request builds it
-    (or `answerdesk serve` / the gunicorn hook does, before the first visitor); the lock keeps two
-    simultaneous first requests from building it twice."""
-    answerer: Answerer | None = app.extensions.get(_EXTENSION_KEY)
+    (or `answerdesk serve` / the gunicorn hook does, before the first visitor)."""
+    answerer: Answerer | None = app.extensions.get(_ANSWERER_KEY)
     if answerer is None:
-        with _lock:
-            answerer = app.extensions.get(_EXTENSION_KEY)
+        with _answerer_lock:
+            answerer = app.extensions.get(_ANSWERER_KEY)
             if answerer is None:
                 answerer = build_answerer(get_runtime(app))
-                app.extensions[_EXTENSION_KEY] = answerer
+                app.extensions[_ANSWERER_KEY] = answerer
     return answerer
 
 

@@ -1,0 +1,97 @@
+"""Accounts of the chat service: sites (widget keys and their origins), employees and their API tokens.
+
+Every function that writes commits its own unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from web.access.keys import hash_token, new_api_token, new_site_key
+from web.db.models import ApiToken, Site, User, db, utcnow
+
+# A token's last_used_at is refreshed at most this often: a write on every API call would cost more than it tells.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+# -- sites -------------------------------------------------------------------------------------------------------
+def create_site(name: str, origins: Sequence[str]) -> Site:
+    site = Site(name=name, key=new_site_key(), origins=list(origins))
+    db.session.add(site)
+    db.session.commit()
+    return site
+
+
+def set_site_origins(site: Site, origins: Sequence[str]) -> None:
+    site.origins = list(origins)
+    db.session.commit()
+
+
+def find_site_by_key(key: str) -> Site | None:
+    return db.session.scalar(select(Site).where(Site.key == key))
+
+
+def find_site_by_name(name: str) -> Site | None:
+    return db.session.scalar(select(Site).where(Site.name == name))
+
+
+def list_sites() -> Sequence[Site]:
+    return db.session.scalars(select(Site).order_by(Site.name)).all()
+
+
+def origin_is_registered(origin: str) -> bool:
+    """Whether any site lists ``origin`` (a CORS preflight carries no site key, only the origin)."""
+    return any(origin in site.origins for site in list_sites())
+
+
+# -- users and tokens --------------------------------------------------------------------------------------------
+def create_user(email: str, password: str, role: str, communities: Sequence[str] = ()) -> User:
+    user = User(email=email, password_hash=generate_password_hash(password), role=role, communities=list(communities))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def update_user(user: User, *, role: str | None = None, communities: Sequence[str] | None = None) -> User:
+    if role is not None:
+        user.role = role
+    if communities is not None:
+        user.communities = list(communities)
+    db.session.commit()
+    return user
+
+
+def list_users() -> Sequence[User]:
+    return db.session.scalars(select(User).order_by(User.email)).all()
+
+
+def find_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_api_token(user: User) -> str:
+    """A new token for ``user``; the plain token is returned once and only its hash is stored."""
+    token = new_api_token()
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+    db.session.commit()
+    return token
+
+
+def find_user_by_token(token: str) -> User | None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
+        row.last_used_at = now
+        db.session.commit()
+    user: User = row.user
+    return user

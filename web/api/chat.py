@@ -1,0 +1,165 @@
+"""The JSON API, /api/v1: chat, feedback, hand-off and conversations. Described in web/api/openapi/document.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context
+
+from chatbot.types import Audience
+from web.access.auth import csrf, require_role
+from web.access.callers import current_caller, identify_caller
+from web.api.openapi.document import openapi_document
+from web.chat.conversations import (
+    add_feedback,
+    add_handoff,
+    conversation_for_owner,
+    conversation_history,
+    conversations_for_owner,
+    create_conversation,
+    message_for_owner,
+    open_handoffs,
+    save_conversation,
+)
+from web.chat.turns import answer_turn, stream_turn
+from web.db.models import FEEDBACK_REASONS
+from web.gaps.capture import capture
+from web.http.errors import ApiError
+from web.http.payloads import (
+    json_object,
+    optional_bool,
+    optional_choices,
+    optional_email,
+    optional_str,
+    required_bool,
+    required_id,
+)
+from web.http.serialize import conversation_json, conversation_summary, feedback_json, handoff_json
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Callers prove themselves with a site key, a token, or (cookie sessions) an X-CSRFToken header (access/callers.py).
+csrf.exempt(bp)
+
+MAX_QUESTION_CHARS = 2000
+MAX_TEXT_CHARS = 2000
+CONVERSATION_ID_CHARS = 64
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+
+
+@bp.before_request
+def _identify_caller() -> None:
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        g.caller = identify_caller()
+
+
+@bp.post("/chat")
+def chat() -> Any:
+    caller = current_caller()
+    data = json_object()
+    question = _question(data)
+    conversation_id = optional_str(data, "conversation_id", CONVERSATION_ID_CHARS)
+    stream = optional_bool(data, "stream", False)
+    if conversation_id is not None:
+        conversation = conversation_for_owner(conversation_id, caller.owner)
+        if conversation is None:
+            raise _conversation_not_found()
+        history = conversation_history(conversation)
+    else:
+        conversation = create_conversation(caller.owner, caller.audience)
+        history = []
+    audience: Audience = caller.audience
+    if stream:
+        # The events are produced after this view returns, possibly in a new database session: the conversation
+        # must be committed now and is passed on by id.
+        save_conversation(conversation)
+        events = stream_with_context(stream_turn(conversation.id, question, history, audience))
+        # no-cache and X-Accel-Buffering: proxies (nginx) must pass each event on at once, not buffer the answer.
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return Response(events, mimetype="text/event-stream", headers=headers)
+    answer, message = answer_turn(conversation, question, history, audience)
+    return jsonify({**answer.to_dict(), "conversation_id": conversation.id, "message_id": message.id})
+
+
+def _question(data: dict[str, Any]) -> str:
+    question = data.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise ApiError(400, "bad_question", "'question' must be a non-empty string.")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ApiError(400, "bad_question", f"'question' must be at most {MAX_QUESTION_CHARS} characters.")
+    return question
+
+
+@bp.post("/feedback")
+def feedback() -> Any:
+    caller = current_caller()
+    data = json_object()
+    message_id = required_id(data, "message_id")
+    helpful = required_bool(data, "helpful")
+    reasons = optional_choices(data, "reasons", FEEDBACK_REASONS)
+    comment = optional_str(data, "comment", MAX_TEXT_CHARS)
+    message = message_for_owner(message_id, caller.owner)
+    if message is None:
+        raise ApiError(404, "message_not_found", "No such message in your conversations.")
+    row = add_feedback(message, helpful, reasons, comment)
+    if not helpful:
+        capture(message, "downvoted")  # the reasons and comment stay on the Feedback row, shown with the gap
+    return jsonify(feedback_json(row)), 201
+
+
+@bp.post("/handoff")
+def handoff() -> Any:
+    caller = current_caller()
+    data = json_object()
+    conversation_id = optional_str(data, "conversation_id", CONVERSATION_ID_CHARS)
+    email = optional_email(data, "email")
+    text = optional_str(data, "message", MAX_TEXT_CHARS)
+    if conversation_id is None:
+        # "Talk to a human" works before any question: the request opens a conversation of its own.
+        if not (email or text):
+            raise ApiError(400, "bad_request", "A hand-off without a conversation needs an email or a message.")
+        conversation = create_conversation(caller.owner, caller.audience)
+    else:
+        found = conversation_for_owner(conversation_id, caller.owner)
+        if found is None:
+            raise _conversation_not_found()
+        conversation = found
+    if email is None and caller.user is not None:
+        email = caller.user.email  # an employee is reachable at their own address
+    row = add_handoff(conversation, email, text)
+    answered = [m for m in conversation.messages if m.status == "ok" and m.intent is None]
+    if answered:
+        # The question the visitor gave up on is the last one ("I want a person" and "thanks" are not questions);
+        # a hand-off before any question has none to group.
+        capture(answered[-1], "handoff")
+    return jsonify(handoff_json(row)), 201
+
+
+@bp.get("/conversations")
+def conversations() -> Any:
+    rows = conversations_for_owner(current_caller().owner)
+    return jsonify({"conversations": [conversation_summary(c) for c in rows]})
+
+
+@bp.get("/conversations/<conversation_id>")
+def conversation(conversation_id: str) -> Any:
+    row = conversation_for_owner(conversation_id, current_caller().owner)
+    if row is None:
+        raise _conversation_not_found()
+    return jsonify(conversation_json(row))
+
+
+@bp.get("/handoffs")
+@require_role("editor", "viewer")
+def handoffs() -> Any:
+    return jsonify({"handoffs": [handoff_json(h) for h in open_handoffs()]})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document())
+
+
+def _conversation_not_found() -> ApiError:
+    # The same answer for "someone else's" and "does not exist": ids must not be probed for existence.
+    return ApiError(404, "conversation_not_found", "No such conversation.")

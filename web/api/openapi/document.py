@@ -1,0 +1,401 @@
+"""The OpenAPI 3.1 description of the API, written by hand: it is the contract, so it is reviewed like code.
+
+tests/test_api.py checks that every route of the app is described here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.api.openapi.analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
+from web.api.openapi.contributors import CONTRIBUTOR_PATHS, CONTRIBUTOR_SCHEMAS
+from web.api.openapi.gaps import GAP_PATHS, GAP_SCHEMAS
+from web.api.openapi.parts import json_content, ref, response_ref
+from web.api.openapi.suggestions import SUGGESTION_PATHS, SUGGESTION_SCHEMAS
+from web.db.models import FEEDBACK_REASONS
+
+API_VERSION = "1.0.0"
+
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_INTENT = {
+    "type": ["string", "null"],
+    "enum": ["greeting", "thanks", "goodbye", "handoff", None],
+    "description": "Set when the message was conversation, not a question (a greeting, thanks, a goodbye, or a "
+    "request for a person): the answer is a short reply (for handoff: the offer to talk to a human), never a gap; "
+    "clients show no sources or rating for it. Null for answers to questions.",
+}
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {
+                        "type": "string",
+                        "description": "Stable machine-readable code, e.g. bad_question, invalid_site_key, "
+                        "conversation_not_found, rate_limited, answerer_unavailable.",
+                    },
+                    "message": {"type": "string", "description": "Human-readable explanation (English)."},
+                },
+            }
+        },
+    },
+    "Citation": {
+        "type": "object",
+        "required": ["n", "id", "title", "url", "version", "chunk_id", "score"],
+        "properties": {
+            "n": {"type": "integer", "description": "The number used as [n] in the answer text."},
+            "id": {"type": "string", "description": "Document id."},
+            "title": {"type": "string"},
+            "url": _NULLABLE_STRING,
+            "version": {"type": "integer"},
+            "chunk_id": {"type": "string"},
+            "score": {"type": "number"},
+        },
+    },
+    "SourceRef": {
+        "type": "object",
+        "required": ["id", "title", "score", "url"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "score": {"type": "number", "description": "Retrieval score; sources are in rank order."},
+            "url": _NULLABLE_STRING,
+        },
+    },
+    "ChatRequest": {
+        "type": "object",
+        "required": ["question"],
+        "properties": {
+            "question": {"type": "string", "minLength": 1, "maxLength": 2000, "description": "Stripped first."},
+            "conversation_id": {
+                "type": ["string", "null"],
+                "description": "Continue this conversation (it must be the caller's); omit to start one.",
+            },
+            "stream": {"type": "boolean", "default": False, "description": "Answer as text/event-stream."},
+        },
+    },
+    "ChatAnswer": {
+        "type": "object",
+        "required": [
+            "question",
+            "answer",
+            "is_gap",
+            "reason",
+            "confidence",
+            "language",
+            "citations",
+            "sources",
+            "related",
+            "latency_ms",
+            "intent",
+            "conversation_id",
+            "message_id",
+        ],
+        "properties": {
+            "question": {"type": "string"},
+            "answer": {"type": "string", "description": "Plain text with [n] citation markers."},
+            "is_gap": {"type": "boolean", "description": "True when the answer is an honest 'I don't know'."},
+            "reason": {
+                "type": ["string", "null"],
+                "description": "Why it is a gap: no_match, low_confidence, empty_index, llm_declined.",
+            },
+            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+            "language": {"type": "string", "description": "Language of the question, e.g. en or zh."},
+            "citations": {"type": "array", "items": ref("Citation")},
+            "sources": {"type": "array", "items": ref("SourceRef"), "description": "Retrieved documents."},
+            "related": {
+                "type": "array",
+                "items": ref("SourceRef"),
+                "description": "Articles to offer when the answer is a gap.",
+            },
+            "latency_ms": {"type": "number"},
+            "intent": _INTENT,
+            "conversation_id": {"type": "string"},
+            "message_id": {"type": "integer"},
+        },
+    },
+    "FeedbackRequest": {
+        "type": "object",
+        "required": ["message_id", "helpful"],
+        "properties": {
+            "message_id": {"type": "integer", "minimum": 1},
+            "helpful": {"type": "boolean"},
+            "reasons": {"type": "array", "items": {"type": "string", "enum": list(FEEDBACK_REASONS)}},
+            "comment": {"type": ["string", "null"], "maxLength": 2000},
+        },
+    },
+    "Feedback": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "message_id": {"type": "integer"},
+            "helpful": {"type": "boolean"},
+            "reasons": {"type": "array", "items": {"type": "string", "enum": list(FEEDBACK_REASONS)}},
+            "comment": _NULLABLE_STRING,
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "HandoffRequest": {
+        "type": "object",
+        "description": "Without conversation_id a new conversation is opened (email or message required).",
+        "properties": {
+            "conversation_id": {"type": "string"},
+            "email": {"type": ["string", "null"], "format": "email", "maxLength": 254},
+            "message": {"type": ["string", "null"], "maxLength": 2000},
+        },
+    },
+    "Handoff": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "conversation_id": {"type": "string"},
+            "email": _NULLABLE_STRING,
+            "message": _NULLABLE_STRING,
+            "status": {"type": "string", "enum": ["open"]},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Message": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "question": {"type": "string"},
+            "answer": {"type": ["string", "null"], "description": "Null when the answerer failed."},
+            "status": {"type": "string", "enum": ["ok", "failed"]},
+            "error_code": _NULLABLE_STRING,
+            "is_gap": {"type": "boolean"},
+            "reason": _NULLABLE_STRING,
+            "intent": _INTENT,
+            "confidence": {"type": ["number", "null"]},
+            "language": _NULLABLE_STRING,
+            "citations": {"type": "array", "items": ref("Citation")},
+            "sources": {"type": "array", "items": ref("SourceRef")},
+            "related": {"type": "array", "items": ref("SourceRef")},
+            "helpful": {"type": ["boolean", "null"], "description": "The latest feedback, if any."},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Conversation": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "audience": {"type": "string", "enum": ["public", "internal"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "messages": {"type": "array", "items": ref("Message")},
+        },
+    },
+    "ConversationSummary": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "audience": {"type": "string", "enum": ["public", "internal"]},
+            "title": {"type": "string", "description": "The first question, shortened."},
+            "messages": {"type": "integer"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+        },
+    },
+}
+
+_RESPONSES: dict[str, Any] = {
+    "BadRequest": json_content(
+        ref("Error"),
+        "Invalid body or field (codes bad_json, bad_request, bad_question, bad_text, bad_session_id, csrf_failed). "
+        "Every JSON body: bad_text for a lone surrogate in any string or key, bad_request for an integer beyond "
+        "signed 64 bits, bad_json for nesting deeper than 32.",
+    ),
+    "Unauthorized": json_content(
+        ref("Error"), "Missing or unknown site key or token (codes invalid_site_key, invalid_token, unauthorized)."
+    ),
+    "Forbidden": json_content(ref("Error"), "The caller's role does not allow this (code forbidden)."),
+    "NotFound": json_content(
+        ref("Error"), "Not found, or not the caller's (codes not_found, conversation_not_found, message_not_found)."
+    ),
+    "MethodNotAllowed": json_content(ref("Error"), "Wrong HTTP method (code method_not_allowed)."),
+    "TooLarge": json_content(ref("Error"), "Request body over 64 KiB (code body_too_large)."),
+    "RateLimited": {
+        **json_content(ref("Error"), "Rate limit reached (code rate_limited)."),
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    },
+    "InternalError": json_content(ref("Error"), "Unexpected error, logged on the server (code internal_error)."),
+    "Unavailable": json_content(
+        ref("Error"),
+        "The answerer, database or vector store is unavailable "
+        "(codes answerer_unavailable, database_unavailable, vector_store_unavailable).",
+    ),
+}
+
+_COMMON_ERRORS = {
+    "401": response_ref("Unauthorized"),
+    "405": response_ref("MethodNotAllowed"),
+    "500": response_ref("InternalError"),
+}
+_WRITE_ERRORS = {
+    **_COMMON_ERRORS,
+    "400": response_ref("BadRequest"),
+    "404": response_ref("NotFound"),
+    "413": response_ref("TooLarge"),
+    "429": response_ref("RateLimited"),
+}
+
+_SSE_DESCRIPTION = (
+    "With stream=true: text/event-stream. Events, in order: `delta` {text} (append), `replace` {text} (replace "
+    "the text shown so far), `citations` {citations, sources, related, is_gap, reason, confidence, language, "
+    "intent}, "
+    "`done` {conversation_id, message_id}. On failure the stream ends with `error` {error: {code, message}}."
+)
+
+_PATHS: dict[str, Any] = {
+    "/api/v1/chat": {
+        "post": {
+            "operationId": "chat",
+            "summary": "Ask a question",
+            "description": "The turn is stored in both modes, and the question even when the answerer fails.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ChatRequest")}}},
+            "responses": {
+                "200": {
+                    "description": "The answer (JSON), or the answer events. " + _SSE_DESCRIPTION,
+                    "content": {
+                        "application/json": {"schema": ref("ChatAnswer")},
+                        "text/event-stream": {"schema": {"type": "string"}},
+                    },
+                },
+                **_WRITE_ERRORS,
+                "503": response_ref("Unavailable"),
+            },
+        }
+    },
+    "/api/v1/feedback": {
+        "post": {
+            "operationId": "feedback",
+            "summary": "Rate an answer",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("FeedbackRequest")}},
+            },
+            "responses": {"201": json_content(ref("Feedback"), "Stored."), **_WRITE_ERRORS},
+        }
+    },
+    "/api/v1/handoff": {
+        "post": {
+            "operationId": "handoff",
+            "summary": "Ask for a human",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("HandoffRequest")}}},
+            "responses": {"201": json_content(ref("Handoff"), "Stored; visible to editors."), **_WRITE_ERRORS},
+        }
+    },
+    "/api/v1/conversations": {
+        "get": {
+            "operationId": "listConversations",
+            "summary": "The caller's conversations, most recent first (at most 50)",
+            "responses": {
+                "200": json_content(
+                    {
+                        "type": "object",
+                        "properties": {"conversations": {"type": "array", "items": ref("ConversationSummary")}},
+                    },
+                    "The conversations.",
+                ),
+                **_COMMON_ERRORS,
+            },
+        }
+    },
+    "/api/v1/conversations/{conversation_id}": {
+        "get": {
+            "operationId": "getConversation",
+            "summary": "One of the caller's conversations with its messages",
+            "parameters": [{"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": json_content(ref("Conversation"), "The conversation."),
+                "404": response_ref("NotFound"),
+                **_COMMON_ERRORS,
+            },
+        }
+    },
+    "/api/v1/handoffs": {
+        "get": {
+            "operationId": "listHandoffs",
+            "summary": "Open hand-off requests (roles editor, viewer, admin)",
+            "responses": {
+                "200": json_content(
+                    {"type": "object", "properties": {"handoffs": {"type": "array", "items": ref("Handoff")}}},
+                    "The open requests, most recent first.",
+                ),
+                "403": response_ref("Forbidden"),
+                **_COMMON_ERRORS,
+            },
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": {"description": "OpenAPI 3.1 document.", "content": {"application/json": {}}}},
+        }
+    },
+    "/healthz": {
+        "get": {
+            "operationId": "healthz",
+            "summary": "The process is up",
+            "security": [],
+            "responses": {
+                "200": json_content({"type": "object", "properties": {"status": {"const": "ok"}}}, "Up."),
+            },
+        }
+    },
+    "/readyz": {
+        "get": {
+            "operationId": "readyz",
+            "summary": "The database and the vector store are reachable",
+            "security": [],
+            "responses": {
+                "200": json_content({"type": "object", "properties": {"status": {"const": "ready"}}}, "Ready."),
+                "503": response_ref("Unavailable"),
+            },
+        }
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "answerdesk API",
+            "version": API_VERSION,
+            "description": (
+                "Grounded answers with citations from the knowledge base. Callers: a website's widget sends "
+                "X-Site-Key and X-Session-Id (audience public, CORS limited to the site's origins); an employee "
+                "sends Authorization: Bearer TOKEN, or uses the login session cookie plus the X-CSRFToken header "
+                '(audience internal). Every error has the body {"error": {"code", "message"}}.'
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"siteKey": [], "sessionId": []}, {"bearerToken": []}, {"sessionCookie": [], "csrfToken": []}],
+        "paths": {**_PATHS, **GAP_PATHS, **ANALYTICS_PATHS, **CONTRIBUTOR_PATHS, **SUGGESTION_PATHS},
+        "components": {
+            "schemas": {**_SCHEMAS, **GAP_SCHEMAS, **ANALYTICS_SCHEMAS, **CONTRIBUTOR_SCHEMAS, **SUGGESTION_SCHEMAS},
+            "responses": _RESPONSES,
+            "securitySchemes": {
+                "siteKey": {"type": "apiKey", "in": "header", "name": "X-Site-Key"},
+                "sessionId": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Session-Id",
+                    "description": "Random id (16-128 of A-Z a-z 0-9 - _) the widget keeps in localStorage; "
+                    "owns the visitor's conversations.",
+                },
+                "bearerToken": {"type": "http", "scheme": "bearer", "description": "`answerdesk tokens create`."},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+            },
+        },
+    }

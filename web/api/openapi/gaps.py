@@ -1,0 +1,262 @@
+"""The OpenAPI description of the editors' gap API (web/api/gaps.py), merged into the document (document.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.api.openapi.parts import json_content, ref, response_ref
+from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_TIME = {"type": "string", "format": "date-time"}
+_GAP_ID = {"name": "gap_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_READ_ERRORS = {
+    "401": response_ref("Unauthorized"),
+    "403": response_ref("Forbidden"),
+    "404": response_ref("NotFound"),
+    "500": response_ref("InternalError"),
+}
+_WRITE_ERRORS = {
+    **_READ_ERRORS,
+    "400": response_ref("BadRequest"),
+    "403": json_content(
+        ref("Error"),
+        "Code forbidden: the role is not editor or admin, or the gap (or the other gap of a merge or move) belongs "
+        "to a community the editor does not edit.",
+    ),
+    "409": json_content(ref("Error"), "The gap is closed."),
+}
+
+GAP_SCHEMAS: dict[str, Any] = {
+    "GapSummary": {
+        "type": "object",
+        "required": ["id", "title", "count", "status", "audience", "community", "assignee", "first_seen", "last_seen"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string", "description": "Representative question, personal data masked."},
+            "count": {"type": "integer", "description": "Distinct questions."},
+            "status": {"enum": list(GAP_STATUSES)},
+            "audience": {"enum": ["public", "internal"]},
+            "community": _NULLABLE_STRING,
+            "assignee": {**_NULLABLE_STRING, "description": "E-mail of the assigned editor."},
+            "first_seen": _TIME,
+            "last_seen": _TIME,
+        },
+    },
+    "GapQuestion": {
+        "type": "object",
+        "properties": {
+            "message_id": {"type": "integer"},
+            "question": {"type": "string", "description": "Masked: [email], [phone], [card], [iban], [id]."},
+            "answer": _NULLABLE_STRING,
+            "confidence": {"type": ["number", "null"]},
+            "reason": _NULLABLE_STRING,
+            "sources": {"type": "array", "items": {"type": "object"}, "description": "Ranked, with scores."},
+            "evidence": {"type": "array", "items": {"enum": list(EVIDENCE_KINDS)}},
+            "feedback": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "Gap": {
+        "allOf": [
+            ref("GapSummary"),
+            {
+                "type": "object",
+                "properties": {
+                    "dismissed_reason": _NULLABLE_STRING,
+                    "resolution": {"type": ["object", "null"]},
+                    "verified_at": {"type": ["string", "null"], "format": "date-time"},
+                    "questions": {"type": "array", "items": ref("GapQuestion")},
+                    "comments": {"type": "array", "items": ref("GapComment")},
+                    "events": {"type": "array", "items": ref("GapEvent"), "description": "The audit trail."},
+                },
+            },
+        ]
+    },
+    "GapComment": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "author": {**_NULLABLE_STRING, "description": "E-mail of the editor."},
+            "text": {"type": "string"},
+            "created_at": _TIME,
+        },
+    },
+    "GapEvent": {
+        "type": "object",
+        "properties": {
+            "action": {
+                "type": "string",
+                "description": "assign, dismiss, merge, merged_from, move_out, move_in, resolve.",
+            },
+            "user": _NULLABLE_STRING,
+            "detail": {"type": "object"},
+            "created_at": _TIME,
+        },
+    },
+    "Verification": {
+        "type": "object",
+        "required": ["replayed", "answered", "verified", "failing", "failing_message_ids"],
+        "properties": {
+            "replayed": {"type": "integer"},
+            "answered": {"type": "integer", "description": "Replayed questions that were not abstentions."},
+            "verified": {
+                "type": "boolean",
+                "description": "All answered, citing the new or linked content, with answers about the questions.",
+            },
+            "failing": {"type": "array", "items": {"type": "string"}, "description": "Failing questions, masked."},
+            "failing_message_ids": {"type": "array", "items": {"type": "integer"}},
+            "cited": {"type": "integer", "description": "Replayed questions answered citing the fix."},
+            "support": {
+                "type": ["number", "null"],
+                "description": "Mean cosine between those questions and the answers they got (null: not checked). "
+                "Below the embedder's bar the answers are not about the questions and the gap is not verified.",
+            },
+            "unsupported_message_ids": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "Questions that cited the fix but whose answers are not about them.",
+            },
+            "own_passing": {
+                "type": ["integer", "null"],
+                "description": "FAQ fixes: questions that passed with the FAQ as written, before the gap's "
+                "questions were attached to it (null for articles).",
+            },
+            "fit": {
+                "type": ["object", "null"],
+                "description": "FAQ fixes: mean cosine of the questions to the FAQ's question (to_question) and answer "
+                "(to_answer), and between themselves (cohesion, capped); null: not measured.",
+                "properties": {
+                    "to_question": {"type": "number"},
+                    "to_answer": {"type": "number"},
+                    "cohesion": {"type": "number"},
+                },
+            },
+            "attached": {
+                "type": "integer",
+                "description": "FAQ fixes: the gap's questions (masked) attached to the FAQ as search-only phrasings "
+                "of its question, once the FAQ as written showed it answers them; 0: none.",
+            },
+        },
+    },
+}
+
+
+def _action(operation_id: str, summary: str, body: dict[str, Any], result: str = "Gap") -> dict[str, Any]:
+    return {
+        "post": {
+            "operationId": operation_id,
+            "summary": summary + " (roles editor, admin)",
+            "parameters": [_GAP_ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": {"200": json_content(ref(result), "The gap after the action."), **_WRITE_ERRORS},
+        }
+    }
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+_ACCEPT_UNVERIFIED = {
+    "type": "boolean",
+    "default": False,
+    "description": "When verification fails, close the gap anyway with status resolved (an editor's judgement, "
+    "no proof); without it the gap keeps its status.",
+}
+_RESOLVE_BODY = {
+    "oneOf": [
+        _object(
+            ["faq"],
+            {
+                "faq": _object(
+                    ["question", "answer"],
+                    {
+                        "question": {"type": "string"},
+                        "answer": {"type": "string"},
+                        "audience": {"enum": ["public", "internal"], "description": "Default: the gap's."},
+                        "community": {"type": "string", "description": "Default: the gap's."},
+                    },
+                ),
+                "accept_unverified": _ACCEPT_UNVERIFIED,
+            },
+        ),
+        _object(["article_id"], {"article_id": {"type": "string"}, "accept_unverified": _ACCEPT_UNVERIFIED}),
+    ]
+}
+
+GAP_PATHS: dict[str, Any] = {
+    "/api/v1/gaps": {
+        "get": {
+            "operationId": "listGaps",
+            "summary": "The gap queue ranked by count x recency (roles viewer, editor, admin)",
+            "parameters": [
+                _query("status", {"type": "string"}, "A status, a comma list (open,assigned) or all (the default)."),
+                _query("community", {"type": "string"}, "Gaps routed to this community."),
+                _query("audience", {"enum": ["public", "internal"]}, "Gaps of this audience."),
+                _query("q", {"type": "string", "maxLength": 200}, "Words in the title or in any of the questions."),
+                _query("from", {"type": "string"}, "Last seen on or after this date (YYYY-MM-DD) or time (ISO 8601)."),
+                _query("to", {"type": "string"}, "Last seen before the end of this date, or before this time."),
+                _query("assignee", {"type": "string"}, "me, or an editor's e-mail."),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}, "Page size."),
+                _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Gaps to skip (ranked order)."),
+            ],
+            "responses": {
+                "200": json_content({"type": "array", "items": ref("GapSummary")}, "The gaps."),
+                "400": response_ref("BadRequest"),
+                **_READ_ERRORS,
+            },
+        }
+    },
+    "/api/v1/gaps/{gap_id}": {
+        "get": {
+            "operationId": "getGap",
+            "summary": "One gap with its questions (roles viewer, editor, admin)",
+            "parameters": [_GAP_ID],
+            "responses": {"200": json_content(ref("Gap"), "The gap."), **_READ_ERRORS},
+        }
+    },
+    "/api/v1/gaps/{gap_id}/assign": _action(
+        "assignGap",
+        "Assign to an editor of the gap's community or an admin (user null: unassign)",
+        _object(["user"], {"user": {"type": ["string", "null"], "format": "email"}}),
+    ),
+    "/api/v1/gaps/{gap_id}/comment": _action(
+        "commentGap", "Add a comment to the gap's thread", _object(["text"], {"text": {"type": "string"}})
+    ),
+    "/api/v1/gaps/{gap_id}/dismiss": _action(
+        "dismissGap", "Dismiss with a reason", _object(["reason"], {"reason": {"type": "string"}})
+    ),
+    "/api/v1/gaps/{gap_id}/merge": _action(
+        "mergeGap",
+        "Move this gap's questions into another gap of the same audience; returns that gap",
+        _object(["into"], {"into": {"type": "integer"}}),
+    ),
+    "/api/v1/gaps/{gap_id}/move": _action(
+        "moveGapQuestion",
+        "Move one question to another open gap of the same audience; returns this gap (dismissed when emptied)",
+        _object(["message_id", "to"], {"message_id": {"type": "integer"}, "to": {"type": "integer"}}),
+    ),
+    "/api/v1/gaps/{gap_id}/resolve": {
+        "post": {
+            **_action("resolveGap", "Resolve with a new FAQ or a corrected article, then verify", _RESOLVE_BODY)[
+                "post"
+            ],
+            "description": "The FAQ is stored as document editor/faq#gap-<id> (a new version on each resolve) and "
+            "indexed at once; then every question of the gap is asked again. verified is true (status verified) "
+            "only when all are answered and cite the FAQ or article; otherwise the status is unchanged, or resolved "
+            "with accept_unverified. Open, assigned and resolved gaps can be resolved. A public gap cannot be "
+            "resolved with internal content (400 audience_mismatch).",
+            "responses": {
+                "200": json_content(
+                    {"allOf": [ref("Gap"), _object(["verification"], {"verification": ref("Verification")})]},
+                    "The gap and the verification.",
+                ),
+                **_WRITE_ERRORS,
+            },
+        }
+    },
+}

@@ -1,0 +1,171 @@
+"""Conversations, messages, feedback and hand-offs: every read and write of them, as small named functions.
+
+Functions that write commit their own unit of work, except :func:`create_conversation`, which only adds the row:
+a new conversation is committed together with its first message, so a turn costs one commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, func, select
+
+from chatbot.followups import Turn
+from chatbot.types import Answer
+from web.chat.privacy import stored_question
+from web.db.models import (
+    INTENT_WRITER_PREFIX,
+    Conversation,
+    Feedback,
+    Handoff,
+    Message,
+    db,
+    is_question,
+    new_conversation_id,
+    utcnow,
+)
+
+# How many earlier turns follow-up resolution sees; it only looks at the last one today.
+HISTORY_TURNS = 10
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who a conversation belongs to: an employee, or one widget session on one site."""
+
+    user_id: int | None = None
+    site_id: int | None = None
+    session_id: str | None = None
+
+
+# -- conversations and messages ----------------------------------------------------------------------------------
+def create_conversation(owner: Owner, audience: str) -> Conversation:
+    """Add (not flush, not commit) a conversation: it is written together with its first message.
+
+    Not flushed on purpose: on SQLite a flush opens the write transaction, which would then be held while the
+    answerer works and make every other writer wait. The id is made here instead of by the flush.
+    """
+    conversation = Conversation(
+        id=new_conversation_id(),
+        audience=audience,
+        user_id=owner.user_id,
+        site_id=owner.site_id,
+        session_id=owner.session_id,
+    )
+    db.session.add(conversation)
+    return conversation
+
+
+def save_conversation(conversation: Conversation) -> None:
+    """Commit a new conversation on its own (before a streamed answer, which runs in another session)."""
+    db.session.add(conversation)
+    db.session.commit()
+
+
+def find_conversation(conversation_id: str) -> Conversation | None:
+    return db.session.get(Conversation, conversation_id)
+
+
+def _owned_by(owner: Owner) -> ColumnElement[bool]:
+    if owner.user_id is not None:
+        return Conversation.user_id == owner.user_id
+    if owner.site_id is not None and owner.session_id:
+        return (Conversation.site_id == owner.site_id) & (Conversation.session_id == owner.session_id)
+    return false()  # an owner without identity owns nothing
+
+
+def conversation_for_owner(conversation_id: str, owner: Owner) -> Conversation | None:
+    """The conversation if ``owner`` owns it; None whether it is someone else's or does not exist."""
+    return db.session.scalar(select(Conversation).where(Conversation.id == conversation_id, _owned_by(owner)))
+
+
+def conversations_for_owner(owner: Owner, limit: int = 50) -> Sequence[Conversation]:
+    query = select(Conversation).where(_owned_by(owner)).order_by(Conversation.updated_at.desc()).limit(limit)
+    return db.session.scalars(query).all()
+
+
+def conversation_history(conversation: Conversation, max_turns: int = HISTORY_TURNS) -> list[Turn]:
+    """The earlier answered questions, oldest first (failed turns have no answer to follow up on; "thanks!" is not
+    what a follow-up is about)."""
+    query = (
+        select(Message.question, Message.answer)
+        .where(Message.conversation_id == conversation.id, Message.status == "ok", is_question())
+        .order_by(Message.id.desc())
+        .limit(max_turns)
+    )
+    rows = db.session.execute(query).all()
+    return [Turn(question, answer or "") for question, answer in reversed(rows)]
+
+
+def record_message(conversation: Conversation, answer: Answer, audience: str) -> Message:
+    data = answer.to_dict()
+    message = Message(
+        conversation_id=conversation.id,
+        question=stored_question(answer.question),
+        answer=answer.answer,
+        citations=data["citations"],
+        sources=data["sources"],
+        related=data["related"],
+        confidence=answer.confidence,
+        is_gap=answer.is_gap,
+        reason=answer.reason,
+        language=answer.language,
+        latency_ms=answer.latency_ms,
+        audience=audience,
+        writer=f"{INTENT_WRITER_PREFIX}{answer.intent}" if answer.intent else answer.writer,
+        status="ok",
+    )
+    return _commit_message(conversation, message)
+
+
+def record_failed_message(conversation: Conversation, question: str, audience: str, error_code: str) -> Message:
+    """Store a question the answerer could not answer: what the user sent is never lost."""
+    message = Message(
+        conversation_id=conversation.id,
+        question=stored_question(question),
+        answer=None,
+        citations=[],
+        sources=[],
+        related=[],
+        audience=audience,
+        status="failed",
+        error_code=error_code,
+    )
+    return _commit_message(conversation, message)
+
+
+def _commit_message(conversation: Conversation, message: Message) -> Message:
+    db.session.add(message)
+    conversation.updated_at = utcnow()
+    db.session.commit()
+    return message
+
+
+def message_for_owner(message_id: int, owner: Owner) -> Message | None:
+    query = select(Message).join(Conversation).where(Message.id == message_id, _owned_by(owner))
+    return db.session.scalar(query)
+
+
+# -- feedback and hand-offs --------------------------------------------------------------------------------------
+def add_feedback(message: Message, helpful: bool, reasons: Sequence[str], comment: str | None) -> Feedback:
+    feedback = Feedback(message_id=message.id, helpful=helpful, reasons=list(reasons), comment=comment)
+    db.session.add(feedback)
+    db.session.commit()
+    return feedback
+
+
+def add_handoff(conversation: Conversation, email: str | None, message: str | None) -> Handoff:
+    handoff = Handoff(conversation_id=conversation.id, email=email, message=message, status="open")
+    db.session.add(handoff)
+    db.session.commit()
+    return handoff
+
+
+def open_handoffs(limit: int = 100) -> Sequence[Handoff]:
+    query = select(Handoff).where(Handoff.status == "open").order_by(Handoff.created_at.desc()).limit(limit)
+    return db.session.scalars(query).all()
+
+
+def count_open_handoffs() -> int:
+    return int(db.session.scalar(select(func.count()).select_from(Handoff).where(Handoff.status == "open")) or 0)

@@ -1,0 +1,101 @@
+"""One chat turn: ask the answerer, store the turn whatever happens, and give the client JSON or SSE events.
+
+Streaming events (``text/event-stream``; read them with fetch(), EventSource cannot POST):
+
+- ``delta``: ``{"text"}``, answer text to append as it is produced;
+- ``replace``: ``{"text"}``, the whole answer text replacing what was shown (the LLM's reply was rejected);
+- ``citations``: ``{"citations", "sources", "related", "is_gap", "reason", "confidence", "language", "intent"}``;
+- ``done``: ``{"conversation_id", "message_id"}``, last event of a successful turn;
+- ``error``: the JSON error body ``{"error": {"code", "message"}}``, last event of a failed turn.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Generator, Iterator, Sequence
+from typing import Any
+
+from flask import current_app
+
+from chatbot.answering import AnswerEvent
+from chatbot.errors import AnswerdeskError
+from chatbot.followups import Turn
+from chatbot.types import Answer, Audience
+from web.chat.conversations import find_conversation, record_failed_message, record_message
+from web.db.models import Conversation, Message
+from web.gaps.capture import capture_turn
+from web.http.errors import ApiError, error_body
+from web.services import get_answerer
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE_CODE = "answerer_unavailable"
+UNAVAILABLE_MESSAGE = "The assistant cannot answer right now; your question was saved. Please try again later."
+
+
+def answer_turn(
+    conversation: Conversation, question: str, history: Sequence[Turn], audience: Audience
+) -> tuple[Answer, Message]:
+    """Answer and store; if the answerer fails, store the question as failed and raise a 503."""
+    try:
+        answer = get_answerer(current_app).answer(question, history, audience)
+    except Exception as exc:
+        log.exception("the answerer failed on conversation %s", conversation.id)
+        record_failed_message(conversation, question, audience, _error_code(exc))
+        raise ApiError(503, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE) from exc
+    message = record_message(conversation, answer, audience)
+    capture_turn(message)
+    return answer, message
+
+
+def stream_turn(conversation_id: str, question: str, history: Sequence[Turn], audience: Audience) -> Iterator[str]:
+    """The SSE events of one turn; the turn is stored before ``citations`` so that ``done`` can carry its id.
+
+    Takes the id of a committed conversation, not the row: the events are produced after the view has returned,
+    and the view's database session may be gone by then.
+    """
+    conversation = find_conversation(conversation_id)
+    if conversation is None:  # deleted in the meantime
+        yield sse_event("error", error_body("conversation_not_found", "No such conversation."))
+        return
+    answer: Answer | None = None
+    try:
+        events: Iterator[AnswerEvent] = get_answerer(current_app).stream(question, history, audience)
+        try:
+            for event in events:
+                if event.kind in ("delta", "replace"):
+                    if event.text:
+                        yield sse_event(event.kind, {"text": event.text})
+                elif event.answer is not None:
+                    answer = event.answer
+        finally:
+            # Stops the answerer (and an LLM request in flight) as soon as the client has gone.
+            if isinstance(events, Generator):
+                events.close()
+        if answer is None:
+            raise RuntimeError("the answerer's stream ended without an answer")
+    except GeneratorExit:
+        # The client went away mid-answer: its question is still kept.
+        record_failed_message(conversation, question, audience, "client_disconnected")
+        raise
+    except Exception as exc:
+        log.exception("the answerer failed while streaming conversation %s", conversation.id)
+        record_failed_message(conversation, question, audience, _error_code(exc))
+        yield sse_event("error", error_body(UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE))
+        return
+    message = record_message(conversation, answer, audience)
+    capture_turn(message)
+    data = answer.to_dict()
+    keys = ("citations", "sources", "related", "is_gap", "reason", "confidence", "language", "intent")
+    yield sse_event("citations", {key: data[key] for key in keys})
+    yield sse_event("done", {"conversation_id": conversation.id, "message_id": message.id})
+
+
+def sse_event(name: str, data: dict[str, Any]) -> str:
+    # json.dumps never emits a raw newline, so one data line per event is always valid SSE.
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _error_code(exc: Exception) -> str:
+    return exc.code if isinstance(exc, AnswerdeskError) else "answerer_error"

@@ -1,0 +1,196 @@
+"""`answerdesk ingest` and `answerdesk docs ...`: the ingest pipeline and the document catalogue on the web app's
+database and runtime (the pipeline itself, ingest/, knows nothing of Flask: it is handed a session and a runtime)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from chatbot.config import AUDIENCES
+from chatbot.types import Audience
+from ingest.catalog import Document
+from ingest.factory import build_pipeline
+from ingest.pipeline import SyncReport
+from web.db.engine import upgrade_database
+from web.db.models import db
+from web.services import get_runtime
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default="public",
+    show_default=True,
+    help="Audience of documents that neither front matter nor a _defaults.yaml sets.",
+)
+@click.option("--community", default=None, help="Community of documents that set none themselves.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object with the counts.")
+@with_appcontext
+def ingest_command(paths: tuple[Path, ...], audience: str, community: str | None, as_json: bool) -> None:
+    """Sync each PATH (folder or file) into the knowledge base: only changed documents are embedded, documents
+    whose file is gone are deleted. Exit code 1 when some files failed (the others are still ingested)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade_database(app)
+    pipeline = build_pipeline(get_runtime(app), db.session())
+    total = SyncReport()
+    for path in paths:
+        # Only a person at a terminal gets a bar: scripts, CI logs and --json output stay clean.
+        bar = _progress_bar(path) if not as_json and sys.stderr.isatty() else None
+        try:
+            report = pipeline.sync_path(
+                path,
+                audience=cast(Audience, audience),
+                community=community,
+                progress=bar.update_to if bar is not None else None,
+            )
+        finally:
+            # `is not None`, never `if bar:`: tqdm raises TypeError on bool() of a bar whose total is still unknown.
+            if bar is not None:
+                bar.close()
+        total.added += report.added
+        total.updated += report.updated
+        total.unchanged += report.unchanged
+        total.deleted += report.deleted
+        total.failed.extend(report.failed)
+        total.chunks_embedded += report.chunks_embedded
+        total.seconds += report.seconds
+    if as_json:
+        click.echo(json.dumps(total.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(
+            f"added {total.added}, updated {total.updated}, unchanged {total.unchanged}, deleted {total.deleted}, "
+            f"failed {len(total.failed)}; {total.chunks_embedded} chunks embedded in {total.seconds:.1f} s"
+        )
+        for failure in total.failed:
+            click.echo(f"  failed: {failure.path}: {failure.error}", err=True)
+    sys.exit(1 if total.failed else 0)
+
+
+def _progress_bar(path: Path) -> Any:
+    """A bar on stderr that reads "reading PATH ... [00:03]" while the files are loaded and chunked, then counts
+    the chunks embedded against the total the pipeline reports before its first batch ("embedding PATH: 40%|...
+    137/343 [00:07<00:10, ...]"). It is erased when done: the summary line that follows says what happened."""
+    import threading
+
+    from tqdm import tqdm
+
+    class _Bar(tqdm):  # type: ignore[misc]
+        total: float | None  # tqdm's own attribute, declared for mypy (tqdm has no type hints)
+
+        def __init__(self, **kwargs: Any) -> None:
+            self._closing = threading.Event()
+            super().__init__(**kwargs)
+            # tqdm redraws only when a count changes, and the pipeline reports once per batch (seconds, or minutes
+            # on a big first ingest): a clock that moves tells the person the work goes on.
+            self._clock = threading.Thread(target=self._tick, name="ingest-progress", daemon=True)
+            self._clock.start()
+
+        def _tick(self) -> None:
+            while not self._closing.wait(1.0):
+                self.refresh()
+
+        def update_to(self, done: int, total: int) -> None:
+            if self.total != total:
+                # The first report: from here on the bar has a total, a percentage and a rate.
+                self.total = total
+                self.bar_format = None
+                self.set_description(f"embedding {path}", refresh=False)
+            if not self.update(done - self.n):
+                self.refresh()  # tqdm skips a redraw within 0.1 s of the last; each batch's count is worth one
+
+        def close(self) -> None:
+            self._closing.set()
+            clock = getattr(self, "_clock", None)  # absent when tqdm's own __init__ failed
+            if clock is not None and clock is not threading.current_thread():
+                clock.join()
+            super().close()
+
+    # No total yet: how many chunks need embedding is known only once the files are read.
+    return _Bar(desc=f"reading {path}", unit="chunk", leave=False, bar_format="{desc} ... [{elapsed}]")
+
+
+@click.group("docs")
+def docs_group() -> None:
+    """List and inspect the documents in the knowledge base."""
+
+
+@docs_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--all", "include_deleted", is_flag=True, help="Include deleted documents.")
+@with_appcontext
+def docs_list(as_json: bool, include_deleted: bool) -> None:
+    upgrade_database(current_app._get_current_object())  # type: ignore[attr-defined]
+    query = select(Document).order_by(Document.id)
+    if not include_deleted:
+        query = query.where(Document.deleted_at.is_(None))
+    rows = db.session.scalars(query).all()
+    if as_json:
+        click.echo(json.dumps([_summary(r) for r in rows], ensure_ascii=False))
+        return
+    for row in rows:
+        deleted = " (deleted)" if row.deleted_at else ""
+        click.echo(f"{row.id}\tv{row.current_version}\t{row.audience}\t{row.community or '-'}\t{row.title}{deleted}")
+    click.echo(f"{len(rows)} documents", err=True)
+
+
+@docs_group.command("show")
+@click.argument("doc_id")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def docs_show(doc_id: str, as_json: bool) -> None:
+    upgrade_database(current_app._get_current_object())  # type: ignore[attr-defined]
+    row = db.session.get(Document, doc_id)
+    if row is None:
+        raise click.ClickException(f"no document with id {doc_id!r} (see `answerdesk docs list`)")
+    detail = _summary(row) | {
+        "versions": [
+            {
+                "version": v.version,
+                "content_hash": v.content_hash,
+                "created_at": v.created_at.isoformat(),
+                "characters": len(v.text),
+            }
+            for v in row.versions
+        ]
+    }
+    if as_json:
+        click.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+        return
+    for key, value in detail.items():
+        if key != "versions":
+            click.echo(f"{key}: {value}")
+    click.echo("versions:")
+    for version in detail["versions"]:
+        click.echo(
+            f"  v{version['version']}  {version['created_at']}  {version['characters']} chars  "
+            f"{version['content_hash'][:12]}"
+        )
+
+
+def _summary(row: Document) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "kind": row.kind,
+        "audience": row.audience,
+        "community": row.community,
+        "url": row.url,
+        "owner": row.owner,
+        "language": row.language,
+        "tags": row.tags,
+        "review_by": row.review_by,
+        "version": row.current_version,
+        "source_root": row.source_root,
+        "source_path": row.source_path,
+        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
+        "deleted_at": row.deleted_at.isoformat() if row.deleted_at else None,
+    }

@@ -1,0 +1,42 @@
+"""`answerdesk serve`: the chat service and the demo on werkzeug's threaded server (development, demo).
+
+Production runs the same app under gunicorn instead: ``gunicorn -c python:web.gunicorn_conf 'web:create_app()'``.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
+
+from web.access.accounts import list_users
+from web.db.engine import upgrade_database
+from web.pages.demo import demo_origins, ensure_demo_site
+from web.services import warm_up
+
+_WILDCARD_HOSTS = {"0.0.0.0", "::"}
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the API, the widget and the demo page (upgrades the database first)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade_database(app)
+    ensure_demo_site(app, demo_origins(host, port))
+    click.echo("loading the model...", err=True)
+    warm_up(app)
+    shown_host = "127.0.0.1" if host in _WILDCARD_HOSTS else host
+    click.echo(f"answerdesk is serving on http://{shown_host}:{port}/  (Ctrl-C to stop)")
+    if not list_users():
+        # The first thing a new operator needs for /help and /editor; the widget demo works without it.
+        click.echo(
+            "no accounts yet: `answerdesk users create you@example.com --role admin`, then sign in at "
+            f"http://{shown_host}:{port}/login (employees: /help, editors: /editor/)",
+            err=True,
+        )
+    # Flask's app.run() refuses to run under a CLI command; run_simple is what it would call.
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

@@ -1,0 +1,197 @@
+"""Reading JSON request bodies: each field checked for its type, with a 400 that names the field.
+
+Every JSON body goes through :func:`json_object`, which also rejects, whatever the route, what would otherwise fail
+deep inside (the tokenizer, SQLite, the JSON parser's recursion) as a 500:
+
+- text that is not valid Unicode: a lone surrogate (``"\\ud800"`` is valid JSON, but cannot be encoded as UTF-8,
+  stored or embedded) in any string or key, at any depth: 400 ``bad_text``;
+- integers outside signed 64 bits (what SQLite stores) anywhere in the body: 400 ``bad_request``;
+- nesting deeper than :data:`MAX_JSON_DEPTH`: 400 ``bad_json``, checked on the raw text before parsing.
+
+:func:`register_input_checks` does the same for the rest of a request: integer path parts (``<int:...>``) beyond
+64 bits do not match the route (404), and a query string value with a lone surrogate is 400 ``bad_text``
+(werkzeug already keeps invalid UTF-8 percent-encoded, so this is a second line of defence).
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import re
+from collections.abc import Sequence
+from itertools import accumulate
+from typing import Any
+
+from flask import Flask, current_app, request
+from werkzeug.routing import IntegerConverter, Map
+
+from web.http.errors import ApiError
+
+# Deliberately loose: one @, no spaces, a dot in the domain. Only a mail that arrives proves an address.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+MAX_EMAIL_LENGTH = 254
+# Real bodies nest 2 or 3 levels; the parser itself recurses and gives up (RecursionError) near 1,000.
+MAX_JSON_DEPTH = 32
+MIN_INT64 = -(2**63)
+MAX_INT64 = 2**63 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_FIELD_SHOWN_CHARS = 64
+
+
+def json_object() -> dict[str, Any]:
+    if not request.is_json:
+        raise ApiError(400, "bad_json", "Send a JSON object with Content-Type: application/json.")
+    raw = request.get_data(cache=True)  # a body over the size limit raises 413
+    try:
+        text = raw.decode(json.detect_encoding(raw))
+    except (UnicodeDecodeError, LookupError):
+        raise ApiError(400, "bad_json", "The request body is not UTF-8 JSON.") from None
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ApiError(400, "bad_json", f"The request body nests deeper than {MAX_JSON_DEPTH} levels.")
+    try:
+        data = current_app.json.loads(text)
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_json", "The request body is not a JSON object.")
+    check_json_values(data)
+    return data
+
+
+def json_depth(text: str) -> int:
+    """How deep the arrays and objects of the JSON ``text`` nest (brackets inside strings do not count)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(1 if char in "[{" else -1 for char in brackets), default=0)
+
+
+def check_json_values(value: object, field: str = "") -> None:
+    """Raise a 400 naming the field for a lone surrogate in a string or key, or an integer beyond 64 bits."""
+    if isinstance(value, str):
+        check_text(value, field or "body")
+    elif isinstance(value, bool) or value is None or isinstance(value, float):
+        return
+    elif isinstance(value, int):
+        if not MIN_INT64 <= value <= MAX_INT64:
+            raise ApiError(400, "bad_request", f"'{field or 'body'}' is out of range: integers must fit in 64 bits.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{field}.{_shown(key)}" if field else _shown(key)
+            check_text(key, name)
+            check_json_values(item, name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_json_values(item, f"{field}[{index}]")
+
+
+def check_text(value: str, field: str) -> None:
+    if _SURROGATE.search(value):
+        raise ApiError(
+            400, "bad_text", f"'{field}' is not valid Unicode text: it contains a lone surrogate (such as \\ud800)."
+        )
+
+
+def _shown(key: str) -> str:
+    """A key as an error message may quote it: surrogates replaced (the message must encode), long keys cut."""
+    return _SURROGATE.sub("\ufffd", key[:_FIELD_SHOWN_CHARS])
+
+
+class Int64Converter(IntegerConverter):
+    """``<int:...>`` path parts that fit in SQLite's signed 64 bits; a larger id matches no route (404)."""
+
+    def __init__(
+        self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed: bool = False
+    ) -> None:
+        # The keyword names are werkzeug's (``<int(max=9):n>``), hence builtins.min/max here.
+        lowest = MIN_INT64 if min is None else builtins.max(min, MIN_INT64)
+        highest = MAX_INT64 if max is None else builtins.min(max, MAX_INT64)
+        super().__init__(map, fixed_digits, lowest, highest, signed)
+
+
+def int64(value: str) -> int:
+    """``int`` for ``request.args.get(name, type=int64)``: out of 64 bits is a ValueError, so the default is used."""
+    number = int(value)
+    if not MIN_INT64 <= number <= MAX_INT64:
+        raise ValueError(f"{value!r} does not fit in 64 bits")
+    return number
+
+
+def register_input_checks(app: Flask) -> None:
+    """Call before the blueprints are registered: their rules take the ``int`` converter when they are added."""
+    app.url_map.converters["int"] = Int64Converter
+    app.before_request(_check_query_string)
+
+
+def _check_query_string() -> None:
+    for name, values in request.args.lists():
+        check_text(name, _shown(name))
+        for value in values:
+            check_text(value, _shown(name))
+
+
+def _bad(field: str, expected: str) -> ApiError:
+    return ApiError(400, "bad_request", f"'{field}' must be {expected}.")
+
+
+def optional_str(data: dict[str, Any], field: str, max_length: int) -> str | None:
+    """The stripped string, or None when absent, null or blank."""
+    value = data.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _bad(field, "a string")
+    value = value.strip()
+    if len(value) > max_length:
+        raise _bad(field, f"at most {max_length} characters")
+    return value or None
+
+
+def required_str(data: dict[str, Any], field: str, max_length: int) -> str:
+    value = optional_str(data, field, max_length)
+    if value is None:
+        raise _bad(field, "a non-empty string")
+    return value
+
+
+def optional_bool(data: dict[str, Any], field: str, default: bool) -> bool:
+    value = data.get(field)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _bad(field, "true or false")
+    return value
+
+
+def required_bool(data: dict[str, Any], field: str) -> bool:
+    if data.get(field) is None:
+        raise _bad(field, "true or false")
+    return optional_bool(data, field, False)
+
+
+def required_id(data: dict[str, Any], field: str) -> int:
+    value = data.get(field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_INT64:  # bool is an int
+        raise _bad(field, "a positive integer of at most 2**63 - 1")
+    return value
+
+
+def optional_choices(data: dict[str, Any], field: str, allowed: Sequence[str]) -> list[str]:
+    """A list of distinct values from ``allowed``, in the order given."""
+    value = data.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in allowed for v in value):
+        raise _bad(field, f"a list of: {', '.join(allowed)}")
+    return list(dict.fromkeys(value))
+
+
+def is_email(value: str) -> bool:
+    return len(value) <= MAX_EMAIL_LENGTH and _EMAIL.fullmatch(value) is not None
+
+
+def optional_email(data: dict[str, Any], field: str) -> str | None:
+    value = optional_str(data, field, MAX_EMAIL_LENGTH)
+    if value is not None and not is_email(value):
+        raise _bad(field, "an email address")
+    return value
