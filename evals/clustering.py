@@ -223,7 +223,7 @@ def evaluate_clustering(
         "dataset": dataset.name,
         "n": len(questions),
         "intents": len(set(intents)),
-        # The file-order figures under the keys every eval result has (evals.report, evals.bench_report).
+        # The file-order figures under the keys every eval result has (evals.report, evals.bench.report).
         "answerdesk": orders["file"]["answerdesk"],
         "baselines": {"centroid_threshold": orders["file"]["centroid_threshold"]},
         "orders": orders,

@@ -1,16 +1,16 @@
-"""`python -m evals.bench_report`: write docs/benchmarks.md from the benchmark results in var/bench.
+"""`python -m evals.bench.report`: write docs/benchmarks.md from the benchmark results in var/bench.
 
 Reads (each optional; a missing one is reported as "not measured"):
-- var/bench/ingest.json   (``python -m evals.bench_ingest --json ...``)
-- var/bench/latency.json  (``python -m evals.bench_latency --json ...``)
-- var/bench/load.json     (``python -m evals.bench_load``)
+- var/bench/ingest.json   (``python -m evals.bench.ingest --json ...``)
+- var/bench/latency.json  (``python -m evals.bench.latency --json ...``)
+- var/bench/load.json     (``python -m evals.bench.load``)
 - var/bench/eval/*.json   (``answerdesk eval DATASET --out var/bench/eval``)
 
 The generated part of docs/benchmarks.md sits between ``<!-- generated:start -->`` and ``<!-- generated:end -->``;
 everything outside the markers (the hand-written analysis) is kept as it is. A file without the markers gets the
 generated part right after its first ``#`` title.
 
-Usage: python -m evals.bench_report [--bench-dir var/bench] [--out docs/benchmarks.md]
+Usage: python -m evals.bench.report [--bench-dir var/bench] [--out docs/benchmarks.md]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]  # evals/bench/<module>.py
 BENCH_DIR = REPO_ROOT / "var" / "bench"
 DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
 START = "<!-- generated:start -->"
@@ -451,19 +451,19 @@ def commands_section(
         "data sets, or `ANSWERDESK_EVAL_DATA` must point to them):",
         "",
         "```sh",
-        "make bench-ingest    # .venv/bin/python -m evals.bench_ingest --json var/bench/ingest.json",
-        "make bench-latency   # .venv/bin/python -m evals.bench_latency --json var/bench/latency.json",
-        "ANSWERDESK_RATE_LIMIT=off make bench-load   # .venv/bin/python -m evals.bench_load -> var/bench/load.json",
+        "make bench-ingest    # .venv/bin/python -m evals.bench.ingest --json var/bench/ingest.json",
+        "make bench-latency   # .venv/bin/python -m evals.bench.latency --json var/bench/latency.json",
+        "ANSWERDESK_RATE_LIMIT=off make bench-load   # .venv/bin/python -m evals.bench.load -> var/bench/load.json",
     ]
     lines += [f".venv/bin/answerdesk eval {name} --out var/bench/eval" for name in EVAL_ORDER]
-    lines += [".venv/bin/python -m evals.bench_report   # writes this page", "```"]
+    lines += [".venv/bin/python -m evals.bench.report   # writes this page", "```"]
     used = [(name, r) for name, r in (("ingest", ingest), ("latency", latency)) if r and r.data.get("command")]
     if used or load:
         lines += ["", "Commands of the runs shown here:", ""]
         lines += [f"- {name}: `{r.data['command']}`" for name, r in used]
         if load:
             lines.append(
-                f"- load: `python -m evals.bench_load --clients {fmt(load.data.get('clients'))}` "
+                f"- load: `python -m evals.bench.load --clients {fmt(load.data.get('clients'))}` "
                 f"({fmt(get(load.data, 'gunicorn', 'workers'))} workers × "
                 f"{fmt(get(load.data, 'gunicorn', 'threads'))} threads)"
             )
@@ -792,7 +792,7 @@ def generate(bench_dir: Path) -> str:
     ]
     lines = [
         START,
-        "<!-- Written by `python -m evals.bench_report` from var/bench/*.json: do not edit between these markers; "
+        "<!-- Written by `python -m evals.bench.report` from var/bench/*.json: do not edit between these markers; "
         "write notes outside them. -->",
         "",
         "## Current figures",

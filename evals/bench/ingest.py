@@ -15,7 +15,7 @@ One run, in fresh temporary data dirs (nothing under var/ is touched except the 
 The machine may be shared with other jobs: the load average before and after the run is in the result, and the
 CPU seconds of this process (less sensitive to other jobs than wall time) are recorded next to the wall times.
 
-Usage: python -m evals.bench_ingest [--repeats 3] [--json FILE]
+Usage: python -m evals.bench.ingest [--repeats 3] [--json FILE]
 Exits 0 with a message (and, with --json, a result saying "skipped") when the E-Manual data is absent.
 """
 
@@ -47,9 +47,9 @@ WARMUP_TEXTS = 32
 SOURCE_ROOT = "bench:emanual"
 
 
-# -- helpers shared with bench_latency ---------------------------------------------------------------------------
+# -- helpers shared with evals.bench.latency ---------------------------------------------------------------------
 def machine_info() -> dict[str, Any]:
-    """What the figures were measured on. Keys as in bench_load's result, plus library versions."""
+    """What the figures were measured on. Keys as in evals.bench.load's result, plus library versions."""
     import torch
 
     info: dict[str, Any] = {
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="fresh data dirs, alternating which runs first")
     parser.add_argument("--json", type=Path, help="also write the result to FILE (e.g. var/bench/ingest.json)")
     args = parser.parse_args(argv)
-    command = command_line("evals.bench_ingest", argv)
+    command = command_line("evals.bench.ingest", argv)
 
     base = load_settings()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -16,11 +16,11 @@ seeded sample) in one loop, in rotating order so that a change in the machine's 
   (``store.query(vector, 10, "internal")``).
 Reports p50/p95 of each, the ratio answerer / floor, and the targets (p50 <= 25 ms, p95 <= 60 ms).
 
-Torch runs one intra-op thread by default, as each gunicorn worker does (web/gunicorn_conf.py, bench_load): on a
-2-core machine shared with other jobs, torch's default of one thread per core makes a single query embedding wait
-for a descheduled sibling thread and is several times slower (``--torch-threads 0`` to see it).
+Torch runs one intra-op thread by default, as each gunicorn worker does (web/gunicorn_conf.py, evals/bench/load.py):
+on a 2-core machine shared with other jobs, torch's default of one thread per core makes a single query embedding
+wait for a descheduled sibling thread and is several times slower (``--torch-threads 0`` to see it).
 
-Usage: python -m evals.bench_latency [--chunks 10000] [--queries 200] [--warmup 20] [--torch-threads 1] [--json FILE]
+Usage: python -m evals.bench.latency [--chunks 10000] [--queries 200] [--warmup 20] [--torch-threads 1] [--json FILE]
 Exits 0 with a message (and, with --json, a result saying "skipped") when the E-Manual data is absent.
 """
 
@@ -46,7 +46,7 @@ from chatbot.keyword import KeywordIndex
 from chatbot.store import ChromaStore
 from chatbot.tokens import count_tokens
 from chatbot.types import Audience, Chunk
-from evals.bench_ingest import (
+from evals.bench.ingest import (
     SOURCE_ROOT,
     bench_settings,
     command_line,
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the result to FILE (e.g. var/bench/latency.json)")
     args = parser.parse_args(argv)
-    command = command_line("evals.bench_latency", argv)
+    command = command_line("evals.bench.latency", argv)
 
     base: Settings = load_settings()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
