@@ -1,5 +1,6 @@
 """The benchmarks behind docs/benchmarks.md: one module per benchmark, each run as `python -m evals.bench.<name>`.
 
 - ingest, latency, load: each measures one thing and writes its figures to var/bench/<name>.json;
-- report: writes the generated part of docs/benchmarks.md from var/bench.
+- targets: every target, its threshold and the figure it reads (the part a reviewer reads);
+- report (with results and sections): writes the generated part of docs/benchmarks.md from var/bench.
 """
