@@ -49,19 +49,19 @@ bench: venv
 	$(MAKE) bench-latency
 	ANSWERDESK_RATE_LIMIT=off $(MAKE) bench-load
 	for dataset in $(BENCH_EVALS); do $(BIN)/answerdesk eval $$dataset --out $(BENCH_DIR)/eval || exit 1; done
-	$(BIN)/python -m evals.bench_report
+	$(BIN)/python -m evals.bench.report
 
 # Pipeline vs raw SentenceTransformer.encode on the E-Manual, and an unchanged re-sync; figures in var/bench/ingest.json.
 bench-ingest: venv
-	$(BIN)/python -m evals.bench_ingest --json $(BENCH_DIR)/ingest.json
+	$(BIN)/python -m evals.bench.ingest --json $(BENCH_DIR)/ingest.json
 
 # Answer latency on a 10k-chunk collection (E-Manual + synthetic padding) next to the floor; var/bench/latency.json.
 bench-latency: venv
-	$(BIN)/python -m evals.bench_latency --json $(BENCH_DIR)/latency.json
+	$(BIN)/python -m evals.bench.latency --json $(BENCH_DIR)/latency.json
 
 # 32 concurrent clients against gunicorn on loopback; figures in var/bench/load.json (see docs/benchmarks.md).
 bench-load: venv
-	$(BIN)/python -m evals.bench_load
+	$(BIN)/python -m evals.bench.load
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

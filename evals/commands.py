@@ -28,7 +28,7 @@ from evals.report import render_markdown, render_table, write_charts
 from evals.runner import QuestionRun, at_coverage, index_dataset, run_answerdesk, run_baseline, summarize
 
 SPLITS = ("test", "dev", "all")
-# Evaluations of the knowledge loop built on a data set rather than data sets of their own (evals/verification.py).
+# Evaluations of the knowledge loop built on a data set rather than data sets of their own (evals/verification/).
 LOOP_EVALS = ("gap-verification",)
 
 

@@ -15,111 +15,39 @@ One run, in fresh temporary data dirs (nothing under var/ is touched except the 
 The machine may be shared with other jobs: the load average before and after the run is in the result, and the
 CPU seconds of this process (less sensitive to other jobs than wall time) are recorded next to the wall times.
 
-Usage: python -m evals.bench_ingest [--repeats 3] [--json FILE]
+Usage: python -m evals.bench.ingest [--repeats 3] [--json FILE]
 Exits 0 with a message (and, with --json, a result saying "skipped") when the E-Manual data is absent.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-
 from chatbot.config import Settings, load_settings
 from chatbot.types import SourceDocument
+from evals.bench.harness import (
+    SOURCE_ROOT,
+    bench_settings,
+    command_line,
+    load_avg,
+    load_emanual,
+    machine_info,
+    now_utc,
+    open_app,
+    write_result,
+)
+from evals.bench.targets import INGEST_RATIO_MIN, RESYNC_SECONDS_MAX
 
-TARGET_RATIO = 0.9  # pipeline chunks/s over raw encode chunks/s, at least
-TARGET_RESYNC_SECONDS = 3.0  # re-sync of the unchanged corpus, at most
 RAW_BATCH_SIZE = 32
 WARMUP_TEXTS = 32
-SOURCE_ROOT = "bench:emanual"
-
-
-# -- helpers shared with bench_latency ---------------------------------------------------------------------------
-def machine_info() -> dict[str, Any]:
-    """What the figures were measured on. Keys as in bench_load's result, plus library versions."""
-    import torch
-
-    info: dict[str, Any] = {
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "load_avg_1m": round(os.getloadavg()[0], 2),
-    }
-    for package in ("sentence-transformers", "chromadb"):
-        try:
-            info[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            info[package] = None
-    return info
-
-
-def load_avg() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-def bench_settings(data_dir: Path, base: Settings | None = None) -> Settings:
-    """Settings for a throw-away data dir: embedded Chroma, SQLite, MiniLM, no LLM."""
-    base = base or load_settings()
-    return base.replace(
-        data_dir=data_dir,
-        database_url=None,
-        chroma_url=None,
-        collection="bench",
-        embedder="minilm",
-        llm="none",
-        log_level="warning",
-    )
-
-
-def open_app(settings: Settings) -> Flask:
-    from web import create_app
-    from web.db.engine import upgrade_database
-
-    app = create_app(settings)
-    upgrade_database(app)
-    return app
-
-
-def load_emanual(settings: Settings, limit: int | None = None) -> Any:
-    """The E-Manual data set, or None (with a message on stderr) when its data is absent."""
-    from evals.datasets import DatasetUnavailable, load_dataset
-
-    try:
-        return load_dataset("emanual", settings.eval_data, limit=limit)
-    except DatasetUnavailable as exc:
-        print(f"skipped: {exc}", file=sys.stderr)
-        return None
-
-
-def write_result(result: dict[str, Any], path: Path | None) -> None:
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2))
-
-
-def command_line(module: str, argv: Sequence[str] | None) -> str:
-    args = list(sys.argv[1:] if argv is None else argv)
-    return " ".join(["python", "-m", module, *args])
-
-
-def now_utc() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def median(values: Sequence[float]) -> float:
@@ -204,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="fresh data dirs, alternating which runs first")
     parser.add_argument("--json", type=Path, help="also write the result to FILE (e.g. var/bench/ingest.json)")
     args = parser.parse_args(argv)
-    command = command_line("evals.bench_ingest", argv)
+    command = command_line("evals.bench.ingest", argv)
 
     base = load_settings()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -251,13 +179,13 @@ def main(argv: list[str] | None = None) -> None:
         "resync_seconds": resync_seconds,
         "resync_chunks_embedded": resync_embedded,
         "targets": {
-            "ratio_min": TARGET_RATIO,
-            "resync_seconds_max": TARGET_RESYNC_SECONDS,
+            "ratio_min": INGEST_RATIO_MIN,
+            "resync_seconds_max": RESYNC_SECONDS_MAX,
             "resync_chunks_embedded": 0,
         },
         "met": {
-            "ratio": ratio >= TARGET_RATIO,
-            "resync_seconds": resync_seconds <= TARGET_RESYNC_SECONDS,
+            "ratio": ratio >= INGEST_RATIO_MIN,
+            "resync_seconds": resync_seconds <= RESYNC_SECONDS_MAX,
             "resync_chunks_embedded": resync_embedded == 0,
         },
         "method": (
@@ -273,8 +201,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     write_result(result, args.json)
     print(
-        "\n| documents | chunks | pipeline chunks/s | raw encode chunks/s | ratio (target >= 0.9) | "
-        "re-sync s (target <= 3) | re-sync embedded |\n|---|---|---|---|---|---|---|\n"
+        "\n| documents | chunks | pipeline chunks/s | raw encode chunks/s | "
+        f"ratio (target >= {INGEST_RATIO_MIN:g}) | re-sync s (target <= {RESYNC_SECONDS_MAX:g}) | re-sync embedded |"
+        "\n|---|---|---|---|---|---|---|\n"
         f"| {result['documents']} | {result['chunks']} | {result['pipeline_chunks_per_s']} | "
         f"{result['raw_encode_chunks_per_s']} | {result['ratio']} | {resync_seconds} | {resync_embedded} |"
     )

@@ -12,7 +12,7 @@ One run:
    connection as fast as it gets answers;
 5. prints requests/s, p50/p95/p99 latency and errors, and writes them to var/bench/load.json.
 
-Usage: python -m evals.bench_load [--clients 32] [--duration 30] [--workers 2] [--threads 8] [--keep-history]
+Usage: python -m evals.bench.load [--clients 32] [--duration 30] [--workers 2] [--threads 8] [--keep-history]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]  # evals/bench/<module>.py
 SAMPLE_KB = REPO_ROOT / "examples" / "helpcenter"
 DATA_DIR = REPO_ROOT / "var" / "bench-load"
 RESULT_PATH = REPO_ROOT / "var" / "bench" / "load.json"
