@@ -1,0 +1,1 @@
+"""The database: models (on ingest.catalog's Base), the engine set-up, schema migrations, SQL helpers."""

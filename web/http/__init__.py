@@ -1,0 +1,1 @@
+"""The HTTP edge: one JSON error shape, request body checks, rate limits, JSON shapes of stored rows."""
