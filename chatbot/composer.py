@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from chatbot.keyword import tokenize, with_bigrams
+from chatbot.language import CJK_RE
 from chatbot.types import Citation, ScoredChunk, ScoredDocument
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|(?<=[。！？；])")
@@ -30,7 +31,6 @@ _TABLE_ROW = re.compile(r"^\s*\|")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
 _HEADING = re.compile(r"^#{1,6}\s+\S")
 _NUMBERED_STEP = re.compile(r"^\s*\d+[.)、]\s*")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如何|怎么|怎样", re.IGNORECASE)
 # A code in the question ("KI-231", "error 4411", "SD-7F3K2Q") names one thing: the passage holding it answers.
 _CODE = re.compile(r"\b(?=[\w-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b|\b\d{3,}\b")
@@ -133,7 +133,7 @@ IdfLookup = Callable[[str], float]
 
 def word_count(text: str) -> int:
     # A Chinese character carries about as much as an English word in a sentence of either.
-    return len(_CJK.findall(text)) + len(re.findall(r"[A-Za-z0-9]+", text))
+    return len(CJK_RE.findall(text)) + len(re.findall(r"[A-Za-z0-9]+", text))
 
 
 def split_units(chunk: ScoredChunk) -> list[Unit]:
@@ -558,4 +558,4 @@ def _render(units: Sequence[Unit], n: int) -> str:
 
 def _join_sentences(sentences: Sequence[str]) -> str:
     # Chinese sentences follow each other without a space; English ones with one.
-    return "".join(sentences) if _CJK.search(sentences[0]) else " ".join(sentences)
+    return "".join(sentences) if CJK_RE.search(sentences[0]) else " ".join(sentences)
