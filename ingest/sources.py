@@ -33,6 +33,7 @@ from docx.text.paragraph import Paragraph
 from pypdf.errors import PdfReadError
 
 from chatbot.errors import DocumentLoadError
+from chatbot.language import detect_language
 from chatbot.types import Audience, DocumentKind, SourceDocument
 from ingest.cleaning import clean_line, clean_text, markdown_table
 
@@ -218,15 +219,6 @@ def _reject_misspelled_keys(mapping: Mapping[str, object], known: tuple[str, ...
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.8)
         if close:
             raise DocumentLoadError(f"unknown key {key!r} (did you mean {close[0]!r}?)")
-
-
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
-
-
-def detect_language(text: str) -> str:
-    """'zh' when CJK ideographs are more than 20% of the letters, else 'en'."""
-    letters = sum(1 for ch in text if ch.isalpha())
-    return "zh" if letters and len(_CJK.findall(text)) / letters > 0.2 else "en"
 
 
 @dataclass(frozen=True)
