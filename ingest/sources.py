@@ -42,8 +42,6 @@ MIB = 1024 * 1024
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".md", ".markdown", ".html", ".htm", ".txt", ".pdf", ".docx", ".csv", ".json", ".yaml", ".yml"}
 )
-# Formats read as text: NUL bytes or undecodable bytes in these mean the file is not what its name says.
-_TEXT_SUFFIXES = frozenset({".md", ".markdown", ".html", ".htm", ".txt", ".csv", ".json", ".yaml", ".yml"})
 _DEFAULTS_NAMES = ("_defaults.yaml", "_defaults.yml")
 _README_NAMES = frozenset({"readme", "readme.md", "readme.markdown", "readme.txt"})
 _AUDIENCES: tuple[Audience, ...] = ("public", "internal")
