@@ -1,5 +1,4 @@
-"""The extractive composer: which passage of which article answers the question (and whether a second one must
-follow), quoted with ``[n]`` citations."""
+"""ExtractiveComposer: which passages of which articles answer the question, quoted with ``[n]`` citations."""
 
 from __future__ import annotations
 

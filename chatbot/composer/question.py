@@ -1,5 +1,4 @@
-"""What the composer reads from a question (its weighted terms, whether it asks how, yes or no, or about a code)
-and how much of it a text, a unit or a table row matches."""
+"""What the composer reads from a question (terms, how-to, yes/no, codes) and how well a text or table row matches."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The quotable units of a chunk (sentences, list items, whole Markdown tables), the ones an earlier answer quoted
-already, and units written back as answer text with their ``[n]`` marker."""
+"""A chunk's quotable units (sentences, list items, whole tables), what was quoted already, units as answer text."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""What every format loader shares: the file it reads and the SourceDocument it makes of it (metadata precedence
-applied, text cleaned for quoting)."""
+"""What every loader shares: the file it reads and the SourceDocument it makes (metadata precedence, clean text)."""
 
 from __future__ import annotations
 

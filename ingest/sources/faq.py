@@ -1,5 +1,4 @@
-"""FAQ files (CSV, JSON, YAML): one SourceDocument per entry; a bad entry is skipped and reported, the rest of the
-file still loads."""
+"""FAQ files (CSV, JSON, YAML): one SourceDocument per entry; a bad entry is reported and the rest still loads."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""HTML pages: the article kept, the page furniture dropped, written as Markdown-like text for the heading-aware
-chunker."""
+"""HTML pages: the article without the page furniture, as Markdown-like text for the heading-aware chunker."""
 
 from __future__ import annotations
 

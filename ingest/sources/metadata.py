@@ -1,5 +1,4 @@
-"""Metadata of a document: front matter, FAQ-row and ``_defaults.yaml`` fields, parsed strictly, and the defaults
-each folder passes down to the files below it."""
+"""Document metadata: front matter, FAQ-row and ``_defaults.yaml`` fields, parsed strictly, and folder defaults."""
 
 from __future__ import annotations
 

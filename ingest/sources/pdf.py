@@ -1,5 +1,4 @@
-"""PDF files: the text of every page, wrapped lines joined, and list markers and headings read back from the
-layout."""
+"""PDF files: every page's text, wrapped lines joined, list markers and headings read back from the layout."""
 
 from __future__ import annotations
 
