@@ -40,6 +40,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from chatbot.language import CJK_CHARS
+
 IntentKind = Literal["greeting", "thanks", "goodbye", "handoff"]
 
 
@@ -152,11 +154,10 @@ PRIORITY: tuple[IntentKind, ...] = ("handoff", "goodbye", "thanks", "greeting")
 MAX_CHARS = 160
 
 # -- the recogniser ------------------------------------------------------------------------------------------------
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RUN_RE = re.compile(f"[{_CJK}]+")
+_CJK_RUN_RE = re.compile(f"[{CJK_CHARS}]+")
 _WORD_RE = re.compile(r"[^\W_]+")  # any script: a Cyrillic or Korean word is content too
 _REPEATS_RE = re.compile(r"([a-z])\1{2,}")
-_EMOJI = tuple(p for phrases in PHRASES.values() for p in phrases if not re.search(f"[a-z0-9{_CJK}]", p))
+_EMOJI = tuple(p for phrases in PHRASES.values() for p in phrases if not re.search(f"[a-z0-9{CJK_CHARS}]", p))
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from chatbot.language import CJK_CHARS, CJK_RE
 from chatbot.types import Audience, Chunk, chunk_from_dict, chunk_to_dict
 
 log = logging.getLogger(__name__)
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
-_CJK_RE = re.compile(rf"[{_CJK}]")
+_TOKEN_RE = re.compile(rf"[{CJK_CHARS}]+|[^\W_]+", re.UNICODE)
 _ENGLISH_STOPWORDS = frozenset(
     (
         "a about above after again against all am an and any are as at be because been before being below between "
@@ -47,7 +46,8 @@ _CHINESE_STOPWORDS = frozenset(
 )
 _FILE_NAME = "corpus.json"
 # Bump when tokenize()/chunk_terms() change: a corpus written by another version is re-tokenized on load.
-TOKENIZER_VERSION = 2
+# 3: Chinese runs include plane-2 characters (chatbot.language.CJK_CHARS), which jieba now cuts.
+TOKENIZER_VERSION = 3
 
 
 @lru_cache(maxsize=1)
@@ -71,11 +71,11 @@ def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     for match in _TOKEN_RE.finditer(text.lower()):
         piece = match.group()
-        if _CJK_RE.match(piece):
+        if CJK_RE.match(piece):
             tokens.extend(w for w in _jieba().lcut_for_search(piece) if w.strip() and w not in _CHINESE_STOPWORDS)
         elif piece not in _ENGLISH_STOPWORDS:
             tokens.append(piece)
-    english = [i for i, t in enumerate(tokens) if not _CJK_RE.match(t)]
+    english = [i for i, t in enumerate(tokens) if not CJK_RE.match(t)]
     if english:
         stems = _stemmer().stemWords([tokens[i] for i in english])
         for i, stem in zip(english, stems, strict=True):
@@ -103,7 +103,7 @@ def chunk_terms(chunk: Chunk) -> list[str]:
 
 
 def has_cjk(text: str) -> bool:
-    return bool(_CJK_RE.search(text))
+    return bool(CJK_RE.search(text))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
-"""Question language and the few fixed sentences answerdesk says itself, in English and Chinese."""
+"""Which characters are Chinese, what language a text is in, and the few fixed sentences answerdesk says itself."""
 
 from __future__ import annotations
 
 import re
 
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Chinese characters, defined once for every module that tells Chinese from other text: the unified ideographs
+# and Extension A, the compatibility ideographs, and plane 2 (Extensions B-F: rare characters in names, and the
+# everyday characters of written Cantonese, such as 𨋢 "lift"). CJK_CHARS goes inside other character classes.
+CJK_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+CJK_RE = re.compile(f"[{CJK_CHARS}]")
 _LETTER_RE = re.compile(r"[^\W\d_]", re.UNICODE)
 
 SUPPORTED_LANGUAGES = ("en", "zh")
@@ -46,7 +50,7 @@ def detect_language(text: str) -> str:
     letters = _LETTER_RE.findall(text)
     if not letters:
         return "en"
-    cjk = sum(1 for ch in letters if _CJK_RE.match(ch))
+    cjk = sum(1 for ch in letters if CJK_RE.match(ch))
     return "zh" if cjk / len(letters) >= 0.2 else "en"
 
 

@@ -1,0 +1,27 @@
+"""Extractive answers: the passage of the best article that answers the question, with ``[n]`` citations.
+
+No LLM: we pick an anchor sentence (the one sharing the most rare words with the question) in the best chunks of
+the top article and return a contiguous window around it, because help-centre answers are contiguous: a menu
+path followed by its explanation, or a numbered procedure that must stay whole and in order. The window stays in
+the anchor's section: the next section of an article answers another question.
+
+Tables are quoted as Markdown tables or not at all: a table is the answer when it holds the best match for the
+question (then it is quoted with its header, and only the rows about what the question names when it names one of
+them: "on Android" gets the Android row), and is left out otherwise, never flattened into a sentence.
+
+A second passage (another article, or another part of the same one) is added only when it covers a rare word of
+the question that the first passage misses and is itself about the question (compound questions); a passage never
+repeats a sentence already quoted.
+
+units.py cuts chunks into what can be quoted and writes quoted units as answer text; question.py reads the question
+and scores matches against it; extractive.py picks the passages.
+"""
+
+from __future__ import annotations
+
+from chatbot.composer.extractive import ComposerSettings, Composition, ExtractiveComposer
+from chatbot.composer.question import IdfLookup
+from chatbot.composer.units import Unit, split_units, word_count
+
+# What answering, the tests and the modules outside the composer use.
+__all__ = ["ComposerSettings", "Composition", "ExtractiveComposer", "IdfLookup", "Unit", "split_units", "word_count"]

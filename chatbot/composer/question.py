@@ -1,0 +1,99 @@
+"""What the composer reads from a question (terms, how-to, yes/no, codes) and how well a text or table row matches."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from chatbot.composer.units import Unit, row_cells, table_parts
+from chatbot.keyword import tokenize, with_bigrams
+
+_HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如何|怎么|怎样", re.IGNORECASE)
+# A code in the question ("KI-231", "error 4411", "SD-7F3K2Q") names one thing: the passage holding it answers.
+_CODE = re.compile(r"\b(?=[\w-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b|\b\d{3,}\b")
+# "Can I use Lumo offline?": a yes/no question about what an article's title names is answered by its opening.
+_YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?]?\s*$|能否|是否|可以", re.IGNORECASE)
+
+# The keyword index's rarity of a term (BM25 idf), for the audience asking.
+IdfLookup = Callable[[str], float]
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the composer reads from a question: its weighted terms and what kind of answer it asks for."""
+
+    terms: dict[str, float]
+    is_how_to: bool = False  # "How do I ...?": the steps
+    is_yes_no: bool = False  # "Can I ...?": the opening of the article its title names
+    stressed: frozenset[str] = frozenset()  # words said twice (a follow-up's new variant)
+    codes: tuple[str, ...] = ()  # "KI-231": the passage holding the code
+
+    @classmethod
+    def read(cls, question: str, idf: IdfLookup) -> Question:
+        terms = _weighted_terms(question, idf)
+        is_how_to = bool(_HOW_TO.search(question))
+        # Words the question repeats are what it stresses: a follow-up is searched as the previous question plus
+        # the follow-up twice, or with its new variant repeated ("How do I install the app on Android? Android").
+        counts = Counter(tokenize(question))
+        return cls(
+            terms,
+            is_how_to=is_how_to,
+            is_yes_no=not is_how_to and bool(_YES_NO.search(question)),
+            stressed=frozenset(t for t, n in counts.items() if n > 1 and terms.get(t, 0.0) > 0),
+            codes=tuple(dict.fromkeys(code.lower() for code in _CODE.findall(question))),
+        )
+
+    def asking_for(self, terms: dict[str, float]) -> Question:
+        """The same question, asking only for ``terms`` (what a second passage must add)."""
+        return Question(terms, self.is_how_to, False, self.stressed)
+
+
+def _weighted_terms(question: str, idf: IdfLookup) -> dict[str, float]:
+    """Each question term weighed by its rarity, times the number of times the question says it."""
+    counts = Counter(with_bigrams(tokenize(question)))
+    return {t: max(idf(t), 0.0) * n for t, n in counts.items()}
+
+
+def overlap(text: str, terms: dict[str, float]) -> float:
+    present = set(with_bigrams(tokenize(text)))
+    return sum(w for t, w in terms.items() if t in present)
+
+
+def unit_overlap(unit: Unit, terms: dict[str, float]) -> float:
+    """A sentence's or list item's own match; a table's is its best row read with its header ("PayPal fees" under
+    "How it appears in Lumo"), so that a big table does not win on the sum of all its rows."""
+    if not unit.is_table:
+        return overlap(unit.text, terms)
+    header, rows = table_parts(unit.text)
+    head = " ".join(row_cells(header[0]))
+    return max((overlap(f"{head} {' '.join(row_cells(row))}", terms) for row in rows), default=overlap(head, terms))
+
+
+def holds_code(text: str, codes: Sequence[str]) -> bool:
+    lowered = text.lower()
+    return any(re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", lowered) for code in codes)
+
+
+def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> str:
+    """The whole table, or its header and the rows the question names: a question word found in some rows but
+    not all ("fees"). Words of the article's own topic (its title and headings: "PayPal" in the PayPal article)
+    name rows only when nothing else does and no question word is in the header: a question word in the header
+    ("how often does it sync?" and a "Sync frequency" column) asks for a column, which every row answers."""
+    header, rows = table_parts(table)
+    if len(rows) < 2:
+        return table
+    words = {t: w for t, w in terms.items() if w > 0 and "_" not in t}
+    row_terms = [set(tokenize(row)) for row in rows]
+    named = {t: w for t, w in words.items() if 0 < sum(t in r for r in row_terms) < len(rows)}
+    chosen = {t: w for t, w in named.items() if t not in title_terms}
+    if not chosen:
+        if words.keys() & set(tokenize(" ".join(header))):
+            return table
+        chosen = named
+    if not chosen:
+        return table
+    scores = [sum(w for t, w in chosen.items() if t in r) for r in row_terms]
+    best = max(scores)
+    return "\n".join([*header, *(row for row, score in zip(rows, scores, strict=True) if score == best)])

@@ -1,0 +1,192 @@
+"""A chunk's quotable units (sentences, list items, whole tables), what was quoted already, units as answer text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from chatbot.language import CJK_RE
+from chatbot.types import ScoredChunk
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|(?<=[。！？；])")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|[a-z][.)])\s+")
+_TABLE_ROW = re.compile(r"^\s*\|")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
+_HEADING = re.compile(r"^#{1,6}\s+\S")
+_NUMBERED_STEP = re.compile(r"^\s*\d+[.)、]\s*")
+_TERMINAL = re.compile(r"[.!?:;。！？；：]$")
+# Table cells that a PDF extractor wrote one per line ("Plan", "Monthly", "EUR 12", ...): three or more short
+# lines in a row, none of them a finished sentence. Quoted, they would read as one run-on "sentence".
+_CELL_LINE_WORDS = 6
+_CELL_RUN = 3
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence, a list item or a whole table of a chunk, in reading order."""
+
+    text: str
+    is_list_item: bool  # a list item: kept whole, never merged into a sentence run
+    chunk: ScoredChunk
+    is_step: bool = False  # a numbered step ("1.", "2)"): what a how-to question asks for
+    is_table: bool = False  # a Markdown table (header, rule, rows): quoted whole or not at all
+
+    @property
+    def words(self) -> int:
+        return word_count(self.text)
+
+
+def word_count(text: str) -> int:
+    # A Chinese character carries about as much as an English word in a sentence of either.
+    return len(CJK_RE.findall(text)) + len(re.findall(r"[A-Za-z0-9]+", text))
+
+
+def split_units(chunk: ScoredChunk) -> list[Unit]:
+    units: list[Unit] = []
+    text = chunk.chunk.text
+    if chunk.chunk.kind == "faq" and text.startswith(chunk.chunk.title):
+        text = text[len(chunk.chunk.title) :]  # an FAQ chunk is "question\n\nanswer": quote the answer only
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        cells = _cell_lines(lines)
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            if _TABLE_ROW.match(line):
+                end = i
+                while end < len(lines) and _TABLE_ROW.match(lines[end]):
+                    end += 1
+                units.append(Unit(_as_table(lines[i:end]), False, chunk, is_table=True))
+                i = end
+                continue
+            i += 1
+            if i - 1 in cells or _HEADING.match(line):
+                continue  # not quotable: cells of a flattened table, or a heading (it would run into the text)
+            if _LIST_ITEM.match(line):
+                units.append(Unit(line, True, chunk, is_step=bool(_NUMBERED_STEP.match(line))))
+                continue
+            for sentence in _SENTENCE_END.split(line):
+                if sentence.strip():
+                    units.append(Unit(sentence.strip(), False, chunk))
+    return units
+
+
+def _cell_lines(lines: Sequence[str]) -> set[int]:
+    """Indices of lines in runs of table cells extracted one per line (see _CELL_RUN)."""
+    short = [
+        not _LIST_ITEM.match(line)
+        and not _TABLE_ROW.match(line)
+        and word_count(line) <= _CELL_LINE_WORDS
+        and not _TERMINAL.search(line)
+        for line in lines
+    ]
+    found: set[int] = set()
+    start = 0
+    for i in range(len(lines) + 1):
+        if i < len(lines) and short[i]:
+            continue
+        if i - start >= _CELL_RUN:
+            found.update(range(start, i))
+        start = i + 1
+    return found
+
+
+def _as_table(rows: Sequence[str]) -> str:
+    """Rows of a Markdown table, with the |---| rule after the header (added when the source had none)."""
+    if len(rows) == 1 or _TABLE_RULE.match(rows[1]):
+        return "\n".join(rows)
+    columns = max(len(row_cells(row)) for row in rows)
+    return "\n".join([rows[0], "|" + "---|" * columns, *rows[1:]])
+
+
+def row_cells(row: str) -> list[str]:
+    inner = row.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [cell.strip() for cell in re.split(r"(?<!\\)\|", inner)]
+
+
+def table_parts(table: str) -> tuple[list[str], list[str]]:
+    """(header and rule lines, body rows) of a table unit's text."""
+    lines = table.splitlines()
+    if len(lines) > 1 and _TABLE_RULE.match(lines[1]):
+        return lines[:2], lines[2:]
+    return lines[:1], lines[1:]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# What an earlier answer quoted: neither an anchor nor quoted again.
+
+
+def normalised(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def unique(units: Sequence[Unit], skip: frozenset[str]) -> list[Unit]:
+    """Units in order without repeats: neighbouring chunks overlap, and nothing already quoted is quoted again."""
+    seen = set(skip)
+    out: list[Unit] = []
+    for whole in units:
+        unit = fresh(whole, skip)
+        key = normalised(whole.text)
+        if unit is None or key in seen:
+            continue
+        seen.add(key)
+        out.append(unit)
+    return out
+
+
+def fresh(unit: Unit, skip: frozenset[str]) -> Unit | None:
+    """``unit`` unless it was quoted already (``skip`` holds normalised quoted lines and sentences); a table loses
+    the body rows already quoted, and is dropped when none is left."""
+    if not skip:
+        return unit
+    if not unit.is_table:
+        return None if normalised(unit.text) in skip else unit
+    header, rows = table_parts(unit.text)
+    left = [row for row in rows if normalised(row) not in skip]
+    if not left:
+        return None
+    return unit if len(left) == len(rows) else replace(unit, text="\n".join([*header, *left]))
+
+
+def quoted_lines(answer: str) -> frozenset[str]:
+    """The normalised sentences, list items and table rows of an answer (its [n] markers removed)."""
+    found: set[str] = set()
+    for raw in re.sub(r"\s*\[\d+\]", "", answer).splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if _TABLE_ROW.match(line) or _LIST_ITEM.match(line):
+            found.add(normalised(line))
+        else:
+            found.update(normalised(s) for s in _SENTENCE_END.split(line) if s.strip())
+    return frozenset(found)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Units as answer text.
+
+
+def render(units: Sequence[Unit], n: int) -> str:
+    lines: list[str] = []
+    sentence_run: list[str] = []
+    for unit in units:
+        if unit.is_list_item or unit.is_table:
+            if sentence_run:
+                lines.append(_join_sentences(sentence_run))
+                sentence_run = []
+            lines.append(unit.text)
+        else:
+            sentence_run.append(unit.text)
+    if sentence_run:
+        lines.append(_join_sentences(sentence_run))
+    # After a table the marker follows its last row ("| a | b | [1]"): the widget keeps it on the last cell.
+    lines[-1] = f"{lines[-1]} [{n}]"
+    return "\n".join(lines)
+
+
+def _join_sentences(sentences: Sequence[str]) -> str:
+    # Chinese sentences follow each other without a space; English ones with one.
+    return "".join(sentences) if CJK_RE.search(sentences[0]) else " ".join(sentences)

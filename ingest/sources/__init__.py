@@ -1,0 +1,185 @@
+"""Load a help-centre folder (or one file) into :class:`SourceDocument` objects.
+
+Supported: Markdown (with YAML front matter), HTML, plain text, PDF, DOCX and FAQ files (CSV, JSON, YAML).
+Every file either becomes documents or a :class:`FailedFile` with a one-line reason; one bad file never stops
+the walk, and nothing is dropped silently (skipped FAQ rows are reported too).
+
+Metadata precedence, nearest wins: front matter / FAQ row field > nearest ``_defaults.yaml`` > arguments of
+:func:`load_path` > built-in (audience ``public``, language detected from the text). Audience errors always
+fail loudly, because ingesting an internal document as public is the worst thing this module could do.
+
+This module holds the loader of each suffix and the walk; each format has its own module (text, html, pdf, docx,
+faq), metadata.py parses and inherits the metadata, and document.py applies the precedence above.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
+
+from chatbot.errors import DocumentLoadError
+from chatbot.types import Audience, SourceDocument
+from ingest.sources.document import SourceFile
+from ingest.sources.docx import load_docx
+from ingest.sources.faq import load_faq_csv, load_faq_json, load_faq_yaml, parse_alternatives
+from ingest.sources.html import load_html
+from ingest.sources.metadata import BrokenDefaults, Inherited, base_defaults, folder_defaults, parse_review_by
+from ingest.sources.pdf import load_pdf
+from ingest.sources.results import FailedFile, Loaded, LoadResult, Outcome, one_line
+from ingest.sources.text import load_markdown, load_text
+
+# What web/, evals/, the pipeline and the tests import from ingest.sources.
+__all__ = [
+    "MIB",
+    "SUPPORTED_SUFFIXES",
+    "FailedFile",
+    "LoadResult",
+    "load_path",
+    "load_source_file",
+    "parse_alternatives",
+    "parse_review_by",
+]
+
+MIB = 1024 * 1024
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    {".md", ".markdown", ".html", ".htm", ".txt", ".pdf", ".docx", ".csv", ".json", ".yaml", ".yml"}
+)
+_README_NAMES = frozenset({"readme", "readme.md", "readme.markdown", "readme.txt"})
+
+# --------------------------------------------------------------------------------------------------------------
+# The loader of each suffix.
+
+
+def _single(loader: Callable[[SourceFile], list[SourceDocument]]) -> Callable[[SourceFile], Outcome]:
+    return lambda src: [Loaded(document, src.rel) for document in loader(src)]
+
+
+_LOADERS: dict[str, Callable[[SourceFile], Outcome]] = {
+    ".md": _single(load_markdown),
+    ".markdown": _single(load_markdown),
+    ".html": _single(load_html),
+    ".htm": _single(load_html),
+    ".txt": _single(load_text),
+    ".pdf": _single(load_pdf),
+    ".docx": _single(load_docx),
+    ".csv": load_faq_csv,
+    ".json": load_faq_json,
+    ".yaml": load_faq_yaml,
+    ".yml": load_faq_yaml,
+}
+
+# --------------------------------------------------------------------------------------------------------------
+# The walk.
+
+
+def _is_skipped(entry: Path) -> bool:
+    name = entry.name
+    return name.startswith((".", "_")) or name.lower() in _README_NAMES
+
+
+def _walk(folder: Path, root: Path, inherited: Inherited) -> Iterator[tuple[Path, Inherited]]:
+    defaults = folder_defaults(folder, root, inherited)
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith(".") or (entry.is_symlink() and entry.is_dir()):
+            continue  # hidden, or a symlinked folder that could loop or leave the root
+        if entry.is_dir():
+            yield from _walk(entry, root, defaults)
+        elif entry.is_file() and not _is_skipped(entry) and entry.suffix.lower() in SUPPORTED_SUFFIXES:
+            yield entry, defaults
+
+
+def _format_limit(max_file_bytes: int) -> str:
+    if max_file_bytes >= MIB:
+        return f"{max_file_bytes / MIB:g} MiB"
+    return f"{max_file_bytes} bytes"
+
+
+def _load_file(path: Path, rel: str, inherited: Inherited, max_file_bytes: int) -> Outcome:
+    if isinstance(inherited, BrokenDefaults):
+        raise DocumentLoadError(inherited.reason)
+    loader = _LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise DocumentLoadError(f"unsupported file type {path.suffix or '(none)'!r}")
+    size = path.stat().st_size
+    if size > max_file_bytes:
+        raise DocumentLoadError(f"larger than {_format_limit(max_file_bytes)}")  # checked before reading it
+    data = path.read_bytes()
+    if not data.strip():
+        raise DocumentLoadError("empty file")
+    return loader(SourceFile(path=path, rel=rel, defaults=inherited, data=data))
+
+
+def _load_file_safely(path: Path, rel: str, inherited: Inherited, max_file_bytes: int) -> Outcome:
+    try:
+        return _load_file(path, rel, inherited, max_file_bytes)
+    except DocumentLoadError as exc:
+        return [FailedFile(rel, one_line(exc.message))]
+    except OSError as exc:
+        return [FailedFile(rel, f"cannot read file: {exc.strerror or one_line(str(exc))}")]
+    except Exception as exc:  # one file's surprise must not abort the whole load
+        return [FailedFile(rel, one_line(f"{type(exc).__name__}: {exc}"))]
+
+
+def load_path(
+    path: Path,
+    *,
+    default_audience: Audience = "public",
+    default_community: str | None = None,
+    max_file_bytes: int = 20 * MIB,
+) -> LoadResult:
+    """Load a folder (recursively, in sorted order) or a single file.
+
+    Hidden entries, ``_``-prefixed files (``_defaults.yaml``) and READMEs are skipped when walking a folder, as are
+    unsupported suffixes. A file named explicitly is always attempted. Raises DocumentLoadError only when `path`
+    does not exist or the arguments are invalid; per-file problems are returned in ``LoadResult.failed``.
+    """
+    target = Path(path).expanduser().resolve()
+    if not target.exists():
+        raise DocumentLoadError(f"no such file or folder: {path}")
+    base = base_defaults(default_audience, default_community)
+    root = target if target.is_dir() else target.parent
+    if target.is_dir():
+        files: Iterator[tuple[Path, Inherited]] = _walk(root, root, base)
+    else:
+        files = iter([(target, folder_defaults(root, root, base))])
+    result = LoadResult(root=root.as_posix())
+    seen: dict[str, str] = {}
+    for file_path, inherited in files:
+        rel = file_path.relative_to(root).as_posix()
+        for item in _load_file_safely(file_path, rel, inherited, max_file_bytes):
+            _collect(result, seen, item)
+    return result
+
+
+def _collect(result: LoadResult, seen: dict[str, str], item: Loaded | FailedFile) -> None:
+    if isinstance(item, FailedFile):
+        result.failed.append(item)
+        return
+    doc_id = item.document.id
+    if doc_id in seen:
+        result.failed.append(FailedFile(item.label, f"duplicate document id {doc_id} (also in {seen[doc_id]})"))
+        return
+    seen[doc_id] = item.label
+    result.documents.append(item.document)
+
+
+def load_source_file(
+    root: Path, rel: str, *, audience: Audience, community: str | None, max_file_bytes: int
+) -> LoadResult:
+    """The file ``rel`` under ``root``, loaded as ``answerdesk ingest root`` would: the same loader and id, and the
+    ``_defaults.yaml`` of every folder from ``root`` down to the file, over the given audience and community.
+
+    Used to re-read one corrected file at once (``load_path`` on the file alone would take its folder as the root:
+    other ids, and the parent folders' defaults lost)."""
+    inherited: Inherited = base_defaults(audience, community)
+    folder = root
+    inherited = folder_defaults(folder, root, inherited)
+    for part in PurePosixPath(rel).parent.parts:
+        folder = folder / part
+        inherited = folder_defaults(folder, root, inherited)
+    result = LoadResult(root=root.as_posix())
+    seen: dict[str, str] = {}
+    for item in _load_file_safely(root / PurePosixPath(rel), rel, inherited, max_file_bytes):
+        _collect(result, seen, item)
+    return result

@@ -1,0 +1,207 @@
+"""HTML pages: the article without the page furniture, as Markdown-like text for the heading-aware chunker."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction, Tag
+from bs4.element import NavigableString
+
+from chatbot.types import SourceDocument
+from ingest.cleaning import markdown_table
+from ingest.sources.document import SourceFile, humanise, make_document, require_text
+from ingest.sources.metadata import Fields, normalise_language
+
+_HTML_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg", "template", "iframe")
+_HTML_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_HTML_BLOCKS = frozenset(
+    {
+        "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div", "dl",
+        "dt", "fieldset", "figcaption", "figure", "hgroup", "hr", "html", "li", "main", "ol", "p", "pre",
+        "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+_SKIPPED_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
+
+
+def _html_strings(node: Tag, skip: frozenset[str] = frozenset()) -> Iterator[str]:
+    """The text under `node`, with a space wherever a block or <br> separates words visually."""
+    for child in node.children:
+        if isinstance(child, _SKIPPED_STRINGS):
+            continue
+        if isinstance(child, NavigableString):
+            yield str(child)
+        elif isinstance(child, Tag) and child.name not in skip:
+            separated = child.name == "br" or child.name in _HTML_BLOCKS or child.name in _HTML_HEADINGS
+            yield " " if separated else ""
+            yield from _html_strings(child, skip)
+            yield " " if separated else ""
+
+
+def _html_inline(node: Tag, skip: frozenset[str] = frozenset()) -> str:
+    return " ".join("".join(_html_strings(node, skip)).split())
+
+
+class _HtmlWriter:
+    """Walks the main content once and collects blocks; blocks are joined with blank lines."""
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+        self._inline: list[str] = []
+
+    def text(self) -> str:
+        self._flush()
+        return "\n\n".join(self.blocks)
+
+    def _flush(self) -> None:
+        # <br> becomes "\n" in the buffer; other whitespace collapses as a browser would render it.
+        lines = (" ".join(line.split()) for line in "".join(self._inline).split("\n"))
+        paragraph = "\n".join(line for line in lines if line)
+        if paragraph:
+            self.blocks.append(paragraph)
+        self._inline.clear()
+
+    def _block(self, text: str) -> None:
+        self._flush()
+        if text.strip():
+            self.blocks.append(text)
+
+    def walk(self, node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, _SKIPPED_STRINGS):
+                continue
+            if isinstance(child, NavigableString):
+                # Already entity-decoded: `&lt;img&gt;` is the text "<img>". Source line breaks are just spaces;
+                # only <br> adds a "\n" to the buffer.
+                self._inline.append(re.sub(r"\s+", " ", str(child)))
+            elif isinstance(child, Tag):
+                self._element(child)
+
+    def _element(self, tag: Tag) -> None:
+        name = tag.name
+        if name in _HTML_HEADINGS:
+            heading = _html_inline(tag)
+            self._block(f"{'#' * _HTML_HEADINGS[name]} {heading}" if heading else "")
+        elif name in ("ul", "ol"):
+            self._block("\n".join(_html_list_lines(tag, depth=0)))
+        elif name == "table":
+            self._block(markdown_table(_html_table_rows(tag)))
+        elif name == "pre":
+            self._block(tag.get_text().strip("\n").rstrip())
+        elif name == "br":
+            self._inline.append("\n")
+        elif name in _HTML_BLOCKS:
+            self._flush()
+            self.walk(tag)
+            self._flush()
+        else:
+            self.walk(tag)
+
+
+def _html_list_lines(list_tag: Tag, depth: int) -> list[str]:
+    lines: list[str] = []
+    number = 0
+    for child in list_tag.children:
+        if not isinstance(child, Tag):
+            continue
+        if child.name in ("ul", "ol"):  # invalid but common: a nested list directly inside a list
+            lines.extend(_html_list_lines(child, depth + 1))
+            continue
+        number += 1
+        marker = f"{number}. " if list_tag.name == "ol" else "- "
+        item = _html_inline(child, skip=frozenset({"ul", "ol"}))
+        if item:
+            lines.append("  " * depth + marker + item)
+        for nested in child.find_all(["ul", "ol"]):
+            if nested.find_parent(["ul", "ol"]) is list_tag:  # only this item's own sub-lists, once
+                lines.extend(_html_list_lines(nested, depth + 1))
+    return lines
+
+
+def _html_table_rows(table: Tag) -> list[list[str]]:
+    """The cells of each row (the first row is the header), for a Markdown table."""
+    rows: list[list[str]] = []
+    for row in table.find_all("tr"):
+        if row.find_parent("table") is not table:
+            continue  # nested tables are flattened into their cell's text instead
+        cells = [_html_inline(cell) for cell in row.find_all(["td", "th"], recursive=False)]
+        if any(cells):
+            rows.append(cells)
+    return rows
+
+
+def _html_content(soup: BeautifulSoup) -> Tag:
+    """<main>, else a single <article>, else <body>: a page listing several articles is read whole."""
+    main = soup.find("main")
+    if isinstance(main, Tag):
+        return main
+    articles = soup.find_all("article")
+    if len(articles) == 1 and isinstance(articles[0], Tag):
+        return articles[0]
+    body = soup.find("body")
+    return body if isinstance(body, Tag) else soup
+
+
+# Many help-centre themes put their menus in plain <div>s: match these class or id names exactly (a substring
+# match would also drop "rightsidebar"-style content).
+_NAV_NAMES = frozenset(
+    {
+        "nav",
+        "navbar",
+        "navigation",
+        "menu",
+        "mainmenu",
+        "submenu",
+        "searchmenu",
+        "breadcrumb",
+        "breadcrumbs",
+        "sub-nav",
+        "skip-link",
+        "site-nav",
+        "site-header",
+        "site-footer",
+        "sidebar-nav",
+        "toc-nav",
+    }
+)
+
+
+def _is_navigation(tag: Tag) -> bool:
+    if not isinstance(tag, Tag) or tag.attrs is None:
+        return False
+    classes: list[str] = list(tag.get("class") or [])
+    return any(str(c).lower() in _NAV_NAMES for c in classes) or str(tag.get("id") or "").lower() in _NAV_NAMES
+
+
+def _drop_page_furniture(soup: BeautifulSoup) -> None:
+    doomed = [*soup.find_all(list(_HTML_DROP)), *soup.find_all(role="navigation"), *soup.find_all(_is_navigation)]
+    for element in doomed:
+        if isinstance(element, Tag) and not element.decomposed:  # may be inside one already removed
+            element.decompose()
+
+
+def _html_title(soup: BeautifulSoup) -> str | None:
+    title = soup.find("title")
+    text = _html_inline(title) if isinstance(title, Tag) else ""
+    if not text:
+        # Looked up before the page furniture is dropped: `<article><header><h1>` is common.
+        h1 = _html_content(soup).find("h1")
+        text = _html_inline(h1) if isinstance(h1, Tag) else ""
+    return text or None
+
+
+def _html_language(soup: BeautifulSoup) -> str | None:
+    html = soup.find("html")
+    lang = html.get("lang") if isinstance(html, Tag) else None
+    return normalise_language(lang) if isinstance(lang, str) else None
+
+
+def load_html(src: SourceFile) -> list[SourceDocument]:
+    soup = BeautifulSoup(src.text(), "lxml")
+    title = _html_title(soup) or humanise(src.path.stem)
+    fields = Fields(language=_html_language(soup))
+    _drop_page_furniture(soup)
+    writer = _HtmlWriter()
+    writer.walk(_html_content(soup))
+    return [make_document(src, fields, title=title, text=require_text(writer.text()))]
