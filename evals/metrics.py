@@ -16,10 +16,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+from chatbot.language import CJK_CHARS
+
 # A Chinese character is a token on its own (Chinese has no spaces and word segmenters disagree); anything else is
 # a run of letters/digits. Punctuation is dropped.
-_TOKEN_RE = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+", re.UNICODE)
+_TOKEN_RE = re.compile(rf"[{CJK_CHARS}]|[^\W_{CJK_CHARS}]+", re.UNICODE)
 _WHITESPACE_RE = re.compile(r"\s+")
 MAX_LCS_TOKENS = 512  # the LCS table is n*m; 512x512 keeps ROUGE-L at a few ms per answer
 
