@@ -27,7 +27,9 @@ from chatbot.types import Audience, Chunk, chunk_from_dict, chunk_to_dict
 
 log = logging.getLogger(__name__)
 
-_TOKEN_RE = re.compile(rf"[{CJK_CHARS}]+|[^\W_]+", re.UNICODE)
+# A run of Chinese characters, or a run of other letters/digits. Chinese characters are word characters too, so the
+# second class must exclude them: otherwise "1990年出生于北京" (a digit first) was one token that jieba never cut.
+_TOKEN_RE = re.compile(rf"[{CJK_CHARS}]+|[^\W_{CJK_CHARS}]+", re.UNICODE)
 _ENGLISH_STOPWORDS = frozenset(
     (
         "a about above after again against all am an and any are as at be because been before being below between "
@@ -47,7 +49,8 @@ _CHINESE_STOPWORDS = frozenset(
 _FILE_NAME = "corpus.json"
 # Bump when tokenize()/chunk_terms() change: a corpus written by another version is re-tokenized on load.
 # 3: Chinese runs include plane-2 characters (chatbot.language.CJK_CHARS), which jieba now cuts.
-TOKENIZER_VERSION = 3
+# 4: a Chinese run right after a digit or a Latin letter is cut by jieba too (it was glued to them).
+TOKENIZER_VERSION = 4
 
 
 @lru_cache(maxsize=1)

@@ -52,3 +52,19 @@ def test_every_module_shares_the_chinese_characters() -> None:
     # Small talk in Chinese is still small talk; a plane-2 character is content, not an English word.
     assert detect_intent("谢谢") is not None
     assert detect_intent(f"谢谢{LIFT}") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # Chinese characters are word characters: a run that starts with a digit or a Latin letter must still end
+        # where the Chinese begins, or the whole clause becomes one token that matches nothing.
+        ("1990年出生于北京", ["1990", "北京"]),
+        ("iPhone手机怎么重置", ["iphon", "手机", "重置"]),
+        ("Lumo的发票在哪里下载", ["lumo", "发票", "下载"]),
+    ],
+)
+def test_chinese_after_digits_or_latin_letters_is_cut_into_words(text: str, words: list[str]) -> None:
+    tokens = tokenize(text)
+    assert set(words) <= set(tokens)
+    assert all(len(token) <= 6 for token in tokens)
