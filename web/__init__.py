@@ -24,7 +24,7 @@ from web.api import gaps as gaps_api
 from web.api import suggestions as suggestions_api
 from web.db.engine import configure_engine, init_migrations
 from web.db.models import db
-from web.editor import admin, login
+from web.editor import admin, login, preview
 from web.editor import analytics as analytics_pages
 from web.editor import articles as article_pages
 from web.editor import contributors as contributor_pages
@@ -39,7 +39,7 @@ from web.pages import help as help_page
 MAX_CONTENT_LENGTH = 64 * 1024
 BLUEPRINTS = (
     *(chat_api.bp, gaps_api.bp, suggestions_api.bp, analytics_api.bp, contributors_api.bp),
-    *(gap_pages.bp, article_pages.bp, analytics_pages.bp, contributor_pages.bp, admin.bp, login.bp),
+    *(gap_pages.bp, article_pages.bp, analytics_pages.bp, contributor_pages.bp, admin.bp, login.bp, preview.bp),
     *(widget.bp, help_page.bp, health.bp),
 )
 

@@ -1,6 +1,6 @@
 """The editor's articles pages under /editor/articles: the list (filters, stale flag), one document (text, versions,
-diff, performance, suggestions, linked gaps), writing in the dashboard, re-reading a folder file, and the Markdown
-preview used by every editor textarea (web/static/editor.js).
+diff, performance, suggestions, linked gaps), writing in the dashboard and re-reading a folder file (the Markdown
+preview the forms use is web/editor/preview.py).
 
 Who: editors, viewers and admins read; editors (for their communities) and admins write; employees get 403.
 Documents from a folder sync are not editable here: the next ``answerdesk ingest`` would overwrite the edit with the
@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from chatbot.errors import DocumentLoadError
@@ -58,7 +58,7 @@ from web.editor.markdown import render_markdown
 from web.gaps.queries import find_gap
 from web.gaps.resolve import Verification, resolve_with_article
 from web.http.errors import ApiError
-from web.http.payloads import int64, json_object
+from web.http.payloads import int64
 
 bp = Blueprint("editor_articles", __name__, url_prefix="/editor/articles")
 
@@ -74,12 +74,13 @@ SUGGESTION_ACTIONS = {"apply": "applied", "decline": "declined"}
 CLOSED_GAP_STATUSES = ("verified", "dismissed")
 
 # The body limit must be raised before anything reads the form, and Flask-WTF's app-wide CSRF check reads it
-# first; so this blueprint runs the same check itself, right after raising the limit (_limits_then_csrf).
+# first; so this blueprint runs the same check itself, right after raising the limit (allow_article_bodies).
 csrf.exempt(bp)
 
 
 @bp.before_request
-def _limits_then_csrf() -> None:
+def allow_article_bodies() -> None:
+    """Raise the body limit for whole articles, then run the CSRF check (also used by web/editor/preview.py)."""
     request.max_content_length = EDITOR_MAX_BODY_BYTES
     request.max_form_memory_size = EDITOR_MAX_BODY_BYTES
     if current_app.config.get("WTF_CSRF_ENABLED", True):
@@ -160,18 +161,6 @@ def diff(doc_id: str) -> str:
         lines=text_diff(before, after),
         metadata=metadata_changes(before, after),
     )
-
-
-@bp.post("/preview")
-@require_role(*READ_ROLES)
-def preview() -> Any:
-    """``{"text"}`` -> ``{"html"}``: the Markdown as the article page will show it (raw HTML escaped)."""
-    text = json_object().get("text")
-    if not isinstance(text, str):
-        raise ApiError(400, "bad_request", "'text' must be a string.")
-    if len(text) > MAX_BODY_CHARS:
-        raise ApiError(413, "text_too_long", f"The preview takes at most {MAX_BODY_CHARS:,} characters.")
-    return jsonify({"html": str(render_markdown(text))})
 
 
 # -- writing -----------------------------------------------------------------------------------------------------
