@@ -211,3 +211,16 @@ def test_a_variant_follow_up_gets_its_own_row_not_the_previous_answer() -> None:
     faq = _scored("faq#apps", "Which phones?", [("The app needs iOS 16 or Android 10 or later.", (), 0.5)])
     said = composer.compose("Which phones does the app work on?", [faq], _rare_idf).text
     assert composer.compose("and on Android? and on Android?", [faq], _rare_idf, avoid=said).text == said
+
+
+def test_the_best_matching_sentence_is_quoted_even_after_long_opening_sentences() -> None:
+    # CMRC2018 dev, Wikipedia style: the answer is the third sentence; the two before it are short enough to
+    # start from the top, but with the long anchor (a Chinese character counts as a word) the budget ran out first.
+    text = (
+        "2009年8月，他出任香港行政长官办公室主任。"
+        "2011年9月，谭志源获委任接替林瑞麟担任政制及内地事务局局长，梁振英成为行政长官后，获得留任。"
+        "2017年12月，谭志源参与第十三届港区人大代表选举，最终以得票1580票当选港区人大代表。"
+    )
+    article = _document("tam.md", "谭志源", [text])
+    composition = ExtractiveComposer().compose("2017年12月，谭志源参与了第多少届港区人大代表选举？", [article], _idf)
+    assert "第十三届" in composition.text

@@ -200,7 +200,9 @@ class ExtractiveComposer:
                 break  # nor one after it: the passage ends where the table starts
             if _TABLE_REFERENCE.search(unit.text):
                 continue  # "see the table below", and the table is not quoted
-            if window and words + unit.words > budget:
+            # The budget never cuts before the anchor: it is the unit that answers. (Starting from the top within
+            # from_top_within_words, a long anchor, e.g. a 50-character Chinese sentence, used to fall off the end.)
+            if window and i > anchor and words + unit.words > budget:
                 break
             if is_procedure and window and window[-1].is_list_item and not unit.is_list_item:
                 break  # the procedure ended: what follows is another topic
