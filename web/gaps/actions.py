@@ -11,18 +11,17 @@ grows with the gaps, for no better decisions.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from chatbot.gaps.join import mean_with, mean_without, merged_mean
 from chatbot.keyword import tokenize
 from web.access.accounts import find_user_by_email
 from web.access.permissions import can_edit_community
 from web.db.models import GAP_OPEN_STATUSES, Gap, GapComment, GapEvent, GapEvidence, User, db
-from web.gaps.assignment import merged_state
 from web.gaps.notifications import notify_if_due
 from web.http.errors import ApiError
 from web.services import get_runtime
@@ -108,7 +107,7 @@ def merge_gap(gap: Gap, actor: User, target: Gap) -> Gap:
         raise ApiError(400, "bad_merge", "Only gaps of the same audience can be merged.")
     require_open(gap)
     require_open(target)
-    target.centroid, target.token_counts = merged_state(
+    target.centroid, target.token_counts = merged_mean(
         [(target.centroid, target.token_counts, target.count), (gap.centroid, gap.token_counts, gap.count)]
     )
     target.first_seen = min(target.first_seen, gap.first_seen)
@@ -147,10 +146,10 @@ def move_question(gap: Gap, actor: User, message_id: int, target: Gap) -> Gap:
     already_there = _has_message(target.id, message_id)
     vector = np.asarray(get_runtime(current_app).embedder.encode_queries([masked])[0], dtype=np.float64)
     tokens = Counter(tokenize(masked))
-    gap.centroid = _mean_without(gap.centroid, gap.count, vector)
+    gap.centroid = mean_without(gap.centroid, gap.count, vector)
     gap.token_counts = dict(Counter(gap.token_counts) - tokens)  # Counter subtraction drops counts <= 0
     if not already_there:
-        target.centroid = _mean_with(target.centroid, target.count, vector)
+        target.centroid = mean_with(target.centroid, target.count, vector)
         target.token_counts = dict(Counter(target.token_counts) + tokens)
     for row in rows:
         row.gap_id = target.id
@@ -171,26 +170,6 @@ def move_question(gap: Gap, actor: User, message_id: int, target: Gap) -> Gap:
     db.session.commit()
     notify_if_due(target)
     return gap
-
-
-def _mean_without(centroid: Sequence[float], count: int, vector: np.ndarray) -> list[float]:
-    """The mean of ``count`` vectors with ``vector`` taken out."""
-    if count <= 1:
-        return []
-    if len(centroid) != vector.shape[0]:
-        return list(centroid)  # a mean from another embedder: not comparable, left as it is
-    mean = (np.asarray(centroid, dtype=np.float64) * count - vector) / (count - 1)
-    return [float(x) for x in mean]
-
-
-def _mean_with(centroid: Sequence[float], count: int, vector: np.ndarray) -> list[float]:
-    """The mean of ``count`` vectors with ``vector`` added."""
-    if count <= 0 or not centroid:
-        return [float(x) for x in vector]
-    if len(centroid) != vector.shape[0]:
-        return list(centroid)
-    mean = (np.asarray(centroid, dtype=np.float64) * count + vector) / (count + 1)
-    return [float(x) for x in mean]
 
 
 def _distinct_messages(gap_id: int) -> int:

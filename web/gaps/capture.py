@@ -16,8 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from chatbot.gaps import GapEvidence as ClusterEvidence
-from chatbot.keyword import tokenize
+from chatbot.gaps.evidence import question_vector
 from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, Document, Gap, GapEvidence, Message, db, utcnow
 from web.gaps.assignment import assign
@@ -112,23 +111,16 @@ def _gap_of_message(message_id: int) -> Gap | None:
 
 
 def _assign(message: Message, masked: str) -> Gap:
-    """Join the most similar open gap of the same audience and community, or open a new one (chatbot.gaps
+    """Join the most similar open gap of the same audience and community, or open a new one (chatbot.gaps.join
     decides); the question counts once."""
     vector = get_runtime(current_app).embedder.encode_queries([masked])[0]
     audience = message.conversation.audience
     community = gap_community(message.sources, abstained=message.is_gap)
-    evidence = ClusterEvidence(
-        text=masked,
-        vector=vector,
-        tokens=tuple(tokenize(masked)),
-        audience=audience,
-        community=community,
-        id=str(message.id),
-    )
+    question = question_vector(masked, vector, audience=audience, community=community, id=str(message.id))
     candidates = db.session.scalars(
         select(Gap).where(Gap.status.in_(GAP_OPEN_STATUSES), Gap.audience == audience).order_by(Gap.id)
     ).all()
-    outcome = assign(candidates, evidence)
+    outcome = assign(candidates, question)
     gap = outcome.gap
     if gap is None:
         gap = Gap(title=masked, status="open", audience=audience, community=community, count=0, first_seen=utcnow())

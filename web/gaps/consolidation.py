@@ -1,25 +1,27 @@
-"""Regrouping the open gaps in the database: the web side of :func:`chatbot.gaps.regroup`.
+"""Regrouping the open gaps in the database: the web side of :func:`chatbot.gaps.regroup.regroup`.
 
 A new question joins a gap online (web.gaps.assignment), which depends on the order questions arrive in; regrouping
 clusters the questions of all *untouched* open gaps of one audience and community again, from scratch, so that what
 editors see no longer depends on that order (Banking77 test, shuffled: V-measure 0.58 -> 0.82, purity 0.24 -> 0.77;
-the figures are in evals/clustering.py and docs/benchmarks.md). Decisions, written down for docs/knowledge-gaps.md:
+the figures are in evals/clustering/tuning.py and docs/benchmarks.md). Decisions, written down for
+docs/knowledge-gaps.md:
 
 - **Only untouched gaps take part**: status ``open``, no assignee, no comment and no audit event by a person (events
   written by answerdesk itself, ``user_id`` NULL, do not count). A gap an editor assigned, commented on, merged or
   moved a question of is the editor's; its questions never move and nothing moves into it.
 - **Gap ids stay where the questions stay**: each regrouped gap continues the existing gap that holds most of its
-  questions (:func:`chatbot.gaps.plan_regrouping`), so most gaps keep their id and only the questions that belong
-  elsewhere move. A gap whose questions all went elsewhere is ``dismissed`` with the reason ``merged into gap N`` (N:
-  the gap that took most of them); a group of questions with no gap to continue becomes a new gap. Every change is
-  in the audit trail, ``user`` None: ``auto_merge`` (this gap's questions went into gap N), ``auto_merged_from``
-  (this gap received questions), ``auto_moved_out`` (some of this gap's questions went elsewhere), ``auto_split``
-  (a new gap formed from questions of other gaps).
+  questions (:func:`chatbot.gaps.regroup.plan_regrouping`), so most gaps keep their id and only the questions that
+  belong elsewhere move. A gap whose questions all went elsewhere is ``dismissed`` with the reason ``merged into gap
+  N`` (N: the gap that took most of them); a group of questions with no gap to continue becomes a new gap. Every
+  change is in the audit trail, ``user`` None: ``auto_merge`` (this gap's questions went into gap N),
+  ``auto_merged_from`` (this gap received questions), ``auto_moved_out`` (some of this gap's questions went
+  elsewhere), ``auto_split`` (a new gap formed from questions of other gaps).
 - **A gap whose questions did not change is not rewritten** (title, centroid, dates stay as they are). A changed gap
   gets the mean vector and token counts of its questions, their first and last time seen, and as title the question
   closest to the mean (the representative question, masked as every stored question is).
-- **Vectors** are not stored per question, so the masked questions are embedded again, in chunks of 16 (a chat turn
-  waiting for the embedder waits for one chunk, not the whole pool), and kept in a per-process cache.
+- **Vectors** are not stored per question, so the masked questions are embedded again (web.gaps.vectors), in
+  chunks of 16 (a chat turn waiting for the embedder waits for one chunk, not the whole pool), and kept in a
+  per-process cache.
 - **Concurrency**: each scope is one transaction. Just before committing, the gaps are checked again; if an editor
   touched one in the meantime the scope is rolled back and skipped (the next run picks it up). Evidence that reached
   a merged-away gap while the regrouping ran is moved along with it.
@@ -36,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -48,22 +50,19 @@ from flask import Flask, current_app
 from sqlalchemy import exists, func, select, update
 
 from chatbot.embedders import Embedder
-from chatbot.gaps import plan_regrouping, regroup, representative_order, token_profile
+from chatbot.gaps.regroup import plan_regrouping, regroup, representative_order, token_profile
 from chatbot.keyword import tokenize
 from web.db.models import Gap, GapComment, GapEvent, GapEvidence, db, utcnow
-from web.gaps.assignment import ONLINE_CONFIG
+from web.gaps.assignment import GAP_CONFIG
 from web.gaps.notifications import notify_if_due
+from web.gaps.vectors import embed_questions
 from web.services import get_runtime, get_settings
 
 log = logging.getLogger(__name__)
 
 CONSOLIDATE_EVERY_CONFIG = "GAP_CONSOLIDATE_EVERY"  # app.config override; 0 turns automatic regrouping off
-EMBED_CHUNK = 16  # a chat turn waits for at most one chunk (~0.1 s) while a regrouping embeds
-VECTOR_CACHE_SIZE = 20000  # ~30 MB of MiniLM vectors
 
 _running = threading.Lock()  # one regrouping per process at a time
-_cache_lock = threading.Lock()
-_vector_cache: OrderedDict[tuple[str, str], npt.NDArray[np.float32]] = OrderedDict()
 
 
 @dataclass
@@ -191,7 +190,7 @@ def _consolidate_scope(
     if len(members) < 2:
         return report
     vectors = embed_questions([m.text for m in members], embedder)
-    plan = plan_regrouping([m.gap_id for m in members], regroup(vectors, ONLINE_CONFIG))
+    plan = plan_regrouping([m.gap_id for m in members], regroup(vectors, GAP_CONFIG))
     by_label: dict[int, list[int]] = {}
     for position, label in enumerate(plan.labels):
         by_label.setdefault(label, []).append(position)
@@ -283,7 +282,7 @@ def _summarise(gap: Gap, members: Sequence[_Member], vectors: npt.NDArray[np.flo
     gap.title = members[order[0]].text
     gap.count = len(members)
     gap.centroid = [float(x) for x in vectors.astype(np.float64).mean(axis=0)]
-    profile = token_profile([tokenize(m.text) for m in members], ONLINE_CONFIG.profile_tokens)
+    profile = token_profile([tokenize(m.text) for m in members], GAP_CONFIG.profile_tokens)
     gap.token_counts = {token: int(n) for token, n in profile.items()}
     gap.first_seen = min(m.first for m in members)
     gap.last_seen = max(m.last for m in members)
@@ -328,7 +327,7 @@ def _within_limit(gaps: list[Gap]) -> list[Gap]:
     chosen: list[Gap] = []
     total = 0
     for gap in sorted(gaps, key=lambda g: g.id, reverse=True):
-        if chosen and total + gap.count > ONLINE_CONFIG.max_regroup:
+        if chosen and total + gap.count > GAP_CONFIG.max_regroup:
             break
         chosen.append(gap)
         total += gap.count
@@ -350,28 +349,3 @@ def _members(gap_ids: list[int]) -> list[_Member]:
         _Member(message_id, gap_id, text, min(seen[message_id]), max(seen[message_id]))
         for message_id, (gap_id, text) in first_row.items()
     ]
-
-
-# -- vectors -----------------------------------------------------------------------------------------------------
-def embed_questions(texts: Sequence[str], embedder: Embedder) -> npt.NDArray[np.float32]:
-    """Normalised query vectors of ``texts``: cached ones from memory, the rest in chunks of ``EMBED_CHUNK``."""
-    vectors: list[npt.NDArray[np.float32] | None] = []
-    with _cache_lock:
-        for text in texts:
-            cached = _vector_cache.get((embedder.name, text))
-            if cached is not None:
-                _vector_cache.move_to_end((embedder.name, text))
-            vectors.append(cached)
-    missing = sorted({text for text, vector in zip(texts, vectors, strict=True) if vector is None})
-    fresh: dict[str, npt.NDArray[np.float32]] = {}
-    for start in range(0, len(missing), EMBED_CHUNK):
-        chunk = missing[start : start + EMBED_CHUNK]
-        for text, vector in zip(chunk, embedder.encode_queries(chunk), strict=True):
-            fresh[text] = np.asarray(vector, dtype=np.float32)
-    with _cache_lock:
-        for text, vector in fresh.items():
-            _vector_cache[(embedder.name, text)] = vector
-        while len(_vector_cache) > VECTOR_CACHE_SIZE:
-            _vector_cache.popitem(last=False)
-    rows = [vector if vector is not None else fresh[text] for text, vector in zip(texts, vectors, strict=True)]
-    return np.stack(rows) if rows else np.zeros((0, embedder.dimension), dtype=np.float32)
