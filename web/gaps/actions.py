@@ -14,17 +14,16 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from flask import current_app
 from sqlalchemy import func, select, update
 
+from chatbot.embedders import Embedder
 from chatbot.gaps.join import mean_with, mean_without, merged_mean
 from chatbot.keyword import tokenize
 from web.access.accounts import find_user_by_email
 from web.access.permissions import can_edit_community
 from web.db.models import GAP_OPEN_STATUSES, Gap, GapComment, GapEvent, GapEvidence, User, db
-from web.gaps.notifications import notify_if_due
+from web.gaps.notifications import GapAlerts, notify_if_due
 from web.http.errors import ApiError
-from web.services import get_runtime
 
 # Roles that may own a gap: the people who write the content.
 ASSIGNABLE_ROLES = ("editor", "admin")
@@ -96,7 +95,7 @@ def dismiss_gap(gap: Gap, actor: User, reason: str) -> Gap:
     return gap
 
 
-def merge_gap(gap: Gap, actor: User, target: Gap) -> Gap:
+def merge_gap(gap: Gap, actor: User, target: Gap, alerts: GapAlerts) -> Gap:
     """Move every question of ``gap`` into ``target``; ``gap`` is then dismissed as merged. Returns ``target``."""
     require_editor_of(actor, gap)
     require_editor_of(actor, target)
@@ -122,13 +121,14 @@ def merge_gap(gap: Gap, actor: User, target: Gap) -> Gap:
     record_event(gap, actor, "merge", into=target.id)
     record_event(target, actor, "merged_from", source=gap.id)
     db.session.commit()
-    notify_if_due(target)  # a merge can take a gap past the alert count
+    notify_if_due(target, alerts)  # a merge can take a gap past the alert count
     return target
 
 
-def move_question(gap: Gap, actor: User, message_id: int, target: Gap) -> Gap:
-    """Move one question (all its evidence) of ``gap`` into ``target``, an open gap of the same audience.
-    A gap left without questions is dismissed, as a merged one is. Returns ``gap``."""
+def move_question(gap: Gap, actor: User, message_id: int, target: Gap, embedder: Embedder, alerts: GapAlerts) -> Gap:
+    """Move one question (all its evidence) of ``gap`` into ``target``, an open gap of the same audience (the question
+    is embedded with ``embedder`` to update both means). A gap left without questions is dismissed, as a merged one
+    is. Returns ``gap``."""
     require_editor_of(actor, gap)
     require_editor_of(actor, target)
     if target.id == gap.id:
@@ -144,7 +144,7 @@ def move_question(gap: Gap, actor: User, message_id: int, target: Gap) -> Gap:
         raise ApiError(404, "question_not_found", f"Message {message_id} is not a question of gap {gap.id}.")
     masked = rows[0].question_masked
     already_there = _has_message(target.id, message_id)
-    vector = np.asarray(get_runtime(current_app).embedder.encode_queries([masked])[0], dtype=np.float64)
+    vector = np.asarray(embedder.encode_queries([masked])[0], dtype=np.float64)
     tokens = Counter(tokenize(masked))
     gap.centroid = mean_without(gap.centroid, gap.count, vector)
     gap.token_counts = dict(Counter(gap.token_counts) - tokens)  # Counter subtraction drops counts <= 0
@@ -168,7 +168,7 @@ def move_question(gap: Gap, actor: User, message_id: int, target: Gap) -> Gap:
     record_event(gap, actor, "move_out", message_id=message_id, to=target.id)
     record_event(target, actor, "move_in", message_id=message_id, source=gap.id)
     db.session.commit()
-    notify_if_due(target)
+    notify_if_due(target, alerts)
     return gap
 
 

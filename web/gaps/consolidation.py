@@ -31,7 +31,8 @@ docs/knowledge-gaps.md:
   one regrouping starts per 50 questions; one process runs one at a time. Regrouping 3,000 questions takes about
   1 s plus embedding them (about 20 s of CPU on 2 cores, once per process thanks to the cache). It is never part of
   a chat turn's response time, but it shares the CPU: an operator who wants none of that during office hours sets
-  it to 0 and runs the command from cron instead.
+  it to 0 and runs the command from cron instead. The thread gets what it needs when it is scheduled (the
+  application for its database session, the embedder, the alert settings: :class:`ConsolidationSchedule`).
 """
 
 from __future__ import annotations
@@ -42,21 +43,22 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import exists, func, select, update
 
+from chatbot.config import Settings
 from chatbot.embedders import Embedder
 from chatbot.gaps.regroup import plan_regrouping, regroup, representative_order, token_profile
+from chatbot.gaps.scope import Scope
 from chatbot.keyword import tokenize
 from web.db.models import Gap, GapComment, GapEvent, GapEvidence, db, utcnow
 from web.gaps.assignment import GAP_CONFIG
-from web.gaps.notifications import notify_if_due
+from web.gaps.notifications import GapAlerts, notify_if_due
 from web.gaps.vectors import embed_questions
-from web.services import get_runtime, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -112,29 +114,48 @@ class _Member:
 
 
 # -- entry points ----------------------------------------------------------------------------------------------------
-def consolidate_open_gaps(*, audience: str | None = None, dry_run: bool = False) -> ConsolidationReport:
-    """Regroup the questions of the untouched open gaps, per audience and community (optionally one audience only).
-    With ``dry_run`` nothing is written; the report says what would change."""
+def consolidate_open_gaps(
+    embedder: Embedder, alerts: GapAlerts, *, audience: str | None = None, dry_run: bool = False
+) -> ConsolidationReport:
+    """Regroup the questions of the untouched open gaps, per scope (audience and community; optionally one audience
+    only), embedding them with ``embedder``. With ``dry_run`` nothing is written; the report says what would change.
+    Gaps that grow past the alert count raise an alert (``alerts``)."""
     report = ConsolidationReport(dry_run=dry_run)
-    scopes: dict[tuple[str, str | None], list[Gap]] = {}
+    scopes: dict[Scope, list[Gap]] = {}
     for gap in _untouched_gaps(audience):
-        scopes.setdefault((gap.audience, gap.community), []).append(gap)
-    embedder = get_runtime(current_app).embedder
-    for (scope_audience, community), gaps in scopes.items():
-        report.scopes.append(_consolidate_scope(scope_audience, community, gaps, embedder, dry_run))
+        scopes.setdefault(Scope(gap.audience, gap.community), []).append(gap)
+    for scope, gaps in scopes.items():
+        report.scopes.append(_consolidate_scope(scope, gaps, embedder, alerts, dry_run))
     return report
 
 
-def schedule_consolidation(evidence_id: int | None) -> threading.Thread | None:
+@dataclass(frozen=True)
+class ConsolidationSchedule:
+    """When the background regrouping runs and what it runs with; built by the route that captures questions."""
+
+    app: Flask  # the thread opens an app context on it (a database session of its own)
+    every: int  # captured questions between regroupings; 0: never (:func:`consolidate_every`)
+    embedder: Embedder
+    alerts: GapAlerts
+
+
+def consolidation_schedule(
+    app: Flask, settings: Settings, embedder: Embedder, alerts: GapAlerts
+) -> ConsolidationSchedule:
+    return ConsolidationSchedule(app, consolidate_every(app, settings), embedder, alerts)
+
+
+def schedule_consolidation(evidence_id: int | None, schedule: ConsolidationSchedule) -> threading.Thread | None:
     """Call after a captured question is committed (``evidence_id``: the new GapEvidence row's id). Every
-    ``GAP_CONSOLIDATE_EVERY``-th row starts a regrouping in a background thread (ids are global, so across gunicorn
+    ``schedule.every``-th row starts a regrouping in a background thread (ids are global, so across gunicorn
     workers too) and returns the thread; otherwise returns None. Never raises: a chat turn must not fail for it."""
     try:
-        app = cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
-        every = consolidate_every(app)
+        every = schedule.every
         if not evidence_id or every <= 0 or evidence_id % every != 0:
             return None
-        thread = threading.Thread(target=_consolidate_in_background, args=(app,), name="gap-consolidation", daemon=True)
+        thread = threading.Thread(
+            target=_consolidate_in_background, args=(schedule,), name="gap-consolidation", daemon=True
+        )
         thread.start()
         return thread
     except Exception:
@@ -142,21 +163,21 @@ def schedule_consolidation(evidence_id: int | None) -> threading.Thread | None:
         return None
 
 
-def consolidate_every(app: Flask) -> int:
+def consolidate_every(app: Flask, settings: Settings) -> int:
     """Captured questions between automatic regroupings (0: never): ``app.config["GAP_CONSOLIDATE_EVERY"]`` if set,
     else 0 under ``TESTING`` (tests that capture many questions must not be regrouped behind their back), else the
     ``ANSWERDESK_GAP_CONSOLIDATE_EVERY`` setting."""
     if CONSOLIDATE_EVERY_CONFIG in app.config:
         return int(app.config[CONSOLIDATE_EVERY_CONFIG])
-    return 0 if app.testing else get_settings(app).gap_consolidate_every
+    return 0 if app.testing else settings.gap_consolidate_every
 
 
-def _consolidate_in_background(app: Flask) -> None:
+def _consolidate_in_background(schedule: ConsolidationSchedule) -> None:
     if not _running.acquire(blocking=False):
         return  # one is running in this process: it will see the new questions next time
     try:
-        with app.app_context():
-            report = consolidate_open_gaps()
+        with schedule.app.app_context():
+            report = consolidate_open_gaps(schedule.embedder, schedule.alerts)
             log.info("gap regrouping: %s questions moved, %s gaps merged", report.moved, report.merged)
     except Exception:
         log.exception("gap regrouping failed")
@@ -182,11 +203,13 @@ def _untouched_gaps(audience: str | None) -> list[Gap]:
 
 
 def _consolidate_scope(
-    audience: str, community: str | None, gaps: list[Gap], embedder: Embedder, dry_run: bool
+    scope: Scope, gaps: list[Gap], embedder: Embedder, alerts: GapAlerts, dry_run: bool
 ) -> ScopeReport:
     gaps = _within_limit(gaps)
     members = _members([gap.id for gap in gaps])
-    report = ScopeReport(audience, community, questions=len(members), gaps_before=len(gaps), gaps_after=len(gaps))
+    report = ScopeReport(
+        scope.audience, scope.community, questions=len(members), gaps_before=len(gaps), gaps_after=len(gaps)
+    )
     if len(members) < 2:
         return report
     vectors = embed_questions([m.text for m in members], embedder)
@@ -203,7 +226,7 @@ def _consolidate_scope(
         report.merged = [{"gap": gap, "into": plan.owners[label]} for gap, label in plan.absorbed.items()]
         return report
     try:
-        _apply(report, gaps, members, vectors, plan.owners, plan.absorbed, by_label)
+        _apply(report, gaps, members, vectors, plan.owners, plan.absorbed, by_label, alerts)
     except _Touched as exc:
         db.session.rollback()
         report.skipped, report.moved, report.merged, report.created = str(exc), 0, [], []
@@ -226,6 +249,7 @@ def _apply(
     owners: dict[int, int | None],
     absorbed: dict[int, int],
     by_label: dict[int, list[int]],
+    alerts: GapAlerts,
 ) -> None:
     by_id = {gap.id: gap for gap in gaps}
     home: dict[int, Gap] = {}
@@ -273,7 +297,7 @@ def _apply(
     report.merged = [{"gap": gap_id, "into": home[label].id} for gap_id, label in absorbed.items()]
     for gap in home.values():
         if gap.id in changed:
-            notify_if_due(gap)  # a regrouping can take a gap past the alert count
+            notify_if_due(gap, alerts)  # a regrouping can take a gap past the alert count
 
 
 def _summarise(gap: Gap, members: Sequence[_Member], vectors: npt.NDArray[np.float32]) -> None:

@@ -24,6 +24,9 @@ API: see docs/knowledge-gaps.md.
 Audience: public questions come from the widget, which only ever sees public documents, so an internal FAQ or
 article can never answer them: resolving a public gap with internal content is refused (400 audience_mismatch).
 Internal gaps (employees' questions) may be closed with any document.
+
+The parts are handed in by the route: the runtime (its ingest pipeline stores the FAQ; its embedder measures the
+fit and the support) and the answerer (it replays the questions).
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from flask import current_app
 from sqlalchemy import select
 
+from chatbot.answering import Answerer
+from chatbot.embedders import Embedder
 from chatbot.gaps.fit import EARN_BARS, SUPPORT_MIN, FaqFit, answer_support, earns_phrasings, faq_fit
 from chatbot.language import detect_language
+from chatbot.runtime import Runtime
 from chatbot.types import Audience, SourceDocument
 from ingest.factory import build_pipeline
 from ingest.sources import parse_alternatives
@@ -48,7 +53,6 @@ from web.db.models import Document, DocumentVersion, Gap, GapEvidence, Message, 
 from web.gaps.actions import record_event, require_editor_of
 from web.gaps.queries import gap_messages
 from web.http.errors import ApiError
-from web.services import get_answerer, get_runtime
 
 # Documents written in the editor live under this source root, apart from any folder sync (whose
 # delete_missing only touches its own root, so a later `answerdesk ingest` never deletes them).
@@ -126,7 +130,9 @@ def _require_fitting_audience(document_audience: str, gap: Gap) -> None:
         )
 
 
-def resolve_with_faq(gap: Gap, actor: User, draft: FaqDraft, *, accept_unverified: bool = False) -> Verification:
+def resolve_with_faq(
+    gap: Gap, actor: User, draft: FaqDraft, runtime: Runtime, answerer: Answerer, *, accept_unverified: bool = False
+) -> Verification:
     require_editor_of(actor, gap)
     require_resolvable(gap)
     audience: Audience = draft.audience or ("internal" if gap.audience == "internal" else "public")
@@ -150,11 +156,10 @@ def resolve_with_faq(gap: Gap, actor: User, draft: FaqDraft, *, accept_unverifie
     # Versioned in document_versions and indexed in Chroma and the keyword index now: the replay below, and
     # every worker (they reload the keyword index file), answer from it without a restart. First as written (any
     # phrasings attached by an earlier resolve go): the FAQ is judged on its own.
-    runtime = get_runtime(current_app)
     pipeline = build_pipeline(runtime, db.session())
     pipeline.sync_documents([document], source_root=EDITOR_SOURCE_ROOT, author=actor.email)
     messages = [message for message, _kinds in gap_messages(gap)]
-    own = _replay(messages, doc_id, gap.audience)
+    own = _replay(messages, doc_id, gap.audience, answerer, runtime.embedder)
     fit = faq_fit(runtime.embedder, [m.question for m in messages], draft.question, draft.answer)
     result = own
     passing = own.replayed - len(own.failing)
@@ -166,14 +171,22 @@ def resolve_with_faq(gap: Gap, actor: User, draft: FaqDraft, *, accept_unverifie
             pipeline.sync_documents(
                 [replace(document, faq_alternatives=phrasings)], source_root=EDITOR_SOURCE_ROOT, author=actor.email
             )
-            result = _replay(messages, doc_id, gap.audience)
+            result = _replay(messages, doc_id, gap.audience, answerer, runtime.embedder)
             result.attached = len(phrasings)
     result.own_passing = passing
     result.fit = fit
     return _conclude(gap, actor, {"faq_id": doc_id}, result, accept_unverified)
 
 
-def resolve_with_article(gap: Gap, actor: User, article_id: str, *, accept_unverified: bool = False) -> Verification:
+def resolve_with_article(
+    gap: Gap,
+    actor: User,
+    article_id: str,
+    answerer: Answerer,
+    embedder: Embedder,
+    *,
+    accept_unverified: bool = False,
+) -> Verification:
     """Verify ``gap`` against a live document (an article corrected or written for it). Called by the API, the gap
     page and the article editor after it saved a new version."""
     require_editor_of(actor, gap)
@@ -183,14 +196,15 @@ def resolve_with_article(gap: Gap, actor: User, article_id: str, *, accept_unver
         raise ApiError(404, "document_not_found", "No such document in the knowledge base.")
     _require_fitting_audience(row.audience, gap)
     messages = [message for message, _kinds in gap_messages(gap)]
-    result = _replay(messages, article_id, gap.audience)
+    result = _replay(messages, article_id, gap.audience, answerer, embedder)
     return _conclude(gap, actor, {"article_id": article_id}, result, accept_unverified)
 
 
-def _replay(messages: Sequence[Message], doc_id: str, gap_audience: str) -> Verification:
+def _replay(
+    messages: Sequence[Message], doc_id: str, gap_audience: str, answerer: Answerer, embedder: Embedder
+) -> Verification:
     """Ask ``messages`` again as the gap's audience and judge the answers: cited ``doc_id``, and the support check."""
     audience: Audience = "internal" if gap_audience == "internal" else "public"
-    answerer = get_answerer(current_app)
     result = Verification()
     passed: dict[int, bool] = {}
     cited: list[tuple[Message, str]] = []  # (question, the answer text it got) for the support check
@@ -203,7 +217,6 @@ def _replay(messages: Sequence[Message], doc_id: str, gap_audience: str) -> Veri
         if passed[message.id]:
             result.cited += 1
             cited.append((message, answer.answer))
-    embedder = get_runtime(current_app).embedder
     supports = answer_support(embedder, [(m.question, text) for m, text in cited])
     measured = [value for value in supports if value is not None]
     bar = SUPPORT_MIN.get(embedder.name)
