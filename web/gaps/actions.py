@@ -1,6 +1,7 @@
 """Editors' triage actions on a gap (assign, comment, dismiss, merge, move one question), each checked against the
 actor's communities and written to the audit trail (GapEvent). The API and the dashboard both call these, so the
-rules hold whichever way an editor works.
+rules hold whichever way an editor works. A merge or a move never crosses audiences or communities
+(chatbot.gaps.scope, the one scope rule: 400 ``scope_mismatch``), even for an editor of both communities.
 
 Moving a question updates the clustering state of both gaps by adjusting the stored means: the question is
 embedded once (a few ms) and its vector taken out of the source's mean and added to the target's, its tokens
@@ -18,6 +19,7 @@ from sqlalchemy import func, select, update
 
 from chatbot.embedders import Embedder
 from chatbot.gaps.join import mean_with, mean_without, merged_mean
+from chatbot.gaps.scope import Scope, ScopeMismatch, scope_conflict
 from chatbot.keyword import tokenize
 from web.access.accounts import find_user_by_email
 from web.access.permissions import can_edit_community
@@ -95,15 +97,26 @@ def dismiss_gap(gap: Gap, actor: User, reason: str) -> Gap:
     return gap
 
 
+def _require_one_scope(gap: Gap, target: Gap, action: str) -> None:
+    """400 ``scope_mismatch`` when the questions of ``gap`` may not go into ``target`` (chatbot.gaps.scope)."""
+    conflict = scope_conflict(Scope(gap.audience, gap.community), Scope(target.audience, target.community))
+    if conflict is not None:
+        raise ApiError(
+            400,
+            ScopeMismatch.code,
+            f"Cannot {action} gap {gap.id} into gap {target.id}: {conflict}. Questions only move between gaps of one "
+            "audience and one community; one article can close gaps of both.",
+        )
+
+
 def merge_gap(gap: Gap, actor: User, target: Gap, alerts: GapAlerts) -> Gap:
-    """Move every question of ``gap`` into ``target``; ``gap`` is then dismissed as merged. Returns ``target``."""
+    """Move every question of ``gap`` into ``target`` (same scope); ``gap`` is then dismissed as merged. Returns
+    ``target``."""
     require_editor_of(actor, gap)
     require_editor_of(actor, target)
     if target.id == gap.id:
         raise ApiError(400, "bad_merge", "A gap cannot be merged into itself.")
-    if target.audience != gap.audience:
-        # Public and internal questions are answered from different documents: one fix cannot close both.
-        raise ApiError(400, "bad_merge", "Only gaps of the same audience can be merged.")
+    _require_one_scope(gap, target, "merge")
     require_open(gap)
     require_open(target)
     target.centroid, target.token_counts = merged_mean(
@@ -111,7 +124,6 @@ def merge_gap(gap: Gap, actor: User, target: Gap, alerts: GapAlerts) -> Gap:
     )
     target.first_seen = min(target.first_seen, gap.first_seen)
     target.last_seen = max(target.last_seen, gap.last_seen)
-    target.community = target.community or gap.community
     db.session.execute(update(GapEvidence).where(GapEvidence.gap_id == gap.id).values(gap_id=target.id))
     db.session.flush()
     target.count = _distinct_messages(target.id)
@@ -126,15 +138,14 @@ def merge_gap(gap: Gap, actor: User, target: Gap, alerts: GapAlerts) -> Gap:
 
 
 def move_question(gap: Gap, actor: User, message_id: int, target: Gap, embedder: Embedder, alerts: GapAlerts) -> Gap:
-    """Move one question (all its evidence) of ``gap`` into ``target``, an open gap of the same audience (the question
+    """Move one question (all its evidence) of ``gap`` into ``target``, an open gap of the same scope (the question
     is embedded with ``embedder`` to update both means). A gap left without questions is dismissed, as a merged one
     is. Returns ``gap``."""
     require_editor_of(actor, gap)
     require_editor_of(actor, target)
     if target.id == gap.id:
         raise ApiError(400, "bad_move", "The question is already in this gap.")
-    if target.audience != gap.audience:
-        raise ApiError(400, "bad_move", "A question can only move to a gap of the same audience.")
+    _require_one_scope(gap, target, "move a question of")
     require_open(gap)
     require_open(target)
     rows = db.session.scalars(
