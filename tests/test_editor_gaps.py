@@ -266,6 +266,18 @@ def test_an_editor_of_another_community_can_neither_act_nor_be_assigned(
     assert gap_row(service, gap_id).assignee_id is None
 
 
+def test_the_merge_form_refuses_another_community(service: GapService) -> None:
+    """The scope rule holds on the page as in the API: an admin's merge across communities is a flash, not a merge."""
+    client = service.client()
+    beta = new_gap(service, client, "Can I rent a projector for a weekend?")
+    unrouted = new_gap(service, client, "Do you sell spare keyboard keys?")
+    set_community(service, beta, "beta")
+    admin = logged_in(service, "admin@example.com")
+    page = post_form(admin, f"/editor/gaps/{beta}/merge", {"into": str(unrouted)}).get_data(as_text=True)
+    assert "communities differ" in page and "one article can close gaps of both" in page
+    assert gap_row(service, beta).status == "open" and gap_row(service, unrouted).count == 1
+
+
 # -- resolve -----------------------------------------------------------------------------------------------------
 def test_resolving_with_an_faq_from_the_page_verifies(service: GapService) -> None:
     question = "Do you offer a student discount?"

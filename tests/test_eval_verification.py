@@ -10,9 +10,9 @@ import pytest
 
 from chatbot.config import Settings
 from chatbot.embedders import get_embedder
+from chatbot.gaps.fit import answer_support
 from evals.datasets import load_dataset
 from evals.verification import CONDITIONS, derangement, evaluate_verification, stackfaq_threads
-from web.gaps.resolve import answer_support
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,15 @@ from chatbot.embedders import Embedder
 from tests.test_gaps import TOPICS
 from web.cli.gaps import gaps_group
 from web.db.models import Conversation, Gap, GapComment, GapEvent, GapEvidence, Message, User, db, utcnow
-from web.gaps.consolidation import consolidate_open_gaps, schedule_consolidation
-from web.services import get_runtime
+from web.gaps.consolidation import (
+    ConsolidationReport,
+    ConsolidationSchedule,
+    consolidate_open_gaps,
+    consolidation_schedule,
+    schedule_consolidation,
+)
+from web.gaps.notifications import GapAlerts, gap_alerts
+from web.services import get_runtime, get_settings
 
 pytestmark = pytest.mark.slow
 
@@ -75,6 +82,21 @@ def get_runtime_embedder() -> Embedder:
     return get_runtime(current_app).embedder
 
 
+def alerts(app: Flask) -> GapAlerts:
+    return gap_alerts(app, get_settings(app))
+
+
+def consolidate(*, audience: str | None = None, dry_run: bool = False) -> ConsolidationReport:
+    """As the command runs it: with the app's embedder and alert settings."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return consolidate_open_gaps(get_runtime_embedder(), alerts(app), audience=audience, dry_run=dry_run)
+
+
+def schedule(app: Flask) -> ConsolidationSchedule:
+    """As a capturing route builds it, per request (it reads GAP_CONSOLIDATE_EVERY then)."""
+    return consolidation_schedule(app, get_settings(app), get_runtime(app).embedder, alerts(app))
+
+
 @pytest.fixture
 def seeded(app: Flask) -> Seeded:
     editor = User(email="editor@example.com", password_hash="x", role="editor")
@@ -107,7 +129,7 @@ def _snapshot() -> list[tuple[int, int, str, int]]:
 
 
 def test_untouched_gaps_are_regrouped_by_topic(seeded: Seeded) -> None:
-    report = consolidate_open_gaps()
+    report = consolidate()
 
     public = next(s for s in report.scopes if s.audience == "public")
     assert public.questions == 15 and public.gaps_before == 4 and public.gaps_after == 3
@@ -146,13 +168,13 @@ def test_untouched_gaps_are_regrouped_by_topic(seeded: Seeded) -> None:
     assert internal.moved == 0 and internal.gaps_after == 1
 
     # Regrouping again changes nothing: the result is a fixed point, not a reshuffle.
-    again = consolidate_open_gaps()
+    again = consolidate()
     assert again.moved == 0 and again.merged == 0
 
 
 def test_dry_run_writes_nothing(seeded: Seeded) -> None:
     before = _snapshot()
-    report = consolidate_open_gaps(dry_run=True)
+    report = consolidate(dry_run=True)
     assert report.dry_run and report.moved == 4 and report.merged == 1
     assert _snapshot() == before
     assert db.session.scalar(select(GapEvent.id).where(GapEvent.action.like("auto_%"))) is None
@@ -170,7 +192,7 @@ def test_an_editor_acting_meanwhile_cancels_the_scope(seeded: Seeded, monkeypatc
 
     monkeypatch.setattr(consolidation, "embed_questions", editor_comments_while_embedding)
     before = _snapshot()
-    report = consolidate_open_gaps(audience="public")
+    report = consolidate(audience="public")
     (public,) = report.scopes
     assert public.skipped and str(seeded.refund.id) in public.skipped and public.moved == 0
     assert _snapshot() == before
@@ -190,10 +212,10 @@ def test_the_cli_command(app: Flask, seeded: Seeded) -> None:
 
 
 def test_automatic_regrouping_runs_in_the_background(app: Flask, seeded: Seeded) -> None:
-    assert schedule_consolidation(50) is None  # off in tests unless configured
+    assert schedule_consolidation(50, schedule(app)) is None  # off in tests unless configured
     app.config["GAP_CONSOLIDATE_EVERY"] = 2
-    assert schedule_consolidation(3) is None
-    thread = schedule_consolidation(4)
+    assert schedule_consolidation(3, schedule(app)) is None
+    thread = schedule_consolidation(4, schedule(app))
     assert thread is not None
     thread.join(timeout=120)
     assert not thread.is_alive()
@@ -201,6 +223,7 @@ def test_automatic_regrouping_runs_in_the_background(app: Flask, seeded: Seeded)
     assert _questions(seeded.mixed) == set(REFUND)
 
 
-def test_scheduling_never_raises() -> None:
-    # No application context at all (the worst a broken wiring could do): still no exception for the chat turn.
-    assert schedule_consolidation(50) is None
+def test_scheduling_never_raises(app: Flask) -> None:
+    # A broken schedule (here a setting that is not a number) costs the chat turn nothing: no exception, no thread.
+    broken = ConsolidationSchedule(app, "often", get_runtime_embedder(), alerts(app))  # type: ignore[arg-type]
+    assert schedule_consolidation(50, broken) is None

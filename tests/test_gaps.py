@@ -1,6 +1,6 @@
-"""Gap clustering: mechanics with the real MiniLM on hand-written questions, regrouping that does not depend on the
-order questions arrive in, and Banking77 slices (file order and shuffled) against the simplest online clustering in
-the same run."""
+"""Gap clustering: the rules of chatbot.gaps run through the evals' in-memory simulation with the real MiniLM on
+hand-written questions, regrouping that does not depend on the order questions arrive in, and Banking77 slices (file
+order and shuffled) against the simplest online clustering in the same run."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ import numpy as np
 import pytest
 
 from chatbot.embedders import get_embedder
-from chatbot.gaps import GapClusterer, GapConfig, GapEvidence, build_evidence, cut_distance, plan_regrouping
+from chatbot.gaps.config import GapConfig
+from chatbot.gaps.evidence import QuestionVector, build_question_vectors
+from chatbot.gaps.regroup import cut_distance, plan_regrouping
+from chatbot.gaps.scope import ScopeMismatch
+from evals.clustering.simulation import GapSimulation, SimulationConfig
 
 pytestmark = pytest.mark.slow
 
@@ -53,28 +57,28 @@ def embedder():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def evidence(embedder) -> dict[str, list[GapEvidence]]:  # type: ignore[no-untyped-def]
+def evidence(embedder) -> dict[str, list[QuestionVector]]:  # type: ignore[no-untyped-def]
     texts = [t for questions in TOPICS.values() for t in questions]
     ids = [f"{topic}-{i}" for topic, questions in TOPICS.items() for i in range(len(questions))]
-    built = build_evidence(texts, embedder, ids=ids)
+    built = build_question_vectors(texts, embedder, ids=ids)
     return {topic: [e for e in built if e.id and e.id.startswith(topic)] for topic in TOPICS}
 
 
-def _interleaved(evidence: dict[str, list[GapEvidence]]) -> list[GapEvidence]:
+def _interleaved(evidence: dict[str, list[QuestionVector]]) -> list[QuestionVector]:
     # Topics arrive mixed, as real questions do.
     return [group[i] for i in range(5) for group in evidence.values()]
 
 
-def _cluster(items: list[GapEvidence], config: GapConfig | None = None) -> GapClusterer:
-    clusterer = GapClusterer(config)
+def _cluster(items: list[QuestionVector], config: GapConfig | None = None) -> GapSimulation:
+    clusterer = GapSimulation(config)
     for item in items:
         clusterer.assign(item)
     clusterer.consolidate()
     return clusterer
 
 
-def _with_scope(item: GapEvidence, audience: str, community: str | None, suffix: str) -> GapEvidence:
-    return GapEvidence(item.text, item.vector, item.tokens, audience, community, f"{item.id}-{suffix}")
+def _with_scope(item: QuestionVector, audience: str, community: str | None, suffix: str) -> QuestionVector:
+    return QuestionVector(item.text, item.vector, item.tokens, audience, community, f"{item.id}-{suffix}")
 
 
 def test_paraphrases_share_a_gap_and_topics_do_not(evidence) -> None:
@@ -102,10 +106,16 @@ def test_audiences_and_communities_never_share_a_gap(evidence) -> None:
     assert scopes == {("public", None), ("internal", None), ("public", "billing")}
     assert len(clusterer.live_gaps) == 3
     public, internal = clusterer.gap_of(refund[0].id or ""), clusterer.gap_of(f"{refund[0].id}-internal")
-    with pytest.raises(ValueError, match="different scopes"):
+    billing = clusterer.gap_of(f"{refund[0].id}-billing")
+    with pytest.raises(ScopeMismatch, match="audiences differ"):
         clusterer.merge(public, internal)
-    with pytest.raises(ValueError, match="not in the scope"):
+    with pytest.raises(ScopeMismatch, match="audiences differ"):
         clusterer.move(refund[0], internal)
+    # Another community of the same audience is refused too (chatbot.gaps.scope: one rule for every path).
+    with pytest.raises(ScopeMismatch, match="communities differ"):
+        clusterer.merge(billing, public)
+    with pytest.raises(ScopeMismatch, match="communities differ"):
+        clusterer.move(refund[0], billing)
 
 
 def test_merge_and_move(evidence) -> None:
@@ -142,7 +152,7 @@ def test_deterministic_and_serializable(evidence) -> None:
     one, two = _cluster(items), _cluster(items)
     assert [one.gap_of(e.id or "") for e in items] == [two.gap_of(e.id or "") for e in items]
     state = json.loads(json.dumps(one.to_dict()))
-    restored = GapClusterer.from_dict(state)
+    restored = GapSimulation.from_dict(state)
     assert restored.to_dict() == one.to_dict()
     extra = _with_scope(evidence["shipping"][0], "public", None, "late")
     assert restored.assign(extra) == one.assign(extra)
@@ -150,8 +160,7 @@ def test_deterministic_and_serializable(evidence) -> None:
 
 def test_consolidate_reduces_the_gap_count(evidence) -> None:
     # A very strict join threshold splits paraphrases into singletons; consolidation folds them back together.
-    strict = GapConfig(join_threshold=0.99, consolidate_every=0)
-    clusterer = GapClusterer(strict)
+    clusterer = GapSimulation(GapConfig(join_threshold=0.99), SimulationConfig(consolidate_every=0))
     for item in _interleaved(evidence):
         clusterer.assign(item)
     before = len(clusterer.live_gaps)
@@ -161,7 +170,7 @@ def test_consolidate_reduces_the_gap_count(evidence) -> None:
     assert after <= len(TOPICS) + 2
 
 
-def _topic_partition(clusterer: GapClusterer, evidence: dict[str, list[GapEvidence]]) -> set[frozenset[str]]:
+def _topic_partition(clusterer: GapSimulation, evidence: dict[str, list[QuestionVector]]) -> set[frozenset[str]]:
     """The gaps as sets of member ids: comparable across runs whatever the gap indices are."""
     groups: dict[int, set[str]] = {}
     for items in evidence.values():
@@ -173,13 +182,13 @@ def _topic_partition(clusterer: GapClusterer, evidence: dict[str, list[GapEviden
 def test_regrouping_does_not_depend_on_arrival_order(evidence) -> None:
     # A loose join mixes topics in the online step, differently for every order; regrouping starts from the
     # questions, so every order ends with the same gaps: one per topic.
-    loose = GapConfig(join_threshold=0.2, consolidate_every=0)
+    loose, manual = GapConfig(join_threshold=0.2), SimulationConfig(consolidate_every=0)
     items = [item for group in evidence.values() for item in group]
     topics = {frozenset(item.id or "" for item in group) for group in evidence.values()}
     for seed in range(4):
         order = items[:]
         random.Random(seed).shuffle(order)
-        clusterer = GapClusterer(loose)
+        clusterer = GapSimulation(loose, manual)
         for item in order:
             clusterer.assign(item)
         clusterer.consolidate()
@@ -187,8 +196,8 @@ def test_regrouping_does_not_depend_on_arrival_order(evidence) -> None:
 
 
 def test_regrouping_splits_a_mixed_gap_and_keeps_its_index(evidence) -> None:
-    everything = GapConfig(join_threshold=-1.0, consolidate_every=0)  # every question joins the first gap
-    clusterer = GapClusterer(everything)
+    everything = GapConfig(join_threshold=-1.0)  # every question joins the first gap
+    clusterer = GapSimulation(everything, SimulationConfig(consolidate_every=0))
     for item in _interleaved(evidence):
         clusterer.assign(item)
     assert clusterer.live_gaps == [0]
@@ -211,7 +220,7 @@ def test_gaps_an_editor_changed_are_left_alone(evidence) -> None:
 
 
 def test_automatic_regrouping_runs_as_questions_arrive(evidence) -> None:
-    clusterer = GapClusterer(GapConfig(join_threshold=0.2, consolidate_every=10))
+    clusterer = GapSimulation(GapConfig(join_threshold=0.2), SimulationConfig(consolidate_every=10))
     items = _interleaved(evidence)
     for item in items:
         clusterer.assign(item)
@@ -244,14 +253,14 @@ SHUFFLED_SLICE = 500  # a seeded sample of all 77 intents
 
 
 @pytest.fixture(scope="module")
-def banking77(eval_data, embedder) -> tuple[list[GapEvidence], list[str], list[GapEvidence], list[str]]:  # type: ignore[no-untyped-def]
+def banking77(eval_data, embedder) -> tuple[list[QuestionVector], list[str], list[QuestionVector], list[str]]:  # type: ignore[no-untyped-def]
     """(evidence, intents) of the file slice and of the shuffled slice, embedded in one batch."""
     from evals.datasets import load_dataset
 
     questions = load_dataset("banking77-gaps", eval_data).questions
     sample = random.Random(7).sample(range(FILE_SLICE, len(questions)), SHUFFLED_SLICE)
     chosen = questions[:FILE_SLICE] + [questions[i] for i in sample]
-    items = build_evidence([q.question for q in chosen], embedder, ids=[q.id for q in chosen])
+    items = build_question_vectors([q.question for q in chosen], embedder, ids=[q.id for q in chosen])
     intents = [q.meta["intent"] for q in chosen]
     return items[:FILE_SLICE], intents[:FILE_SLICE], items[FILE_SLICE:], intents[FILE_SLICE:]
 

@@ -279,7 +279,9 @@ def test_assign_dismiss_and_merge(service: GapService, client: FlaskClient) -> N
     assert source["status"] == "dismissed" and source["count"] == 0 and not source["questions"]
 
     internal = new_gap(service, client, "Where do I park at headquarters?", bearer(service.tokens["employee"]))
-    assert_error(client.post(f"/api/v1/gaps/{internal}/merge", json={"into": office}, headers=editor), 400, "bad_merge")
+    refused = client.post(f"/api/v1/gaps/{internal}/merge", json={"into": office}, headers=editor)
+    assert_error(refused, 400, "scope_mismatch")
+    assert "audiences differ" in refused.get_json()["error"]["message"]
 
     dismissed = client.post(f"/api/v1/gaps/{internal}/dismiss", json={"reason": "HR topic"}, headers=editor)
     assert dismissed.get_json()["status"] == "dismissed" and dismissed.get_json()["dismissed_reason"] == "HR topic"
@@ -476,8 +478,8 @@ def test_assignment_is_rebuilt_from_stored_gaps() -> None:
     """The join decision needs only what the gaps table stores, so every worker and a restarted one agree."""
     import numpy as np
 
-    from chatbot.gaps import GapEvidence as ClusterEvidence
-    from web.gaps.assignment import ONLINE_CONFIG, assign
+    from chatbot.gaps.evidence import QuestionVector
+    from web.gaps.assignment import assign
 
     def unit(*values: float) -> np.ndarray:
         vector = np.asarray(values, dtype=np.float32)
@@ -487,17 +489,16 @@ def test_assignment_is_rebuilt_from_stored_gaps() -> None:
         Gap(id=1, audience="public", community=None, count=2, centroid=[1.0, 0.0, 0.0], token_counts={"student": 2}),
         Gap(id=2, audience="public", community=None, count=1, centroid=[0.0, 1.0, 0.0], token_counts={"wifi": 1}),
     ]
-    near = ClusterEvidence("student discount?", unit(1.0, 0.05, 0.0), ("student", "discount"), "public", None, "7")
+    near = QuestionVector("student discount?", unit(1.0, 0.05, 0.0), ("student", "discount"), "public", None, "7")
     joined = assign(stored, near)
     assert joined.gap is stored[0] and joined.token_counts["student"] == 3
     assert np.allclose(joined.centroid, (np.asarray([2.0, 0.0, 0.0]) + near.vector) / 3)
 
-    far = ClusterEvidence("parking?", unit(0.0, 0.0, 1.0), ("park",), "public", None, "8")
+    far = QuestionVector("parking?", unit(0.0, 0.0, 1.0), ("park",), "public", None, "8")
     assert assign(stored, far).gap is None
     # Another audience or community never joins (different editors, different documents).
-    assert assign(stored, ClusterEvidence("x", near.vector, (), "internal", None, "9")).gap is None
-    assert assign(stored, ClusterEvidence("x", near.vector, (), "public", "billing", "10")).gap is None
-    assert ONLINE_CONFIG.consolidate_every == 0
+    assert assign(stored, QuestionVector("x", near.vector, (), "internal", None, "9")).gap is None
+    assert assign(stored, QuestionVector("x", near.vector, (), "public", "billing", "10")).gap is None
 
 
 # -- communities, comments, moves, filters, accept_unverified ------------------------------------------------------
@@ -558,6 +559,39 @@ def test_editors_act_only_on_gaps_of_their_communities(
     unassigned = client.post(f"/api/v1/gaps/{gap_id}/assign", json={"user": None}, headers=beta).get_json()
     assert unassigned["status"] == "open" and unassigned["assignee"] is None
     assert [e["action"] for e in unassigned["events"]] == ["assign", "assign"]
+
+
+def test_merges_and_moves_never_cross_communities(service: GapService, client: FlaskClient) -> None:
+    """chatbot.gaps.scope: not even an admin (who edits every community) merges or moves questions between
+    communities, nor between a community and "no community"; within one community both work as before."""
+    admin = bearer(service.tokens["admin"])
+    beta = new_gap(service, client, "Do you deliver to Iceland by boat?")
+    unrouted = new_gap(service, client, "Can I pay with a gift card from another shop?")
+    alpha = new_gap(service, client, "Is there a warranty on refurbished scanners?")
+    also_beta = new_gap(service, client, "Do you ship frozen food abroad?")
+    set_community(service, beta, "beta")
+    set_community(service, alpha, "alpha")
+    set_community(service, also_beta, "beta")
+    before = {gap_id: _gap_row(service, gap_id) for gap_id in (beta, unrouted, alpha)}
+
+    for source, target, fragment in (
+        (beta, alpha, "communities differ ('beta' and 'alpha')"),
+        (beta, unrouted, "communities differ ('beta' and no community)"),
+        (unrouted, beta, "communities differ (no community and 'beta')"),
+    ):
+        refused = client.post(f"/api/v1/gaps/{source}/merge", json={"into": target}, headers=admin)
+        assert_error(refused, 400, "scope_mismatch")
+        assert fragment in refused.get_json()["error"]["message"]
+    message_id = client.get(f"/api/v1/gaps/{beta}", headers=admin).get_json()["questions"][0]["message_id"]
+    moved = client.post(f"/api/v1/gaps/{beta}/move", json={"message_id": message_id, "to": alpha}, headers=admin)
+    assert_error(moved, 400, "scope_mismatch")
+    for gap_id, row in before.items():
+        after = _gap_row(service, gap_id)
+        assert (after.status, after.count, after.community) == (row.status, row.count, row.community), gap_id
+
+    merged = client.post(f"/api/v1/gaps/{also_beta}/merge", json={"into": beta}, headers=admin)
+    assert merged.status_code == 200, merged.get_data(as_text=True)
+    assert merged.get_json()["count"] == 2 and merged.get_json()["community"] == "beta"
 
 
 def test_comments_and_events_are_part_of_the_gap(service: GapService, client: FlaskClient) -> None:
@@ -646,7 +680,7 @@ def test_bad_moves(service: GapService, client: FlaskClient) -> None:
     def move(gap_id: int, body: dict[str, Any]) -> Any:
         return client.post(f"/api/v1/gaps/{gap_id}/move", json=body, headers=editor)
 
-    assert_error(move(public, {"message_id": message_id, "to": internal}), 400, "bad_move")
+    assert_error(move(public, {"message_id": message_id, "to": internal}), 400, "scope_mismatch")
     assert_error(move(public, {"message_id": message_id, "to": public}), 400, "bad_move")
     assert_error(move(other, {"message_id": message_id, "to": public}), 404, "question_not_found")
     assert_error(move(public, {"message_id": message_id, "to": 999999}), 404, "gap_not_found")

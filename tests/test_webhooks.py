@@ -25,8 +25,8 @@ from tests.test_api import make_app
 from tests.test_gaps_api import STUDENT_QUESTIONS
 from web.access.accounts import create_site
 from web.db.models import Gap, GapEvidence, db
-from web.gaps.notifications import RETRY_DELAYS_CONFIG, notify_if_due, wait_for_deliveries
-from web.services import get_runtime
+from web.gaps.notifications import RETRY_DELAYS_CONFIG, GapAlerts, gap_alerts, notify_if_due, wait_for_deliveries
+from web.services import get_runtime, get_settings
 
 ALERT_COUNT = 3
 # Slack's webhook URLs carry their secret in the path: it must never reach a log.
@@ -121,6 +121,11 @@ def fast_app(app: Flask) -> Flask:
     return app
 
 
+def alerts(app: Flask) -> GapAlerts:
+    """Built afresh for each call, as a route builds them per request: a test may change the settings in between."""
+    return gap_alerts(app, get_settings(app))
+
+
 def make_gap(count: int, title: str = "Do you offer a student discount?", status: str = "open") -> Gap:
     gap = Gap(title=title, status=status, audience="public", community="billing", count=count)
     db.session.add(gap)
@@ -144,7 +149,7 @@ def closed_port_url() -> str:
 def test_a_gap_at_the_alert_count_sends_one_slack_message(fast_app: Flask, receiver: Receiver) -> None:
     title = "Can jane.doe@example.com get a student discount? <!channel> & more"
     gap = make_gap(ALERT_COUNT, title=title)
-    notify_if_due(gap)
+    notify_if_due(gap, alerts(fast_app))
     assert wait_for_deliveries(timeout=10)
     (request,) = receiver.requests
     assert request.path == SECRET_PATH and request.content_type.startswith("application/json")
@@ -169,7 +174,7 @@ def test_a_gap_at_the_alert_count_sends_one_slack_message(fast_app: Flask, recei
     assert all(block["type"] != "actions" for block in body["blocks"])
     assert alerted_at(gap.id) is not None
 
-    notify_if_due(gap)  # a later question of the same gap
+    notify_if_due(gap, alerts(fast_app))  # a later question of the same gap
     assert wait_for_deliveries(timeout=10)
     assert len(receiver.requests) == 1
 
@@ -178,12 +183,12 @@ def test_below_the_count_closed_or_switched_off_sends_nothing(
     fast_app: Flask, receiver: Receiver, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     small = make_gap(ALERT_COUNT - 1)
-    notify_if_due(small)
+    notify_if_due(small, alerts(fast_app))
     verified = make_gap(ALERT_COUNT + 2, status="verified")
-    notify_if_due(verified)
+    notify_if_due(verified, alerts(fast_app))
     monkeypatch.setitem(fast_app.config, "ANSWERDESK_SETTINGS", settings.replace(gap_webhook_url=None))
     off = make_gap(ALERT_COUNT + 2)
-    notify_if_due(off)
+    notify_if_due(off, alerts(fast_app))
     assert wait_for_deliveries(timeout=10)
     assert receiver.requests == []
     assert alerted_at(small.id) is None and alerted_at(verified.id) is None and alerted_at(off.id) is None
@@ -203,7 +208,7 @@ def test_concurrent_calls_alert_once(fast_app: Flask, receiver: Receiver) -> Non
                 gap = db.session.get(Gap, gap_id)
                 assert gap is not None
                 barrier.wait(timeout=10)
-                notify_if_due(gap)
+                notify_if_due(gap, alerts(fast_app))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -224,7 +229,7 @@ def test_server_errors_are_retried_with_backoff(
     caplog.set_level(logging.INFO, logger="web.gaps.notifications")
     receiver.fail_first = 2
     gap = make_gap(ALERT_COUNT)
-    notify_if_due(gap)
+    notify_if_due(gap, alerts(fast_app))
     assert wait_for_deliveries(timeout=10)
     times = [r.at for r in receiver.requests]
     assert len(times) == 3  # two 500s, then delivered
@@ -239,14 +244,14 @@ def test_server_errors_are_retried_with_backoff(
 def test_429_is_retried_other_4xx_is_not(fast_app: Flask, receiver: Receiver, caplog: pytest.LogCaptureFixture) -> None:
     receiver.fail_first, receiver.fail_status = 1, 429
     limited = make_gap(ALERT_COUNT)
-    notify_if_due(limited)
+    notify_if_due(limited, alerts(fast_app))
     assert wait_for_deliveries(timeout=10)
     assert len(receiver.requests) == 2 and alerted_at(limited.id) is not None
 
     receiver.reset()
     receiver.fail_first, receiver.fail_status = 100, 404  # e.g. a revoked Slack webhook
     revoked = make_gap(ALERT_COUNT, title="Where is your office?")
-    notify_if_due(revoked)
+    notify_if_due(revoked, alerts(fast_app))
     assert wait_for_deliveries(timeout=10)
     assert len(receiver.requests) == 1  # retrying cannot help
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
@@ -259,7 +264,7 @@ def test_giving_up_is_logged_and_the_next_question_tries_again(
 ) -> None:
     receiver.fail_first = 100
     gap = make_gap(ALERT_COUNT)
-    notify_if_due(gap)
+    notify_if_due(gap, alerts(fast_app))
     assert wait_for_deliveries(timeout=10)
     assert len(receiver.requests) == 1 + len(FAST_DELAYS)
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
@@ -267,7 +272,7 @@ def test_giving_up_is_logged_and_the_next_question_tries_again(
     assert alerted_at(gap.id) is None  # released after a temporary failure
 
     receiver.reset()
-    notify_if_due(gap)
+    notify_if_due(gap, alerts(fast_app))
     assert wait_for_deliveries(timeout=10)
     assert [b["answerdesk"]["gap_id"] for b in receiver.bodies()] == [gap.id]
     assert alerted_at(gap.id) is not None
@@ -278,7 +283,7 @@ def test_an_unreachable_receiver_is_logged_and_never_raises(
 ) -> None:
     monkeypatch.setitem(fast_app.config, "ANSWERDESK_SETTINGS", settings.replace(gap_webhook_url=closed_port_url()))
     gap = make_gap(ALERT_COUNT)
-    notify_if_due(gap)  # must not raise
+    notify_if_due(gap, alerts(fast_app))  # must not raise
     assert wait_for_deliveries(timeout=10)
     failures = [r for r in caplog.records if r.name == "web.gaps.notifications"]
     assert [r.levelno for r in failures] == [logging.WARNING] * len(FAST_DELAYS) + [logging.ERROR]
@@ -292,7 +297,7 @@ def test_notify_returns_at_once_while_the_receiver_is_slow(fast_app: Flask, rece
     gap = make_gap(ALERT_COUNT)
     with fast_app.test_request_context("/api/v1/chat", method="POST", base_url="https://desk.example"):
         started = time.perf_counter()
-        notify_if_due(gap)
+        notify_if_due(gap, alerts(fast_app))
         elapsed = time.perf_counter() - started
     assert elapsed < 0.5, elapsed
     assert wait_for_deliveries(timeout=10)

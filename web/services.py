@@ -7,8 +7,9 @@ they can be used (and tested) without an application context.
 from __future__ import annotations
 
 import threading
+from typing import cast
 
-from flask import Flask
+from flask import Flask, current_app
 
 from chatbot.answering import Answerer, build_answerer
 from chatbot.config import Settings
@@ -19,6 +20,12 @@ _ANSWERER_KEY = "answerdesk_answerer"
 # Threaded servers: two first requests at once must not load the model twice.
 _runtime_lock = threading.Lock()
 _answerer_lock = threading.Lock()
+
+
+def running_app() -> Flask:
+    """The application of the current request or command as the object itself, not Flask's proxy: background work
+    handed it (alerts, regroupings) opens its own app context on it after the request has ended."""
+    return cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def get_settings(app: Flask) -> Settings:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from chatbot.embedders import Embedder
-from chatbot.gaps import GapClusterer, GapConfig, GapEvidence
-from chatbot.keyword import tokenize
+from chatbot.gaps.config import GapConfig
+from chatbot.gaps.evidence import QuestionVector, question_vector
+from evals.clustering.simulation import GapSimulation, SimulationConfig
 from evals.datasets import EvalDataset
 
 BASELINE_THRESHOLD = 0.7  # the reference setting of the issue: ~530 gaps on Banking77 test
@@ -69,24 +70,24 @@ class StreamRun:
     seconds: float
 
 
-def run_stream(evidence: Sequence[GapEvidence], config: GapConfig | None = None) -> StreamRun:
+def run_stream(questions: Sequence[QuestionVector], config: GapConfig | None = None) -> StreamRun:
     started = time.perf_counter()
-    clusterer = GapClusterer(config)
-    for item in evidence:
-        clusterer.assign(item)
-    ids = [_member_id(item, i) for i, item in enumerate(evidence)]
-    online = [clusterer.gap_of(member_id) for member_id in ids]
-    clusterer.consolidate()
-    final = [clusterer.gap_of(member_id) for member_id in ids]
+    simulation = GapSimulation(config)
+    for item in questions:
+        simulation.assign(item)
+    ids = [_member_id(item, i) for i, item in enumerate(questions)]
+    online = [simulation.gap_of(member_id) for member_id in ids]
+    simulation.consolidate()
+    final = [simulation.gap_of(member_id) for member_id in ids]
     return StreamRun(online, final, time.perf_counter() - started)
 
 
-def run_clusterer(evidence: Sequence[GapEvidence], config: GapConfig | None = None) -> list[int]:
-    """Final gap of every piece of evidence after a single pass and a last regrouping (what editors see)."""
-    return run_stream(evidence, config).final
+def run_clusterer(questions: Sequence[QuestionVector], config: GapConfig | None = None) -> list[int]:
+    """Final gap of every question after a single pass and a last regrouping (what editors see)."""
+    return run_stream(questions, config).final
 
 
-def _member_id(item: GapEvidence, position: int) -> str:
+def _member_id(item: QuestionVector, position: int) -> str:
     return item.id if item.id is not None else f"#{position}"
 
 
@@ -126,10 +127,10 @@ def meets_target(scores: dict[str, Any]) -> bool:
 
 
 def evaluate_order(
-    evidence: Sequence[GapEvidence], vectors: npt.NDArray[np.float32], intents: Sequence[str], config: GapConfig
+    questions: Sequence[QuestionVector], vectors: npt.NDArray[np.float32], intents: Sequence[str], config: GapConfig
 ) -> dict[str, Any]:
     """answerdesk and both baselines on the questions in the order given."""
-    run = run_stream(evidence, config)
+    run = run_stream(questions, config)
     ours = cluster_scores(intents, run.final, run.seconds)
     started = time.perf_counter()
     reference = centroid_threshold_baseline(vectors)
@@ -144,11 +145,14 @@ def evaluate_order(
     }
 
 
-def evidence_for(texts: Sequence[str], vectors: npt.NDArray[np.float32], ids: Sequence[str]) -> list[GapEvidence]:
-    return [
-        GapEvidence(text=text, vector=vectors[i], tokens=tuple(tokenize(text)), id=ids[i])
-        for i, text in enumerate(texts)
-    ]
+def questions_for(texts: Sequence[str], vectors: npt.NDArray[np.float32], ids: Sequence[str]) -> list[QuestionVector]:
+    """The questions with their vectors computed beforehand (embedded once, replayed in several orders)."""
+    return [question_vector(text, vectors[i], id=ids[i]) for i, text in enumerate(texts)]
+
+
+def gap_config_dict(config: GapConfig) -> dict[str, Any]:
+    """Everything a run was configured with, as the results record it: the rules' figures and the simulation's."""
+    return {**asdict(config), **asdict(SimulationConfig())}
 
 
 def evaluate_clustering(
@@ -166,13 +170,13 @@ def evaluate_clustering(
     started = time.perf_counter()
     vectors = np.asarray(embedder.encode_queries([q.question for q in questions]), dtype=np.float32)
     embed_seconds = time.perf_counter() - started
-    evidence = evidence_for([q.question for q in questions], vectors, [q.id for q in questions])
-    orders: dict[str, dict[str, Any]] = {"file": evaluate_order(evidence, vectors, intents, config)}
+    items = questions_for([q.question for q in questions], vectors, [q.id for q in questions])
+    orders: dict[str, dict[str, Any]] = {"file": evaluate_order(items, vectors, intents, config)}
     for seed in seeds:
         order = list(range(len(questions)))
         random.Random(seed).shuffle(order)
         orders[f"shuffled-{seed}"] = evaluate_order(
-            [evidence[i] for i in order], vectors[order], [intents[i] for i in order], config
+            [items[i] for i in order], vectors[order], [intents[i] for i in order], config
         )
     return {
         "dataset": dataset.name,
@@ -186,7 +190,7 @@ def evaluate_clustering(
         "config": {
             "embedder": embedder.name,
             "embed_seconds": round(embed_seconds, 2),
-            "gap_config": dict(config.__dict__),
+            "gap_config": gap_config_dict(config),
             "baseline_threshold": BASELINE_THRESHOLD,
             "shuffle_seeds": list(seeds),
             "targets": {

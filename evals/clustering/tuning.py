@@ -1,4 +1,5 @@
-"""How :class:`chatbot.gaps.GapConfig` was chosen, and ``python -m evals.clustering train``, which measures it again.
+"""How :class:`chatbot.gaps.config.GapConfig` was chosen, and ``python -m evals.clustering train``, which measures it
+again.
 
 Chosen on Banking77 *train* only: three seeded shuffled samples of test size (3,080 questions, intents unbalanced as
 in train) and samples with fewer or more intents and questions per intent. Measured on shuffled thirds of train cut
@@ -40,8 +41,8 @@ import click
 import numpy as np
 import numpy.typing as npt
 
-from chatbot.gaps import GapConfig
-from evals.clustering.scoring import cluster_scores, evidence_for, matched_baseline, run_stream
+from chatbot.gaps.config import GapConfig
+from evals.clustering.scoring import cluster_scores, gap_config_dict, matched_baseline, questions_for, run_stream
 
 TRAIN_SAMPLE_SEEDS = (100, 101, 102)
 
@@ -75,9 +76,9 @@ def evaluate_train(
     ids = [f"banking77-train-{i}" for i in range(len(texts))]
     samples: dict[str, Any] = {}
     for seed, sample in zip(TRAIN_SAMPLE_SEEDS, train_samples(intents, size), strict=True):
-        evidence = evidence_for([texts[i] for i in sample], vectors[sample], [ids[i] for i in sample])
+        questions = questions_for([texts[i] for i in sample], vectors[sample], [ids[i] for i in sample])
         sample_intents = [intents[i] for i in sample]
-        run = run_stream(evidence, config)
+        run = run_stream(questions, config)
         ours = cluster_scores(sample_intents, run.final, run.seconds)
         _, matched = matched_baseline(vectors[sample], ours["gaps"])
         samples[f"sample-{seed}"] = {
@@ -86,7 +87,7 @@ def evaluate_train(
             "centroid_threshold_matched": cluster_scores(sample_intents, matched),
             "intent_sizes": sorted(Counter(sample_intents).values())[:: max(1, len(set(sample_intents)) // 8)],
         }
-    return {"dataset": "banking77-train", "n": size, "samples": samples, "gap_config": dict(config.__dict__)}
+    return {"dataset": "banking77-train", "n": size, "samples": samples, "gap_config": gap_config_dict(config)}
 
 
 def render_train_table(result: dict[str, Any]) -> str:

@@ -147,7 +147,7 @@ def evaluate_verification(
 
 
 def _support_min(embedder: str) -> float | None:
-    """The support bar web.gaps.resolve applies with ``embedder`` (None: no support check)."""
-    from web.gaps.resolve import SUPPORT_MIN
+    """The support bar the resolve flow applies with ``embedder`` (None: no support check)."""
+    from chatbot.gaps.fit import SUPPORT_MIN
 
     return SUPPORT_MIN.get(embedder)

@@ -63,9 +63,12 @@ class Service:
 
     def consolidate(self) -> dict[str, Any]:
         from web.gaps.consolidation import consolidate_open_gaps
+        from web.gaps.notifications import gap_alerts
+        from web.services import get_runtime, get_settings
 
         with self.app.app_context():
-            report: dict[str, Any] = consolidate_open_gaps().to_dict()
+            alerts = gap_alerts(self.app, get_settings(self.app))
+            report: dict[str, Any] = consolidate_open_gaps(get_runtime(self.app).embedder, alerts).to_dict()
             return report
 
     @staticmethod

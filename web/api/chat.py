@@ -21,7 +21,7 @@ from web.chat.conversations import (
     open_handoffs,
     save_conversation,
 )
-from web.chat.turns import answer_turn, stream_turn
+from web.chat.turns import answer_turn, gap_capture_parts, stream_turn
 from web.db.models import FEEDBACK_REASONS
 from web.gaps.capture import capture
 from web.http.errors import ApiError
@@ -103,7 +103,8 @@ def feedback() -> Any:
         raise ApiError(404, "message_not_found", "No such message in your conversations.")
     row = add_feedback(message, helpful, reasons, comment)
     if not helpful:
-        capture(message, "downvoted")  # the reasons and comment stay on the Feedback row, shown with the gap
+        # The reasons and comment stay on the Feedback row, shown with the gap.
+        capture(message, "downvoted", gap_capture_parts())
     return jsonify(feedback_json(row)), 201
 
 
@@ -131,7 +132,7 @@ def handoff() -> Any:
     if answered:
         # The question the visitor gave up on is the last one ("I want a person" and "thanks" are not questions);
         # a hand-off before any question has none to group.
-        capture(answered[-1], "handoff")
+        capture(answered[-1], "handoff", gap_capture_parts())
     return jsonify(handoff_json(row)), 201
 
 

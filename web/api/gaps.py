@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from chatbot.types import Audience
 from web.access.auth import acting_employee, csrf, current_employee, require_role
@@ -17,10 +17,12 @@ from web.access.callers import identify_employee_caller
 from web.access.permissions import READ_ROLES, WRITE_ROLES
 from web.db.models import Gap
 from web.gaps.actions import MAX_COMMENT_CHARS, add_comment, assign_gap, dismiss_gap, merge_gap, move_question
+from web.gaps.notifications import GapAlerts, gap_alerts
 from web.gaps.queries import QUEUE_LIMIT, find_gap, gap_detail, gap_filter_from_args, gap_summary, search_gaps
 from web.gaps.resolve import FaqDraft, resolve_with_article, resolve_with_faq
 from web.http.errors import ApiError
 from web.http.payloads import MAX_INT64, json_object, optional_bool, optional_str, required_id, required_str
+from web.services import get_answerer, get_runtime, get_settings, running_app
 
 bp = Blueprint("gaps_api", __name__, url_prefix="/api/v1/gaps")
 csrf.exempt(bp)  # session callers are checked by identify_caller (X-CSRFToken), as on the rest of the API
@@ -102,7 +104,7 @@ def dismiss(gap_id: int) -> Any:
 def merge(gap_id: int) -> Any:
     data = json_object()
     target = _gap(required_id(data, "into"))
-    return jsonify(gap_detail(merge_gap(_gap(gap_id), acting_employee(), target)))
+    return jsonify(gap_detail(merge_gap(_gap(gap_id), acting_employee(), target, _alerts())))
 
 
 @bp.post("/<int:gap_id>/move")
@@ -113,7 +115,8 @@ def move(gap_id: int) -> Any:
     gap = _gap(gap_id)
     message_id = required_id(data, "message_id")
     target = _gap(required_id(data, "to"))
-    return jsonify(gap_detail(move_question(gap, acting_employee(), message_id, target)))
+    embedder = get_runtime(current_app).embedder
+    return jsonify(gap_detail(move_question(gap, acting_employee(), message_id, target, embedder, _alerts())))
 
 
 @bp.post("/<int:gap_id>/resolve")
@@ -126,10 +129,15 @@ def resolve(gap_id: int) -> Any:
     accept_unverified = optional_bool(data, "accept_unverified", False)
     if (faq is None) == (article_id is None):
         raise ApiError(400, "bad_request", "Send either 'faq' {question, answer} or 'article_id'.")
+    runtime, answerer = get_runtime(current_app), get_answerer(current_app)
     if article_id is not None:
-        verification = resolve_with_article(gap, acting_employee(), article_id, accept_unverified=accept_unverified)
+        verification = resolve_with_article(
+            gap, acting_employee(), article_id, answerer, runtime.embedder, accept_unverified=accept_unverified
+        )
     else:
-        verification = resolve_with_faq(gap, acting_employee(), _faq_draft(faq), accept_unverified=accept_unverified)
+        verification = resolve_with_faq(
+            gap, acting_employee(), _faq_draft(faq), runtime, answerer, accept_unverified=accept_unverified
+        )
     return jsonify({**gap_detail(gap), "verification": verification.to_dict()})
 
 
@@ -146,6 +154,11 @@ def _faq_draft(faq: object) -> FaqDraft:
         audience=checked,
         community=optional_str(faq, "community", 128),
     )
+
+
+def _alerts() -> GapAlerts:
+    app = running_app()
+    return gap_alerts(app, get_settings(app))
 
 
 def _gap(gap_id: int) -> Gap:

@@ -25,11 +25,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from flask import current_app
 from sqlalchemy import or_, select
 
 from chatbot.errors import DocumentLoadError
 from chatbot.language import detect_language
+from chatbot.runtime import Runtime
 from chatbot.types import Audience, DocumentKind, SourceDocument
 from ingest import sources
 from ingest.factory import build_pipeline
@@ -37,7 +37,6 @@ from ingest.pipeline import SyncReport
 from web.db.models import Document, DocumentVersion, User, db
 from web.db.sql import LIKE_ESCAPE, escape_like
 from web.gaps.resolve import EDITOR_SOURCE_ROOT
-from web.services import get_runtime
 
 ARTICLE_ID_PREFIX = f"{EDITOR_SOURCE_ROOT}/articles/"
 MAX_SLUG_CHARS = 80
@@ -213,11 +212,11 @@ class DraftForm:
 
 
 # -- saving ------------------------------------------------------------------------------------------------------
-def save_draft(draft: Draft, doc_id: str, author: User) -> SyncReport:
-    """Store ``draft`` as the next version of ``doc_id`` (or its first) and index it now. Unchanged text and
-    metadata make no new version (``report.unchanged``). An FAQ entry keeps the other phrasings of its question
-    (attached when it closed a gap): the editor's form does not show them, and an edit must not drop them."""
-    pipeline = build_pipeline(get_runtime(current_app), db.session())
+def save_draft(draft: Draft, doc_id: str, author: User, runtime: Runtime) -> SyncReport:
+    """Store ``draft`` as the next version of ``doc_id`` (or its first) and index it now with ``runtime``. Unchanged
+    text and metadata make no new version (``report.unchanged``). An FAQ entry keeps the other phrasings of its
+    question (attached when it closed a gap): the editor's form does not show them, and an edit must not drop them."""
+    pipeline = build_pipeline(runtime, db.session())
     document = draft.source_document(doc_id, _current_alternatives(doc_id) if draft.kind == "faq" else ())
     return pipeline.sync_documents([document], source_root=EDITOR_SOURCE_ROOT, author=author.email)
 
@@ -253,14 +252,13 @@ def source_file(document: Document) -> Path | None:
     return path if path.resolve().is_relative_to(root.resolve()) else None
 
 
-def reread_source(document: Document) -> Reread:
+def reread_source(document: Document, runtime: Runtime) -> Reread:
     """Load ``document``'s file again and sync its documents (all entries of an FAQ file) without deleting any."""
     path = source_file(document)
     if path is None or document.source_path is None:
         raise DocumentLoadError("This document was not loaded from a folder.")
     if not path.is_file():
         raise DocumentLoadError(f"The file {path} is gone; the next `answerdesk ingest` of its folder deletes it.")
-    runtime = get_runtime(current_app)
     loaded = sources.load_source_file(
         Path(document.source_root),
         document.source_path,

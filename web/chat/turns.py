@@ -24,9 +24,9 @@ from chatbot.followups import Turn
 from chatbot.types import Answer, Audience
 from web.chat.conversations import find_conversation, record_failed_message, record_message
 from web.db.models import Conversation, Message
-from web.gaps.capture import capture_turn
+from web.gaps.capture import CaptureParts, capture_parts, capture_turn
 from web.http.errors import ApiError, error_body
-from web.services import get_answerer
+from web.services import get_answerer, get_runtime, get_settings, running_app
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,14 @@ def answer_turn(
 ) -> tuple[Answer, Message]:
     """Answer and store; if the answerer fails, store the question as failed and raise a 503."""
     try:
-        answer = get_answerer(current_app).answer(question, history, audience)
+        answerer = get_answerer(current_app)
+        answer = answerer.answer(question, history, audience)
     except Exception as exc:
         log.exception("the answerer failed on conversation %s", conversation.id)
         record_failed_message(conversation, question, audience, _error_code(exc))
         raise ApiError(503, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE) from exc
     message = record_message(conversation, answer, audience)
-    capture_turn(message)
+    capture_turn(message, answerer.threshold, gap_capture_parts())
     return answer, message
 
 
@@ -61,7 +62,8 @@ def stream_turn(conversation_id: str, question: str, history: Sequence[Turn], au
         return
     answer: Answer | None = None
     try:
-        events: Iterator[AnswerEvent] = get_answerer(current_app).stream(question, history, audience)
+        answerer = get_answerer(current_app)
+        events: Iterator[AnswerEvent] = answerer.stream(question, history, audience)
         try:
             for event in events:
                 if event.kind in ("delta", "replace"):
@@ -85,11 +87,17 @@ def stream_turn(conversation_id: str, question: str, history: Sequence[Turn], au
         yield sse_event("error", error_body(UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE))
         return
     message = record_message(conversation, answer, audience)
-    capture_turn(message)
+    capture_turn(message, answerer.threshold, gap_capture_parts())
     data = answer.to_dict()
     keys = ("citations", "sources", "related", "is_gap", "reason", "confidence", "language", "intent")
     yield sse_event("citations", {key: data[key] for key in keys})
     yield sse_event("done", {"conversation_id": conversation.id, "message_id": message.id})
+
+
+def gap_capture_parts() -> CaptureParts:
+    """What recording gap evidence needs from this process (the chat turns and the feedback and hand-off routes)."""
+    app = running_app()
+    return capture_parts(app, get_settings(app), get_runtime(app).embedder)
 
 
 def sse_event(name: str, data: dict[str, Any]) -> str:

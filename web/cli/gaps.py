@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from web.db.engine import upgrade_database
 from web.gaps.consolidation import ConsolidationReport, consolidate_open_gaps
+from web.gaps.notifications import gap_alerts
+from web.services import get_runtime, get_settings, running_app
 
 
 @click.group("gaps")
@@ -26,8 +27,10 @@ def consolidate_command(audience: str | None, dry_run: bool, as_json: bool) -> N
     """Regroup the questions of the untouched open gaps (no assignee, comment or editor action), per audience and
     community, so that gaps no longer depend on the order questions arrived in. Gaps whose questions all moved are
     dismissed as "merged into gap N"; every change is in the gaps' audit trail."""
-    upgrade_database(current_app._get_current_object())  # type: ignore[attr-defined]
-    report = consolidate_open_gaps(audience=audience, dry_run=dry_run)
+    app = running_app()
+    upgrade_database(app)
+    alerts = gap_alerts(app, get_settings(app))
+    report = consolidate_open_gaps(get_runtime(app).embedder, alerts, audience=audience, dry_run=dry_run)
     click.echo(json.dumps(report.to_dict()) if as_json else render_report(report))
 
 

@@ -59,6 +59,7 @@ from web.gaps.queries import find_gap
 from web.gaps.resolve import Verification, resolve_with_article
 from web.http.errors import ApiError
 from web.http.payloads import int64
+from web.services import get_answerer, get_runtime
 
 bp = Blueprint("editor_articles", __name__, url_prefix="/editor/articles")
 
@@ -174,7 +175,7 @@ def new() -> Any:
         draft = form.validate()
         if draft is not None and _community_allowed(form, user):
             doc_id = new_article_id(draft.title)
-            report = save_draft(draft, doc_id, user)
+            report = save_draft(draft, doc_id, user, get_runtime(current_app))
             return _after_save(doc_id, report, user, gap, None)
         return _edit_page(form, user, None, gap, None), 400
     return _edit_page(_new_form(user, gap), user, None, gap, None)
@@ -208,7 +209,7 @@ def edit(doc_id: str) -> Any:
                     "Your text is kept below: compare the versions, merge, and save again."
                 )
                 return _edit_page(form, user, document, gap, suggestion, base_version), 409
-            report = save_draft(draft, document.id, user)
+            report = save_draft(draft, document.id, user, get_runtime(current_app))
             return _after_save(document.id, report, user, gap, suggestion)
         return _edit_page(form, user, document, gap, suggestion, base_version), 400
     form = DraftForm.from_document(document, current_version(document))
@@ -224,7 +225,7 @@ def reread(doc_id: str) -> Response:
     gap = _usable_gap(user)
     back = redirect(url_for(".article", doc_id=doc_id, gap=gap.id if gap else None))
     try:
-        result = reread_source(document)
+        result = reread_source(document, get_runtime(current_app))
     except DocumentLoadError as exc:
         flash(exc.message, "error")
         return back
@@ -323,7 +324,8 @@ def _after_save(
 def _resolve_gap(gap: Gap, user: User, doc_id: str) -> Response:
     gap_page = f"{request.script_root}/editor/gaps/{gap.id}"
     try:
-        verification = resolve_with_article(gap, user, doc_id)
+        runtime = get_runtime(current_app)
+        verification = resolve_with_article(gap, user, doc_id, get_answerer(current_app), runtime.embedder)
     except ApiError as exc:  # closed meanwhile by someone else: the document is saved all the same
         flash(f"Gap #{gap.id} was not resolved: {exc.message}", "error")
         return redirect(gap_page)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from web.access.auth import acting_employee, require_role
@@ -34,6 +34,7 @@ from web.gaps.actions import (
     merge_gap,
     move_question,
 )
+from web.gaps.notifications import GapAlerts, gap_alerts
 from web.gaps.queries import (
     ACTIVE_STATUSES,
     GapFilter,
@@ -57,6 +58,7 @@ from web.gaps.resolve import (
     retrieved_document_ids,
 )
 from web.http.errors import ApiError
+from web.services import get_answerer, get_runtime, get_settings, running_app
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 
@@ -196,7 +198,7 @@ def merge(gap_id: int) -> Response:
     gap = _gap(gap_id)
     try:
         target = _target_gap(form_id("into", "the gap to merge into"))
-        merge_gap(gap, acting_employee(), target)
+        merge_gap(gap, acting_employee(), target, _alerts())
     except ApiError as error:
         return _failed(gap, error)
     flash(f"Merged gap #{gap.id} into this gap.", "success")
@@ -210,7 +212,7 @@ def move(gap_id: int) -> Response:
     try:
         message_id = form_id("message_id", "the question")
         target = _target_gap(form_id("to", "the gap to move the question to"))
-        move_question(gap, acting_employee(), message_id, target)
+        move_question(gap, acting_employee(), message_id, target, get_runtime(current_app).embedder, _alerts())
     except ApiError as error:
         return _failed(gap, error)
     flash(f"Question moved to gap #{target.id}.", "success")
@@ -227,7 +229,14 @@ def resolve_faq(gap_id: int) -> Response:
             answer=form_text("answer", "the FAQ answer", MAX_FAQ_ANSWER_CHARS),
             audience="internal" if request.form.get("audience") == "internal" else "public",
         )
-        verification = resolve_with_faq(gap, acting_employee(), draft, accept_unverified=form_flag("accept_unverified"))
+        verification = resolve_with_faq(
+            gap,
+            acting_employee(),
+            draft,
+            get_runtime(current_app),
+            get_answerer(current_app),
+            accept_unverified=form_flag("accept_unverified"),
+        )
     except ApiError as error:
         return _failed(gap, error)
     _flash_verification(gap, verification)
@@ -241,7 +250,12 @@ def resolve_article(gap_id: int) -> Response:
     try:
         article_id = form_text("article_id", "the article", 512)
         verification = resolve_with_article(
-            gap, acting_employee(), article_id, accept_unverified=form_flag("accept_unverified")
+            gap,
+            acting_employee(),
+            article_id,
+            get_answerer(current_app),
+            get_runtime(current_app).embedder,
+            accept_unverified=form_flag("accept_unverified"),
         )
     except ApiError as error:
         return _failed(gap, error)
@@ -250,6 +264,11 @@ def resolve_article(gap_id: int) -> Response:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------
+def _alerts() -> GapAlerts:
+    app = running_app()
+    return gap_alerts(app, get_settings(app))
+
+
 def _flash_verification(gap: Gap, verification: Verification) -> None:
     total, failing = verification.replayed, len(verification.failing)
     if verification.verified:

@@ -1,6 +1,7 @@
 """Editors' triage actions on a gap (assign, comment, dismiss, merge, move one question), each checked against the
 actor's communities and written to the audit trail (GapEvent). The API and the dashboard both call these, so the
-rules hold whichever way an editor works.
+rules hold whichever way an editor works. A merge or a move never crosses audiences or communities
+(chatbot.gaps.scope, the one scope rule: 400 ``scope_mismatch``), even for an editor of both communities.
 
 Moving a question updates the clustering state of both gaps by adjusting the stored means: the question is
 embedded once (a few ms) and its vector taken out of the source's mean and added to the target's, its tokens
@@ -11,21 +12,20 @@ grows with the gaps, for no better decisions.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from flask import current_app
 from sqlalchemy import func, select, update
 
+from chatbot.embedders import Embedder
+from chatbot.gaps.join import mean_with, mean_without, merged_mean
+from chatbot.gaps.scope import Scope, ScopeMismatch, scope_conflict
 from chatbot.keyword import tokenize
 from web.access.accounts import find_user_by_email
 from web.access.permissions import can_edit_community
 from web.db.models import GAP_OPEN_STATUSES, Gap, GapComment, GapEvent, GapEvidence, User, db
-from web.gaps.assignment import merged_state
-from web.gaps.notifications import notify_if_due
+from web.gaps.notifications import GapAlerts, notify_if_due
 from web.http.errors import ApiError
-from web.services import get_runtime
 
 # Roles that may own a gap: the people who write the content.
 ASSIGNABLE_ROLES = ("editor", "admin")
@@ -97,23 +97,33 @@ def dismiss_gap(gap: Gap, actor: User, reason: str) -> Gap:
     return gap
 
 
-def merge_gap(gap: Gap, actor: User, target: Gap) -> Gap:
-    """Move every question of ``gap`` into ``target``; ``gap`` is then dismissed as merged. Returns ``target``."""
+def _require_one_scope(gap: Gap, target: Gap, action: str) -> None:
+    """400 ``scope_mismatch`` when the questions of ``gap`` may not go into ``target`` (chatbot.gaps.scope)."""
+    conflict = scope_conflict(Scope(gap.audience, gap.community), Scope(target.audience, target.community))
+    if conflict is not None:
+        raise ApiError(
+            400,
+            ScopeMismatch.code,
+            f"Cannot {action} gap {gap.id} into gap {target.id}: {conflict}. Questions only move between gaps of one "
+            "audience and one community; one article can close gaps of both.",
+        )
+
+
+def merge_gap(gap: Gap, actor: User, target: Gap, alerts: GapAlerts) -> Gap:
+    """Move every question of ``gap`` into ``target`` (same scope); ``gap`` is then dismissed as merged. Returns
+    ``target``."""
     require_editor_of(actor, gap)
     require_editor_of(actor, target)
     if target.id == gap.id:
         raise ApiError(400, "bad_merge", "A gap cannot be merged into itself.")
-    if target.audience != gap.audience:
-        # Public and internal questions are answered from different documents: one fix cannot close both.
-        raise ApiError(400, "bad_merge", "Only gaps of the same audience can be merged.")
+    _require_one_scope(gap, target, "merge")
     require_open(gap)
     require_open(target)
-    target.centroid, target.token_counts = merged_state(
+    target.centroid, target.token_counts = merged_mean(
         [(target.centroid, target.token_counts, target.count), (gap.centroid, gap.token_counts, gap.count)]
     )
     target.first_seen = min(target.first_seen, gap.first_seen)
     target.last_seen = max(target.last_seen, gap.last_seen)
-    target.community = target.community or gap.community
     db.session.execute(update(GapEvidence).where(GapEvidence.gap_id == gap.id).values(gap_id=target.id))
     db.session.flush()
     target.count = _distinct_messages(target.id)
@@ -123,19 +133,19 @@ def merge_gap(gap: Gap, actor: User, target: Gap) -> Gap:
     record_event(gap, actor, "merge", into=target.id)
     record_event(target, actor, "merged_from", source=gap.id)
     db.session.commit()
-    notify_if_due(target)  # a merge can take a gap past the alert count
+    notify_if_due(target, alerts)  # a merge can take a gap past the alert count
     return target
 
 
-def move_question(gap: Gap, actor: User, message_id: int, target: Gap) -> Gap:
-    """Move one question (all its evidence) of ``gap`` into ``target``, an open gap of the same audience.
-    A gap left without questions is dismissed, as a merged one is. Returns ``gap``."""
+def move_question(gap: Gap, actor: User, message_id: int, target: Gap, embedder: Embedder, alerts: GapAlerts) -> Gap:
+    """Move one question (all its evidence) of ``gap`` into ``target``, an open gap of the same scope (the question
+    is embedded with ``embedder`` to update both means). A gap left without questions is dismissed, as a merged one
+    is. Returns ``gap``."""
     require_editor_of(actor, gap)
     require_editor_of(actor, target)
     if target.id == gap.id:
         raise ApiError(400, "bad_move", "The question is already in this gap.")
-    if target.audience != gap.audience:
-        raise ApiError(400, "bad_move", "A question can only move to a gap of the same audience.")
+    _require_one_scope(gap, target, "move a question of")
     require_open(gap)
     require_open(target)
     rows = db.session.scalars(
@@ -145,12 +155,12 @@ def move_question(gap: Gap, actor: User, message_id: int, target: Gap) -> Gap:
         raise ApiError(404, "question_not_found", f"Message {message_id} is not a question of gap {gap.id}.")
     masked = rows[0].question_masked
     already_there = _has_message(target.id, message_id)
-    vector = np.asarray(get_runtime(current_app).embedder.encode_queries([masked])[0], dtype=np.float64)
+    vector = np.asarray(embedder.encode_queries([masked])[0], dtype=np.float64)
     tokens = Counter(tokenize(masked))
-    gap.centroid = _mean_without(gap.centroid, gap.count, vector)
+    gap.centroid = mean_without(gap.centroid, gap.count, vector)
     gap.token_counts = dict(Counter(gap.token_counts) - tokens)  # Counter subtraction drops counts <= 0
     if not already_there:
-        target.centroid = _mean_with(target.centroid, target.count, vector)
+        target.centroid = mean_with(target.centroid, target.count, vector)
         target.token_counts = dict(Counter(target.token_counts) + tokens)
     for row in rows:
         row.gap_id = target.id
@@ -169,28 +179,8 @@ def move_question(gap: Gap, actor: User, message_id: int, target: Gap) -> Gap:
     record_event(gap, actor, "move_out", message_id=message_id, to=target.id)
     record_event(target, actor, "move_in", message_id=message_id, source=gap.id)
     db.session.commit()
-    notify_if_due(target)
+    notify_if_due(target, alerts)
     return gap
-
-
-def _mean_without(centroid: Sequence[float], count: int, vector: np.ndarray) -> list[float]:
-    """The mean of ``count`` vectors with ``vector`` taken out."""
-    if count <= 1:
-        return []
-    if len(centroid) != vector.shape[0]:
-        return list(centroid)  # a mean from another embedder: not comparable, left as it is
-    mean = (np.asarray(centroid, dtype=np.float64) * count - vector) / (count - 1)
-    return [float(x) for x in mean]
-
-
-def _mean_with(centroid: Sequence[float], count: int, vector: np.ndarray) -> list[float]:
-    """The mean of ``count`` vectors with ``vector`` added."""
-    if count <= 0 or not centroid:
-        return [float(x) for x in vector]
-    if len(centroid) != vector.shape[0]:
-        return list(centroid)
-    mean = (np.asarray(centroid, dtype=np.float64) * count + vector) / (count + 1)
-    return [float(x) for x in mean]
 
 
 def _distinct_messages(gap_id: int) -> int:

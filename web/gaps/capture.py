@@ -3,7 +3,9 @@
 Conversational turns (greetings, thanks, goodbyes, "I want a person": ``Message.intent``) are never evidence.
 
 Capture runs in the request after the turn is committed and must never cost the user their answer: every error
-is logged and swallowed, and the work is one query embedding (a few ms) and one small transaction.
+is logged and swallowed, and the work is one query embedding (a few ms) and one small transaction. What it needs
+from the process (the embedder, the alert settings, the regrouping schedule: :class:`CaptureParts`) is handed in by
+the route that stored the turn.
 """
 
 from __future__ import annotations
@@ -11,19 +13,20 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from flask import current_app
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from chatbot.gaps import GapEvidence as ClusterEvidence
-from chatbot.keyword import tokenize
+from chatbot.config import Settings
+from chatbot.embedders import Embedder
+from chatbot.gaps.evidence import question_vector
 from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, Document, Gap, GapEvidence, Message, db, utcnow
 from web.gaps.assignment import assign
-from web.gaps.consolidation import schedule_consolidation
-from web.gaps.notifications import notify_if_due
-from web.services import get_answerer, get_runtime
+from web.gaps.consolidation import ConsolidationSchedule, consolidation_schedule, schedule_consolidation
+from web.gaps.notifications import GapAlerts, gap_alerts, notify_if_due
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,18 @@ log = logging.getLogger(__name__)
 LOW_CONFIDENCE_MARGIN = 0.15
 # How many top-ranked sources decide the community of a gap.
 COMMUNITY_SOURCES = 3
+
+
+@dataclass(frozen=True)
+class CaptureParts:
+    embedder: Embedder  # embeds the question to find its gap
+    alerts: GapAlerts
+    regrouping: ConsolidationSchedule
+
+
+def capture_parts(app: Flask, settings: Settings, embedder: Embedder) -> CaptureParts:
+    alerts = gap_alerts(app, settings)
+    return CaptureParts(embedder, alerts, consolidation_schedule(app, settings, embedder, alerts))
 
 
 def turn_evidence_kind(
@@ -48,21 +63,21 @@ def turn_evidence_kind(
     return None
 
 
-def capture_turn(message: Message) -> None:
-    """After a stored turn: record it as evidence when it abstained or was answered with low confidence."""
+def capture_turn(message: Message, threshold: float, parts: CaptureParts) -> None:
+    """After a stored turn: record it as evidence when it abstained or was answered with low confidence
+    (``threshold``: the answerer's abstain threshold)."""
     try:
-        threshold = get_answerer(current_app).threshold
         kind = turn_evidence_kind(message.is_gap, message.confidence, threshold, message.reason)
         if kind is not None:
-            _capture(message, kind)
+            _capture(message, kind, parts)
     except Exception:
         _failed(message, "turn")
 
 
-def capture(message: Message, kind: str) -> None:
+def capture(message: Message, kind: str, parts: CaptureParts) -> None:
     """After a 👎 ("downvoted") or a hand-off ("handoff") on ``message``."""
     try:
-        _capture(message, kind)
+        _capture(message, kind, parts)
     except Exception:
         _failed(message, kind)
 
@@ -72,7 +87,7 @@ def _failed(message: Message, kind: str) -> None:
     log.exception("could not record gap evidence (%s) for message %s", kind, message.id)
 
 
-def _capture(message: Message, kind: str) -> None:
+def _capture(message: Message, kind: str, parts: CaptureParts) -> None:
     if message.status != "ok":
         return  # a failed turn has no answer to judge; it is an outage, not a knowledge gap
     if message.intent is not None:
@@ -80,7 +95,7 @@ def _capture(message: Message, kind: str) -> None:
     if _evidence_exists(message.id, kind):
         return
     masked = mask_pii(message.question)
-    gap = _gap_of_message(message.id) or _assign(message, masked)
+    gap = _gap_of_message(message.id) or _assign(message, masked, parts.embedder)
     now = utcnow()
     gap.last_seen = now
     evidence = GapEvidence(gap=gap, message_id=message.id, kind=kind, question_masked=masked, created_at=now)
@@ -91,8 +106,9 @@ def _capture(message: Message, kind: str) -> None:
         # Another worker recorded the same (message, kind) at the same moment: nothing is lost.
         db.session.rollback()
     else:
-        notify_if_due(gap)
-        schedule_consolidation(evidence.id)  # every Nth question regroups the untouched gaps, in the background
+        notify_if_due(gap, parts.alerts)
+        # Every Nth question regroups the untouched gaps, in the background.
+        schedule_consolidation(evidence.id, parts.regrouping)
 
 
 def _evidence_exists(message_id: int, kind: str) -> bool:
@@ -111,24 +127,18 @@ def _gap_of_message(message_id: int) -> Gap | None:
     return db.session.scalar(query)
 
 
-def _assign(message: Message, masked: str) -> Gap:
-    """Join the most similar open gap of the same audience and community, or open a new one (chatbot.gaps
+def _assign(message: Message, masked: str, embedder: Embedder) -> Gap:
+    """Join the most similar open gap of the same audience and community, or open a new one (chatbot.gaps.join
     decides); the question counts once."""
-    vector = get_runtime(current_app).embedder.encode_queries([masked])[0]
     audience = message.conversation.audience
     community = gap_community(message.sources, abstained=message.is_gap)
-    evidence = ClusterEvidence(
-        text=masked,
-        vector=vector,
-        tokens=tuple(tokenize(masked)),
-        audience=audience,
-        community=community,
-        id=str(message.id),
+    question = question_vector(
+        masked, embedder.encode_queries([masked])[0], audience=audience, community=community, id=str(message.id)
     )
     candidates = db.session.scalars(
         select(Gap).where(Gap.status.in_(GAP_OPEN_STATUSES), Gap.audience == audience).order_by(Gap.id)
     ).all()
-    outcome = assign(candidates, evidence)
+    outcome = assign(candidates, question)
     gap = outcome.gap
     if gap is None:
         gap = Gap(title=masked, status="open", audience=audience, community=community, count=0, first_seen=utcnow())

@@ -1,25 +1,27 @@
-"""Regrouping the open gaps in the database: the web side of :func:`chatbot.gaps.regroup`.
+"""Regrouping the open gaps in the database: the web side of :func:`chatbot.gaps.regroup.regroup`.
 
 A new question joins a gap online (web.gaps.assignment), which depends on the order questions arrive in; regrouping
 clusters the questions of all *untouched* open gaps of one audience and community again, from scratch, so that what
 editors see no longer depends on that order (Banking77 test, shuffled: V-measure 0.58 -> 0.82, purity 0.24 -> 0.77;
-the figures are in evals/clustering.py and docs/benchmarks.md). Decisions, written down for docs/knowledge-gaps.md:
+the figures are in evals/clustering/tuning.py and docs/benchmarks.md). Decisions, written down for
+docs/knowledge-gaps.md:
 
 - **Only untouched gaps take part**: status ``open``, no assignee, no comment and no audit event by a person (events
   written by answerdesk itself, ``user_id`` NULL, do not count). A gap an editor assigned, commented on, merged or
   moved a question of is the editor's; its questions never move and nothing moves into it.
 - **Gap ids stay where the questions stay**: each regrouped gap continues the existing gap that holds most of its
-  questions (:func:`chatbot.gaps.plan_regrouping`), so most gaps keep their id and only the questions that belong
-  elsewhere move. A gap whose questions all went elsewhere is ``dismissed`` with the reason ``merged into gap N`` (N:
-  the gap that took most of them); a group of questions with no gap to continue becomes a new gap. Every change is
-  in the audit trail, ``user`` None: ``auto_merge`` (this gap's questions went into gap N), ``auto_merged_from``
-  (this gap received questions), ``auto_moved_out`` (some of this gap's questions went elsewhere), ``auto_split``
-  (a new gap formed from questions of other gaps).
+  questions (:func:`chatbot.gaps.regroup.plan_regrouping`), so most gaps keep their id and only the questions that
+  belong elsewhere move. A gap whose questions all went elsewhere is ``dismissed`` with the reason ``merged into gap
+  N`` (N: the gap that took most of them); a group of questions with no gap to continue becomes a new gap. Every
+  change is in the audit trail, ``user`` None: ``auto_merge`` (this gap's questions went into gap N),
+  ``auto_merged_from`` (this gap received questions), ``auto_moved_out`` (some of this gap's questions went
+  elsewhere), ``auto_split`` (a new gap formed from questions of other gaps).
 - **A gap whose questions did not change is not rewritten** (title, centroid, dates stay as they are). A changed gap
   gets the mean vector and token counts of its questions, their first and last time seen, and as title the question
   closest to the mean (the representative question, masked as every stored question is).
-- **Vectors** are not stored per question, so the masked questions are embedded again, in chunks of 16 (a chat turn
-  waiting for the embedder waits for one chunk, not the whole pool), and kept in a per-process cache.
+- **Vectors** are not stored per question, so the masked questions are embedded again (web.gaps.vectors), in
+  chunks of 16 (a chat turn waiting for the embedder waits for one chunk, not the whole pool), and kept in a
+  per-process cache.
 - **Concurrency**: each scope is one transaction. Just before committing, the gaps are checked again; if an editor
   touched one in the meantime the scope is rolled back and skipped (the next run picks it up). Evidence that reached
   a merged-away gap while the regrouping ran is moved along with it.
@@ -29,41 +31,40 @@ the figures are in evals/clustering.py and docs/benchmarks.md). Decisions, writt
   one regrouping starts per 50 questions; one process runs one at a time. Regrouping 3,000 questions takes about
   1 s plus embedding them (about 20 s of CPU on 2 cores, once per process thanks to the cache). It is never part of
   a chat turn's response time, but it shares the CPU: an operator who wants none of that during office hours sets
-  it to 0 and runs the command from cron instead.
+  it to 0 and runs the command from cron instead. The thread gets what it needs when it is scheduled (the
+  application for its database session, the embedder, the alert settings: :class:`ConsolidationSchedule`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import exists, func, select, update
 
+from chatbot.config import Settings
 from chatbot.embedders import Embedder
-from chatbot.gaps import plan_regrouping, regroup, representative_order, token_profile
+from chatbot.gaps.regroup import plan_regrouping, regroup, representative_order, token_profile
+from chatbot.gaps.scope import Scope
 from chatbot.keyword import tokenize
 from web.db.models import Gap, GapComment, GapEvent, GapEvidence, db, utcnow
-from web.gaps.assignment import ONLINE_CONFIG
-from web.gaps.notifications import notify_if_due
-from web.services import get_runtime, get_settings
+from web.gaps.assignment import GAP_CONFIG
+from web.gaps.notifications import GapAlerts, notify_if_due
+from web.gaps.vectors import embed_questions
 
 log = logging.getLogger(__name__)
 
 CONSOLIDATE_EVERY_CONFIG = "GAP_CONSOLIDATE_EVERY"  # app.config override; 0 turns automatic regrouping off
-EMBED_CHUNK = 16  # a chat turn waits for at most one chunk (~0.1 s) while a regrouping embeds
-VECTOR_CACHE_SIZE = 20000  # ~30 MB of MiniLM vectors
 
 _running = threading.Lock()  # one regrouping per process at a time
-_cache_lock = threading.Lock()
-_vector_cache: OrderedDict[tuple[str, str], npt.NDArray[np.float32]] = OrderedDict()
 
 
 @dataclass
@@ -113,29 +114,48 @@ class _Member:
 
 
 # -- entry points ----------------------------------------------------------------------------------------------------
-def consolidate_open_gaps(*, audience: str | None = None, dry_run: bool = False) -> ConsolidationReport:
-    """Regroup the questions of the untouched open gaps, per audience and community (optionally one audience only).
-    With ``dry_run`` nothing is written; the report says what would change."""
+def consolidate_open_gaps(
+    embedder: Embedder, alerts: GapAlerts, *, audience: str | None = None, dry_run: bool = False
+) -> ConsolidationReport:
+    """Regroup the questions of the untouched open gaps, per scope (audience and community; optionally one audience
+    only), embedding them with ``embedder``. With ``dry_run`` nothing is written; the report says what would change.
+    Gaps that grow past the alert count raise an alert (``alerts``)."""
     report = ConsolidationReport(dry_run=dry_run)
-    scopes: dict[tuple[str, str | None], list[Gap]] = {}
+    scopes: dict[Scope, list[Gap]] = {}
     for gap in _untouched_gaps(audience):
-        scopes.setdefault((gap.audience, gap.community), []).append(gap)
-    embedder = get_runtime(current_app).embedder
-    for (scope_audience, community), gaps in scopes.items():
-        report.scopes.append(_consolidate_scope(scope_audience, community, gaps, embedder, dry_run))
+        scopes.setdefault(Scope(gap.audience, gap.community), []).append(gap)
+    for scope, gaps in scopes.items():
+        report.scopes.append(_consolidate_scope(scope, gaps, embedder, alerts, dry_run))
     return report
 
 
-def schedule_consolidation(evidence_id: int | None) -> threading.Thread | None:
+@dataclass(frozen=True)
+class ConsolidationSchedule:
+    """When the background regrouping runs and what it runs with; built by the route that captures questions."""
+
+    app: Flask  # the thread opens an app context on it (a database session of its own)
+    every: int  # captured questions between regroupings; 0: never (:func:`consolidate_every`)
+    embedder: Embedder
+    alerts: GapAlerts
+
+
+def consolidation_schedule(
+    app: Flask, settings: Settings, embedder: Embedder, alerts: GapAlerts
+) -> ConsolidationSchedule:
+    return ConsolidationSchedule(app, consolidate_every(app, settings), embedder, alerts)
+
+
+def schedule_consolidation(evidence_id: int | None, schedule: ConsolidationSchedule) -> threading.Thread | None:
     """Call after a captured question is committed (``evidence_id``: the new GapEvidence row's id). Every
-    ``GAP_CONSOLIDATE_EVERY``-th row starts a regrouping in a background thread (ids are global, so across gunicorn
+    ``schedule.every``-th row starts a regrouping in a background thread (ids are global, so across gunicorn
     workers too) and returns the thread; otherwise returns None. Never raises: a chat turn must not fail for it."""
     try:
-        app = cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
-        every = consolidate_every(app)
+        every = schedule.every
         if not evidence_id or every <= 0 or evidence_id % every != 0:
             return None
-        thread = threading.Thread(target=_consolidate_in_background, args=(app,), name="gap-consolidation", daemon=True)
+        thread = threading.Thread(
+            target=_consolidate_in_background, args=(schedule,), name="gap-consolidation", daemon=True
+        )
         thread.start()
         return thread
     except Exception:
@@ -143,21 +163,21 @@ def schedule_consolidation(evidence_id: int | None) -> threading.Thread | None:
         return None
 
 
-def consolidate_every(app: Flask) -> int:
+def consolidate_every(app: Flask, settings: Settings) -> int:
     """Captured questions between automatic regroupings (0: never): ``app.config["GAP_CONSOLIDATE_EVERY"]`` if set,
     else 0 under ``TESTING`` (tests that capture many questions must not be regrouped behind their back), else the
     ``ANSWERDESK_GAP_CONSOLIDATE_EVERY`` setting."""
     if CONSOLIDATE_EVERY_CONFIG in app.config:
         return int(app.config[CONSOLIDATE_EVERY_CONFIG])
-    return 0 if app.testing else get_settings(app).gap_consolidate_every
+    return 0 if app.testing else settings.gap_consolidate_every
 
 
-def _consolidate_in_background(app: Flask) -> None:
+def _consolidate_in_background(schedule: ConsolidationSchedule) -> None:
     if not _running.acquire(blocking=False):
         return  # one is running in this process: it will see the new questions next time
     try:
-        with app.app_context():
-            report = consolidate_open_gaps()
+        with schedule.app.app_context():
+            report = consolidate_open_gaps(schedule.embedder, schedule.alerts)
             log.info("gap regrouping: %s questions moved, %s gaps merged", report.moved, report.merged)
     except Exception:
         log.exception("gap regrouping failed")
@@ -183,15 +203,17 @@ def _untouched_gaps(audience: str | None) -> list[Gap]:
 
 
 def _consolidate_scope(
-    audience: str, community: str | None, gaps: list[Gap], embedder: Embedder, dry_run: bool
+    scope: Scope, gaps: list[Gap], embedder: Embedder, alerts: GapAlerts, dry_run: bool
 ) -> ScopeReport:
     gaps = _within_limit(gaps)
     members = _members([gap.id for gap in gaps])
-    report = ScopeReport(audience, community, questions=len(members), gaps_before=len(gaps), gaps_after=len(gaps))
+    report = ScopeReport(
+        scope.audience, scope.community, questions=len(members), gaps_before=len(gaps), gaps_after=len(gaps)
+    )
     if len(members) < 2:
         return report
     vectors = embed_questions([m.text for m in members], embedder)
-    plan = plan_regrouping([m.gap_id for m in members], regroup(vectors, ONLINE_CONFIG))
+    plan = plan_regrouping([m.gap_id for m in members], regroup(vectors, GAP_CONFIG))
     by_label: dict[int, list[int]] = {}
     for position, label in enumerate(plan.labels):
         by_label.setdefault(label, []).append(position)
@@ -204,7 +226,7 @@ def _consolidate_scope(
         report.merged = [{"gap": gap, "into": plan.owners[label]} for gap, label in plan.absorbed.items()]
         return report
     try:
-        _apply(report, gaps, members, vectors, plan.owners, plan.absorbed, by_label)
+        _apply(report, gaps, members, vectors, plan.owners, plan.absorbed, by_label, alerts)
     except _Touched as exc:
         db.session.rollback()
         report.skipped, report.moved, report.merged, report.created = str(exc), 0, [], []
@@ -227,6 +249,7 @@ def _apply(
     owners: dict[int, int | None],
     absorbed: dict[int, int],
     by_label: dict[int, list[int]],
+    alerts: GapAlerts,
 ) -> None:
     by_id = {gap.id: gap for gap in gaps}
     home: dict[int, Gap] = {}
@@ -274,7 +297,7 @@ def _apply(
     report.merged = [{"gap": gap_id, "into": home[label].id} for gap_id, label in absorbed.items()]
     for gap in home.values():
         if gap.id in changed:
-            notify_if_due(gap)  # a regrouping can take a gap past the alert count
+            notify_if_due(gap, alerts)  # a regrouping can take a gap past the alert count
 
 
 def _summarise(gap: Gap, members: Sequence[_Member], vectors: npt.NDArray[np.float32]) -> None:
@@ -283,7 +306,7 @@ def _summarise(gap: Gap, members: Sequence[_Member], vectors: npt.NDArray[np.flo
     gap.title = members[order[0]].text
     gap.count = len(members)
     gap.centroid = [float(x) for x in vectors.astype(np.float64).mean(axis=0)]
-    profile = token_profile([tokenize(m.text) for m in members], ONLINE_CONFIG.profile_tokens)
+    profile = token_profile([tokenize(m.text) for m in members], GAP_CONFIG.profile_tokens)
     gap.token_counts = {token: int(n) for token, n in profile.items()}
     gap.first_seen = min(m.first for m in members)
     gap.last_seen = max(m.last for m in members)
@@ -328,7 +351,7 @@ def _within_limit(gaps: list[Gap]) -> list[Gap]:
     chosen: list[Gap] = []
     total = 0
     for gap in sorted(gaps, key=lambda g: g.id, reverse=True):
-        if chosen and total + gap.count > ONLINE_CONFIG.max_regroup:
+        if chosen and total + gap.count > GAP_CONFIG.max_regroup:
             break
         chosen.append(gap)
         total += gap.count
@@ -350,28 +373,3 @@ def _members(gap_ids: list[int]) -> list[_Member]:
         _Member(message_id, gap_id, text, min(seen[message_id]), max(seen[message_id]))
         for message_id, (gap_id, text) in first_row.items()
     ]
-
-
-# -- vectors -----------------------------------------------------------------------------------------------------
-def embed_questions(texts: Sequence[str], embedder: Embedder) -> npt.NDArray[np.float32]:
-    """Normalised query vectors of ``texts``: cached ones from memory, the rest in chunks of ``EMBED_CHUNK``."""
-    vectors: list[npt.NDArray[np.float32] | None] = []
-    with _cache_lock:
-        for text in texts:
-            cached = _vector_cache.get((embedder.name, text))
-            if cached is not None:
-                _vector_cache.move_to_end((embedder.name, text))
-            vectors.append(cached)
-    missing = sorted({text for text, vector in zip(texts, vectors, strict=True) if vector is None})
-    fresh: dict[str, npt.NDArray[np.float32]] = {}
-    for start in range(0, len(missing), EMBED_CHUNK):
-        chunk = missing[start : start + EMBED_CHUNK]
-        for text, vector in zip(chunk, embedder.encode_queries(chunk), strict=True):
-            fresh[text] = np.asarray(vector, dtype=np.float32)
-    with _cache_lock:
-        for text, vector in fresh.items():
-            _vector_cache[(embedder.name, text)] = vector
-        while len(_vector_cache) > VECTOR_CACHE_SIZE:
-            _vector_cache.popitem(last=False)
-    rows = [vector if vector is not None else fresh[text] for text, vector in zip(texts, vectors, strict=True)]
-    return np.stack(rows) if rows else np.zeros((0, embedder.dimension), dtype=np.float32)

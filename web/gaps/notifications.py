@@ -37,14 +37,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from sqlalchemy import CursorResult, update
 from werkzeug.routing import BuildError
 
+from chatbot.config import Settings
 from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, Gap, db, utcnow
 from web.http.serialize import timestamp
-from web.services import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,24 @@ _deliveries_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
+class GapAlerts:
+    """Where and when alerts go. Handed in by whoever may grow a gap (a route, a command, a background regrouping),
+    so that :func:`notify_if_due` needs no application context of its own."""
+
+    app: Flask  # the delivery thread opens an app context on it, to release a claim after a temporary failure
+    url: str | None  # None or empty: alerts are off
+    threshold: int
+    retry_delays: tuple[float, ...] = RETRY_DELAYS_S
+
+
+def gap_alerts(app: Flask, settings: Settings) -> GapAlerts:
+    """The alerts of ``app``: the webhook settings, and the retry waits (``app.config[RETRY_DELAYS_CONFIG]`` may
+    shorten them, e.g. in tests)."""
+    delays = tuple(app.config.get(RETRY_DELAYS_CONFIG, RETRY_DELAYS_S))
+    return GapAlerts(app, settings.gap_webhook_url, settings.gap_alert_count, delays)
+
+
+@dataclass(frozen=True)
 class DeliveryResult:
     delivered: bool
     attempts: int
@@ -74,29 +92,25 @@ class DeliveryResult:
 
 
 # -- the trigger -------------------------------------------------------------------------------------------------
-def notify_if_due(gap: Gap) -> None:
+def notify_if_due(gap: Gap, alerts: GapAlerts) -> None:
     """Call after new evidence for ``gap`` is committed: queues the alert when the gap has just reached the alert
     count. Returns at once; never raises."""
     try:
-        _notify_if_due(gap)
+        _notify_if_due(gap, alerts)
     except Exception:
         db.session.rollback()
         log.exception("could not queue the webhook alert for gap %s", getattr(gap, "id", None))
 
 
-def _notify_if_due(gap: Gap) -> None:
-    settings = get_settings(current_app)
-    url = settings.gap_webhook_url
-    threshold = settings.gap_alert_count
+def _notify_if_due(gap: Gap, alerts: GapAlerts) -> None:
+    url, threshold = alerts.url, alerts.threshold
     # Cheap checks on the loaded row first: nearly every turn stops here without a write.
     if not url or gap.alerted_at is not None or gap.count < threshold or gap.status not in GAP_OPEN_STATUSES:
         return
     if not claim_alert(gap.id, threshold):
         return  # another worker or thread sends it
     payload = gap_alert_payload(gap, threshold, gap_link(gap.id))
-    app = cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
-    delays = tuple(current_app.config.get(RETRY_DELAYS_CONFIG, RETRY_DELAYS_S))
-    start_delivery(app, url, payload, gap.id, delays)
+    start_delivery(alerts.app, url, payload, gap.id, alerts.retry_delays)
 
 
 def claim_alert(gap_id: int, threshold: int) -> bool:

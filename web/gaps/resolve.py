@@ -1,72 +1,49 @@
 """Closing a gap and proving it closed: store the fix, index it at once, ask the gap's questions again.
 
 A gap is ``verified`` only when every one of its questions is now answered (not an abstention), the answer cites
-the new FAQ or the linked article, and the answers are about the questions (the support check below). Otherwise it
-keeps its status (open or assigned) and the failing questions are returned, so the editor can improve the text and
-try again (same FAQ id: a new version) - unless the editor says ``accept_unverified``: then the gap becomes
-``resolved``, closed on the editor's judgement without proof (``verified`` is proven). A resolved gap may be
-resolved again later, and becomes verified when that passes.
-
-The support check: an FAQ whose *question* repeats the gap's question is retrieved and quoted for it whatever its
-answer says, so "answered citing the fix" alone verifies a useless fix. So the answers the replay got must also be
-close in meaning to their questions: the mean cosine between each question and the text it was answered with
-(citation markers removed; the quoted text of an FAQ is its answer, never its question; an empty answer counts 0)
-must reach ``SUPPORT_MIN`` for the embedder. One number per gap, not a bar per question, because a right answer can
-be far from one odd paraphrase ("Use ~~tildes~~" and "Making the text on github crossed out"); when it fails, the
-questions below the bar are the failing ones (``unsupported_message_ids``). Measured through the API by
-`answerdesk eval gap-verification` (StackFAQ, 30 held-out threads, seeds 13-15, 84 gaps): the gap's title over an
-unrelated answer verified 24 gaps before the check and 2 with it; the right FAQ verified 21 before and 18 with it,
-the 3 lost being gaps whose questions got an *empty* answer (a long FAQ's question-only chunk quoted by the
-answerer's FAQ path); a wrong FAQ never verified. The bars were chosen offline on the StackFAQ threads the eval
-does not hold out by default (question-to-answer cosine averaged per thread: MiniLM right answers >= 0.30 for 95% of
-threads, other threads' answers >= 0.27 for 10%): 0.25 keeps right answers. MiniLM does not separate Chinese
-questions from their answers (CMRC2018: right paragraphs 0.41 median, wrong ones 0.28), so with MiniLM Chinese
-questions are left out of the check; the multilingual model separates both (bar 0.83 from the same offline
-comparison: StackFAQ right answers >= 0.83 for 95% of threads, CMRC2018 right paragraphs >= 0.87 for 95% of
-questions; not measured through the API). An embedder without a bar has no check. It catches answers about
-something else, not an answer that only repeats the question's words ("To do that, contact support"): the citation
-check and the editor remain the guard against those.
+the new FAQ or the linked article, and the answers are about the questions (the support check,
+:mod:`chatbot.gaps.fit`: the mean question-to-answer cosine must reach the embedder's ``SUPPORT_MIN``; when it
+fails, the questions below the bar are the failing ones, ``unsupported_message_ids``). Otherwise it keeps its status
+(open or assigned) and the failing questions are returned, so the editor can improve the text and try again (same
+FAQ id: a new version) - unless the editor says ``accept_unverified``: then the gap becomes ``resolved``, closed on
+the editor's judgement without proof (``verified`` is proven). A resolved gap may be resolved again later, and
+becomes verified when that passes.
 
 Other phrasings: an FAQ written for a gap keeps the gap's questions (as stored: masked, distinct, at most
 ATTACH_MAX, those it did not answer on its own first) as search-only phrasings of its question
 (``SourceDocument.faq_alternatives``): extra vectors and keyword terms of its first chunk, and candidates of the
 answerer's FAQ match, never quoted or cited. Paraphrases the FAQ's own words miss then find it. Attached to any
 FAQ, they would make it answer the gap's questions whatever it says, and verification would prove nothing; so the
-FAQ is first stored and replayed as written, and earns the questions only on that evidence: it passes for at least
-two thirds of the questions on its own *and* clears the embedder's :class:`EarnBars`: its
-question asks what they ask (their mean cosine to it is within ``fit_margin`` of their own mean pairwise cosine:
-catches the FAQ of a neighbouring question, which the support check lets through: related answers are close to the
-questions too), its answer is about them (mean cosine >= ``support`` over all of them) about as much as its question
-is (the two means within ``answer_gap``: catches the gap's own question over an unrelated answer on the same
-product). Without bars (another embedder; CJK questions with MiniLM) only a fix verified on its own earns them.
-Then the FAQ is stored again with the questions attached (a new version) and verification is the replay of that.
-A fix that does not earn them keeps none and is judged as before (an FAQ that verifies on its own stays verified);
-so does a public FAQ for an internal gap (employees' questions never go on a public document). The bars were
-chosen offline on the 95 StackFAQ threads the eval does not hold out by default (MiniLM, each thread's paraphrases
-as a gap: the right FAQ's question is within 0.10 of their cohesion for 93% of threads, the closest other
-thread's for 5%; the right answer's support >= 0.30 for 93%; question-minus-answer <= 0.40 for 92% of right FAQs,
-above it for 97% of another thread's answers). Measured through the API: see docs/knowledge-gaps.md.
+FAQ is first stored and replayed as written, and earns the questions only on that evidence
+(:func:`chatbot.gaps.fit.earns_phrasings`: a quorum of its questions on its own, and the embedder's bars). Then
+the FAQ is stored again with the questions attached (a new version) and verification is the replay of that. A fix
+that does not earn them keeps none and is judged as before (an FAQ that verifies on its own stays verified); so
+does a public FAQ for an internal gap (employees' questions never go on a public document). Measured through the
+API: see docs/knowledge-gaps.md.
 
 Audience: public questions come from the widget, which only ever sees public documents, so an internal FAQ or
 article can never answer them: resolving a public gap with internal content is refused (400 audience_mismatch).
 Internal gaps (employees' questions) may be closed with any document.
+
+The parts are handed in by the route: the runtime (its ingest pipeline stores the FAQ; its embedder measures the
+fit and the support) and the answerer (it replays the questions).
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from flask import current_app
 from sqlalchemy import select
 
+from chatbot.answering import Answerer
 from chatbot.embedders import Embedder
-from chatbot.keyword import has_cjk
+from chatbot.gaps.fit import EARN_BARS, SUPPORT_MIN, FaqFit, answer_support, earns_phrasings, faq_fit
 from chatbot.language import detect_language
+from chatbot.runtime import Runtime
 from chatbot.types import Audience, SourceDocument
 from ingest.factory import build_pipeline
 from ingest.sources import parse_alternatives
@@ -76,7 +53,6 @@ from web.db.models import Document, DocumentVersion, Gap, GapEvidence, Message, 
 from web.gaps.actions import record_event, require_editor_of
 from web.gaps.queries import gap_messages
 from web.http.errors import ApiError
-from web.services import get_answerer, get_runtime
 
 # Documents written in the editor live under this source root, apart from any folder sync (whose
 # delete_missing only touches its own root, so a later `answerdesk ingest` never deletes them).
@@ -86,33 +62,10 @@ RESOLVABLE_STATUSES = ("open", "assigned", "resolved")
 # Documents offered in the dashboard's "point at an article" list; beyond that the editor types the id.
 ARTICLE_CHOICES = 1000
 SUGGESTED_ARTICLES = 10
-# The support check (module docstring): the lowest mean question-to-answer cosine a verified gap may have, per
-# embedder; an embedder not listed has no check.
-SUPPORT_MIN: dict[str, float] = {"minilm": 0.25, "multilingual": 0.83}
-# Embedders that do not separate CJK questions from their answers: such questions are left out of the check.
-SUPPORT_SKIPS_CJK = frozenset({"minilm"})
-_CITATION_MARKER = re.compile(r"\s*\[\d+\]")
 # Attaching the gap's questions to its FAQ (module docstring, "Other phrasings"): at most ATTACH_MAX of them, and only
-# when the FAQ as written earns them: it passes for at least EARN_QUORUM of the questions on its own and clears the
-# embedder's EarnBars. Without bars for the embedder only a fix that verifies on its own earns the questions.
+# when the FAQ as written earns them (chatbot.gaps.fit.earns_phrasings).
 ATTACH_MAX = 20
 MAX_PHRASING_CHARS = 500  # as an FAQ question
-# Two thirds, not a half: through the API (`answerdesk eval gap-verification`, seeds 13-15) a neighbouring
-# question's FAQ that clears the bars passed for 7 of 11 questions of a near-duplicate thread on its own.
-EARN_QUORUM = 2 / 3
-FIT_COHESION_CAP = 0.75
-
-
-@dataclass(frozen=True)
-class EarnBars:
-    """What an FAQ as written must show about a gap's questions (cosine means over them, see :class:`FaqFit`)."""
-
-    fit_margin: float  # its question asks what they ask: to_question >= their cohesion - fit_margin
-    support: float  # its answer is about them: to_answer >= support
-    answer_gap: float  # ... about as much as its question is: to_question - to_answer <= answer_gap
-
-
-EARN_BARS: dict[str, EarnBars] = {"minilm": EarnBars(fit_margin=0.10, support=0.30, answer_gap=0.40)}
 
 
 @dataclass(frozen=True)
@@ -177,7 +130,9 @@ def _require_fitting_audience(document_audience: str, gap: Gap) -> None:
         )
 
 
-def resolve_with_faq(gap: Gap, actor: User, draft: FaqDraft, *, accept_unverified: bool = False) -> Verification:
+def resolve_with_faq(
+    gap: Gap, actor: User, draft: FaqDraft, runtime: Runtime, answerer: Answerer, *, accept_unverified: bool = False
+) -> Verification:
     require_editor_of(actor, gap)
     require_resolvable(gap)
     audience: Audience = draft.audience or ("internal" if gap.audience == "internal" else "public")
@@ -201,13 +156,14 @@ def resolve_with_faq(gap: Gap, actor: User, draft: FaqDraft, *, accept_unverifie
     # Versioned in document_versions and indexed in Chroma and the keyword index now: the replay below, and
     # every worker (they reload the keyword index file), answer from it without a restart. First as written (any
     # phrasings attached by an earlier resolve go): the FAQ is judged on its own.
-    pipeline = build_pipeline(get_runtime(current_app), db.session())
+    pipeline = build_pipeline(runtime, db.session())
     pipeline.sync_documents([document], source_root=EDITOR_SOURCE_ROOT, author=actor.email)
     messages = [message for message, _kinds in gap_messages(gap)]
-    own = _replay(messages, doc_id, gap.audience)
-    fit = faq_fit(get_runtime(current_app).embedder, [m.question for m in messages], draft.question, draft.answer)
+    own = _replay(messages, doc_id, gap.audience, answerer, runtime.embedder)
+    fit = faq_fit(runtime.embedder, [m.question for m in messages], draft.question, draft.answer)
     result = own
-    if _earns_phrasings(own, fit):
+    passing = own.replayed - len(own.failing)
+    if earns_phrasings(own.replayed, passing, own.verified, fit, EARN_BARS.get(runtime.embedder.name)):
         phrasings = gap_phrasings(gap, draft.question, own.failing_message_ids) if _may_attach(audience, gap) else ()
         if phrasings:
             # The gap's questions become search-only phrasings of the FAQ's question (a new version): these
@@ -215,14 +171,22 @@ def resolve_with_faq(gap: Gap, actor: User, draft: FaqDraft, *, accept_unverifie
             pipeline.sync_documents(
                 [replace(document, faq_alternatives=phrasings)], source_root=EDITOR_SOURCE_ROOT, author=actor.email
             )
-            result = _replay(messages, doc_id, gap.audience)
+            result = _replay(messages, doc_id, gap.audience, answerer, runtime.embedder)
             result.attached = len(phrasings)
-    result.own_passing = own.replayed - len(own.failing)
+    result.own_passing = passing
     result.fit = fit
     return _conclude(gap, actor, {"faq_id": doc_id}, result, accept_unverified)
 
 
-def resolve_with_article(gap: Gap, actor: User, article_id: str, *, accept_unverified: bool = False) -> Verification:
+def resolve_with_article(
+    gap: Gap,
+    actor: User,
+    article_id: str,
+    answerer: Answerer,
+    embedder: Embedder,
+    *,
+    accept_unverified: bool = False,
+) -> Verification:
     """Verify ``gap`` against a live document (an article corrected or written for it). Called by the API, the gap
     page and the article editor after it saved a new version."""
     require_editor_of(actor, gap)
@@ -232,15 +196,15 @@ def resolve_with_article(gap: Gap, actor: User, article_id: str, *, accept_unver
         raise ApiError(404, "document_not_found", "No such document in the knowledge base.")
     _require_fitting_audience(row.audience, gap)
     messages = [message for message, _kinds in gap_messages(gap)]
-    return _conclude(
-        gap, actor, {"article_id": article_id}, _replay(messages, article_id, gap.audience), accept_unverified
-    )
+    result = _replay(messages, article_id, gap.audience, answerer, embedder)
+    return _conclude(gap, actor, {"article_id": article_id}, result, accept_unverified)
 
 
-def _replay(messages: Sequence[Message], doc_id: str, gap_audience: str) -> Verification:
+def _replay(
+    messages: Sequence[Message], doc_id: str, gap_audience: str, answerer: Answerer, embedder: Embedder
+) -> Verification:
     """Ask ``messages`` again as the gap's audience and judge the answers: cited ``doc_id``, and the support check."""
     audience: Audience = "internal" if gap_audience == "internal" else "public"
-    answerer = get_answerer(current_app)
     result = Verification()
     passed: dict[int, bool] = {}
     cited: list[tuple[Message, str]] = []  # (question, the answer text it got) for the support check
@@ -253,7 +217,6 @@ def _replay(messages: Sequence[Message], doc_id: str, gap_audience: str) -> Veri
         if passed[message.id]:
             result.cited += 1
             cited.append((message, answer.answer))
-    embedder = get_runtime(current_app).embedder
     supports = answer_support(embedder, [(m.question, text) for m, text in cited])
     measured = [value for value in supports if value is not None]
     bar = SUPPORT_MIN.get(embedder.name)
@@ -294,64 +257,6 @@ def _may_attach(faq_audience: str, gap: Gap) -> bool:
     return faq_audience == "internal" or gap.audience == "public"
 
 
-def _earns_phrasings(own: Verification, fit: FaqFit | None) -> bool:
-    """Whether the FAQ as written (``own``: its replay before anything was attached) has shown it answers the
-    gap's questions, so that attaching them cannot turn a wrong or useless FAQ into a verified one: it passes for
-    at least EARN_QUORUM of them on its own (all of them: it is verified already) and clears the embedder's bars.
-    Without bars (another embedder, or CJK questions with MiniLM) only a fix verified on its own earns them."""
-    bars = EARN_BARS.get(get_runtime(current_app).embedder.name)
-    if bars is None or fit is None:
-        return own.verified
-    return (
-        own.replayed > 0
-        and own.replayed - len(own.failing) >= EARN_QUORUM * own.replayed
-        and fit.fit >= -bars.fit_margin
-        and fit.to_answer >= bars.support
-        and fit.to_question - fit.to_answer <= bars.answer_gap
-    )
-
-
-@dataclass(frozen=True)
-class FaqFit:
-    """How an FAQ as written fits a gap's questions: their mean cosine to its question and to its answer, and their
-    own mean pairwise cosine (``cohesion``, capped at FIT_COHESION_CAP; the cap alone for one question)."""
-
-    to_question: float
-    to_answer: float
-    cohesion: float
-
-    @property
-    def fit(self) -> float:
-        """About 0 for an FAQ question that reads like one of the questions, clearly negative for another one."""
-        return self.to_question - self.cohesion
-
-    def to_dict(self) -> dict[str, float]:
-        return {
-            "to_question": round(self.to_question, 4),
-            "to_answer": round(self.to_answer, 4),
-            "cohesion": round(self.cohesion, 4),
-        }
-
-
-def faq_fit(embedder: Embedder, questions: Sequence[str], faq_question: str, faq_answer: str) -> FaqFit | None:
-    """:class:`FaqFit` of ``questions``; None where the embedder cannot judge them (CJK with MiniLM)."""
-    skips_cjk = embedder.name in SUPPORT_SKIPS_CJK
-    judged = [q for q in questions if not (skips_cjk and has_cjk(q))]
-    if not judged or (skips_cjk and has_cjk(faq_question)):
-        return None
-    asked = _unit(np.asarray(embedder.encode_queries([*judged, faq_question]), dtype=np.float64))
-    asked, question = asked[:-1], asked[-1]
-    answer = _unit(
-        np.asarray(embedder.encode_documents([_CITATION_MARKER.sub("", faq_answer).strip()]), dtype=np.float64)
-    )[0]
-    cohesion = FIT_COHESION_CAP
-    if len(asked) > 1:
-        pairs = asked @ asked.T
-        n = len(asked)
-        cohesion = min(cohesion, float((pairs.sum() - np.trace(pairs)) / (n * (n - 1))))
-    return FaqFit(float(np.mean(asked @ question)), float(np.mean(asked @ answer)), cohesion)
-
-
 def gap_phrasings(gap: Gap, faq_question: str, first_message_ids: Sequence[int] = ()) -> tuple[str, ...]:
     """The gap's questions as stored (masked), to attach to its FAQ: distinct, not the FAQ's question itself, those of
     ``first_message_ids`` (the ones the FAQ did not answer on its own) first, at most ATTACH_MAX."""
@@ -364,29 +269,6 @@ def gap_phrasings(gap: Gap, faq_question: str, first_message_ids: Sequence[int] 
     ordered = sorted(rows, key=lambda row: row.message_id not in first)  # stable: otherwise oldest first
     texts = [mask_pii(row.question_masked)[:MAX_PHRASING_CHARS] for row in ordered]
     return parse_alternatives(texts, faq_question)[:ATTACH_MAX]
-
-
-def answer_support(embedder: Embedder, pairs: Sequence[tuple[str, str]]) -> list[float | None]:
-    """The cosine between each question and the answer text it got (citation markers removed): 0 for an empty
-    answer (it supports nothing), None where the check does not apply (a CJK question with an embedder that cannot
-    judge it)."""
-    texts = [(question, _CITATION_MARKER.sub("", answer).strip()) for question, answer in pairs]
-    values: list[float | None] = [
-        None if embedder.name in SUPPORT_SKIPS_CJK and has_cjk(question) else 0.0 for question, _answer in texts
-    ]
-    judged = [i for i, (_question, answer) in enumerate(texts) if answer and values[i] is not None]
-    if not judged:
-        return values
-    questions = _unit(np.asarray(embedder.encode_queries([texts[i][0] for i in judged]), dtype=np.float64))
-    answers = _unit(np.asarray(embedder.encode_documents([texts[i][1] for i in judged]), dtype=np.float64))
-    for i, value in zip(judged, np.sum(questions * answers, axis=1), strict=True):
-        values[i] = float(value)
-    return values
-
-
-def _unit(vectors: np.ndarray[Any, np.dtype[np.float64]]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms > 0, norms, 1.0)
 
 
 # -- what the dashboard offers -----------------------------------------------------------------------------------

@@ -232,12 +232,14 @@ GAP_PATHS: dict[str, Any] = {
     ),
     "/api/v1/gaps/{gap_id}/merge": _action(
         "mergeGap",
-        "Move this gap's questions into another gap of the same audience; returns that gap",
+        "Move this gap's questions into another gap of the same audience and community (else 400 scope_mismatch); "
+        "returns that gap",
         _object(["into"], {"into": {"type": "integer"}}),
     ),
     "/api/v1/gaps/{gap_id}/move": _action(
         "moveGapQuestion",
-        "Move one question to another open gap of the same audience; returns this gap (dismissed when emptied)",
+        "Move one question to another open gap of the same audience and community (else 400 scope_mismatch); returns "
+        "this gap (dismissed when emptied)",
         _object(["message_id", "to"], {"message_id": {"type": "integer"}, "to": {"type": "integer"}}),
     ),
     "/api/v1/gaps/{gap_id}/resolve": {
