@@ -233,6 +233,14 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "(client addresses for rate limits); 0 trusts none.",
     ),
     SettingSpec(
+        "secure_cookies",
+        _parse_bool,
+        "false",
+        "true marks the login session cookie Secure (sent over HTTPS only): turn it on whenever the service is "
+        "reached over HTTPS, directly or behind a proxy; false (default) lets a browser sign in on "
+        "http://127.0.0.1 during development. SameSite is Lax either way.",
+    ),
+    SettingSpec(
         "keep_raw_questions",
         _parse_bool,
         "false",
@@ -290,6 +298,7 @@ class Settings:
     rate_limit: str = "30/minute"
     rate_limit_storage: str = "memory://"
     proxy_hops: int = 0
+    secure_cookies: bool = False
     keep_raw_questions: bool = False
     gap_webhook_url: str | None = None
     gap_alert_count: int = 5

@@ -58,7 +58,15 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         SECRET_KEY=settings.secret_key or load_secret_key(settings.data_dir),
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
         SESSION_COOKIE_HTTPONLY=True,
+        # Lax, not Strict: a link to /editor/gaps/7 in a Slack alert must open signed in; cross-site POSTs (the
+        # CSRF risk) still go without the cookie, and every POST needs the CSRF token anyway.
         SESSION_COOKIE_SAMESITE="Lax",
+        # Off by default so that `answerdesk serve` on http://127.0.0.1 can sign in; on behind HTTPS (README).
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        # Flask-Login's "remember me" cookie is not used today; it gets the same flags should it ever be.
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
         # A CSRF token lives as long as the login session: the help page stays open for hours.
         WTF_CSRF_TIME_LIMIT=None,
     )
