@@ -30,6 +30,7 @@ from web.editor import articles as article_pages
 from web.editor import contributors as contributor_pages
 from web.editor import gaps as gap_pages
 from web.http.errors import register_error_handlers
+from web.http.headers import register_security_headers
 from web.http.limits import init_rate_limits
 from web.http.payloads import register_input_checks
 from web.pages import health, widget
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     register_error_handlers(app)
+    register_security_headers(app)
     register_input_checks(app)  # before the blueprints: their <int:...> rules
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

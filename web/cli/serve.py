@@ -12,6 +12,7 @@ from werkzeug.serving import run_simple
 
 from web.access.accounts import list_users
 from web.db.engine import upgrade_database
+from web.http.headers import BannerlessRequestHandler
 from web.pages.demo import demo_origins, ensure_demo_site
 from web.services import warm_up
 
@@ -39,4 +40,12 @@ def serve_command(host: str, port: int) -> None:
             err=True,
         )
     # Flask's app.run() refuses to run under a CLI command; run_simple is what it would call.
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    run_simple(
+        host,
+        port,
+        app,
+        threaded=True,
+        use_reloader=False,
+        use_debugger=False,
+        request_handler=BannerlessRequestHandler,  # no Werkzeug/Python versions in the Server header
+    )
