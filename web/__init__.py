@@ -32,6 +32,7 @@ from web.editor import gaps as gap_pages
 from web.http.errors import register_error_handlers
 from web.http.headers import register_security_headers
 from web.http.limits import init_rate_limits
+from web.http.links import register_link_helpers
 from web.http.payloads import register_input_checks
 from web.pages import health, widget
 from web.pages import help as help_page
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     csrf.init_app(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_link_helpers(app)
     register_input_checks(app)  # before the blueprints: their <int:...> rules
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
