@@ -80,6 +80,18 @@ def _optional_http_url(raw: str) -> str | None:
     return value or None
 
 
+def _optional_base_url(raw: str) -> str | None:
+    """An absolute http(s) URL without query or fragment, kept without its trailing slash (links append paths)."""
+    value = raw.strip()
+    if not value:
+        return None
+    scheme, _, rest = value.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme.lower() not in {"http", "https"} or not host or "@" in host or any(c in rest for c in "?#"):
+        raise ValueError("expected the address visitors use, such as https://help.example.com (no query)")
+    return value.rstrip("/")
+
+
 def _parse_rate_limit(raw: str) -> str:
     """``off``, or a Flask-Limiter limit string such as ``30/minute`` or ``30/minute;500/day``."""
     value = raw.strip()
@@ -233,6 +245,23 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "(client addresses for rate limits); 0 trusts none.",
     ),
     SettingSpec(
+        "secure_cookies",
+        _parse_bool,
+        "false",
+        "true marks the login session cookie Secure (sent over HTTPS only): turn it on whenever the service is "
+        "reached over HTTPS, directly or behind a proxy; false (default) lets a browser sign in on "
+        "http://127.0.0.1 during development. SameSite is Lax either way.",
+    ),
+    SettingSpec(
+        "public_url",
+        _optional_base_url,
+        "",
+        "The address people use to reach the service, e.g. https://help.example.com: the base of every link "
+        "answerdesk sends elsewhere (gap alerts) and of the embed snippet it shows. Empty: `answerdesk serve` "
+        "uses its own --host/--port (not for 0.0.0.0), otherwise alerts carry a path without a link (a warning "
+        "is logged once). Never taken from a request's Host header, which a visitor chooses.",
+    ),
+    SettingSpec(
         "keep_raw_questions",
         _parse_bool,
         "false",
@@ -290,6 +319,8 @@ class Settings:
     rate_limit: str = "30/minute"
     rate_limit_storage: str = "memory://"
     proxy_hops: int = 0
+    secure_cookies: bool = False
+    public_url: str | None = None
     keep_raw_questions: bool = False
     gap_webhook_url: str | None = None
     gap_alert_count: int = 5

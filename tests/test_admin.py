@@ -8,15 +8,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.sessions import log_in
 from web.access.accounts import create_user, find_user_by_email
 from web.db.models import Site, User, db
 
 
 def logged_in(app: Flask, user: User) -> FlaskClient:
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    log_in(client, user)
     return client
 
 

@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.sessions import log_in
 from tests.test_api import assert_error, bearer, make_app
 from web.access.accounts import create_api_token, create_site, create_user
 from web.analytics.exports import CONVERSATION_COLUMNS, FEEDBACK_COLUMNS, GAP_COLUMNS, safe_cell
@@ -56,9 +57,7 @@ class History:
 
     def session_client(self, role: str) -> FlaskClient:
         client = self.app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(self.users[role])
-            session["_fresh"] = True
+        log_in(client, self.users[role])
         return client
 
 

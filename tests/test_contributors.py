@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.sessions import log_in
 from tests.test_api import assert_error, bearer, make_app
 from web.access.accounts import create_api_token, create_site, create_user
 from web.analytics.contributors import BADGES, WEIGHTS
@@ -213,9 +214,7 @@ def _write_rows(user_ids: dict[str, int]) -> None:
 
 def logged_in(board: Board, email: str) -> FlaskClient:
     client = board.client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(board.user_ids[email])
-        session["_fresh"] = True
+    log_in(client, board.user_ids[email])
     return client
 
 

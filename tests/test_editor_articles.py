@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 
 from ingest.factory import build_pipeline
 from tests.chat_kb import INTERNAL_DOC, write_knowledge_base
+from tests.sessions import log_in
 from tests.test_api import assert_error, bearer, csrf_token_of, make_app
 from tests.test_gaps_api import ask, gap_of
 from web.access.accounts import create_api_token, create_site, create_user
@@ -53,9 +54,7 @@ class ArticleService:
         """A test client, logged in as ``who`` (a key of user_ids) unless None."""
         client = self.app.test_client()
         if who is not None:
-            with client.session_transaction() as session:
-                session["_user_id"] = str(self.user_ids[who])
-                session["_fresh"] = True
+            log_in(client, self.user_ids[who])
         return client
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 import tests.test_gaps_api as gaps_api
 from tests.chat_kb import INTERNAL_DOC
+from tests.sessions import log_in
 from tests.test_api import bearer, csrf_token_of
 from tests.test_gaps_api import CommunityEditors, GapService, ask, gap_of, new_gap, set_community, widget
 from web.access.accounts import find_user_by_email
@@ -33,9 +34,7 @@ def logged_in(service: GapService, email: str) -> FlaskClient:
         user = find_user_by_email(email)
         assert user is not None
         user_id = user.id
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    log_in(client, user_id)
     return client
 
 

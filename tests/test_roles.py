@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from tests.sessions import log_in
 from tests.test_api import make_app
 from web.access.accounts import create_api_token, create_site, create_user
 
@@ -91,6 +92,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/editor/admin/"): ADMINS,
     ("POST", "/editor/admin/users"): ADMINS,
     ("POST", "/editor/admin/users/999"): ADMINS,
+    ("POST", "/editor/admin/users/999/sign-out"): ADMINS,
     ("POST", "/editor/admin/sites"): ADMINS,
     ("POST", "/editor/admin/sites/999"): ADMINS,
 }
@@ -124,9 +126,7 @@ class Callers:
 
 
 def _log_in(client: FlaskClient, user_id: int) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    log_in(client, user_id)
 
 
 @pytest.fixture(scope="module")

@@ -26,12 +26,14 @@ from tests.test_gaps_api import STUDENT_QUESTIONS
 from web.access.accounts import create_site
 from web.db.models import Gap, GapEvidence, db
 from web.gaps.notifications import RETRY_DELAYS_CONFIG, GapAlerts, gap_alerts, notify_if_due, wait_for_deliveries
+from web.http.links import SERVE_URL_CONFIG, _warn_no_public_url, serve_url
 from web.services import get_runtime, get_settings
 
 ALERT_COUNT = 3
 # Slack's webhook URLs carry their secret in the path: it must never reach a log.
 SECRET_PATH = "/services/T0000/B0000/s3cr3t-token"
 FAST_DELAYS = (0.05, 0.1, 0.2)
+PUBLIC_URL = "https://help.example.com"
 SLACK_BLOCK_TYPES = {"section", "context", "actions", "divider", "header"}
 
 
@@ -292,27 +294,62 @@ def test_an_unreachable_receiver_is_logged_and_never_raises(
 
 
 # -- never slows a chat ------------------------------------------------------------------------------------------
-def test_notify_returns_at_once_while_the_receiver_is_slow(fast_app: Flask, receiver: Receiver) -> None:
+def test_notify_returns_at_once_while_the_receiver_is_slow(
+    fast_app: Flask, receiver: Receiver, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(fast_app.config, "ANSWERDESK_SETTINGS", settings.replace(public_url=PUBLIC_URL))
     receiver.delay = 1.5
     gap = make_gap(ALERT_COUNT)
-    with fast_app.test_request_context("/api/v1/chat", method="POST", base_url="https://desk.example"):
+    # The question that completes the gap comes from a visitor, who chose the Host header.
+    with fast_app.test_request_context("/api/v1/chat", method="POST", base_url="https://evil.example"):
         started = time.perf_counter()
         notify_if_due(gap, alerts(fast_app))
         elapsed = time.perf_counter() - started
     assert elapsed < 0.5, elapsed
     assert wait_for_deliveries(timeout=10)
     (body,) = receiver.bodies()
-    # In a request the link is absolute, on the host the editors use, and Slack gets a button.
+    # The link is absolute, on the configured public address (never the request's host), and Slack gets a button.
     url = body["answerdesk"]["url"]
-    assert url.startswith("https://desk.example/editor/") and str(gap.id) in url
+    assert url == f"{PUBLIC_URL}/editor/gaps/{gap.id}"
     (actions,) = [b for b in body["blocks"] if b["type"] == "actions"]
     assert actions["elements"][0]["url"] == url and f"<{url}|" in body["text"]
+    assert "evil.example" not in json.dumps(body)
+
+
+# -- links never follow the Host header --------------------------------------------------------------------------
+def test_without_a_public_url_a_forged_host_gets_a_path_and_one_warning(
+    fast_app: Flask, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    _warn_no_public_url.cache_clear()  # once per process: this test wants to see it
+    caplog.set_level(logging.WARNING, logger="web.http.links")
+    gaps = [make_gap(ALERT_COUNT), make_gap(ALERT_COUNT, title="Where is your office?")]
+    for gap in gaps:
+        with fast_app.test_request_context("/api/v1/chat", method="POST", headers={"Host": "evil.example"}):
+            notify_if_due(gap, alerts(fast_app))
+    assert wait_for_deliveries(timeout=10)
+    bodies = receiver.bodies()
+    assert sorted(b["answerdesk"]["url"] for b in bodies) == sorted(f"/editor/gaps/{g.id}" for g in gaps)
+    assert "evil.example" not in json.dumps(bodies)
+    assert all(block["type"] != "actions" for body in bodies for block in body["blocks"])  # no relative button
+    warnings = [r.getMessage() for r in caplog.records if r.name == "web.http.links"]
+    assert len(warnings) == 1 and "ANSWERDESK_PUBLIC_URL" in warnings[0]
+
+
+def test_answerdesk_serve_gives_its_own_address_as_the_fallback(fast_app: Flask, receiver: Receiver) -> None:
+    fast_app.config[SERVE_URL_CONFIG] = serve_url("127.0.0.1", 5123)
+    assert serve_url("0.0.0.0", 5123) is None and serve_url("::1", 80) == "http://[::1]:80"
+    gap = make_gap(ALERT_COUNT)
+    with fast_app.test_request_context("/api/v1/chat", method="POST", headers={"Host": "evil.example"}):
+        notify_if_due(gap, alerts(fast_app))
+    assert wait_for_deliveries(timeout=10)
+    (body,) = receiver.bodies()
+    assert body["answerdesk"]["url"] == f"http://127.0.0.1:5123/editor/gaps/{gap.id}"
 
 
 # -- end to end: widget -> gap -> webhook --------------------------------------------------------------------------
 @pytest.mark.slow
 def test_widget_questions_raise_one_alert(tmp_path: Path, receiver: Receiver) -> None:
-    app = make_app(tmp_path / "var", gap_webhook_url=receiver.url, gap_alert_count=ALERT_COUNT)
+    app = make_app(tmp_path / "var", gap_webhook_url=receiver.url, gap_alert_count=ALERT_COUNT, public_url=PUBLIC_URL)
     app.config[RETRY_DELAYS_CONFIG] = FAST_DELAYS
     with app.app_context():
         build_pipeline(get_runtime(app), db.session()).sync_path(write_knowledge_base(tmp_path / "kb"))
@@ -322,7 +359,8 @@ def test_widget_questions_raise_one_alert(tmp_path: Path, receiver: Receiver) ->
     assert len(questions) > ALERT_COUNT
     message_ids = []
     for n, question in enumerate(questions):
-        headers = {"X-Site-Key": site_key, "X-Session-Id": f"visitor-{n:016d}"}
+        # Host: the visitors choose it; the alert's link must not follow it.
+        headers = {"X-Site-Key": site_key, "X-Session-Id": f"visitor-{n:016d}", "Host": "evil.example"}
         response = client.post("/api/v1/chat", json={"question": question}, headers=headers)
         assert response.status_code == 200, response.get_data(as_text=True)
         message_ids.append(response.get_json()["message_id"])
@@ -333,4 +371,5 @@ def test_widget_questions_raise_one_alert(tmp_path: Path, receiver: Receiver) ->
     (body,) = receiver.bodies()
     assert body["answerdesk"]["gap_id"] == gap_ids.pop() and body["answerdesk"]["count"] == ALERT_COUNT
     assert body["answerdesk"]["title"] == STUDENT_QUESTIONS[0]
-    assert body["answerdesk"]["url"].startswith("http://localhost/")  # the chat request's host
+    assert body["answerdesk"]["url"] == f"{PUBLIC_URL}/editor/gaps/{body['answerdesk']['gap_id']}"
+    assert "evil.example" not in json.dumps(body)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.sessions import log_in
 from web.access.accounts import create_user
 from web.db.models import Conversation, Message, User, db
 from web.pages.help import past_conversations
@@ -134,9 +135,7 @@ def test_past_conversations_are_the_employees_own_newest_first(employees) -> Non
 
 def _logged_in_client(app, user: User):
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    log_in(client, user)
     return client
 
 

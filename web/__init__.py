@@ -30,7 +30,9 @@ from web.editor import articles as article_pages
 from web.editor import contributors as contributor_pages
 from web.editor import gaps as gap_pages
 from web.http.errors import register_error_handlers
+from web.http.headers import register_security_headers
 from web.http.limits import init_rate_limits
+from web.http.links import register_link_helpers
 from web.http.payloads import register_input_checks
 from web.pages import health, widget
 from web.pages import help as help_page
@@ -58,7 +60,15 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         SECRET_KEY=settings.secret_key or load_secret_key(settings.data_dir),
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
         SESSION_COOKIE_HTTPONLY=True,
+        # Lax, not Strict: a link to /editor/gaps/7 in a Slack alert must open signed in; cross-site POSTs (the
+        # CSRF risk) still go without the cookie, and every POST needs the CSRF token anyway.
         SESSION_COOKIE_SAMESITE="Lax",
+        # Off by default so that `answerdesk serve` on http://127.0.0.1 can sign in; on behind HTTPS (README).
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        # Flask-Login's "remember me" cookie is not used today; it gets the same flags should it ever be.
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
         # A CSRF token lives as long as the login session: the help page stays open for hours.
         WTF_CSRF_TIME_LIMIT=None,
     )
@@ -78,6 +88,8 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     register_error_handlers(app)
+    register_security_headers(app)
+    register_link_helpers(app)
     register_input_checks(app)  # before the blueprints: their <int:...> rules
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

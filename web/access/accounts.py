@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from web.access.keys import hash_token, new_api_token, new_site_key
+from web.access.sessions import revoke_login_sessions
 from web.db.models import ApiToken, Site, User, db, utcnow
 
 # A token's last_used_at is refreshed at most this often: a write on every API call would cost more than it tells.
@@ -57,8 +58,11 @@ def create_user(email: str, password: str, role: str, communities: Sequence[str]
 
 
 def update_user(user: User, *, role: str | None = None, communities: Sequence[str] | None = None) -> User:
-    if role is not None:
+    """Change a role or communities. A new role signs the user out of every browser (one commit with the change):
+    powers change at once, and whoever holds an old cookie of theirs must sign in again. API tokens keep working."""
+    if role is not None and role != user.role:
         user.role = role
+        revoke_login_sessions(user.id, commit=False)
     if communities is not None:
         user.communities = list(communities)
     db.session.commit()

@@ -1,6 +1,7 @@
 """Employee sessions (Flask-Login), CSRF (Flask-WTF), password checks and the one role check.
 
-The login and logout pages that use them are in web/editor/login.py.
+The login and logout pages that use them are in web/editor/login.py; the sign-ins behind the session cookie, and
+how they are revoked, in web/access/sessions.py.
 
 Roles: employee (help page, internal answers), viewer (may also look at the editor area), editor (may also work
 in it), admin (everything). ``require_role`` is the one check; admin passes every role check.
@@ -17,12 +18,15 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from web.access.accounts import find_user, find_user_by_email
+from web.access.accounts import find_user_by_email
+from web.access.sessions import load_session_user
 from web.db.models import User
 from web.http.errors import ApiError, is_api_request
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
+# The cookie holds the token of a revocable login session, not the user id (web/access/sessions.py).
+login_manager.id_attribute = "get_login_token"
 csrf = CSRFProtect()
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,11 +36,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 _DUMMY_HASH = generate_password_hash("answerdesk-dummy-password")
 
 
-def _load_user(user_id: str) -> User | None:
-    try:
-        return find_user(int(user_id))
-    except ValueError:
-        return None
+def _load_user(login_token: str) -> User | None:
+    # A cookie from before login sessions existed holds a user id: it finds no session, so it is signed out.
+    return load_session_user(login_token)
 
 
 def _unauthorized() -> Response:

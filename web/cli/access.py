@@ -20,6 +20,7 @@ from web.access.accounts import (
     update_user,
 )
 from web.access.cors import normalise_origin as origin_of
+from web.access.sessions import revoke_login_sessions
 from web.db.engine import upgrade_database
 from web.db.models import ROLES, User
 from web.http.payloads import is_email
@@ -131,7 +132,7 @@ def users_create(email: str, role: str, communities: tuple[str, ...]) -> None:
 @click.option("--all-communities", is_flag=True, help="Clear the list: the editor works on every community.")
 @with_appcontext
 def users_update(email: str, role: str | None, communities: tuple[str, ...], all_communities: bool) -> None:
-    """Change a user's role or communities."""
+    """Change a user's role or communities. A new role signs them out of every browser (API tokens keep working)."""
     _upgrade()
     user = find_user_by_email(email)
     if user is None:
@@ -140,6 +141,19 @@ def users_update(email: str, role: str | None, communities: tuple[str, ...], all
         raise click.UsageError("--community and --all-communities exclude each other")
     new_communities = [] if all_communities else (_communities(communities) if communities else None)
     click.echo(f"updated {_describe(update_user(user, role=role, communities=new_communities))}")
+
+
+@users_group.command("sign-out")
+@click.argument("email")
+@with_appcontext
+def users_sign_out(email: str) -> None:
+    """Sign EMAIL out of every browser (a lost laptop, a copied cookie). Their API tokens keep working."""
+    _upgrade()
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user {email!r}")
+    ended = revoke_login_sessions(user.id)
+    click.echo(f"signed {user.email} out everywhere ({ended} sign-ins ended)")
 
 
 @users_group.command("list")

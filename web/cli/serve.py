@@ -12,6 +12,8 @@ from werkzeug.serving import run_simple
 
 from web.access.accounts import list_users
 from web.db.engine import upgrade_database
+from web.http.headers import BannerlessRequestHandler
+from web.http.links import SERVE_URL_CONFIG, public_origin, serve_url
 from web.pages.demo import demo_origins, ensure_demo_site
 from web.services import warm_up
 
@@ -26,7 +28,14 @@ def serve_command(host: str, port: int) -> None:
     """Serve the API, the widget and the demo page (upgrades the database first)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     upgrade_database(app)
-    ensure_demo_site(app, demo_origins(host, port))
+    # Links sent elsewhere (gap alerts) need a trusted base when ANSWERDESK_PUBLIC_URL is not set: the address
+    # typed here is one, the Host header of a request is not (web/http/links.py).
+    app.config[SERVE_URL_CONFIG] = serve_url(host, port)
+    origins = demo_origins(host, port)
+    public = public_origin(app)
+    if public and public not in origins:
+        origins.append(public)  # the demo page reached through the public address (behind a proxy)
+    ensure_demo_site(app, origins)
     click.echo("loading the model...", err=True)
     warm_up(app)
     shown_host = "127.0.0.1" if host in _WILDCARD_HOSTS else host
@@ -39,4 +48,12 @@ def serve_command(host: str, port: int) -> None:
             err=True,
         )
     # Flask's app.run() refuses to run under a CLI command; run_simple is what it would call.
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    run_simple(
+        host,
+        port,
+        app,
+        threaded=True,
+        use_reloader=False,
+        use_debugger=False,
+        request_handler=BannerlessRequestHandler,  # no Werkzeug/Python versions in the Server header
+    )

@@ -73,6 +73,19 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    login_sessions: Mapped[list[LoginSession]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    # The session cookie holds the token of a login session (web/access/sessions.py) instead of the user id, so
+    # that signing out can revoke it. The token an object was loaded through lives on the object, not in the row.
+    def attach_login_token(self, token: str) -> None:
+        self._login_token = token
+
+    def get_login_token(self) -> str:
+        """Flask-Login's id for this user (``login_manager.id_attribute``): the token of its login session."""
+        token: str | None = getattr(self, "_login_token", None)
+        if token is None:
+            raise RuntimeError("this user was not signed in through web.access.sessions")
+        return token
 
 
 class ApiToken(db.Model):  # type: ignore[name-defined,misc]
@@ -87,6 +100,20 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class LoginSession(db.Model):  # type: ignore[name-defined,misc]
+    """A browser signed in as a user. The cookie carries a random token; only its SHA-256 is stored, and deleting
+    the row signs that browser out, even if someone kept a copy of the cookie."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")
 
 
 class Conversation(db.Model):  # type: ignore[name-defined,misc]

@@ -20,6 +20,7 @@ from web.access.accounts import (
 )
 from web.access.auth import require_role
 from web.access.cors import normalise_origin
+from web.access.sessions import revoke_login_sessions
 from web.db.models import ROLES, Document, Site, User, db
 from web.http.payloads import is_email
 
@@ -72,8 +73,22 @@ def change_user(user_id: int) -> Response:
     if user.role == "admin" and role != "admin" and _admin_count() == 1:
         # Without an admin nobody could manage accounts from the browser any more.
         return _back("This is the last admin: make someone else admin first.", "error")
+    role_changed = role != user.role
     update_user(user, role=role, communities=parse_communities(request.form.get("communities", "")))
+    if role_changed:
+        return _back(f"Updated {user.email}; they were signed out everywhere and sign in again as {role}.", "success")
     return _back(f"Updated {user.email}.", "success")
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+@require_role("admin")
+def sign_out_user(user_id: int) -> Response:
+    """A lost laptop, a leaked cookie, someone leaving: end every sign-in of the account (API tokens stay)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return _back("No such user.", "error")
+    ended = revoke_login_sessions(user.id)
+    return _back(f"Signed {user.email} out everywhere ({ended} sign-ins ended).", "success")
 
 
 @bp.post("/sites")

@@ -1,4 +1,8 @@
-"""The employee sign-in pages: /login (form, then the page asked for or the home page) and /logout."""
+"""The employee sign-in pages: /login (form, then the page asked for or the home page) and /logout.
+
+``POST /logout`` signs this browser out; with ``everywhere=1`` (the "Sign out everywhere" buttons) it signs the
+user out of every browser. Either way a copy of this browser's cookie stops working (web/access/sessions.py).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
 
 from web.access.auth import authenticate
+from web.access.sessions import sign_in, sign_out
 from web.editor.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -38,7 +42,7 @@ def login() -> Any:
     if form.validate_on_submit():
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            login_user(user)
+            sign_in(user)
             return redirect(next_url or home_url())
         error = "Wrong email or password."
     status = 401 if error else 200
@@ -47,5 +51,8 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
-    logout_user()
+    sign_out(everywhere=request.values.get("everywhere", "").lower() in TRUE_VALUES)
     return redirect(url_for("auth.login"))
+
+
+TRUE_VALUES = frozenset({"1", "true", "yes", "on"})

@@ -18,6 +18,8 @@ Rules:
   again; after a permanent one it is kept, or every new question would repeat a request known to fail.
 - **Secrets.** A webhook URL is a credential (Slack's carries its token in the path): it is never logged, and
   neither are exception messages, which quote it.
+- **Links.** The gap's link is built on ``ANSWERDESK_PUBLIC_URL``, never on the request's Host header (which the
+  visitor whose question triggers the alert chooses); without the setting it is a path and Slack gets no button.
 - **Untrusted text.** The gap title is a visitor's question (PII-masked). Slack reads ``<...>`` as links and
   mentions (``<!channel>``), so ``&``, ``<`` and ``>`` are escaped in the Slack fields.
 
@@ -37,13 +39,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from flask import Flask, has_request_context, request, url_for
+from flask import Flask
 from sqlalchemy import CursorResult, update
 from werkzeug.routing import BuildError
 
 from chatbot.config import Settings
 from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, Gap, db, utcnow
+from web.http.links import absolute_link
 from web.http.serialize import timestamp
 
 log = logging.getLogger(__name__)
@@ -109,7 +112,7 @@ def _notify_if_due(gap: Gap, alerts: GapAlerts) -> None:
         return
     if not claim_alert(gap.id, threshold):
         return  # another worker or thread sends it
-    payload = gap_alert_payload(gap, threshold, gap_link(gap.id))
+    payload = gap_alert_payload(gap, threshold, gap_link(alerts.app, gap.id))
     start_delivery(alerts.app, url, payload, gap.id, alerts.retry_delays)
 
 
@@ -142,15 +145,16 @@ def release_alert(gap_id: int) -> None:
     db.session.commit()
 
 
-def gap_link(gap_id: int) -> str:
-    """The gap's page: absolute in a request (the host the editors use), else a path."""
+def gap_link(app: Flask, gap_id: int) -> str:
+    """The gap's page on ANSWERDESK_PUBLIC_URL, else its path (web/http/links.py). Never on the request's host:
+    the question that makes a gap reach the alert count comes from a visitor, who chooses the Host header."""
+    # A map adapter of its own rather than url_for: the same path in a request or outside one, without the
+    # request's host or script root.
     try:
-        path = url_for(GAP_PAGE_ENDPOINT, gap_id=gap_id)
-    except (BuildError, RuntimeError):  # endpoint missing, or no request to build from
+        path = app.url_map.bind("answerdesk.invalid").build(GAP_PAGE_ENDPOINT, {"gap_id": gap_id})
+    except BuildError:  # the editor pages are not registered
         path = GAP_PAGE_PATH.format(gap_id=gap_id)
-    if has_request_context():
-        return request.host_url.rstrip("/") + path
-    return path
+    return absolute_link(app, path)
 
 
 # -- the message -------------------------------------------------------------------------------------------------

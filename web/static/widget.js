@@ -396,6 +396,7 @@
   "PingFang SC", "Microsoft YaHei", sans-serif; color: #1f2328; --accent: #2563eb; --on-accent: #fff; }
 *, *::before, *::after { box-sizing: border-box; }
 [hidden] { display: none !important; }
+.view { display: contents; }
 svg { display: block; flex: none; }
 .launcher svg { width: 26px; height: 26px; }
 button, input, textarea { font: inherit; color: inherit; }
@@ -482,6 +483,24 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
 .row { display: flex; gap: 8px; justify-content: flex-end; flex-wrap: wrap; }
 `;
 
+  /**
+   * Styles that a strict Content-Security-Policy allows (ours forbids inline styles, and so may the host page's): a
+   * constructed stylesheet is not inline markup, so it needs no 'unsafe-inline'; no style="" attributes either
+   * (element.style, used below, is allowed). Browsers without constructed stylesheets get a <style> element that
+   * carries the nonce of this script's tag, if it has one.
+   */
+  function adoptStyles(shadow) {
+    if ("adoptedStyleSheets" in shadow && "replaceSync" in CSSStyleSheet.prototype) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      shadow.adoptedStyleSheets = [sheet];
+      return;
+    }
+    const style = h("style", { text: CSS });
+    if (SCRIPT && SCRIPT.nonce) style.nonce = SCRIPT.nonce;
+    shadow.append(style);
+  }
+
   // -- the element --------------------------------------------------------------------------------------------
   class AnswerdeskWidget extends HTMLElement {
     connectedCallback() {
@@ -512,7 +531,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
     build(color) {
       const t = this.t;
       const shadow = this.attachShadow({ mode: "open" });
-      shadow.append(h("style", { text: CSS }));
+      adoptStyles(shadow);
       this.root = h("div", { class: "root " + (this.inline ? "inline" : "floating"), lang: this.language });
       shadow.append(this.root);
       this.applyColor(color);
@@ -538,7 +557,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       this.sendButton = h("button", { class: "primary", type: "submit" }, t.send);
       const composer = h("form", { class: "composer", onsubmit: (e) => { e.preventDefault(); this.submitQuestion(); } },
         this.input, this.sendButton);
-      this.chatView = h("div", { style: "display:contents" },
+      this.chatView = h("div", { class: "view" },
         this.list,
         h("footer", null,
           h("div", { class: "human" },
@@ -599,7 +618,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
     applyColor(color) {
       if (!color || !CSS_supports("color", color)) return;
       this.root.style.setProperty("--accent", color);
-      const probe = h("span", { style: "display:none" });
+      const probe = h("span", { hidden: true });
       probe.style.color = color;
       this.root.append(probe);
       const rgb = (getComputedStyle(probe).color.match(/[\d.]+/g) || []).map(Number);
