@@ -80,7 +80,7 @@ def delete_command(session_id: str | None, email: str | None, dry_run: bool, as_
     if as_json:
         click.echo(json.dumps({"dry_run": dry_run, **deleted.to_dict()}))
         return
-    click.echo(f"{'would delete' if dry_run else 'deleted'} ({subject.kind} {subject.target}):")
+    click.echo(f"{'would delete' if dry_run else 'deleted'} ({subject.target}):")
     click.echo(_counts(deleted))
 
 
