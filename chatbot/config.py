@@ -288,6 +288,14 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "Captured gap questions between automatic regroupings of the untouched open gaps (in the background); 0 "
         "turns them off (run `answerdesk gaps consolidate` from cron instead).",
     ),
+    SettingSpec(
+        "retention_days",
+        _parse_non_negative_int,
+        "0",
+        "Days chat data is kept: conversations with no activity for this many days are deleted with their "
+        "messages, feedback, hand-offs and gap evidence (gaps keep their counts and titles), once a day by the "
+        "running service and by `answerdesk privacy purge`; 0 keeps everything.",
+    ),
 )
 
 
@@ -325,6 +333,7 @@ class Settings:
     gap_webhook_url: str | None = None
     gap_alert_count: int = 5
     gap_consolidate_every: int = 50
+    retention_days: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -95,6 +95,13 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/editor/admin/users/999/sign-out"): ADMINS,
     ("POST", "/editor/admin/sites"): ADMINS,
     ("POST", "/editor/admin/sites/999"): ADMINS,
+    # admins: the audit log and one person's data (privacy requests)
+    ("GET", "/editor/admin/audit"): ADMINS,
+    ("GET", "/editor/admin/audit.csv"): ADMINS,
+    ("GET", "/editor/admin/audit.jsonl"): ADMINS,
+    ("GET", "/editor/admin/privacy"): ADMINS,
+    ("POST", "/editor/admin/privacy/export"): ADMINS,
+    ("POST", "/editor/admin/privacy/delete"): ADMINS,
 }
 
 # Routes whose outcome looks like a denial for everyone by design: logging out always lands on the login page.

@@ -22,13 +22,17 @@ from web.api import chat as chat_api
 from web.api import contributors as contributors_api
 from web.api import gaps as gaps_api
 from web.api import suggestions as suggestions_api
+from web.audit.log import init_audit
+from web.chat.retention import init_retention
 from web.db.engine import configure_engine, init_migrations
 from web.db.models import db
 from web.editor import admin, login, preview
 from web.editor import analytics as analytics_pages
 from web.editor import articles as article_pages
+from web.editor import audit as audit_pages
 from web.editor import contributors as contributor_pages
 from web.editor import gaps as gap_pages
+from web.editor import privacy as privacy_pages
 from web.http.errors import register_error_handlers
 from web.http.headers import register_security_headers
 from web.http.limits import init_rate_limits
@@ -42,6 +46,7 @@ MAX_CONTENT_LENGTH = 64 * 1024
 BLUEPRINTS = (
     *(chat_api.bp, gaps_api.bp, suggestions_api.bp, analytics_api.bp, contributors_api.bp),
     *(gap_pages.bp, article_pages.bp, analytics_pages.bp, contributor_pages.bp, admin.bp, login.bp, preview.bp),
+    *(audit_pages.bp, privacy_pages.bp),
     *(widget.bp, help_page.bp, health.bp),
 )
 
@@ -95,4 +100,6 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         app.register_blueprint(blueprint)
     register_cors(app)
     init_rate_limits(app, settings)
+    init_audit(app)
+    init_retention(app)
     return app

@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from web.access.keys import hash_token, new_api_token, new_site_key
 from web.access.sessions import revoke_login_sessions
+from web.audit.log import record_site_change, record_token_created, record_user_created, record_user_update
 from web.db.models import ApiToken, Site, User, db, utcnow
 
 # A token's last_used_at is refreshed at most this often: a write on every API call would cost more than it tells.
@@ -23,11 +24,13 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 def create_site(name: str, origins: Sequence[str]) -> Site:
     site = Site(name=name, key=new_site_key(), origins=list(origins))
     db.session.add(site)
+    record_site_change(site)
     db.session.commit()
     return site
 
 
 def set_site_origins(site: Site, origins: Sequence[str]) -> None:
+    record_site_change(site, origins)
     site.origins = list(origins)
     db.session.commit()
 
@@ -53,6 +56,7 @@ def origin_is_registered(origin: str) -> bool:
 def create_user(email: str, password: str, role: str, communities: Sequence[str] = ()) -> User:
     user = User(email=email, password_hash=generate_password_hash(password), role=role, communities=list(communities))
     db.session.add(user)
+    record_user_created(user)
     db.session.commit()
     return user
 
@@ -60,6 +64,7 @@ def create_user(email: str, password: str, role: str, communities: Sequence[str]
 def update_user(user: User, *, role: str | None = None, communities: Sequence[str] | None = None) -> User:
     """Change a role or communities. A new role signs the user out of every browser (one commit with the change):
     powers change at once, and whoever holds an old cookie of theirs must sign in again. API tokens keep working."""
+    record_user_update(user, role, communities)
     if role is not None and role != user.role:
         user.role = role
         revoke_login_sessions(user.id, commit=False)
@@ -85,6 +90,7 @@ def create_api_token(user: User) -> str:
     """A new token for ``user``; the plain token is returned once and only its hash is stored."""
     token = new_api_token()
     db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+    record_token_created(user)
     db.session.commit()
     return token
 

@@ -34,6 +34,7 @@ from chatbot.types import Audience, DocumentKind, SourceDocument
 from ingest import sources
 from ingest.factory import build_pipeline
 from ingest.pipeline import SyncReport
+from web.audit.log import record_document_change
 from web.db.models import Document, DocumentVersion, User, db
 from web.db.sql import LIKE_ESCAPE, escape_like
 from web.gaps.resolve import EDITOR_SOURCE_ROOT
@@ -218,7 +219,9 @@ def save_draft(draft: Draft, doc_id: str, author: User, runtime: Runtime) -> Syn
     question (attached when it closed a gap): the editor's form does not show them, and an edit must not drop them."""
     pipeline = build_pipeline(runtime, db.session())
     document = draft.source_document(doc_id, _current_alternatives(doc_id) if draft.kind == "faq" else ())
-    return pipeline.sync_documents([document], source_root=EDITOR_SOURCE_ROOT, author=author.email)
+    report = pipeline.sync_documents([document], source_root=EDITOR_SOURCE_ROOT, author=author.email)
+    record_document_change("article.save", doc_id, report, actor=author)
+    return report
 
 
 def _current_alternatives(doc_id: str) -> tuple[str, ...]:
@@ -270,6 +273,7 @@ def reread_source(document: Document, runtime: Runtime) -> Reread:
     report = build_pipeline(runtime, db.session()).sync_documents(
         loaded.documents, source_root=document.source_root, delete_missing=False
     )
+    record_document_change("article.reread", doc_id, report)
     return Reread(
         path=path,
         report=report,

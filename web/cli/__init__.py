@@ -15,8 +15,10 @@ from flask.cli import FlaskGroup
 
 from chatbot.commands import ask_command, chat_command
 from web.cli.access import sites_group, tokens_group, users_group
+from web.cli.audit import audit_group
 from web.cli.gaps import gaps_group
 from web.cli.ingest import docs_group, ingest_command
+from web.cli.privacy import privacy_group
 from web.cli.serve import serve_command
 
 COMMANDS_GROUP = "answerdesk.commands"
@@ -76,6 +78,8 @@ cli.add_command(sites_group)
 cli.add_command(users_group)
 cli.add_command(tokens_group)
 cli.add_command(gaps_group)
+cli.add_command(privacy_group)
+cli.add_command(audit_group)
 for _name, _command in registered_commands().items():
     cli.add_command(_command, _name)
 

@@ -306,3 +306,34 @@ class EditSuggestion(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     user: Mapped[User | None] = relationship()
+
+
+# -- audit log and scheduled jobs --------------------------------------------------------------------------------
+class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
+    """Who did what, when and from where (web/audit/log.py writes them, web/audit/queries.py reads them).
+
+    Append-only. ``actor`` is a copy of the e-mail (or ``cli:<os user>`` for a command, ``answerdesk`` for a
+    scheduled job), so an entry still says who acted after the account is gone (``actor_id`` is then NULL).
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor: Mapped[str | None] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(512))
+    ip: Mapped[str | None] = mapped_column(String(64))  # the client address as ProxyFix sees it
+    via: Mapped[str] = mapped_column(String(8))  # web | api | cli | system
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ScheduledRun(db.Model):  # type: ignore[name-defined,misc]
+    """When a periodic job last started, so that one of several gunicorn workers runs it (a conditional UPDATE
+    claims the run, as ``Gap.alerted_at`` does for webhook alerts)."""
+
+    __tablename__ = "scheduled_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_started_at: Mapped[datetime | None] = mapped_column(DateTime)

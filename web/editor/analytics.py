@@ -21,6 +21,7 @@ from web.access.permissions import READ_ROLES
 from web.analytics.exports import EXPORTS, csv_stream, export_rows
 from web.analytics.figures import analytics_report
 from web.analytics.ranges import DEFAULT_RANGE_DAYS, AudienceFilter, DateRange, RangeError, filters_from_args
+from web.audit.log import record
 from web.editor.charts import daily_charts
 from web.http.errors import ApiError
 
@@ -78,6 +79,11 @@ def page() -> Any:
 def export(kind: str) -> Response:
     period, audience = _checked_filters()
     rows = export_rows(kind, period, audience)
+    record(
+        "analytics.export",
+        f"export:{kind}",
+        {"from": str(period.start), "to": str(period.last_day), "audience": audience},
+    )
     filename = f"{kind}_{period.start.isoformat()}_{period.last_day.isoformat()}.csv"
     return Response(
         stream_with_context(csv_stream(EXPORTS[kind], rows)),

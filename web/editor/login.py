@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from web.access.auth import authenticate
 from web.access.sessions import sign_in, sign_out
+from web.audit.log import record_failed_login
 from web.editor.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -45,6 +46,7 @@ def login() -> Any:
             sign_in(user)
             return redirect(next_url or home_url())
         error = "Wrong email or password."
+        record_failed_login(form.email.data or "")
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error, next_url=next_url), status
 

@@ -23,6 +23,7 @@ from chatbot.gaps.scope import Scope, ScopeMismatch, scope_conflict
 from chatbot.keyword import tokenize
 from web.access.accounts import find_user_by_email
 from web.access.permissions import can_edit_community
+from web.audit.log import record, record_gap_event
 from web.db.models import GAP_OPEN_STATUSES, Gap, GapComment, GapEvent, GapEvidence, User, db
 from web.gaps.notifications import GapAlerts, notify_if_due
 from web.http.errors import ApiError
@@ -35,6 +36,7 @@ MAX_COMMENT_CHARS = 5000
 def record_event(gap: Gap, user: User | None, action: str, **detail: Any) -> None:
     """Add (not commit) an audit entry: it is committed with the change it describes."""
     db.session.add(GapEvent(gap_id=gap.id, user_id=user.id if user else None, action=action, detail=detail))
+    record_gap_event(gap.id, user, action, detail)
 
 
 def require_editor_of(actor: User, gap: Gap) -> None:
@@ -84,6 +86,7 @@ def add_comment(gap: Gap, actor: User, text: str) -> GapComment:
     comment = GapComment(gap_id=gap.id, user_id=actor.id, text=text)
     db.session.add(comment)
     db.session.commit()
+    record("gap.comment", f"gap:{gap.id}", {"comment_id": comment.id}, actor=actor)
     return comment
 
 
