@@ -26,6 +26,7 @@ from chatbot.types import SourceDocument
 from ingest.factory import build_pipeline
 from tests.chat_kb import write_knowledge_base
 from tests.privacy_data import Person, add_conversation, answerdesk, new_gap
+from tests.sessions import log_in
 from tests.test_api import make_app
 from web.access.accounts import create_api_token, create_user, find_user_by_email
 from web.audit.log import record
@@ -68,9 +69,7 @@ def signed_in(app: Flask, email: str) -> FlaskClient:
         assert user is not None
         user_id = user.id
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    log_in(client, user_id)
     return client
 
 

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import inspect, select
 
 from tests.privacy_data import Person, add_conversation, answerdesk, new_gap, resolve_with_failures, traces
+from tests.sessions import log_in
 from web.access.accounts import create_site, create_user
 from web.audit.log import subject_digest
 from web.chat.erasure import CHAT_TABLES, DELETED_TEXT, KEPT_TABLES
@@ -151,9 +152,7 @@ def test_export_prints_the_visitors_data_as_json(app: Flask, runner: FlaskCliRun
 def admin_client(app: Flask) -> FlaskClient:
     admin = create_user("boss@example.com", "correct horse", "admin")
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(admin.id)
-        session["_fresh"] = True
+    log_in(client, admin)
     return client
 
 
@@ -205,8 +204,7 @@ def test_a_bad_subject_on_the_page_is_explained_not_a_500(app: Flask) -> None:
 def test_only_admins_reach_the_privacy_page(app: Flask, role: str) -> None:
     user = create_user(f"{role}@example.com", "correct horse", role)
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+    log_in(client, user)
     assert client.get("/editor/admin/privacy").status_code == 403
     app.config["WTF_CSRF_ENABLED"] = False
     assert client.post("/editor/admin/privacy/delete", data={"session_id": ALPHA_SESSION}).status_code == 403

@@ -49,6 +49,7 @@ KEPT_TABLES = {
     "gap_events": "the editors' trail; failing question texts of deleted messages are scrubbed",
     "audit_log": "who did what: ids, names and counts; privacy subjects only as hashes",
     "scheduled_runs": "when periodic jobs last ran",
+    "login_sessions": "employees' sign-ins (token hashes, expiry): account management, not chat data",
     "alembic_version": "the schema version",
 }
 
