@@ -23,6 +23,7 @@ from web.api import contributors as contributors_api
 from web.api import gaps as gaps_api
 from web.api import suggestions as suggestions_api
 from web.db.engine import configure_engine, init_migrations
+from web.db.files import make_private_dir
 from web.db.models import db
 from web.editor import admin, login
 from web.editor import analytics as analytics_pages
@@ -47,7 +48,7 @@ BLUEPRINTS = (
 def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     settings = settings or load_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)  # 0700 when created here: see web/db/files.py
 
     app = Flask(__name__)
     app.config.update(
