@@ -130,9 +130,9 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "db_busy_timeout",
         _parse_positive_seconds,
         "4",
-        "Seconds a web request waits for the database (SQLite: another writer's lock) before it gives up and "
-        "answers 503 database_unavailable, so a locked database costs a chat about 5 s, not a hung worker. "
-        "Commands (ingest, db upgrade, ...) and background jobs wait 30 s.",
+        "Seconds a web request waits for the database (SQLite: another writer's lock; PostgreSQL: a lock, and "
+        "connecting) before it gives up and answers 503 database_unavailable, so a locked database costs a chat "
+        "about 5 s, not a hung worker. Commands (ingest, db upgrade, ...) and background jobs wait 30 s for a lock.",
     ),
     SettingSpec(
         "chroma_url",

@@ -32,7 +32,7 @@ from ingest.factory import build_pipeline
 from tests.chat_kb import PUBLIC_QUESTION, write_knowledge_base
 from web import create_app
 from web.access.accounts import create_site
-from web.db.engine import COMMAND_BUSY_TIMEOUT_S, upgrade_database
+from web.db.engine import COMMAND_BUSY_TIMEOUT_S, engine_options, upgrade_database
 from web.db.faults import RETRY_AFTER_S, is_database_fault
 from web.db.models import Message, Site, db
 from web.services import get_runtime, warm_up
@@ -241,3 +241,12 @@ def test_only_faults_of_the_database_count_as_unavailable(service: Service, lock
             db.session.flush()
         db.session.rollback()
         assert not is_database_fault(duplicate.value)
+
+
+def test_postgresql_through_libpq_gives_up_connecting_in_bounded_time() -> None:
+    """libpq waits for an unanswering server as long as TCP does; the web's wait bounds it (libpq's minimum is 2 s)."""
+    url = "postgresql+psycopg://answerdesk@db.internal/answerdesk"
+    assert engine_options(Settings(database_url=url))["connect_args"] == {"connect_timeout": 4}
+    assert engine_options(Settings(database_url=url, db_busy_timeout=0.5))["connect_args"] == {"connect_timeout": 2}
+    assert "connect_args" not in engine_options(Settings(database_url=url + "?connect_timeout=30"))  # the URL's own
+    assert "connect_args" not in engine_options(Settings())  # SQLite: the busy timeout does it

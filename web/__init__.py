@@ -22,7 +22,7 @@ from web.api import chat as chat_api
 from web.api import contributors as contributors_api
 from web.api import gaps as gaps_api
 from web.api import suggestions as suggestions_api
-from web.db.engine import configure_engine, init_migrations
+from web.db.engine import configure_engine, engine_options, init_migrations
 from web.db.files import make_private_dir
 from web.db.models import db
 from web.editor import admin, login
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     app = Flask(__name__)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings.resolved_database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings),
         ANSWERDESK_SETTINGS=settings,
         ANSWERDESK_DEMO_SITE_KEY=None,  # set by `answerdesk serve` (web.pages.demo.ensure_demo_site)
         SECRET_KEY=settings.secret_key or load_secret_key(settings.data_dir),
