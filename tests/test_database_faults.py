@@ -5,17 +5,26 @@
 Real parts only: the application's own SQLite file, locked by a second sqlite3 connection that holds
 ``BEGIN EXCLUSIVE`` (what a long ingest, a backup tool or a stuck process does to the service).
 
-Read-only, as root: root writes to a 0444 file anyway (CAP_DAC_OVERRIDE), and a read-only mount needs privileges a
-test does not have. What the service meets on a read-only file or file system is SQLite opening the database
-O_RDONLY (it falls back to that when it cannot open it for writing) and then failing every write with
-SQLITE_READONLY, "attempt to write a readonly database". ``?mode=ro`` in the database URL asks SQLite for exactly
-that open, whoever the process runs as, so the test meets the same state through the same code.
+Read-only, as root (the tests run as root): root writes to a 0444 file anyway, through CAP_DAC_OVERRIDE, and a
+read-only mount needs privileges a test does not have. Two real ways around it:
+
+- the file's mode itself: the service runs in a subprocess under ``setpriv`` with CAP_DAC_OVERRIDE dropped from its
+  bounding set, so the kernel refuses it the write as it would any other user (no model is loaded: /readyz and a
+  hand-off, which writes, are enough);
+- in process, for the chat and the stream: what the service meets on a read-only file or file system is SQLite
+  opening the database O_RDONLY (its fallback when it cannot open it for writing) and failing every write with
+  SQLITE_READONLY, "attempt to write a readonly database". ``?mode=ro`` in the database URL asks SQLite for that
+  same open whoever the process runs as, so the test meets the same state through the same code.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -195,6 +204,48 @@ def test_a_read_only_database_answers_503_and_is_not_ready(service: Service) -> 
     shown = client.get(f"/api/v1/conversations/{conversation_id}", headers=service.headers())
     assert shown.status_code == 200 and shown.get_json()["messages"][0]["question"] == PUBLIC_QUESTION
     assert stored_questions(service, question) == []
+
+
+# What a process sees of a 0444 database file: run as root without CAP_DAC_OVERRIDE (the capability that lets root
+# write anyway), or as any other user, it asks the app for readiness and for a hand-off (a write) and prints both.
+READ_ONLY_PROBE = """
+import json, sys
+from pathlib import Path
+from chatbot.config import Settings
+from web import create_app
+client = create_app(Settings(data_dir=Path(sys.argv[1]), rate_limit="off"), TESTING=True).test_client()
+ready = client.get("/readyz")
+handoff = client.post("/api/v1/handoff", json={"message": "help"}, headers={"X-Site-Key": sys.argv[2],
+                      "X-Session-Id": "session-read-only-aaaa"})
+print(json.dumps([[r.status_code, r.get_json(), r.headers.get("Retry-After")] for r in (ready, handoff)]))
+"""
+
+
+def test_a_database_file_chmod_0444_is_read_only_for_the_service(tmp_path: Path) -> None:
+    """The real thing: the file's mode, enforced by the kernel. Root ignores file modes through CAP_DAC_OVERRIDE,
+    so as root the service runs under ``setpriv`` with that capability dropped from its bounding set."""
+    data_dir = tmp_path / "var"
+    app = create_app(Settings(data_dir=data_dir, rate_limit="off"), TESTING=True)
+    upgrade_database(app)
+    with app.app_context():
+        key = create_site("shop", ["https://shop.example"]).key
+        db.engine.dispose()  # the last connection closes: the WAL is checkpointed into the file and removed
+    (data_dir / "answerdesk.db").chmod(0o444)
+    command = [sys.executable, "-c", READ_ONLY_PROBE, str(data_dir), key]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("as root, needs setpriv (util-linux) to drop CAP_DAC_OVERRIDE")
+        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *command]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    (ready_status, ready, ready_retry), (handoff_status, handoff, handoff_retry) = json.loads(done.stdout)
+    assert ready_status == 503 and ready["error"]["code"] == "database_unavailable"
+    assert "read-only" in ready["error"]["message"]
+    assert handoff_status == 503 and handoff["error"]["code"] == "database_unavailable"
+    assert ready_retry == handoff_retry == str(RETRY_AFTER_S)
+    assert "attempt to write a readonly database" in done.stderr  # what SQLite said, in the service's log
 
 
 # -- unreachable -------------------------------------------------------------------------------------------------
