@@ -7,8 +7,9 @@ sessions. Other local users must not read them, whatever the umask of the proces
   so creating the empty database file first is what makes them 0600 too);
 - found looser (made by an earlier version, or copied in by hand): group and other permissions are removed on start
   and the change is logged as a warning. Refusing to start would turn a harmless upgrade into an outage.
-- an existing data dir is the operator's (a mount point, a folder shared with a backup user): it is left as it is,
-  with a warning when other users can enter it.
+- an existing data dir is the operator's (a mount point, a folder shared with a backup group): it is left as it is,
+  and silently: a warning on every start would be repeated by every command (`answerdesk ingest --json` included)
+  without ever going away. docs/web-service.md tells operators to make it 0700.
 """
 
 from __future__ import annotations
@@ -29,20 +30,12 @@ SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def make_private_dir(path: Path) -> None:
-    """Create ``path`` (0700) if it is missing; warn about an existing one that other users can enter."""
+    """Create ``path`` (0700) if it is missing; an existing one is left as it is."""
     try:
         path.mkdir(mode=PRIVATE_DIR_MODE, parents=True)
-        path.chmod(PRIVATE_DIR_MODE)  # mkdir's mode is filtered by the umask
     except FileExistsError:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & _OTHERS:
-            log.warning(
-                "the data dir %s (mode %04o) can be read by other users: `chmod 700 %s` keeps the knowledge base, "
-                "the search indexes and the conversations private",
-                path,
-                mode,
-                path,
-            )
+        return
+    path.chmod(PRIVATE_DIR_MODE)  # mkdir's mode went through the umask
 
 
 def make_private_file(path: Path) -> None:
