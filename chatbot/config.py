@@ -73,6 +73,13 @@ def _parse_non_negative_int(raw: str) -> int:
     return value
 
 
+def _parse_positive_seconds(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value < 3600:  # also refuses nan and inf
+        raise ValueError("expected a number of seconds above 0 and below 3600, e.g. 4 or 2.5")
+    return value
+
+
 def _optional_http_url(raw: str) -> str | None:
     value = raw.strip()
     if value and not value.startswith(("http://", "https://")):
@@ -130,6 +137,14 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         _optional_str,
         "",
         "SQLAlchemy database URL; empty means SQLite at DATA_DIR/answerdesk.db.",
+    ),
+    SettingSpec(
+        "db_busy_timeout",
+        _parse_positive_seconds,
+        "4",
+        "Seconds a web request waits for the database (SQLite: another writer's lock; PostgreSQL: a lock, and "
+        "connecting) before it gives up and answers 503 database_unavailable, so a locked database costs a chat "
+        "about 5 s, not a hung worker. Commands (ingest, db upgrade, ...) and background jobs wait 30 s for a lock.",
     ),
     SettingSpec(
         "chroma_url",
@@ -305,6 +320,7 @@ class Settings:
 
     data_dir: Path = Path("./var")
     database_url: str | None = None
+    db_busy_timeout: float = 4.0
     chroma_url: str | None = None
     collection: str = "answerdesk"
     embedder: str = "minilm"

@@ -21,7 +21,8 @@ def prepare_offline_environment(settings: Settings) -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Private when created here: internal documents (Chroma, the keyword index) and the database live under it.
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     seed_tiktoken_cache(settings.tiktoken_cache_dir)
 
 

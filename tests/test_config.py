@@ -35,6 +35,9 @@ def test_defaults_load_without_any_variable() -> None:
         ("ANSWERDESK_LLM", "gpt"),
         ("ANSWERDESK_CHROMA_URL", "localhost:8000"),
         ("ANSWERDESK_LOG_LEVEL", "loud"),
+        ("ANSWERDESK_DB_BUSY_TIMEOUT", "0"),
+        ("ANSWERDESK_DB_BUSY_TIMEOUT", "nan"),
+        ("ANSWERDESK_DB_BUSY_TIMEOUT", "soon"),
     ],
 )
 def test_a_bad_value_names_the_variable(variable: str, value: str) -> None:
@@ -48,3 +51,5 @@ def test_values_are_parsed() -> None:
         {"ANSWERDESK_ABSTAIN_THRESHOLD": "0.4", "ANSWERDESK_CHUNK_TOKENS": "180", "ANSWERDESK_EMBEDDER": "Multilingual"}
     )
     assert settings.abstain_threshold == 0.4 and settings.chunk_tokens == 180 and settings.embedder == "multilingual"
+    assert load_settings({}).db_busy_timeout == 4.0
+    assert load_settings({"ANSWERDESK_DB_BUSY_TIMEOUT": "2.5"}).db_busy_timeout == 2.5

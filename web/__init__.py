@@ -24,7 +24,8 @@ from web.api import gaps as gaps_api
 from web.api import suggestions as suggestions_api
 from web.audit.log import init_audit
 from web.chat.retention import init_retention
-from web.db.engine import configure_engine, init_migrations
+from web.db.engine import configure_engine, engine_options, init_migrations
+from web.db.files import make_private_dir
 from web.db.models import db
 from web.editor import admin, login, preview
 from web.editor import analytics as analytics_pages
@@ -54,12 +55,12 @@ BLUEPRINTS = (
 def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     settings = settings or load_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)  # 0700 when created here: see web/db/files.py
 
     app = Flask(__name__)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings.resolved_database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings),
         ANSWERDESK_SETTINGS=settings,
         ANSWERDESK_DEMO_SITE_KEY=None,  # set by `answerdesk serve` (web.pages.demo.ensure_demo_site)
         SECRET_KEY=settings.secret_key or load_secret_key(settings.data_dir),

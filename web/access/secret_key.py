@@ -7,6 +7,8 @@ import os
 import secrets
 from pathlib import Path
 
+from web.db.files import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tighten
+
 FILE_NAME = "secret_key"
 
 
@@ -16,13 +18,21 @@ def load_secret_key(data_dir: Path) -> str:
     Kept in a file rather than made up per process: every gunicorn worker must sign with the same key (else a
     login made on one worker is invalid on the next) and logins must survive a restart. Workers start together,
     so the file is published with an atomic link: exactly one key wins and every process reads that one.
+
+    The file is the owner's only (0600), from its first byte: anyone who reads it can forge a login. A key file
+    found readable by others is tightened and logged (web/db/files.py).
     """
     path = data_dir / FILE_NAME
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        tighten(path)
+    else:
+        data_dir.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
         draft = data_dir / f".{FILE_NAME}.{os.getpid()}"
-        draft.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        draft.chmod(0o600)
+        with contextlib.suppress(FileNotFoundError):
+            draft.unlink()  # left by a crashed process that had our pid
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(48))
         try:
             os.link(draft, path)
         except FileExistsError:

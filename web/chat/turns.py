@@ -7,31 +7,43 @@ Streaming events (``text/event-stream``; read them with fetch(), EventSource can
 - ``citations``: ``{"citations", "sources", "related", "is_gap", "reason", "confidence", "language", "intent"}``;
 - ``done``: ``{"conversation_id", "message_id"}``, last event of a successful turn;
 - ``error``: the JSON error body ``{"error": {"code", "message"}}``, last event of a failed turn.
+
+A turn that cannot be stored (the database is locked past the busy timeout, read-only, unreachable) is not
+answered: 503 ``database_unavailable``, or that ``error`` event once the stream has begun. Every turn is stored
+on purpose: the reply carries the ``message_id`` that 👍/👎 and hand-offs refer to and the ``conversation_id`` that
+follow-ups continue, unanswered questions feed the editors' gap queue, and an answer nobody can find later is one
+the knowledge loop never sees. An unsaved answer would break all of that quietly; a 503 says when to ask again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Generator, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Generator, Iterator, Sequence
+from functools import partial
+from typing import Any, TypeVar
 
 from flask import current_app
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from chatbot.answering import AnswerEvent
 from chatbot.errors import AnswerdeskError
 from chatbot.followups import Turn
 from chatbot.types import Answer, Audience
 from web.chat.conversations import find_conversation, record_failed_message, record_message
-from web.db.models import Conversation, Message
+from web.db import faults
+from web.db.models import Conversation, Message, db
 from web.gaps.capture import CaptureParts, capture_parts, capture_turn
-from web.http.errors import ApiError, error_body
+from web.http.errors import ApiError, database_unavailable, error_body
 from web.services import get_answerer, get_runtime, get_settings, running_app
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 UNAVAILABLE_CODE = "answerer_unavailable"
 UNAVAILABLE_MESSAGE = "The assistant cannot answer right now; your question was saved. Please try again later."
+NOT_STORED_MESSAGE = "The assistant cannot save conversations right now, so it did not answer. Please try again soon."
 
 
 def answer_turn(
@@ -43,9 +55,9 @@ def answer_turn(
         answer = answerer.answer(question, history, audience)
     except Exception as exc:
         log.exception("the answerer failed on conversation %s", conversation.id)
-        record_failed_message(conversation, question, audience, _error_code(exc))
+        _store(partial(record_failed_message, conversation, question, audience, _error_code(exc)))
         raise ApiError(503, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE) from exc
-    message = record_message(conversation, answer, audience)
+    message = _store(partial(record_message, conversation, answer, audience))
     capture_turn(message, answerer.threshold, gap_capture_parts())
     return answer, message
 
@@ -56,7 +68,11 @@ def stream_turn(conversation_id: str, question: str, history: Sequence[Turn], au
     Takes the id of a committed conversation, not the row: the events are produced after the view has returned,
     and the view's database session may be gone by then.
     """
-    conversation = find_conversation(conversation_id)
+    try:
+        conversation = _store(partial(find_conversation, conversation_id))
+    except ApiError as error:
+        yield sse_event("error", error_body(error.code, error.message))
+        return
     if conversation is None:  # deleted in the meantime
         yield sse_event("error", error_body("conversation_not_found", "No such conversation."))
         return
@@ -78,15 +94,27 @@ def stream_turn(conversation_id: str, question: str, history: Sequence[Turn], au
         if answer is None:
             raise RuntimeError("the answerer's stream ended without an answer")
     except GeneratorExit:
-        # The client went away mid-answer: its question is still kept.
-        record_failed_message(conversation, question, audience, "client_disconnected")
+        # The client went away mid-answer: its question is still kept (if the database lets us; nobody is left to
+        # tell otherwise).
+        with contextlib.suppress(ApiError):
+            _store(partial(record_failed_message, conversation, question, audience, "client_disconnected"))
         raise
     except Exception as exc:
         log.exception("the answerer failed while streaming conversation %s", conversation.id)
-        record_failed_message(conversation, question, audience, _error_code(exc))
+        try:
+            _store(partial(record_failed_message, conversation, question, audience, _error_code(exc)))
+        except ApiError as error:
+            yield sse_event("error", error_body(error.code, error.message))
+            return
         yield sse_event("error", error_body(UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE))
         return
-    message = record_message(conversation, answer, audience)
+    try:
+        message = _store(partial(record_message, conversation, answer, audience))
+    except ApiError as error:
+        # The answer's text may have been shown already: this last event tells the client to take it back
+        # (the widget replaces it with "try again").
+        yield sse_event("error", error_body(error.code, error.message))
+        return
     capture_turn(message, answerer.threshold, gap_capture_parts())
     data = answer.to_dict()
     keys = ("citations", "sources", "related", "is_gap", "reason", "confidence", "language", "intent")
@@ -98,6 +126,20 @@ def gap_capture_parts() -> CaptureParts:
     """What recording gap evidence needs from this process (the chat turns and the feedback and hand-off routes)."""
     app = running_app()
     return capture_parts(app, get_settings(app), get_runtime(app).embedder)
+
+
+def _store(write: Callable[[], T]) -> T:
+    """Run one database step of the turn; a database fault becomes the 503 ``database_unavailable`` the client
+    gets (or its ``error`` event): the turn cannot be stored, so it is not answered."""
+    try:
+        return write()
+    except SQLAlchemyError as exc:
+        if not faults.is_database_fault(exc):
+            raise
+        db.session.rollback()
+        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+        log.error("could not store a chat turn: %s", reason, exc_info=exc)
+        raise database_unavailable(NOT_STORED_MESSAGE) from exc
 
 
 def sse_event(name: str, data: dict[str, Any]) -> str:

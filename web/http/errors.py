@@ -1,7 +1,9 @@
 """One error shape for the whole API, ``{"error": {"code", "message"}}``, and the handlers that produce it.
 
 API clients (paths under /api/, /healthz, /readyz) always get that JSON, never a traceback: unexpected exceptions
-are logged with their traceback and answered with a generic 500. Browser pages get a small HTML error page.
+are logged with their traceback and answered with a generic 500. A fault of the database (locked past the busy
+timeout, read-only, unreachable, out of disk: web/db/faults.py) is not a bug: it is 503 ``database_unavailable``
+with a Retry-After, wherever in the request it happens. Browser pages get a small HTML error page.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from chatbot.errors import AnswerdeskError
+from web.db import faults
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,7 @@ HTTP_MESSAGES = {
     500: "Something went wrong on our side; the error was logged.",
     503: "The service is temporarily unavailable; try again later.",
 }
+DATABASE_MESSAGE = "The database is unavailable right now; please try again in a moment."
 
 
 class ApiError(AnswerdeskError):
@@ -56,6 +61,11 @@ class ApiError(AnswerdeskError):
         self.status = status
         self.code = code
         self.headers = headers or {}
+
+
+def database_unavailable(message: str = DATABASE_MESSAGE) -> ApiError:
+    """The 503 for a database fault; Retry-After tells well-behaved clients when to come back."""
+    return ApiError(503, faults.CODE, message, {"Retry-After": str(faults.RETRY_AFTER_S)})
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -84,6 +94,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(SQLAlchemyError, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -131,6 +142,15 @@ def _http_error(exc: HTTPException) -> Response:
     if status >= 500:
         log.error("HTTP %s on %s %s: %s", status, request.method, request.path, exc.description)
     return error_response(status, code, message, headers)
+
+
+def _database_error(exc: SQLAlchemyError) -> Response:
+    if not faults.is_database_fault(exc):
+        return _unexpected_error(exc)  # a bug in a query, not an outage
+    reason = exc.orig if isinstance(exc, DBAPIError) else exc  # "database is locked", without the SQL
+    log.error("database unavailable on %s %s: %s", request.method, request.path, reason, exc_info=exc)
+    error = database_unavailable()
+    return error_response(error.status, error.code, error.message, error.headers)
 
 
 def _unexpected_error(exc: Exception) -> Response:

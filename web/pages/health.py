@@ -6,10 +6,11 @@ import logging
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 
+from web.db import faults
 from web.db.models import db
-from web.http.errors import error_body
+from web.db.readiness import database_problem
+from web.http.errors import error_body, error_response
 from web.services import get_runtime
 
 log = logging.getLogger(__name__)
@@ -24,13 +25,12 @@ def healthz() -> Any:
 
 @bp.get("/readyz")
 def readyz() -> Any:
-    """Database and vector store reachable. The first call also loads the model, so a readiness probe warms
-    a new worker before it gets traffic."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:
-        log.exception("readiness: the database is not reachable")
-        return jsonify(error_body("database_unavailable", "The database is not reachable.")), 503
+    """The database takes writes (a locked or read-only one fails every chat turn, which must be stored) and the
+    vector store answers. The first call also loads the model, so a readiness probe warms a new worker before it
+    gets traffic."""
+    problem = database_problem(db.engine)
+    if problem is not None:
+        return error_response(503, faults.CODE, problem, {"Retry-After": str(faults.RETRY_AFTER_S)})
     try:
         get_runtime(current_app).store.ping()
     except Exception:

@@ -225,17 +225,23 @@ _RESPONSES: dict[str, Any] = {
         "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
     },
     "InternalError": json_content(ref("Error"), "Unexpected error, logged on the server (code internal_error)."),
-    "Unavailable": json_content(
-        ref("Error"),
-        "The answerer, database or vector store is unavailable "
-        "(codes answerer_unavailable, database_unavailable, vector_store_unavailable).",
-    ),
+    "Unavailable": {
+        **json_content(
+            ref("Error"),
+            "The answerer, database or vector store is unavailable (codes answerer_unavailable, "
+            "database_unavailable: locked, read-only or unreachable, on any endpoint; vector_store_unavailable).",
+        ),
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait (database_unavailable).", "schema": {"type": "integer"}}
+        },
+    },
 }
 
 _COMMON_ERRORS = {
     "401": response_ref("Unauthorized"),
     "405": response_ref("MethodNotAllowed"),
     "500": response_ref("InternalError"),
+    "503": response_ref("Unavailable"),
 }
 _WRITE_ERRORS = {
     **_COMMON_ERRORS,
@@ -257,7 +263,8 @@ _PATHS: dict[str, Any] = {
         "post": {
             "operationId": "chat",
             "summary": "Ask a question",
-            "description": "The turn is stored in both modes, and the question even when the answerer fails.",
+            "description": "The turn is stored in both modes, and the question even when the answerer fails; a "
+            "turn that cannot be stored (database_unavailable) is not answered.",
             "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ChatRequest")}}},
             "responses": {
                 "200": {
@@ -268,7 +275,6 @@ _PATHS: dict[str, Any] = {
                     },
                 },
                 **_WRITE_ERRORS,
-                "503": response_ref("Unavailable"),
             },
         }
     },
@@ -354,7 +360,7 @@ _PATHS: dict[str, Any] = {
     "/readyz": {
         "get": {
             "operationId": "readyz",
-            "summary": "The database and the vector store are reachable",
+            "summary": "The database takes writes (not locked, not read-only) and the vector store answers",
             "security": [],
             "responses": {
                 "200": json_content({"type": "object", "properties": {"status": {"const": "ready"}}}, "Ready."),
