@@ -2,6 +2,15 @@
 
 Each worker is a process with its own model in memory (about 300 MB with MiniLM); threads share it. Any
 setting can be overridden on the command line (-w, -b, --threads) or with GUNICORN_CMD_ARGS.
+
+Fairness: every waiting request waits in one queue, the listen socket's, which all workers share and serve first
+come, first served. A worker accepts a connection only when it has a thread free for it (worker_connections =
+threads) and closes it after the response (keepalive = 0, as gunicorn's sync worker always does), so a client's
+next request joins the back of that queue instead of holding a place at a worker. With kept-alive connections a
+worker holds its clients: with 2 workers x 8 connections, 16 of 32 keep-alive clients were answered ~180 times in
+30 s while the other 16 waited in the listen queue and timed out (tests/test_load_fairness.py). Closing costs one
+TCP handshake per request, on loopback or from the reverse proxy in front, which terminates TLS and keeps its own
+keep-alive connections with the browsers (nginx talks to upstreams without keep-alive by default anyway).
 """
 
 from __future__ import annotations
@@ -14,13 +23,20 @@ bind = os.environ.get("ANSWERDESK_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = 4
-# Keep-alive clients stay with the worker that accepted them; without a cap one worker can end up with most of
-# them while the other idles (seen: 29 of 32 benchmark clients on one worker). Twice the threads.
-worker_connections = 2 * threads
+worker_connections = threads
+keepalive = 0
 # Loading the model takes seconds on the first request of a worker that was not warmed.
 timeout = 60
 # Not preloaded: torch and Chroma must be initialised in each worker, not inherited across fork().
 preload_app = False
+
+
+def on_starting(server: Any) -> None:
+    """Keep one connection per thread when --threads (or GUNICORN_CMD_ARGS) changes the threads but not
+    worker_connections: this file is read before the command line, so its worker_connections is the old count."""
+    cfg = server.cfg
+    if cfg.worker_connections == worker_connections and cfg.threads != threads:
+        cfg.set("worker_connections", cfg.threads)
 
 
 def post_worker_init(worker: Any) -> None:
