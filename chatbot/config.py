@@ -242,15 +242,31 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "rate_limit",
         _parse_rate_limit,
         "30/minute",
-        "Limit on chat, feedback and hand-off requests, counted per site key (or employee) and per client "
-        "address, e.g. 30/minute or 30/minute;500/day; off disables rate limiting (benchmarks).",
+        "Limit on chat, feedback and hand-off requests of one visitor (a widget's site, session id and client "
+        "address) or one employee, and on login attempts per client address, e.g. 30/minute or 30/minute;500/day; "
+        "off disables every rate limit (benchmarks).",
+    ),
+    SettingSpec(
+        "address_rate_limit",
+        _parse_rate_limit,
+        "300/minute",
+        "Ceiling on the widget's chat, feedback and hand-off requests from one client address, all its visitors "
+        "together (session ids are made up by the client; offices share an address, hence high); off: none.",
+    ),
+    SettingSpec(
+        "site_rate_limit",
+        _parse_rate_limit,
+        "1200/minute",
+        "Ceiling on the chat, feedback and hand-off requests of all visitors of one site together, so that one "
+        "site cannot take a whole multi-site service; off: none.",
     ),
     SettingSpec(
         "rate_limit_storage",
         str,
         "memory://",
         "Where rate-limit counters live: memory:// counts in each worker process separately (N gunicorn workers "
-        "allow up to N times the limit); redis://HOST:6379 or memcached://HOST:11211 share them.",
+        "allow up to N times each limit: development only); production: redis://HOST:6379 (or "
+        "memcached://HOST:11211), one count for every worker.",
     ),
     SettingSpec(
         "proxy_hops",
@@ -341,6 +357,8 @@ class Settings:
     log_level: str = "info"
     secret_key: str | None = None
     rate_limit: str = "30/minute"
+    address_rate_limit: str = "300/minute"
+    site_rate_limit: str = "1200/minute"
     rate_limit_storage: str = "memory://"
     proxy_hops: int = 0
     secure_cookies: bool = False

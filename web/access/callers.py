@@ -41,13 +41,6 @@ class Caller:
     site: Site | None = None
     user: User | None = None
 
-    @property
-    def rate_limit_key(self) -> str:
-        """Requests counted together: all of one site's visitors, or one employee."""
-        if self.site is not None:
-            return f"site:{self.site.id}"
-        return f"user:{self.owner.user_id}"
-
 
 def identify_caller() -> Caller:
     """The caller of the current request; raises an :class:`ApiError` (401, 400) when it cannot be trusted."""
