@@ -50,6 +50,7 @@ KEPT_TABLES = {
     "audit_log": "who did what: ids, names and counts; privacy subjects only as hashes",
     "scheduled_runs": "when periodic jobs last ran",
     "login_sessions": "employees' sign-ins (token hashes, expiry): account management, not chat data",
+    "login_throttles": "sign-in attempt counts per email hash, for the back-off; forgotten after a quiet day",
     "alembic_version": "the schema version",
 }
 

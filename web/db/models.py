@@ -337,3 +337,19 @@ class ScheduledRun(db.Model):  # type: ignore[name-defined,misc]
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_started_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# -- sign-in ------------------------------------------------------------------------------------------------------
+class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
+    """Sign-in attempts for one email, known or not, for the per-account back-off (web/access/login_throttle.py).
+
+    Keyed by the SHA-256 of the lower-cased email, not by the account: an unknown email is throttled exactly like a
+    known one (the answers cannot tell which emails have accounts), and no typed address is kept."""
+
+    __tablename__ = "login_throttles"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Attempts since the last success, counted before the password is checked (see login_throttle.py).
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from web.access.auth import authenticate
+from web.access.login_throttle import LoginThrottled, authenticate_with_backoff
 from web.access.sessions import sign_in, sign_out
 from web.audit.log import record_failed_login
 from web.editor.forms import LoginForm
@@ -41,7 +41,10 @@ def login() -> Any:
     next_url = safe_next(request.args.get("next"))
     error = None
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        try:
+            user = authenticate_with_backoff(form.email.data or "", form.password.data or "")
+        except LoginThrottled as throttled:  # this account had too many wrong passwords: 429, "try again in N s"
+            return throttled.respond(render_template("login.html", form=form, error=str(throttled), next_url=next_url))
         if user is not None:
             sign_in(user)
             return redirect(next_url or home_url())
