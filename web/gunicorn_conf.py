@@ -7,7 +7,7 @@ Fairness: every waiting request waits in one queue, the listen socket's, which a
 come, first served. A worker accepts a connection only when it has a thread free for it (worker_connections =
 threads) and closes it after the response (keepalive = 0, as gunicorn's sync worker always does), so a client's
 next request joins the back of that queue instead of holding a place at a worker. With kept-alive connections a
-worker holds its clients: with 2 workers x 8 connections, 16 of 32 keep-alive clients were answered ~180 times in
+worker holds its clients: with 2 workers x 8 connections, 16 of 32 keep-alive clients were answered 210-225 times in
 30 s while the other 16 waited in the listen queue and timed out (tests/test_load_fairness.py). Closing costs one
 TCP handshake per request, on loopback or from the reverse proxy in front, which terminates TLS and keeps its own
 keep-alive connections with the browsers (nginx talks to upstreams without keep-alive by default anyway).
