@@ -56,3 +56,12 @@ def app(settings) -> Iterator:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def runner(app):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL superuser's SQLAlchemy URL: a throwaway server on loopback for the whole run (tests/postgres.py),
+    or ANSWERDESK_TEST_POSTGRES_URL's. Skips with a reason when PostgreSQL is not installed."""
+    from tests.postgres import postgres_server
+
+    yield from postgres_server()

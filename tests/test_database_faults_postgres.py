@@ -1,9 +1,9 @@
 """The database faults of test_database_faults.py on PostgreSQL: a table locked by another session, a database
 that only accepts read-only transactions (as a hot standby does), and a server that refuses connections.
 
-Needs a PostgreSQL server and a libpq driver (psycopg), which answerdesk does not install: set
-ANSWERDESK_TEST_POSTGRES_URL to an account that may create databases, e.g.
-``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``. Each run creates its own database and drops it.
+The server is the ``postgres_url`` fixture's (tests/postgres.py): a throwaway one on loopback from Debian's
+``postgresql`` package, or the server of ANSWERDESK_TEST_POSTGRES_URL (an account that may create databases). The
+driver is psycopg (a dev dependency). Each run creates its own database and drops it.
 """
 
 from __future__ import annotations
@@ -26,25 +26,21 @@ from web.db.engine import upgrade_database
 from web.db.faults import RETRY_AFTER_S
 from web.db.models import db
 
-ADMIN_URL = os.environ.get("ANSWERDESK_TEST_POSTGRES_URL", "")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not ADMIN_URL, reason="needs ANSWERDESK_TEST_POSTGRES_URL (a PostgreSQL server) and psycopg"),
-]
+pytestmark = pytest.mark.slow
 SESSION = "session-postgres-aaaaaaaa"
 CHAT_DEADLINE_S = 5.0
 
 
 @pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
+def database_url(postgres_url: str) -> Iterator[str]:
     pytest.importorskip("psycopg")
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     name = f"answerdesk_faults_{os.getpid()}"
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         connection.execute(text(f"CREATE DATABASE {name}"))
     try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -95,9 +91,11 @@ def test_a_locked_table_answers_the_chat_503_within_5_s(database_url: str, site_
     assert ask(client, site_key, "And now?").status_code == 200
 
 
-def test_a_read_only_database_answers_503_and_is_not_ready(database_url: str, site_key: str, tmp_path: Path) -> None:
+def test_a_read_only_database_answers_503_and_is_not_ready(
+    postgres_url: str, database_url: str, site_key: str, tmp_path: Path
+) -> None:
     name = make_url(database_url).database
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"ALTER DATABASE {name} SET default_transaction_read_only = on"))
     try:
@@ -110,11 +108,11 @@ def test_a_read_only_database_answers_503_and_is_not_ready(database_url: str, si
         admin.dispose()
 
 
-def test_a_server_that_refuses_connections_is_503(site_key: str, tmp_path: Path) -> None:
+def test_a_server_that_refuses_connections_is_503(postgres_url: str, site_key: str, tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    refused = make_url(ADMIN_URL).set(host="127.0.0.1", port=port, database="answerdesk")
+    refused = make_url(postgres_url).set(host="127.0.0.1", port=port, database="answerdesk")
     client = make_client(refused.render_as_string(hide_password=False), tmp_path / "var")
     started = time.monotonic()
     assert_unavailable(ask(client, site_key, "Anyone there?"))
