@@ -717,3 +717,50 @@ def test_suggest_an_edit_from_the_help_page(service: ArticleService, served: str
         ).all()
     assert "The reset link is valid for 48 hours now." in texts
     assert page.script_errors == []
+
+
+def titles_to_ids(folder: str) -> dict[str, str]:
+    """Title -> id of the documents synced from a folder named ``folder`` (inside an app context)."""
+    rows = db.session.scalars(select(Document).where(Document.source_root.like(f"%{folder}")))
+    return {row.title: row.id for row in rows}
+
+
+def test_re_reading_one_public_row_leaves_the_internal_rows_internal(service: ArticleService, tmp_path: Path) -> None:
+    # An FAQ file ingested as internal, with one row made public in the file itself. Re-reading that row used to
+    # apply its audience to every row without one of its own: internal answers on the public widget.
+    root = tmp_path / "staff-faq"
+    root.mkdir()
+    rows = "question,answer,audience\nWhere is the staff wiki?,On the intranet.,\nDo you ship abroad?,Yes.,public\n"
+    (root / "mixed.csv").write_text(rows, encoding="utf-8")
+    with service.app.app_context():
+        build_pipeline(get_runtime(service.app), db.session()).sync_path(root, audience="internal")
+        ids = {
+            row.title: row.id
+            for row in db.session.scalars(select(Document).where(Document.source_root.like("%staff-faq")))
+        }
+    public_id, internal_id = ids["Do you ship abroad?"], ids["Where is the staff wiki?"]
+    assert (document(service, public_id).audience, document(service, internal_id).audience) == ("public", "internal")
+    editor = service.client("editor")
+    assert post_form(editor, f"/editor/articles/{quote(public_id)}/reread").status_code == 302
+    assert document(service, internal_id).audience == "internal"
+    assert document(service, public_id).audience == "public"
+
+
+def test_re_reading_refuses_a_file_with_entries_of_another_community(service: ArticleService, tmp_path: Path) -> None:
+    root = tmp_path / "shared-faq"
+    root.mkdir()
+    rows = (
+        "question,answer,community\n"
+        "How do refunds work?,Within 30 days.,billing\n"
+        "How do I reset 2FA?,Ask IT.,security\n"
+    )
+    (root / "shared.csv").write_text(rows, encoding="utf-8")
+    with service.app.app_context():
+        build_pipeline(get_runtime(service.app), db.session()).sync_path(root)
+        ids = {
+            row.title: row.id
+            for row in db.session.scalars(select(Document).where(Document.source_root.like("%shared-faq")))
+        }
+    billing = service.client("billing_editor")
+    assert post_form(billing, f"/editor/articles/{quote(ids['How do refunds work?'])}/reread").status_code == 302
+    assert any("security" in m and "do not write for" in m for m in flashes(billing))

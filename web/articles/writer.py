@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import or_, select
@@ -255,20 +255,25 @@ def source_file(document: Document) -> Path | None:
     return path if path.resolve().is_relative_to(root.resolve()) else None
 
 
-def reread_source(document: Document, runtime: Runtime) -> Reread:
-    """Load ``document``'s file again and sync its documents (all entries of an FAQ file) without deleting any."""
+def reread_source(
+    document: Document, runtime: Runtime, may_write: Callable[[str | None], bool] = lambda _community: True
+) -> Reread:
+    """Load ``document``'s file again and sync its documents (all entries of an FAQ file) without deleting any.
+
+    The folder's defaults (``--audience``, ``_defaults.yaml`` communities) were given at ingest and are not known
+    here, so an entry that does not name its own audience or community keeps the one it has in the catalogue (a new
+    entry: internal, no community). Taking the clicked entry's instead would turn every internal row of an FAQ file
+    public when an editor re-reads its one public row. ``may_write``: whether the editor writes for a community; every
+    entry the re-read would store must pass, not only the clicked one."""
     path = source_file(document)
     if path is None or document.source_path is None:
         raise DocumentLoadError("This document was not loaded from a folder.")
     if not path.is_file():
         raise DocumentLoadError(f"The file {path} is gone; the next `answerdesk ingest` of its folder deletes it.")
-    loaded = sources.load_source_file(
-        Path(document.source_root),
-        document.source_path,
-        audience="internal" if document.audience == "internal" else "public",
-        community=document.community,
-        max_file_bytes=runtime.settings.max_file_bytes,
-    )
+    loaded = _load_keeping_catalogue_defaults(document, runtime.settings.max_file_bytes)
+    refused = sorted({d.community or "(none)" for d in loaded.documents if not may_write(d.community)})
+    if refused:
+        raise DocumentLoadError(f"This file also holds entries of {', '.join(refused)}, which you do not write for.")
     doc_id = document.id
     report = build_pipeline(runtime, db.session()).sync_documents(
         loaded.documents, source_root=document.source_root, delete_missing=False
@@ -280,3 +285,36 @@ def reread_source(document: Document, runtime: Runtime) -> Reread:
         failed=[f"{f.path}: {f.error}" for f in loaded.failed],
         still_there=any(d.id == doc_id for d in loaded.documents),
     )
+
+
+# Distinct from any real community name: an entry loaded with it as the default did not name its own.
+_NO_DEFAULT = "\x00default"
+
+
+def _load_keeping_catalogue_defaults(document: Document, max_file_bytes: int) -> sources.LoadResult:
+    """Load the file twice, with opposite defaults: an entry whose audience (or community) differs between the two
+    has none of its own, and gets the catalogue's (see :func:`reread_source`)."""
+    root, relative = Path(document.source_root), document.source_path or ""
+    internal = sources.load_source_file(
+        root, relative, audience="internal", community=None, max_file_bytes=max_file_bytes
+    )
+    public = sources.load_source_file(
+        root, relative, audience="public", community=_NO_DEFAULT, max_file_bytes=max_file_bytes
+    )
+    stored = {
+        row.id: row
+        for row in db.session.scalars(
+            select(Document).where(Document.source_root == document.source_root, Document.source_path == relative)
+        )
+    }
+    kept: list[SourceDocument] = []
+    for strict, probe in zip(internal.documents, public.documents, strict=True):
+        known = stored.get(strict.id)
+        audience: Audience = strict.audience
+        if strict.audience != probe.audience:  # no audience of its own
+            audience = "public" if known is not None and known.audience == "public" else "internal"
+        community = strict.community
+        if probe.community == _NO_DEFAULT:  # no community of its own
+            community = known.community if known is not None else None
+        kept.append(replace(strict, audience=audience, community=community))
+    return replace(internal, documents=kept)

@@ -225,7 +225,7 @@ def reread(doc_id: str) -> Response:
     gap = _usable_gap(user)
     back = redirect(url_for(".article", doc_id=doc_id, gap=gap.id if gap else None))
     try:
-        result = reread_source(document, get_runtime(current_app))
+        result = reread_source(document, get_runtime(current_app), lambda c: can_edit_community(user, c))
     except DocumentLoadError as exc:
         flash(exc.message, "error")
         return back
