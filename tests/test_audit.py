@@ -162,6 +162,23 @@ def test_role_and_site_changes_on_the_admin_page(bare: Flask) -> None:
         assert (entry["actor"], entry["ip"], entry["via"]) == ("boss@example.com", "127.0.0.1", "web")
 
 
+def test_ending_sign_ins_is_recorded(bare: Flask) -> None:
+    ann = signed_in(bare, "ann@example.com")
+    ann.post("/logout", data={"csrf_token": page_token(ann, "/help"), "everywhere": "1"})
+    own = one(bare, "auth.logout_everywhere")
+    assert own["target"] == "user:ann@example.com" and own["actor"] == "ann@example.com" and own["detail"]["ended"] == 1
+    signed_in(bare, "ann@example.com")  # a browser of Ann's the admin then signs out
+    admin = signed_in(bare, "boss@example.com")
+    with bare.app_context():
+        ann_account = find_user_by_email("ann@example.com")
+        assert ann_account is not None
+        ann_id = ann_account.id
+    admin.post(f"/editor/admin/users/{ann_id}/sign-out", data={"csrf_token": page_token(admin)})
+    ended = one(bare, "user.sign_out")
+    assert ended["target"] == "user:ann@example.com" and ended["actor"] == "boss@example.com"
+    assert ended["detail"] == {"ended": 1} and ended["ip"] == "127.0.0.1"
+
+
 def test_role_site_and_token_changes_from_the_command_line(bare: Flask) -> None:
     runner = bare.test_cli_runner()
     assert answerdesk(runner, "users", "update", "ann@example.com", "--role", "admin").exit_code == 0
@@ -217,6 +234,11 @@ def test_the_page_filters_and_pages(bare: Flask) -> None:
     assert client.get("/editor/admin/audit?page=0").status_code == 400
     bad = client.get("/editor/admin/audit.csv?to=nope")
     assert bad.status_code == 400
+    # The last day there is: it has no next day to stop before, and must not be a 500.
+    last = client.get("/editor/admin/audit?action=gap.&to=9999-12-31")
+    assert last.status_code == 200 and "gap:59" in last.get_data(as_text=True)
+    lines = client.get("/editor/admin/audit.jsonl?action=gap.&to=9999-12-31")
+    assert lines.status_code == 200 and len(lines.get_data(as_text=True).splitlines()) == 60
 
 
 def test_downloads_are_safe_csv_and_json_lines(bare: Flask) -> None:

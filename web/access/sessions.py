@@ -28,6 +28,7 @@ from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import joinedload
 
 from web.access.keys import hash_token
+from web.audit.log import record
 from web.db.models import LoginSession, User, db, utcnow
 
 
@@ -81,7 +82,8 @@ def sign_out(*, everywhere: bool = False) -> None:
     if current_user.is_authenticated:
         user: User = current_user._get_current_object()
         if everywhere:
-            revoke_login_sessions(user.id)
+            ended = revoke_login_sessions(user.id)
+            record("auth.logout_everywhere", f"user:{user.email}", {"ended": ended}, actor=user)
         else:
             close_login_session(user.get_login_token())
     # The CSRF token and flashed messages belong to the signed-in person, not to the next one at this browser.

@@ -73,8 +73,10 @@ def record(
 
 
 def subject_digest(value: str) -> str:
-    """The SHA-256 of a privacy subject (a session id, or an e-mail compared without case)."""
-    return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()
+    """The SHA-256 of a privacy subject: an e-mail compared without case, a session id as it is (they are
+    case-sensitive)."""
+    subject = value.strip()
+    return hashlib.sha256((subject.lower() if "@" in subject else subject).encode("utf-8")).hexdigest()
 
 
 def _origin(actor: User | None, system: bool) -> dict[str, Any]:

@@ -53,7 +53,7 @@ class AuditFilter:
             found.append(func.lower(AuditEntry.target).like(_contains(self.target), escape=LIKE_ESCAPE))
         if self.start:
             found.append(AuditEntry.created_at >= datetime.combine(self.start, time()))
-        if self.last_day:
+        if self.last_day and self.last_day < date.max:  # to=9999-12-31 has no next day: it bounds nothing
             found.append(AuditEntry.created_at < datetime.combine(self.last_day + timedelta(days=1), time()))
         return found
 

@@ -21,6 +21,7 @@ from web.access.accounts import (
 )
 from web.access.cors import normalise_origin as origin_of
 from web.access.sessions import revoke_login_sessions
+from web.audit.log import record
 from web.db.engine import upgrade_database
 from web.db.models import ROLES, User
 from web.http.payloads import is_email
@@ -153,6 +154,7 @@ def users_sign_out(email: str) -> None:
     if user is None:
         raise click.ClickException(f"no user {email!r}")
     ended = revoke_login_sessions(user.id)
+    record("user.sign_out", f"user:{user.email}", {"ended": ended})
     click.echo(f"signed {user.email} out everywhere ({ended} sign-ins ended)")
 
 

@@ -21,6 +21,7 @@ from web.access.accounts import (
 from web.access.auth import require_role
 from web.access.cors import normalise_origin
 from web.access.sessions import revoke_login_sessions
+from web.audit.log import record
 from web.db.models import ROLES, Document, Site, User, db
 from web.http.payloads import is_email
 
@@ -88,6 +89,7 @@ def sign_out_user(user_id: int) -> Response:
     if user is None:
         return _back("No such user.", "error")
     ended = revoke_login_sessions(user.id)
+    record("user.sign_out", f"user:{user.email}", {"ended": ended})
     return _back(f"Signed {user.email} out everywhere ({ended} sign-ins ended).", "success")
 
 

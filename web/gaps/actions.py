@@ -85,8 +85,9 @@ def add_comment(gap: Gap, actor: User, text: str) -> GapComment:
     require_editor_of(actor, gap)
     comment = GapComment(gap_id=gap.id, user_id=actor.id, text=text)
     db.session.add(comment)
+    db.session.flush()  # the comment's id, for the audit entry committed with it
+    record("gap.comment", f"gap:{gap.id}", {"comment_id": comment.id}, actor=actor, commit=False)
     db.session.commit()
-    record("gap.comment", f"gap:{gap.id}", {"comment_id": comment.id}, actor=actor)
     return comment
 
 
