@@ -21,13 +21,14 @@ from flask.testing import FlaskClient
 from tests.sessions import log_in
 from tests.test_api import assert_error, bearer, make_app
 from web.access.accounts import create_api_token, create_site, create_user
-from web.analytics.exports import CONVERSATION_COLUMNS, FEEDBACK_COLUMNS, GAP_COLUMNS, safe_cell
+from web.analytics.exports import CONVERSATION_COLUMNS, FEEDBACK_COLUMNS, GAP_COLUMNS
 from web.analytics.figures import analytics_report, normalise_question
 from web.analytics.ranges import MAX_RANGE_DAYS, DateRange, RangeError, parse_audience, parse_range, today_utc
 from web.api.openapi.analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
 from web.db.models import Conversation, Document, Feedback, Gap, Handoff, Message, User, db
 from web.editor.charts import nice_ceiling, rate_lines, stacked_bars
 from web.gaps.queries import RANK_HALF_LIFE_DAYS
+from web.http.spreadsheet import safe_cell
 
 START, LAST = date(2024, 5, 1), date(2024, 5, 7)
 END = LAST + timedelta(days=1)  # DateRange's excluded end

@@ -81,6 +81,28 @@ def test_imports_point_down(package: str) -> None:
     assert violations(package) == [], f"{package} must not import {', '.join(FORBIDDEN[package])}"
 
 
+WEB_FOUNDATIONS = ("db", "access", "audit", "http")
+WEB_DOMAINS = ("chat", "gaps", "articles", "analytics")
+WEB_SURFACES = ("api", "editor", "pages", "cli")
+
+
+def test_web_rooms_import_downwards() -> None:
+    """Inside web/: surfaces use domain rooms, domain rooms use foundations, never the other way round."""
+    below = {room: WEB_DOMAINS + WEB_SURFACES for room in WEB_FOUNDATIONS} | {
+        room: WEB_SURFACES for room in WEB_DOMAINS
+    }
+    found = []
+    for module, path in modules("web").items():
+        parts = module.split(".")
+        if len(parts) < 3 or parts[1] not in below:
+            continue
+        for line, name in imported_names(path.read_text(encoding="utf-8"), module, path.name == "__init__.py"):
+            target = name.split(".")
+            if target[0] == "web" and len(target) > 1 and target[1] in below[parts[1]]:
+                found.append(f"{path.relative_to(ROOT)}:{line}: {name}")
+    assert sorted(set(found)) == []
+
+
 @pytest.mark.parametrize("package", ["chatbot", "ingest"])
 def test_no_import_cycles(package: str) -> None:
     """No module of the package imports, even lazily, a module that imports it back (answering <-> llms was one)."""

@@ -24,13 +24,21 @@ from flask_login import current_user
 from chatbot.types import Audience
 from web.access.accounts import find_site_by_key, find_user_by_token
 from web.access.auth import csrf
-from web.chat.conversations import Owner
 from web.db.models import Site, User
 from web.http.errors import ApiError
 
 SITE_KEY_HEADER = "X-Site-Key"
 SESSION_ID_HEADER = "X-Session-Id"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who a conversation belongs to: an employee, or one widget session on one site."""
+
+    user_id: int | None = None
+    site_id: int | None = None
+    session_id: str | None = None
 
 
 @dataclass(frozen=True)

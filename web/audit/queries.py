@@ -3,7 +3,7 @@
 
 Filters: ``action`` (exact, or a prefix ending in ``.``: ``gap.`` is every gap action), ``actor`` and ``target``
 (case-insensitive substrings), ``from`` and ``to`` (YYYY-MM-DD, UTC, both days included). Pages are newest first;
-exports are oldest first (the order things happened), streamed. CSV cells go through the analytics exports'
+exports are oldest first (the order things happened), streamed. CSV cells go through web/http/spreadsheet.py's
 formula-injection guard (a target or an e-mail is typed by someone); ``detail`` is a JSON cell.
 """
 
@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 
-from web.analytics.exports import csv_stream
 from web.db.models import AuditEntry, db
 from web.db.sql import LIKE_ESCAPE, escape_like
 from web.http.serialize import timestamp
+from web.http.spreadsheet import csv_stream
 
 PAGE_SIZE = 50
 MAX_PAGE = 1_000_000

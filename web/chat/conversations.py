@@ -7,12 +7,12 @@ a new conversation is committed together with its first message, so a turn costs
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, func, select
 
 from chatbot.followups import Turn
 from chatbot.types import Answer
+from web.access.callers import Owner
 from web.chat.privacy import stored_question
 from web.db.models import (
     INTENT_WRITER_PREFIX,
@@ -28,15 +28,6 @@ from web.db.models import (
 
 # How many earlier turns follow-up resolution sees; it only looks at the last one today.
 HISTORY_TURNS = 10
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Who a conversation belongs to: an employee, or one widget session on one site."""
-
-    user_id: int | None = None
-    site_id: int | None = None
-    session_id: str | None = None
 
 
 # -- conversations and messages ----------------------------------------------------------------------------------

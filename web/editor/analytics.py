@@ -18,12 +18,13 @@ from werkzeug.routing import BuildError
 
 from web.access.auth import require_role
 from web.access.permissions import READ_ROLES
-from web.analytics.exports import EXPORTS, csv_stream, export_rows
+from web.analytics.exports import EXPORTS, export_rows
 from web.analytics.figures import analytics_report
 from web.analytics.ranges import DEFAULT_RANGE_DAYS, AudienceFilter, DateRange, RangeError, filters_from_args
 from web.audit.log import record
 from web.editor.charts import daily_charts
 from web.http.errors import ApiError
+from web.http.spreadsheet import csv_stream
 
 bp = Blueprint("analytics", __name__)
 
