@@ -27,7 +27,7 @@ from web import create_app
 from web.access.keys import hash_token
 from web.cli import cli
 from web.db.engine import upgrade_database
-from web.db.models import ApiToken, Site, User, db
+from web.db.models import ApiToken, AuditEntry, Site, User, db
 from web.pages.demo import DEMO_SITE_NAME, demo_origins, ensure_demo_site
 from web.services import get_runtime
 
@@ -112,6 +112,15 @@ def test_users_and_tokens(web_app: Flask, cli_runner: FlaskCliRunner) -> None:
     assert client.get("/api/v1/handoffs", headers=auth).status_code == 200
     with web_app.app_context():
         assert db.session.scalars(select(ApiToken)).one().last_used_at is not None
+
+    # Someone leaving: their tokens stop working at once, and the revocation is in the audit log.
+    revoked = run(cli_runner, "tokens", "revoke", "ann@example.com")
+    assert revoked.exit_code == 0 and "revoked 1 token(s)" in revoked.output, revoked.output
+    assert client.get("/api/v1/handoffs", headers=auth).status_code == 401
+    with web_app.app_context():
+        assert db.session.scalars(select(ApiToken)).all() == []
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "token.revoke")).one()
+        assert entry.target == "user:ann@example.com" and entry.detail == {"revoked": 1} and entry.via == "cli"
 
 
 def test_users_communities_and_roles(web_app: Flask, cli_runner: FlaskCliRunner) -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, delete, func, select
 from werkzeug.security import generate_password_hash
 
 from web.access.keys import hash_token, new_api_token, new_site_key
 from web.access.sessions import revoke_login_sessions
-from web.audit.log import record_site_change, record_token_created, record_user_created, record_user_update
+from web.audit.log import record, record_site_change, record_token_created, record_user_created, record_user_update
 from web.db.models import ApiToken, Site, User, db, utcnow
 
 # A token's last_used_at is refreshed at most this often: a write on every API call would cost more than it tells.
@@ -93,6 +94,15 @@ def create_api_token(user: User) -> str:
     record_token_created(user)
     db.session.commit()
     return token
+
+
+def revoke_api_tokens(user: User) -> int:
+    """Delete every API token of ``user`` (someone leaving, a token pasted where it should not be); returns how many.
+    Their scripts get 401 from the next request on; sign-ins in browsers are ended separately."""
+    result = cast(CursorResult[Any], db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id)))
+    record("token.revoke", f"user:{user.email}", {"revoked": int(result.rowcount)}, commit=False)
+    db.session.commit()
+    return int(result.rowcount)
 
 
 def find_user_by_token(token: str) -> User | None:

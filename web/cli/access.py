@@ -17,6 +17,7 @@ from web.access.accounts import (
     find_user_by_email,
     list_sites,
     list_users,
+    revoke_api_tokens,
     update_user,
 )
 from web.access.cors import normalise_origin as origin_of
@@ -202,3 +203,15 @@ def tokens_create(email: str, as_json: bool) -> None:
         click.echo(json.dumps({"email": user.email, "token": token}))
     else:
         click.echo(token)
+
+
+@tokens_group.command("revoke")
+@click.argument("email")
+@with_appcontext
+def tokens_revoke(email: str) -> None:
+    """Revoke every API token of the user EMAIL: their scripts get 401 from the next request on."""
+    _upgrade()
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user {email!r}")
+    click.echo(f"revoked {revoke_api_tokens(user)} token(s) of {user.email}")
