@@ -436,6 +436,23 @@ def test_feedback_is_stored_for_the_owner(service: Service, client: FlaskClient)
     assert conversation.get_json()["messages"][-1]["helpful"] is True  # the latest click counts
 
 
+def test_a_thumbs_down_is_kept_when_gap_capture_cannot_get_its_parts(
+    service: Service, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = ask(service, client)
+
+    def unavailable(app: Any) -> Any:
+        raise ServiceUnavailableError("the vector store is not reachable")
+
+    monkeypatch.setattr("web.chat.turns.get_runtime", unavailable)
+    payload = {"message_id": answer["message_id"], "helpful": False}
+    assert client.post("/api/v1/feedback", json=payload, headers=site_headers(service)).status_code == 201
+    handoff = {"conversation_id": answer["conversation_id"], "email": "a@example.com"}
+    assert client.post("/api/v1/handoff", json=handoff, headers=site_headers(service)).status_code == 201
+    with service.app.app_context():
+        assert db.session.scalars(select(Feedback).where(Feedback.message_id == answer["message_id"])).one()
+
+
 @pytest.mark.parametrize(
     "payload",
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
@@ -22,7 +23,7 @@ from web.chat.conversations import (
     save_conversation,
 )
 from web.chat.turns import answer_turn, gap_capture_parts, stream_turn
-from web.db.models import FEEDBACK_REASONS
+from web.db.models import FEEDBACK_REASONS, Message
 from web.gaps.capture import capture
 from web.http.errors import ApiError
 from web.http.payloads import (
@@ -35,6 +36,8 @@ from web.http.payloads import (
     required_id,
 )
 from web.http.serialize import conversation_json, conversation_summary, feedback_json, handoff_json
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Callers prove themselves with a site key, a token, or (cookie sessions) an X-CSRFToken header (access/callers.py).
@@ -104,7 +107,7 @@ def feedback() -> Any:
     row = add_feedback(message, helpful, reasons, comment)
     if not helpful:
         # The reasons and comment stay on the Feedback row, shown with the gap.
-        capture(message, "downvoted", gap_capture_parts())
+        _capture_quietly(message, "downvoted")
     return jsonify(feedback_json(row)), 201
 
 
@@ -132,8 +135,19 @@ def handoff() -> Any:
     if answered:
         # The question the visitor gave up on is the last one ("I want a person" and "thanks" are not questions);
         # a hand-off before any question has none to group.
-        capture(answered[-1], "handoff", gap_capture_parts())
+        _capture_quietly(answered[-1], "handoff")
     return jsonify(handoff_json(row)), 201
+
+
+def _capture_quietly(message: Message, kind: str) -> None:
+    """Gap evidence for a 👎 or a hand-off that is already stored: if the parts it needs (the embedder) cannot be
+    had right now, the visitor's request still succeeds and the log says what was not captured."""
+    try:
+        parts = gap_capture_parts()
+    except Exception:
+        log.exception("no gap evidence for message %s (%s): the runtime is unavailable", message.id, kind)
+        return
+    capture(message, kind, parts)
 
 
 @bp.get("/conversations")
