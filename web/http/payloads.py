@@ -155,16 +155,17 @@ def required_str(data: dict[str, Any], field: str, max_length: int) -> str:
 
 
 def optional_bool(data: dict[str, Any], field: str, default: bool) -> bool:
-    value = data.get(field)
-    if value is None:
+    """``default`` when absent; null is not a boolean (the document does not make these fields nullable)."""
+    if field not in data:
         return default
+    value = data[field]
     if not isinstance(value, bool):
         raise _bad(field, "true or false")
     return value
 
 
 def required_bool(data: dict[str, Any], field: str) -> bool:
-    if data.get(field) is None:
+    if field not in data:
         raise _bad(field, "true or false")
     return optional_bool(data, field, False)
 
