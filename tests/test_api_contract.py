@@ -33,3 +33,17 @@ def test_stream_null_is_not_a_boolean(service: Service, client: FlaskClient) -> 
     body = {"question": "How do I reset my password?", "stream": None}
     response = assert_error(post(client, "chat", body, site_headers(service)), 400, "bad_request")
     assert "'stream'" in response["error"]["message"]
+
+
+# -- feedback ----------------------------------------------------------------------------------------------------
+def answered_message(service: Service, client: FlaskClient) -> int:
+    body = post(client, "chat", {"question": "How do I reset my password?"}, site_headers(service)).get_json()
+    message_id: int = body["message_id"]
+    return message_id
+
+
+def test_feedback_reasons_null_is_not_a_list(service: Service, client: FlaskClient) -> None:
+    # The document says an array of reasons; null used to be read as "no reasons".
+    body = {"message_id": answered_message(service, client), "helpful": False, "reasons": None}
+    response = assert_error(post(client, "feedback", body, site_headers(service)), 400, "bad_request")
+    assert "'reasons'" in response["error"]["message"]

@@ -178,10 +178,10 @@ def required_id(data: dict[str, Any], field: str) -> int:
 
 
 def optional_choices(data: dict[str, Any], field: str, allowed: Sequence[str]) -> list[str]:
-    """A list of distinct values from ``allowed``, in the order given."""
-    value = data.get(field)
-    if value is None:
+    """A list of distinct values from ``allowed``, in the order given; [] when absent (null is not a list)."""
+    if field not in data:
         return []
+    value = data[field]
     if not isinstance(value, list) or not all(isinstance(v, str) and v in allowed for v in value):
         raise _bad(field, f"a list of: {', '.join(allowed)}")
     return list(dict.fromkeys(value))
