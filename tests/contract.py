@@ -1,4 +1,13 @@
-"""The answer JSON contract of the CLI and the API (issue "Answering core", item 9), spelled out once for tests."""
+"""The answer JSON contract of the CLI and the API (issue "Answering core", item 9), spelled out once for tests;
+and a check of a value against a schema of the OpenAPI document (web/api/openapi/)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema_rs
+
+from web.api.openapi.document import openapi_document
 
 ANSWER_KEYS = {
     "question",
@@ -15,3 +24,14 @@ ANSWER_KEYS = {
 }
 CITATION_KEYS = {"n", "id", "title", "url", "version", "chunk_id", "score"}
 SOURCE_KEYS = {"id", "title", "score", "url"}
+
+
+def conforms(schema_name: str, instance: object) -> bool:
+    """Whether ``instance`` is valid for components/schemas/``schema_name`` of the OpenAPI document."""
+    document = openapi_document()
+    root: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": f"#/components/schemas/{schema_name}",
+        "components": document["components"],
+    }
+    return bool(jsonschema_rs.validator_for(root, validate_formats=True).is_valid(instance))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from tests.contract import conforms
 from tests.test_api import Service, assert_error, service, site_headers
 
 pytestmark = pytest.mark.slow
@@ -33,6 +34,29 @@ def test_stream_null_is_not_a_boolean(service: Service, client: FlaskClient) -> 
     body = {"question": "How do I reset my password?", "stream": None}
     response = assert_error(post(client, "chat", body, site_headers(service)), 400, "bad_request")
     assert "'stream'" in response["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["chat", "handoff"])
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_conversation_id_is_400_not_a_new_conversation(
+    service: Service, client: FlaskClient, path: str, blank: str
+) -> None:
+    # It used to be read as "not given": the turn or the hand-off silently went to a new conversation.
+    body = {"question": "How do I reset my password?", "message": "Call me", "conversation_id": blank}
+    body = {key: value for key, value in body.items() if key != ("message" if path == "chat" else "question")}
+    response = assert_error(post(client, path, body, site_headers(service)), 400, "bad_request")
+    assert "'conversation_id'" in response["error"]["message"]
+    assert not conforms("ChatRequest" if path == "chat" else "HandoffRequest", body)
+
+
+def test_a_null_conversation_id_opens_a_hand_off_conversation_as_documented(
+    service: Service, client: FlaskClient
+) -> None:
+    # The service took null as "no conversation yet" (as chat does); the document said string only.
+    body = {"conversation_id": None, "message": "Please call me back"}
+    assert conforms("HandoffRequest", body)
+    response = post(client, "handoff", body, site_headers(service))
+    assert response.status_code == 201 and response.get_json()["conversation_id"]
 
 
 # -- feedback ----------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from web.http.payloads import (
     optional_bool,
     optional_choices,
     optional_email,
+    optional_ref,
     optional_str,
     required_bool,
     required_id,
@@ -57,7 +58,7 @@ def chat() -> Any:
     caller = current_caller()
     data = json_object()
     question = _question(data)
-    conversation_id = optional_str(data, "conversation_id", CONVERSATION_ID_CHARS)
+    conversation_id = optional_ref(data, "conversation_id", CONVERSATION_ID_CHARS, nullable=True)
     stream = optional_bool(data, "stream", False)
     if conversation_id is not None:
         conversation = conversation_for_owner(conversation_id, caller.owner)
@@ -111,7 +112,7 @@ def feedback() -> Any:
 def handoff() -> Any:
     caller = current_caller()
     data = json_object()
-    conversation_id = optional_str(data, "conversation_id", CONVERSATION_ID_CHARS)
+    conversation_id = optional_ref(data, "conversation_id", CONVERSATION_ID_CHARS, nullable=True)
     email = optional_email(data, "email")
     text = optional_str(data, "message", MAX_TEXT_CHARS)
     if conversation_id is None:

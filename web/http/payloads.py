@@ -27,6 +27,11 @@ from werkzeug.routing import IntegerConverter, Map
 
 from web.http.errors import ApiError
 
+# The characters str.strip() removes (str.isspace), spelled out: the OpenAPI document uses these patterns too, and
+# JSON Schema patterns are ECMA-262 regular expressions, whose \s is a different set (tests/test_api_contract.py).
+WHITESPACE = "\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+# Text that is not blank: what a required text field must contain besides whitespace.
+NOT_BLANK_PATTERN = f"[^{WHITESPACE}]"
 # Deliberately loose: one @, no spaces, a dot in the domain. Only a mail that arrives proves an address.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 MAX_EMAIL_LENGTH = 254
@@ -152,6 +157,15 @@ def required_str(data: dict[str, Any], field: str, max_length: int) -> str:
     if value is None:
         raise _bad(field, "a non-empty string")
     return value
+
+
+def optional_ref(data: dict[str, Any], field: str, max_length: int, *, nullable: bool) -> str | None:
+    """An id that refers to something (a conversation, a document): None when absent (or null, when ``nullable``);
+    otherwise a non-blank string, stripped. Blank is a 400, not "not given": ``{"conversation_id": ""}`` must not
+    quietly start a new conversation."""
+    if field not in data or (nullable and data[field] is None):
+        return None
+    return required_str(data, field, max_length)
 
 
 def optional_bool(data: dict[str, Any], field: str, default: bool) -> bool:

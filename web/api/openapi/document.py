@@ -13,11 +13,20 @@ from web.api.openapi.gaps import GAP_PATHS, GAP_SCHEMAS
 from web.api.openapi.parts import json_content, ref, response_ref
 from web.api.openapi.suggestions import SUGGESTION_PATHS, SUGGESTION_SCHEMAS
 from web.db.models import FEEDBACK_REASONS
+from web.http.payloads import NOT_BLANK_PATTERN
 
 API_VERSION = "1.0.0"
 
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
+_CONVERSATION_ID = {
+    "type": ["string", "null"],
+    "minLength": 1,
+    "maxLength": 64,
+    "pattern": NOT_BLANK_PATTERN,
+    "description": "Continue this conversation (it must be the caller's); omit it or send null to start one. Blank "
+    "is a 400, an id that is not the caller's a 404.",
+}
 _INTENT = {
     "type": ["string", "null"],
     "enum": ["greeting", "thanks", "goodbye", "handoff", None],
@@ -73,10 +82,7 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["question"],
         "properties": {
             "question": {"type": "string", "minLength": 1, "maxLength": 2000, "description": "Stripped first."},
-            "conversation_id": {
-                "type": ["string", "null"],
-                "description": "Continue this conversation (it must be the caller's); omit to start one.",
-            },
+            "conversation_id": _CONVERSATION_ID,
             "stream": {"type": "boolean", "default": False, "description": "Answer as text/event-stream."},
         },
     },
@@ -145,7 +151,7 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "description": "Without conversation_id a new conversation is opened (email or message required).",
         "properties": {
-            "conversation_id": {"type": "string"},
+            "conversation_id": _CONVERSATION_ID,
             "email": {"type": ["string", "null"], "format": "email", "maxLength": 254},
             "message": {"type": ["string", "null"], "maxLength": 2000},
         },
