@@ -28,10 +28,14 @@ SOURCE_KEYS = {"id", "title", "score", "url"}
 
 def conforms(schema_name: str, instance: object) -> bool:
     """Whether ``instance`` is valid for components/schemas/``schema_name`` of the OpenAPI document."""
-    document = openapi_document()
-    root: dict[str, Any] = {
+    return conforms_to({"$ref": f"#/components/schemas/{schema_name}"}, instance)
+
+
+def conforms_to(schema: dict[str, Any], instance: object) -> bool:
+    """Whether ``instance`` is valid for ``schema``, a part of the OpenAPI document (its $refs resolve)."""
+    root = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": f"#/components/schemas/{schema_name}",
-        "components": document["components"],
+        **schema,
+        "components": openapi_document()["components"],
     }
     return bool(jsonschema_rs.validator_for(root, validate_formats=True).is_valid(instance))

@@ -6,13 +6,15 @@ that a regression shows up as a named failure rather than as a fuzzer's shrunk e
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.contract import conforms
-from tests.test_api import Service, assert_error, service, site_headers
+from tests.contract import conforms, conforms_to
+from tests.test_api import Service, assert_error, parse_sse, service, site_headers
+from web.api.openapi.document import openapi_document
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +36,25 @@ def test_stream_null_is_not_a_boolean(service: Service, client: FlaskClient) -> 
     body = {"question": "How do I reset my password?", "stream": None}
     response = assert_error(post(client, "chat", body, site_headers(service)), 400, "bad_request")
     assert "'stream'" in response["error"]["message"]
+
+
+def test_the_document_describes_each_streamed_event(service: Service, client: FlaskClient) -> None:
+    # It said {"type": "string"} for text/event-stream: nothing about the events' names, order or data.
+    body = {"question": "How do I reset my password?", "stream": True}
+    response = post(client, "chat", body, site_headers(service))
+    assert response.status_code == 200 and response.mimetype == "text/event-stream"
+    content = openapi_document()["paths"]["/api/v1/chat"]["post"]["responses"]["200"]["content"]
+    event_schema = content["text/event-stream"]["schema"]
+    events = parse_sse(response.get_data(as_text=True))
+    assert [name for name, _ in events][-2:] == ["citations", "done"]
+    branches = {
+        b["properties"]["event"]["const"]: b
+        for b in openapi_document()["components"]["schemas"]["ChatStreamEvent"]["oneOf"]
+    }
+    for name, data in events:
+        raw = {"event": name, "data": json.dumps(data)}
+        assert conforms_to(event_schema, raw), raw
+        assert conforms_to(branches[name]["properties"]["data"]["contentSchema"], data), (name, data)
 
 
 @pytest.mark.parametrize("path", ["chat", "handoff"])

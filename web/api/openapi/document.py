@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from web.api.openapi.analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
+from web.api.openapi.answers import ANSWER_SCHEMAS, INTENT, SSE_DESCRIPTION
 from web.api.openapi.contributors import CONTRIBUTOR_PATHS, CONTRIBUTOR_SCHEMAS
 from web.api.openapi.gaps import GAP_PATHS, GAP_SCHEMAS
 from web.api.openapi.parts import json_content, ref, response_ref
@@ -27,14 +28,6 @@ _CONVERSATION_ID = {
     "description": "Continue this conversation (it must be the caller's); omit it or send null to start one. Blank "
     "is a 400, an id that is not the caller's a 404.",
 }
-_INTENT = {
-    "type": ["string", "null"],
-    "enum": ["greeting", "thanks", "goodbye", "handoff", None],
-    "description": "Set when the message was conversation, not a question (a greeting, thanks, a goodbye, or a "
-    "request for a person): the answer is a short reply (for handoff: the offer to talk to a human), never a gap; "
-    "clients show no sources or rating for it. Null for answers to questions.",
-}
-
 _SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -54,29 +47,6 @@ _SCHEMAS: dict[str, Any] = {
             }
         },
     },
-    "Citation": {
-        "type": "object",
-        "required": ["n", "id", "title", "url", "version", "chunk_id", "score"],
-        "properties": {
-            "n": {"type": "integer", "description": "The number used as [n] in the answer text."},
-            "id": {"type": "string", "description": "Document id."},
-            "title": {"type": "string"},
-            "url": _NULLABLE_STRING,
-            "version": {"type": "integer"},
-            "chunk_id": {"type": "string"},
-            "score": {"type": "number"},
-        },
-    },
-    "SourceRef": {
-        "type": "object",
-        "required": ["id", "title", "score", "url"],
-        "properties": {
-            "id": {"type": "string"},
-            "title": {"type": "string"},
-            "score": {"type": "number", "description": "Retrieval score; sources are in rank order."},
-            "url": _NULLABLE_STRING,
-        },
-    },
     "ChatRequest": {
         "type": "object",
         "required": ["question"],
@@ -84,46 +54,6 @@ _SCHEMAS: dict[str, Any] = {
             "question": {"type": "string", "minLength": 1, "maxLength": 2000, "description": "Stripped first."},
             "conversation_id": _CONVERSATION_ID,
             "stream": {"type": "boolean", "default": False, "description": "Answer as text/event-stream."},
-        },
-    },
-    "ChatAnswer": {
-        "type": "object",
-        "required": [
-            "question",
-            "answer",
-            "is_gap",
-            "reason",
-            "confidence",
-            "language",
-            "citations",
-            "sources",
-            "related",
-            "latency_ms",
-            "intent",
-            "conversation_id",
-            "message_id",
-        ],
-        "properties": {
-            "question": {"type": "string"},
-            "answer": {"type": "string", "description": "Plain text with [n] citation markers."},
-            "is_gap": {"type": "boolean", "description": "True when the answer is an honest 'I don't know'."},
-            "reason": {
-                "type": ["string", "null"],
-                "description": "Why it is a gap: no_match, low_confidence, empty_index, llm_declined.",
-            },
-            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-            "language": {"type": "string", "description": "Language of the question, e.g. en or zh."},
-            "citations": {"type": "array", "items": ref("Citation")},
-            "sources": {"type": "array", "items": ref("SourceRef"), "description": "Retrieved documents."},
-            "related": {
-                "type": "array",
-                "items": ref("SourceRef"),
-                "description": "Articles to offer when the answer is a gap.",
-            },
-            "latency_ms": {"type": "number"},
-            "intent": _INTENT,
-            "conversation_id": {"type": "string"},
-            "message_id": {"type": "integer"},
         },
     },
     "FeedbackRequest": {
@@ -177,7 +107,7 @@ _SCHEMAS: dict[str, Any] = {
             "error_code": _NULLABLE_STRING,
             "is_gap": {"type": "boolean"},
             "reason": _NULLABLE_STRING,
-            "intent": _INTENT,
+            "intent": INTENT,
             "confidence": {"type": ["number", "null"]},
             "language": _NULLABLE_STRING,
             "citations": {"type": "array", "items": ref("Citation")},
@@ -251,13 +181,6 @@ _WRITE_ERRORS = {
     "429": response_ref("RateLimited"),
 }
 
-_SSE_DESCRIPTION = (
-    "With stream=true: text/event-stream. Events, in order: `delta` {text} (append), `replace` {text} (replace "
-    "the text shown so far), `citations` {citations, sources, related, is_gap, reason, confidence, language, "
-    "intent}, "
-    "`done` {conversation_id, message_id}. On failure the stream ends with `error` {error: {code, message}}."
-)
-
 _PATHS: dict[str, Any] = {
     "/api/v1/chat": {
         "post": {
@@ -267,10 +190,10 @@ _PATHS: dict[str, Any] = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ChatRequest")}}},
             "responses": {
                 "200": {
-                    "description": "The answer (JSON), or the answer events. " + _SSE_DESCRIPTION,
+                    "description": "The answer (JSON), or the answer events. " + SSE_DESCRIPTION,
                     "content": {
                         "application/json": {"schema": ref("ChatAnswer")},
-                        "text/event-stream": {"schema": {"type": "string"}},
+                        "text/event-stream": {"schema": ref("ChatStreamEvent")},
                     },
                 },
                 **_WRITE_ERRORS,
@@ -388,7 +311,14 @@ def openapi_document() -> dict[str, Any]:
         "security": [{"siteKey": [], "sessionId": []}, {"bearerToken": []}, {"sessionCookie": [], "csrfToken": []}],
         "paths": {**_PATHS, **GAP_PATHS, **ANALYTICS_PATHS, **CONTRIBUTOR_PATHS, **SUGGESTION_PATHS},
         "components": {
-            "schemas": {**_SCHEMAS, **GAP_SCHEMAS, **ANALYTICS_SCHEMAS, **CONTRIBUTOR_SCHEMAS, **SUGGESTION_SCHEMAS},
+            "schemas": {
+                **_SCHEMAS,
+                **ANSWER_SCHEMAS,
+                **GAP_SCHEMAS,
+                **ANALYTICS_SCHEMAS,
+                **CONTRIBUTOR_SCHEMAS,
+                **SUGGESTION_SCHEMAS,
+            },
             "responses": _RESPONSES,
             "securitySchemes": {
                 "siteKey": {"type": "apiKey", "in": "header", "name": "X-Site-Key"},
