@@ -7,14 +7,18 @@ that a regression shows up as a named failure rather than as a fuzzer's shrunk e
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from tests.contract import conforms, conforms_to
-from tests.test_api import Service, assert_error, parse_sse, service, site_headers
+from tests.test_api import Service, assert_error, bearer, parse_sse, service, site_headers
 from web.api.openapi.document import openapi_document
+from web.db.models import GapEvidence, db
+from web.http.payloads import NOT_BLANK_PATTERN
 
 pytestmark = pytest.mark.slow
 
@@ -28,6 +32,33 @@ def client(service: Service) -> FlaskClient:
 
 def post(client: FlaskClient, path: str, body: Any, headers: dict[str, str]) -> Any:
     return client.post(f"/api/v1/{path}", json=body, headers=headers)
+
+
+def answered_message(service: Service, client: FlaskClient) -> int:
+    body = post(client, "chat", {"question": "How do I reset my password?"}, site_headers(service)).get_json()
+    message_id: int = body["message_id"]
+    return message_id
+
+
+def a_gap(service: Service, client: FlaskClient) -> int:
+    """A gap of the public audience, made the way a visitor makes one: a 👎 on an answer."""
+    message_id = answered_message(service, client)
+    body = {"message_id": message_id, "helpful": False}
+    assert post(client, "feedback", body, site_headers(service)).status_code == 201
+    with service.app.app_context():
+        gap_id = db.session.scalar(select(GapEvidence.gap_id).where(GapEvidence.message_id == message_id))
+    assert gap_id is not None
+    return gap_id
+
+
+# Blank to str.strip(), not to ECMA-262's \s: the characters the two disagree about, and a few both call blank.
+BLANKS = ["", " ", "\t\n", "\u001e", "\u0085", "\u3000", "\u2028"]
+
+
+def test_not_blank_pattern_is_what_str_strip_keeps() -> None:
+    not_blank = re.compile(NOT_BLANK_PATTERN)
+    everything = (chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert all((not_blank.search(char) is None) == char.isspace() for char in everything)
 
 
 # -- chat --------------------------------------------------------------------------------------------------------
@@ -80,11 +111,14 @@ def test_a_null_conversation_id_opens_a_hand_off_conversation_as_documented(
     assert response.status_code == 201 and response.get_json()["conversation_id"]
 
 
+@pytest.mark.parametrize("blank", BLANKS)
+def test_a_blank_question_is_invalid_in_the_document_too(service: Service, client: FlaskClient, blank: str) -> None:
+    # The service strips the question and refuses what is left blank; the document only said minLength 1.
+    assert_error(post(client, "chat", {"question": blank}, site_headers(service)), 400, "bad_question")
+    assert not conforms("ChatRequest", {"question": blank})
+
+
 # -- feedback ----------------------------------------------------------------------------------------------------
-def answered_message(service: Service, client: FlaskClient) -> int:
-    body = post(client, "chat", {"question": "How do I reset my password?"}, site_headers(service)).get_json()
-    message_id: int = body["message_id"]
-    return message_id
 
 
 def test_feedback_reasons_null_is_not_a_list(service: Service, client: FlaskClient) -> None:
@@ -92,3 +126,24 @@ def test_feedback_reasons_null_is_not_a_list(service: Service, client: FlaskClie
     body = {"message_id": answered_message(service, client), "helpful": False, "reasons": None}
     response = assert_error(post(client, "feedback", body, site_headers(service)), 400, "bad_request")
     assert "'reasons'" in response["error"]["message"]
+
+
+# -- editors -----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("action", "field"), [("comment", "text"), ("dismiss", "reason")])
+def test_blank_gap_texts_are_invalid_in_the_document_too(
+    service: Service, client: FlaskClient, action: str, field: str
+) -> None:
+    # The service refuses a blank comment or dismissal reason; the document said any string, "" included.
+    gap_id = a_gap(service, client)
+    response = post(client, f"gaps/{gap_id}/{action}", {field: "  "}, bearer(service.editor_token))
+    assert_error(response, 400, "bad_request")
+    schema = openapi_document()["paths"][f"/api/v1/gaps/{{gap_id}}/{action}"]["post"]["requestBody"]["content"]
+    assert not conforms_to(schema["application/json"]["schema"], {field: "  "})
+    assert not conforms_to(schema["application/json"]["schema"], {field: "x" * 10_000})
+
+
+def test_a_blank_edit_suggestion_is_invalid_in_the_document_too(service: Service, client: FlaskClient) -> None:
+    response = post(client, "documents/billing/refunds.md/suggestions", {"text": " "}, bearer(service.employee_token))
+    assert_error(response, 400, "bad_request")
+    operation = openapi_document()["paths"]["/api/v1/documents/{doc_id}/suggestions"]["post"]
+    assert not conforms_to(operation["requestBody"]["content"]["application/json"]["schema"], {"text": " "})

@@ -11,7 +11,7 @@ from web.api.openapi.analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
 from web.api.openapi.answers import ANSWER_SCHEMAS, INTENT, SSE_DESCRIPTION
 from web.api.openapi.contributors import CONTRIBUTOR_PATHS, CONTRIBUTOR_SCHEMAS
 from web.api.openapi.gaps import GAP_PATHS, GAP_SCHEMAS
-from web.api.openapi.parts import json_content, ref, response_ref
+from web.api.openapi.parts import json_content, ref, response_ref, text
 from web.api.openapi.suggestions import SUGGESTION_PATHS, SUGGESTION_SCHEMAS
 from web.db.models import FEEDBACK_REASONS
 from web.http.payloads import NOT_BLANK_PATTERN
@@ -51,7 +51,7 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["question"],
         "properties": {
-            "question": {"type": "string", "minLength": 1, "maxLength": 2000, "description": "Stripped first."},
+            "question": text(2000, "Stripped first; it must not be blank."),
             "conversation_id": _CONVERSATION_ID,
             "stream": {"type": "boolean", "default": False, "description": "Answer as text/event-stream."},
         },

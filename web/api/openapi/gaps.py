@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.openapi.parts import json_content, ref, response_ref
+from web.api.gaps import MAX_FAQ_ANSWER_CHARS, MAX_FAQ_QUESTION_CHARS, MAX_REASON_CHARS
+from web.api.openapi.parts import json_content, ref, response_ref, text
 from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
+from web.gaps.actions import MAX_COMMENT_CHARS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _TIME = {"type": "string", "format": "date-time"}
@@ -175,10 +177,10 @@ _RESOLVE_BODY = {
                 "faq": _object(
                     ["question", "answer"],
                     {
-                        "question": {"type": "string"},
-                        "answer": {"type": "string"},
-                        "audience": {"enum": ["public", "internal"], "description": "Default: the gap's."},
-                        "community": {"type": "string", "description": "Default: the gap's."},
+                        "question": text(MAX_FAQ_QUESTION_CHARS),
+                        "answer": text(MAX_FAQ_ANSWER_CHARS),
+                        "audience": {"enum": ["public", "internal"], "description": "Absent: the gap's."},
+                        "community": {"type": "string", "maxLength": 128, "description": "Absent or blank: the gap's."},
                     },
                 ),
                 "accept_unverified": _ACCEPT_UNVERIFIED,
@@ -225,10 +227,10 @@ GAP_PATHS: dict[str, Any] = {
         _object(["user"], {"user": {"type": ["string", "null"], "format": "email"}}),
     ),
     "/api/v1/gaps/{gap_id}/comment": _action(
-        "commentGap", "Add a comment to the gap's thread", _object(["text"], {"text": {"type": "string"}})
+        "commentGap", "Add a comment to the gap's thread", _object(["text"], {"text": text(MAX_COMMENT_CHARS)})
     ),
     "/api/v1/gaps/{gap_id}/dismiss": _action(
-        "dismissGap", "Dismiss with a reason", _object(["reason"], {"reason": {"type": "string"}})
+        "dismissGap", "Dismiss with a reason", _object(["reason"], {"reason": text(MAX_REASON_CHARS)})
     ),
     "/api/v1/gaps/{gap_id}/merge": _action(
         "mergeGap",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from web.http.payloads import NOT_BLANK_PATTERN
+
 
 def ref(name: str) -> dict[str, str]:
     """A reference to a schema of components/schemas."""
@@ -13,6 +15,12 @@ def ref(name: str) -> dict[str, str]:
 def response_ref(name: str) -> dict[str, str]:
     """A reference to a shared response of components/responses (BadRequest, Unauthorized, ...)."""
     return {"$ref": f"#/components/responses/{name}"}
+
+
+def text(max_length: int, description: str = "") -> dict[str, Any]:
+    """A required text field: the service strips it, so it must hold a character that is not whitespace."""
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": NOT_BLANK_PATTERN}
+    return {**schema, "description": description} if description else schema
 
 
 def json_content(schema: dict[str, Any], description: str) -> dict[str, Any]:

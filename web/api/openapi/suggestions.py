@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.openapi.parts import json_content, response_ref
+from web.api.openapi.parts import json_content, response_ref, text
 from web.api.suggestions import MAX_SUGGESTION_CHARS, SUGGESTION_STATUSES
 
 _SUGGESTION_REF = {"$ref": "#/components/schemas/EditSuggestion"}
@@ -60,7 +60,7 @@ SUGGESTION_PATHS: dict[str, Any] = {
                         "schema": {
                             "type": "object",
                             "required": ["text"],
-                            "properties": {"text": {"type": "string", "maxLength": MAX_SUGGESTION_CHARS}},
+                            "properties": {"text": text(MAX_SUGGESTION_CHARS)},
                         }
                     }
                 },
