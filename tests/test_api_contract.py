@@ -118,6 +118,13 @@ def test_a_blank_question_is_invalid_in_the_document_too(service: Service, clien
     assert not conforms("ChatRequest", {"question": blank})
 
 
+def test_the_question_limit_counts_the_text_as_sent(service: Service, client: FlaskClient) -> None:
+    # The limit applied after stripping, so 1,999 spaces of padding got a 2,001-character body through.
+    padded = "How do I reset my password?" + " " * 2000
+    assert_error(post(client, "chat", {"question": padded}, site_headers(service)), 400, "bad_question")
+    assert not conforms("ChatRequest", {"question": padded})
+
+
 # -- feedback ----------------------------------------------------------------------------------------------------
 
 
@@ -126,6 +133,13 @@ def test_feedback_reasons_null_is_not_a_list(service: Service, client: FlaskClie
     body = {"message_id": answered_message(service, client), "helpful": False, "reasons": None}
     response = assert_error(post(client, "feedback", body, site_headers(service)), 400, "bad_request")
     assert "'reasons'" in response["error"]["message"]
+
+
+def test_the_comment_limit_counts_the_text_as_sent(service: Service, client: FlaskClient) -> None:
+    body = {"message_id": answered_message(service, client), "helpful": True, "comment": "Thanks" + " " * 2000}
+    response = assert_error(post(client, "feedback", body, site_headers(service)), 400, "bad_request")
+    assert "'comment'" in response["error"]["message"]
+    assert not conforms("FeedbackRequest", body)
 
 
 # -- editors -----------------------------------------------------------------------------------------------------

@@ -85,10 +85,9 @@ def _question(data: dict[str, Any]) -> str:
     question = data.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ApiError(400, "bad_question", "'question' must be a non-empty string.")
-    question = question.strip()
-    if len(question) > MAX_QUESTION_CHARS:
+    if len(question) > MAX_QUESTION_CHARS:  # as sent, like the document's maxLength
         raise ApiError(400, "bad_question", f"'question' must be at most {MAX_QUESTION_CHARS} characters.")
-    return question
+    return question.strip()
 
 
 @bp.post("/feedback")

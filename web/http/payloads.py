@@ -140,16 +140,16 @@ def _bad(field: str, expected: str) -> ApiError:
 
 
 def optional_str(data: dict[str, Any], field: str, max_length: int) -> str | None:
-    """The stripped string, or None when absent, null or blank."""
+    """The stripped string, or None when absent, null or blank. The limit counts the text as sent, as JSON Schema's
+    maxLength in the document does: padding cannot smuggle a longer text through."""
     value = data.get(field)
     if value is None:
         return None
     if not isinstance(value, str):
         raise _bad(field, "a string")
-    value = value.strip()
     if len(value) > max_length:
         raise _bad(field, f"at most {max_length} characters")
-    return value or None
+    return value.strip() or None
 
 
 def required_str(data: dict[str, Any], field: str, max_length: int) -> str:
