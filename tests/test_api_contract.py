@@ -88,6 +88,25 @@ def test_the_document_describes_each_streamed_event(service: Service, client: Fl
         assert conforms_to(branches[name]["properties"]["data"]["contentSchema"], data), (name, data)
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "schema"),
+    [
+        ("chat", {"question": "How do I reset my password?", "conversationId": "x"}, "ChatRequest"),
+        ("feedback", {"message_id": 1, "helpful": True, "rating": 5}, "FeedbackRequest"),
+        ("handoff", {"message": "Call me", "phone": "+49 30 1234567"}, "HandoffRequest"),
+    ],
+)
+def test_a_field_the_route_does_not_take_is_400(
+    service: Service, client: FlaskClient, path: str, body: dict[str, Any], schema: str
+) -> None:
+    # Bodies are closed: the document says additionalProperties: false and the service names the stray field.
+    # A misspelt conversationId used to be ignored, so the turn went to a new conversation.
+    stray = next(key for key in body if key not in ("question", "message_id", "helpful", "message"))
+    response = assert_error(post(client, path, body, site_headers(service)), 400, "bad_request")
+    assert f"Unknown field '{stray}'" in response["error"]["message"]
+    assert not conforms(schema, body)
+
+
 @pytest.mark.parametrize("path", ["chat", "handoff"])
 @pytest.mark.parametrize("blank", ["", "   "])
 def test_a_blank_conversation_id_is_400_not_a_new_conversation(
@@ -161,3 +180,11 @@ def test_a_blank_edit_suggestion_is_invalid_in_the_document_too(service: Service
     assert_error(response, 400, "bad_request")
     operation = openapi_document()["paths"]["/api/v1/documents/{doc_id}/suggestions"]["post"]
     assert not conforms_to(operation["requestBody"]["content"]["application/json"]["schema"], {"text": " "})
+
+
+def test_a_field_the_faq_does_not_take_is_400(service: Service, client: FlaskClient) -> None:
+    body = {"faq": {"question": "Student discount?", "answer": "No.", "tags": ["billing"]}}
+    response = post(client, f"gaps/{a_gap(service, client)}/resolve", body, bearer(service.editor_token))
+    assert "Unknown field 'faq.tags'" in assert_error(response, 400, "bad_request")["error"]["message"]
+    operation = openapi_document()["paths"]["/api/v1/gaps/{gap_id}/resolve"]["post"]
+    assert not conforms_to(operation["requestBody"]["content"]["application/json"]["schema"], body)

@@ -56,7 +56,7 @@ def _identify_caller() -> None:
 @bp.post("/chat")
 def chat() -> Any:
     caller = current_caller()
-    data = json_object()
+    data = json_object("question", "conversation_id", "stream")
     question = _question(data)
     conversation_id = optional_ref(data, "conversation_id", CONVERSATION_ID_CHARS, nullable=True)
     stream = optional_bool(data, "stream", False)
@@ -93,7 +93,7 @@ def _question(data: dict[str, Any]) -> str:
 @bp.post("/feedback")
 def feedback() -> Any:
     caller = current_caller()
-    data = json_object()
+    data = json_object("message_id", "helpful", "reasons", "comment")
     message_id = required_id(data, "message_id")
     helpful = required_bool(data, "helpful")
     reasons = optional_choices(data, "reasons", FEEDBACK_REASONS)
@@ -110,7 +110,7 @@ def feedback() -> Any:
 @bp.post("/handoff")
 def handoff() -> Any:
     caller = current_caller()
-    data = json_object()
+    data = json_object("conversation_id", "email", "message")
     conversation_id = optional_ref(data, "conversation_id", CONVERSATION_ID_CHARS, nullable=True)
     email = optional_email(data, "email")
     text = optional_str(data, "message", MAX_TEXT_CHARS)

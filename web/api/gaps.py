@@ -20,7 +20,15 @@ from web.gaps.actions import MAX_COMMENT_CHARS, add_comment, assign_gap, dismiss
 from web.gaps.queries import QUEUE_LIMIT, find_gap, gap_detail, gap_filter_from_args, gap_summary, search_gaps
 from web.gaps.resolve import FaqDraft, resolve_with_article, resolve_with_faq
 from web.http.errors import ApiError
-from web.http.payloads import MAX_INT64, json_object, optional_bool, optional_str, required_id, required_str
+from web.http.payloads import (
+    MAX_INT64,
+    check_fields,
+    json_object,
+    optional_bool,
+    optional_str,
+    required_id,
+    required_str,
+)
 
 bp = Blueprint("gaps_api", __name__, url_prefix="/api/v1/gaps")
 csrf.exempt(bp)  # session callers are checked by identify_caller (X-CSRFToken), as on the rest of the API
@@ -30,6 +38,7 @@ MAX_FAQ_QUESTION_CHARS = 500
 MAX_FAQ_ANSWER_CHARS = 10000
 MAX_ID_CHARS = 512
 MAX_LIST_LIMIT = 1000
+FAQ_FIELDS = ("question", "answer", "audience", "community")
 
 
 @bp.before_request
@@ -73,7 +82,7 @@ def get_gap(gap_id: int) -> Any:
 @require_role(*WRITE_ROLES)
 def assign(gap_id: int) -> Any:
     """``{"user": email}`` assigns (to an editor of the gap's community or an admin); ``{"user": null}`` unassigns."""
-    data = json_object()
+    data = json_object("user")
     if "user" not in data:
         raise ApiError(400, "bad_request", "'user' must be an editor's e-mail, or null to unassign.")
     return jsonify(gap_detail(assign_gap(_gap(gap_id), acting_employee(), optional_str(data, "user", 254))))
@@ -82,7 +91,7 @@ def assign(gap_id: int) -> Any:
 @bp.post("/<int:gap_id>/comment")
 @require_role(*WRITE_ROLES)
 def comment(gap_id: int) -> Any:
-    data = json_object()
+    data = json_object("text")
     gap = _gap(gap_id)
     add_comment(gap, acting_employee(), required_str(data, "text", MAX_COMMENT_CHARS))
     return jsonify(gap_detail(gap))
@@ -91,7 +100,7 @@ def comment(gap_id: int) -> Any:
 @bp.post("/<int:gap_id>/dismiss")
 @require_role(*WRITE_ROLES)
 def dismiss(gap_id: int) -> Any:
-    data = json_object()
+    data = json_object("reason")
     return jsonify(
         gap_detail(dismiss_gap(_gap(gap_id), acting_employee(), required_str(data, "reason", MAX_REASON_CHARS)))
     )
@@ -100,7 +109,7 @@ def dismiss(gap_id: int) -> Any:
 @bp.post("/<int:gap_id>/merge")
 @require_role(*WRITE_ROLES)
 def merge(gap_id: int) -> Any:
-    data = json_object()
+    data = json_object("into")
     target = _gap(required_id(data, "into"))
     return jsonify(gap_detail(merge_gap(_gap(gap_id), acting_employee(), target)))
 
@@ -109,7 +118,7 @@ def merge(gap_id: int) -> Any:
 @require_role(*WRITE_ROLES)
 def move(gap_id: int) -> Any:
     """Move one question (``message_id``) to another open gap of the same audience (``to``); returns this gap."""
-    data = json_object()
+    data = json_object("message_id", "to")
     gap = _gap(gap_id)
     message_id = required_id(data, "message_id")
     target = _gap(required_id(data, "to"))
@@ -119,7 +128,7 @@ def move(gap_id: int) -> Any:
 @bp.post("/<int:gap_id>/resolve")
 @require_role(*WRITE_ROLES)
 def resolve(gap_id: int) -> Any:
-    data = json_object()
+    data = json_object("faq", "article_id", "accept_unverified")
     gap = _gap(gap_id)
     faq = data.get("faq")
     article_id = optional_str(data, "article_id", MAX_ID_CHARS)
@@ -136,6 +145,7 @@ def resolve(gap_id: int) -> Any:
 def _faq_draft(faq: object) -> FaqDraft:
     if not isinstance(faq, dict):
         raise ApiError(400, "bad_request", "'faq' must be an object with 'question' and 'answer'.")
+    check_fields(faq, FAQ_FIELDS, "faq")
     audience = optional_str(faq, "audience", 16)
     if audience is not None and audience not in ("public", "internal"):
         raise ApiError(400, "bad_request", "'audience' must be public or internal.")

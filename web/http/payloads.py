@@ -45,7 +45,9 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _FIELD_SHOWN_CHARS = 64
 
 
-def json_object() -> dict[str, Any]:
+def json_object(*fields: str) -> dict[str, Any]:
+    """The request's JSON object, checked as the module docstring says; with ``fields``, a field that is not one of
+    them is a 400 (:func:`check_fields`)."""
     if not request.is_json:
         raise ApiError(400, "bad_json", "Send a JSON object with Content-Type: application/json.")
     raw = request.get_data(cache=True)  # a body over the size limit raises 413
@@ -62,6 +64,8 @@ def json_object() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", "The request body is not a JSON object.")
     check_json_values(data)
+    if fields:
+        check_fields(data, fields)
     return data
 
 
@@ -137,6 +141,16 @@ def _check_query_string() -> None:
 
 def _bad(field: str, expected: str) -> ApiError:
     return ApiError(400, "bad_request", f"'{field}' must be {expected}.")
+
+
+def check_fields(data: dict[str, Any], allowed: Sequence[str], where: str = "") -> None:
+    """Bodies are closed (additionalProperties: false in the document): a field the route does not take is a 400,
+    so that a misspelt "conversationId" is an error instead of being ignored (and the turn starting a new
+    conversation). ``where`` names the enclosing object in the message, e.g. "faq"."""
+    for key in data:
+        if key not in allowed:
+            name = f"{where}.{_shown(key)}" if where else _shown(key)
+            raise ApiError(400, "bad_request", f"Unknown field '{name}'; the fields are: {', '.join(allowed)}.")
 
 
 def optional_str(data: dict[str, Any], field: str, max_length: int) -> str | None:

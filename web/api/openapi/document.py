@@ -50,6 +50,7 @@ _SCHEMAS: dict[str, Any] = {
     "ChatRequest": {
         "type": "object",
         "required": ["question"],
+        "additionalProperties": False,
         "properties": {
             "question": text(2000, "Stripped first; it must not be blank."),
             "conversation_id": _CONVERSATION_ID,
@@ -59,6 +60,7 @@ _SCHEMAS: dict[str, Any] = {
     "FeedbackRequest": {
         "type": "object",
         "required": ["message_id", "helpful"],
+        "additionalProperties": False,
         "properties": {
             "message_id": {"type": "integer", "minimum": 1},
             "helpful": {"type": "boolean"},
@@ -80,6 +82,7 @@ _SCHEMAS: dict[str, Any] = {
     "HandoffRequest": {
         "type": "object",
         "description": "Without conversation_id a new conversation is opened (email or message required).",
+        "additionalProperties": False,
         "properties": {
             "conversation_id": _CONVERSATION_ID,
             "email": {"type": ["string", "null"], "format": "email", "maxLength": 254},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from web.api.gaps import MAX_FAQ_ANSWER_CHARS, MAX_FAQ_QUESTION_CHARS, MAX_REASON_CHARS
-from web.api.openapi.parts import json_content, ref, response_ref, text
+from web.api.openapi.parts import body, json_content, ref, response_ref, text
 from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
 from web.gaps.actions import MAX_COMMENT_CHARS
 
@@ -169,26 +169,24 @@ _ACCEPT_UNVERIFIED = {
     "description": "When verification fails, close the gap anyway with status resolved (an editor's judgement, "
     "no proof); without it the gap keeps its status.",
 }
-_RESOLVE_BODY = {
-    "oneOf": [
-        _object(
-            ["faq"],
+_RESOLVE_BODY = body(
+    [],
+    {
+        "faq": body(
+            ["question", "answer"],
             {
-                "faq": _object(
-                    ["question", "answer"],
-                    {
-                        "question": text(MAX_FAQ_QUESTION_CHARS),
-                        "answer": text(MAX_FAQ_ANSWER_CHARS),
-                        "audience": {"enum": ["public", "internal"], "description": "Absent: the gap's."},
-                        "community": {"type": "string", "maxLength": 128, "description": "Absent or blank: the gap's."},
-                    },
-                ),
-                "accept_unverified": _ACCEPT_UNVERIFIED,
+                "question": text(MAX_FAQ_QUESTION_CHARS),
+                "answer": text(MAX_FAQ_ANSWER_CHARS),
+                "audience": {"enum": ["public", "internal"], "description": "Absent: the gap's."},
+                "community": {"type": "string", "maxLength": 128, "description": "Absent or blank: the gap's."},
             },
         ),
-        _object(["article_id"], {"article_id": {"type": "string"}, "accept_unverified": _ACCEPT_UNVERIFIED}),
-    ]
-}
+        "article_id": {"type": "string"},
+        "accept_unverified": _ACCEPT_UNVERIFIED,
+    },
+    oneOf=[{"required": ["faq"]}, {"required": ["article_id"]}],
+    description="Either a new FAQ (faq) or the id of an article that now answers the gap (article_id).",
+)
 
 GAP_PATHS: dict[str, Any] = {
     "/api/v1/gaps": {
@@ -224,23 +222,23 @@ GAP_PATHS: dict[str, Any] = {
     "/api/v1/gaps/{gap_id}/assign": _action(
         "assignGap",
         "Assign to an editor of the gap's community or an admin (user null: unassign)",
-        _object(["user"], {"user": {"type": ["string", "null"], "format": "email"}}),
+        body(["user"], {"user": {"type": ["string", "null"], "format": "email"}}),
     ),
     "/api/v1/gaps/{gap_id}/comment": _action(
-        "commentGap", "Add a comment to the gap's thread", _object(["text"], {"text": text(MAX_COMMENT_CHARS)})
+        "commentGap", "Add a comment to the gap's thread", body(["text"], {"text": text(MAX_COMMENT_CHARS)})
     ),
     "/api/v1/gaps/{gap_id}/dismiss": _action(
-        "dismissGap", "Dismiss with a reason", _object(["reason"], {"reason": text(MAX_REASON_CHARS)})
+        "dismissGap", "Dismiss with a reason", body(["reason"], {"reason": text(MAX_REASON_CHARS)})
     ),
     "/api/v1/gaps/{gap_id}/merge": _action(
         "mergeGap",
         "Move this gap's questions into another gap of the same audience; returns that gap",
-        _object(["into"], {"into": {"type": "integer"}}),
+        body(["into"], {"into": {"type": "integer"}}),
     ),
     "/api/v1/gaps/{gap_id}/move": _action(
         "moveGapQuestion",
         "Move one question to another open gap of the same audience; returns this gap (dismissed when emptied)",
-        _object(["message_id", "to"], {"message_id": {"type": "integer"}, "to": {"type": "integer"}}),
+        body(["message_id", "to"], {"message_id": {"type": "integer"}, "to": {"type": "integer"}}),
     ),
     "/api/v1/gaps/{gap_id}/resolve": {
         "post": {

@@ -23,6 +23,11 @@ def text(max_length: int, description: str = "") -> dict[str, Any]:
     return {**schema, "description": description} if description else schema
 
 
+def body(required: list[str], properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A request body object. Closed: the service answers a field it does not take with 400 bad_request."""
+    return {"type": "object", "required": required, "properties": properties, "additionalProperties": False, **extra}
+
+
 def json_content(schema: dict[str, Any], description: str) -> dict[str, Any]:
     """A response with a JSON body."""
     return {"description": description, "content": {"application/json": {"schema": schema}}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.openapi.parts import json_content, response_ref, text
+from web.api.openapi.parts import body, json_content, response_ref, text
 from web.api.suggestions import MAX_SUGGESTION_CHARS, SUGGESTION_STATUSES
 
 _SUGGESTION_REF = {"$ref": "#/components/schemas/EditSuggestion"}
@@ -55,15 +55,7 @@ SUGGESTION_PATHS: dict[str, Any] = {
             "parameters": [_DOC_ID],
             "requestBody": {
                 "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["text"],
-                            "properties": {"text": text(MAX_SUGGESTION_CHARS)},
-                        }
-                    }
-                },
+                "content": {"application/json": {"schema": body(["text"], {"text": text(MAX_SUGGESTION_CHARS)})}},
             },
             "responses": {
                 "201": json_content(_SUGGESTION_REF, "The new suggestion."),
