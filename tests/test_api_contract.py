@@ -161,6 +161,16 @@ def test_the_comment_limit_counts_the_text_as_sent(service: Service, client: Fla
     assert not conforms("FeedbackRequest", body)
 
 
+@pytest.mark.parametrize("message_id", [2**64, 0, -1])
+def test_message_ids_beyond_64_bits_or_below_1_are_invalid_in_the_document_too(
+    service: Service, client: FlaskClient, message_id: int
+) -> None:
+    # The document said integer, minimum 1; the service refuses what SQLite cannot store (signed 64 bits).
+    body = {"message_id": message_id, "helpful": True}
+    assert_error(post(client, "feedback", body, site_headers(service)), 400, "bad_request")
+    assert not conforms("FeedbackRequest", body)
+
+
 # -- editors -----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("action", "field"), [("comment", "text"), ("dismiss", "reason")])
 def test_blank_gap_texts_are_invalid_in_the_document_too(
@@ -187,4 +197,14 @@ def test_a_field_the_faq_does_not_take_is_400(service: Service, client: FlaskCli
     response = post(client, f"gaps/{a_gap(service, client)}/resolve", body, bearer(service.editor_token))
     assert "Unknown field 'faq.tags'" in assert_error(response, 400, "bad_request")["error"]["message"]
     operation = openapi_document()["paths"]["/api/v1/gaps/{gap_id}/resolve"]["post"]
+    assert not conforms_to(operation["requestBody"]["content"]["application/json"]["schema"], body)
+
+
+@pytest.mark.parametrize(("action", "body"), [("merge", {"into": 0}), ("move", {"message_id": 1, "to": 2**63})])
+def test_gap_ids_in_bodies_are_positive_64_bit_integers_in_the_document_too(
+    service: Service, client: FlaskClient, action: str, body: dict[str, Any]
+) -> None:
+    response = post(client, f"gaps/{a_gap(service, client)}/{action}", body, bearer(service.editor_token))
+    assert_error(response, 400, "bad_request")
+    operation = openapi_document()["paths"][f"/api/v1/gaps/{{gap_id}}/{action}"]["post"]
     assert not conforms_to(operation["requestBody"]["content"]["application/json"]["schema"], body)

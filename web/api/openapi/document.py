@@ -11,7 +11,7 @@ from web.api.openapi.analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
 from web.api.openapi.answers import ANSWER_SCHEMAS, INTENT, SSE_DESCRIPTION
 from web.api.openapi.contributors import CONTRIBUTOR_PATHS, CONTRIBUTOR_SCHEMAS
 from web.api.openapi.gaps import GAP_PATHS, GAP_SCHEMAS
-from web.api.openapi.parts import json_content, ref, response_ref, text
+from web.api.openapi.parts import ID, json_content, ref, response_ref, text
 from web.api.openapi.suggestions import SUGGESTION_PATHS, SUGGESTION_SCHEMAS
 from web.db.models import FEEDBACK_REASONS
 from web.http.payloads import NOT_BLANK_PATTERN
@@ -62,7 +62,7 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["message_id", "helpful"],
         "additionalProperties": False,
         "properties": {
-            "message_id": {"type": "integer", "minimum": 1},
+            "message_id": ID,
             "helpful": {"type": "boolean"},
             "reasons": {"type": "array", "items": {"type": "string", "enum": list(FEEDBACK_REASONS)}},
             "comment": {"type": ["string", "null"], "maxLength": 2000},

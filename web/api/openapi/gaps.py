@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from web.api.gaps import MAX_FAQ_ANSWER_CHARS, MAX_FAQ_QUESTION_CHARS, MAX_REASON_CHARS
-from web.api.openapi.parts import body, json_content, ref, response_ref, text
+from web.api.openapi.parts import ID, body, json_content, ref, response_ref, text
 from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
 from web.gaps.actions import MAX_COMMENT_CHARS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _TIME = {"type": "string", "format": "date-time"}
-_GAP_ID = {"name": "gap_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_GAP_ID = {"name": "gap_id", "in": "path", "required": True, "schema": ID}
 _READ_ERRORS = {
     "401": response_ref("Unauthorized"),
     "403": response_ref("Forbidden"),
@@ -233,12 +233,12 @@ GAP_PATHS: dict[str, Any] = {
     "/api/v1/gaps/{gap_id}/merge": _action(
         "mergeGap",
         "Move this gap's questions into another gap of the same audience; returns that gap",
-        body(["into"], {"into": {"type": "integer"}}),
+        body(["into"], {"into": ID}),
     ),
     "/api/v1/gaps/{gap_id}/move": _action(
         "moveGapQuestion",
         "Move one question to another open gap of the same audience; returns this gap (dismissed when emptied)",
-        body(["message_id", "to"], {"message_id": {"type": "integer"}, "to": {"type": "integer"}}),
+        body(["message_id", "to"], {"message_id": ID, "to": ID}),
     ),
     "/api/v1/gaps/{gap_id}/resolve": {
         "post": {

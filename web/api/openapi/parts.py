@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.http.payloads import NOT_BLANK_PATTERN
+from web.http.payloads import MAX_INT64, NOT_BLANK_PATTERN
+
+# A row id: SQLite stores signed 64 bits, and the service refuses what does not fit (web/http/payloads.py).
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT64}
 
 
 def ref(name: str) -> dict[str, str]:
