@@ -144,6 +144,15 @@ def test_the_question_limit_counts_the_text_as_sent(service: Service, client: Fl
     assert not conforms("ChatRequest", {"question": padded})
 
 
+@pytest.mark.parametrize("body", [{}, {"message": "  "}, {"email": None, "message": None, "conversation_id": None}])
+def test_a_hand_off_without_a_conversation_needs_an_email_or_a_message_in_the_document_too(
+    service: Service, client: FlaskClient, body: dict[str, Any]
+) -> None:
+    # The service has always refused these; the document made every field optional, so {} was valid there.
+    assert_error(post(client, "handoff", body, site_headers(service)), 400, "bad_request")
+    assert not conforms("HandoffRequest", body)
+
+
 # -- feedback ----------------------------------------------------------------------------------------------------
 
 

@@ -81,13 +81,19 @@ _SCHEMAS: dict[str, Any] = {
     },
     "HandoffRequest": {
         "type": "object",
-        "description": "Without conversation_id a new conversation is opened (email or message required).",
+        "description": "Without conversation_id a new conversation is opened: then an email or a message (not "
+        "blank) is required, or the person who answers would have nothing to go on.",
         "additionalProperties": False,
         "properties": {
             "conversation_id": _CONVERSATION_ID,
             "email": {"type": ["string", "null"], "format": "email", "maxLength": 254},
             "message": {"type": ["string", "null"], "maxLength": 2000},
         },
+        "anyOf": [
+            {"required": ["conversation_id"], "properties": {"conversation_id": {"type": "string"}}},
+            {"required": ["email"], "properties": {"email": {"type": "string"}}},
+            {"required": ["message"], "properties": {"message": {"type": "string", "pattern": NOT_BLANK_PATTERN}}},
+        ],
     },
     "Handoff": {
         "type": "object",
