@@ -153,6 +153,16 @@ def test_a_hand_off_without_a_conversation_needs_an_email_or_a_message_in_the_do
     assert not conforms("HandoffRequest", body)
 
 
+@pytest.mark.parametrize("email", ["", " ", " visitor@example.com", "visitor@example"])
+def test_a_hand_off_email_is_an_address_as_sent(service: Service, client: FlaskClient, email: str) -> None:
+    # "" and padded addresses were taken (as "no address" and stripped) though the document said format: email.
+    body = {"email": email, "message": "Please call me back"}
+    response = assert_error(post(client, "handoff", body, site_headers(service)), 400, "bad_request")
+    assert "'email'" in response["error"]["message"]
+    assert not conforms("HandoffRequest", body)
+    assert conforms("HandoffRequest", {**body, "email": "visitor@example.com"})
+
+
 # -- feedback ----------------------------------------------------------------------------------------------------
 
 
@@ -217,3 +227,15 @@ def test_gap_ids_in_bodies_are_positive_64_bit_integers_in_the_document_too(
     assert_error(response, 400, "bad_request")
     operation = openapi_document()["paths"][f"/api/v1/gaps/{{gap_id}}/{action}"]["post"]
     assert not conforms_to(operation["requestBody"]["content"]["application/json"]["schema"], body)
+
+
+def test_assigning_to_a_blank_user_is_400_not_an_unassignment(service: Service, client: FlaskClient) -> None:
+    # {"user": ""} used to unassign, like {"user": null}; the document says an e-mail or null.
+    gap_id = a_gap(service, client)
+    editor = bearer(service.editor_token)
+    assert post(client, f"gaps/{gap_id}/assign", {"user": "editor@example.com"}, editor).status_code == 200
+    assert_error(post(client, f"gaps/{gap_id}/assign", {"user": ""}, editor), 400, "bad_request")
+    gap = client.get(f"/api/v1/gaps/{gap_id}", headers=editor).get_json()
+    assert (gap["status"], gap["assignee"]) == ("assigned", "editor@example.com")
+    operation = openapi_document()["paths"]["/api/v1/gaps/{gap_id}/assign"]["post"]
+    assert not conforms_to(operation["requestBody"]["content"]["application/json"]["schema"], {"user": ""})

@@ -25,6 +25,7 @@ from web.http.payloads import (
     check_fields,
     json_object,
     optional_bool,
+    optional_email,
     optional_str,
     required_id,
     required_str,
@@ -85,7 +86,7 @@ def assign(gap_id: int) -> Any:
     data = json_object("user")
     if "user" not in data:
         raise ApiError(400, "bad_request", "'user' must be an editor's e-mail, or null to unassign.")
-    return jsonify(gap_detail(assign_gap(_gap(gap_id), acting_employee(), optional_str(data, "user", 254))))
+    return jsonify(gap_detail(assign_gap(_gap(gap_id), acting_employee(), optional_email(data, "user"))))
 
 
 @bp.post("/<int:gap_id>/comment")

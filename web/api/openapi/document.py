@@ -11,7 +11,7 @@ from web.api.openapi.analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
 from web.api.openapi.answers import ANSWER_SCHEMAS, INTENT, SSE_DESCRIPTION
 from web.api.openapi.contributors import CONTRIBUTOR_PATHS, CONTRIBUTOR_SCHEMAS
 from web.api.openapi.gaps import GAP_PATHS, GAP_SCHEMAS
-from web.api.openapi.parts import ID, json_content, ref, response_ref, text
+from web.api.openapi.parts import EMAIL, ID, json_content, ref, response_ref, text
 from web.api.openapi.suggestions import SUGGESTION_PATHS, SUGGESTION_SCHEMAS
 from web.db.models import FEEDBACK_REASONS
 from web.http.payloads import NOT_BLANK_PATTERN
@@ -86,7 +86,7 @@ _SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {
             "conversation_id": _CONVERSATION_ID,
-            "email": {"type": ["string", "null"], "format": "email", "maxLength": 254},
+            "email": {**EMAIL, "description": "Where to answer. Null or absent: none (an employee's own address)."},
             "message": {"type": ["string", "null"], "maxLength": 2000},
         },
         "anyOf": [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from web.api.gaps import MAX_FAQ_ANSWER_CHARS, MAX_FAQ_QUESTION_CHARS, MAX_REASON_CHARS
-from web.api.openapi.parts import ID, body, json_content, ref, response_ref, text
+from web.api.openapi.parts import EMAIL, ID, body, json_content, ref, response_ref, text
 from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
 from web.gaps.actions import MAX_COMMENT_CHARS
 
@@ -222,7 +222,7 @@ GAP_PATHS: dict[str, Any] = {
     "/api/v1/gaps/{gap_id}/assign": _action(
         "assignGap",
         "Assign to an editor of the gap's community or an admin (user null: unassign)",
-        body(["user"], {"user": {"type": ["string", "null"], "format": "email"}}),
+        body(["user"], {"user": {**EMAIL, "description": "The editor's e-mail; null unassigns."}}),
     ),
     "/api/v1/gaps/{gap_id}/comment": _action(
         "commentGap", "Add a comment to the gap's thread", body(["text"], {"text": text(MAX_COMMENT_CHARS)})

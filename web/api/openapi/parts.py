@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.http.payloads import MAX_INT64, NOT_BLANK_PATTERN
+from web.http.payloads import EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_INT64, NOT_BLANK_PATTERN
 
 # A row id: SQLite stores signed 64 bits, and the service refuses what does not fit (web/http/payloads.py).
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT64}
@@ -18,6 +18,11 @@ def ref(name: str) -> dict[str, str]:
 def response_ref(name: str) -> dict[str, str]:
     """A reference to a shared response of components/responses (BadRequest, Unauthorized, ...)."""
     return {"$ref": f"#/components/responses/{name}"}
+
+
+# The service's own check (deliberately loose: one @, no spaces, a dot in the domain), not JSON Schema's "email"
+# format, which is RFC 5321 and refuses addresses the service takes ("a..b@example.com").
+EMAIL = {"type": ["string", "null"], "maxLength": MAX_EMAIL_LENGTH, "pattern": EMAIL_PATTERN}
 
 
 def text(max_length: int, description: str = "") -> dict[str, Any]:
