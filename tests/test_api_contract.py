@@ -239,3 +239,28 @@ def test_assigning_to_a_blank_user_is_400_not_an_unassignment(service: Service, 
     assert (gap["status"], gap["assignee"]) == ("assigned", "editor@example.com")
     operation = openapi_document()["paths"]["/api/v1/gaps/{gap_id}/assign"]["post"]
     assert not conforms_to(operation["requestBody"]["content"]["application/json"]["schema"], {"user": ""})
+
+
+RESOLVE_FAQ = {"question": "Do you offer a student discount?", "answer": "No, there is no student discount."}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"faq": None, "article_id": "billing/refunds.md"},  # was resolved with the article
+        {"faq": RESOLVE_FAQ, "article_id": ""},  # was resolved with the FAQ
+        {"faq": RESOLVE_FAQ, "article_id": None},
+        {"faq": {**RESOLVE_FAQ, "audience": ""}},  # was the gap's audience
+        {"faq": {**RESOLVE_FAQ, "audience": None}},
+        {"faq": {**RESOLVE_FAQ, "community": None}},  # was the gap's community
+    ],
+)
+def test_resolve_takes_what_the_document_says_and_nothing_null(
+    service: Service, client: FlaskClient, body: dict[str, Any]
+) -> None:
+    # No member of the resolve body is nullable in the document, and article_id must not be blank; the service
+    # read null and "" as "not given" and went on with the other member.
+    response = post(client, f"gaps/{a_gap(service, client)}/resolve", body, bearer(service.editor_token))
+    assert_error(response, 400, "bad_request")
+    operation = openapi_document()["paths"]["/api/v1/gaps/{gap_id}/resolve"]["post"]
+    assert not conforms_to(operation["requestBody"]["content"]["application/json"]["schema"], body)

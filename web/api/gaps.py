@@ -40,6 +40,7 @@ MAX_FAQ_ANSWER_CHARS = 10000
 MAX_ID_CHARS = 512
 MAX_LIST_LIMIT = 1000
 FAQ_FIELDS = ("question", "answer", "audience", "community")
+MAX_COMMUNITY_CHARS = 128
 
 
 @bp.before_request
@@ -131,15 +132,17 @@ def move(gap_id: int) -> Any:
 def resolve(gap_id: int) -> Any:
     data = json_object("faq", "article_id", "accept_unverified")
     gap = _gap(gap_id)
-    faq = data.get("faq")
-    article_id = optional_str(data, "article_id", MAX_ID_CHARS)
-    accept_unverified = optional_bool(data, "accept_unverified", False)
-    if (faq is None) == (article_id is None):
+    # Which one is sent decides, not which one is null: {"faq": null, "article_id": ...} is a wrong faq, not an
+    # article resolve (the document has no nullable member here).
+    if ("faq" in data) == ("article_id" in data):
         raise ApiError(400, "bad_request", "Send either 'faq' {question, answer} or 'article_id'.")
-    if article_id is not None:
+    accept_unverified = optional_bool(data, "accept_unverified", False)
+    if "article_id" in data:
+        article_id = required_str(data, "article_id", MAX_ID_CHARS)
         verification = resolve_with_article(gap, acting_employee(), article_id, accept_unverified=accept_unverified)
     else:
-        verification = resolve_with_faq(gap, acting_employee(), _faq_draft(faq), accept_unverified=accept_unverified)
+        faq = _faq_draft(data["faq"])
+        verification = resolve_with_faq(gap, acting_employee(), faq, accept_unverified=accept_unverified)
     return jsonify({**gap_detail(gap), "verification": verification.to_dict()})
 
 
@@ -147,15 +150,15 @@ def _faq_draft(faq: object) -> FaqDraft:
     if not isinstance(faq, dict):
         raise ApiError(400, "bad_request", "'faq' must be an object with 'question' and 'answer'.")
     check_fields(faq, FAQ_FIELDS, "faq")
-    audience = optional_str(faq, "audience", 16)
-    if audience is not None and audience not in ("public", "internal"):
-        raise ApiError(400, "bad_request", "'audience' must be public or internal.")
+    audience = faq.get("audience", "")
+    if "audience" in faq and audience not in ("public", "internal"):
+        raise ApiError(400, "bad_request", "'faq.audience' must be public or internal (leave it out for the gap's).")
     checked: Audience | None = "internal" if audience == "internal" else ("public" if audience else None)
     return FaqDraft(
         question=required_str(faq, "question", MAX_FAQ_QUESTION_CHARS),
         answer=required_str(faq, "answer", MAX_FAQ_ANSWER_CHARS),
         audience=checked,
-        community=optional_str(faq, "community", 128),
+        community=optional_str(faq, "community", MAX_COMMUNITY_CHARS, nullable=False),
     )
 
 

@@ -155,11 +155,11 @@ def check_fields(data: dict[str, Any], allowed: Sequence[str], where: str = "") 
             raise ApiError(400, "bad_request", f"Unknown field '{name}'; the fields are: {', '.join(allowed)}.")
 
 
-def optional_str(data: dict[str, Any], field: str, max_length: int) -> str | None:
-    """The stripped string, or None when absent, null or blank. The limit counts the text as sent, as JSON Schema's
-    maxLength in the document does: padding cannot smuggle a longer text through."""
+def optional_str(data: dict[str, Any], field: str, max_length: int, *, nullable: bool = True) -> str | None:
+    """The stripped string, or None when absent, blank or (``nullable``) null. The limit counts the text as sent,
+    as JSON Schema's maxLength in the document does: padding cannot smuggle a longer text through."""
     value = data.get(field)
-    if value is None:
+    if value is None and (nullable or field not in data):
         return None
     if not isinstance(value, str):
         raise _bad(field, "a string")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.gaps import MAX_FAQ_ANSWER_CHARS, MAX_FAQ_QUESTION_CHARS, MAX_REASON_CHARS
+from web.api.gaps import (
+    MAX_COMMUNITY_CHARS,
+    MAX_FAQ_ANSWER_CHARS,
+    MAX_FAQ_QUESTION_CHARS,
+    MAX_ID_CHARS,
+    MAX_REASON_CHARS,
+)
 from web.api.openapi.parts import EMAIL, ID, body, json_content, ref, response_ref, text
 from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
 from web.gaps.actions import MAX_COMMENT_CHARS
@@ -178,10 +184,14 @@ _RESOLVE_BODY = body(
                 "question": text(MAX_FAQ_QUESTION_CHARS),
                 "answer": text(MAX_FAQ_ANSWER_CHARS),
                 "audience": {"enum": ["public", "internal"], "description": "Absent: the gap's."},
-                "community": {"type": "string", "maxLength": 128, "description": "Absent or blank: the gap's."},
+                "community": {
+                    "type": "string",
+                    "maxLength": MAX_COMMUNITY_CHARS,
+                    "description": "Absent or blank: the gap's.",
+                },
             },
         ),
-        "article_id": {"type": "string"},
+        "article_id": text(MAX_ID_CHARS, "A live document of the gap's audience."),
         "accept_unverified": _ACCEPT_UNVERIFIED,
     },
     oneOf=[{"required": ["faq"]}, {"required": ["article_id"]}],
