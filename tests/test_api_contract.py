@@ -264,3 +264,17 @@ def test_resolve_takes_what_the_document_says_and_nothing_null(
     assert_error(response, 400, "bad_request")
     operation = openapi_document()["paths"]["/api/v1/gaps/{gap_id}/resolve"]["post"]
     assert not conforms_to(operation["requestBody"]["content"]["application/json"]["schema"], body)
+
+
+@pytest.mark.parametrize(
+    "query", ["to=9999-12-31", "from=0001-01-01T00:00:00%2B01:00", "to=9999-12-31T23:00:00-02:00", "from=9999-12-31"]
+)
+def test_gap_list_bounds_at_the_ends_of_the_calendar_are_not_a_500(
+    service: Service, client: FlaskClient, query: str
+) -> None:
+    # The day after 9999-12-31, and UTC times before year 1 or after 9999, overflowed: 500 internal_error.
+    response = client.get(f"/api/v1/gaps?{query}", headers=bearer(service.editor_token))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    listed = {gap["id"] for gap in response.get_json()}
+    everything = {gap["id"] for gap in client.get("/api/v1/gaps", headers=bearer(service.editor_token)).get_json()}
+    assert listed == (set() if query.startswith("from=9999") else everything)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import MAXYEAR, UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -147,10 +147,15 @@ def parse_time(value: str | None, field: str, *, end: bool = False) -> datetime 
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise ApiError(400, "bad_request", f"'{field}' must be a date (YYYY-MM-DD) or an ISO 8601 time.") from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    if end and len(value.strip()) == len("YYYY-MM-DD"):
-        parsed += timedelta(days=1)
+    try:
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        if end and len(value.strip()) == len("YYYY-MM-DD"):
+            parsed += timedelta(days=1)
+    except OverflowError:
+        # The end of 9999-12-31, or a time whose UTC falls outside years 1-9999: as a bound, the calendar's own
+        # end (or start) means the same, and the filter stays the one asked for.
+        return datetime.max if parsed.year == MAXYEAR else datetime.min
     return parsed
 
 
