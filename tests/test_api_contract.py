@@ -278,3 +278,12 @@ def test_gap_list_bounds_at_the_ends_of_the_calendar_are_not_a_500(
     listed = {gap["id"] for gap in response.get_json()}
     everything = {gap["id"] for gap in client.get("/api/v1/gaps", headers=bearer(service.editor_token)).get_json()}
     assert listed == (set() if query.startswith("from=9999") else everything)
+
+
+def test_the_contributors_board_up_to_the_last_day_of_the_calendar_is_not_a_500(
+    service: Service, client: FlaskClient
+) -> None:
+    # The day after 9999-12-31 overflowed: 500 internal_error.
+    response = client.get("/api/v1/contributors?from=2024-01-01&to=9999-12-31", headers=bearer(service.editor_token))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert (response.get_json()["from"], response.get_json()["to"]) == ("2024-01-01", "9999-12-31")

@@ -76,7 +76,10 @@ class Period:
     @classmethod
     def from_dates(cls, first_day: date | None, last_day: date | None) -> Period:
         start = datetime.combine(first_day, datetime.min.time()) if first_day else None
-        end = datetime.combine(last_day + timedelta(days=1), datetime.min.time()) if last_day else None
+        # Up to 9999-12-31 included is no upper bound at all: there is no day after it to stop before.
+        end = None
+        if last_day is not None and last_day < date.max:
+            end = datetime.combine(last_day + timedelta(days=1), datetime.min.time())
         return cls(start, end, first_day, last_day)
 
     def covers(self, column: Any) -> list[ColumnElement[bool]]:
