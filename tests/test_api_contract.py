@@ -287,3 +287,11 @@ def test_the_contributors_board_up_to_the_last_day_of_the_calendar_is_not_a_500(
     response = client.get("/api/v1/contributors?from=2024-01-01&to=9999-12-31", headers=bearer(service.editor_token))
     assert response.status_code == 200, response.get_data(as_text=True)
     assert (response.get_json()["from"], response.get_json()["to"]) == ("2024-01-01", "9999-12-31")
+
+
+@pytest.mark.parametrize("query", ["from=20240101", "from=%202024-01-01", "to=2024-W01-1", "to=2024-01-01T00:00"])
+def test_contributors_dates_are_as_strict_as_the_document(service: Service, client: FlaskClient, query: str) -> None:
+    # date.fromisoformat took compact and week dates, and the board stripped padding; the document says format date
+    # (and the analytics API, with the same parameters, already refused them).
+    response = client.get(f"/api/v1/contributors?{query}", headers=bearer(service.editor_token))
+    assert "YYYY-MM-DD" in assert_error(response, 400, "bad_request")["error"]["message"]

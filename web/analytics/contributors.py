@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
+from web.analytics.ranges import RangeError, parse_date
 from web.chat.citations import cited_documents, latest_feedback
 from web.db.models import Document, DocumentVersion, Gap, GapEvent, Message, User, db
 from web.http.errors import ApiError
@@ -298,10 +299,11 @@ def board_query(args: Mapping[str, str]) -> BoardQuery:
 
 
 def _date_arg(args: Mapping[str, str], name: str) -> date | None:
-    value = (args.get(name) or "").strip()
+    """Absent or empty (an HTML form's empty field): no bound. Otherwise as strict as the analytics dates."""
+    value = args.get(name)
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(400, "bad_request", f"'{name}' must be a date, YYYY-MM-DD.") from None
+        return parse_date(value, name)
+    except RangeError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None

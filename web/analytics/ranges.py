@@ -54,8 +54,8 @@ def parse_range(start_text: str | None, end_text: str | None, today: date | None
     """The range of the ``from`` and ``to`` parameters (YYYY-MM-DD, UTC): its first and last day, both included.
     A missing ``to`` means today; a missing ``from`` means the DEFAULT_RANGE_DAYS days that end with ``to``.
     ``from`` may equal ``to`` (one day), not come after it."""
-    last_day = _parse_date(end_text, "to") if end_text else (today or today_utc())
-    first_day = _parse_date(start_text, "from") if start_text else None
+    last_day = parse_date(end_text, "to") if end_text else (today or today_utc())
+    first_day = parse_date(start_text, "from") if start_text else None
     try:
         end = last_day + timedelta(days=1)
     except OverflowError:  # to=9999-12-31: there is no day after it
@@ -86,8 +86,9 @@ def parse_audience(text: str | None) -> AudienceFilter:
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
-def _parse_date(text: str, name: str) -> date:
-    # Only YYYY-MM-DD: date.fromisoformat also takes week dates and compact forms nobody means here.
+def parse_date(text: str, name: str) -> date:
+    """A date parameter: only YYYY-MM-DD, JSON Schema's "date" format (the document's), no padding. date.fromisoformat
+    alone also takes week dates and compact forms (2024W011, 20240101) nobody means here."""
     if _ISO_DATE.fullmatch(text):
         try:
             return date.fromisoformat(text)
