@@ -295,3 +295,24 @@ def test_contributors_dates_are_as_strict_as_the_document(service: Service, clie
     # (and the analytics API, with the same parameters, already refused them).
     response = client.get(f"/api/v1/contributors?{query}", headers=bearer(service.editor_token))
     assert "YYYY-MM-DD" in assert_error(response, 400, "bad_request")["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "template", "names"),
+    [
+        ("analytics", "/api/v1/analytics", ["from", "to", "audience"]),
+        ("contributors", "/api/v1/contributors", ["from", "to"]),
+        ("gaps", "/api/v1/gaps", ["audience", "limit", "offset"]),
+        ("documents/billing/refunds.md/suggestions", "/api/v1/documents/{doc_id}/suggestions", ["status"]),
+    ],
+)
+def test_an_empty_query_parameter_means_not_given_in_the_document_too(
+    service: Service, client: FlaskClient, path: str, template: str, names: list[str]
+) -> None:
+    # An HTML form sends a field left empty as "?to=", and the service has always read it as absent; the document
+    # said a date, an enum or an integer, which "" is not.
+    query = "&".join(f"{name}=" for name in names)
+    assert client.get(f"/api/v1/{path}?{query}", headers=bearer(service.editor_token)).status_code == 200
+    parameters = {p["name"]: p for p in openapi_document()["paths"][template]["get"]["parameters"]}
+    for name in names:
+        assert conforms_to(parameters[name]["schema"], ""), name

@@ -11,7 +11,7 @@ from web.api.gaps import (
     MAX_ID_CHARS,
     MAX_REASON_CHARS,
 )
-from web.api.openapi.parts import EMAIL, ID, body, json_content, ref, response_ref, text
+from web.api.openapi.parts import EMAIL, ID, body, json_content, query, ref, response_ref, text
 from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
 from web.gaps.actions import MAX_COMMENT_CHARS
 
@@ -161,10 +161,6 @@ def _action(operation_id: str, summary: str, body: dict[str, Any], result: str =
     }
 
 
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "schema": schema, "description": description}
-
-
 def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties}
 
@@ -204,15 +200,15 @@ GAP_PATHS: dict[str, Any] = {
             "operationId": "listGaps",
             "summary": "The gap queue ranked by count x recency (roles viewer, editor, admin)",
             "parameters": [
-                _query("status", {"type": "string"}, "A status, a comma list (open,assigned) or all (the default)."),
-                _query("community", {"type": "string"}, "Gaps routed to this community."),
-                _query("audience", {"enum": ["public", "internal"]}, "Gaps of this audience."),
-                _query("q", {"type": "string", "maxLength": 200}, "Words in the title or in any of the questions."),
-                _query("from", {"type": "string"}, "Last seen on or after this date (YYYY-MM-DD) or time (ISO 8601)."),
-                _query("to", {"type": "string"}, "Last seen before the end of this date, or before this time."),
-                _query("assignee", {"type": "string"}, "me, or an editor's e-mail."),
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}, "Page size."),
-                _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Gaps to skip (ranked order)."),
+                query("status", {"type": "string"}, "A status, a comma list (open,assigned) or all (the default)."),
+                query("community", {"type": "string"}, "Gaps routed to this community."),
+                query("audience", {"enum": ["public", "internal"]}, "Gaps of this audience."),
+                query("q", {"type": "string", "maxLength": 200}, "Words in the title or in any of the questions."),
+                query("from", {"type": "string"}, "Last seen on or after this date (YYYY-MM-DD) or time (ISO 8601)."),
+                query("to", {"type": "string"}, "Last seen before the end of this date, or before this time."),
+                query("assignee", {"type": "string"}, "me, or an editor's e-mail."),
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}, "Page size."),
+                query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Gaps to skip (ranked order)."),
             ],
             "responses": {
                 "200": json_content({"type": "array", "items": ref("GapSummary")}, "The gaps."),

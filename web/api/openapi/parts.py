@@ -36,6 +36,13 @@ def body(required: list[str], properties: dict[str, Any], **extra: Any) -> dict[
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False, **extra}
 
 
+def query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """A query parameter. Empty (``?to=``) is the same as absent, as an HTML form sends a field left empty (the
+    editor's pages read the same parameters), so its schema takes "" besides the values."""
+    parameter: dict[str, Any] = {"name": name, "in": "query", "schema": {"anyOf": [schema, {"const": ""}]}}
+    return {**parameter, "description": description} if description else parameter
+
+
 def json_content(schema: dict[str, Any], description: str) -> dict[str, Any]:
     """A response with a JSON body."""
     return {"description": description, "content": {"application/json": {"schema": schema}}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.openapi.parts import body, json_content, response_ref, text
+from web.api.openapi.parts import body, json_content, query, response_ref, text
 from web.api.suggestions import MAX_SUGGESTION_CHARS, SUGGESTION_STATUSES
 
 _SUGGESTION_REF = {"$ref": "#/components/schemas/EditSuggestion"}
@@ -42,7 +42,7 @@ SUGGESTION_PATHS: dict[str, Any] = {
         "get": {
             "operationId": "listEditSuggestions",
             "summary": "A document's edit suggestions, newest first (roles viewer, editor, admin)",
-            "parameters": [_DOC_ID, {"name": "status", "in": "query", "schema": {"enum": list(SUGGESTION_STATUSES)}}],
+            "parameters": [_DOC_ID, query("status", {"enum": list(SUGGESTION_STATUSES)}, "Only these; empty: all.")],
             "responses": {
                 "200": json_content({"type": "array", "items": _SUGGESTION_REF}, "The suggestions."),
                 "400": response_ref("BadRequest"),
