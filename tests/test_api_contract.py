@@ -316,3 +316,44 @@ def test_an_empty_query_parameter_means_not_given_in_the_document_too(
     parameters = {p["name"]: p for p in openapi_document()["paths"][template]["get"]["parameters"]}
     for name in names:
         assert conforms_to(parameters[name]["schema"], ""), name
+
+
+def gap_list_parameter(name: str) -> dict[str, Any]:
+    parameters = openapi_document()["paths"]["/api/v1/gaps"]["get"]["parameters"]
+    schema: dict[str, Any] = next(p for p in parameters if p["name"] == name)["schema"]
+    return schema
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("status", "open, assigned"),  # the service stripped each status and dropped empty ones
+        ("status", "open,,assigned"),
+        ("from", "2024-01-01T10"),  # datetime.fromisoformat took these; RFC 3339 does not
+        ("from", "20240101"),
+        ("to", "2024-01-01T10:00:00"),  # no offset
+        ("to", " 2024-01-01"),
+        ("to", "2016-12-31T23:59:60+01:00"),  # a leap second is 23:59:60 UTC
+        ("limit", " 5"),  # int() took these; an integer parameter does not
+        ("limit", "1_0"),
+        ("offset", "+1"),
+        ("q", "refund" + " " * 200),  # the limit applied after stripping
+    ],
+)
+def test_gap_list_parameters_are_read_as_the_document_says(
+    service: Service, client: FlaskClient, name: str, value: str
+) -> None:
+    response = client.get("/api/v1/gaps", query_string={name: value}, headers=bearer(service.editor_token))
+    assert f"'{name}'" in assert_error(response, 400, "bad_request")["error"]["message"]
+    if name in ("status", "from", "to", "q"):  # the integers' schema cannot tell " 5" from 5 on the wire
+        assert not conforms_to(gap_list_parameter(name), value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("status", "open,assigned"), ("from", "2024-01-01t10:00:00.5z"), ("to", "2016-12-31T23:59:60Z")],
+)
+def test_gap_list_takes_what_the_document_says(service: Service, client: FlaskClient, name: str, value: str) -> None:
+    response = client.get("/api/v1/gaps", query_string={name: value}, headers=bearer(service.editor_token))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert conforms_to(gap_list_parameter(name), value)

@@ -65,8 +65,9 @@ def _int_arg(name: str, default: int, lowest: int, highest: int | None) -> int:
     if not value:
         return default
     try:
-        number = int(value)
-    except ValueError:
+        # Digits only, as the document's integer: int() alone also takes " 5", "+5", "1_0" and other scripts' digits.
+        number = int(value) if value.isascii() and value.isdigit() else lowest - 1
+    except ValueError:  # more digits than int() converts
         number = lowest - 1
     if number < lowest or (highest is not None and number > highest):
         upper = f" and {highest}" if highest is not None else ""

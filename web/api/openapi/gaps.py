@@ -14,8 +14,10 @@ from web.api.gaps import (
 from web.api.openapi.parts import EMAIL, ID, body, json_content, query, ref, response_ref, text
 from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
 from web.gaps.actions import MAX_COMMENT_CHARS
+from web.gaps.queries import STATUS_LIST_PATTERN
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
+_DATE_OR_TIME = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
 _TIME = {"type": "string", "format": "date-time"}
 _GAP_ID = {"name": "gap_id", "in": "path", "required": True, "schema": ID}
 _READ_ERRORS = {
@@ -200,12 +202,16 @@ GAP_PATHS: dict[str, Any] = {
             "operationId": "listGaps",
             "summary": "The gap queue ranked by count x recency (roles viewer, editor, admin)",
             "parameters": [
-                query("status", {"type": "string"}, "A status, a comma list (open,assigned) or all (the default)."),
+                query(
+                    "status",
+                    {"type": "string", "pattern": STATUS_LIST_PATTERN},
+                    "A status, a comma list (open,assigned) or all (the default).",
+                ),
                 query("community", {"type": "string"}, "Gaps routed to this community."),
                 query("audience", {"enum": ["public", "internal"]}, "Gaps of this audience."),
                 query("q", {"type": "string", "maxLength": 200}, "Words in the title or in any of the questions."),
-                query("from", {"type": "string"}, "Last seen on or after this date (YYYY-MM-DD) or time (ISO 8601)."),
-                query("to", {"type": "string"}, "Last seen before the end of this date, or before this time."),
+                query("from", _DATE_OR_TIME, "Last seen on or after this date (YYYY-MM-DD) or time (RFC 3339)."),
+                query("to", _DATE_OR_TIME, "Last seen before the end of this date, or before this time."),
                 query("assignee", {"type": "string"}, "me, or an editor's e-mail."),
                 query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}, "Page size."),
                 query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Gaps to skip (ranked order)."),
