@@ -357,3 +357,20 @@ def test_gap_list_takes_what_the_document_says(service: Service, client: FlaskCl
     response = client.get("/api/v1/gaps", query_string={name: value}, headers=bearer(service.editor_token))
     assert response.status_code == 200, response.get_data(as_text=True)
     assert conforms_to(gap_list_parameter(name), value)
+
+
+@pytest.mark.parametrize(
+    ("path", "template"),
+    [
+        ("analytics?from=2020-01-01&to=2024-05-07", "/api/v1/analytics"),  # more than 731 days
+        ("analytics?from=2024-05-08&to=2024-05-07", "/api/v1/analytics"),
+        ("contributors?from=2024-05-08&to=2024-05-07", "/api/v1/contributors"),
+    ],
+)
+def test_dates_that_are_not_a_usable_range_are_bad_range(
+    service: Service, client: FlaskClient, path: str, template: str
+) -> None:
+    # Valid dates by the document's schema, refused by a rule it cannot state: the code (was bad_request, as for
+    # a malformed date) now says which, and the operation's 400 documents it.
+    assert_error(client.get(f"/api/v1/{path}", headers=bearer(service.editor_token)), 400, "bad_range")
+    assert "bad_range" in openapi_document()["paths"][template]["get"]["responses"]["400"]["description"]

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
-from web.analytics.ranges import RangeError, parse_date
+from web.analytics.ranges import BAD_RANGE, RangeError, parse_date
 from web.chat.citations import cited_documents, latest_feedback
 from web.db.models import Document, DocumentVersion, Gap, GapEvent, Message, User, db
 from web.http.errors import ApiError
@@ -293,7 +293,7 @@ def board_query(args: Mapping[str, str]) -> BoardQuery:
     first_day = _date_arg(args, "from")
     last_day = _date_arg(args, "to")
     if first_day and last_day and first_day > last_day:
-        raise ApiError(400, "bad_request", "'from' must not be after 'to'.")
+        raise ApiError(400, BAD_RANGE, "'from' must not be after 'to'.")
     community = (args.get("community") or "").strip()[:128] or None
     return BoardQuery(Period.from_dates(first_day, last_day), community)
 

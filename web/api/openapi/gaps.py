@@ -11,7 +11,7 @@ from web.api.gaps import (
     MAX_ID_CHARS,
     MAX_REASON_CHARS,
 )
-from web.api.openapi.parts import EMAIL, ID, body, json_content, query, ref, response_ref, text
+from web.api.openapi.parts import EMAIL, ID, bad_request, body, json_content, query, ref, response_ref, text
 from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
 from web.gaps.actions import MAX_COMMENT_CHARS
 from web.gaps.queries import STATUS_LIST_PATTERN
@@ -151,14 +151,15 @@ GAP_SCHEMAS: dict[str, Any] = {
 }
 
 
-def _action(operation_id: str, summary: str, body: dict[str, Any], result: str = "Gap") -> dict[str, Any]:
+def _action(operation_id: str, summary: str, body: dict[str, Any], rules: str = "") -> dict[str, Any]:
+    errors = {**_WRITE_ERRORS, "400": bad_request(rules)} if rules else _WRITE_ERRORS
     return {
         "post": {
             "operationId": operation_id,
             "summary": summary + " (roles editor, admin)",
             "parameters": [_GAP_ID],
             "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
-            "responses": {"200": json_content(ref(result), "The gap after the action."), **_WRITE_ERRORS},
+            "responses": {"200": json_content(ref("Gap"), "The gap after the action."), **errors},
         }
     }
 
@@ -194,6 +195,11 @@ _RESOLVE_BODY = body(
     },
     oneOf=[{"required": ["faq"]}, {"required": ["article_id"]}],
     description="Either a new FAQ (faq) or the id of an article that now answers the gap (article_id).",
+)
+
+_RESOLVE_RULES = (
+    "audience_mismatch (a public gap resolved with internal content). An article_id that is no live document: 404 "
+    "document_not_found."
 )
 
 GAP_PATHS: dict[str, Any] = {
@@ -235,6 +241,7 @@ GAP_PATHS: dict[str, Any] = {
         "assignGap",
         "Assign to an editor of the gap's community or an admin (user null: unassign)",
         body(["user"], {"user": {**EMAIL, "description": "The editor's e-mail; null unassigns."}}),
+        "bad_assignee (the user is not an editor of the gap's community, nor an admin).",
     ),
     "/api/v1/gaps/{gap_id}/comment": _action(
         "commentGap", "Add a comment to the gap's thread", body(["text"], {"text": text(MAX_COMMENT_CHARS)})
@@ -246,17 +253,23 @@ GAP_PATHS: dict[str, Any] = {
         "mergeGap",
         "Move this gap's questions into another gap of the same audience; returns that gap",
         body(["into"], {"into": ID}),
+        "bad_merge (into is this gap, or a gap of the other audience). An into that is no gap: 404 gap_not_found.",
     ),
     "/api/v1/gaps/{gap_id}/move": _action(
         "moveGapQuestion",
         "Move one question to another open gap of the same audience; returns this gap (dismissed when emptied)",
         body(["message_id", "to"], {"message_id": ID, "to": ID}),
+        "bad_move (to is this gap, or a gap of the other audience). A to that is no gap: 404 gap_not_found; a "
+        "message_id that is not a question of this gap: 404 question_not_found.",
     ),
     "/api/v1/gaps/{gap_id}/resolve": {
         "post": {
-            **_action("resolveGap", "Resolve with a new FAQ or a corrected article, then verify", _RESOLVE_BODY)[
-                "post"
-            ],
+            **_action(
+                "resolveGap",
+                "Resolve with a new FAQ or a corrected article, then verify",
+                _RESOLVE_BODY,
+                _RESOLVE_RULES,
+            )["post"],
             "description": "The FAQ is stored as document editor/faq#gap-<id> (a new version on each resolve) and "
             "indexed at once; then every question of the gap is asked again. verified is true (status verified) "
             "only when all are answered and cite the FAQ or article; otherwise the status is unchanged, or resolved "
@@ -268,6 +281,7 @@ GAP_PATHS: dict[str, Any] = {
                     "The gap and the verification.",
                 ),
                 **_WRITE_ERRORS,
+                "400": bad_request(_RESOLVE_RULES),
             },
         }
     },

@@ -43,6 +43,16 @@ def query(name: str, schema: dict[str, Any], description: str = "") -> dict[str,
     return {**parameter, "description": description} if description else parameter
 
 
+def bad_request(rules: str) -> dict[str, Any]:
+    """The 400 of an operation whose requests can be well formed and still refused, by a rule that JSON Schema cannot
+    state (an existing editor, a range of days): ``rules`` names each rule's own error code."""
+    return json_content(
+        ref("Error"),
+        "Invalid body or parameter (codes bad_json, bad_request, bad_text, as for every operation), or a request "
+        f"that is well formed but breaks a rule: {rules}",
+    )
+
+
 def json_content(schema: dict[str, Any], description: str) -> dict[str, Any]:
     """A response with a JSON body."""
     return {"description": description, "content": {"application/json": {"schema": schema}}}
