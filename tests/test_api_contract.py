@@ -190,6 +190,17 @@ def test_message_ids_beyond_64_bits_or_below_1_are_invalid_in_the_document_too(
     assert not conforms("FeedbackRequest", body)
 
 
+def test_an_id_written_as_an_integral_number_is_an_id(service: Service, client: FlaskClient) -> None:
+    # JSON Schema's integer takes 1.0 (the document says integer); the service refused anything but 1.
+    body = {"message_id": float(answered_message(service, client)), "helpful": True}
+    assert conforms("FeedbackRequest", body)
+    response = post(client, "feedback", body, site_headers(service))
+    assert response.status_code == 201 and response.get_json()["message_id"] == int(body["message_id"])
+    half = {"message_id": body["message_id"] + 0.5, "helpful": True}
+    assert not conforms("FeedbackRequest", half)
+    assert_error(post(client, "feedback", half, site_headers(service)), 400, "bad_request")
+
+
 # -- editors -----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("action", "field"), [("comment", "text"), ("dismiss", "reason")])
 def test_blank_gap_texts_are_invalid_in_the_document_too(

@@ -202,6 +202,9 @@ def required_bool(data: dict[str, Any], field: str) -> bool:
 
 def required_id(data: dict[str, Any], field: str) -> int:
     value = data.get(field)
+    if isinstance(value, float) and value.is_integer():
+        # 1.0 is an integer to JSON Schema (the document's "integer"), and JSON itself has only numbers.
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_INT64:  # bool is an int
         raise _bad(field, "a positive integer of at most 2**63 - 1")
     return value
