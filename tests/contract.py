@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema_rs
-
-from web.api.openapi.document import openapi_document
-
 ANSWER_KEYS = {
     "question",
     "answer",
@@ -33,6 +29,10 @@ def conforms(schema_name: str, instance: object) -> bool:
 
 def conforms_to(schema: dict[str, Any], instance: object) -> bool:
     """Whether ``instance`` is valid for ``schema``, a part of the OpenAPI document (its $refs resolve)."""
+    import jsonschema_rs  # here, not above: the answer contract's users need neither it nor the web app
+
+    from web.api.openapi.document import openapi_document
+
     root = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **schema,
