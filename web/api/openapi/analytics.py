@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from web.analytics.ranges import AUDIENCES, DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS
-from web.api.openapi.parts import bad_request, json_content, query, ref, response_ref
+from web.api.openapi.parts import bad_request, common_errors, json_content, query, ref, response_ref
 from web.db.models import GAP_OPEN_STATUSES
 
 
@@ -141,13 +141,12 @@ ANALYTICS_PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": json_content(ref("Analytics"), "The figures."),
+                **common_errors(),
                 "400": bad_request(
                     f"bad_range (dates that are not a usable range: from after to, more than {MAX_RANGE_DAYS} days, "
                     "or past the calendar's ends)."
                 ),
-                "401": response_ref("Unauthorized"),
                 "403": response_ref("Forbidden"),
-                "500": response_ref("InternalError"),
             },
         }
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.openapi.parts import bad_request, json_content, query, ref, response_ref
+from web.api.openapi.parts import bad_request, common_errors, json_content, query, ref, response_ref
 
 _DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
 _COUNTS = {
@@ -66,8 +66,8 @@ CONTRIBUTOR_PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": json_content(ref("ContributorBoard"), "The board."),
+                **common_errors(),
                 "400": bad_request("bad_range (from after to)."),
-                "401": response_ref("Unauthorized"),
                 "403": response_ref("Forbidden"),
             },
         }

@@ -11,7 +11,7 @@ from web.api.openapi.analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
 from web.api.openapi.answers import ANSWER_SCHEMAS, INTENT, SSE_DESCRIPTION
 from web.api.openapi.contributors import CONTRIBUTOR_PATHS, CONTRIBUTOR_SCHEMAS
 from web.api.openapi.gaps import GAP_PATHS, GAP_SCHEMAS
-from web.api.openapi.parts import EMAIL, ID, json_content, ref, response_ref, text
+from web.api.openapi.parts import EMAIL, ID, common_errors, json_content, ref, response_ref, text
 from web.api.openapi.suggestions import SUGGESTION_PATHS, SUGGESTION_SCHEMAS
 from web.db.models import FEEDBACK_REASONS
 from web.http.payloads import NOT_BLANK_PATTERN
@@ -177,16 +177,10 @@ _RESPONSES: dict[str, Any] = {
     ),
 }
 
-_COMMON_ERRORS = {
-    "401": response_ref("Unauthorized"),
-    "405": response_ref("MethodNotAllowed"),
-    "500": response_ref("InternalError"),
-}
+_COMMON_ERRORS = common_errors()
 _WRITE_ERRORS = {
-    **_COMMON_ERRORS,
-    "400": response_ref("BadRequest"),
+    **common_errors(body=True),
     "404": response_ref("NotFound"),
-    "413": response_ref("TooLarge"),
     "429": response_ref("RateLimited"),
 }
 

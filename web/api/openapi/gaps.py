@@ -11,7 +11,18 @@ from web.api.gaps import (
     MAX_ID_CHARS,
     MAX_REASON_CHARS,
 )
-from web.api.openapi.parts import EMAIL, ID, bad_request, body, json_content, query, ref, response_ref, text
+from web.api.openapi.parts import (
+    EMAIL,
+    ID,
+    bad_request,
+    body,
+    common_errors,
+    json_content,
+    query,
+    ref,
+    response_ref,
+    text,
+)
 from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
 from web.gaps.actions import MAX_COMMENT_CHARS
 from web.gaps.queries import STATUS_LIST_PATTERN
@@ -21,14 +32,13 @@ _DATE_OR_TIME = {"type": "string", "anyOf": [{"format": "date"}, {"format": "dat
 _TIME = {"type": "string", "format": "date-time"}
 _GAP_ID = {"name": "gap_id", "in": "path", "required": True, "schema": ID}
 _READ_ERRORS = {
-    "401": response_ref("Unauthorized"),
+    **common_errors(),
     "403": response_ref("Forbidden"),
     "404": response_ref("NotFound"),
-    "500": response_ref("InternalError"),
 }
 _WRITE_ERRORS = {
     **_READ_ERRORS,
-    "400": response_ref("BadRequest"),
+    **common_errors(body=True),
     "403": json_content(
         ref("Error"),
         "Code forbidden: the role is not editor or admin, or the gap (or the other gap of a merge or move) belongs "
@@ -224,7 +234,6 @@ GAP_PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": json_content({"type": "array", "items": ref("GapSummary")}, "The gaps."),
-                "400": response_ref("BadRequest"),
                 **_READ_ERRORS,
             },
         }

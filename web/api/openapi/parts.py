@@ -36,6 +36,19 @@ def body(required: list[str], properties: dict[str, Any], **extra: Any) -> dict[
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False, **extra}
 
 
+def common_errors(*, body: bool = False) -> dict[str, Any]:
+    """What any API operation can answer, whatever it does: 400 (a widget without a valid session id, a session
+    call without its CSRF token, bad text), 401, 405, 500; with a request body, 413 too. An operation's own entries
+    come after these and may replace them (a 400 that names its rules)."""
+    errors = {
+        "400": response_ref("BadRequest"),
+        "401": response_ref("Unauthorized"),
+        "405": response_ref("MethodNotAllowed"),
+        "500": response_ref("InternalError"),
+    }
+    return {**errors, "413": response_ref("TooLarge")} if body else errors
+
+
 def query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
     """A query parameter. Empty (``?to=``) is the same as absent, as an HTML form sends a field left empty (the
     editor's pages read the same parameters), so its schema takes "" besides the values."""
@@ -48,8 +61,8 @@ def bad_request(rules: str) -> dict[str, Any]:
     state (an existing editor, a range of days): ``rules`` names each rule's own error code."""
     return json_content(
         ref("Error"),
-        "Invalid body or parameter (codes bad_json, bad_request, bad_text, as for every operation), or a request "
-        f"that is well formed but breaks a rule: {rules}",
+        "Invalid request, as for every operation (codes bad_json, bad_request, bad_text, bad_session_id, "
+        f"csrf_failed), or a request that is well formed but breaks a rule: {rules}",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.openapi.parts import body, json_content, query, response_ref, text
+from web.api.openapi.parts import body, common_errors, json_content, query, response_ref, text
 from web.api.suggestions import MAX_SUGGESTION_CHARS, SUGGESTION_STATUSES
 
 _SUGGESTION_REF = {"$ref": "#/components/schemas/EditSuggestion"}
@@ -16,10 +16,9 @@ _DOC_ID = {
     "description": "The document id; may contain '/' (a file path) and must be URL-encoded otherwise ('#': %23).",
 }
 _ERRORS = {
-    "401": response_ref("Unauthorized"),
+    **common_errors(),
     "403": response_ref("Forbidden"),
     "404": response_ref("NotFound"),
-    "500": response_ref("InternalError"),
 }
 
 SUGGESTION_SCHEMAS: dict[str, Any] = {
@@ -45,7 +44,6 @@ SUGGESTION_PATHS: dict[str, Any] = {
             "parameters": [_DOC_ID, query("status", {"enum": list(SUGGESTION_STATUSES)}, "Only these; empty: all.")],
             "responses": {
                 "200": json_content({"type": "array", "items": _SUGGESTION_REF}, "The suggestions."),
-                "400": response_ref("BadRequest"),
                 **_ERRORS,
             },
         },
@@ -60,8 +58,8 @@ SUGGESTION_PATHS: dict[str, Any] = {
             "responses": {
                 "201": json_content(_SUGGESTION_REF, "The new suggestion."),
                 "200": json_content(_SUGGESTION_REF, "The same open suggestion, sent again: stored once."),
-                "400": response_ref("BadRequest"),
                 **_ERRORS,
+                **common_errors(body=True),
             },
         },
     }
