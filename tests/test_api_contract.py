@@ -415,3 +415,30 @@ def test_the_errors_any_request_can_get_are_documented(
         got.add(client.post(path, data="x" * 70_000, content_type="application/json", headers=caller).status_code)
     assert got == ({400, 405, 413} if method == "POST" else {400, 405})
     assert got | {401, 500} <= documented, template
+
+
+def test_response_objects_require_the_fields_the_service_always_sends(service: Service, client: FlaskClient) -> None:
+    # Without "required", a response missing any field matched the schema: the fuzzer's body check saw nothing.
+    message_id = answered_message(service, client)
+    feedback = post(client, "feedback", {"message_id": message_id, "helpful": True}, site_headers(service))
+    handoff = post(client, "handoff", {"message": "Please call me"}, site_headers(service))
+    conversation_id = handoff.get_json()["conversation_id"]
+    conversation = client.get(f"/api/v1/conversations/{conversation_id}", headers=site_headers(service))
+    listed = client.get("/api/v1/conversations", headers=site_headers(service)).get_json()["conversations"][0]
+    gap = client.get(f"/api/v1/gaps/{a_gap(service, client)}", headers=bearer(service.editor_token)).get_json()
+    bodies = {
+        "Feedback": feedback.get_json(),
+        "Handoff": handoff.get_json(),
+        "Conversation": conversation.get_json(),
+        "ConversationSummary": listed,
+        "Gap": gap,
+        "GapQuestion": gap["questions"][0],
+    }
+    message = post(client, "chat", {"question": "Thanks!", "conversation_id": conversation_id}, site_headers(service))
+    assert message.status_code == 200
+    turn = client.get(f"/api/v1/conversations/{conversation_id}", headers=site_headers(service)).get_json()
+    bodies["Message"] = turn["messages"][0]
+    for name, body in bodies.items():
+        assert conforms(name, body), name
+        for field in body:
+            assert not conforms(name, {k: v for k, v in body.items() if k != field}), (name, field)

@@ -70,6 +70,7 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Feedback": {
         "type": "object",
+        "required": ["id", "message_id", "helpful", "reasons", "comment", "created_at"],
         "properties": {
             "id": {"type": "integer"},
             "message_id": {"type": "integer"},
@@ -97,6 +98,7 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Handoff": {
         "type": "object",
+        "required": ["id", "conversation_id", "email", "message", "status", "created_at"],
         "properties": {
             "id": {"type": "integer"},
             "conversation_id": {"type": "string"},
@@ -108,6 +110,23 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Message": {
         "type": "object",
+        "required": [
+            "id",
+            "question",
+            "answer",
+            "status",
+            "error_code",
+            "is_gap",
+            "reason",
+            "intent",
+            "confidence",
+            "language",
+            "citations",
+            "sources",
+            "related",
+            "helpful",
+            "created_at",
+        ],
         "properties": {
             "id": {"type": "integer"},
             "question": {"type": "string"},
@@ -128,6 +147,7 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Conversation": {
         "type": "object",
+        "required": ["id", "audience", "created_at", "updated_at", "messages"],
         "properties": {
             "id": {"type": "string"},
             "audience": {"type": "string", "enum": ["public", "internal"]},
@@ -138,6 +158,7 @@ _SCHEMAS: dict[str, Any] = {
     },
     "ConversationSummary": {
         "type": "object",
+        "required": ["id", "audience", "title", "messages", "created_at", "updated_at"],
         "properties": {
             "id": {"type": "string"},
             "audience": {"type": "string", "enum": ["public", "internal"]},
@@ -231,6 +252,7 @@ _PATHS: dict[str, Any] = {
                 "200": json_content(
                     {
                         "type": "object",
+                        "required": ["conversations"],
                         "properties": {"conversations": {"type": "array", "items": ref("ConversationSummary")}},
                     },
                     "The conversations.",
@@ -257,7 +279,11 @@ _PATHS: dict[str, Any] = {
             "summary": "Open hand-off requests (roles editor, viewer, admin)",
             "responses": {
                 "200": json_content(
-                    {"type": "object", "properties": {"handoffs": {"type": "array", "items": ref("Handoff")}}},
+                    {
+                        "type": "object",
+                        "required": ["handoffs"],
+                        "properties": {"handoffs": {"type": "array", "items": ref("Handoff")}},
+                    },
                     "The open requests, most recent first.",
                 ),
                 "403": response_ref("Forbidden"),

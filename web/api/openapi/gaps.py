@@ -65,6 +65,17 @@ GAP_SCHEMAS: dict[str, Any] = {
     },
     "GapQuestion": {
         "type": "object",
+        "required": [
+            "message_id",
+            "question",
+            "answer",
+            "confidence",
+            "reason",
+            "sources",
+            "evidence",
+            "feedback",
+            "created_at",
+        ],
         "properties": {
             "message_id": {"type": "integer"},
             "question": {"type": "string", "description": "Masked: [email], [phone], [card], [iban], [id]."},
@@ -74,6 +85,7 @@ GAP_SCHEMAS: dict[str, Any] = {
             "sources": {"type": "array", "items": {"type": "object"}, "description": "Ranked, with scores."},
             "evidence": {"type": "array", "items": {"enum": list(EVIDENCE_KINDS)}},
             "feedback": {"type": "array", "items": {"type": "object"}},
+            "created_at": _TIME,
         },
     },
     "Gap": {
@@ -81,6 +93,7 @@ GAP_SCHEMAS: dict[str, Any] = {
             ref("GapSummary"),
             {
                 "type": "object",
+                "required": ["dismissed_reason", "resolution", "verified_at", "questions", "comments", "events"],
                 "properties": {
                     "dismissed_reason": _NULLABLE_STRING,
                     "resolution": {"type": ["object", "null"]},
@@ -94,6 +107,7 @@ GAP_SCHEMAS: dict[str, Any] = {
     },
     "GapComment": {
         "type": "object",
+        "required": ["id", "author", "text", "created_at"],
         "properties": {
             "id": {"type": "integer"},
             "author": {**_NULLABLE_STRING, "description": "E-mail of the editor."},
@@ -103,6 +117,7 @@ GAP_SCHEMAS: dict[str, Any] = {
     },
     "GapEvent": {
         "type": "object",
+        "required": ["action", "user", "detail", "created_at"],
         "properties": {
             "action": {
                 "type": "string",
