@@ -207,3 +207,13 @@ def test_dates_that_are_not_a_usable_range_are_bad_range(
     # a malformed date) now says which, and the operation's 400 documents it.
     assert_error(client.get(f"/api/v1/{path}", headers=bearer(service.editor_token)), 400, "bad_range")
     assert "bad_range" in openapi_document()["paths"][template]["get"]["responses"]["400"]["description"]
+
+
+def test_a_gap_list_offset_beyond_64_bits_is_invalid_in_the_document_too(service: Service, client: FlaskClient) -> None:
+    # The service refuses an offset SQLite cannot take; the document said integer, minimum 0, and no maximum.
+    response = client.get(f"/api/v1/gaps?offset={2**63}", headers=bearer(service.editor_token))
+    assert "'offset'" in assert_error(response, 400, "bad_request")["error"]["message"]
+    parameters = openapi_document()["paths"]["/api/v1/gaps"]["get"]["parameters"]
+    offset = next(p for p in parameters if p["name"] == "offset")
+    assert not conforms_to(offset["schema"], 2**63)
+    assert conforms_to(offset["schema"], 2**63 - 1)

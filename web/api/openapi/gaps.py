@@ -26,6 +26,7 @@ from web.api.openapi.parts import (
 from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
 from web.gaps.actions import MAX_COMMENT_CHARS
 from web.gaps.queries import STATUS_LIST_PATTERN
+from web.http.payloads import MAX_INT64
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _DATE_OR_TIME = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
@@ -245,7 +246,11 @@ GAP_PATHS: dict[str, Any] = {
                 query("to", _DATE_OR_TIME, "Last seen before the end of this date, or before this time."),
                 query("assignee", {"type": "string"}, "me, or an editor's e-mail."),
                 query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}, "Page size."),
-                query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Gaps to skip (ranked order)."),
+                query(
+                    "offset",
+                    {"type": "integer", "minimum": 0, "maximum": MAX_INT64, "default": 0},
+                    "Gaps to skip (ranked order).",
+                ),
             ],
             "responses": {
                 "200": json_content({"type": "array", "items": ref("GapSummary")}, "The gaps."),
