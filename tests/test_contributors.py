@@ -285,12 +285,16 @@ def test_badges_count_all_time(board: Board) -> None:
 
 
 @pytest.mark.parametrize(
-    "query",
-    ["?from=2024-13-01", "?to=yesterday", f"?from={day(5).isoformat()}&to={day(4).isoformat()}"],
+    ("query", "code"),
+    [
+        ("?from=2024-13-01", "bad_request"),
+        ("?to=yesterday", "bad_request"),
+        (f"?from={day(5).isoformat()}&to={day(4).isoformat()}", "bad_range"),
+    ],
 )
-def test_bad_parameters_are_400(board: Board, query: str) -> None:
+def test_bad_parameters_are_400(board: Board, query: str, code: str) -> None:
     response = board.client().get(f"/api/v1/contributors{query}", headers=bearer(board.tokens["editor"]))
-    assert_error(response, 400, "bad_request")
+    assert_error(response, 400, code)
     page = logged_in(board, ALICE).get(f"/editor/contributors/{query}")
     assert page.status_code == 400 and page.mimetype == "text/html"
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
+from web.analytics.ranges import BAD_RANGE, RangeError, parse_date
 from web.chat.citations import cited_documents, latest_feedback
 from web.db.models import Document, DocumentVersion, Gap, GapEvent, Message, User, db
 from web.http.errors import ApiError
@@ -76,7 +77,10 @@ class Period:
     @classmethod
     def from_dates(cls, first_day: date | None, last_day: date | None) -> Period:
         start = datetime.combine(first_day, datetime.min.time()) if first_day else None
-        end = datetime.combine(last_day + timedelta(days=1), datetime.min.time()) if last_day else None
+        # Up to 9999-12-31 included is no upper bound at all: there is no day after it to stop before.
+        end = None
+        if last_day is not None and last_day < date.max:
+            end = datetime.combine(last_day + timedelta(days=1), datetime.min.time())
         return cls(start, end, first_day, last_day)
 
     def covers(self, column: Any) -> list[ColumnElement[bool]]:
@@ -289,16 +293,17 @@ def board_query(args: Mapping[str, str]) -> BoardQuery:
     first_day = _date_arg(args, "from")
     last_day = _date_arg(args, "to")
     if first_day and last_day and first_day > last_day:
-        raise ApiError(400, "bad_request", "'from' must not be after 'to'.")
+        raise ApiError(400, BAD_RANGE, "'from' must not be after 'to'.")
     community = (args.get("community") or "").strip()[:128] or None
     return BoardQuery(Period.from_dates(first_day, last_day), community)
 
 
 def _date_arg(args: Mapping[str, str], name: str) -> date | None:
-    value = (args.get(name) or "").strip()
+    """Absent or empty (an HTML form's empty field): no bound. Otherwise as strict as the analytics dates."""
+    value = args.get(name)
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(400, "bad_request", f"'{name}' must be a date, YYYY-MM-DD.") from None
+        return parse_date(value, name)
+    except RangeError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None

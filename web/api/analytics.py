@@ -28,5 +28,5 @@ def report() -> Any:
     try:
         period, audience = filters_from_args(request.args)
     except RangeError as exc:
-        raise ApiError(400, "bad_request", str(exc)) from None
+        raise ApiError(400, exc.code, str(exc)) from None
     return jsonify(report_json(analytics_report(period, audience)))

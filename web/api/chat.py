@@ -31,6 +31,7 @@ from web.http.payloads import (
     optional_bool,
     optional_choices,
     optional_email,
+    optional_ref,
     optional_str,
     required_bool,
     required_id,
@@ -58,9 +59,9 @@ def _identify_caller() -> None:
 @bp.post("/chat")
 def chat() -> Any:
     caller = current_caller()
-    data = json_object()
+    data = json_object("question", "conversation_id", "stream")
     question = _question(data)
-    conversation_id = optional_str(data, "conversation_id", CONVERSATION_ID_CHARS)
+    conversation_id = optional_ref(data, "conversation_id", CONVERSATION_ID_CHARS, nullable=True)
     stream = optional_bool(data, "stream", False)
     if conversation_id is not None:
         conversation = conversation_for_owner(conversation_id, caller.owner)
@@ -87,16 +88,15 @@ def _question(data: dict[str, Any]) -> str:
     question = data.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ApiError(400, "bad_question", "'question' must be a non-empty string.")
-    question = question.strip()
-    if len(question) > MAX_QUESTION_CHARS:
+    if len(question) > MAX_QUESTION_CHARS:  # as sent, like the document's maxLength
         raise ApiError(400, "bad_question", f"'question' must be at most {MAX_QUESTION_CHARS} characters.")
-    return question
+    return question.strip()
 
 
 @bp.post("/feedback")
 def feedback() -> Any:
     caller = current_caller()
-    data = json_object()
+    data = json_object("message_id", "helpful", "reasons", "comment")
     message_id = required_id(data, "message_id")
     helpful = required_bool(data, "helpful")
     reasons = optional_choices(data, "reasons", FEEDBACK_REASONS)
@@ -114,8 +114,8 @@ def feedback() -> Any:
 @bp.post("/handoff")
 def handoff() -> Any:
     caller = current_caller()
-    data = json_object()
-    conversation_id = optional_str(data, "conversation_id", CONVERSATION_ID_CHARS)
+    data = json_object("conversation_id", "email", "message")
+    conversation_id = optional_ref(data, "conversation_id", CONVERSATION_ID_CHARS, nullable=True)
     email = optional_email(data, "email")
     text = optional_str(data, "message", MAX_TEXT_CHARS)
     if conversation_id is None:

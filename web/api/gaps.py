@@ -21,7 +21,16 @@ from web.gaps.notifications import GapAlerts, gap_alerts
 from web.gaps.queries import QUEUE_LIMIT, find_gap, gap_detail, gap_filter_from_args, gap_summary, search_gaps
 from web.gaps.resolve import FaqDraft, resolve_with_article, resolve_with_faq
 from web.http.errors import ApiError
-from web.http.payloads import MAX_INT64, json_object, optional_bool, optional_str, required_id, required_str
+from web.http.payloads import (
+    MAX_INT64,
+    check_fields,
+    json_object,
+    optional_bool,
+    optional_email,
+    optional_str,
+    required_id,
+    required_str,
+)
 from web.services import get_answerer, get_runtime, get_settings, running_app
 
 bp = Blueprint("gaps_api", __name__, url_prefix="/api/v1/gaps")
@@ -32,6 +41,8 @@ MAX_FAQ_QUESTION_CHARS = 500
 MAX_FAQ_ANSWER_CHARS = 10000
 MAX_ID_CHARS = 512
 MAX_LIST_LIMIT = 1000
+FAQ_FIELDS = ("question", "answer", "audience", "community")
+MAX_COMMUNITY_CHARS = 128
 
 
 @bp.before_request
@@ -56,8 +67,9 @@ def _int_arg(name: str, default: int, lowest: int, highest: int | None) -> int:
     if not value:
         return default
     try:
-        number = int(value)
-    except ValueError:
+        # Digits only, as the document's integer: int() alone also takes " 5", "+5", "1_0" and other scripts' digits.
+        number = int(value) if value.isascii() and value.isdigit() else lowest - 1
+    except ValueError:  # more digits than int() converts
         number = lowest - 1
     if number < lowest or (highest is not None and number > highest):
         upper = f" and {highest}" if highest is not None else ""
@@ -75,16 +87,16 @@ def get_gap(gap_id: int) -> Any:
 @require_role(*WRITE_ROLES)
 def assign(gap_id: int) -> Any:
     """``{"user": email}`` assigns (to an editor of the gap's community or an admin); ``{"user": null}`` unassigns."""
-    data = json_object()
+    data = json_object("user")
     if "user" not in data:
         raise ApiError(400, "bad_request", "'user' must be an editor's e-mail, or null to unassign.")
-    return jsonify(gap_detail(assign_gap(_gap(gap_id), acting_employee(), optional_str(data, "user", 254))))
+    return jsonify(gap_detail(assign_gap(_gap(gap_id), acting_employee(), optional_email(data, "user"))))
 
 
 @bp.post("/<int:gap_id>/comment")
 @require_role(*WRITE_ROLES)
 def comment(gap_id: int) -> Any:
-    data = json_object()
+    data = json_object("text")
     gap = _gap(gap_id)
     add_comment(gap, acting_employee(), required_str(data, "text", MAX_COMMENT_CHARS))
     return jsonify(gap_detail(gap))
@@ -93,7 +105,7 @@ def comment(gap_id: int) -> Any:
 @bp.post("/<int:gap_id>/dismiss")
 @require_role(*WRITE_ROLES)
 def dismiss(gap_id: int) -> Any:
-    data = json_object()
+    data = json_object("reason")
     return jsonify(
         gap_detail(dismiss_gap(_gap(gap_id), acting_employee(), required_str(data, "reason", MAX_REASON_CHARS)))
     )
@@ -102,7 +114,7 @@ def dismiss(gap_id: int) -> Any:
 @bp.post("/<int:gap_id>/merge")
 @require_role(*WRITE_ROLES)
 def merge(gap_id: int) -> Any:
-    data = json_object()
+    data = json_object("into")
     target = _gap(required_id(data, "into"))
     return jsonify(gap_detail(merge_gap(_gap(gap_id), acting_employee(), target, _alerts())))
 
@@ -111,7 +123,7 @@ def merge(gap_id: int) -> Any:
 @require_role(*WRITE_ROLES)
 def move(gap_id: int) -> Any:
     """Move one question (``message_id``) to another open gap of the same audience (``to``); returns this gap."""
-    data = json_object()
+    data = json_object("message_id", "to")
     gap = _gap(gap_id)
     message_id = required_id(data, "message_id")
     target = _gap(required_id(data, "to"))
@@ -122,21 +134,23 @@ def move(gap_id: int) -> Any:
 @bp.post("/<int:gap_id>/resolve")
 @require_role(*WRITE_ROLES)
 def resolve(gap_id: int) -> Any:
-    data = json_object()
+    data = json_object("faq", "article_id", "accept_unverified")
     gap = _gap(gap_id)
-    faq = data.get("faq")
-    article_id = optional_str(data, "article_id", MAX_ID_CHARS)
-    accept_unverified = optional_bool(data, "accept_unverified", False)
-    if (faq is None) == (article_id is None):
+    # Which one is sent decides, not which one is null: {"faq": null, "article_id": ...} is a wrong faq, not an
+    # article resolve (the document has no nullable member here).
+    if ("faq" in data) == ("article_id" in data):
         raise ApiError(400, "bad_request", "Send either 'faq' {question, answer} or 'article_id'.")
+    accept_unverified = optional_bool(data, "accept_unverified", False)
     runtime, answerer = get_runtime(current_app), get_answerer(current_app)
-    if article_id is not None:
+    if "article_id" in data:
+        article_id = required_str(data, "article_id", MAX_ID_CHARS)
         verification = resolve_with_article(
             gap, acting_employee(), article_id, answerer, runtime.embedder, accept_unverified=accept_unverified
         )
     else:
+        faq = _faq_draft(data["faq"])
         verification = resolve_with_faq(
-            gap, acting_employee(), _faq_draft(faq), runtime, answerer, accept_unverified=accept_unverified
+            gap, acting_employee(), faq, runtime, answerer, accept_unverified=accept_unverified
         )
     return jsonify({**gap_detail(gap), "verification": verification.to_dict()})
 
@@ -144,15 +158,16 @@ def resolve(gap_id: int) -> Any:
 def _faq_draft(faq: object) -> FaqDraft:
     if not isinstance(faq, dict):
         raise ApiError(400, "bad_request", "'faq' must be an object with 'question' and 'answer'.")
-    audience = optional_str(faq, "audience", 16)
-    if audience is not None and audience not in ("public", "internal"):
-        raise ApiError(400, "bad_request", "'audience' must be public or internal.")
+    check_fields(faq, FAQ_FIELDS, "faq")
+    audience = faq.get("audience", "")
+    if "audience" in faq and audience not in ("public", "internal"):
+        raise ApiError(400, "bad_request", "'faq.audience' must be public or internal (leave it out for the gap's).")
     checked: Audience | None = "internal" if audience == "internal" else ("public" if audience else None)
     return FaqDraft(
         question=required_str(faq, "question", MAX_FAQ_QUESTION_CHARS),
         answer=required_str(faq, "answer", MAX_FAQ_ANSWER_CHARS),
         audience=checked,
-        community=optional_str(faq, "community", 128),
+        community=optional_str(faq, "community", MAX_COMMUNITY_CHARS, nullable=False),
     )
 
 

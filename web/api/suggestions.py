@@ -40,7 +40,7 @@ def _identify_caller() -> None:
 @require_role()
 def create_suggestion(doc_id: str) -> Any:
     document = live_document_or_404(doc_id)
-    text = required_str(json_object(), "text", MAX_SUGGESTION_CHARS)
+    text = required_str(json_object("text"), "text", MAX_SUGGESTION_CHARS)
     user = acting_employee()
     repeated = db.session.scalar(
         select(EditSuggestion).where(

@@ -40,7 +40,7 @@ def _checked_filters() -> tuple[DateRange, AudienceFilter]:
     try:
         return _filters()
     except RangeError as exc:
-        raise ApiError(400, "bad_request", str(exc)) from None
+        raise ApiError(400, exc.code, str(exc)) from None
 
 
 @bp.get("/editor/analytics")

@@ -13,9 +13,10 @@ and it finds Chinese words as well as English ones.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import MAXYEAR, UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -126,31 +127,41 @@ def gap_queue(status: str | None = None, community: str | None = None) -> list[G
 
 
 # -- filters from a query string (the API and the queue page read the same parameters) --------------------------
+# What ``status`` takes, as the OpenAPI document states it: all, or statuses joined by commas, no spaces.
+STATUS_LIST_PATTERN = "^(all|({0})(,({0}))*)$".format("|".join(GAP_STATUSES))
+_STATUS_LIST = re.compile(STATUS_LIST_PATTERN)
+
+
 def parse_statuses(value: str | None, default: tuple[str, ...] | None) -> tuple[str, ...] | None:
     """``status=open`` or ``status=open,assigned``; ``all`` (or the default None) for every status."""
     if not value:
         return default
-    if value == "all":
-        return None
-    statuses = tuple(dict.fromkeys(s.strip() for s in value.split(",") if s.strip()))
-    if not statuses or any(s not in GAP_STATUSES for s in statuses):
+    if not _STATUS_LIST.fullmatch(value):
         raise ApiError(400, "bad_request", f"'status' must be 'all' or a comma list of: {', '.join(GAP_STATUSES)}.")
-    return statuses
+    return None if value == "all" else tuple(dict.fromkeys(value.split(",")))
+
+
+# The document's formats "date" and "date-time" (RFC 3339), and nothing else: datetime.fromisoformat alone also
+# takes "2024-01-01T10", week dates, padding and times without an offset, and refuses RFC 3339's lower-case t and z.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII)
 
 
 def parse_time(value: str | None, field: str, *, end: bool = False) -> datetime | None:
-    """A date (``2025-03-31``) or an ISO 8601 time, as naive UTC. A bare date as the end of a range includes its
-    whole day: ``to=2025-03-31`` means up to midnight after it."""
+    """A date (``2025-03-31``) or an RFC 3339 time (``2025-03-31T12:00:00Z``), as naive UTC. A bare date as the end
+    of a range includes its whole day: ``to=2025-03-31`` means up to midnight after it."""
     if not value:
         return None
+    parsed = _date_or_time(value, field)
     try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ApiError(400, "bad_request", f"'{field}' must be a date (YYYY-MM-DD) or an ISO 8601 time.") from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    if end and len(value.strip()) == len("YYYY-MM-DD"):
-        parsed += timedelta(days=1)
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        if end and _DATE.fullmatch(value):
+            parsed += timedelta(days=1)
+    except OverflowError:
+        # The end of 9999-12-31, or a time whose UTC falls outside years 1-9999: as a bound, the calendar's own
+        # end (or start) means the same, and the filter stays the one asked for.
+        return datetime.max if parsed.year == MAXYEAR else datetime.min
     return parsed
 
 
@@ -162,9 +173,10 @@ def gap_filter_from_args(
     audience = args.get("audience") or None
     if audience is not None and audience not in ("public", "internal"):
         raise ApiError(400, "bad_request", "'audience' must be public or internal.")
-    search = (args.get("q") or "").strip() or None
-    if search is not None and len(search) > MAX_SEARCH_CHARS:
+    words = args.get("q") or ""
+    if len(words) > MAX_SEARCH_CHARS:  # as sent, like the document's maxLength
         raise ApiError(400, "bad_request", f"'q' must be at most {MAX_SEARCH_CHARS} characters.")
+    search = words.strip() or None
     return GapFilter(
         statuses=parse_statuses(args.get("status"), default_statuses),
         community=(args.get("community") or "").strip() or None,
@@ -190,6 +202,31 @@ def gap_communities() -> list[str]:
     """The communities gaps were routed to, for the queue's filter."""
     rows = db.session.scalars(select(Gap.community).where(Gap.community.is_not(None)).distinct()).all()
     return sorted(c for c in rows if c)
+
+
+def _date_or_time(value: str, field: str) -> datetime:
+    bad = ApiError(400, "bad_request", f"'{field}' must be a date (YYYY-MM-DD) or an RFC 3339 time.")
+    text, leap_second = value, False
+    if not _DATE.fullmatch(value):
+        match = _DATE_TIME.fullmatch(value)
+        if match is None:
+            raise bad
+        day, minutes, seconds, fraction, offset = match.groups()
+        # datetime has neither RFC 3339's leap second (:60) nor more than microseconds: the leap second is read as
+        # the second before it.
+        leap_second = seconds == "60"
+        second = "59" if leap_second else seconds
+        text = f"{day}T{minutes}:{second}{(fraction or '')[:7]}{'+00:00' if offset in 'Zz' else offset}"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise bad from None
+    if leap_second:
+        # A leap second comes at 23:59:60 UTC only (counted in minutes of the day: no overflow at year 1 or 9999).
+        offset = (parsed.utcoffset() or timedelta()) // timedelta(minutes=1)
+        if (parsed.hour * 60 + parsed.minute - offset) % (24 * 60) != 23 * 60 + 59:
+            raise bad
+    return parsed
 
 
 # -- one gap -----------------------------------------------------------------------------------------------------

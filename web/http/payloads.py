@@ -27,8 +27,15 @@ from werkzeug.routing import IntegerConverter, Map
 
 from web.http.errors import ApiError
 
+# The characters str.strip() removes (str.isspace), spelled out: the OpenAPI document uses these patterns too, and
+# JSON Schema patterns are ECMA-262 regular expressions, whose \s is a different set (tests/test_api_contract.py).
+WHITESPACE = "\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+# Text that is not blank: what a required text field must contain besides whitespace.
+NOT_BLANK_PATTERN = f"[^{WHITESPACE}]"
 # Deliberately loose: one @, no spaces, a dot in the domain. Only a mail that arrives proves an address.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+# Written with WHITESPACE rather than \s so that the document can use the very same pattern.
+EMAIL_PATTERN = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[^@{WHITESPACE}.]+$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 MAX_EMAIL_LENGTH = 254
 # Real bodies nest 2 or 3 levels; the parser itself recurses and gives up (RecursionError) near 1,000.
 MAX_JSON_DEPTH = 32
@@ -40,7 +47,9 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _FIELD_SHOWN_CHARS = 64
 
 
-def json_object() -> dict[str, Any]:
+def json_object(*fields: str) -> dict[str, Any]:
+    """The request's JSON object, checked as the module docstring says; with ``fields``, a field that is not one of
+    them is a 400 (:func:`check_fields`)."""
     if not request.is_json:
         raise ApiError(400, "bad_json", "Send a JSON object with Content-Type: application/json.")
     raw = request.get_data(cache=True)  # a body over the size limit raises 413
@@ -57,6 +66,8 @@ def json_object() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", "The request body is not a JSON object.")
     check_json_values(data)
+    if fields:
+        check_fields(data, fields)
     return data
 
 
@@ -134,17 +145,27 @@ def _bad(field: str, expected: str) -> ApiError:
     return ApiError(400, "bad_request", f"'{field}' must be {expected}.")
 
 
-def optional_str(data: dict[str, Any], field: str, max_length: int) -> str | None:
-    """The stripped string, or None when absent, null or blank."""
+def check_fields(data: dict[str, Any], allowed: Sequence[str], where: str = "") -> None:
+    """Bodies are closed (additionalProperties: false in the document): a field the route does not take is a 400,
+    so that a misspelt "conversationId" is an error instead of being ignored (and the turn starting a new
+    conversation). ``where`` names the enclosing object in the message, e.g. "faq"."""
+    for key in data:
+        if key not in allowed:
+            name = f"{where}.{_shown(key)}" if where else _shown(key)
+            raise ApiError(400, "bad_request", f"Unknown field '{name}'; the fields are: {', '.join(allowed)}.")
+
+
+def optional_str(data: dict[str, Any], field: str, max_length: int, *, nullable: bool = True) -> str | None:
+    """The stripped string, or None when absent, blank or (``nullable``) null. The limit counts the text as sent,
+    as JSON Schema's maxLength in the document does: padding cannot smuggle a longer text through."""
     value = data.get(field)
-    if value is None:
+    if value is None and (nullable or field not in data):
         return None
     if not isinstance(value, str):
         raise _bad(field, "a string")
-    value = value.strip()
     if len(value) > max_length:
         raise _bad(field, f"at most {max_length} characters")
-    return value or None
+    return value.strip() or None
 
 
 def required_str(data: dict[str, Any], field: str, max_length: int) -> str:
@@ -154,33 +175,46 @@ def required_str(data: dict[str, Any], field: str, max_length: int) -> str:
     return value
 
 
+def optional_ref(data: dict[str, Any], field: str, max_length: int, *, nullable: bool) -> str | None:
+    """An id that refers to something (a conversation, a document): None when absent (or null, when ``nullable``);
+    otherwise a non-blank string, stripped. Blank is a 400, not "not given": ``{"conversation_id": ""}`` must not
+    quietly start a new conversation."""
+    if field not in data or (nullable and data[field] is None):
+        return None
+    return required_str(data, field, max_length)
+
+
 def optional_bool(data: dict[str, Any], field: str, default: bool) -> bool:
-    value = data.get(field)
-    if value is None:
+    """``default`` when absent; null is not a boolean (the document does not make these fields nullable)."""
+    if field not in data:
         return default
+    value = data[field]
     if not isinstance(value, bool):
         raise _bad(field, "true or false")
     return value
 
 
 def required_bool(data: dict[str, Any], field: str) -> bool:
-    if data.get(field) is None:
+    if field not in data:
         raise _bad(field, "true or false")
     return optional_bool(data, field, False)
 
 
 def required_id(data: dict[str, Any], field: str) -> int:
     value = data.get(field)
+    if isinstance(value, float) and value.is_integer():
+        # 1.0 is an integer to JSON Schema (the document's "integer"), and JSON itself has only numbers.
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_INT64:  # bool is an int
         raise _bad(field, "a positive integer of at most 2**63 - 1")
     return value
 
 
 def optional_choices(data: dict[str, Any], field: str, allowed: Sequence[str]) -> list[str]:
-    """A list of distinct values from ``allowed``, in the order given."""
-    value = data.get(field)
-    if value is None:
+    """A list of distinct values from ``allowed``, in the order given; [] when absent (null is not a list)."""
+    if field not in data:
         return []
+    value = data[field]
     if not isinstance(value, list) or not all(isinstance(v, str) and v in allowed for v in value):
         raise _bad(field, f"a list of: {', '.join(allowed)}")
     return list(dict.fromkeys(value))
@@ -191,7 +225,11 @@ def is_email(value: str) -> bool:
 
 
 def optional_email(data: dict[str, Any], field: str) -> str | None:
-    value = optional_str(data, field, MAX_EMAIL_LENGTH)
-    if value is not None and not is_email(value):
-        raise _bad(field, "an email address")
+    """None when absent or null; otherwise an address as EMAIL_PATTERN says, taken as sent: not stripped, and blank
+    is not "no address" but a 400 (the document's pattern, shared with this check, has no room for either)."""
+    value = data.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not is_email(value):
+        raise _bad(field, f"an email address of at most {MAX_EMAIL_LENGTH} characters")
     return value

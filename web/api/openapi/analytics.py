@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from web.analytics.ranges import AUDIENCES, DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS
-from web.api.openapi.parts import json_content, ref, response_ref
+from web.api.openapi.parts import bad_request, common_errors, json_content, query, ref, response_ref
 from web.db.models import GAP_OPEN_STATUSES
 
 
@@ -129,23 +129,24 @@ ANALYTICS_PATHS: dict[str, Any] = {
             "description": f"Default range: the last {DEFAULT_RANGE_DAYS} days, today (UTC) included. At most "
             f"{MAX_RANGE_DAYS} days. A widget site key gets 401, an employee without the role 403.",
             "parameters": [
-                {"name": "from", "in": "query", "schema": _DATE, "description": "First day (UTC), included."},
-                {
-                    "name": "to",
-                    "in": "query",
-                    "schema": _DATE,
-                    "description": "Last day (UTC), included: from=2026-11-01&to=2026-11-30 is November. Default: "
+                query("from", _DATE, "First day (UTC), included."),
+                query(
+                    "to",
+                    _DATE,
+                    "Last day (UTC), included: from=2026-11-01&to=2026-11-30 is November. Default: "
                     f"today. Without 'from', the {DEFAULT_RANGE_DAYS} days that end with 'to'. 'from' after 'to' is "
                     "a 400; from = to is one day.",
-                },
-                {"name": "audience", "in": "query", "schema": {"enum": list(AUDIENCES), "default": "all"}},
+                ),
+                query("audience", {"enum": list(AUDIENCES), "default": "all"}),
             ],
             "responses": {
                 "200": json_content(ref("Analytics"), "The figures."),
-                "400": response_ref("BadRequest"),
-                "401": response_ref("Unauthorized"),
+                **common_errors(),
+                "400": bad_request(
+                    f"bad_range (dates that are not a usable range: from after to, more than {MAX_RANGE_DAYS} days, "
+                    "or past the calendar's ends)."
+                ),
                 "403": response_ref("Forbidden"),
-                "500": response_ref("InternalError"),
             },
         }
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.openapi.parts import json_content, ref, response_ref
+from web.api.openapi.parts import bad_request, common_errors, json_content, query, ref, response_ref
 
 _DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
 _COUNTS = {
@@ -61,23 +61,13 @@ CONTRIBUTOR_PATHS: dict[str, Any] = {
             "description": "Without dates: all time. A widget site key gets 401, an employee without the role 403.",
             "parameters": [
                 {"name": "community", "in": "query", "schema": {"type": "string"}},
-                {
-                    "name": "from",
-                    "in": "query",
-                    "schema": {"type": "string", "format": "date"},
-                    "description": "First day (UTC), included.",
-                },
-                {
-                    "name": "to",
-                    "in": "query",
-                    "schema": {"type": "string", "format": "date"},
-                    "description": "Last day (UTC), included.",
-                },
+                query("from", {"type": "string", "format": "date"}, "First day (UTC), included."),
+                query("to", {"type": "string", "format": "date"}, "Last day (UTC), included."),
             ],
             "responses": {
                 "200": json_content(ref("ContributorBoard"), "The board."),
-                "400": response_ref("BadRequest"),
-                "401": response_ref("Unauthorized"),
+                **common_errors(),
+                "400": bad_request("bad_range (from after to)."),
                 "403": response_ref("Forbidden"),
             },
         }

@@ -8,24 +8,26 @@ from __future__ import annotations
 from typing import Any
 
 from web.api.openapi.analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
+from web.api.openapi.answers import ANSWER_SCHEMAS, INTENT, SSE_DESCRIPTION
 from web.api.openapi.contributors import CONTRIBUTOR_PATHS, CONTRIBUTOR_SCHEMAS
 from web.api.openapi.gaps import GAP_PATHS, GAP_SCHEMAS
-from web.api.openapi.parts import json_content, ref, response_ref
+from web.api.openapi.parts import EMAIL, ID, common_errors, json_content, ref, response_ref, text
 from web.api.openapi.suggestions import SUGGESTION_PATHS, SUGGESTION_SCHEMAS
 from web.db.models import FEEDBACK_REASONS
+from web.http.payloads import NOT_BLANK_PATTERN
 
 API_VERSION = "1.0.0"
 
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
-_INTENT = {
+_CONVERSATION_ID = {
     "type": ["string", "null"],
-    "enum": ["greeting", "thanks", "goodbye", "handoff", None],
-    "description": "Set when the message was conversation, not a question (a greeting, thanks, a goodbye, or a "
-    "request for a person): the answer is a short reply (for handoff: the offer to talk to a human), never a gap; "
-    "clients show no sources or rating for it. Null for answers to questions.",
+    "minLength": 1,
+    "maxLength": 64,
+    "pattern": NOT_BLANK_PATTERN,
+    "description": "Continue this conversation (it must be the caller's); omit it or send null to start one. Blank "
+    "is a 400, an id that is not the caller's a 404.",
 }
-
 _SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -45,86 +47,22 @@ _SCHEMAS: dict[str, Any] = {
             }
         },
     },
-    "Citation": {
-        "type": "object",
-        "required": ["n", "id", "title", "url", "version", "chunk_id", "score"],
-        "properties": {
-            "n": {"type": "integer", "description": "The number used as [n] in the answer text."},
-            "id": {"type": "string", "description": "Document id."},
-            "title": {"type": "string"},
-            "url": _NULLABLE_STRING,
-            "version": {"type": "integer"},
-            "chunk_id": {"type": "string"},
-            "score": {"type": "number"},
-        },
-    },
-    "SourceRef": {
-        "type": "object",
-        "required": ["id", "title", "score", "url"],
-        "properties": {
-            "id": {"type": "string"},
-            "title": {"type": "string"},
-            "score": {"type": "number", "description": "Retrieval score; sources are in rank order."},
-            "url": _NULLABLE_STRING,
-        },
-    },
     "ChatRequest": {
         "type": "object",
         "required": ["question"],
+        "additionalProperties": False,
         "properties": {
-            "question": {"type": "string", "minLength": 1, "maxLength": 2000, "description": "Stripped first."},
-            "conversation_id": {
-                "type": ["string", "null"],
-                "description": "Continue this conversation (it must be the caller's); omit to start one.",
-            },
+            "question": text(2000, "Stripped first; it must not be blank."),
+            "conversation_id": _CONVERSATION_ID,
             "stream": {"type": "boolean", "default": False, "description": "Answer as text/event-stream."},
-        },
-    },
-    "ChatAnswer": {
-        "type": "object",
-        "required": [
-            "question",
-            "answer",
-            "is_gap",
-            "reason",
-            "confidence",
-            "language",
-            "citations",
-            "sources",
-            "related",
-            "latency_ms",
-            "intent",
-            "conversation_id",
-            "message_id",
-        ],
-        "properties": {
-            "question": {"type": "string"},
-            "answer": {"type": "string", "description": "Plain text with [n] citation markers."},
-            "is_gap": {"type": "boolean", "description": "True when the answer is an honest 'I don't know'."},
-            "reason": {
-                "type": ["string", "null"],
-                "description": "Why it is a gap: no_match, low_confidence, empty_index, llm_declined.",
-            },
-            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-            "language": {"type": "string", "description": "Language of the question, e.g. en or zh."},
-            "citations": {"type": "array", "items": ref("Citation")},
-            "sources": {"type": "array", "items": ref("SourceRef"), "description": "Retrieved documents."},
-            "related": {
-                "type": "array",
-                "items": ref("SourceRef"),
-                "description": "Articles to offer when the answer is a gap.",
-            },
-            "latency_ms": {"type": "number"},
-            "intent": _INTENT,
-            "conversation_id": {"type": "string"},
-            "message_id": {"type": "integer"},
         },
     },
     "FeedbackRequest": {
         "type": "object",
         "required": ["message_id", "helpful"],
+        "additionalProperties": False,
         "properties": {
-            "message_id": {"type": "integer", "minimum": 1},
+            "message_id": ID,
             "helpful": {"type": "boolean"},
             "reasons": {"type": "array", "items": {"type": "string", "enum": list(FEEDBACK_REASONS)}},
             "comment": {"type": ["string", "null"], "maxLength": 2000},
@@ -132,6 +70,7 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Feedback": {
         "type": "object",
+        "required": ["id", "message_id", "helpful", "reasons", "comment", "created_at"],
         "properties": {
             "id": {"type": "integer"},
             "message_id": {"type": "integer"},
@@ -143,15 +82,23 @@ _SCHEMAS: dict[str, Any] = {
     },
     "HandoffRequest": {
         "type": "object",
-        "description": "Without conversation_id a new conversation is opened (email or message required).",
+        "description": "Without conversation_id a new conversation is opened: then an email or a message (not "
+        "blank) is required, or the person who answers would have nothing to go on.",
+        "additionalProperties": False,
         "properties": {
-            "conversation_id": {"type": "string"},
-            "email": {"type": ["string", "null"], "format": "email", "maxLength": 254},
+            "conversation_id": _CONVERSATION_ID,
+            "email": {**EMAIL, "description": "Where to answer. Null or absent: none (an employee's own address)."},
             "message": {"type": ["string", "null"], "maxLength": 2000},
         },
+        "anyOf": [
+            {"required": ["conversation_id"], "properties": {"conversation_id": {"type": "string"}}},
+            {"required": ["email"], "properties": {"email": {"type": "string"}}},
+            {"required": ["message"], "properties": {"message": {"type": "string", "pattern": NOT_BLANK_PATTERN}}},
+        ],
     },
     "Handoff": {
         "type": "object",
+        "required": ["id", "conversation_id", "email", "message", "status", "created_at"],
         "properties": {
             "id": {"type": "integer"},
             "conversation_id": {"type": "string"},
@@ -163,6 +110,23 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Message": {
         "type": "object",
+        "required": [
+            "id",
+            "question",
+            "answer",
+            "status",
+            "error_code",
+            "is_gap",
+            "reason",
+            "intent",
+            "confidence",
+            "language",
+            "citations",
+            "sources",
+            "related",
+            "helpful",
+            "created_at",
+        ],
         "properties": {
             "id": {"type": "integer"},
             "question": {"type": "string"},
@@ -171,7 +135,7 @@ _SCHEMAS: dict[str, Any] = {
             "error_code": _NULLABLE_STRING,
             "is_gap": {"type": "boolean"},
             "reason": _NULLABLE_STRING,
-            "intent": _INTENT,
+            "intent": INTENT,
             "confidence": {"type": ["number", "null"]},
             "language": _NULLABLE_STRING,
             "citations": {"type": "array", "items": ref("Citation")},
@@ -183,6 +147,7 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Conversation": {
         "type": "object",
+        "required": ["id", "audience", "created_at", "updated_at", "messages"],
         "properties": {
             "id": {"type": "string"},
             "audience": {"type": "string", "enum": ["public", "internal"]},
@@ -193,6 +158,7 @@ _SCHEMAS: dict[str, Any] = {
     },
     "ConversationSummary": {
         "type": "object",
+        "required": ["id", "audience", "title", "messages", "created_at", "updated_at"],
         "properties": {
             "id": {"type": "string"},
             "audience": {"type": "string", "enum": ["public", "internal"]},
@@ -237,26 +203,12 @@ _RESPONSES: dict[str, Any] = {
     },
 }
 
-_COMMON_ERRORS = {
-    "401": response_ref("Unauthorized"),
-    "405": response_ref("MethodNotAllowed"),
-    "500": response_ref("InternalError"),
-    "503": response_ref("Unavailable"),
-}
+_COMMON_ERRORS = common_errors()
 _WRITE_ERRORS = {
-    **_COMMON_ERRORS,
-    "400": response_ref("BadRequest"),
+    **common_errors(body=True),
     "404": response_ref("NotFound"),
-    "413": response_ref("TooLarge"),
     "429": response_ref("RateLimited"),
 }
-
-_SSE_DESCRIPTION = (
-    "With stream=true: text/event-stream. Events, in order: `delta` {text} (append), `replace` {text} (replace "
-    "the text shown so far), `citations` {citations, sources, related, is_gap, reason, confidence, language, "
-    "intent}, "
-    "`done` {conversation_id, message_id}. On failure the stream ends with `error` {error: {code, message}}."
-)
 
 _PATHS: dict[str, Any] = {
     "/api/v1/chat": {
@@ -268,10 +220,10 @@ _PATHS: dict[str, Any] = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ChatRequest")}}},
             "responses": {
                 "200": {
-                    "description": "The answer (JSON), or the answer events. " + _SSE_DESCRIPTION,
+                    "description": "The answer (JSON), or the answer events. " + SSE_DESCRIPTION,
                     "content": {
                         "application/json": {"schema": ref("ChatAnswer")},
-                        "text/event-stream": {"schema": {"type": "string"}},
+                        "text/event-stream": {"schema": ref("ChatStreamEvent")},
                     },
                 },
                 **_WRITE_ERRORS,
@@ -305,6 +257,7 @@ _PATHS: dict[str, Any] = {
                 "200": json_content(
                     {
                         "type": "object",
+                        "required": ["conversations"],
                         "properties": {"conversations": {"type": "array", "items": ref("ConversationSummary")}},
                     },
                     "The conversations.",
@@ -331,7 +284,11 @@ _PATHS: dict[str, Any] = {
             "summary": "Open hand-off requests (roles editor, viewer, admin)",
             "responses": {
                 "200": json_content(
-                    {"type": "object", "properties": {"handoffs": {"type": "array", "items": ref("Handoff")}}},
+                    {
+                        "type": "object",
+                        "required": ["handoffs"],
+                        "properties": {"handoffs": {"type": "array", "items": ref("Handoff")}},
+                    },
                     "The open requests, most recent first.",
                 ),
                 "403": response_ref("Forbidden"),
@@ -388,7 +345,14 @@ def openapi_document() -> dict[str, Any]:
         "security": [{"siteKey": [], "sessionId": []}, {"bearerToken": []}, {"sessionCookie": [], "csrfToken": []}],
         "paths": {**_PATHS, **GAP_PATHS, **ANALYTICS_PATHS, **CONTRIBUTOR_PATHS, **SUGGESTION_PATHS},
         "components": {
-            "schemas": {**_SCHEMAS, **GAP_SCHEMAS, **ANALYTICS_SCHEMAS, **CONTRIBUTOR_SCHEMAS, **SUGGESTION_SCHEMAS},
+            "schemas": {
+                **_SCHEMAS,
+                **ANSWER_SCHEMAS,
+                **GAP_SCHEMAS,
+                **ANALYTICS_SCHEMAS,
+                **CONTRIBUTOR_SCHEMAS,
+                **SUGGESTION_SCHEMAS,
+            },
             "responses": _RESPONSES,
             "securitySchemes": {
                 "siteKey": {"type": "apiKey", "in": "header", "name": "X-Site-Key"},

@@ -4,21 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.openapi.parts import json_content, ref, response_ref
+from web.api.gaps import (
+    MAX_COMMUNITY_CHARS,
+    MAX_FAQ_ANSWER_CHARS,
+    MAX_FAQ_QUESTION_CHARS,
+    MAX_ID_CHARS,
+    MAX_REASON_CHARS,
+)
+from web.api.openapi.parts import (
+    EMAIL,
+    ID,
+    bad_request,
+    body,
+    common_errors,
+    json_content,
+    query,
+    ref,
+    response_ref,
+    text,
+)
 from web.db.models import EVIDENCE_KINDS, GAP_STATUSES
+from web.gaps.actions import MAX_COMMENT_CHARS
+from web.gaps.queries import STATUS_LIST_PATTERN
+from web.http.payloads import MAX_INT64
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
+_DATE_OR_TIME = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
 _TIME = {"type": "string", "format": "date-time"}
-_GAP_ID = {"name": "gap_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_GAP_ID = {"name": "gap_id", "in": "path", "required": True, "schema": ID}
 _READ_ERRORS = {
-    "401": response_ref("Unauthorized"),
+    **common_errors(),
     "403": response_ref("Forbidden"),
     "404": response_ref("NotFound"),
-    "500": response_ref("InternalError"),
 }
 _WRITE_ERRORS = {
     **_READ_ERRORS,
-    "400": response_ref("BadRequest"),
+    **common_errors(body=True),
     "403": json_content(
         ref("Error"),
         "Code forbidden: the role is not editor or admin, or the gap (or the other gap of a merge or move) belongs "
@@ -45,6 +66,17 @@ GAP_SCHEMAS: dict[str, Any] = {
     },
     "GapQuestion": {
         "type": "object",
+        "required": [
+            "message_id",
+            "question",
+            "answer",
+            "confidence",
+            "reason",
+            "sources",
+            "evidence",
+            "feedback",
+            "created_at",
+        ],
         "properties": {
             "message_id": {"type": "integer"},
             "question": {"type": "string", "description": "Masked: [email], [phone], [card], [iban], [id]."},
@@ -54,6 +86,7 @@ GAP_SCHEMAS: dict[str, Any] = {
             "sources": {"type": "array", "items": {"type": "object"}, "description": "Ranked, with scores."},
             "evidence": {"type": "array", "items": {"enum": list(EVIDENCE_KINDS)}},
             "feedback": {"type": "array", "items": {"type": "object"}},
+            "created_at": _TIME,
         },
     },
     "Gap": {
@@ -61,6 +94,7 @@ GAP_SCHEMAS: dict[str, Any] = {
             ref("GapSummary"),
             {
                 "type": "object",
+                "required": ["dismissed_reason", "resolution", "verified_at", "questions", "comments", "events"],
                 "properties": {
                     "dismissed_reason": _NULLABLE_STRING,
                     "resolution": {"type": ["object", "null"]},
@@ -74,6 +108,7 @@ GAP_SCHEMAS: dict[str, Any] = {
     },
     "GapComment": {
         "type": "object",
+        "required": ["id", "author", "text", "created_at"],
         "properties": {
             "id": {"type": "integer"},
             "author": {**_NULLABLE_STRING, "description": "E-mail of the editor."},
@@ -83,6 +118,7 @@ GAP_SCHEMAS: dict[str, Any] = {
     },
     "GapEvent": {
         "type": "object",
+        "required": ["action", "user", "detail", "created_at"],
         "properties": {
             "action": {
                 "type": "string",
@@ -141,20 +177,17 @@ GAP_SCHEMAS: dict[str, Any] = {
 }
 
 
-def _action(operation_id: str, summary: str, body: dict[str, Any], result: str = "Gap") -> dict[str, Any]:
+def _action(operation_id: str, summary: str, body: dict[str, Any], rules: str = "") -> dict[str, Any]:
+    errors = {**_WRITE_ERRORS, "400": bad_request(rules)} if rules else _WRITE_ERRORS
     return {
         "post": {
             "operationId": operation_id,
             "summary": summary + " (roles editor, admin)",
             "parameters": [_GAP_ID],
             "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
-            "responses": {"200": json_content(ref(result), "The gap after the action."), **_WRITE_ERRORS},
+            "responses": {"200": json_content(ref("Gap"), "The gap after the action."), **errors},
         }
     }
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "schema": schema, "description": description}
 
 
 def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
@@ -167,26 +200,33 @@ _ACCEPT_UNVERIFIED = {
     "description": "When verification fails, close the gap anyway with status resolved (an editor's judgement, "
     "no proof); without it the gap keeps its status.",
 }
-_RESOLVE_BODY = {
-    "oneOf": [
-        _object(
-            ["faq"],
+_RESOLVE_BODY = body(
+    [],
+    {
+        "faq": body(
+            ["question", "answer"],
             {
-                "faq": _object(
-                    ["question", "answer"],
-                    {
-                        "question": {"type": "string"},
-                        "answer": {"type": "string"},
-                        "audience": {"enum": ["public", "internal"], "description": "Default: the gap's."},
-                        "community": {"type": "string", "description": "Default: the gap's."},
-                    },
-                ),
-                "accept_unverified": _ACCEPT_UNVERIFIED,
+                "question": text(MAX_FAQ_QUESTION_CHARS),
+                "answer": text(MAX_FAQ_ANSWER_CHARS),
+                "audience": {"enum": ["public", "internal"], "description": "Absent: the gap's."},
+                "community": {
+                    "type": "string",
+                    "maxLength": MAX_COMMUNITY_CHARS,
+                    "description": "Absent or blank: the gap's.",
+                },
             },
         ),
-        _object(["article_id"], {"article_id": {"type": "string"}, "accept_unverified": _ACCEPT_UNVERIFIED}),
-    ]
-}
+        "article_id": text(MAX_ID_CHARS, "A live document of the gap's audience."),
+        "accept_unverified": _ACCEPT_UNVERIFIED,
+    },
+    oneOf=[{"required": ["faq"]}, {"required": ["article_id"]}],
+    description="Either a new FAQ (faq) or the id of an article that now answers the gap (article_id).",
+)
+
+_RESOLVE_RULES = (
+    "audience_mismatch (a public gap resolved with internal content). An article_id that is no live document: 404 "
+    "document_not_found."
+)
 
 GAP_PATHS: dict[str, Any] = {
     "/api/v1/gaps": {
@@ -194,19 +234,26 @@ GAP_PATHS: dict[str, Any] = {
             "operationId": "listGaps",
             "summary": "The gap queue ranked by count x recency (roles viewer, editor, admin)",
             "parameters": [
-                _query("status", {"type": "string"}, "A status, a comma list (open,assigned) or all (the default)."),
-                _query("community", {"type": "string"}, "Gaps routed to this community."),
-                _query("audience", {"enum": ["public", "internal"]}, "Gaps of this audience."),
-                _query("q", {"type": "string", "maxLength": 200}, "Words in the title or in any of the questions."),
-                _query("from", {"type": "string"}, "Last seen on or after this date (YYYY-MM-DD) or time (ISO 8601)."),
-                _query("to", {"type": "string"}, "Last seen before the end of this date, or before this time."),
-                _query("assignee", {"type": "string"}, "me, or an editor's e-mail."),
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}, "Page size."),
-                _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Gaps to skip (ranked order)."),
+                query(
+                    "status",
+                    {"type": "string", "pattern": STATUS_LIST_PATTERN},
+                    "A status, a comma list (open,assigned) or all (the default).",
+                ),
+                query("community", {"type": "string"}, "Gaps routed to this community."),
+                query("audience", {"enum": ["public", "internal"]}, "Gaps of this audience."),
+                query("q", {"type": "string", "maxLength": 200}, "Words in the title or in any of the questions."),
+                query("from", _DATE_OR_TIME, "Last seen on or after this date (YYYY-MM-DD) or time (RFC 3339)."),
+                query("to", _DATE_OR_TIME, "Last seen before the end of this date, or before this time."),
+                query("assignee", {"type": "string"}, "me, or an editor's e-mail."),
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}, "Page size."),
+                query(
+                    "offset",
+                    {"type": "integer", "minimum": 0, "maximum": MAX_INT64, "default": 0},
+                    "Gaps to skip (ranked order).",
+                ),
             ],
             "responses": {
                 "200": json_content({"type": "array", "items": ref("GapSummary")}, "The gaps."),
-                "400": response_ref("BadRequest"),
                 **_READ_ERRORS,
             },
         }
@@ -222,31 +269,38 @@ GAP_PATHS: dict[str, Any] = {
     "/api/v1/gaps/{gap_id}/assign": _action(
         "assignGap",
         "Assign to an editor of the gap's community or an admin (user null: unassign)",
-        _object(["user"], {"user": {"type": ["string", "null"], "format": "email"}}),
+        body(["user"], {"user": {**EMAIL, "description": "The editor's e-mail; null unassigns."}}),
+        "bad_assignee (the user is not an editor of the gap's community, nor an admin).",
     ),
     "/api/v1/gaps/{gap_id}/comment": _action(
-        "commentGap", "Add a comment to the gap's thread", _object(["text"], {"text": {"type": "string"}})
+        "commentGap", "Add a comment to the gap's thread", body(["text"], {"text": text(MAX_COMMENT_CHARS)})
     ),
     "/api/v1/gaps/{gap_id}/dismiss": _action(
-        "dismissGap", "Dismiss with a reason", _object(["reason"], {"reason": {"type": "string"}})
+        "dismissGap", "Dismiss with a reason", body(["reason"], {"reason": text(MAX_REASON_CHARS)})
     ),
     "/api/v1/gaps/{gap_id}/merge": _action(
         "mergeGap",
-        "Move this gap's questions into another gap of the same audience and community (else 400 scope_mismatch); "
-        "returns that gap",
-        _object(["into"], {"into": {"type": "integer"}}),
+        "Move this gap's questions into another gap of the same audience and community; returns that gap",
+        body(["into"], {"into": ID}),
+        "bad_merge (into is this gap), scope_mismatch (a gap of another audience or community). An into that is no "
+        "gap: 404 gap_not_found.",
     ),
     "/api/v1/gaps/{gap_id}/move": _action(
         "moveGapQuestion",
-        "Move one question to another open gap of the same audience and community (else 400 scope_mismatch); returns "
-        "this gap (dismissed when emptied)",
-        _object(["message_id", "to"], {"message_id": {"type": "integer"}, "to": {"type": "integer"}}),
+        "Move one question to another open gap of the same audience and community; returns this gap (dismissed when "
+        "emptied)",
+        body(["message_id", "to"], {"message_id": ID, "to": ID}),
+        "bad_move (to is this gap), scope_mismatch (a gap of another audience or community). A to that is no gap: "
+        "404 gap_not_found; a message_id that is not a question of this gap: 404 question_not_found.",
     ),
     "/api/v1/gaps/{gap_id}/resolve": {
         "post": {
-            **_action("resolveGap", "Resolve with a new FAQ or a corrected article, then verify", _RESOLVE_BODY)[
-                "post"
-            ],
+            **_action(
+                "resolveGap",
+                "Resolve with a new FAQ or a corrected article, then verify",
+                _RESOLVE_BODY,
+                _RESOLVE_RULES,
+            )["post"],
             "description": "The FAQ is stored as document editor/faq#gap-<id> (a new version on each resolve) and "
             "indexed at once; then every question of the gap is asked again. verified is true (status verified) "
             "only when all are answered and cite the FAQ or article; otherwise the status is unchanged, or resolved "
@@ -258,6 +312,7 @@ GAP_PATHS: dict[str, Any] = {
                     "The gap and the verification.",
                 ),
                 **_WRITE_ERRORS,
+                "400": bad_request(_RESOLVE_RULES),
             },
         }
     },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.openapi.parts import json_content, response_ref
+from web.api.openapi.parts import body, common_errors, json_content, query, response_ref, text
 from web.api.suggestions import MAX_SUGGESTION_CHARS, SUGGESTION_STATUSES
 
 _SUGGESTION_REF = {"$ref": "#/components/schemas/EditSuggestion"}
@@ -16,10 +16,9 @@ _DOC_ID = {
     "description": "The document id; may contain '/' (a file path) and must be URL-encoded otherwise ('#': %23).",
 }
 _ERRORS = {
-    "401": response_ref("Unauthorized"),
+    **common_errors(),
     "403": response_ref("Forbidden"),
     "404": response_ref("NotFound"),
-    "500": response_ref("InternalError"),
 }
 
 SUGGESTION_SCHEMAS: dict[str, Any] = {
@@ -42,10 +41,9 @@ SUGGESTION_PATHS: dict[str, Any] = {
         "get": {
             "operationId": "listEditSuggestions",
             "summary": "A document's edit suggestions, newest first (roles viewer, editor, admin)",
-            "parameters": [_DOC_ID, {"name": "status", "in": "query", "schema": {"enum": list(SUGGESTION_STATUSES)}}],
+            "parameters": [_DOC_ID, query("status", {"enum": list(SUGGESTION_STATUSES)}, "Only these; empty: all.")],
             "responses": {
                 "200": json_content({"type": "array", "items": _SUGGESTION_REF}, "The suggestions."),
-                "400": response_ref("BadRequest"),
                 **_ERRORS,
             },
         },
@@ -55,21 +53,13 @@ SUGGESTION_PATHS: dict[str, Any] = {
             "parameters": [_DOC_ID],
             "requestBody": {
                 "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["text"],
-                            "properties": {"text": {"type": "string", "maxLength": MAX_SUGGESTION_CHARS}},
-                        }
-                    }
-                },
+                "content": {"application/json": {"schema": body(["text"], {"text": text(MAX_SUGGESTION_CHARS)})}},
             },
             "responses": {
                 "201": json_content(_SUGGESTION_REF, "The new suggestion."),
                 "200": json_content(_SUGGESTION_REF, "The same open suggestion, sent again: stored once."),
-                "400": response_ref("BadRequest"),
                 **_ERRORS,
+                **common_errors(body=True),
             },
         },
     }
