@@ -221,7 +221,7 @@ BAD_BODIES: tuple[object, ...] = (
     {"question": "\udc80" * 50},
     {"question": "ok", "stream": True, "conversation_id": "\ud800"},
 )
-LOAD_SECONDS = 8
+LOAD_SECONDS = 20  # the issue's 20 s
 GOOD_CLIENTS = 8
 BAD_CLIENTS = 2
 
@@ -297,7 +297,7 @@ def gunicorn_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 
 def test_clients_sending_bad_text_do_not_fail_the_others(gunicorn_url: tuple[str, str]) -> None:
-    """The issue's done-when, bounded: 8 well-behaved clients and 2 sending bad text, all at once, for 8 s."""
+    """The issue's done-when: 8 well-behaved clients and 2 sending bad text, all at once, for 20 s."""
     base, key = gunicorn_url
     stop = time.monotonic() + LOAD_SECONDS
     good: Counter[int] = Counter()
