@@ -13,11 +13,9 @@ from werkzeug.serving import run_simple
 from web.access.accounts import list_users
 from web.db.engine import upgrade_database
 from web.http.headers import BannerlessRequestHandler
-from web.http.links import SERVE_URL_CONFIG, public_origin, serve_url
+from web.http.links import SERVE_URL_CONFIG, WILDCARD_HOSTS, public_origin, serve_url
 from web.pages.demo import demo_origins, ensure_demo_site
 from web.services import warm_up
-
-_WILDCARD_HOSTS = {"0.0.0.0", "::"}
 
 
 @click.command("serve")
@@ -38,7 +36,7 @@ def serve_command(host: str, port: int) -> None:
     ensure_demo_site(app, origins)
     click.echo("loading the model...", err=True)
     warm_up(app)
-    shown_host = "127.0.0.1" if host in _WILDCARD_HOSTS else host
+    shown_host = "127.0.0.1" if host in WILDCARD_HOSTS else host
     click.echo(f"answerdesk is serving on http://{shown_host}:{port}/  (Ctrl-C to stop)")
     if not list_users():
         # The first thing a new operator needs for /help and /editor; the widget demo works without it.

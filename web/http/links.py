@@ -25,12 +25,12 @@ log = logging.getLogger(__name__)
 
 # Set by `answerdesk serve` (web/cli/serve.py) to the address it listens on, when that is a usable one.
 SERVE_URL_CONFIG = "ANSWERDESK_SERVE_URL"
-_WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # "listen on every address": no address to link to
 
 
 def serve_url(host: str, port: int) -> str | None:
     """The base URL of ``answerdesk serve --host HOST --port PORT``; None when it listens on every address."""
-    if host in _WILDCARD_HOSTS:
+    if host in WILDCARD_HOSTS:
         return None
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}"
