@@ -14,6 +14,8 @@ Decisions, so that they are not made again:
 
 - "How do I contact support about a failed payment?", "客服电话是多少" are questions (the help centre may have a
   contact article); "contact support", "customer service", "客服", "转人工" on their own are hand-off requests.
+- A call-back request ("can someone call me back", "phone me", "给我回电话") is a hand-off: only a person can
+  call. "How do I call the API?" is not (it has a topic).
 - "talk", "speak", "can", "I", "want", "real" ... are filler, so "can i speak to an agent" is a hand-off; a
   hand-off needs one of the person phrases ("human", "person", "agent", "人工", "真人", ...). "How do I talk to a
   human?" is one too ("how" is filler in a hand-off only); "are you a real person?" gets the hand-off reply,
@@ -91,7 +93,9 @@ PHRASES: dict[str, tuple[str, ...]] = {
         someone real, staff member, team member, support staff, support team, support agent, customer service,
         customer support, customer care, live chat, human support, live support, real people, manager, supervisor,
         转人工, 人工客服, 人工服务, 人工, 真人, 客服, 真人客服, 人工坐席, 坐席, 人工座席, 转接人工, 找人工, 联系客服,
-        找客服, 活人, 轉人工, 客服人员, 工作人员
+        找客服, 活人, 轉人工, 客服人员, 工作人员,
+        call me, call me back, call back, callback, phone me, phone me back, ring me, ring me back, give me a call,
+        回电, 回电话, 回个电话, 回個電話, 给我打电话, 给我打个电话, 打电话给我, 打给我
     """)
     + tuple(f"{verb} {who}" for verb in _HANDOFF_VERBS for who in _HANDOFF_PEOPLE),
     "ack": _phrases("""
@@ -133,7 +137,7 @@ FILLER_WORDS = frozenset(
     real live actual proper another some any one someone somebody anyone anybody staff people
     is it this that are be
     help helping support assistance
-    still anyway
+    still anyway instead
     isnt not doesnt useless working
     speek spek tlk
     """.split()

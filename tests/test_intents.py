@@ -81,17 +81,22 @@ CONVERSATION = [
     ("hi, I'd like to speak with a representative", "handoff"),
     ("thanks, but I want a real person", "handoff"),
     ("are you a real person?", "handoff"),
+    ("could you phone me back?", "handoff"),
+    ("give me a call pls", "handoff"),
     ("转人工", "handoff"),
     ("人工客服", "handoff"),
     ("我要找真人", "handoff"),
     ("有人工客服吗？", "handoff"),
     ("你好，帮我转人工", "handoff"),
     ("轉人工", "handoff"),
+    ("请给我回电话", "handoff"),
 ]
 
 QUESTIONS = [
     "who is the account manager?",
     "how do I call the API from Python?",
+    "callback url not working",
+    "will you call me back about my refund?",
     "bank feed not working",
     "hi, how do I request a refund?",
     "thanks, but how do I export my data?",

@@ -9,8 +9,9 @@ import pytest
 
 from chatbot.composer import word_count
 from chatbot.intents import detect_intent
-from chatbot.keyword import has_cjk, tokenize
+from chatbot.keyword import has_cjk, text_terms, tokenize
 from chatbot.language import CJK_RE, detect_language
+from chatbot.retrieval import FAQ_WEIGHTS, KEYWORD_WEIGHTS, FusionWeights, HybridRetriever
 from ingest.sources import load_path
 
 LIFT = "\U000282e2"  # 𨋢, "lift" in written Cantonese: a plane-2 (Extension B) character
@@ -68,3 +69,30 @@ def test_chinese_after_digits_or_latin_letters_is_cut_into_words(text: str, word
     tokens = tokenize(text)
     assert set(words) <= set(tokens)
     assert all(len(token) <= 6 for token in tokens)
+
+
+def test_chinese_word_pairs_are_neighbours_in_the_sentence() -> None:
+    """jieba's search mode lists a word's sub-words after it; the pairs come from the plain cut, so they are words
+    that stand next to each other in the text ("少数民族" then "的"), never a word and its own part."""
+    found = text_terms("白岳峰是哪一个少数民族的")
+    assert {"少数", "民族", "少数民族"} <= set(found)  # the sub-words still match on their own
+    pairs = {term for term in found if "_" in term}
+    assert pairs == {"白岳峰_少数民族"}  # search mode's pairs held "民族_少数民族"
+    # English is cut the same way both times: its pairs are the plain adjacent stems.
+    assert text_terms("reset the passwords") == ["reset", "password", "reset_password"]
+
+
+def test_a_chinese_question_is_searched_by_keywords_when_the_embedder_reads_english_only() -> None:
+    class English:
+        multilingual = False
+
+    class Multilingual:
+        multilingual = True
+
+    def weights(embedder: object, question: str) -> FusionWeights:
+        retriever = HybridRetriever(embedder, None, None, weights="faq")  # type: ignore[arg-type]
+        return retriever.weights_for("public", question)
+
+    assert weights(English(), "怎么申请退款？") == KEYWORD_WEIGHTS
+    assert weights(English(), "How do I request a refund?") == FAQ_WEIGHTS
+    assert weights(Multilingual(), "怎么申请退款？") == FAQ_WEIGHTS

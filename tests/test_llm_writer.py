@@ -413,6 +413,8 @@ class FakeKeywordIndex:
 
 
 class FakeEmbedder:
+    multilingual = False
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return np.zeros((len(texts), 4), dtype=np.float32)
 

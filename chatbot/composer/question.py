@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chatbot.composer.units import Unit, row_cells, table_parts
-from chatbot.keyword import tokenize, with_bigrams
+from chatbot.keyword import text_terms, tokenize
 
 _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如何|怎么|怎样", re.IGNORECASE)
 # A code in the question ("KI-231", "error 4411", "SD-7F3K2Q") names one thing: the passage holding it answers.
@@ -52,12 +52,12 @@ class Question:
 
 def _weighted_terms(question: str, idf: IdfLookup) -> dict[str, float]:
     """Each question term weighed by its rarity, times the number of times the question says it."""
-    counts = Counter(with_bigrams(tokenize(question)))
+    counts = Counter(text_terms(question))
     return {t: max(idf(t), 0.0) * n for t, n in counts.items()}
 
 
 def overlap(text: str, terms: dict[str, float]) -> float:
-    present = set(with_bigrams(tokenize(text)))
+    present = set(text_terms(text))
     return sum(w for t, w in terms.items() if t in present)
 
 
