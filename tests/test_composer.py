@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from chatbot.composer import ExtractiveComposer
+from chatbot.composer import ExtractiveComposer, word_count
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
 
 
@@ -224,3 +224,66 @@ def test_the_best_matching_sentence_is_quoted_even_after_long_opening_sentences(
     article = _document("tam.md", "谭志源", [text])
     composition = ExtractiveComposer().compose("2017年12月，谭志源参与了第多少届港区人大代表选举？", [article], _idf)
     assert "第十三届" in composition.text
+
+
+# -- Chinese questions (CMRC2018 dev, Wikipedia style) -------------------------------------------------------------
+def _chinese(title: str, chunks: list[tuple[int, str, float]]) -> ScoredDocument:
+    """A heading-less Chinese article from (chunk index, text, fused score) chunks, in ranking order."""
+    scored = [
+        ScoredChunk(Chunk(id=f"{title}::{i}", doc_id=title, index=i, text=text, title=title, language="zh"), score)
+        for i, text, score in chunks
+    ]
+    return ScoredDocument(title, title, None, "article", 1, 1.0, scored)
+
+
+def test_a_chinese_anchor_is_picked_by_what_the_question_adds_to_the_article_subject() -> None:
+    # The line's name (the article's title, rare in the index) is in the opening sentence: it outweighed "一期",
+    # "工程" and "总长", the words that say which sentence answers, and the answer stopped after the opening.
+    opening = "上海轨道交通18号线，编号L5，为上海2010到2020年规划建设的一条贯穿城市南北的切向轨道交通路线，"
+    opening += "途径宝山、杨浦、浦东。"
+    route = "本线北起宝山区的长江南路站，南至浦东新区的航头站，沿线经过多个大型居住社区与产业园区，"
+    route += "可与多条已建成的地铁路线换乘。"
+    answer = "一期工程从长江南路到航头，总长36.8公里，全程地下，设车站26座。"
+    article = _chinese("上海轨道交通18号线", [(0, opening + route + answer, 1.0)])
+    text = ExtractiveComposer().compose("上海轨道交通18号线一期工程的总长是多少？", [article], _idf).text
+    assert text == f"{answer} [1]"
+
+
+def test_a_chinese_question_about_the_subject_only_gets_the_article_opening() -> None:
+    # "什么是月代？" names nothing beyond the subject: the opening says what it is, even when a later chunk that
+    # mentions the subject more often ranks above it.
+    later = "对照绘卷的结果，可以确定镰仓时代的月代主要是在战场上使用。进入战国时代后月代成为日常的发型。"
+    opening = "月代，为传统日本成年男性的发型。将由前额侧开始至头顶部的头发全部剃光，使头皮露出呈半月形。"
+    article = _chinese("月代", [(2, later, 1.0), (0, opening, 0.5)])
+    text = ExtractiveComposer().compose("什么是月代？", [article], _idf).text
+    assert text.startswith("月代，为传统日本成年男性的发型。")
+
+
+def test_a_chinese_answer_in_a_later_chunk_starts_at_its_anchor() -> None:
+    # A later chunk of a heading-less encyclopedia paragraph starts wherever the splitter cut it: the sentences
+    # between its top and the anchor are not a lead-in, they are about something else.
+    article = _chinese(
+        "黄昆岩",
+        [
+            (
+                1,
+                "黄昆岩的著作等身，其中一书被多所医学院选为指定教材。"
+                "黄昆岩毕业于国立台湾大学医学院，又在美国乔治华盛顿大学医学院获得微生物学博士学位。",
+                1.0,
+            )
+        ],
+    )
+    text = ExtractiveComposer().compose("黄昆岩是在哪里获得的微生物学博士学位？", [article], _idf).text
+    assert text.startswith("黄昆岩毕业于国立台湾大学医学院") and "著作" not in text
+
+
+def test_chinese_answers_count_one_and_a_half_characters_to_a_word() -> None:
+    # 90 words of English hold about 135 Chinese characters: the sentence after a short anchor still fits (with a
+    # character counted as a word, the answer stopped after the anchor's 20 characters).
+    assert word_count("中文字", 1.5) == 2
+    anchor = "谭志源于二〇一七年当选港区人大代表。"
+    after = "他在这次选举中以高票当选，是当届得票最多的候选人之一，其后出席第十三届全国人民代表大会第一次会议，"
+    after += "并在会上就香港与内地的经贸合作、青年发展及创新科技等议题提出多项建议。"
+    article = _chinese("谭志源", [(0, anchor + after, 1.0)])
+    text = ExtractiveComposer().compose("谭志源在哪一年当选港区人大代表？", [article], _idf).text
+    assert text == f"{anchor}{after} [1]"

@@ -48,7 +48,7 @@ def test_every_module_shares_the_chinese_characters() -> None:
     assert not has_cjk("ordinary text, ＡＢＣ full-width and ｶﾀｶﾅ")
     # A plane-2 character is cut out of its Chinese run by jieba, not glued to it as one "word".
     assert tokenize(f"搭{LIFT}上去") == ["搭", LIFT, "上去"]
-    # The composer counts each Chinese character as a word, whichever block it comes from.
+    # word_count counts each Chinese character, whichever block it comes from (one to a word by default).
     assert word_count(f"{COMPATIBILITY}{LIFT}中 ok") == 4
     # Small talk in Chinese is still small talk; a plane-2 character is content, not an English word.
     assert detect_intent("谢谢") is not None

@@ -1,9 +1,10 @@
 """Extractive answers: the passage of the best article that answers the question, with ``[n]`` citations.
 
-No LLM: we pick an anchor sentence (the one sharing the most rare words with the question) in the best chunks of
-the top article and return a contiguous window around it, because help-centre answers are contiguous: a menu
-path followed by its explanation, or a numbered procedure that must stay whole and in order. The window stays in
-the anchor's section: the next section of an article answers another question.
+No LLM: we pick an anchor sentence (the one sharing the most rare words with the question; for a Chinese question,
+the most words beyond the article's subject, its title) in the best chunks of the top article and return a contiguous
+window around it, because help-centre answers are contiguous: a menu path followed by its explanation, or a numbered
+procedure that must stay whole and in order. The window stays in the anchor's section: the next section of an article
+answers another question.
 
 Tables are quoted as Markdown tables or not at all: a table is the answer when it holds the best match for the
 question (then it is quoted with its header, and only the rows about what the question names when it names one of

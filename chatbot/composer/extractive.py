@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from chatbot.composer.question import IdfLookup, Question, holds_code, overlap, select_rows, unit_overlap
-from chatbot.composer.units import Unit, fresh, normalised, quoted_lines, render, split_units, unique
+from chatbot.composer.units import Unit, fresh, normalised, quoted_lines, render, split_units, unique, word_count
 from chatbot.keyword import text_terms, tokenize
 from chatbot.types import Citation, ScoredChunk, ScoredDocument
 
@@ -45,6 +45,21 @@ class ComposerSettings:
     # ("website" in "invoice notes pasted from a website" for "my phone's invoice isn't on the website").
     second_on_topic: float = 1.0
     words_after_table: int = 45  # sentences kept after a quoted table (what its numbers mean, its footnote)
+    # Chinese characters per word in every budget above: a Chinese text takes about 1.5-1.8 characters per word
+    # of its English translation, so counting each character as a word gave Chinese answers about half the
+    # content of English ones (90 characters: often the opening sentence alone). Chosen on the CMRC2018 dev split
+    # (gold span in the answer when the top article is right, 680 questions): 1.0 -> 0.928 (88 characters on
+    # average), 1.5 -> 0.941 (127), 1.7 -> 0.944 (142), 2.0 -> 0.947 (164); 1.5, the low end of the translation
+    # ratio, keeps answers short for little loss.
+    cjk_chars_per_word: float = 1.5
+    # For a Chinese question, how much the words of the article's title count when picking the anchor sentence.
+    # Encyclopedia-style articles name their subject in many sentences, and a name is rare in the index, so it
+    # outweighed the words that say which sentence answers ("一期", "工程", "总长" in "上海轨道交通18号线一期工程的
+    # 总长是多少？"). With none of those in any sentence, the article's opening wins (ties go to the earliest
+    # sentence): "什么是月代？".
+    # Chosen on the CMRC2018 dev split (as above): 0.0 -> 0.941, 0.1 -> 0.931, 0.3 -> 0.912, 1.0 -> 0.891 (and
+    # 0.809 before, when ties went to the chunk closest in meaning and the opening was not always looked at).
+    cjk_topic_weight: float = 0.0
 
 
 @dataclass
@@ -121,6 +136,10 @@ class ExtractiveComposer:
         # same section: stitching two parts of an article would join an introduction to another procedure's steps.
         ranked = sorted(document.chunks, key=lambda c: c.score, reverse=True)
         by_score = ranked[: self.settings.anchor_chunks]
+        if asked.is_cjk:
+            # The opening of a Chinese article says what its subject is ("黄昆岩（），台湾新竹人，..."), and is the
+            # anchor when nothing else matches the question beyond that subject: it is looked at even when ranked low.
+            by_score += [c for c in ranked[self.settings.anchor_chunks :] if c.chunk.index == 0]
         if is_how_to:
             named = self.settings.how_to_heading_share * sum(terms.values())
             by_score += [
@@ -135,10 +154,10 @@ class ExtractiveComposer:
         opening_bonus = self.settings.heading_weight * overlap(document.title, terms) if asked.is_yes_no else 0.0
         # A code ("KI-231") is worth the whole question: the passage holding it is about exactly that.
         code_bonus = sum(terms.values())
-        # (score, closeness, -chunk rank, -unit index) of the best anchor. On a tie (the same "1. Go to Settings >
-        # Users" opening two procedures) the chunk closer in meaning wins: "add a user" is about inviting one.
+        # (score, tie-break (see _tie_break), -unit index) of the best anchor.
         best_unit: tuple[float, float, int, int] | None = None
         anchor_chunk: ScoredChunk | None = None
+        anchor_terms = asked.beyond(document.title, self.settings.cjk_topic_weight) if asked.is_cjk else terms
         for rank, chunk in enumerate(by_score):
             # Headings name procedures ("## Connect a bank account"): they count for how-to questions; for a
             # "why" or "what" question the article's opening usually is the answer.
@@ -151,7 +170,7 @@ class ExtractiveComposer:
                 bonus = heading_bonus + (step_bonus if unit.is_step else 0.0)
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
                 bonus += code_bonus if holds_code(unit.text, asked.codes) else 0.0
-                key = (round(unit_overlap(unit, terms) + bonus, 9), _dense(chunk), -rank, -i)
+                key = (round(unit_overlap(unit, anchor_terms) + bonus, 9), *_tie_break(chunk, rank, asked), -i)
                 if best_unit is None or key > best_unit:
                     best_unit, anchor_chunk = key, chunk
         if anchor_chunk is None or best_unit is None:
@@ -171,15 +190,20 @@ class ExtractiveComposer:
             title_terms = set(tokenize(" ".join((document.title, *anchor_chunk.chunk.heading_path)))) - asked.stressed
             window = self._table_window(units, anchor, terms, title_terms)
         else:
-            window = self._window(units, anchor)
+            # The top of the article, or of a section, frames the answer; a later chunk of a Chinese encyclopedia
+            # paragraph starts wherever the splitter cut it, and its top is only unrelated sentences before the
+            # anchor (CMRC2018 dev: 0.941 instead of 0.938, 127 characters instead of 133). Not for English: on the
+            # E-Manual dev questions, whose pages have no headings, ROUGE-L fell (0.394 -> 0.393).
+            framed = not asked.is_cjk or anchor_chunk.chunk.index == 0 or bool(anchor_chunk.chunk.heading_path)
+            window = self._window(units, anchor, from_top=framed)
         covered = {t for u in window for t in text_terms(u.text) if t in terms}
         return window, covered
 
-    def _window(self, units: list[Unit], anchor: int) -> list[Unit]:
+    def _window(self, units: list[Unit], anchor: int, from_top: bool = True) -> list[Unit]:
         settings = self.settings
         start = anchor
-        words_before = sum(u.words for u in units[:anchor] if not u.is_table)
-        if words_before <= settings.from_top_within_words:
+        words_before = sum(self._words(u) for u in units[:anchor] if not u.is_table)
+        if from_top and words_before <= settings.from_top_within_words:
             start = 0
         # A procedure is answered from its first step, wherever in it the best-matching step is.
         while start > 0 and units[start].is_list_item and units[start - 1].is_list_item:
@@ -191,7 +215,7 @@ class ExtractiveComposer:
         is_procedure = any(u.is_list_item for u in units[anchor : anchor + 3])
         budget = settings.max_procedure_words if is_procedure else settings.max_words
         window: list[Unit] = []
-        words = 0
+        words = 0.0
         for i in range(start, len(units)):
             unit = units[i]
             if unit.is_table:
@@ -202,13 +226,16 @@ class ExtractiveComposer:
                 continue  # "see the table below", and the table is not quoted
             # The budget never cuts before the anchor: it is the unit that answers. (Starting from the top within
             # from_top_within_words, a long anchor, e.g. a 50-character Chinese sentence, used to fall off the end.)
-            if window and i > anchor and words + unit.words > budget:
+            if window and i > anchor and words + self._words(unit) > budget:
                 break
             if is_procedure and window and window[-1].is_list_item and not unit.is_list_item:
                 break  # the procedure ended: what follows is another topic
             window.append(unit)
-            words += unit.words
+            words += self._words(unit)
         return window
+
+    def _words(self, unit: Unit) -> float:
+        return word_count(unit.text, self.settings.cjk_chars_per_word)
 
     def _table_window(
         self, units: list[Unit], anchor: int, terms: dict[str, float], title_terms: set[str]
@@ -221,13 +248,13 @@ class ExtractiveComposer:
         if before is not None and not before.is_list_item and not before.is_table and before.text.endswith(":"):
             window.append(before)
         window.append(replace(table, text=select_rows(table.text, terms, title_terms)))
-        words = 0
+        words = 0.0
         for unit in units[anchor + 1 :]:
-            if unit.is_table or unit.is_list_item or words + unit.words > self.settings.words_after_table:
+            if unit.is_table or unit.is_list_item or words + self._words(unit) > self.settings.words_after_table:
                 break
             if not _TABLE_REFERENCE.search(unit.text):
                 window.append(unit)
-                words += unit.words
+                words += self._words(unit)
         return window
 
     def _second_passage(
@@ -277,6 +304,15 @@ def _best_chunk(units: Sequence[Unit]) -> ScoredChunk:
 
 def _dense(chunk: ScoredChunk) -> float:
     return chunk.dense_score if chunk.dense_score is not None else -1.0
+
+
+def _tie_break(chunk: ScoredChunk, rank: int, asked: Question) -> tuple[float, int]:
+    """Between anchors that match equally: the chunk closer in meaning (two procedures opening with the same
+    "1. Go to Settings > Users"), or, for a Chinese question, the earlier part of the article: its opening says
+    what its subject is, which answers what nothing else in it matches ("什么是月代？")."""
+    if asked.is_cjk:
+        return -chunk.chunk.index, -rank
+    return _dense(chunk), -rank
 
 
 def _closeness(chunk: ScoredChunk, like: tuple[str, float] | None = None) -> tuple[str, float]:

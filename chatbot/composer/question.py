@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chatbot.composer.units import Unit, row_cells, table_parts
-from chatbot.keyword import text_terms, tokenize
+from chatbot.keyword import has_cjk, text_terms, tokenize
 
 _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如何|怎么|怎样", re.IGNORECASE)
 # A code in the question ("KI-231", "error 4411", "SD-7F3K2Q") names one thing: the passage holding it answers.
@@ -29,6 +29,7 @@ class Question:
     is_yes_no: bool = False  # "Can I ...?": the opening of the article its title names
     stressed: frozenset[str] = frozenset()  # words said twice (a follow-up's new variant)
     codes: tuple[str, ...] = ()  # "KI-231": the passage holding the code
+    is_cjk: bool = False  # asked in Chinese: the anchor is picked by what the question adds to the topic
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -43,11 +44,19 @@ class Question:
             is_yes_no=not is_how_to and bool(_YES_NO.search(question)),
             stressed=frozenset(t for t, n in counts.items() if n > 1 and terms.get(t, 0.0) > 0),
             codes=tuple(dict.fromkeys(code.lower() for code in _CODE.findall(question))),
+            is_cjk=has_cjk(question),
         )
 
     def asking_for(self, terms: dict[str, float]) -> Question:
         """The same question, asking only for ``terms`` (what a second passage must add)."""
-        return Question(terms, self.is_how_to, False, self.stressed)
+        return Question(terms, self.is_how_to, False, self.stressed, is_cjk=self.is_cjk)
+
+    def beyond(self, topic: str, weight: float) -> dict[str, float]:
+        """The question's terms with those of ``topic`` (an article's title) weighed ``weight`` times: in
+        "上海轨道交通18号线一期工程的总长是多少？" asked of the article about that line, "一期", "工程" and "总长" say
+        which sentence answers, while the line's name is in many (and is rare in the index, so it outweighed them)."""
+        named = set(text_terms(topic))
+        return {t: w * weight if t in named else w for t, w in self.terms.items()}
 
 
 def _weighted_terms(question: str, idf: IdfLookup) -> dict[str, float]:

@@ -32,14 +32,11 @@ class Unit:
     is_step: bool = False  # a numbered step ("1.", "2)"): what a how-to question asks for
     is_table: bool = False  # a Markdown table (header, rule, rows): quoted whole or not at all
 
-    @property
-    def words(self) -> int:
-        return word_count(self.text)
 
-
-def word_count(text: str) -> int:
-    # A Chinese character carries about as much as an English word in a sentence of either.
-    return len(CJK_RE.findall(text)) + len(re.findall(r"[A-Za-z0-9]+", text))
+def word_count(text: str, cjk_chars_per_word: float = 1.0) -> float:
+    """Latin-script words and numbers, plus Chinese characters counted ``cjk_chars_per_word`` to a word (Chinese
+    is written without spaces; answer budgets use ComposerSettings.cjk_chars_per_word)."""
+    return len(CJK_RE.findall(text)) / cjk_chars_per_word + len(re.findall(r"[A-Za-z0-9]+", text))
 
 
 def split_units(chunk: ScoredChunk) -> list[Unit]:
