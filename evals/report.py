@@ -24,6 +24,7 @@ TABLE_METRICS = (
     "rouge_l",
     "token_f1",
     "span_in_answer",
+    "span_all_questions",
     "citation_precision",
 )
 

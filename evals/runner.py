@@ -254,9 +254,13 @@ def _answer_quality(answerable: Sequence[QuestionRun]) -> dict[str, Any]:
         )
     spans = [r for r in answerable if r.question.meta.get("answers")]
     if spans:
-        result["span_in_answer"] = statistics.fmean(
-            float(metrics.contains_any_span(r.answer, r.question.meta["answers"].split("\u241f"))) for r in spans
-        )
+        # "The gold span is inside the answer" is asked of answers: a refusal quotes nothing. The share over every
+        # answerable question (a refusal counts as a miss) is reported beside it.
+        found = [metrics.contains_any_span(r.answer, r.question.meta["answers"].split("\u241f")) for r in spans]
+        answered = [hit for hit, r in zip(found, spans, strict=True) if r.outcome == "answer"]
+        if answered:
+            result["span_in_answer"] = statistics.fmean(map(float, answered))
+        result["span_all_questions"] = statistics.fmean(map(float, found))
     precisions = [
         metrics.citation_precision(r.cited, set(r.question.relevant)) for r in answerable if r.question.relevant
     ]
