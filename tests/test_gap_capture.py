@@ -1,11 +1,17 @@
-"""Which community a new gap is routed to, from the ranked sources of its first question (real SQLite)."""
+"""Which community a new gap is routed to, from the ranked sources of its first question (real SQLite), and which
+vector a captured question gets."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
 import pytest
 
+from chatbot.types import EmbeddedText
 from web.db.models import Document, db
-from web.gaps.capture import gap_community
+from web.gaps.capture import gap_community, question_embedding
 
 
 @pytest.fixture
@@ -48,3 +54,39 @@ def test_an_abstained_question_is_routed_only_when_its_sources_agree() -> None:
     )
     db.session.commit()
     assert gap_community(sources("a", "b", "f"), abstained=True) == "billing"
+
+
+class CountingEmbedder:
+    """Records what it is asked to embed; every text gets the same unit vector."""
+
+    name, dimension, max_tokens = "counting", 4, 256
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def encode_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.texts.extend(texts)
+        return np.tile(np.asarray([0.0, 1.0, 0.0, 0.0], dtype=np.float32), (len(texts), 1))
+
+    def encode_documents(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self.encode_queries(texts)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+
+def test_the_question_embedding_is_retrievals_when_it_embedded_the_same_text() -> None:
+    embedder = CountingEmbedder()
+    retrieved = EmbeddedText("Can I pay with bitcoin?", np.asarray([1.0, 0.0, 0.0, 0.0], dtype=np.float32))
+    reused = question_embedding("Can I pay with bitcoin?", embedder, retrieved)
+    assert embedder.texts == [] and reused.tolist() == [1.0, 0.0, 0.0, 0.0] and reused.dtype == np.float32
+
+
+def test_a_masked_or_joined_question_is_embedded_again() -> None:
+    embedder = CountingEmbedder()
+    # Masking changed the question, or retrieval searched a follow-up joined to the previous question.
+    retrieved = EmbeddedText("Mail me at jane@example.com", np.asarray([1.0, 0.0, 0.0, 0.0], dtype=np.float32))
+    fresh = question_embedding("Mail me at [email]", embedder, retrieved)
+    assert embedder.texts == ["Mail me at [email]"] and fresh.tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert question_embedding("Refund?", embedder, None).tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert embedder.texts == ["Mail me at [email]", "Refund?"]

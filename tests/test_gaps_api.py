@@ -4,7 +4,7 @@ and PII masking. Real model, real Chroma, real SQLite, the small knowledge base 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -756,3 +756,45 @@ def test_accept_unverified_resolves_and_a_later_proof_verifies(service: GapServi
     proven = client.post(f"/api/v1/gaps/{gap_id}/resolve", json={"faq": good}, headers=editor).get_json()
     assert proven["verification"]["verified"] is True, proven["verification"]
     assert proven["status"] == "verified" and proven["resolution"]["accepted_unverified"] is False
+
+
+# -- one embedding per captured question -------------------------------------------------------------------------
+def _embedded_texts(service: GapService, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the process's embedder is asked to embed from now on (retrieval and gap capture share it)."""
+    embedder = get_runtime(service.app).embedder
+    texts: list[str] = []
+    encode = embedder.encode_queries
+
+    def recording(batch: Sequence[str]) -> Any:
+        texts.extend(batch)
+        return encode(batch)
+
+    monkeypatch.setattr(embedder, "encode_queries", recording)
+    return texts
+
+
+def test_a_captured_question_is_embedded_once(
+    service: GapService, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = _embedded_texts(service, monkeypatch)
+    question = "Can I bring my parrot to your office?"
+    body = ask(client, widget(service, "visitor-dddddddddddddddd"), question)
+    assert evidence_kinds(service, body["message_id"]), body  # captured
+    assert texts.count(question) == 1  # by retrieval; capture took its vector
+
+
+def test_a_question_masking_changed_is_embedded_again_masked(
+    service: GapService, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = _embedded_texts(service, monkeypatch)
+    question = f"Can I bring my parrot to your office? Write to {TYPED_EMAIL}"
+    masked = mask_pii(question)
+    assert masked != question
+    body = ask(client, widget(service, "visitor-eeeeeeeeeeeeeeee"), question)
+    assert evidence_kinds(service, body["message_id"]), body
+    assert texts.count(question) == 1 and texts.count(masked) == 1  # retrieval read it as typed, the gap masked
+    with service.app.app_context():
+        stored = db.session.scalars(
+            select(GapEvidence.question_masked).where(GapEvidence.message_id == body["message_id"])
+        )
+        assert set(stored) == {masked}

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chatbot.composer.units import Unit, row_cells, table_parts
-from chatbot.keyword import tokenize, with_bigrams
+from chatbot.keyword import tokenize, tokenize_passage, with_bigrams
 
 _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如何|怎么|怎样", re.IGNORECASE)
 # A code in the question ("KI-231", "error 4411", "SD-7F3K2Q") names one thing: the passage holding it answers.
@@ -57,7 +57,7 @@ def _weighted_terms(question: str, idf: IdfLookup) -> dict[str, float]:
 
 
 def overlap(text: str, terms: dict[str, float]) -> float:
-    present = set(with_bigrams(tokenize(text)))
+    present = set(with_bigrams(tokenize_passage(text)))
     return sum(w for t, w in terms.items() if t in present)
 
 
@@ -85,11 +85,11 @@ def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> s
     if len(rows) < 2:
         return table
     words = {t: w for t, w in terms.items() if w > 0 and "_" not in t}
-    row_terms = [set(tokenize(row)) for row in rows]
+    row_terms = [set(tokenize_passage(row)) for row in rows]
     named = {t: w for t, w in words.items() if 0 < sum(t in r for r in row_terms) < len(rows)}
     chosen = {t: w for t, w in named.items() if t not in title_terms}
     if not chosen:
-        if words.keys() & set(tokenize(" ".join(header))):
+        if words.keys() & set(tokenize_passage(" ".join(header))):
             return table
         chosen = named
     if not chosen:
