@@ -479,26 +479,28 @@ def test_assignment_is_rebuilt_from_stored_gaps() -> None:
     import numpy as np
 
     from chatbot.gaps.evidence import QuestionVector
-    from web.gaps.assignment import assign
+    from web.gaps.assignment import OpenGap, assign
 
     def unit(*values: float) -> np.ndarray:
         vector = np.asarray(values, dtype=np.float32)
         return vector / np.linalg.norm(vector)
 
     stored = [
-        Gap(id=1, audience="public", community=None, count=2, centroid=[1.0, 0.0, 0.0], token_counts={"student": 2}),
-        Gap(id=2, audience="public", community=None, count=1, centroid=[0.0, 1.0, 0.0], token_counts={"wifi": 1}),
-    ]
+        OpenGap(id=1, audience="public", community=None, count=2, centroid=np.asarray([1.0, 0.0, 0.0]),
+                token_counts={"student": 2}),
+        OpenGap(id=2, audience="public", community=None, count=1, centroid=np.asarray([0.0, 1.0, 0.0]),
+                token_counts={"wifi": 1}),
+    ]  # fmt: skip
     near = QuestionVector("student discount?", unit(1.0, 0.05, 0.0), ("student", "discount"), "public", None, "7")
     joined = assign(stored, near)
-    assert joined.gap is stored[0] and joined.token_counts["student"] == 3
+    assert joined.gap_id == 1 and joined.token_counts["student"] == 3
     assert np.allclose(joined.centroid, (np.asarray([2.0, 0.0, 0.0]) + near.vector) / 3)
 
     far = QuestionVector("parking?", unit(0.0, 0.0, 1.0), ("park",), "public", None, "8")
-    assert assign(stored, far).gap is None
+    assert assign(stored, far).gap_id is None
     # Another audience or community never joins (different editors, different documents).
-    assert assign(stored, QuestionVector("x", near.vector, (), "internal", None, "9")).gap is None
-    assert assign(stored, QuestionVector("x", near.vector, (), "public", "billing", "10")).gap is None
+    assert assign(stored, QuestionVector("x", near.vector, (), "internal", None, "9")).gap_id is None
+    assert assign(stored, QuestionVector("x", near.vector, (), "public", "billing", "10")).gap_id is None
 
 
 # -- communities, comments, moves, filters, accept_unverified ------------------------------------------------------

@@ -27,7 +27,7 @@ from chatbot.gaps.evidence import Vector, question_vector
 from chatbot.types import Answer, EmbeddedText
 from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, Document, Gap, GapEvidence, Message, db, utcnow
-from web.gaps.assignment import assign
+from web.gaps.assignment import assign, open_gaps
 from web.gaps.consolidation import ConsolidationSchedule, consolidation_schedule, schedule_consolidation
 from web.gaps.notifications import GapAlerts, gap_alerts, notify_if_due
 
@@ -147,14 +147,16 @@ def _assign(message: Message, masked: str, vector: Vector) -> Gap:
     audience = message.conversation.audience
     community = gap_community(message.sources, abstained=message.is_gap)
     question = question_vector(masked, vector, audience=audience, community=community, id=str(message.id))
-    candidates = db.session.scalars(
-        select(Gap).where(Gap.status.in_(GAP_OPEN_STATUSES), Gap.audience == audience).order_by(Gap.id)
-    ).all()
-    outcome = assign(candidates, question)
-    gap = outcome.gap
-    if gap is None:
+    outcome = assign(open_gaps(audience), question)
+    if outcome.gap_id is None:
         gap = Gap(title=masked, status="open", audience=audience, community=community, count=0, first_seen=utcnow())
         db.session.add(gap)
+    else:
+        # The same transaction read the gap a moment ago; gone now only if it was deleted: nothing is recorded.
+        joined = db.session.get(Gap, outcome.gap_id)
+        if joined is None:
+            raise LookupError(f"gap {outcome.gap_id} disappeared while question {message.id} joined it")
+        gap = joined
     gap.centroid = outcome.centroid
     gap.token_counts = outcome.token_counts
     gap.count += 1
