@@ -24,7 +24,7 @@ from chatbot.language import detect_language, message
 from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
-from chatbot.types import Answer, Audience, Chunk, Citation, ScoredDocument, SourceRef
+from chatbot.types import Answer, Audience, Chunk, Citation, EmbeddedText, ScoredDocument, SourceRef
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,7 @@ class Answerer:
             language=language,
             sources=sources,
             evidence=features,
+            query_embedding=EmbeddedText(result.query, result.query_vector),
         )
 
         if not result.documents:
@@ -280,8 +281,7 @@ class Answerer:
 
     # -- helpers -------------------------------------------------------------------------------------------------
     def _idf(self, audience: Audience) -> Callable[[str], float]:
-        keyword_index = self.retriever.keyword_index
-        return lambda term: keyword_index.idf(term, audience)
+        return self.retriever.keyword_index.idf_lookup(audience)
 
     def _faq_match(self, result: RetrievalResult) -> tuple[ScoredDocument | None, float]:
         """Among the FAQ entries at the top of the ranking (at most 3, none below an article), the one whose

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from chatbot.keyword import tokenize, with_bigrams
+from chatbot.keyword import tokenize, tokenize_passage, with_bigrams
 from chatbot.retrieval import RetrievalResult
 
 FEATURES = (
@@ -161,14 +161,14 @@ def confidence_features(
     top = documents[0]
     features["dense_top"] = top.dense_score
     best_text = " ".join(c.chunk.embedding_text for c in top.chunks[:2])
-    present = set(with_bigrams(tokenize(best_text)))
+    present = set(with_bigrams(tokenize_passage(best_text)))
     if total > 0:
         features["coverage"] = sum(w for t, w in weights.items() if t in present) / total
     bigrams = [t for t in with_bigrams(unigrams) if "_" in t]
     if bigrams:
         features["bigram_coverage"] = sum(1 for t in bigrams if t in present) / len(bigrams)
     features["agreement"] = _agreement(result, top.doc_id)
-    heading_terms = set(with_bigrams(tokenize(" ".join(c.chunk.heading_line for c in top.chunks[:2]))))
+    heading_terms = set(with_bigrams(tokenize_passage(" ".join(c.chunk.heading_line for c in top.chunks[:2]))))
     if total > 0:
         features["title_coverage"] = sum(w for t, w in weights.items() if t in heading_terms) / total
         # The rarest question word the passage lacks: one missing name ("Xero", "bitcoin") sinks an answer that
@@ -178,7 +178,7 @@ def confidence_features(
     features["action_missing"] = _action_missing(result.query, present)
     if len(documents) > 1 and total > 0:
         second_text = " ".join(c.chunk.embedding_text for c in documents[1].chunks[:2])
-        second = set(with_bigrams(tokenize(second_text)))
+        second = set(with_bigrams(tokenize_passage(second_text)))
         features["coverage_lead"] = features["coverage"] - sum(w for t, w in weights.items() if t in second) / total
     else:
         features["coverage_lead"] = features["coverage"]

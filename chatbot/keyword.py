@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -93,6 +93,32 @@ def _words(text: str, search: bool) -> list[str]:
     return tokens
 
 
+# Knowledge-base texts whose tokens are remembered. Every answer tokenizes its top passages again (the confidence
+# features, the composer's sentences), and jieba plus the stemmer cost about 0.1 ms per passage; 4,096 entries hold
+# the passages and sentences of a help centre's frequent answers (a few MB). Questions are never kept here.
+PASSAGE_TOKENS_CACHE_SIZE = 4096
+
+
+def tokenize_passage(text: str) -> list[str]:
+    """:func:`tokenize` for knowledge-base text (passages, sentences, titles, table rows), remembered per text."""
+    return list(_passage_tokens(text))  # a fresh list: callers may change theirs
+
+
+@lru_cache(maxsize=PASSAGE_TOKENS_CACHE_SIZE)
+def _passage_tokens(text: str) -> tuple[str, ...]:
+    return tuple(tokenize(text))  # the same text always gives the same tokens
+
+
+def passage_terms(text: str) -> list[str]:
+    """:func:`text_terms` for knowledge-base text, remembered per text like :func:`tokenize_passage`."""
+    return list(_passage_terms(text))
+
+
+@lru_cache(maxsize=PASSAGE_TOKENS_CACHE_SIZE)
+def _passage_terms(text: str) -> tuple[str, ...]:
+    return tuple(text_terms(text))
+
+
 def with_bigrams(tokens: Sequence[str]) -> list[str]:
     """Unigrams plus adjacent pairs: a phrase ("mode not supported", "turn off") then scores above the same words
     scattered over a page. Measured on the TV-manual dev questions: +0.04 MRR@10 over unigrams alone."""
@@ -169,6 +195,7 @@ class _ScopeIndex:
         # The knowledge base's shape (FAQ list or articles) decides how much keyword matching is worth.
         self.faq_share = sum(kind == "faq" for kind in documents.values()) / len(documents) if documents else 0.0
         self._model: Any = None
+        self._idf: dict[str, float] = {}  # token -> idf, filled as questions ask (a dict write is atomic)
         if entries:
             self._model = bm25s.BM25(k1=1.2, b=0.75)
             # Empty token lists would shift bm25s's document numbering; a placeholder keeps ids aligned.
@@ -188,7 +215,14 @@ class _ScopeIndex:
         return [KeywordHit(self.entries[i].chunk, float(scores[i])) for i in top]
 
     def idf(self, token: str) -> float:
-        """Inverse document frequency of ``token`` in this scope (0 for an unknown token)."""
+        """Inverse document frequency of ``token`` in this scope (0 for an unknown token). Remembered per token:
+        the scope never changes (a new corpus builds new scopes), and every question asks for its words again."""
+        weight = self._idf.get(token)
+        if weight is None:
+            weight = self._idf[token] = self._compute_idf(token)
+        return weight
+
+    def _compute_idf(self, token: str) -> float:
         if self._model is None or token not in self._model.vocab_dict:
             return 0.0
         n_docs = len(self.entries)
@@ -272,6 +306,14 @@ class KeywordIndex:
             self._reload_if_changed()
             return self._build_scopes()[audience].idf(token)
 
+    def idf_lookup(self, audience: Audience) -> Callable[[str], float]:
+        """The audience's idf as a function, for the many look-ups of one answer: the corpus file is checked once,
+        here, not once per word (a stat() under the lock each time), and the words are weighed against one corpus
+        even if an ingest commits a new one meanwhile."""
+        with self._lock:
+            self._reload_if_changed()
+            return self._build_scopes()[audience].idf
+
     def faq_share(self, audience: Audience) -> float:
         """Share of the audience's documents that are FAQ entries (0.0 for an empty index)."""
         with self._lock:
@@ -284,6 +326,14 @@ class KeywordIndex:
             self._reload_if_changed()
             entry = self._entries.get(chunk_id)
             return entry.chunk if entry else None
+
+    def chunks(self, chunk_ids: Iterable[str]) -> list[Chunk | None]:
+        """:meth:`chunk` for each id, in order, with one check of the corpus file for all of them (a dense search
+        looks up 40 ids per question)."""
+        with self._lock:
+            self._reload_if_changed()
+            entries = [self._entries.get(chunk_id) for chunk_id in chunk_ids]
+        return [entry.chunk if entry else None for entry in entries]
 
     def __len__(self) -> int:
         return len(self._entries)

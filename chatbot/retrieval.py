@@ -126,8 +126,9 @@ class HybridRetriever:
 
     def _dense_hits(self, vector: Vectors, audience: Audience) -> list[DenseHit]:
         hits = []
-        for chunk_id, version, similarity in self.store.query_ids(vector, self.candidates, audience):
-            chunk = self.keyword_index.chunk(chunk_id)
+        found = self.store.query_ids(vector, self.candidates, audience)
+        chunks = self.keyword_index.chunks(chunk_id for chunk_id, _, _ in found)
+        for (_, version, similarity), chunk in zip(found, chunks, strict=True):
             # A vector whose version is not the live one belongs to an ingest not yet committed (or already
             # replaced): ignore it. The audience check repeats the store's filter, as defence in depth.
             if chunk is None or chunk.version != version or (audience == "public" and chunk.audience != "public"):

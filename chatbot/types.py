@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
+
 Audience = Literal["public", "internal"]
 DocumentKind = Literal["article", "faq"]
 
@@ -161,6 +164,14 @@ class SourceRef:
         return {"id": self.id, "title": self.title, "score": round(self.score, 4), "url": self.url}
 
 
+@dataclass(frozen=True)
+class EmbeddedText:
+    """A text and its normalised query vector, as the embedder made it for retrieval."""
+
+    text: str
+    vector: npt.NDArray[np.float32]
+
+
 @dataclass
 class Answer:
     question: str
@@ -179,6 +190,9 @@ class Answer:
     # "greeting" | "thanks" | "goodbye" | "handoff" when the message was conversation, not a question
     # (chatbot/intents.py): a short reply, no retrieval, never a gap. None for every answer to a question.
     intent: str | None = None
+    # What retrieval embedded (the question, or a follow-up joined to the previous question): gap capture reuses
+    # the vector when it records this very text, instead of running the model again. Not part of the reply.
+    query_embedding: EmbeddedText | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from chatbot.config import Settings
 from chatbot.errors import ServiceUnavailableError
@@ -135,6 +135,29 @@ def test_chat_answers_with_the_answer_shape_and_ids(service: Service, client: Fl
     assert body["citations"][0]["id"] == "account/password.md"
     assert re.fullmatch(r"[0-9a-f]{32}", body["conversation_id"])
     assert isinstance(body["message_id"], int)
+
+
+def test_a_turn_does_not_read_back_the_rows_it_wrote(service: Service, client: FlaskClient) -> None:
+    """The reply's ids come from the rows just committed; a commit expires them, and reading ``.id`` would select
+    each row again (the message with its JSON columns) on every turn."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    with service.app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.post("/api/v1/chat", json={"question": PUBLIC_QUESTION}, headers=site_headers(service))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    body = response.get_json()
+    assert response.status_code == 200 and not body["is_gap"]  # a well-answered turn: no gap evidence to write
+    assert any(s.startswith("INSERT INTO messages") for s in statements)
+    read_back = [s for s in statements if s.startswith("SELECT") and re.search(r"FROM (messages|conversations)\b", s)]
+    assert read_back == []
+    assert message_row(service, body["message_id"]).conversation_id == body["conversation_id"]
 
 
 def test_every_turn_is_stored_with_sources_scores_and_caller(service: Service, client: FlaskClient) -> None:

@@ -4,7 +4,7 @@ and PII masking. Real model, real Chroma, real SQLite, the small knowledge base 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -479,26 +479,28 @@ def test_assignment_is_rebuilt_from_stored_gaps() -> None:
     import numpy as np
 
     from chatbot.gaps.evidence import QuestionVector
-    from web.gaps.assignment import assign
+    from web.gaps.assignment import OpenGap, assign
 
     def unit(*values: float) -> np.ndarray:
         vector = np.asarray(values, dtype=np.float32)
         return vector / np.linalg.norm(vector)
 
     stored = [
-        Gap(id=1, audience="public", community=None, count=2, centroid=[1.0, 0.0, 0.0], token_counts={"student": 2}),
-        Gap(id=2, audience="public", community=None, count=1, centroid=[0.0, 1.0, 0.0], token_counts={"wifi": 1}),
-    ]
+        OpenGap(id=1, audience="public", community=None, count=2, centroid=np.asarray([1.0, 0.0, 0.0]),
+                token_counts={"student": 2}),
+        OpenGap(id=2, audience="public", community=None, count=1, centroid=np.asarray([0.0, 1.0, 0.0]),
+                token_counts={"wifi": 1}),
+    ]  # fmt: skip
     near = QuestionVector("student discount?", unit(1.0, 0.05, 0.0), ("student", "discount"), "public", None, "7")
     joined = assign(stored, near)
-    assert joined.gap is stored[0] and joined.token_counts["student"] == 3
+    assert joined.gap_id == 1 and joined.token_counts["student"] == 3
     assert np.allclose(joined.centroid, (np.asarray([2.0, 0.0, 0.0]) + near.vector) / 3)
 
     far = QuestionVector("parking?", unit(0.0, 0.0, 1.0), ("park",), "public", None, "8")
-    assert assign(stored, far).gap is None
+    assert assign(stored, far).gap_id is None
     # Another audience or community never joins (different editors, different documents).
-    assert assign(stored, QuestionVector("x", near.vector, (), "internal", None, "9")).gap is None
-    assert assign(stored, QuestionVector("x", near.vector, (), "public", "billing", "10")).gap is None
+    assert assign(stored, QuestionVector("x", near.vector, (), "internal", None, "9")).gap_id is None
+    assert assign(stored, QuestionVector("x", near.vector, (), "public", "billing", "10")).gap_id is None
 
 
 # -- communities, comments, moves, filters, accept_unverified ------------------------------------------------------
@@ -756,3 +758,45 @@ def test_accept_unverified_resolves_and_a_later_proof_verifies(service: GapServi
     proven = client.post(f"/api/v1/gaps/{gap_id}/resolve", json={"faq": good}, headers=editor).get_json()
     assert proven["verification"]["verified"] is True, proven["verification"]
     assert proven["status"] == "verified" and proven["resolution"]["accepted_unverified"] is False
+
+
+# -- one embedding per captured question -------------------------------------------------------------------------
+def _embedded_texts(service: GapService, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the process's embedder is asked to embed from now on (retrieval and gap capture share it)."""
+    embedder = get_runtime(service.app).embedder
+    texts: list[str] = []
+    encode = embedder.encode_queries
+
+    def recording(batch: Sequence[str]) -> Any:
+        texts.extend(batch)
+        return encode(batch)
+
+    monkeypatch.setattr(embedder, "encode_queries", recording)
+    return texts
+
+
+def test_a_captured_question_is_embedded_once(
+    service: GapService, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = _embedded_texts(service, monkeypatch)
+    question = "Can I bring my parrot to your office?"
+    body = ask(client, widget(service, "visitor-dddddddddddddddd"), question)
+    assert evidence_kinds(service, body["message_id"]), body  # captured
+    assert texts.count(question) == 1  # by retrieval; capture took its vector
+
+
+def test_a_question_masking_changed_is_embedded_again_masked(
+    service: GapService, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = _embedded_texts(service, monkeypatch)
+    question = f"Can I bring my parrot to your office? Write to {TYPED_EMAIL}"
+    masked = mask_pii(question)
+    assert masked != question
+    body = ask(client, widget(service, "visitor-eeeeeeeeeeeeeeee"), question)
+    assert evidence_kinds(service, body["message_id"]), body
+    assert texts.count(question) == 1 and texts.count(masked) == 1  # retrieval read it as typed, the gap masked
+    with service.app.app_context():
+        stored = db.session.scalars(
+            select(GapEvidence.question_masked).where(GapEvidence.message_id == body["message_id"])
+        )
+        assert set(stored) == {masked}

@@ -8,7 +8,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -407,6 +407,9 @@ def test_build_writer_carries_the_context_budget(llm_settings: Settings) -> None
 class FakeKeywordIndex:
     def idf(self, term: str, audience: str) -> float:
         return 1.0
+
+    def idf_lookup(self, audience: str) -> Callable[[str], float]:
+        return lambda term: self.idf(term, audience)
 
     def is_empty(self) -> bool:
         return False

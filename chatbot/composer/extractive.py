@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from chatbot.composer.question import IdfLookup, Question, holds_code, overlap, select_rows, unit_overlap
 from chatbot.composer.units import Unit, fresh, normalised, quoted_lines, render, split_units, unique, word_count
-from chatbot.keyword import text_terms, tokenize
+from chatbot.keyword import passage_terms, tokenize_passage
 from chatbot.types import Citation, ScoredChunk, ScoredDocument
 
 # A sentence pointing at a table ("see the table below"): left out with the table it points at.
@@ -187,7 +187,9 @@ class ExtractiveComposer:
         anchor_unit = fresh(split_units(anchor_chunk)[-best_unit[3]], skip)
         anchor = next(i for i, u in enumerate(units) if anchor_unit and u.text == anchor_unit.text)
         if units[anchor].is_table:
-            title_terms = set(tokenize(" ".join((document.title, *anchor_chunk.chunk.heading_path)))) - asked.stressed
+            title_terms = (
+                set(tokenize_passage(" ".join((document.title, *anchor_chunk.chunk.heading_path)))) - asked.stressed
+            )
             window = self._table_window(units, anchor, terms, title_terms)
         else:
             # The top of the article, or of a section, frames the answer; a later chunk of a Chinese encyclopedia
@@ -196,7 +198,7 @@ class ExtractiveComposer:
             # E-Manual dev questions, whose pages have no headings, ROUGE-L fell (0.394 -> 0.393).
             framed = not asked.is_cjk or anchor_chunk.chunk.index == 0 or bool(anchor_chunk.chunk.heading_path)
             window = self._window(units, anchor, from_top=framed)
-        covered = {t for u in window for t in text_terms(u.text) if t in terms}
+        covered = {t for u in window for t in passage_terms(u.text) if t in terms}
         return window, covered
 
     def _window(self, units: list[Unit], anchor: int, from_top: bool = True) -> list[Unit]:
@@ -272,7 +274,7 @@ class ExtractiveComposer:
         settings, terms = self.settings, asked.terms
         # What the first article is about (its title, the passage's headings) needs no second passage: "bank feed"
         # in "What start date should I choose for a bank feed?" is answered by the bank-feed article's passage.
-        topic = set(text_terms(" ".join((first.title, *passage[0].chunk.chunk.heading_path))))
+        topic = set(passage_terms(" ".join((first.title, *passage[0].chunk.chunk.heading_path))))
         missing = {t: w for t, w in terms.items() if t not in covered and t not in topic and w > 0}
         top_idf = max((w for t, w in terms.items() if "_" not in t), default=0.0)
         rare = {t for t, w in missing.items() if "_" not in t and w >= max(settings.rare_idf, top_idf / 2)}

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chatbot.composer.units import Unit, row_cells, table_parts
-from chatbot.keyword import has_cjk, text_terms, tokenize
+from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokenize_passage
 
 _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如何|怎么|怎样", re.IGNORECASE)
 # A code in the question ("KI-231", "error 4411", "SD-7F3K2Q") names one thing: the passage holding it answers.
@@ -55,7 +55,7 @@ class Question:
         """The question's terms with those of ``topic`` (an article's title) weighed ``weight`` times: in
         "上海轨道交通18号线一期工程的总长是多少？" asked of the article about that line, "一期", "工程" and "总长" say
         which sentence answers, while the line's name is in many (and is rare in the index, so it outweighed them)."""
-        named = set(text_terms(topic))
+        named = set(passage_terms(topic))
         return {t: w * weight if t in named else w for t, w in self.terms.items()}
 
 
@@ -66,7 +66,7 @@ def _weighted_terms(question: str, idf: IdfLookup) -> dict[str, float]:
 
 
 def overlap(text: str, terms: dict[str, float]) -> float:
-    present = set(text_terms(text))
+    present = set(passage_terms(text))
     return sum(w for t, w in terms.items() if t in present)
 
 
@@ -94,11 +94,11 @@ def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> s
     if len(rows) < 2:
         return table
     words = {t: w for t, w in terms.items() if w > 0 and "_" not in t}
-    row_terms = [set(tokenize(row)) for row in rows]
+    row_terms = [set(tokenize_passage(row)) for row in rows]
     named = {t: w for t, w in words.items() if 0 < sum(t in r for r in row_terms) < len(rows)}
     chosen = {t: w for t, w in named.items() if t not in title_terms}
     if not chosen:
-        if words.keys() & set(tokenize(" ".join(header))):
+        if words.keys() & set(tokenize_passage(" ".join(header))):
             return table
         chosen = named
     if not chosen:

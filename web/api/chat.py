@@ -23,7 +23,7 @@ from web.chat.conversations import (
     save_conversation,
 )
 from web.chat.turns import answer_turn, gap_capture_parts, stream_turn
-from web.db.models import FEEDBACK_REASONS, Message
+from web.db.models import FEEDBACK_REASONS, Message, committed_id
 from web.gaps.capture import capture
 from web.http.errors import ApiError
 from web.http.payloads import (
@@ -81,7 +81,8 @@ def chat() -> Any:
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return Response(events, mimetype="text/event-stream", headers=headers)
     answer, message = answer_turn(conversation, question, history, audience)
-    return jsonify({**answer.to_dict(), "conversation_id": conversation.id, "message_id": message.id})
+    ids = {"conversation_id": committed_id(conversation), "message_id": committed_id(message)}
+    return jsonify({**answer.to_dict(), **ids})
 
 
 def _question(data: dict[str, Any]) -> str:

@@ -33,7 +33,7 @@ from chatbot.followups import Turn
 from chatbot.types import Answer, Audience
 from web.chat.conversations import find_conversation, record_failed_message, record_message
 from web.db import faults
-from web.db.models import Conversation, Message, db
+from web.db.models import Conversation, Message, committed_id, db
 from web.gaps.capture import CaptureParts, capture_parts, capture_turn
 from web.http.errors import ApiError, database_unavailable, error_body
 from web.services import get_answerer, get_runtime, get_settings, running_app
@@ -58,7 +58,7 @@ def answer_turn(
         _store(partial(record_failed_message, conversation, question, audience, _error_code(exc)))
         raise ApiError(503, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE) from exc
     message = _store(partial(record_message, conversation, answer, audience))
-    capture_turn(message, answerer.threshold, gap_capture_parts())
+    capture_turn(message, answer, answerer.threshold, gap_capture_parts())
     return answer, message
 
 
@@ -115,11 +115,11 @@ def stream_turn(conversation_id: str, question: str, history: Sequence[Turn], au
         # (the widget replaces it with "try again").
         yield sse_event("error", error_body(error.code, error.message))
         return
-    capture_turn(message, answerer.threshold, gap_capture_parts())
+    capture_turn(message, answer, answerer.threshold, gap_capture_parts())
     data = answer.to_dict()
     keys = ("citations", "sources", "related", "is_gap", "reason", "confidence", "language", "intent")
     yield sse_event("citations", {key: data[key] for key in keys})
-    yield sse_event("done", {"conversation_id": conversation.id, "message_id": message.id})
+    yield sse_event("done", {"conversation_id": committed_id(conversation), "message_id": committed_id(message)})
 
 
 def gap_capture_parts() -> CaptureParts:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    inspect,
     or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,6 +40,14 @@ db = SQLAlchemy(model_class=Base)
 
 def new_conversation_id() -> str:
     return uuid.uuid4().hex
+
+
+def committed_id(row: Conversation | Message) -> str | int:
+    """The primary key of a conversation or message after its commit, without a query. A commit expires every
+    attribute of the rows it wrote, and reading any of them, even the id, selects the whole row again (a message's
+    JSON columns and all)."""
+    identity: tuple[Any, ...] | None = inspect(row).identity
+    return row.id if identity is None else identity[0]  # no identity yet: never flushed, the id is as set
 
 
 # -- chat service ------------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Conversational turns (greetings, thanks, goodbyes, "I want a person": ``Message.intent``) are never evidence.
 
 Capture runs in the request after the turn is committed and must never cost the user their answer: every error
-is logged and swallowed, and the work is one query embedding (a few ms) and one small transaction. What it needs
+is logged and swallowed, and the work is one small transaction plus, when retrieval did not already embed the
+masked question (masking changed it, or it was a follow-up), one query embedding (a few ms). What it needs
 from the process (the embedder, the alert settings, the regrouping schedule: :class:`CaptureParts`) is handed in by
 the route that stored the turn.
 """
@@ -15,16 +16,18 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from chatbot.config import Settings
 from chatbot.embedders import Embedder
-from chatbot.gaps.evidence import question_vector
+from chatbot.gaps.evidence import Vector, question_vector
+from chatbot.types import Answer, EmbeddedText
 from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, Document, Gap, GapEvidence, Message, db, utcnow
-from web.gaps.assignment import assign
+from web.gaps.assignment import assign, open_gaps
 from web.gaps.consolidation import ConsolidationSchedule, consolidation_schedule, schedule_consolidation
 from web.gaps.notifications import GapAlerts, gap_alerts, notify_if_due
 
@@ -63,13 +66,16 @@ def turn_evidence_kind(
     return None
 
 
-def capture_turn(message: Message, threshold: float, parts: CaptureParts) -> None:
+def capture_turn(message: Message, answer: Answer, threshold: float, parts: CaptureParts) -> None:
     """After a stored turn: record it as evidence when it abstained or was answered with low confidence
-    (``threshold``: the answerer's abstain threshold)."""
+    (``threshold``: the answerer's abstain threshold).
+
+    Decided from ``answer``, which ``message`` stores: the commit expired the row, and reading it back would cost
+    a query on the four turns in five that are not evidence."""
     try:
-        kind = turn_evidence_kind(message.is_gap, message.confidence, threshold, message.reason)
+        kind = turn_evidence_kind(answer.is_gap, answer.confidence, threshold, answer.reason)
         if kind is not None:
-            _capture(message, kind, parts)
+            _capture(message, kind, parts, answer.query_embedding)
     except Exception:
         _failed(message, "turn")
 
@@ -87,7 +93,7 @@ def _failed(message: Message, kind: str) -> None:
     log.exception("could not record gap evidence (%s) for message %s", kind, message.id)
 
 
-def _capture(message: Message, kind: str, parts: CaptureParts) -> None:
+def _capture(message: Message, kind: str, parts: CaptureParts, embedded: EmbeddedText | None = None) -> None:
     if message.status != "ok":
         return  # a failed turn has no answer to judge; it is an outage, not a knowledge gap
     if message.intent is not None:
@@ -95,7 +101,7 @@ def _capture(message: Message, kind: str, parts: CaptureParts) -> None:
     if _evidence_exists(message.id, kind):
         return
     masked = mask_pii(message.question)
-    gap = _gap_of_message(message.id) or _assign(message, masked, parts.embedder)
+    gap = _gap_of_message(message.id) or _assign(message, masked, question_embedding(masked, parts.embedder, embedded))
     now = utcnow()
     gap.last_seen = now
     evidence = GapEvidence(gap=gap, message_id=message.id, kind=kind, question_masked=masked, created_at=now)
@@ -127,22 +133,30 @@ def _gap_of_message(message_id: int) -> Gap | None:
     return db.session.scalar(query)
 
 
-def _assign(message: Message, masked: str, embedder: Embedder) -> Gap:
+def question_embedding(masked: str, embedder: Embedder, embedded: EmbeddedText | None) -> Vector:
+    """The query vector of the masked question: the one retrieval made when it embedded this very text (masking
+    changed nothing and it was not a follow-up joined to the previous question), else a fresh one."""
+    if embedded is not None and embedded.text == masked:
+        return np.asarray(embedded.vector, dtype=np.float32)
+    return np.asarray(embedder.encode_queries([masked])[0], dtype=np.float32)
+
+
+def _assign(message: Message, masked: str, vector: Vector) -> Gap:
     """Join the most similar open gap of the same audience and community, or open a new one (chatbot.gaps.join
-    decides); the question counts once."""
+    decides); the question (``masked``, with its query ``vector``) counts once."""
     audience = message.conversation.audience
     community = gap_community(message.sources, abstained=message.is_gap)
-    question = question_vector(
-        masked, embedder.encode_queries([masked])[0], audience=audience, community=community, id=str(message.id)
-    )
-    candidates = db.session.scalars(
-        select(Gap).where(Gap.status.in_(GAP_OPEN_STATUSES), Gap.audience == audience).order_by(Gap.id)
-    ).all()
-    outcome = assign(candidates, question)
-    gap = outcome.gap
-    if gap is None:
+    question = question_vector(masked, vector, audience=audience, community=community, id=str(message.id))
+    outcome = assign(open_gaps(audience), question)
+    if outcome.gap_id is None:
         gap = Gap(title=masked, status="open", audience=audience, community=community, count=0, first_seen=utcnow())
         db.session.add(gap)
+    else:
+        # The same transaction read the gap a moment ago; gone now only if it was deleted: nothing is recorded.
+        joined = db.session.get(Gap, outcome.gap_id)
+        if joined is None:
+            raise LookupError(f"gap {outcome.gap_id} disappeared while question {message.id} joined it")
+        gap = joined
     gap.centroid = outcome.centroid
     gap.token_counts = outcome.token_counts
     gap.count += 1

@@ -1,0 +1,79 @@
+"""The keyword index's per-answer look-ups: batched chunk look-up, an idf function per answer, remembered tokens.
+They must answer exactly as the one-at-a-time methods do, and see a corpus another process saved."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from chatbot.keyword import KeywordIndex, tokenize, tokenize_passage
+from chatbot.types import Audience, Chunk
+
+
+def _chunk(doc: str, text: str, audience: Audience = "public") -> Chunk:
+    return Chunk(id=f"{doc}::0", doc_id=doc, index=0, text=text, title=doc, audience=audience)
+
+
+def _index(directory: Path, *chunks: Chunk) -> KeywordIndex:
+    index = KeywordIndex(directory)
+    index.replace_chunks([], list(chunks))
+    index.save()
+    return index
+
+
+def _save_elsewhere(directory: Path, *chunks: Chunk) -> None:
+    """Another process (an ingest) writes a new corpus; its modification time differs from the last one's."""
+    before = (directory / "corpus.json").stat().st_mtime
+    _index(directory, *chunks)
+    os.utime(directory / "corpus.json", (before + 10, before + 10))
+
+
+def test_passage_tokens_are_tokenize_s_and_each_caller_gets_its_own_list() -> None:
+    text = "Refunds are paid to the card you paid with"
+    first = tokenize_passage(text)
+    assert first == tokenize(text)
+    first.append("mutated")
+    assert tokenize_passage(text) == tokenize(text)  # the remembered tokens are not the caller's list
+    assert tokenize_passage("如何申请退款") == tokenize("如何申请退款")
+
+
+def test_chunks_answers_as_chunk_does_for_each_id(tmp_path: Path) -> None:
+    refund, invoice = _chunk("refund.md", "Refunds within 30 days"), _chunk("invoice.md", "Invoices are monthly")
+    index = _index(tmp_path, refund, invoice)
+    ids = ["invoice.md::0", "missing.md::0", "refund.md::0"]
+    assert index.chunks(ids) == [index.chunk(chunk_id) for chunk_id in ids] == [invoice, None, refund]
+    assert index.chunks(iter(ids)) == [invoice, None, refund]  # any iterable, read once
+    assert index.chunks([]) == []
+
+
+def test_idf_lookup_weighs_words_as_idf_does(tmp_path: Path) -> None:
+    index = _index(
+        tmp_path,
+        _chunk("refund.md", "Refunds within 30 days of purchase"),
+        _chunk("invoice.md", "Invoices list every purchase"),
+        _chunk("team.md", "Internal refund policy", audience="internal"),
+    )
+    audiences: tuple[Audience, ...] = ("public", "internal")
+    for audience in audiences:
+        lookup = index.idf_lookup(audience)
+        for term in [*tokenize("refund purchase invoices"), "never-seen"]:
+            assert lookup(term) == index.idf(term, audience)
+            assert lookup(term) == lookup(term)  # remembered, unchanged
+    assert index.idf_lookup("public")("never-seen") == 0.0
+    # The public scope has no internal chunk: "polici" (the stem of policy) is unknown there only.
+    assert index.idf_lookup("public")(tokenize("policy")[0]) == 0.0
+    assert index.idf_lookup("internal")(tokenize("policy")[0]) > 0.0
+
+
+def test_a_corpus_saved_by_another_process_is_seen_by_the_next_lookups(tmp_path: Path) -> None:
+    refund = _chunk("refund.md", "Refunds within 30 days")
+    index = _index(tmp_path, refund)
+    lookup = index.idf_lookup("public")
+    word = tokenize("invoices")[0]
+    assert lookup(word) == 0.0 and index.chunks(["invoice.md::0"]) == [None]
+
+    invoice = _chunk("invoice.md", "Invoices are monthly")
+    _save_elsewhere(tmp_path, refund, invoice)
+    assert index.chunks(["invoice.md::0"]) == [invoice]
+    assert index.idf_lookup("public")(word) == index.idf(word, "public") > 0.0
+    assert lookup(word) == 0.0  # a lookup taken before keeps weighing against the corpus it was taken from
