@@ -42,8 +42,9 @@ class Embedder(Protocol):
     name: str
     dimension: int
     max_tokens: int  # longest input (in the model's own word pieces) the model reads without truncating
-    # False: trained on English only. Its vectors of a Chinese question are close to noise (CMRC 2018: MiniLM
-    # alone MRR@10 0.34 against 0.98 for BM25 with jieba), so retrieval leaves them out (chatbot/retrieval.py).
+    # False: trained on English only. Its vectors of Chinese text rank passages poorly (CMRC 2018: MiniLM alone
+    # MRR@10 0.34 against 0.98 for BM25 with jieba), so a Chinese question is searched by keywords, the vectors
+    # only breaking near ties (chatbot/retrieval.py).
     multilingual: bool
 
     def encode_documents(self, texts: Sequence[str]) -> Vectors: ...

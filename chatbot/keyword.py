@@ -195,7 +195,7 @@ class _ScopeIndex:
         # The knowledge base's shape (FAQ list or articles) decides how much keyword matching is worth.
         self.faq_share = sum(kind == "faq" for kind in documents.values()) / len(documents) if documents else 0.0
         self._model: Any = None
-        self._idf: dict[str, float] = {}  # token -> idf, filled as questions ask (a dict write is atomic)
+        self._idf: dict[str, float] = {}  # known token -> idf, filled as questions ask (a dict write is atomic)
         if entries:
             self._model = bm25s.BM25(k1=1.2, b=0.75)
             # Empty token lists would shift bm25s's document numbering; a placeholder keeps ids aligned.
@@ -219,12 +219,13 @@ class _ScopeIndex:
         the scope never changes (a new corpus builds new scopes), and every question asks for its words again."""
         weight = self._idf.get(token)
         if weight is None:
+            if self._model is None or token not in self._model.vocab_dict:
+                return 0.0  # not remembered: the memo stays within the vocabulary, whatever users type
             weight = self._idf[token] = self._compute_idf(token)
         return weight
 
     def _compute_idf(self, token: str) -> float:
-        if self._model is None or token not in self._model.vocab_dict:
-            return 0.0
+        """BM25 (Lucene) idf of a token of the vocabulary."""
         n_docs = len(self.entries)
         df = self._document_frequency(token)
         return float(np.log(1 + (n_docs - df + 0.5) / (df + 0.5)))

@@ -77,3 +77,15 @@ def test_a_corpus_saved_by_another_process_is_seen_by_the_next_lookups(tmp_path:
     assert index.chunks(["invoice.md::0"]) == [invoice]
     assert index.idf_lookup("public")(word) == index.idf(word, "public") > 0.0
     assert lookup(word) == 0.0  # a lookup taken before keeps weighing against the corpus it was taken from
+
+
+def test_only_words_of_the_vocabulary_are_remembered(tmp_path: Path) -> None:
+    """Questions are user text: a word the knowledge base does not hold weighs 0 and is not kept, so the memo of one
+    corpus cannot grow past its vocabulary however many made-up words visitors send."""
+    index = _index(tmp_path, _chunk("refund.md", "Refunds within 30 days"))
+    lookup = index.idf_lookup("public")
+    for n in range(100):
+        assert lookup(f"madeup{n}") == 0.0
+    assert lookup(tokenize("refunds")[0]) > 0.0
+    memo = lookup.__self__._idf  # type: ignore[attr-defined]
+    assert set(memo) == {tokenize("refunds")[0]}
