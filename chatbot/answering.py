@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chatbot.composer import ComposerSettings, ExtractiveComposer
+from chatbot.composer import ComposerSettings, ExtractiveComposer, asks_how_to
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
 from chatbot.config import Settings
@@ -170,7 +170,11 @@ class Answerer:
         elif confidence < self.threshold:
             answer.reason = "low_confidence"
             self._suggest(answer, result)
-        elif faq_document is not None and self._answer_from_faq(answer, faq_document):
+        elif (
+            faq_document is not None
+            and not self._steps_elsewhere(question, answer.language, faq_document, result)
+            and self._answer_from_faq(answer, faq_document)
+        ):
             pass
         elif self.writer is not None:
             yield from self._write_with_llm(answer, result, history)
@@ -225,6 +229,17 @@ class Answerer:
             answer.writer = "faq"
             return True
         return False
+
+    def _steps_elsewhere(self, question: str, language: str, entry: ScoredDocument, result: RetrievalResult) -> bool:
+        """Whether a how-to question is better answered by an article's steps than by the matched FAQ entry, which
+        shares its words but asks something else: "How do I connect Shopify?" and "Which plan do I need to connect
+        Shopify?". Only then: an entry asked as a how-to, or no steps in a close article, keeps the FAQ answer."""
+        if not asks_how_to(question) or asks_how_to(entry.title):
+            return False
+        documents = _prefer_language(result.documents, language)
+        composition = self.composer.compose(result.query, documents, self._idf(result.audience))
+        elsewhere = bool(composition.citations) and composition.citations[0].id != entry.doc_id
+        return composition.is_procedure and elsewhere
 
     def _faq_chunks(self, document: ScoredDocument) -> Iterator[Chunk]:
         """The best-matching chunk first, then the entry's chunks in order. A long entry is split after its

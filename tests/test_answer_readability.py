@@ -124,6 +124,24 @@ def test_add_another_user_gets_the_invite_steps_and_nothing_about_currencies(kb:
 
 
 @pytest.mark.parametrize(
+    ("question", "article", "step"),
+    [
+        # The FAQ entry "Which plan do I need to connect Shopify?" shares the words, not the kind of answer.
+        ("How do I connect Shopify?", "integrations/shopify.md", "Click **Connect store**"),
+        ("How do I connect my Shopify store?", "integrations/shopify.md", "Click **Connect store**"),
+    ],
+)
+def test_a_how_to_question_gets_the_steps_not_a_close_faq_entry_about_something_else(
+    kb: SampleKB, question: str, article: str, step: str
+) -> None:
+    answer = ask(kb, question)
+    assert not answer.is_gap and answer.writer == "extractive", answer
+    assert_reads_well(answer)
+    assert [c.id for c in answer.citations] == [article], answer.answer
+    assert answer.answer.startswith("1. ") and step in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
     ("question", "holds"),
     [
         ("How do PayPal fees appear in Lumo?", "Payment processing fees"),

@@ -41,6 +41,31 @@ def test_a_how_to_question_gets_the_numbered_steps_from_step_one() -> None:
     assert [int(n) for n in re.findall(r"^(\d+)\.", text, flags=re.MULTILINE)] == [1, 2, 3]
 
 
+def test_a_how_to_question_prefers_a_close_article_with_steps_over_an_entry_without() -> None:
+    """ "How do I connect Shopify?": the FAQ entry on top says which plan has the integration; the article just
+    below has the steps, under a heading that names them. A far lower article with steps is not taken."""
+    entry = "Which plan do I need to connect Shopify?\n\nThe Shopify integration is part of the Business plan."
+    steps = "1. Go to Settings > Integrations > Shopify.\n2. Click Connect store.\n3. Approve the Lumo app."
+
+    def compose(article_score: float) -> str:
+        faq = _document("faq.csv#shopify-plan", "Which plan do I need to connect Shopify?", [entry], "faq", 1.2)
+        article = _scored("shopify.md", "Shopify", [(steps, ("Connect your store",), None)], score=article_score)
+        composition = ExtractiveComposer().compose("How do I connect Shopify?", [faq, article], _idf)
+        return composition.citations[0].id
+
+    assert compose(1.1) == "shopify.md"
+    assert compose(0.5) == "faq.csv#shopify-plan"
+
+
+def test_a_question_that_is_not_a_how_to_keeps_the_first_passage() -> None:
+    entry = "Which plan do I need to connect Shopify?\n\nThe Shopify integration is part of the Business plan."
+    steps = "1. Go to Settings > Integrations > Shopify.\n2. Click Connect store.\n3. Approve the Lumo app."
+    faq = _document("faq.csv#shopify-plan", "Which plan do I need to connect Shopify?", [entry], "faq", 1.2)
+    article = _scored("shopify.md", "Shopify", [(steps, ("Connect your store",), None)], score=1.1)
+    composition = ExtractiveComposer().compose("Which plan do I need for Shopify?", [faq, article], _idf)
+    assert composition.citations[0].id == "faq.csv#shopify-plan"
+
+
 # -- tables, second passages, repeats and debris (issue "Right when it answers") ---------------------------------
 def _scored(
     doc_id: str, title: str, chunks: list[tuple[str, tuple[str, ...], float | None]], score: float = 1.0

@@ -43,6 +43,12 @@ def _right_or_honest(answer: Answer, right: set[str]) -> None:
             {"billing/plans-and-pricing.md", "faq/faq.csv#plan-prices"},
             marks=pytest.mark.xfail(strict=True, reason="known: answered from the extra-users FAQ entry"),
         ),
+        # Found later, the same failure: the extra-users entry's answer names the Plus plan too.
+        pytest.param(
+            "What does the Plus plan cost?",
+            {"billing/plans-and-pricing.md", "faq/faq.csv#plan-prices"},
+            marks=pytest.mark.xfail(strict=True, reason="known: answered from the extra-users FAQ entry"),
+        ),
         # Was: how to change a user's role, plus an unrelated multi-currency paragraph.
         ("How do I add another user?", {"account/users-and-permissions.md"}),
         # Was: Stripe refund mechanics with confidence just over the threshold.

@@ -21,8 +21,17 @@ and scores matches against it; extractive.py picks the passages.
 from __future__ import annotations
 
 from chatbot.composer.extractive import ComposerSettings, Composition, ExtractiveComposer
-from chatbot.composer.question import IdfLookup
+from chatbot.composer.question import IdfLookup, asks_how_to
 from chatbot.composer.units import Unit, split_units, word_count
 
 # What answering, the tests and the modules outside the composer use.
-__all__ = ["ComposerSettings", "Composition", "ExtractiveComposer", "IdfLookup", "Unit", "split_units", "word_count"]
+__all__ = [
+    "ComposerSettings",
+    "Composition",
+    "ExtractiveComposer",
+    "IdfLookup",
+    "Unit",
+    "asks_how_to",
+    "split_units",
+    "word_count",
+]

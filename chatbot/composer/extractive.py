@@ -45,6 +45,11 @@ class ComposerSettings:
     # ("website" in "invoice notes pasted from a website" for "my phone's invoice isn't on the website").
     second_on_topic: float = 1.0
     words_after_table: int = 45  # sentences kept after a quoted table (what its numbers mean, its footnote)
+    # "How do I connect Shopify?": when the first passage holds no steps (an FAQ entry saying which plan has the
+    # integration), a next article scored at least this share of the first one's, whose passage is numbered steps
+    # covering as much of the question, answers instead. The fused scores of an entry and the article on the same
+    # topic are close (1.22 and 1.12 there); an article on another topic is far below (0.3).
+    steps_score_share: float = 0.8
     # Chinese characters per word in every budget above: a Chinese text takes about 1.5-1.8 characters per word
     # of its English translation, so counting each character as a word gave Chinese answers about half the
     # content of English ones (90 characters: often the opening sentence alone). Chosen on the CMRC2018 dev split
@@ -66,6 +71,7 @@ class ComposerSettings:
 class Composition:
     text: str
     citations: list[Citation]
+    is_procedure: bool = False  # the first passage is numbered steps
 
 
 class ExtractiveComposer:
@@ -102,6 +108,8 @@ class ExtractiveComposer:
                 break
         if found is None:
             return Composition("", [])
+        if asked.is_how_to:
+            found = self._prefer_steps(found, documents, asked, given)
         position, first, passage, covered = found
         parts = [(first, passage)]
         second = self._second_passage(first, passage, documents[position + 1 : position + 3], asked, covered, given)
@@ -118,17 +126,19 @@ class ExtractiveComposer:
                 )
             )
             paragraphs.append(render(units, n))
-        return Composition("\n\n".join(paragraphs), citations)
+        return Composition("\n\n".join(paragraphs), citations, any(u.is_step for u in passage))
 
     def _passage(
         self,
         document: ScoredDocument,
         asked: Question,
         skip: frozenset[str] = frozenset(),
+        steps_only: bool = False,
     ) -> tuple[list[Unit], set[str]]:
         """The window of ``document`` around its best-matching unit, and the question terms it covers. Units whose
         normalised text is in ``skip`` (already quoted) are neither anchors nor quoted again; stressed words pick a
-        table's rows even when they are in the article's title (a follow-up's "Android")."""
+        table's rows even when they are in the article's title (a follow-up's "Android"). ``steps_only``: only a
+        numbered step may be the anchor (no window when the article has none among its retrieved chunks)."""
         terms, is_how_to = asked.terms, asked.is_how_to
         # The anchor is looked for in the article's best few chunks (the best by fused score may be its
         # title-heavy introduction); a chunk's headings count too, since "## Connect a bank account" says what the
@@ -165,7 +175,7 @@ class ExtractiveComposer:
             heading_bonus = self.settings.heading_weight * overlap(heading_words, terms) if is_how_to else 0.0
             for i, whole in enumerate(split_units(chunk)):
                 unit = fresh(whole, skip)
-                if unit is None or _TABLE_REFERENCE.search(unit.text):
+                if unit is None or _TABLE_REFERENCE.search(unit.text) or (steps_only and not unit.is_step):
                     continue
                 bonus = heading_bonus + (step_bonus if unit.is_step else 0.0)
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
@@ -258,6 +268,35 @@ class ExtractiveComposer:
                 window.append(unit)
                 words += self._words(unit)
         return window
+
+    def _prefer_steps(
+        self,
+        found: tuple[int, ScoredDocument, list[Unit], set[str]],
+        documents: Sequence[ScoredDocument],
+        asked: Question,
+        given: frozenset[str],
+    ) -> tuple[int, ScoredDocument, list[Unit], set[str]]:
+        """For a how-to question whose first passage has no numbered steps: the passage of the next close-scoring
+        article that has them and covers at least as much of the question; else the first passage."""
+        position, first, passage, covered = found
+        if any(u.is_step for u in passage):
+            return found
+
+        def words_covered(terms: set[str]) -> float:  # single words: an FAQ answer's phrase is no more an answer
+            return sum(asked.terms.get(t, 0.0) for t in terms if "_" not in t)
+
+        for i in range(position + 1, min(3, len(documents))):
+            document = documents[i]
+            if document.score < self.settings.steps_score_share * first.score:
+                break  # ranked by score: the ones after it are further below
+            steps, steps_cover = self._passage(document, asked, given, steps_only=True)
+            if not steps:
+                continue
+            # The heading over the steps names what they do ("## Connect your store").
+            named = set(passage_terms(" ".join(steps[0].chunk.chunk.heading_path))) & set(asked.terms)
+            if words_covered(steps_cover | named) >= words_covered(covered):
+                return i, document, steps, steps_cover
+        return found
 
     def _second_passage(
         self,

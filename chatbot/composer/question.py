@@ -16,6 +16,12 @@ _CODE = re.compile(r"\b(?=[\w-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b|\b\d{3,}\b")
 # "Can I use Lumo offline?": a yes/no question about what an article's title names is answered by its opening.
 _YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?]?\s*$|能否|是否|可以", re.IGNORECASE)
 
+
+def asks_how_to(question: str) -> bool:
+    """ "How do I ...?", "how to ...", "如何...": the question asks for steps."""
+    return bool(_HOW_TO.search(question))
+
+
 # The keyword index's rarity of a term (BM25 idf), for the audience asking.
 IdfLookup = Callable[[str], float]
 
@@ -34,7 +40,7 @@ class Question:
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
         terms = _weighted_terms(question, idf)
-        is_how_to = bool(_HOW_TO.search(question))
+        is_how_to = asks_how_to(question)
         # Words the question repeats are what it stresses: a follow-up is searched as the previous question plus
         # the follow-up twice, or with its new variant repeated ("How do I install the app on Android? Android").
         counts = Counter(tokenize(question))

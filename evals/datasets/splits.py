@@ -86,12 +86,15 @@ def seeded_subset(ids: Sequence[str], fraction: float, salt: str) -> set[str]:
 
 
 def without_documents(question: EvalQuestion, removed: set[str]) -> EvalQuestion:
-    """The question once ``removed`` documents are gone from the index: unanswerable if none of its remain."""
+    """The question once ``removed`` documents are gone from the index: unanswerable if none of its documents
+    remain, neither a labelled one nor one that answers it too (``acceptable``: the e-manual's near-duplicate
+    sections, which the data README counts as answering). A question whose twin section is still there is
+    answerable, and an answer citing the twin is right, as in every other precision figure."""
     remaining = tuple(d for d in question.relevant if d not in removed)
     acceptable = tuple(d for d in question.acceptable if d not in removed)
     if remaining == question.relevant:
         return dataclasses.replace(question, acceptable=acceptable)
     meta = {**question.meta, "removed": ",".join(d for d in question.relevant if d in removed)}
     return dataclasses.replace(
-        question, relevant=remaining, unanswerable=not remaining, meta=meta, acceptable=acceptable
+        question, relevant=remaining, unanswerable=not remaining and not acceptable, meta=meta, acceptable=acceptable
     )
