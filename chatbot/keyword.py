@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from chatbot.language import CJK_CHARS, CJK_RE
+from chatbot.spelling import Speller, vocabulary
 from chatbot.types import Audience, Chunk, chunk_from_dict, chunk_to_dict
 
 log = logging.getLogger(__name__)
@@ -196,6 +197,7 @@ class _ScopeIndex:
         self.faq_share = sum(kind == "faq" for kind in documents.values()) / len(documents) if documents else 0.0
         self._model: Any = None
         self._idf: dict[str, float] = {}  # known token -> idf, filled as questions ask (a dict write is atomic)
+        self._speller: Speller | None = None  # built at the first question: most scopes never spell-check one
         if entries:
             self._model = bm25s.BM25(k1=1.2, b=0.75)
             # Empty token lists would shift bm25s's document numbering; a placeholder keeps ids aligned.
@@ -213,6 +215,19 @@ class _ScopeIndex:
             return []
         top = positive[np.argsort(-scores[positive], kind="stable")[:k]]
         return [KeywordHit(self.entries[i].chunk, float(scores[i])) for i in top]
+
+    def speller(self) -> Speller:
+        """Typo correction to this scope's own words (chatbot/spelling.py)."""
+        if self._speller is None:
+            texts = (text for e in self.entries for text in (e.chunk.embedding_text, *e.chunk.alternatives))
+            self._speller = Speller(vocabulary(texts), is_known=self._knows_stem)
+        return self._speller
+
+    def _knows_stem(self, word: str) -> bool:
+        """Whether the word's stem is searched here ("stores" when the texts say "store"); stop words count as
+        known (they are not searched at all)."""
+        stems = tokenize(word)
+        return not stems or (self._model is not None and stems[0] in self._model.vocab_dict)
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of ``token`` in this scope (0 for an unknown token). Remembered per token:
@@ -314,6 +329,12 @@ class KeywordIndex:
         with self._lock:
             self._reload_if_changed()
             return self._build_scopes()[audience].idf
+
+    def speller(self, audience: Audience) -> Speller:
+        """Corrects typos to the words of the audience's documents (never to a word only internal ones use)."""
+        with self._lock:
+            self._reload_if_changed()
+            return self._build_scopes()[audience].speller()
 
     def faq_share(self, audience: Audience) -> float:
         """Share of the audience's documents that are FAQ entries (0.0 for an empty index)."""

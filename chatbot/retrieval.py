@@ -105,7 +105,13 @@ class HybridRetriever:
         return weights_for_shape(self.keyword_index.faq_share(audience))
 
     def retrieve(self, query: str, audience: Audience, k: int = 10) -> RetrievalResult:
+        """The audience's best articles for ``query``, searched with its typos corrected to the knowledge base's
+        own words (chatbot/spelling.py); ``RetrievalResult.query`` is the corrected text."""
         timings: dict[str, float] = {}
+        started = time.perf_counter()
+        query = self.keyword_index.speller(audience).correct(query)
+        timings["spell"] = _ms_since(started)
+
         started = time.perf_counter()
         vector = self.embedder.encode_queries([query])[0]
         timings["embed"] = _ms_since(started)

@@ -1,0 +1,87 @@
+"""Typo tolerance: misspelt words become the knowledge base's own words; names it does not know stay unknown."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.spelling import Speller, vocabulary
+
+HELP_CENTRE = [
+    "Close your account: go to Settings > Account > Close account.",
+    "Upgrade to the Business plan from Settings > Billing. Business includes multi-currency.",
+    "Connect your Shopify store. Connect Stripe to take card payments.",
+    "Start your free trial. The trial lasts 30 days. Working offline is supported.",
+]
+
+
+@pytest.fixture(scope="module")
+def speller() -> Speller:
+    return Speller(vocabulary(HELP_CENTRE))
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("delete my acount pls", "delete my account pls"),  # a letter missing
+        ("how do i upgrade to buisness", "how do i upgrade to business"),  # two letters swapped
+        ("how do i hook up stirpe", "how do i hook up stripe"),
+        ("How many Shopfiy?", "How many Shopify?"),  # the capital stays
+        ("2fa not wrking", "2fa not working"),
+    ],
+)
+def test_a_misspelt_word_becomes_the_knowledge_base_word(speller: Speller, typed: str, meant: str) -> None:
+    assert speller.correct(typed) == meant
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Do you integrate with Xero?",  # a short name: too many words are one edit away
+        "Can I pay with bitcoin?",  # no knowledge-base word is that close: it stays unknown
+        "Do you have an office in Tokyo?",
+        "Is there a plan for 50 users?",
+        "怎么升级到商业版？",  # Chinese is cut into words by jieba, not spelled
+        # A real English word is not a typo, even one edit from a knowledge-base word ("trial", "changed").
+        "free trail, do i need a card?",
+        "my plan is unchanged",
+        # Letters added at either end make another form of a word, not a typo.
+        "the sync is unstarted",
+    ],
+)
+def test_words_the_knowledge_base_does_not_know_stay_as_typed(speller: Speller, question: str) -> None:
+    assert speller.correct(question) == question
+
+
+def test_known_words_are_never_changed_even_when_a_more_frequent_word_is_close(speller: Speller) -> None:
+    # "start" and "stare" would be one edit apart; a word the knowledge base has is left alone.
+    assert Speller(vocabulary(["start start start", "stare"])).correct("why stare") == "why stare"
+
+
+def test_a_word_the_caller_knows_is_left_alone() -> None:
+    # The keyword index knows a word by its stem when the texts have another form of it (is_known).
+    assert Speller(vocabulary(["zorbax zorbax"])).correct("the zorbex") == "the zorbax"
+    knows_it = Speller(vocabulary(["zorbax zorbax"]), is_known=lambda word: word == "zorbex")
+    assert knows_it.correct("the zorbex") == "the zorbex"
+
+
+def test_a_public_question_is_not_corrected_into_an_internal_only_word(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from chatbot.keyword import KeywordIndex
+    from chatbot.types import Chunk
+
+    index = KeywordIndex(tmp_path)
+    index.replace_chunks(
+        [],
+        [
+            Chunk(id="pub::0", doc_id="pub", index=0, text="Refunds take five days.", title="Refunds"),
+            Chunk(
+                id="int::0",
+                doc_id="int",
+                index=0,
+                text="The escalation ladder for chargebacks.",
+                title="Escalation",
+                audience="internal",
+            ),
+        ],
+    )
+    assert index.speller("internal").correct("escalaton") == "escalation"
+    assert index.speller("public").correct("escalaton") == "escalaton"
