@@ -125,6 +125,65 @@ def test_a_question_naming_a_row_gets_the_header_and_that_row() -> None:
     ]
 
 
+API_TABLE = (
+    "| Plan | API access |\n|---|---|\n| Free | None |\n| Plus | Read-only keys |\n"
+    "| Business | Read-only or read and write keys |"
+)
+
+
+def test_a_question_naming_a_row_by_its_first_cell_gets_that_row_over_one_sharing_another_word() -> None:
+    # "write" is only in the Business row's cells; "Plus" names the row the question is about.
+    article = _scored("api.md", "API keys", [(API_TABLE, ("API access by plan",), 0.6)])
+    text = ExtractiveComposer().compose("Can I write data through the API on Plus?", [article], _rare_idf).text
+    assert "| Plus | Read-only keys | [1]" in text.splitlines()
+    assert "Business" not in text and "Free" not in text
+
+
+def test_a_question_naming_no_row_key_still_gets_the_row_holding_its_word() -> None:
+    article = _scored("api.md", "API keys", [(API_TABLE, ("API access by plan",), 0.6)])
+    text = ExtractiveComposer().compose("Which keys can write data through the API?", [article], _rare_idf).text
+    assert "| Business | Read-only or read and write keys | [1]" in text.splitlines()
+    assert "| Plus |" not in text
+
+
+SCHEDULE = "| Reminder | When |\n|---|---|\n| Heads-up | 3 days before the due date |\n| Overdue | 7 days after |"
+
+
+def test_a_sentence_introducing_a_table_brings_the_table_when_it_fits() -> None:
+    article = _scored(
+        "reminders.md",
+        "Payment reminders",
+        [
+            (
+                "Lumo can email your customers automatically when an invoice is overdue. "
+                f"When you turn reminders on, Lumo uses this schedule:\n\n{SCHEDULE}",
+                (),
+                0.6,
+            )
+        ],
+    )
+    text = ExtractiveComposer().compose("Automatic reminders for overdue invoices?", [article], _rare_idf).text
+    assert "Lumo uses this schedule:" in text and "| Overdue | 7 days after | [1]" in text.splitlines()
+
+
+def test_an_answer_never_ends_on_a_sentence_introducing_what_it_does_not_quote() -> None:
+    rows = "\n".join(f"| Reminder {i} | {i} days after the due date, then again every week |" for i in range(12))
+    article = _scored(
+        "reminders.md",
+        "Payment reminders",
+        [
+            (
+                "Lumo can email your customers automatically when an invoice is overdue. "
+                f"When you turn reminders on, Lumo uses this schedule:\n\n| Reminder | When |\n|---|---|\n{rows}",
+                (),
+                0.6,
+            )
+        ],
+    )
+    text = ExtractiveComposer().compose("Automatic reminders for overdue invoices?", [article], _rare_idf).text
+    assert text == "Lumo can email your customers automatically when an invoice is overdue. [1]"
+
+
 def test_a_table_that_is_not_the_answer_is_left_out_not_flattened() -> None:
     article = _scored(
         "refunds.md",

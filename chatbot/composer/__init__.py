@@ -8,7 +8,10 @@ answers another question.
 
 Tables are quoted as Markdown tables or not at all: a table is the answer when it holds the best match for the
 question (then it is quoted with its header, and only the rows about what the question names when it names one of
-them: "on Android" gets the Android row), and is left out otherwise, never flattened into a sentence.
+them: "on Android" gets the Android row; a row's first cell says what the row is about, so "on Plus" gets the Plus
+row even when another row shares a word of the question), and is left out otherwise, never flattened into a
+sentence. A passage never ends on a sentence introducing what it does not quote ("Lumo uses this schedule:"): the
+table it introduces comes along when it fits the answer's length, else the sentence goes.
 
 A second passage (another article, or another part of the same one) is added only when it covers a rare word of
 the question that the first passage misses and is itself about the question (compound questions); a passage never

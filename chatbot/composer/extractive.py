@@ -17,6 +17,11 @@ _TABLE_REFERENCE = re.compile(
 )
 
 
+def _is_lead_in(unit: Unit) -> bool:
+    """A sentence that introduces what follows it ("Lumo uses this schedule:", "分为三类：")."""
+    return not unit.is_table and not unit.is_list_item and unit.text.rstrip().endswith((":", "\uff1a"))
+
+
 @dataclass(frozen=True)
 class ComposerSettings:
     # Chosen on the TV-manual dev questions (ROUGE-L against the expert answers; docs/benchmarks.md): the expert
@@ -233,7 +238,11 @@ class ExtractiveComposer:
             if unit.is_table:
                 if i < anchor:
                     continue  # a table between the top of the article and the anchor is not what was asked
-                break  # nor one after it: the passage ends where the table starts
+                # Nor one after it: the passage ends where the table starts, unless the passage's last sentence
+                # introduces it ("Lumo uses this schedule:") and it fits: then it is what that sentence promises.
+                if window and _is_lead_in(window[-1]) and words + self._words(unit) <= budget:
+                    window.append(unit)
+                break
             if _TABLE_REFERENCE.search(unit.text):
                 continue  # "see the table below", and the table is not quoted
             # The budget never cuts before the anchor: it is the unit that answers. (Starting from the top within
@@ -244,6 +253,9 @@ class ExtractiveComposer:
                 break  # the procedure ended: what follows is another topic
             window.append(unit)
             words += self._words(unit)
+        # Nor does it end on a lead-in whose table or list did not fit: "... uses this schedule:" and nothing after.
+        while len(window) > 1 and _is_lead_in(window[-1]) and window[-1] is not units[anchor]:
+            window.pop()
         return window
 
     def _words(self, unit: Unit) -> float:
@@ -257,7 +269,7 @@ class ExtractiveComposer:
         table = units[anchor]
         window: list[Unit] = []
         before = units[anchor - 1] if anchor > 0 else None
-        if before is not None and not before.is_list_item and not before.is_table and before.text.endswith(":"):
+        if before is not None and _is_lead_in(before):
             window.append(before)
         window.append(replace(table, text=select_rows(table.text, terms, title_terms)))
         words = 0.0

@@ -109,6 +109,11 @@ def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> s
         chosen = named
     if not chosen:
         return table
-    scores = [sum(w for t, w in chosen.items() if t in r) for r in row_terms]
+    # A row's first cell names what the row is about ("Plus" in a plans table): a question naming it asks about
+    # that row, whatever the other cells share with it ("write" for "Can I write through the API on Plus?" is in
+    # the Business row's "read and write keys"; the Plus row's "Read-only keys" is the answer).
+    key_terms = [set(tokenize_passage(row_cells(row)[0])) for row in rows]
+    key_scores = [sum(w for t, w in chosen.items() if t in k) for k in key_terms]
+    scores = key_scores if max(key_scores) > 0 else [sum(w for t, w in chosen.items() if t in r) for r in row_terms]
     best = max(scores)
     return "\n".join([*header, *(row for row, score in zip(rows, scores, strict=True) if score == best)])
