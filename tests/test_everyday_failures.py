@@ -49,6 +49,13 @@ def _right_or_honest(answer: Answer, right: set[str]) -> None:
             {"billing/plans-and-pricing.md", "faq/faq.csv#plan-prices"},
             marks=pytest.mark.xfail(strict=True, reason="known: answered from the extra-users FAQ entry"),
         ),
+        # Found later: an integration the help centre never names gets another integration's connect steps (the
+        # unknown name weighs too little: docs/benchmarks.md, "Tried and not shipped, third round").
+        pytest.param(
+            "How do I connect Lumo to Xero?",
+            set(),
+            marks=pytest.mark.xfail(strict=True, reason="known: answered with the PayPal connect steps"),
+        ),
         # Was: how to change a user's role, plus an unrelated multi-currency paragraph.
         ("How do I add another user?", {"account/users-and-permissions.md"}),
         # Was: Stripe refund mechanics with confidence just over the threshold.
@@ -74,6 +81,20 @@ def test_a_typo_does_not_hide_the_answer(kb: SampleKB, question: str, right: set
     answer = _ask(kb, question)
     assert not answer.is_gap, answer.answer
     assert answer.citations[0].id in right, (answer.citations[0].id, answer.answer)
+
+
+def test_a_plan_named_in_the_question_picks_its_table_row(kb: SampleKB) -> None:
+    """Was the Business row ("read and write keys" shares "write"); the Plus row says read-only."""
+    answer = _ask(kb, "can i write data through the api on plus")
+    assert answer.citations and answer.citations[0].id == "integrations/api-keys.md", answer.answer
+    assert "| Plus | Read-only keys |" in answer.answer and "| Business |" not in answer.answer
+
+
+def test_an_answer_does_not_end_on_an_introduction_to_what_it_leaves_out(kb: SampleKB) -> None:
+    """Was "... When you turn reminders on, Lumo uses this schedule:" and nothing after it."""
+    answer = _ask(kb, "automatic reminders for clients who pay late?")
+    assert answer.citations and answer.citations[0].id == "invoicing/payment-reminders.md", answer.answer
+    assert "uses this schedule:" in answer.answer and "| Overdue | 7 days after the due date |" in answer.answer
 
 
 def test_add_user_answer_does_not_glue_on_another_topic(kb: SampleKB) -> None:
