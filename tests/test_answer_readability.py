@@ -181,3 +181,19 @@ def test_and_on_android_answers_the_android_variant(kb: SampleKB, answered_by: C
     assert "Android" in follow_up.answer, follow_up.answer
     assert "App Store" not in follow_up.answer, follow_up.answer  # the iPhone answer is not repeated
     assert {c.id for c in follow_up.citations} & {"mobile/mobile-apps.md", "faq/faq.csv#mobile-requirements"}
+
+
+def test_a_plan_named_in_the_question_picks_its_table_row(kb: SampleKB) -> None:
+    """Was the Business row ("read and write keys" shares "write"); the Plus row says read-only."""
+    answer = compose(kb, "can i write data through the api on plus")
+    assert answer.citations and answer.citations[0].id == "integrations/api-keys.md", answer.answer
+    assert "| Plus | Read-only keys |" in answer.answer and "| Business |" not in answer.answer
+    assert_reads_well(answer)
+
+
+def test_an_answer_does_not_end_on_an_introduction_to_what_it_leaves_out(kb: SampleKB) -> None:
+    """Was "... When you turn reminders on, Lumo uses this schedule:" and nothing after it."""
+    answer = compose(kb, "automatic reminders for clients who pay late?")
+    assert answer.citations and answer.citations[0].id == "invoicing/payment-reminders.md", answer.answer
+    assert "uses this schedule:" in answer.answer and "| Overdue | 7 days after the due date |" in answer.answer
+    assert_reads_well(answer)
