@@ -217,3 +217,25 @@ def test_conversation_survives_a_reload_and_escape_closes(page: Any, service: Se
     focused = page.evaluate("document.querySelector('answerdesk-widget').shadowRoot.activeElement.className")
     assert focused == "launcher"
     assert service.query("SELECT COUNT(*) FROM conversations") == [(1,)]  # both questions: one conversation
+
+
+def test_tables_and_code_in_an_answer_are_rendered_not_shown_as_markup(
+    browser: Any, service: Service, events: PageEvents
+) -> None:
+    """A new visitor: the API-access table cut to the Plus row, and the article's `code` as code, not backticks."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda error: events.errors.append(str(error)))
+    try:
+        page.goto(service.url + "/")
+        page.get_by_role("button", name="Open help chat").click()
+        answer = ask(page, "can i write data through the api on plus")
+        cells = answer.locator("table tr").all_inner_texts()
+        assert [" ".join(row.split()) for row in cells] == ["Plan API access", "Plus Read-only keys"], cells
+        assert answer.locator(".body code").first.inner_text() == "https://api.lumo.example/v2"
+        assert "`" not in answer.inner_text() and "|" not in answer.inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "widget-table.png"))
+    finally:
+        context.close()
+    assert events.errors == []

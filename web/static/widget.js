@@ -210,15 +210,18 @@
 
   // -- answer formatting --------------------------------------------------------------------------------------
   // The answer is plain text. Recognised: blank-line paragraphs, "- " / "* " and "1. " lists, "| a | b |" tables,
-  // **bold**, and [n] citation markers (links to the cited article when its URL is http(s)).
+  // **bold**, `code` (menu values, URLs, codes the article marks as such) and [n] citation markers (links to the
+  // cited article when its URL is http(s)). Every piece is set as text, never parsed as HTML.
 
   function appendInline(parent, text, citations, t) {
-    const pattern = /\[(\d{1,3})\]|\*\*([^*\n]+)\*\*/g;
+    const pattern = /\[(\d{1,3})\]|\*\*([^*\n]+)\*\*|`([^`\n]+)`/g;
     let last = 0;
     for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
       if (m.index > last) parent.append(text.slice(last, m.index));
       if (m[2] !== undefined) {
         parent.append(h("strong", { text: m[2] }));
+      } else if (m[3] !== undefined) {
+        parent.append(h("code", { text: m[3] }));
       } else {
         const citation = citations.get(Number(m[1]));
         const url = citation && safeUrl(citation.url);
@@ -443,6 +446,8 @@ table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid
   text-align: left; vertical-align: top; overflow-wrap: normal; } th { background: #f6f8fa; }
 a, .link { color: var(--link, var(--accent)); }
 .msg.user a { color: inherit; }
+.body code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em;
+  background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: 4px; padding: 0 3px; }
 .cite { font-size: 12px; vertical-align: super; line-height: 0; text-decoration: none; margin-left: 1px; }
 .thinking::after { content: "…"; animation: blink 1.2s infinite; }
 @keyframes blink { 50% { opacity: .2; } }
