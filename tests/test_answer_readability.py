@@ -197,3 +197,23 @@ def test_an_answer_does_not_end_on_an_introduction_to_what_it_leaves_out(kb: Sam
     assert answer.citations and answer.citations[0].id == "invoicing/payment-reminders.md", answer.answer
     assert "uses this schedule:" in answer.answer and "| Overdue | 7 days after the due date |" in answer.answer
     assert_reads_well(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "cited", "holds"),
+    [
+        # Was the article's opening ("You can invite other people to work in it ..."): no number at all.
+        ("how many people can i add on the free plan", "account/users-and-permissions.md", "| Free | 1 |"),
+        # Was the connect steps; the section "PayPal says \"Connection expired\"" answers.
+        ("paypal says connection expired", "integrations/paypal.html", "Reconnect"),
+        # Was the bank-feed article's opening; the section on how often transactions arrive answers.
+        ("银行流水多久同步一次", "zh/bank-feeds.md", "6 小时"),
+    ],
+)
+def test_a_section_whose_heading_names_the_question_answers_it(
+    kb: SampleKB, question: str, cited: str, holds: str
+) -> None:
+    answer = compose(kb, question)
+    assert answer.citations and answer.citations[0].id == cited, answer.answer
+    assert holds in answer.answer, answer.answer
+    assert_reads_well(answer)

@@ -125,6 +125,43 @@ def test_a_question_naming_a_row_gets_the_header_and_that_row() -> None:
     ]
 
 
+USERS_INTRO = "A Lumo account belongs to one company. You can invite other people to work in it and give each a role."
+USERS_TABLE = "| Plan | Users included |\n|---|---|\n| Free | 1 |\n| Plus | 3 |\n| Business | 10 |"
+SECTION_IDF = {"peopl": 5.0, "mani": 3.0, "add": 2.0, "free": 2.0, "plan": 1.5, "user": 1.0, "2fa": 3.0}
+
+
+def _section_idf(term: str) -> float:
+    return 0.0 if "_" in term else SECTION_IDF.get(term, 1.0)
+
+
+def test_a_heading_naming_what_a_question_asks_points_at_its_section_for_any_question() -> None:
+    """Not only for a how-to: "## How many users you can add" says where "how many people can I add?" is answered,
+    although the article's opening has the question's rarest word ("people")."""
+    article = _scored(
+        "users.md",
+        "Users, roles and permissions",
+        [(USERS_INTRO, (), 0.5), (USERS_TABLE, ("How many users you can add",), 0.6)],
+    )
+    text = ExtractiveComposer().compose("How many people can I add on the Free plan?", [article], _section_idf).text
+    assert "| Free | 1 | [1]" in text.splitlines()
+    assert "invite other people" not in text and "| Plus |" not in text
+
+
+def test_a_heading_that_only_repeats_the_article_subject_does_not_pull_the_answer() -> None:
+    # Every section of a 2FA article is about 2FA: "What is 2FA?" is answered from the opening (which reads on into
+    # the first section), not from the section whose heading says "2FA" again.
+    article = _scored(
+        "2fa.md",
+        "Two-factor authentication (2FA)",
+        [
+            ("2FA protects your login with a second step after your password.", (), 0.5),
+            ("Users without 2FA are asked to set it up when they next sign in.", ("Require 2FA for everyone",), 0.5),
+        ],
+    )
+    text = ExtractiveComposer().compose("What is 2FA?", [article], _section_idf).text
+    assert text.startswith("2FA protects your login")
+
+
 API_TABLE = (
     "| Plan | API access |\n|---|---|\n| Free | None |\n| Plus | Read-only keys |\n"
     "| Business | Read-only or read and write keys |"

@@ -173,11 +173,14 @@ class ExtractiveComposer:
         best_unit: tuple[float, float, int, int] | None = None
         anchor_chunk: ScoredChunk | None = None
         anchor_terms = asked.beyond(document.title, self.settings.cjk_topic_weight) if asked.is_cjk else terms
+        # Headings name procedures ("## Connect a bank account"): for a how-to question every word they share with
+        # it counts. For any other question only the words beyond the article's own subject do: every section of
+        # "Turning on two-factor authentication (2FA)" is about 2FA, but "## How many users you can add" says which
+        # section answers "how many people can I add on the Free plan?" (its table, not the article's opening).
+        heading_terms = terms if is_how_to else asked.beyond(document.title, 0.0)
         for rank, chunk in enumerate(by_score):
-            # Headings name procedures ("## Connect a bank account"): they count for how-to questions; for a
-            # "why" or "what" question the article's opening usually is the answer.
             heading_words = " ".join(chunk.chunk.heading_path)
-            heading_bonus = self.settings.heading_weight * overlap(heading_words, terms) if is_how_to else 0.0
+            heading_bonus = self.settings.heading_weight * overlap(heading_words, heading_terms)
             for i, whole in enumerate(split_units(chunk)):
                 unit = fresh(whole, skip)
                 if unit is None or _TABLE_REFERENCE.search(unit.text) or (steps_only and not unit.is_step):
