@@ -66,6 +66,24 @@ def test_a_question_that_is_not_a_how_to_keeps_the_first_passage() -> None:
     assert composition.citations[0].id == "faq.csv#shopify-plan"
 
 
+def test_an_faq_answer_is_quoted_whole_where_an_article_paragraph_is_cut() -> None:
+    """An FAQ answer is one reply to one question: its second half is often the customer's case ("Otherwise, if
+    it is not your video, ..."), so it is not cut at the ~90 words a paragraph of an article gets."""
+    first_half = " ".join(
+        f"If it is your own video, step {n} of the Video Manager route downloads the captions as a file."
+        for n in range(6)
+    )
+    second_half = "Otherwise, if it is not your video, open the developer tools and save the timedtext file."
+    question = "Can I download the subtitles of a video?"
+    body = f"{first_half.strip()} {second_half}"
+    entry = _document("faq.csv#subtitles", question, [f"{question}\n\n{body}"], kind="faq")
+    article = _document("subtitles.md", "Subtitles", [body])
+    composer = ExtractiveComposer()
+    assert word_count(body) > composer.settings.max_words
+    assert "not your video" in composer.compose(question, [entry], _idf).text
+    assert "not your video" not in composer.compose(question, [article], _idf).text
+
+
 # -- tables, second passages, repeats and debris (issue "Right when it answers") ---------------------------------
 def _scored(
     doc_id: str, title: str, chunks: list[tuple[str, tuple[str, ...], float | None]], score: float = 1.0
