@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chatbot.composer import ComposerSettings, ExtractiveComposer, asks_how_to
+from chatbot.composer import ComposerSettings, ExtractiveComposer, asks_how_to, render
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
 from chatbot.config import Settings
@@ -24,7 +24,7 @@ from chatbot.language import detect_language, message
 from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
-from chatbot.types import Answer, Audience, Chunk, Citation, EmbeddedText, ScoredDocument, SourceRef
+from chatbot.types import Answer, Audience, Chunk, Citation, EmbeddedText, ScoredChunk, ScoredDocument, SourceRef
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,17 @@ class Answerer:
         return None if self.scope_model is None else self.scope_model.probability(features)
 
     def _answer_from_faq(self, answer: Answer, document: ScoredDocument) -> bool:
-        """Answer with the FAQ entry's answer; False when none of its chunks holds answer text (the caller composes)."""
+        """Answer with the FAQ entry's answer; False when none of its chunks holds answer text (the caller composes).
+        A long answer spread over several chunks is quoted whole when it fits the composer's procedure length."""
+        units = self.composer.whole_answer(self._whole_entry(document))
+        if units is not None and len({u.chunk.chunk.id for u in units}) > 1:
+            best = max(units, key=lambda u: u.chunk.score).chunk.chunk  # of the chunks quoted
+            answer.answer = render(units, 1)
+            answer.citations = [
+                Citation(1, document.doc_id, document.title, document.url, document.version, best.id, document.score)
+            ]
+            answer.writer = "faq"
+            return True
         for chunk in self._faq_chunks(document):
             text = chunk.text
             if text.startswith(chunk.title):  # an FAQ chunk is "question\n\nanswer": keep the answer
@@ -250,8 +260,19 @@ class Answerer:
         others = (index.chunk(chunk_id) for chunk_id in index.chunk_ids_of(document.doc_id) if chunk_id != best.id)
         yield from sorted((c for c in others if c is not None), key=lambda c: c.index)
 
+    def _whole_entry(self, document: ScoredDocument) -> ScoredDocument:
+        """An FAQ entry with all its chunks: a search returns the chunks that matched, but an entry's answer is
+        quoted from its start (ExtractiveComposer.whole_answer). Added chunks score 0: they matched nothing."""
+        if document.kind != "faq":
+            return document
+        have = {c.chunk.id for c in document.chunks}
+        index = self.retriever.keyword_index
+        missing = [index.chunk(chunk_id) for chunk_id in index.chunk_ids_of(document.doc_id) if chunk_id not in have]
+        added = [ScoredChunk(chunk, 0.0) for chunk in missing if chunk is not None]
+        return dataclasses.replace(document, chunks=[*document.chunks, *added]) if added else document
+
     def _compose_extractive(self, answer: Answer, result: RetrievalResult, avoid: str = "") -> None:
-        documents = _prefer_language(result.documents, answer.language)
+        documents = [self._whole_entry(d) for d in _prefer_language(result.documents, answer.language)]
         composition = self.composer.compose(result.query, documents, self._idf(result.audience), avoid=avoid)
         if not composition.text:
             answer.reason = "no_match"  # nothing quotable in what was found: say so rather than answer empty

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from chatbot.keyword import tokenize, tokenize_passage, with_bigrams
 from chatbot.retrieval import RetrievalResult
+from chatbot.types import Chunk, ScoredDocument
 
 FEATURES = (
     "dense_top",
@@ -72,6 +73,8 @@ def _opposites() -> dict[str, frozenset[str]]:
 
 
 MODEL_PATH = Path(__file__).with_name("confidence_model.json")
+# Shared words (Jaccard) from which two chunks of same-titled articles are copies of one text.
+TWIN_OVERLAP = 0.9
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,10 @@ def confidence_features(
         return features
 
     top = documents[0]
+    # A near-copy of the best article (the same page filed twice) agrees with it rather than competing: the leads
+    # below are measured over the next *different* article, and either copy counts as the searches' first.
+    twins = _twins_of(result, top)
+    rivals = [d for d in documents[1:] if d.doc_id not in twins]
     features["dense_top"] = top.dense_score
     best_text = " ".join(c.chunk.embedding_text for c in top.chunks[:2])
     present = set(with_bigrams(tokenize_passage(best_text)))
@@ -167,7 +174,7 @@ def confidence_features(
     bigrams = [t for t in with_bigrams(unigrams) if "_" in t]
     if bigrams:
         features["bigram_coverage"] = sum(1 for t in bigrams if t in present) / len(bigrams)
-    features["agreement"] = _agreement(result, top.doc_id)
+    features["agreement"] = _agreement(result, top.doc_id, twins)
     heading_terms = set(with_bigrams(tokenize_passage(" ".join(c.chunk.heading_line for c in top.chunks[:2]))))
     if total > 0:
         features["title_coverage"] = sum(w for t, w in weights.items() if t in heading_terms) / total
@@ -176,21 +183,21 @@ def confidence_features(
         features["missing_rare"] = max((w for t, w in weights.items() if t not in present), default=0.0) / rarest
     features["opposite_action"] = _opposite_action(unigrams, present)
     features["action_missing"] = _action_missing(result.query, present)
-    if len(documents) > 1 and total > 0:
-        second_text = " ".join(c.chunk.embedding_text for c in documents[1].chunks[:2])
+    if rivals and total > 0:
+        second_text = " ".join(c.chunk.embedding_text for c in rivals[0].chunks[:2])
         second = set(with_bigrams(tokenize_passage(second_text)))
         features["coverage_lead"] = features["coverage"] - sum(w for t, w in weights.items() if t in second) / total
     else:
         features["coverage_lead"] = features["coverage"]
-    features["keyword_margin"] = _keyword_margin(result)
-    dense_docs = _ranked_docs(h.chunk.doc_id for h in result.dense_hits)
-    keyword_docs = _ranked_docs(h.chunk.doc_id for h in result.keyword_hits)
-    features["dense_agrees"] = float(bool(dense_docs) and dense_docs[0] == top.doc_id)
-    features["keyword_agrees"] = float(bool(keyword_docs) and keyword_docs[0] == top.doc_id)
-    features["dense_margin"] = _dense_margin(result)
+    features["keyword_margin"] = _keyword_margin(result, twins)
+    dense_docs = _ranked_docs((h.chunk.doc_id for h in result.dense_hits), twins)
+    keyword_docs = _ranked_docs((h.chunk.doc_id for h in result.keyword_hits), twins)
+    features["dense_agrees"] = float(bool(dense_docs) and dense_docs[0] in twins)
+    features["keyword_agrees"] = float(bool(keyword_docs) and keyword_docs[0] in twins)
+    features["dense_margin"] = _dense_margin(result, twins)
     features["keyword_saturation"] = _keyword_saturation(result, idf)
-    if len(documents) > 1 and top.score > 0:
-        features["margin"] = (top.score - documents[1].score) / top.score
+    if rivals and top.score > 0:
+        features["margin"] = (top.score - rivals[0].score) / top.score
     else:
         features["margin"] = 1.0
     return features
@@ -214,22 +221,22 @@ def _action_missing(question: str, passage_terms: set[str]) -> float:
     return 1.0 if stems and stems[0] not in passage_terms else 0.0
 
 
-def _keyword_margin(result: RetrievalResult) -> float:
+def _keyword_margin(result: RetrievalResult, twins: frozenset[str] = frozenset()) -> float:
     """How far the best article leads the next one in BM25 (relative): 0 when two articles match equally."""
     best: dict[str, float] = {}
     for hit in result.keyword_hits:
-        best.setdefault(hit.chunk.doc_id, hit.score)
+        best.setdefault(_one_of(hit.chunk.doc_id, twins), hit.score)
     scores = sorted(best.values(), reverse=True)
     if not scores or scores[0] <= 0:
         return 0.0
     return (scores[0] - scores[1]) / scores[0] if len(scores) > 1 else 1.0
 
 
-def _dense_margin(result: RetrievalResult) -> float:
+def _dense_margin(result: RetrievalResult, twins: frozenset[str] = frozenset()) -> float:
     """How far the best article's best chunk leads the next article's in dense similarity."""
     best: dict[str, float] = {}
     for hit in result.dense_hits:
-        best.setdefault(hit.chunk.doc_id, hit.similarity)
+        best.setdefault(_one_of(hit.chunk.doc_id, twins), hit.similarity)
     scores = sorted(best.values(), reverse=True)
     return scores[0] - scores[1] if len(scores) > 1 else (scores[0] if scores else 0.0)
 
@@ -243,16 +250,56 @@ def _keyword_saturation(result: RetrievalResult, idf: IdfLookup) -> float:
     return min(1.0, result.keyword_hits[0].score / ceiling) if ceiling > 0 else 0.0
 
 
-def _agreement(result: RetrievalResult, doc_id: str) -> float:
-    """1 when the top article is the first article of both searches; less as it ranks lower in either."""
-    dense_docs = _ranked_docs(h.chunk.doc_id for h in result.dense_hits)
-    keyword_docs = _ranked_docs(h.chunk.doc_id for h in result.keyword_hits)
+def _agreement(result: RetrievalResult, doc_id: str, twins: frozenset[str] = frozenset()) -> float:
+    """1 when the top article (or a copy of it) is the first article of both searches; less as it ranks lower."""
+    top = _one_of(doc_id, twins)
     score = 0.0
-    for ranked in (dense_docs, keyword_docs):
-        if doc_id in ranked:
-            score += 0.5 / (1 + ranked.index(doc_id))
+    for hits in (result.dense_hits, result.keyword_hits):
+        ranked = _ranked_docs((h.chunk.doc_id for h in hits), twins)
+        if top in ranked:
+            score += 0.5 / (1 + ranked.index(top))
     return score
 
 
-def _ranked_docs(doc_ids: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(doc_ids))
+def _ranked_docs(doc_ids: Iterable[str], twins: frozenset[str] = frozenset()) -> list[str]:
+    """Articles in rank order, the copies of the top article counted as one."""
+    return list(dict.fromkeys(_one_of(doc_id, twins) for doc_id in doc_ids))
+
+
+def _one_of(doc_id: str, twins: frozenset[str]) -> str:
+    """The copies of one article under one name (the smallest of their ids)."""
+    return min(twins) if doc_id in twins else doc_id
+
+
+def _twins_of(result: RetrievalResult, top: ScoredDocument) -> frozenset[str]:
+    """``top`` and the retrieved articles that are near-copies of it: the same title, and a retrieved chunk whose
+    words are nearly all shared with one of ``top``'s (a page filed under two sections; 24 of the TV manual's
+    titles appear twice, most of them with the same text)."""
+    retrieved: list[Chunk] = [c.chunk for d in result.documents for c in d.chunks]
+    retrieved += [h.chunk for h in result.dense_hits] + [h.chunk for h in result.keyword_hits]
+    title = _normalised_title(top.title)
+    # A chunk holding only the title (an FAQ entry's question, split from a long answer) says nothing of the text:
+    # two answers to one question are not copies of each other.
+    namesakes = {
+        c.id: c for c in retrieved if _normalised_title(c.title) == title and _normalised_title(c.text) != title
+    }
+    others = [c for c in namesakes.values() if c.doc_id != top.doc_id]
+    if not others:  # the usual case: no other article has this title
+        return frozenset({top.doc_id})
+    own = [set(tokenize_passage(c.text)) for c in namesakes.values() if c.doc_id == top.doc_id]
+    twins = {top.doc_id}
+    for chunk in others:
+        if chunk.doc_id not in twins:
+            words = set(tokenize_passage(chunk.text))
+            if any(_jaccard(words, other) >= TWIN_OVERLAP for other in own):
+                twins.add(chunk.doc_id)
+    return frozenset(twins)
+
+
+def _normalised_title(title: str) -> str:
+    return " ".join(title.casefold().split())
+
+
+def _jaccard(first: set[str], second: set[str]) -> float:
+    union = first | second
+    return len(first & second) / len(union) if union else 0.0

@@ -259,6 +259,7 @@ class KeywordIndex:
         self._entries: dict[str, KeywordEntry] = {}
         self._scopes: dict[str, _ScopeIndex] | None = None
         self._live_versions: dict[str, int] | None = None
+        self._chunk_ids: dict[str, list[str]] | None = None  # per document, in the corpus's order
         self._loaded_mtime: float | None = None
         self._lock = threading.RLock()
         self._reload_if_changed()
@@ -274,6 +275,7 @@ class KeywordIndex:
                 self._entries[chunk.id] = KeywordEntry(chunk, tuple(chunk_terms(chunk)))
             self._scopes = None
             self._live_versions = None
+            self._chunk_ids = None
 
     def remove_documents(self, doc_ids: Iterable[str]) -> None:
         with self._lock:
@@ -282,11 +284,16 @@ class KeywordIndex:
             self._entries = {k: e for k, e in self._entries.items() if e.doc_id not in gone}
             self._scopes = None
             self._live_versions = None
+            self._chunk_ids = None
 
     def chunk_ids_of(self, doc_id: str) -> list[str]:
         with self._lock:
             self._reload_if_changed()
-            return [k for k, e in self._entries.items() if e.doc_id == doc_id]
+            if self._chunk_ids is None:  # asked at answer time (an FAQ entry's other chunks): not a corpus scan
+                self._chunk_ids = {}
+                for chunk_id, entry in self._entries.items():
+                    self._chunk_ids.setdefault(entry.doc_id, []).append(chunk_id)
+            return list(self._chunk_ids.get(doc_id, ()))
 
     def live_version(self, doc_id: str) -> int | None:
         """The version of ``doc_id`` that is live. This file is the commit point of an ingest: a vector whose
@@ -392,6 +399,7 @@ class KeywordIndex:
         self._entries = {e.chunk_id: e for e in entries}
         self._scopes = None
         self._live_versions = None
+        self._chunk_ids = None
         self._loaded_mtime = mtime
         if not is_current:
             log.info("re-tokenized the keyword index for tokenizer version %s", TOKENIZER_VERSION)

@@ -84,6 +84,18 @@ def test_an_faq_answer_is_quoted_whole_where_an_article_paragraph_is_cut() -> No
     assert "not your video" not in composer.compose(question, [article], _idf).text
 
 
+
+def test_an_faq_answer_over_several_chunks_is_quoted_from_its_start_and_the_overlap_once() -> None:
+    """A long entry is split after its question, and its answer over chunks that overlap by a sentence: the
+    question matching the answer's last part still gets the answer from its first sentence."""
+    question = "How do I import my ledger?"
+    first = "Export the ledger from the old tool as CSV. Check the opening balances before you import anything."
+    second = "Check the opening balances before you import anything. Then upload the file under Settings > Import."
+    entry = _document("faq.csv#ledger", question, [question, first, second], kind="faq")
+    text = ExtractiveComposer().compose("Where do I upload the ledger file?", [entry], _idf).text
+    assert text.startswith("Export the ledger") and "Settings > Import" in text
+    assert text.count("Check the opening balances") == 1
+
 # -- tables, second passages, repeats and debris (issue "Right when it answers") ---------------------------------
 def _scored(
     doc_id: str, title: str, chunks: list[tuple[str, tuple[str, ...], float | None]], score: float = 1.0

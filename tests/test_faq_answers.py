@@ -51,5 +51,8 @@ def test_a_long_faq_entry_is_answered_with_its_answer(tmp_path: Path) -> None:
     answer = build_answerer(runtime).answer(LONG_QUESTION, [], audience="public")
     assert answer.writer == "faq" and not answer.is_gap
     assert answer.answer.startswith("Step 1: export the ledger period 1")
+    # Quoted whole, over every chunk of the answer (about 220 words), and the chunks' overlap only once.
+    assert "Step 8: export the ledger period 8" in answer.answer
+    assert all(answer.answer.count(f"Step {n}:") == 1 for n in range(1, 9))
     assert answer.citations[0].id == "faq.json#migrate"
     assert answer.citations[0].chunk_id != chunks[0].id  # cites the chunk the answer text comes from

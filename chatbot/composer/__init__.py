@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from chatbot.composer.extractive import ComposerSettings, Composition, ExtractiveComposer
 from chatbot.composer.question import IdfLookup, asks_how_to
-from chatbot.composer.units import Unit, split_units, word_count
+from chatbot.composer.units import Unit, render, split_units, word_count
 
 # What answering, the tests and the modules outside the composer use.
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "IdfLookup",
     "Unit",
     "asks_how_to",
+    "render",
     "split_units",
     "word_count",
 ]

@@ -28,8 +28,8 @@ class ComposerSettings:
     # answers are a page's opening lines, about 50-70 words; 90 keeps a little more context.
     max_words: int = 90
     # A procedure (or a table) is never cut in the middle, and neither is an FAQ entry's answer: it is one reply
-    # to one question, and its second half is often the case the customer is in ("Otherwise, if it is not your
-    # video, ..."). StackFAQ dev: 47 of 303 answers got longer, none of the sample help centre's.
+    # to one question, quoted whole when it fits (see whole_answer), and its second half is often the case the
+    # customer is in ("Otherwise, if it is not your video, ...").
     max_procedure_words: int = 260
     lead_in_sentences: int = 0  # sentences kept before the anchor (beyond the from-the-top rule below)
     second_article_gain: float = 0.25  # share of the question's weight a second passage must add
@@ -196,6 +196,9 @@ class ExtractiveComposer:
                     best_unit, anchor_chunk = key, chunk
         if anchor_chunk is None or best_unit is None:
             return [], set()
+        entire = None if steps_only else self.whole_answer(document, skip)
+        if entire is not None:
+            return entire, {t for u in entire for t in passage_terms(u.text) if t in terms}
         # The article's introduction (its first chunk, under no heading) reads on into its first section.
         is_intro = anchor_chunk.chunk.index == 0 and not anchor_chunk.chunk.heading_path
         following = [
@@ -222,6 +225,20 @@ class ExtractiveComposer:
         covered = {t for u in window for t in passage_terms(u.text) if t in terms}
         return window, covered
 
+    def whole_answer(self, document: ScoredDocument, skip: frozenset[str] = frozenset()) -> list[Unit] | None:
+        """An FAQ entry's answer from its first word to its last, over all the entry's chunks given (a long answer
+        spans several), when it fits ``max_procedure_words``; None for an article or a longer answer (then the
+        window around the best-matching sentence is quoted)."""
+        if document.kind != "faq":
+            return None
+        chunks = sorted(document.chunks, key=lambda c: c.chunk.index)
+        units = [
+            u for u in unique([u for c in chunks for u in split_units(c)], skip) if not _TABLE_REFERENCE.search(u.text)
+        ]
+        if not units or sum(self._words(u) for u in units) > self.settings.max_procedure_words:
+            return None
+        return units
+
     def _window(self, units: list[Unit], anchor: int, from_top: bool = True) -> list[Unit]:
         settings = self.settings
         start = anchor
@@ -236,6 +253,7 @@ class ExtractiveComposer:
             if start > 0 and not units[start - 1].is_list_item and units[start - 1].chunk is units[anchor].chunk:
                 start -= 1
         is_procedure = any(u.is_list_item for u in units[anchor : anchor + 3])
+        # An FAQ answer too long to quote whole (see whole_answer) still gets a procedure's length around the anchor.
         is_faq_answer = units[anchor].chunk.chunk.kind == "faq"
         budget = settings.max_procedure_words if is_procedure or is_faq_answer else settings.max_words
         window: list[Unit] = []
