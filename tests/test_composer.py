@@ -84,7 +84,6 @@ def test_an_faq_answer_is_quoted_whole_where_an_article_paragraph_is_cut() -> No
     assert "not your video" not in composer.compose(question, [article], _idf).text
 
 
-
 def test_an_faq_answer_over_several_chunks_is_quoted_from_its_start_and_the_overlap_once() -> None:
     """A long entry is split after its question, and its answer over chunks that overlap by a sentence: the
     question matching the answer's last part still gets the answer from its first sentence."""
@@ -95,6 +94,7 @@ def test_an_faq_answer_over_several_chunks_is_quoted_from_its_start_and_the_over
     text = ExtractiveComposer().compose("Where do I upload the ledger file?", [entry], _idf).text
     assert text.startswith("Export the ledger") and "Settings > Import" in text
     assert text.count("Check the opening balances") == 1
+
 
 # -- tables, second passages, repeats and debris (issue "Right when it answers") ---------------------------------
 def _scored(
