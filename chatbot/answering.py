@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -263,12 +263,12 @@ class Answerer:
     def _whole_entry(self, document: ScoredDocument) -> ScoredDocument:
         """An FAQ entry with all its chunks: a search returns the chunks that matched, but an entry's answer is
         quoted from its start (ExtractiveComposer.whole_answer). Added chunks score 0: they matched nothing."""
-        if document.kind != "faq":
+        if document.kind != "faq" or not document.chunks:
             return document
         have = {c.chunk.id for c in document.chunks}
         index = self.retriever.keyword_index
         missing = [index.chunk(chunk_id) for chunk_id in index.chunk_ids_of(document.doc_id) if chunk_id not in have]
-        added = [ScoredChunk(chunk, 0.0) for chunk in missing if chunk is not None]
+        added = [ScoredChunk(chunk, 0.0) for chunk in same_entry(document.chunks[0].chunk, missing)]
         return dataclasses.replace(document, chunks=[*document.chunks, *added]) if added else document
 
     def _compose_extractive(self, answer: Answer, result: RetrievalResult, avoid: str = "") -> None:
@@ -361,6 +361,12 @@ class Answerer:
 def _is_refusal(reply: str) -> bool:
     normalized = reply.strip().strip(".。!！").lower().replace("’", "'")
     return normalized in {"i don't know", "i do not know", "我不知道", "不知道"}
+
+
+def same_entry(found: Chunk, others: Iterable[Chunk | None]) -> list[Chunk]:
+    """The chunks of ``others`` from the version of the document that was found and for the audience it was found
+    for: text the search could not see (an internal version mid-ingest) is never quoted next to it."""
+    return [c for c in others if c is not None and c.version == found.version and c.audience == found.audience]
 
 
 def _prefer_language(documents: Sequence[ScoredDocument], language: str) -> list[ScoredDocument]:

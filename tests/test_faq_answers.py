@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.answering import build_answerer
+from chatbot.answering import build_answerer, same_entry
 from chatbot.config import Settings
+from chatbot.types import Chunk
 from ingest.factory import build_pipeline
 from web import create_app
 from web.db.engine import upgrade_database
@@ -56,3 +57,15 @@ def test_a_long_faq_entry_is_answered_with_its_answer(tmp_path: Path) -> None:
     assert all(answer.answer.count(f"Step {n}:") == 1 for n in range(1, 9))
     assert answer.citations[0].id == "faq.json#migrate"
     assert answer.citations[0].chunk_id != chunks[0].id  # cites the chunk the answer text comes from
+
+
+def test_an_entry_is_completed_only_with_the_version_and_audience_that_were_found() -> None:
+    """An entry's other chunks come from the keyword index: one from another version (mid-ingest) or another
+    audience must never be quoted beside the chunk the search found."""
+    found = Chunk(id="faq#e::1", doc_id="faq#e", index=1, text="Part one.", title="Q", kind="faq", version=2)
+    same = Chunk(id="faq#e::2", doc_id="faq#e", index=2, text="Part two.", title="Q", kind="faq", version=2)
+    old = Chunk(id="faq#e::3", doc_id="faq#e", index=3, text="Old text.", title="Q", kind="faq", version=1)
+    internal = Chunk(
+        id="faq#e::4", doc_id="faq#e", index=4, text="Internal.", title="Q", kind="faq", version=2, audience="internal"
+    )
+    assert same_entry(found, [same, old, internal, None]) == [same]
