@@ -89,3 +89,17 @@ def test_only_words_of_the_vocabulary_are_remembered(tmp_path: Path) -> None:
     assert lookup(tokenize("refunds")[0]) > 0.0
     memo = lookup.__self__._idf  # type: ignore[attr-defined]
     assert set(memo) == {tokenize("refunds")[0]}
+
+
+def test_a_documents_chunk_ids_follow_every_change_and_another_process_s_save(tmp_path: Path) -> None:
+    refund, invoice = _chunk("refund.md", "Refunds within 30 days"), _chunk("invoice.md", "Invoices are monthly")
+    second = Chunk(id="refund.md::1", doc_id="refund.md", index=1, text="Duplicate charges", title="refund.md")
+    index = _index(tmp_path, refund, invoice)
+    assert index.chunk_ids_of("refund.md") == ["refund.md::0"]  # remembered from here on
+    index.replace_chunks([], [second])
+    assert index.chunk_ids_of("refund.md") == ["refund.md::0", "refund.md::1"]
+    index.remove_documents(["refund.md"])
+    assert index.chunk_ids_of("refund.md") == [] and index.chunk_ids_of("invoice.md") == ["invoice.md::0"]
+    index.save()
+    _save_elsewhere(tmp_path, refund)  # another process adds refund.md back to the saved corpus
+    assert index.chunk_ids_of("refund.md") == ["refund.md::0"] and index.chunk_ids_of("invoice.md") == ["invoice.md::0"]
