@@ -438,3 +438,21 @@ def test_chinese_answers_count_one_and_a_half_characters_to_a_word() -> None:
     article = _chinese("谭志源", [(0, anchor + after, 1.0)])
     text = ExtractiveComposer().compose("谭志源在哪一年当选港区人大代表？", [article], _idf).text
     assert text == f"{anchor}{after} [1]"
+
+
+def test_a_later_chunk_of_a_page_without_headings_is_quoted_from_the_answer_not_from_where_it_was_cut() -> None:
+    """A page without headings is cut into chunks wherever the splitter stops; the top of a later chunk is the
+    end of another topic ("To unsubscribe, visit ... website."), not what frames the answer. The page's own top
+    still is: an answer near it starts there."""
+    text = (
+        "To unsubscribe, visit the Samsung Accounts website. "
+        "Signing out of your Samsung account: move the focus to your account and press Select."
+    )
+
+    def answer(index: int) -> str:
+        chunk = Chunk(id=f"account::{index}", doc_id="account", index=index, text=text, title="Samsung account")
+        page = ScoredDocument("account", "Samsung account", None, "article", 1, 1.0, [ScoredChunk(chunk, 1.0)])
+        return ExtractiveComposer().compose("How do I sign out of my account?", [page], _idf).text
+
+    assert answer(3).startswith("Signing out of your Samsung account")  # a later chunk: from the answer
+    assert answer(0).startswith("To unsubscribe")  # the page's opening: from its top
