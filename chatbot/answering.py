@@ -17,7 +17,7 @@ from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
 from chatbot.config import Settings
 from chatbot.embedders import Vectors
-from chatbot.followups import Turn, retrieval_query
+from chatbot.followups import Turn, asks_for_variant, retrieval_query
 from chatbot.grounding import check_reply
 from chatbot.intents import detect_intent
 from chatbot.language import detect_language, message
@@ -194,7 +194,9 @@ class Answerer:
         answer.is_gap = True
         key = "empty_index" if answer.reason == "empty_index" else "abstain"
         answer.answer = message(key, answer.language)
-        answer.related = [SourceRef(d.doc_id, d.title, d.score, d.url) for d in result.documents[:MAX_RELATED]]
+        multilingual = self.retriever.embedder.multilingual
+        related = _readable(result.documents, answer.language, multilingual)[:MAX_RELATED]
+        answer.related = [SourceRef(d.doc_id, d.title, d.score, d.url) for d in related]
         answer.writer = "abstain"
 
     def _suggest(self, answer: Answer, result: RetrievalResult) -> None:
@@ -273,7 +275,15 @@ class Answerer:
 
     def _compose_extractive(self, answer: Answer, result: RetrievalResult, avoid: str = "") -> None:
         documents = [self._whole_entry(d) for d in _prefer_language(result.documents, answer.language)]
-        composition = self.composer.compose(result.query, documents, self._idf(result.audience), avoid=avoid)
+        variant_only = bool(avoid) and asks_for_variant(answer.question)
+        idf = self._idf(result.audience)
+        composition = self.composer.compose(result.query, documents, idf, avoid=avoid, variant_only=variant_only)
+        if not composition.text and variant_only:
+            # The articles are about the topic but never name the variant asked for ("and on Android?" after a 2FA
+            # question): not sure, with those articles to read.
+            answer.reason = "low_confidence"
+            self._suggest(answer, result)
+            return
         if not composition.text:
             answer.reason = "no_match"  # nothing quotable in what was found: say so rather than answer empty
             self._abstain(answer, result)
@@ -367,6 +377,20 @@ def same_entry(found: Chunk, others: Iterable[Chunk | None]) -> list[Chunk]:
     """The chunks of ``others`` from the version of the document that was found and for the audience it was found
     for: text the search could not see (an internal version mid-ingest) is never quoted next to it."""
     return [c for c in others if c is not None and c.version == found.version and c.audience == found.audience]
+
+
+def _readable(documents: Sequence[ScoredDocument], language: str, multilingual: bool) -> list[ScoredDocument]:
+    """The documents worth suggesting to a reader of ``language``: a page in another language only when the keyword
+    search found it too (a shared name: "PayPal" in a Chinese question) or the embedder compares languages. MiniLM
+    is English-only, so its nearest pages for a question that matches nothing ("blorf quantum zebra") were Chinese
+    ones, whose vectors sit close together whatever they say."""
+    if multilingual:
+        return list(documents)
+    return [d for d in documents if _language_of(d) in (None, language) or d.keyword_score > 0]
+
+
+def _language_of(document: ScoredDocument) -> str | None:
+    return document.chunks[0].chunk.language if document.chunks else None
 
 
 def _prefer_language(documents: Sequence[ScoredDocument], language: str) -> list[ScoredDocument]:

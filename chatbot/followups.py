@@ -54,6 +54,11 @@ def is_follow_up(question: str) -> bool:
     return terms <= _SHORT_QUESTION_TERMS or (terms <= _PRONOUN_QUESTION_TERMS and leans_on_pronoun)
 
 
+def asks_for_variant(question: str) -> bool:
+    """Whether a follow-up asks the previous question again for another variant ("and on Android?")."""
+    return not has_cjk(question) and _VARIANT_FOLLOW_UP.match(question) is not None
+
+
 def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     """The text to search for: the question itself, or, for a follow-up, the previous question plus this one."""
     if not history or not is_follow_up(question):
@@ -67,6 +72,17 @@ def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     # The new question's own words say what is asked now; the previous question only says what it is about.
     # Repeating the new question weighs its words double in both searches (BM25 sums repeated query terms).
     return f"{previous} {question} {question}"
+
+
+def standalone_question(question: str, history: Sequence[Turn]) -> str:
+    """The question as it reads without the conversation: a follow-up joined to the question it follows ("and on
+    Android?" after "How do I install the app on iPhone?" is "How do I install the app on Android?"; "how long does
+    it take?" after "How do I request a refund?" is "How do I request a refund? how long does it take?"). What an
+    editor reads in the gap queue, and what the replay that verifies a fix asks: neither has the conversation."""
+    if not history or not is_follow_up(question):
+        return question
+    previous = _as_searched(history)
+    return replace_variant(previous, question) or f"{previous} {question}"
 
 
 def _as_searched(history: Sequence[Turn]) -> str:

@@ -169,18 +169,20 @@ def test_a_second_passage_only_for_a_part_the_first_does_not_answer(kb: SampleKB
 def test_and_on_android_answers_the_android_variant(kb: SampleKB, answered_by: Callable[..., Answer]) -> None:
     first_question = "How do I install the app on iPhone?"
     first = answered_by(kb, first_question)
-    if answered_by is ask and first.is_gap:
-        pytest.skip("the answerer abstains on the first question (its confidence model's call)")
-    assert "App Store" in first.answer, first.answer
+    assert not first.is_gap and "App Store" in first.answer, first.answer
     follow_up = answered_by(kb, "and on Android?", [Turn(first_question, first.answer)])
-    if answered_by is ask and follow_up.is_gap:
-        pytest.skip("the answerer abstains on the follow-up (its confidence model's call)")
-    assert not follow_up.is_gap
+    mobile = {"mobile/mobile-apps.md", "faq/faq.csv#mobile-requirements"}
+    if follow_up.is_gap:
+        # The answerer may be unsure of the rewritten question ("How do I install the app on Android?": the help
+        # centre never says "install"); then it must say so and point to the page, never repeat the iPhone answer.
+        assert answered_by is ask and follow_up.reason == "low_confidence", follow_up.answer
+        assert {r.id for r in follow_up.related} & mobile and "App Store" not in follow_up.answer
+        return
     assert_reads_well(follow_up)
     assert follow_up.answer != first.answer
     assert "Android" in follow_up.answer, follow_up.answer
     assert "App Store" not in follow_up.answer, follow_up.answer  # the iPhone answer is not repeated
-    assert {c.id for c in follow_up.citations} & {"mobile/mobile-apps.md", "faq/faq.csv#mobile-requirements"}
+    assert {c.id for c in follow_up.citations} & mobile
 
 
 def test_a_plan_named_in_the_question_picks_its_table_row(kb: SampleKB) -> None:

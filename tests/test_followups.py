@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.followups import Turn, replace_variant, retrieval_query
+from chatbot.followups import Turn, asks_for_variant, replace_variant, retrieval_query, standalone_question
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,31 @@ def test_a_standalone_question_is_searched_as_asked() -> None:
     assert retrieval_query("How do I connect Stripe to get paid online?", history) == (
         "How do I connect Stripe to get paid online?"
     )
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "standalone"),
+    [
+        (["How do I install the app on iPhone?"], "and on Android?", "How do I install the app on Android?"),
+        (
+            ["How do I install the app on iPhone?", "and on Android?"],
+            "and on iPad?",
+            "How do I install the app on iPad?",
+        ),
+        (["How do I request a refund?"], "how long does it take?", "How do I request a refund? how long does it take?"),
+        (["How do I request a refund?"], "Which payment methods can I use?", "Which payment methods can I use?"),
+        ([], "and on Android?", "and on Android?"),
+    ],
+)
+def test_a_follow_up_reads_on_its_own_joined_to_what_it_follows(
+    history: list[str], question: str, standalone: str
+) -> None:
+    assert standalone_question(question, [Turn(q, "an answer") for q in history]) == standalone
+
+
+@pytest.mark.parametrize(
+    ("question", "is_variant"),
+    [("and on Android?", True), ("what about for the Plus plan?", True), ("how long does it take?", False)],
+)
+def test_a_variant_follow_up_is_told_from_other_follow_ups(question: str, is_variant: bool) -> None:
+    assert asks_for_variant(question) is is_variant

@@ -174,6 +174,28 @@ def test_a_well_answered_question_is_no_gap_until_downvoted(service: GapService,
     assert gap["count"] == 1
 
 
+def test_a_follow_up_gap_reads_on_its_own(service: GapService, client: FlaskClient) -> None:
+    """Was: an unanswered "and in Porto?" became evidence as typed, so the editor read a gap of "and in Porto?", the
+    replay that verifies a fix asked it without the conversation, and the follow-ups of unrelated questions joined
+    one gap. The question is recorded joined to the one it follows, as the answerer searched it."""
+    headers = widget(service, "visitor-follow-up-0000000000")
+    first = ask(client, headers, "Do you have a shop in Lisbon?")
+    follow_up = client.post(
+        "/api/v1/chat", json={"question": "and in Porto?", "conversation_id": first["conversation_id"]}, headers=headers
+    ).get_json()
+    assert follow_up["is_gap"], follow_up
+    with service.app.app_context():
+        evidence = db.session.scalars(select(GapEvidence).where(GapEvidence.message_id == follow_up["message_id"]))
+        assert [e.question_masked for e in evidence] == ["Do you have a shop in Porto?"]
+        gap = db.session.get(Gap, gap_of(service, follow_up["message_id"]))
+        assert gap is not None and "and in Porto" not in gap.title
+        # A first question is recorded as typed, whatever follows it.
+        assert (
+            db.session.scalar(select(GapEvidence.question_masked).where(GapEvidence.message_id == first["message_id"]))
+            == "Do you have a shop in Lisbon?"
+        )
+
+
 def test_typed_personal_data_is_masked_everywhere(service: GapService, client: FlaskClient) -> None:
     question = f"My email is {TYPED_EMAIL}, call me on +44 20 7946 0958: do you offer a student discount?"
     answer = ask(client, widget(service, "visitor-dddddddddddddddd"), question)

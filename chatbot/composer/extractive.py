@@ -87,11 +87,20 @@ class ExtractiveComposer:
         self.settings = settings or ComposerSettings()
 
     def compose(
-        self, question: str, documents: Sequence[ScoredDocument], idf: IdfLookup, avoid: str = ""
+        self,
+        question: str,
+        documents: Sequence[ScoredDocument],
+        idf: IdfLookup,
+        avoid: str = "",
+        variant_only: bool = False,
     ) -> Composition:
         """The answer to ``question`` from ``documents``. ``avoid`` is an answer already given (the previous turn
         of a follow-up): its sentences, list items and table rows are not quoted again ("and on Android?" gets the
-        Android row, not the iPhone row once more), unless nothing else in the top articles answers."""
+        Android row, not the iPhone row once more), unless nothing else in the top articles answers.
+        ``variant_only``: the follow-up asks for another variant of the same thing ("and on Android?"), so only a
+        passage that names the variant answers it; with none, the composition is empty. Another part of the same
+        article is not an answer: after "How do I enable two-factor authentication?", the steps to require 2FA for a
+        whole team were quoted because they were the best passage not given already."""
         if not documents:
             return Composition("", [])
         asked = Question.read(question, idf)
@@ -99,7 +108,10 @@ class ExtractiveComposer:
         # The first article with something quotable (an FAQ chunk holding only its question has nothing) and, for
         # a follow-up, about what it stresses and not quoted already; failing that, the first quotable one.
         stressed = asked.stressed if given else frozenset()  # a follow-up (it has a previous answer) stresses
-        attempts = dict.fromkeys([(given, stressed), (given, frozenset()), (frozenset(), frozenset())])
+        if variant_only and stressed:
+            attempts = dict.fromkeys([(given, stressed), (frozenset(), stressed)])
+        else:
+            attempts = dict.fromkeys([(given, stressed), (given, frozenset()), (frozenset(), frozenset())])
         found: tuple[int, ScoredDocument, list[Unit], set[str]] | None = None
         for skip, needed in attempts:
             candidates: list[tuple[int, ScoredDocument, list[Unit], set[str]]] = []

@@ -76,15 +76,19 @@ def conversations_for_owner(owner: Owner, limit: int = 50) -> Sequence[Conversat
     return db.session.scalars(query).all()
 
 
-def conversation_history(conversation: Conversation, max_turns: int = HISTORY_TURNS) -> list[Turn]:
+def conversation_history(
+    conversation: Conversation, max_turns: int = HISTORY_TURNS, before: int | None = None
+) -> list[Turn]:
     """The earlier answered questions, oldest first (failed turns have no answer to follow up on; "thanks!" is not
-    what a follow-up is about)."""
+    what a follow-up is about); ``before``: those asked before that message."""
     query = (
         select(Message.question, Message.answer)
         .where(Message.conversation_id == conversation.id, Message.status == "ok", is_question())
         .order_by(Message.id.desc())
         .limit(max_turns)
     )
+    if before is not None:
+        query = query.where(Message.id < before)
     rows = db.session.execute(query).all()
     return [Turn(question, answer or "") for question, answer in reversed(rows)]
 

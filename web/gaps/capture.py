@@ -23,8 +23,10 @@ from sqlalchemy.exc import IntegrityError
 
 from chatbot.config import Settings
 from chatbot.embedders import Embedder
+from chatbot.followups import is_follow_up, standalone_question
 from chatbot.gaps.evidence import Vector, question_vector
 from chatbot.types import Answer, EmbeddedText
+from web.chat.conversations import conversation_history
 from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, Document, Gap, GapEvidence, Message, db, utcnow
 from web.gaps.assignment import assign, open_gaps
@@ -101,7 +103,7 @@ def _capture(message: Message, kind: str, parts: CaptureParts, embedded: Embedde
         return  # "hi", "thanks!": not a question, so never a gap, not even after a 👎 on "You're welcome!"
     if _evidence_exists(message.id, kind):
         return
-    masked = mask_pii(message.question)
+    masked = mask_pii(_in_context(message))
     gap = _gap_of_message(message.id) or _assign(message, masked, question_embedding(masked, parts.embedder, embedded))
     now = utcnow()
     gap.last_seen = now
@@ -116,6 +118,15 @@ def _capture(message: Message, kind: str, parts: CaptureParts, embedded: Embedde
         notify_if_due(gap, parts.alerts)
         # Every Nth question regroups the untouched gaps, in the background.
         schedule_consolidation(evidence.id, parts.regrouping)
+
+
+def _in_context(message: Message) -> str:
+    """The question as it reads on its own: a follow-up ("and on Android?") joined to the question it follows, so
+    that editors can read the gap, the replay that verifies a fix asks what was meant, and the follow-ups of
+    unrelated questions do not gather in one gap of "and on Android?"s."""
+    if not is_follow_up(message.question):
+        return message.question
+    return standalone_question(message.question, conversation_history(message.conversation, before=message.id))
 
 
 def _evidence_exists(message_id: int, kind: str) -> bool:
