@@ -103,21 +103,35 @@ class IngestPipeline:
         community: str | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> SyncReport:
-        """Load everything under ``path`` and make the index match it (documents gone from it are deleted)."""
+        """Load everything under ``path`` and make the index match it (documents gone from it are deleted).
+
+        A single file is added or updated as part of the folder it belongs to (``sources.file_root``: the folder
+        synced before that holds it, so it keeps its id and its folders' defaults), and nothing else is deleted:
+        naming one file must not remove the rest of its folder."""
         started = time.perf_counter()
+        single_file = Path(path).expanduser().is_file()
         loaded = load_path(
-            path, default_audience=audience, default_community=community, max_file_bytes=self._max_file_bytes
+            path,
+            default_audience=audience,
+            default_community=community,
+            max_file_bytes=self._max_file_bytes,
+            known_roots=self._source_roots() if single_file else (),
         )
         report = self.sync_documents(
             loaded.documents,
             source_root=loaded.root,
-            delete_missing=True,
+            delete_missing=not single_file,
             keep_paths=_failed_paths(loaded.failed),
             progress=progress,
         )
         report.failed = loaded.failed + report.failed
         report.seconds = time.perf_counter() - started
         return report
+
+    def _source_roots(self) -> list[Path]:
+        """The folders the live documents were synced from."""
+        query = select(Document.source_root).where(Document.deleted_at.is_(None)).distinct()
+        return [Path(root) for root in self._session.scalars(query)]
 
     def sync_documents(
         self,
@@ -135,6 +149,7 @@ class IngestPipeline:
         started = time.perf_counter()
         report = SyncReport()
         existing = {d.id: d for d in self._session.scalars(select(Document)).all()}
+        roots_before = {d.id: d.source_root for d in existing.values()}
         pending: list[_Pending] = []
         for document in documents:
             digest = content_hash(document)
@@ -142,6 +157,9 @@ class IngestPipeline:
             is_live = row is not None and row.deleted_at is None
             if is_live and row is not None and row.content_hash == digest:
                 report.unchanged += 1
+                # The same file synced from a folder that moved: it belongs to the new folder now, so that a
+                # later sync of that folder deletes it once its file is gone there.
+                row.source_root, row.source_path = source_root, document.source_path
                 continue
             version = (row.current_version if row is not None else 0) + 1
             pending.append(
@@ -167,16 +185,21 @@ class IngestPipeline:
 
         if delete_missing:
             present = {d.id for d in documents}
+            # A folder that was moved or renamed: its documents now come from here, and what is missing here is
+            # gone from it too. (A folder still on disk is another knowledge base, whatever ids the two share.)
+            moved = {roots_before[i] for i in present if i in roots_before} - {source_root}
+            moved = {root for root in moved if not Path(root).exists()}
             gone = [
                 row.id
                 for row in existing.values()
-                if row.source_root == source_root
+                if (row.source_root == source_root or row.source_root in moved)
                 and row.deleted_at is None
                 and row.id not in present
                 and (row.source_path or "") not in keep_paths
             ]
             self.delete_documents(gone)
             report.deleted = len(gone)
+        self._session.commit()  # the unchanged documents' new folder, when nothing else was written
         report.seconds = time.perf_counter() - started
         return report
 

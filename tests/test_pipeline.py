@@ -109,6 +109,46 @@ def test_edit_and_delete_touch_only_those_documents(app, runner, kb: Path) -> No
     )
 
 
+def test_one_file_named_alone_updates_it_in_its_folder_and_deletes_nothing(app, runner, kb: Path) -> None:
+    """Was: naming one file took its own folder as the knowledge base, so the rest of that folder was deleted and
+    the file came back as a second document under a new id ("refunds.md" beside "billing/refunds.md")."""
+    _ingest(runner, str(kb))
+    refunds = kb / "billing" / "refunds.md"
+    refunds.write_text(refunds.read_text().replace("30 days", "45 days"))
+    code, report = _ingest(runner, str(refunds))
+    assert code == 0
+    assert (report["updated"], report["added"], report["deleted"]) == (1, 0, 0)
+    live = {row.id for row in db.session.scalars(select(Document).where(Document.deleted_at.is_(None)))}
+    assert {"billing/refunds.md", "billing/plans.md", "account/password.md"} <= live and "refunds.md" not in live
+    row = db.session.get(Document, "billing/refunds.md")
+    assert row is not None and row.current_version == 2 and row.source_root == kb.resolve().as_posix()
+
+
+def test_one_file_named_alone_keeps_the_audience_of_the_folders_above_it(app, runner, tmp_path: Path) -> None:
+    """Was: a file under a folder whose _defaults.yaml says internal, ingested on its own before any folder sync,
+    was public, and the public widget quoted it."""
+    root = tmp_path / "handbook"
+    _write(root / "_defaults.yaml", "audience: internal\n")
+    vault = _write(root / "team" / "vault.md", "# Vault\n\nThe staff vault combination is 31-41-59.\n")
+    code, report = _ingest(runner, str(vault))
+    assert code == 0 and report["added"] == 1
+    row = db.session.get(Document, "team/vault.md")  # the id a sync of the whole folder gives it
+    assert row is not None and row.audience == "internal"
+    runtime = get_runtime(app)
+    assert runtime.keyword_index.search("vault combination", 5, "public") == []
+
+
+def test_a_folder_that_moved_deletes_what_is_gone_from_it(app, runner, kb: Path, tmp_path: Path) -> None:
+    """Was: the unchanged documents kept the old folder as their root, so files deleted in the new one stayed."""
+    _ingest(runner, str(kb))
+    moved = kb.rename(tmp_path / "moved")
+    (moved / "billing" / "plans.md").unlink()
+    code, report = _ingest(runner, str(moved))
+    assert code == 0 and report["deleted"] == 1 and report["unchanged"] == 5
+    plans = db.session.get(Document, "billing/plans.md")
+    assert plans is not None and plans.deleted_at is not None
+
+
 def test_metadata_change_alone_is_a_new_version(app, runner, kb: Path) -> None:
     _ingest(runner, str(kb))
     path = kb / "billing" / "refunds.md"

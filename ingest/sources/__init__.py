@@ -14,7 +14,7 @@ faq), metadata.py parses and inherits the metadata, and document.py applies the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from chatbot.errors import DocumentLoadError
@@ -23,7 +23,14 @@ from ingest.sources.document import SourceFile
 from ingest.sources.docx import load_docx
 from ingest.sources.faq import load_faq_csv, load_faq_json, load_faq_yaml, parse_alternatives
 from ingest.sources.html import load_html
-from ingest.sources.metadata import BrokenDefaults, Inherited, base_defaults, folder_defaults, parse_review_by
+from ingest.sources.metadata import (
+    BrokenDefaults,
+    Inherited,
+    base_defaults,
+    folder_defaults,
+    has_folder_defaults,
+    parse_review_by,
+)
 from ingest.sources.pdf import load_pdf
 from ingest.sources.results import FailedFile, Loaded, LoadResult, Outcome, one_line
 from ingest.sources.text import load_markdown, load_text
@@ -127,29 +134,44 @@ def load_path(
     default_audience: Audience = "public",
     default_community: str | None = None,
     max_file_bytes: int = 20 * MIB,
+    known_roots: Iterable[Path] = (),
 ) -> LoadResult:
     """Load a folder (recursively, in sorted order) or a single file.
 
     Hidden entries, ``_``-prefixed files (``_defaults.yaml``) and READMEs are skipped when walking a folder, as are
-    unsupported suffixes. A file named explicitly is always attempted. Raises DocumentLoadError only when `path`
-    does not exist or the arguments are invalid; per-file problems are returned in ``LoadResult.failed``.
+    unsupported suffixes. A file named explicitly is always attempted, as part of the folder :func:`file_root`
+    finds for it (``known_roots``: the folders synced before). Raises DocumentLoadError only when `path` does not
+    exist or the arguments are invalid; per-file problems are returned in ``LoadResult.failed``.
     """
     target = Path(path).expanduser().resolve()
     if not target.exists():
         raise DocumentLoadError(f"no such file or folder: {path}")
     base = base_defaults(default_audience, default_community)
-    root = target if target.is_dir() else target.parent
-    if target.is_dir():
-        files: Iterator[tuple[Path, Inherited]] = _walk(root, root, base)
-    else:
-        files = iter([(target, folder_defaults(root, root, base))])
-    result = LoadResult(root=root.as_posix())
+    if not target.is_dir():
+        root = file_root(target, known_roots)
+        rel = target.relative_to(root).as_posix()
+        return load_source_file(
+            root, rel, audience=default_audience, community=default_community, max_file_bytes=max_file_bytes
+        )
+    result = LoadResult(root=target.as_posix())
     seen: dict[str, str] = {}
-    for file_path, inherited in files:
-        rel = file_path.relative_to(root).as_posix()
+    for file_path, inherited in _walk(target, target, base):
+        rel = file_path.relative_to(target).as_posix()
         for item in _load_file_safely(file_path, rel, inherited, max_file_bytes):
             _collect(result, seen, item)
     return result
+
+
+def file_root(path: Path, known_roots: Iterable[Path] = ()) -> Path:
+    """The folder a file named on its own is loaded from, so that it becomes the document a folder ingest makes of
+    it: the nearest of ``known_roots`` above it (a folder synced before: the same id, the same defaults), else the
+    topmost folder above it with a ``_defaults.yaml`` (an audience set for a whole tree is not lost by naming one
+    file in it: "internal" stays internal), else its own folder."""
+    above = [root for root in known_roots if path.is_relative_to(root)]
+    if above:
+        return max(above, key=lambda root: len(root.parts))
+    with_defaults = [folder for folder in path.parents if has_folder_defaults(folder)]
+    return with_defaults[-1] if with_defaults else path.parent
 
 
 def _collect(result: LoadResult, seen: dict[str, str], item: Loaded | FailedFile) -> None:

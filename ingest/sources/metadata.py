@@ -213,6 +213,11 @@ def _read_defaults(defaults_file: Path) -> Defaults:
     )
 
 
+def has_folder_defaults(folder: Path) -> bool:
+    """Whether ``folder`` holds a ``_defaults.yaml`` (or ``.yml``) for the files under it."""
+    return any((folder / name).is_file() for name in _DEFAULTS_NAMES)
+
+
 def folder_defaults(folder: Path, root: Path, inherited: Inherited) -> Inherited:
     if isinstance(inherited, BrokenDefaults):
         return inherited  # a broken parent poisons the whole subtree, nearer files cannot repair it
