@@ -7,8 +7,11 @@ an ONNX model at first use. Telemetry is off.
 from __future__ import annotations
 
 import logging
+import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
@@ -26,6 +29,9 @@ _UPSERT_BATCH = 1000  # Chroma rejects batches above its max_batch_size (about 5
 # A search-only phrasing's record: "<chunk id>@<version>#alt<n>", metadata ``alternative`` = n, document = the
 # phrasing. It is found as its chunk (query_ids maps it back) and never read as the chunk's text.
 _ALTERNATIVE_MARK = "#alt"
+# Beside an embedded Chroma's folder (DATA_DIR/chroma.last-write): the token of the last write, for the other
+# processes (see ChromaStore).
+_WRITE_MARKER = ".last-write"
 
 
 @dataclass(frozen=True)
@@ -114,10 +120,30 @@ def chunk_from_record(text: str, metadata: dict[str, Any]) -> Chunk:
 
 
 class ChromaStore:
+    """Chroma collections holding the chunk vectors (the audience's own: see ``_collection_for``).
+
+    An embedded Chroma (no ``ANSWERDESK_CHROMA_URL``) loads its index into each process and never sees what another
+    process writes: a server kept answering from the vectors it had at start while `answerdesk ingest`, or an
+    editor's FAQ saved in another worker, added documents (the keyword index saw them: fused with stale dense hits,
+    a new article lost to an old one). So every write leaves a token in a marker file beside the data, and a
+    process that finds another process's token there opens the store again before it searches.
+    """
+
     def __init__(self, settings: Settings, embedder_name: str, dimension: int) -> None:
+        self._settings, self._embedder_name, self._dimension = settings, embedder_name, dimension
+        marker = settings.chroma_path.with_name(f"{settings.chroma_path.name}{_WRITE_MARKER}")
+        self._marker: Path | None = None if settings.chroma_url else marker
+        self._seen_write: tuple[int, str] | None = None  # (mtime_ns, token) of the marker this process has read
+        self._own_token = ""
+        self._reopen_lock = threading.Lock()
+        self._connect()
+        self._backfill_public()
+
+    def _connect(self) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
+        settings = self._settings
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         if settings.chroma_url:
             parsed = urlparse(settings.chroma_url)
@@ -129,13 +155,55 @@ class ChromaStore:
             )
         else:
             settings.chroma_path.mkdir(parents=True, exist_ok=True)
+            self._seen_write = self._read_marker()  # before opening: a write after it is seen at the next search
             self._client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
-        self._collection = self._open_collection(settings.collection, embedder_name, dimension)
+        self._collection = self._open_collection(settings.collection, self._embedder_name, self._dimension)
         # Public chunks are also kept in a collection of their own, so that a public query needs no metadata
         # filter: Chroma's filtered search costs about ten times an unfiltered one (docs/benchmarks.md). The
         # audience is then structural, as in the keyword index: the public collection holds no internal chunk.
-        self._public = self._open_collection(f"{settings.collection}-public", embedder_name, dimension)
-        self._backfill_public()
+        self._public = self._open_collection(f"{settings.collection}-public", self._embedder_name, self._dimension)
+
+    def _read_marker(self) -> tuple[int, str] | None:
+        if self._marker is None:
+            return None
+        try:
+            return self._marker.stat().st_mtime_ns, self._marker.read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def _wrote(self) -> None:
+        """Leave this write's token for the other processes (written whole: a reader never sees half of one)."""
+        if self._marker is None:
+            return
+        self._own_token = uuid.uuid4().hex
+        partial = self._marker.with_suffix(".partial")
+        partial.write_text(self._own_token, encoding="utf-8")
+        partial.replace(self._marker)
+        self._seen_write = self._read_marker()
+
+    def _refresh_if_written_elsewhere(self) -> None:
+        """Open the store again when another process wrote since this one last looked (a stat() otherwise)."""
+        if self._marker is None:
+            return
+        try:
+            mtime = self._marker.stat().st_mtime_ns
+        except OSError:
+            return
+        if self._seen_write is not None and mtime == self._seen_write[0]:
+            return
+        with self._reopen_lock:
+            seen = self._read_marker()
+            if seen is None or seen == self._seen_write:
+                return
+            if seen[1] == self._own_token:
+                self._seen_write = seen
+                return
+            from chromadb.api.client import SharedSystemClient
+
+            log.info("the vector store was written by another process; opening it again")
+            # Chroma keeps one system per path and process: only a new one reads what the other process wrote.
+            SharedSystemClient.clear_system_cache()
+            self._connect()
 
     def _open_collection(self, name: str, embedder_name: str, dimension: int) -> Any:
         collection = self._client.get_or_create_collection(
@@ -178,6 +246,7 @@ class ChromaStore:
         self._upsert_records(
             [(record_id(c), c, c.text, chunk_metadata(c)) for c in chunks], np.asarray(vectors, dtype=np.float32)
         )
+        self._wrote()
 
     def upsert_alternatives(self, chunks: Sequence[Chunk], vectors: Vectors) -> None:
         """Store the search-only phrasings of ``chunks``, one vector each in :func:`alternative_rows` order, under
@@ -187,6 +256,7 @@ class ChromaStore:
             for chunk, n, phrasing in alternative_rows(chunks)
         ]
         self._upsert_records(rows, np.asarray(vectors, dtype=np.float32))
+        self._wrote()
 
     def _upsert_records(
         self, rows: Sequence[tuple[str, Chunk, str, dict[str, str | int]]], vectors: np.ndarray[Any, Any]
@@ -213,15 +283,18 @@ class ChromaStore:
         where = {"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep_version}}]}
         for collection in (self._collection, self._public):
             collection.delete(where=where)
+        self._wrote()
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         ids = list(doc_ids)
         for start in range(0, len(ids), 100):
             for collection in (self._collection, self._public):
                 collection.delete(where={"doc_id": {"$in": ids[start : start + 100]}})
+        self._wrote()
 
     def all_chunks(self) -> Iterable[Chunk]:
         """Every stored chunk, page by page (used to rebuild the keyword index)."""
+        self._refresh_if_written_elsewhere()
         offset, page = 0, 2000
         while True:
             result = self._collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
@@ -238,6 +311,7 @@ class ChromaStore:
     def query(self, vector: Vectors, k: int, audience: Audience) -> list[DenseHit]:
         if k <= 0:
             return []
+        self._refresh_if_written_elsewhere()
         result = self._collection_for(audience).query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             n_results=k,
@@ -262,6 +336,7 @@ class ChromaStore:
         chunks themselves (the keyword index does) look them up by id."""
         if k <= 0:
             return []
+        self._refresh_if_written_elsewhere()
         result = self._collection_for(audience).query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             n_results=k,
@@ -282,6 +357,7 @@ class ChromaStore:
         return self._public if audience == "public" else self._collection
 
     def count(self) -> int:
+        self._refresh_if_written_elsewhere()
         return int(self._collection.count())
 
     def ping(self) -> None:
