@@ -12,6 +12,7 @@ import click
 from chatbot.answering import Answerer, build_answerer
 from chatbot.config import AUDIENCES, load_settings
 from chatbot.followups import Turn
+from chatbot.language import has_visible_text
 from chatbot.runtime import build_runtime
 from chatbot.types import Answer, Audience
 
@@ -41,10 +42,14 @@ def ask_command(question: str | None, questions_file: Path | None, audience: str
     if (question is None) == (questions_file is None):
         raise click.UsageError("give a QUESTION or --file (exactly one of them)")
     if questions_file is not None:
-        questions = [q.strip() for q in questions_file.read_text(encoding="utf-8").splitlines() if q.strip()]
+        try:
+            lines = questions_file.read_text(encoding="utf-8-sig").splitlines()  # -sig: a leading BOM is no word
+        except UnicodeDecodeError as exc:
+            raise click.UsageError(f"{questions_file} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        questions = [q.strip() for q in lines if has_visible_text(q)]
     else:
         questions = [cast(str, question)]
-    if not all(q.strip() for q in questions):
+    if not questions or not all(has_visible_text(q) for q in questions):
         raise click.UsageError("the question is empty")
     answerer = _answerer()
     for text in questions:

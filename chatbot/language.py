@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Chinese characters, defined once for every module that tells Chinese from other text: the unified ideographs
 # and Extension A, the compatibility ideographs, and plane 2 (Extensions B-F: rare characters in names, and the
@@ -12,6 +13,13 @@ CJK_RE = re.compile(f"[{CJK_CHARS}]")
 _LETTER_RE = re.compile(r"[^\W\d_]", re.UNICODE)
 
 SUPPORTED_LANGUAGES = ("en", "zh")
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether ``text`` shows anything: a character that is neither a space nor a control or format character (a
+    zero-width space, a byte-order mark, a terminal escape). Such a "question" is not one, and must not become a
+    knowledge gap an editor cannot even read."""
+    return any(unicodedata.category(c)[0] not in "CZ" for c in text)
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {

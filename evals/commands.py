@@ -57,7 +57,10 @@ def _load(
     if name == "custom" or kb or questions:
         if not (kb and questions):
             raise click.UsageError("a custom evaluation needs both --kb PATH and --questions FILE.jsonl")
-        return load_custom(kb, questions, seed=seed, limit=limit)
+        try:
+            return load_custom(kb, questions, seed=seed, limit=limit)
+        except ValueError as exc:  # a line of the questions file that is not what the format says
+            raise click.ClickException(str(exc)) from exc
     return load_dataset(name, settings.eval_data, seed=seed, limit=limit)
 
 

@@ -145,3 +145,17 @@ def test_chat_answers_each_line_with_history(cli: Cli) -> None:
     assert "Settings > Security > Two-factor authentication" in first
     # The follow-up was read against the first question: it is still about 2FA, not about the Android app alone.
     assert "two-factor" in follow_up.lower() or "2fa" in follow_up.lower(), follow_up
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"How do I request a refund?\n\xff\xfe broken\n", "is not UTF-8 text"),  # was a UnicodeDecodeError traceback
+        ("\u200b\n\n\ufeff\n".encode(), "the question is empty"),
+    ],
+)
+def test_a_questions_file_it_cannot_read_is_a_usage_error(cli: Cli, content: bytes, message: str) -> None:
+    (cli.cwd / "questions.txt").write_bytes(content)
+    result = cli.run("ask", "--file", "questions.txt")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert message in result.stderr and "Traceback" not in result.stderr

@@ -3,6 +3,8 @@ entry-point group, not through an import in web/cli/__init__.py."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -63,3 +65,29 @@ def test_an_entry_point_that_is_not_a_command_is_refused(tmp_path: Path, monkeyp
     monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
     with pytest.raises(TypeError, match="not a click command"):
         cli_module.registered_commands()
+
+
+@pytest.mark.parametrize(
+    ("environment", "args", "message"),
+    [
+        ({"ANSWERDESK_RATE_LIMIT": "lots"}, ["sites", "list"], "Error: ANSWERDESK_RATE_LIMIT='lots' is not valid"),
+        ({"ANSWERDESK_EVAL_DATA": "{tmp}/none"}, ["eval", "emanual"], "Error: the 'emanual' data set needs"),
+        ({"ANSWERDESK_DATA_DIR": "/proc/none"}, ["docs", "list"], "Error: "),
+    ],
+)
+def test_a_setting_or_data_it_cannot_use_is_one_line_not_a_traceback(
+    tmp_path: Path, environment: dict[str, str], args: list[str], message: str
+) -> None:
+    """Was: a 49-line traceback ending in the message."""
+    env = {**os.environ, "ANSWERDESK_DATA_DIR": str(tmp_path / "data")}
+    env.update({key: value.format(tmp=tmp_path) for key, value in environment.items()})
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("answerdesk")), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert result.stderr.startswith(message) and "Traceback" not in result.stderr, result.stderr

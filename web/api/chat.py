@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 
+from chatbot.language import has_visible_text
 from chatbot.types import Audience
 from web.access.auth import csrf, require_role
 from web.access.callers import current_caller, identify_caller
@@ -87,7 +88,7 @@ def chat() -> Any:
 
 def _question(data: dict[str, Any]) -> str:
     question = data.get("question")
-    if not isinstance(question, str) or not question.strip():
+    if not isinstance(question, str) or not has_visible_text(question):
         raise ApiError(400, "bad_question", "'question' must be a non-empty string.")
     if len(question) > MAX_QUESTION_CHARS:  # as sent, like the document's maxLength
         raise ApiError(400, "bad_question", f"'question' must be at most {MAX_QUESTION_CHARS} characters.")

@@ -7,6 +7,7 @@ which this module loads by name. See :func:`registered_commands` for installs wh
 
 from __future__ import annotations
 
+import sys
 from importlib import metadata
 
 import click
@@ -14,6 +15,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from chatbot.commands import ask_command, chat_command
+from chatbot.errors import AnswerdeskError
 from web.cli.access import sites_group, tokens_group, users_group
 from web.cli.audit import audit_group
 from web.cli.gaps import gaps_group
@@ -85,4 +87,12 @@ for _name, _command in registered_commands().items():
 
 
 def main() -> None:
-    cli.main(prog_name="answerdesk")
+    """The ``answerdesk`` command. An error answerdesk raises on purpose (a setting it cannot use, a data set that is
+    not there, an embedder that does not match the index) and a data dir it cannot open are one line and exit code
+    1, as click's own errors are: the message says what to change, a traceback would only bury it."""
+    try:
+        cli.main(prog_name="answerdesk")
+    except (AnswerdeskError, OSError) as exc:
+        message = exc.message if isinstance(exc, AnswerdeskError) else str(exc)
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(1)
