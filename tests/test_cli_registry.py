@@ -91,3 +91,13 @@ def test_a_setting_or_data_it_cannot_use_is_one_line_not_a_traceback(
     )
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert result.stderr.startswith(message) and "Traceback" not in result.stderr, result.stderr
+
+
+def test_help_writes_nothing(tmp_path: Path) -> None:
+    """Was: `answerdesk --help` created the app to list its commands, and with it ./var/answerdesk.db and a secret
+    key in whatever folder it was typed in."""
+    env = {key: value for key, value in os.environ.items() if key != "ANSWERDESK_DATA_DIR"}
+    answerdesk = str(Path(sys.executable).with_name("answerdesk"))
+    result = subprocess.run([answerdesk, "--help"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "ingest" in result.stdout, result.stderr
+    assert list(tmp_path.iterdir()) == []

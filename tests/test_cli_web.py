@@ -162,6 +162,23 @@ def test_the_demo_site_is_created_once_and_follows_the_port(web_app: Flask) -> N
         assert site.origins == ["http://127.0.0.1:8080", "http://localhost:8080"]
 
 
+def test_serve_on_an_address_it_cannot_listen_on_fails_before_changing_anything(
+    web_app: Flask, cli_runner: FlaskCliRunner
+) -> None:
+    """Was: "answerdesk is serving on http://not a host:5099/", then a socket error, with that address already saved
+    as an allowed origin of the demo site."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for host in ("not a host", "127.0.0.1"):  # no such host; a port in use
+            result = run(cli_runner, "serve", "--host", host, "--port", str(port))
+            assert result.exit_code == 1, result.output
+            assert f"cannot listen on {host}:{port}" in result.output and "serving on" not in result.output
+    with web_app.app_context():
+        assert db.session.scalars(select(Site).where(Site.name == DEMO_SITE_NAME)).first() is None
+
+
 # -- production: gunicorn with several workers -------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as sock:

@@ -177,6 +177,10 @@ def test_ask_see_citation_and_send_negative_feedback(page: Any, service: Service
     answer.get_by_role("textbox", name="Comment (optional)").fill("The window changed last month.")
     answer.get_by_role("button", name="Send feedback").click()
     answer.get_by_text("Thanks for your feedback!").wait_for()
+    # The "Send feedback" button is gone: focus goes to the question box, not to the page (where Escape no longer
+    # reached the widget and a keyboard user had to find their way back).
+    focused = "document.querySelector('answerdesk-widget').shadowRoot.activeElement?.getAttribute('aria-label')"
+    assert page.evaluate(focused) == "Your question"
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "widget-1280.png"))

@@ -13,7 +13,8 @@ Definitions (what the dashboard, the API and docs/knowledge-gaps.md promise):
 - ``questions``: turns asked in the range that got an answer (status ``ok``; failed turns are an outage figure,
   not a knowledge one). Conversational turns ("hi", "thanks!", "I want a person": ``Message.intent``) are not
   questions and are left out of every figure below; a hand-off request still counts in ``handoffs``.
-  ``abstained``: those where the bot said it does not know (``Message.is_gap``); ``answered`` = the others.
+  ``abstained``: those the bot did not answer, "I'm not sure" or "I don't know" (``Message.is_gap``);
+  ``answered`` = the others.
   ``answer_rate`` = answered / questions, ``abstain_rate`` = abstained / questions.
 - ``rated``: questions of the range whose answer has feedback; a user may change their mind and only the latest
   click counts. ``helpful_rate`` = 👍 / rated. A rating counts on its answer's day, not on the day of the click:

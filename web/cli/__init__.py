@@ -59,6 +59,15 @@ class _AnswerdeskGroup(FlaskGroup):
     def _load_plugin_commands(self) -> None:
         pass
 
+    # Flask's group also lists and looks up the app's own `app.cli` commands, which means creating the app (and a
+    # database and a secret key in ./var) for `answerdesk --help` or a typo. answerdesk's commands are all
+    # registered here; each one creates the app when it runs.
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return click.Group.list_commands(self, ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return click.Group.get_command(self, ctx, name)
+
 
 cli = _AnswerdeskGroup(
     name="answerdesk",

@@ -5,6 +5,8 @@ Production runs the same app under gunicorn instead: ``gunicorn -c python:web.gu
 
 from __future__ import annotations
 
+import socket
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -25,6 +27,9 @@ from web.services import warm_up
 def serve_command(host: str, port: int) -> None:
     """Serve the API, the widget and the demo page (upgrades the database first)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # An address that cannot be listened on ("not a host", a port in use) fails here, before the demo site is given
+    # it as an allowed origin and before the model is loaded for nothing.
+    _check_can_listen(host, port)
     upgrade_database(app)
     # Links sent elsewhere (gap alerts) need a trusted base when ANSWERDESK_PUBLIC_URL is not set: the address
     # typed here is one, the Host header of a request is not (web/http/links.py).
@@ -55,3 +60,14 @@ def serve_command(host: str, port: int) -> None:
         use_debugger=False,
         request_handler=BannerlessRequestHandler,  # no Werkzeug/Python versions in the Server header
     )
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Bind a socket the way the server will (address reuse, as werkzeug's), and let it go again."""
+    try:
+        family, _type, _proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc

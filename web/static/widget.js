@@ -966,17 +966,22 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       const down = h("button", { class: "vote", type: "button", "aria-label": t.notHelpful, title: t.notHelpful,
         "aria-pressed": String(!!(turn.feedback && turn.feedback.helpful === false)), disabled: sent,
         "aria-expanded": "false" }, icon("down"));
-      const reasons = this.reasonForm(turn, status, () => lock());
-      const lock = () => {
+      const reasons = this.reasonForm(turn, status, (refocus) => lock(refocus));
+      // ``refocus``: the feedback had keyboard focus when it was sent. The focused button (👍, or the reasons' "Send
+      // feedback") is then disabled or hidden, which drops focus to the page, outside the widget, where Escape no
+      // longer closes it: the question box takes it (the thanks is announced by the status line).
+      const lock = (refocus) => {
         up.disabled = down.disabled = true;
         reasons.hidden = true;
         down.setAttribute("aria-expanded", "false");
+        if (refocus) this.input.focus();
       };
       up.addEventListener("click", async () => {
+        const refocus = this.shadowRoot.activeElement === up;
         up.setAttribute("aria-pressed", "true");
         down.setAttribute("aria-pressed", "false");
         reasons.hidden = true;
-        if (await this.sendFeedback(turn, { helpful: true }, status)) lock();
+        if (await this.sendFeedback(turn, { helpful: true }, status)) lock(refocus);
       });
       down.addEventListener("click", () => {
         down.setAttribute("aria-pressed", "true");
@@ -1006,11 +1011,13 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       const form = h("form", { class: "reasons",
         onsubmit: async (e) => {
           e.preventDefault();
+          const refocus = form.contains(this.shadowRoot.activeElement);  // before disabling takes it away
           send.disabled = true;
           const ok = await this.sendFeedback(turn,
             { helpful: false, reasons: [...chosen], comment: comment.value.trim() || undefined }, status);
           send.disabled = false;
-          if (ok) onSent();
+          if (ok) onSent(refocus);
+          else if (refocus) send.focus();
         } },
       h("fieldset", null, h("legend", { text: t.whatWrong }), chips),
       h("label", { for: commentId, text: t.comment }), comment,
