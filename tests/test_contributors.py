@@ -344,7 +344,7 @@ def test_api_roles(board: Board, who: str) -> None:
         headers = bearer(board.tokens[who])
     response = board.client().get("/api/v1/contributors", headers=headers)
     if who == "anonymous":
-        assert_error(response, 401, "invalid_site_key")
+        assert_error(response, 401, "unauthorized")
     elif who == "site_key":
         assert_error(response, 401, "unauthorized")
     elif who == "employee":

@@ -254,7 +254,7 @@ def test_roles_are_checked(
     response = _call(client, method, path.format(id=role_gap), body, headers)
     is_read = (method, path, body) in READS
     if who == "anonymous":
-        assert_error(response, 401, "invalid_site_key")
+        assert_error(response, 401, "unauthorized")
     elif who == "site_key":
         assert_error(response, 401, "unauthorized")
     elif who == "viewer" and is_read:

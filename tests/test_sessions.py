@@ -57,7 +57,7 @@ def is_signed_in(client: FlaskClient) -> bool:
     if page.status_code == 302:
         assert page.headers["Location"].startswith("/login?next=/editor/")
         api = client.get("/api/v1/gaps")  # the JSON API with the same cookie: 401, never a page
-        assert_error(api, 401, "invalid_site_key")
+        assert_error(api, 401, "unauthorized")
         return False
     assert page.status_code == 200 and client.get("/api/v1/gaps").status_code == 200
     return True

@@ -73,8 +73,14 @@ def identify_employee_caller(what: str) -> None:
     """For API blueprints that serve only employees (gaps, analytics, ...): identify the caller into ``g.caller``;
     a widget's site key is not an employee credential at all, so it gets 401 (send a token), where an employee
     without the role later gets 403. ``what`` names the resource in the message, e.g. "Gaps are"."""
-    caller = identify_caller()
-    if caller.via == "site_key":
+    anonymous = (
+        request.headers.get(SITE_KEY_HEADER) is None
+        and not request.headers.get("Authorization")
+        and not current_user.is_authenticated
+    )
+    # No credentials at all: asking for a site key (what identify_caller says to a widget) would mislead.
+    caller = None if anonymous else identify_caller()
+    if caller is None or caller.via == "site_key":
         raise ApiError(401, "unauthorized", f"{what} for employees: send an API token or log in.")
     g.caller = caller
 
