@@ -21,6 +21,7 @@ def has_visible_text(text: str) -> bool:
     knowledge gap an editor cannot even read."""
     return any(unicodedata.category(c)[0] not in "CZ" for c in text)
 
+
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "abstain": "I don't know: the knowledge base has no answer to this question. "

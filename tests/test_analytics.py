@@ -413,7 +413,8 @@ def test_api_roles_and_errors(history: History) -> None:
     assert_error(client.get(f"/api/v1/analytics?{QUERY}", headers=bearer(history.tokens["employee"])), 403, "forbidden")
     widget = {"X-Site-Key": history.site_key, "X-Session-Id": "visitor-aaaaaaaaaaaaaaaa"}
     assert_error(client.get(f"/api/v1/analytics?{QUERY}", headers=widget), 401, "unauthorized")
-    assert_error(client.get(f"/api/v1/analytics?{QUERY}"), 401, "unauthorized")  # no credentials at all: not asked for a site key
+    # No credentials at all: told to send a token or log in, not asked for a site key.
+    assert_error(client.get(f"/api/v1/analytics?{QUERY}"), 401, "unauthorized")
     assert_error(client.get(f"/api/v1/analytics?{QUERY}", headers=bearer("not-a-token")), 401, "invalid_token")
     viewer = bearer(history.tokens["viewer"])
     bad_queries = {

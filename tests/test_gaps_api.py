@@ -253,9 +253,7 @@ def test_roles_are_checked(
         headers = widget(service) if who == "site_key" else bearer(service.tokens[who])
     response = _call(client, method, path.format(id=role_gap), body, headers)
     is_read = (method, path, body) in READS
-    if who == "anonymous":
-        assert_error(response, 401, "unauthorized")
-    elif who == "site_key":
+    if who in ("anonymous", "site_key"):
         assert_error(response, 401, "unauthorized")
     elif who == "viewer" and is_read:
         assert response.status_code == 200

@@ -16,6 +16,10 @@
     if (a) a.setAttribute("aria-current", "page");
   }
 
+  function formatDate(date) {
+    return date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  }
+
   function addConversation(id, question) {
     const a = document.createElement("a");
     a.href = "?c=" + encodeURIComponent(id);
@@ -23,9 +27,14 @@
     const q = document.createElement("span");
     q.className = "q";
     q.textContent = question.length > 90 ? question.slice(0, 87) + "..." : question;
+    // As the server draws the list (help.html): the date the same way, and the count of questions so far.
     const meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = new Date().toLocaleString();
+    const time = document.createElement("time");
+    const now = new Date();
+    time.dateTime = now.toISOString();
+    time.textContent = formatDate(now);
+    meta.append(time, " · 1 question");
     a.append(q, meta);
     const li = document.createElement("li");
     li.append(a);
@@ -163,6 +172,6 @@
   // Dates in the reader's time zone.
   for (const time of document.querySelectorAll("time[datetime]")) {
     const date = new Date(time.getAttribute("datetime"));
-    if (!Number.isNaN(date.getTime())) time.textContent = date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    if (!Number.isNaN(date.getTime())) time.textContent = formatDate(date);
   }
 })();

@@ -441,7 +441,13 @@ header :focus-visible { outline-color: var(--on-accent); outline-offset: -2px; }
 .msg.error { border-color: #f0b4b4; background: #fff5f5; color: #8a1c1c; }
 .body p { margin: 0 0 8px; } .body p:last-child { margin-bottom: 0; }
 .body ul, .body ol { margin: 4px 0 8px; padding-left: 22px; } .body li { margin: 2px 0; }
-.table { overflow-x: auto; margin: 4px 0 8px; }
+.table { overflow-x: auto; margin: 4px 0 8px; background-repeat: no-repeat;
+  background-image: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)),
+    linear-gradient(to left, #fff 30%, rgba(255,255,255,0)),
+    radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.2), rgba(0,0,0,0)),
+    radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.2), rgba(0,0,0,0));
+  background-position: 0 0, 100% 0, 0 0, 100% 0; background-size: 24px 100%, 24px 100%, 10px 100%, 10px 100%;
+  background-attachment: local, local, scroll, scroll; }
 table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #d0d7de; padding: 3px 6px;
   text-align: left; vertical-align: top; overflow-wrap: normal; } th { background: #f6f8fa; }
 a, .link { color: var(--link, var(--accent)); }
