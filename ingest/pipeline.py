@@ -152,8 +152,15 @@ class IngestPipeline:
         roots_before = {d.id: d.source_root for d in existing.values()}
         pending: list[_Pending] = []
         for document in documents:
-            digest = content_hash(document)
             row = existing.get(document.id)
+            if _claims_a_failed_file(row, document, source_root, keep_paths):
+                # The file that holds this id failed to load and keeps its last good version: another file giving
+                # itself the same id (a draft copy) must not replace it meanwhile.
+                where = row.source_path if row is not None else "?"
+                error = f"duplicate document id {document.id} (also in {where}, which failed to load)"
+                report.failed.append(FailedFile(document.source_path or document.id, error))
+                continue
+            digest = content_hash(document)
             is_live = row is not None and row.deleted_at is None
             if is_live and row is not None and row.content_hash == digest:
                 report.unchanged += 1
@@ -299,3 +306,16 @@ def _batches(items: list[_Pending], max_chunks: int) -> list[list[_Pending]]:
     if current:
         batches.append(current)
     return batches
+
+
+def _claims_a_failed_file(
+    row: Document | None, document: SourceDocument, source_root: str, failed_paths: frozenset[str]
+) -> bool:
+    """Whether ``document`` takes the id of a live document of the same folder whose own file failed to load."""
+    return (
+        row is not None
+        and row.deleted_at is None
+        and row.source_root == source_root
+        and (row.source_path or "") in failed_paths
+        and row.source_path != document.source_path
+    )

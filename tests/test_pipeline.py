@@ -190,6 +190,22 @@ def test_a_file_that_turns_corrupt_keeps_its_last_good_version(app, runner, kb: 
     assert get_runtime(app).keyword_index.chunk_ids_of("billing/refunds.md")
 
 
+def test_a_file_that_fails_keeps_its_id_from_a_copy_claiming_it(app, runner, kb: Path) -> None:
+    """Was: once the real file failed to load, a draft that gave itself the same id stopped being a duplicate and
+    replaced the article ("updated 1"), which was not the file's last good version."""
+    draft = "---\nid: billing/refunds.md\ntitle: Draft copy\n---\nDRAFT - do not publish: refunds within 90 days.\n"
+    _write(kb / "drafts" / "refunds-copy.md", draft)
+    code, report = _ingest(runner, str(kb))
+    assert code == 1 and [f["path"] for f in report["failed"]] == ["drafts/refunds-copy.md"]
+    (kb / "billing" / "refunds.md").write_text("")
+    code, report = _ingest(runner, str(kb))
+    assert code == 1 and report["updated"] == 0 and report["deleted"] == 0
+    assert {f["path"] for f in report["failed"]} == {"billing/refunds.md", "drafts/refunds-copy.md"}
+    row = db.session.get(Document, "billing/refunds.md")
+    assert row is not None and row.current_version == 1 and row.source_path == "billing/refunds.md"
+    assert row.title == "Refunds"
+
+
 def test_crash_mid_sync_leaves_old_version_and_next_run_finishes(app, runner, kb: Path, monkeypatch) -> None:
     _ingest(runner, str(kb))
     runtime = get_runtime(app)
