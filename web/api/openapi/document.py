@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatbot.language import VISIBLE_PATTERN
 from web.api.openapi.analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
 from web.api.openapi.answers import ANSWER_SCHEMAS, INTENT, SSE_DESCRIPTION
 from web.api.openapi.contributors import CONTRIBUTOR_PATHS, CONTRIBUTOR_SCHEMAS
@@ -52,7 +53,11 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["question"],
         "additionalProperties": False,
         "properties": {
-            "question": text(2000, "Stripped first; it must not be blank."),
+            "question": text(
+                2000,
+                "Stripped first; it must show something: not only spaces, control or invisible format characters.",
+                VISIBLE_PATTERN,
+            ),
             "conversation_id": _CONVERSATION_ID,
             "stream": {"type": "boolean", "default": False, "description": "Answer as text/event-stream."},
         },

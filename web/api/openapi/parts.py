@@ -25,9 +25,10 @@ def response_ref(name: str) -> dict[str, str]:
 EMAIL = {"type": ["string", "null"], "maxLength": MAX_EMAIL_LENGTH, "pattern": EMAIL_PATTERN}
 
 
-def text(max_length: int, description: str = "") -> dict[str, Any]:
-    """A required text field: the service strips it, so it must hold a character that is not whitespace."""
-    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": NOT_BLANK_PATTERN}
+def text(max_length: int, description: str = "", pattern: str = NOT_BLANK_PATTERN) -> dict[str, Any]:
+    """A required text field: the service strips it, so it must hold a character that is not whitespace (or, with
+    ``pattern``, another rule the service checks with the same pattern)."""
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": pattern}
     return {**schema, "description": description} if description else schema
 
 
