@@ -87,7 +87,13 @@ def chat_command(audience: str) -> None:
             continue
         if not question:
             continue
-        answer = answerer.answer(question, history, audience=cast(Audience, audience))
+        try:
+            answer = answerer.answer(question, history, audience=cast(Audience, audience))
+        except KeyboardInterrupt:
+            # Ctrl-C while an answer is being made (an LLM can take seconds) stops that answer, not the whole
+            # conversation: Ctrl-D or 'quit' at the prompt leaves.
+            click.echo("\n(stopped)")
+            continue
         click.echo(render_answer(answer))
         history.append(Turn(question, answer.answer))
 

@@ -159,3 +159,22 @@ def test_a_questions_file_it_cannot_read_is_a_usage_error(cli: Cli, content: byt
     result = cli.run("ask", "--file", "questions.txt")
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ctrl_c_during_an_answer_stops_that_answer_not_the_chat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: Ctrl-C while an answer was being made ended the whole session ("Aborted!")."""
+    from click.testing import CliRunner
+
+    from chatbot import commands
+    from chatbot.types import Answer
+
+    class Interrupted:
+        def answer(self, question: str, history: object = (), audience: str = "internal") -> Answer:
+            if question == "slow question":
+                raise KeyboardInterrupt
+            return Answer(question, f"answer to {question}", False, None, 1.0, "en")
+
+    monkeypatch.setattr(commands, "_answerer", Interrupted)
+    result = CliRunner().invoke(commands.chat_command, input="slow question\nnext question\nquit\n")
+    assert result.exit_code == 0, result.output
+    assert "(stopped)" in result.output and "answer to next question" in result.output
