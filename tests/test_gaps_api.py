@@ -194,6 +194,14 @@ def test_a_follow_up_gap_reads_on_its_own(service: GapService, client: FlaskClie
             db.session.scalar(select(GapEvidence.question_masked).where(GapEvidence.message_id == first["message_id"]))
             == "Do you have a shop in Lisbon?"
         )
+        gap_id = gap.id
+    # Verification asks the follow-up as it reads on its own too (this FAQ answers neither question, so the replayed
+    # questions are listed as failing, as they were asked).
+    faq = {"question": "Does the team have a choir?", "answer": "Yes: it rehearses on Thursday evenings."}
+    editor = bearer(service.tokens["editor"])
+    body = client.post(f"/api/v1/gaps/{gap_id}/resolve", json={"faq": faq}, headers=editor).get_json()
+    failing = body["verification"]["failing"]
+    assert "Do you have a shop in Porto?" in failing and "and in Porto?" not in failing, body
 
 
 def test_typed_personal_data_is_masked_everywhere(service: GapService, client: FlaskClient) -> None:

@@ -103,7 +103,7 @@ def _capture(message: Message, kind: str, parts: CaptureParts, embedded: Embedde
         return  # "hi", "thanks!": not a question, so never a gap, not even after a 👎 on "You're welcome!"
     if _evidence_exists(message.id, kind):
         return
-    masked = mask_pii(_in_context(message))
+    masked = mask_pii(question_in_context(message))
     gap = _gap_of_message(message.id) or _assign(message, masked, question_embedding(masked, parts.embedder, embedded))
     now = utcnow()
     gap.last_seen = now
@@ -120,10 +120,10 @@ def _capture(message: Message, kind: str, parts: CaptureParts, embedded: Embedde
         schedule_consolidation(evidence.id, parts.regrouping)
 
 
-def _in_context(message: Message) -> str:
+def question_in_context(message: Message) -> str:
     """The question as it reads on its own: a follow-up ("and on Android?") joined to the question it follows, so
-    that editors can read the gap, the replay that verifies a fix asks what was meant, and the follow-ups of
-    unrelated questions do not gather in one gap of "and on Android?"s."""
+    that editors can read the gap, the replay that verifies a fix asks what was meant (web/gaps/resolve.py), and the
+    follow-ups of unrelated questions do not gather in one gap of "and on Android?"s."""
     if not is_follow_up(message.question):
         return message.question
     return standalone_question(message.question, conversation_history(message.conversation, before=message.id))

@@ -51,6 +51,7 @@ from web.access.permissions import can_edit_community
 from web.chat.privacy import mask_pii
 from web.db.models import Document, DocumentVersion, Gap, GapEvidence, Message, User, db, utcnow
 from web.gaps.actions import record_event, require_editor_of
+from web.gaps.capture import question_in_context
 from web.gaps.queries import gap_messages
 from web.http.errors import ApiError
 
@@ -160,7 +161,7 @@ def resolve_with_faq(
     pipeline.sync_documents([document], source_root=EDITOR_SOURCE_ROOT, author=actor.email)
     messages = [message for message, _kinds in gap_messages(gap)]
     own = _replay(messages, doc_id, gap.audience, answerer, runtime.embedder)
-    fit = faq_fit(runtime.embedder, [m.question for m in messages], draft.question, draft.answer)
+    fit = faq_fit(runtime.embedder, [question_in_context(m) for m in messages], draft.question, draft.answer)
     result = own
     passing = own.replayed - len(own.failing)
     if earns_phrasings(own.replayed, passing, own.verified, fit, EARN_BARS.get(runtime.embedder.name)):
@@ -203,13 +204,16 @@ def resolve_with_article(
 def _replay(
     messages: Sequence[Message], doc_id: str, gap_audience: str, answerer: Answerer, embedder: Embedder
 ) -> Verification:
-    """Ask ``messages`` again as the gap's audience and judge the answers: cited ``doc_id``, and the support check."""
+    """Ask ``messages`` again as the gap's audience and judge the answers: cited ``doc_id``, and the support check.
+    A follow-up is asked as it reads on its own ("How do I install the app on Android?", not "and on Android?"):
+    the replay has no conversation."""
     audience: Audience = "internal" if gap_audience == "internal" else "public"
     result = Verification()
     passed: dict[int, bool] = {}
+    asked = {message.id: question_in_context(message) for message in messages}
     cited: list[tuple[Message, str]] = []  # (question, the answer text it got) for the support check
     for message in messages:
-        answer = answerer.answer(message.question, audience=audience)
+        answer = answerer.answer(asked[message.id], audience=audience)
         result.replayed += 1
         if not answer.is_gap:
             result.answered += 1
@@ -217,7 +221,7 @@ def _replay(
         if passed[message.id]:
             result.cited += 1
             cited.append((message, answer.answer))
-    supports = answer_support(embedder, [(m.question, text) for m, text in cited])
+    supports = answer_support(embedder, [(asked[m.id], text) for m, text in cited])
     measured = [value for value in supports if value is not None]
     bar = SUPPORT_MIN.get(embedder.name)
     if measured:
@@ -229,7 +233,7 @@ def _replay(
                 result.unsupported_message_ids.append(message.id)
     for message in messages:
         if not passed[message.id]:
-            result.failing.append(mask_pii(message.question))
+            result.failing.append(mask_pii(asked[message.id]))
             result.failing_message_ids.append(message.id)
     result.verified = result.replayed > 0 and not result.failing
     return result
