@@ -219,3 +219,20 @@ def test_a_section_whose_heading_names_the_question_answers_it(
     assert answer.citations and answer.citations[0].id == cited, answer.answer
     assert holds in answer.answer, answer.answer
     assert_reads_well(answer)
+
+
+def test_a_sentence_that_goes_on_from_another_is_quoted_with_it(kb: SampleKB) -> None:
+    """Was "Plus and Business have no invoice limit." alone: the sentence before it in its paragraph answers."""
+    answer = compose(kb, "is there a limit on invoices on free")
+    assert answer.citations and answer.citations[0].id == "invoicing/create-and-send-invoices.md", answer.answer
+    assert "5 invoices per calendar month" in answer.answer, answer.answer
+    assert_reads_well(answer)
+
+
+def test_a_checklist_cut_by_a_chunk_boundary_is_quoted_from_its_first_step(kb: SampleKB) -> None:
+    """Was steps 7-9 of the year-end checklist: the chunk holding the best step opened at step 7."""
+    answer = compose(kb, "how do I close the year")
+    assert answer.citations and answer.citations[0].id == "bookkeeping/year-end-checklist.docx", answer.answer
+    steps = [int(n) for n in re.findall(r"^(\d+)\.", answer.answer, flags=re.MULTILINE)]
+    assert steps == list(range(1, 10)), answer.answer
+    assert_reads_well(answer)

@@ -456,3 +456,44 @@ def test_a_later_chunk_of_a_page_without_headings_is_quoted_from_the_answer_not_
 
     assert answer(3).startswith("Signing out of your Samsung account")  # a later chunk: from the answer
     assert answer(0).startswith("To unsubscribe")  # the page's opening: from its top
+
+
+def test_a_sentence_is_quoted_with_the_opening_of_its_paragraph() -> None:
+    """ "Plus and Business have no invoice limit." shares most words with the question, but alone it does not say
+    what the Free plan allows: the sentences before it in its paragraph do."""
+    before = " ".join(f"Invoice template {n} has its own layout, colours, logo and footer text." for n in range(8))
+    paragraph = (
+        before
+        + "\n\n"
+        + (
+            "On the Free plan you can send 5 invoices per calendar month. Drafts don't count. "
+            "Plus and Business have no invoice limit."
+        )
+    )
+    article = _scored("invoices.md", "Invoices", [(paragraph, ("Limits",), None)])
+    weights = {"invoic": 2.0, "limit": 3.0, "free": 1.0}
+    text = (
+        ExtractiveComposer().compose("is there an invoice limit on free", [article], lambda t: weights.get(t, 0.5)).text
+    )
+    assert text.startswith("On the Free plan you can send 5 invoices"), text
+
+
+def test_a_procedure_cut_by_a_chunk_boundary_is_answered_from_step_one() -> None:
+    """The splitter cut a checklist after step 3; the chunk holding the best-matching step opens at step 3. The
+    steps before it, in the chunk before it under the same heading, are part of the answer."""
+    first = "1. Reconcile every bank account.\n2. Clear the review list.\n3. Review unpaid invoices."
+    second = "3. Review unpaid invoices.\n4. Send your accountant the package.\n5. Set a lock date for the year."
+
+    def chunk(index: int, text: str, score: float) -> ScoredChunk:
+        heading = ("The checklist",)
+        return ScoredChunk(
+            Chunk(id=f"y::{index}", doc_id="y", index=index, text=text, title="Year end", heading_path=heading), score
+        )
+
+    article = ScoredDocument("y", "Year end", None, "article", 1, 1.0, [chunk(2, second, 1.0), chunk(1, first, 0.4)])
+    text = ExtractiveComposer().compose("How do I set a lock date for the year?", [article], _idf).text
+    assert [int(n) for n in re.findall(r"^(\d+)\.", text, flags=re.MULTILINE)] == [1, 2, 3, 4, 5], text
+    # Without the chunk before it (not retrieved), the answer is what there is, from the first step it holds.
+    alone = ScoredDocument("y", "Year end", None, "article", 1, 1.0, [chunk(2, second, 1.0)])
+    text = ExtractiveComposer().compose("How do I set a lock date for the year?", [alone], _idf).text
+    assert [int(n) for n in re.findall(r"^(\d+)\.", text, flags=re.MULTILINE)] == [3, 4, 5], text

@@ -7,7 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from chatbot.composer.question import IdfLookup, Question, holds_code, overlap, select_rows, unit_overlap
-from chatbot.composer.units import Unit, fresh, normalised, quoted_lines, render, split_units, unique, word_count
+from chatbot.composer.units import (
+    Unit,
+    fresh,
+    normalised,
+    quoted_lines,
+    render,
+    split_units,
+    step_number,
+    unique,
+    word_count,
+)
 from chatbot.keyword import passage_terms, tokenize_passage
 from chatbot.types import Citation, ScoredChunk, ScoredDocument
 
@@ -43,6 +53,10 @@ class ComposerSettings:
     # When the best sentence is this close to the top of the article (or of its section's chunk), start from the
     # top: help-centre articles and sections open with the menu path and the summary a reader needs first.
     from_top_within_words: int = 60
+    # ... and from the top of its paragraph when the sentences before it there are this short: a sentence that
+    # goes on from the one before it ("Plus and Business have no invoice limit.") needs that one. A longer run
+    # before it is a section written as one paragraph (an encyclopedia's), where the anchor stands alone.
+    paragraph_within_words: int = 40
     # A second passage must cover a question word at least this rare (BM25 idf: about one chunk in five or fewer
     # holds it) and at least half as rare as the question's rarest word: "another" in "add another user" is rare
     # enough, but the passage must also pass the on-topic test below.
@@ -219,8 +233,16 @@ class ExtractiveComposer:
             if c.chunk.index == anchor_chunk.chunk.index + 1
             and (is_intro or c.chunk.heading_path == anchor_chunk.chunk.heading_path)
         ]
-        units = unique([u for chunk in (anchor_chunk, *following) for u in split_units(chunk)], skip)
-        anchor_unit = fresh(split_units(anchor_chunk)[-best_unit[3]], skip)
+        anchor_units = split_units(anchor_chunk)
+        units = unique(
+            [
+                u
+                for chunk in (*self._procedure_start(document, anchor_chunk), anchor_chunk, *following)
+                for u in (anchor_units if chunk is anchor_chunk else split_units(chunk))
+            ],
+            skip,
+        )
+        anchor_unit = fresh(anchor_units[-best_unit[3]], skip)
         anchor = next(i for i, u in enumerate(units) if anchor_unit and u.text == anchor_unit.text)
         if units[anchor].is_table:
             title_terms = (
@@ -238,6 +260,21 @@ class ExtractiveComposer:
             window = self._window(units, anchor, from_top=framed)
         covered = {t for u in window for t in passage_terms(u.text) if t in terms}
         return window, covered
+
+    @staticmethod
+    def _procedure_start(document: ScoredDocument, anchor_chunk: ScoredChunk) -> list[ScoredChunk]:
+        """The retrieved chunk before ``anchor_chunk`` in the same section when a chunk boundary cut a procedure and
+        ``anchor_chunk`` opens at a later step ("7. Run Reports > Profit and loss ..."): a procedure is answered
+        from its first step, and steps 1-6 are in that chunk."""
+        first = next(iter(split_units(anchor_chunk)), None)
+        number = step_number(first) if first is not None else None
+        if number is None or number <= 1:
+            return []
+        return [
+            c
+            for c in document.chunks
+            if c.chunk.index == anchor_chunk.chunk.index - 1 and c.chunk.heading_path == anchor_chunk.chunk.heading_path
+        ]
 
     def whole_answer(self, document: ScoredDocument, skip: frozenset[str] = frozenset()) -> list[Unit] | None:
         """An FAQ entry's answer from its first word to its last, over all the entry's chunks given (a long answer
@@ -262,6 +299,15 @@ class ExtractiveComposer:
         # A procedure is answered from its first step, wherever in it the best-matching step is.
         while start > 0 and units[start].is_list_item and units[start - 1].is_list_item:
             start -= 1
+        # Nor is a sentence quoted without the sentences of its paragraph before it, when they fit: "Plus and
+        # Business have no invoice limit." alone does not answer "is there a limit on invoices on free"; the
+        # paragraph's opening, "On the Free plan you can send 5 invoices per calendar month.", does. Only in a
+        # framed chunk (see _passage): a later chunk of a page without headings may open mid-paragraph.
+        opening = start
+        while opening > 0 and units[opening].continues_paragraph and units[opening - 1].chunk is units[opening].chunk:
+            opening -= 1
+        if from_top and sum(self._words(u) for u in units[opening:start]) <= settings.paragraph_within_words:
+            start = opening
         # A heading-like lead-in ("To reset your password:") or the article's first sentence frames the answer.
         for _ in range(settings.lead_in_sentences):
             if start > 0 and not units[start - 1].is_list_item and units[start - 1].chunk is units[anchor].chunk:

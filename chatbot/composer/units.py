@@ -14,7 +14,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|[a-z][.)])\s+")
 _TABLE_ROW = re.compile(r"^\s*\|")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
 _HEADING = re.compile(r"^#{1,6}\s+\S")
-_NUMBERED_STEP = re.compile(r"^\s*\d+[.)、]\s*")
+_NUMBERED_STEP = re.compile(r"^\s*(\d+)[.)、]\s*")
 _TERMINAL = re.compile(r"[.!?:;。！？；：]$")
 # Table cells that a PDF extractor wrote one per line ("Plan", "Monthly", "EUR 12", ...): three or more short
 # lines in a row, none of them a finished sentence. Quoted, they would read as one run-on "sentence".
@@ -31,6 +31,13 @@ class Unit:
     chunk: ScoredChunk
     is_step: bool = False  # a numbered step ("1.", "2)"): what a how-to question asks for
     is_table: bool = False  # a Markdown table (header, rule, rows): quoted whole or not at all
+    continues_paragraph: bool = False  # a sentence after the first of its paragraph (line): not where a reader starts
+
+
+def step_number(unit: Unit) -> int | None:
+    """The number of a numbered step ("7. Run Reports ..." -> 7); None for any other unit."""
+    match = _NUMBERED_STEP.match(unit.text) if unit.is_step else None
+    return int(match.group(1)) if match else None
 
 
 def word_count(text: str, cjk_chars_per_word: float = 1.0) -> float:
@@ -63,9 +70,9 @@ def split_units(chunk: ScoredChunk) -> list[Unit]:
             if _LIST_ITEM.match(line):
                 units.append(Unit(line, True, chunk, is_step=bool(_NUMBERED_STEP.match(line))))
                 continue
-            for sentence in _SENTENCE_END.split(line):
-                if sentence.strip():
-                    units.append(Unit(sentence.strip(), False, chunk))
+            sentences = [sentence.strip() for sentence in _SENTENCE_END.split(line) if sentence.strip()]
+            for n, sentence in enumerate(sentences):
+                units.append(Unit(sentence, False, chunk, continues_paragraph=n > 0))
     return units
 
 
