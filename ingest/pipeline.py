@@ -32,6 +32,7 @@ from chatbot.types import Audience, Chunk, SourceDocument
 from ingest.catalog import Document, DocumentVersion, utcnow
 from ingest.chunking import Chunker
 from ingest.sources import FailedFile, load_path
+from ingest.sources.web import DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT, crawl_site, is_url
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,45 @@ class IngestPipeline:
     def _source_roots(self) -> list[Path]:
         """The folders the live documents were synced from."""
         query = select(Document.source_root).where(Document.deleted_at.is_(None)).distinct()
-        return [Path(root) for root in self._session.scalars(query)]
+        return [Path(root) for root in self._session.scalars(query) if not is_url(root)]
+
+    def sync_site(
+        self,
+        url: str,
+        *,
+        audience: Audience = "public",
+        community: str | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        timeout: float = DEFAULT_TIMEOUT,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SyncReport:
+        """Crawl the help centre at ``url`` and make the index match it (ingest/sources/web.py says what is read).
+
+        Pages gone from the site are deleted, but only as far as the crawl can tell: after a page failed or the
+        page limit cut the crawl short, only pages that answered 404/410 (or left the site) are deleted, and every
+        other page of this site keeps its last good version. SiteUnreachableError (nothing synced or deleted)
+        when robots.txt or the start page cannot be read."""
+        started = time.perf_counter()
+        crawl = crawl_site(
+            url,
+            audience=audience,
+            community=community,
+            max_pages=max_pages,
+            max_page_bytes=self._max_file_bytes,
+            timeout=timeout,
+        )
+        # A page an incomplete crawl did not meet may only be behind the page that failed: it stays.
+        keep = frozenset() if crawl.is_complete else frozenset(self._live_paths(crawl.root) - crawl.gone)
+        report = self.sync_documents(
+            crawl.documents, source_root=crawl.root, delete_missing=True, keep_paths=keep, progress=progress
+        )
+        report.failed = crawl.failed + report.failed
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _live_paths(self, source_root: str) -> set[str]:
+        query = select(Document.source_path).where(Document.source_root == source_root, Document.deleted_at.is_(None))
+        return {path for path in self._session.scalars(query) if path}
 
     def sync_documents(
         self,
@@ -195,7 +234,9 @@ class IngestPipeline:
             # A folder that was moved or renamed: its documents now come from here, and what is missing here is
             # gone from it too. (A folder still on disk is another knowledge base, whatever ids the two share.)
             moved = {roots_before[i] for i in present if i in roots_before} - {source_root}
-            moved = {root for root in moved if not Path(root).exists()}
+            # Never a website: a page first synced with another start URL (the whole site, then one section)
+            # is not "moved", and the rest of that crawl must not be deleted by this one.
+            moved = {root for root in moved if not is_url(root) and not Path(root).exists()}
             gone = [
                 row.id
                 for row in existing.values()

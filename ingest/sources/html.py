@@ -131,7 +131,7 @@ def _html_table_rows(table: Tag) -> list[list[str]]:
     return rows
 
 
-def _html_content(soup: BeautifulSoup) -> Tag:
+def html_content(soup: BeautifulSoup) -> Tag:
     """<main>, else a single <article>, else <body>: a page listing several articles is read whole."""
     main = soup.find("main")
     if isinstance(main, Tag):
@@ -174,7 +174,7 @@ def _is_navigation(tag: Tag) -> bool:
     return any(str(c).lower() in _NAV_NAMES for c in classes) or str(tag.get("id") or "").lower() in _NAV_NAMES
 
 
-def _drop_page_furniture(soup: BeautifulSoup) -> None:
+def drop_page_furniture(soup: BeautifulSoup) -> None:
     doomed = [*soup.find_all(list(_HTML_DROP)), *soup.find_all(role="navigation"), *soup.find_all(_is_navigation)]
     for element in doomed:
         if isinstance(element, Tag) and not element.decomposed:  # may be inside one already removed
@@ -186,7 +186,7 @@ def _html_title(soup: BeautifulSoup) -> str | None:
     text = _html_inline(title) if isinstance(title, Tag) else ""
     if not text:
         # Looked up before the page furniture is dropped: `<article><header><h1>` is common.
-        h1 = _html_content(soup).find("h1")
+        h1 = html_content(soup).find("h1")
         text = _html_inline(h1) if isinstance(h1, Tag) else ""
     return text or None
 
@@ -201,7 +201,7 @@ def load_html(src: SourceFile) -> list[SourceDocument]:
     soup = BeautifulSoup(src.text(), "lxml")
     title = _html_title(soup) or humanise(src.path.stem)
     fields = Fields(language=_html_language(soup))
-    _drop_page_furniture(soup)
+    drop_page_furniture(soup)
     writer = _HtmlWriter()
-    writer.walk(_html_content(soup))
+    writer.walk(html_content(soup))
     return [make_document(src, fields, title=title, text=require_text(writer.text()))]

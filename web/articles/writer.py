@@ -34,6 +34,7 @@ from chatbot.types import Audience, DocumentKind, SourceDocument
 from ingest import sources
 from ingest.factory import build_pipeline
 from ingest.pipeline import SyncReport
+from ingest.sources.web import is_url
 from web.audit.log import record_document_change
 from web.db.models import Document, DocumentVersion, User, db
 from web.db.sql import LIKE_ESCAPE, escape_like
@@ -247,8 +248,8 @@ class Reread:
 
 def source_file(document: Document) -> Path | None:
     """Where a folder document's file is; None for dashboard documents (or a path that leaves its root)."""
-    if is_dashboard_document(document) or not document.source_path:
-        return None
+    if is_dashboard_document(document) or not document.source_path or is_url(document.source_root):
+        return None  # a website's page is re-read by ingesting the site again
     root = Path(document.source_root)
     path = root / PurePosixPath(document.source_path)
     # source_path comes from the loader (relative, no ".."), but never read outside the root on its word.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,14 +18,35 @@ from chatbot.config import AUDIENCES
 from chatbot.types import Audience
 from ingest.catalog import Document
 from ingest.factory import build_pipeline
-from ingest.pipeline import SyncReport
+from ingest.pipeline import IngestPipeline, SyncReport
+from ingest.sources import FailedFile
+from ingest.sources.web import DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT, SiteUnreachableError, is_url, normalise_url
 from web.db.engine import upgrade_database
 from web.db.models import db
 from web.services import get_runtime
 
 
+class _PathOrUrl(click.ParamType[Path | str, Any]):
+    """A folder or file that exists, or an http(s) URL of a help-centre website."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path | str:
+        if isinstance(value, Path):
+            return value
+        text = str(value)
+        if is_url(text):
+            if normalise_url(text) is None:
+                self.fail(f"{text!r} is not a valid URL", param, ctx)
+            return text
+        if "://" in text:
+            self.fail(f"{text!r}: only http:// and https:// websites can be ingested", param, ctx)
+        path: Path = click.Path(exists=True, path_type=Path).convert(text, param, ctx)
+        return path
+
+
 @click.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("sources", metavar="PATH|URL...", nargs=-1, required=True, type=_PathOrUrl())
 @click.option(
     "--audience",
     type=click.Choice(AUDIENCES),
@@ -33,25 +55,48 @@ from web.services import get_runtime
     help="Audience of documents that neither front matter nor a _defaults.yaml sets.",
 )
 @click.option("--community", default=None, help="Community of documents that set none themselves.")
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_PAGES,
+    show_default=True,
+    help="Websites: read at most this many pages (a crawl cut short deletes nothing it did not see).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Websites: seconds to wait for each request.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object with the counts.")
 @with_appcontext
-def ingest_command(paths: tuple[Path, ...], audience: str, community: str | None, as_json: bool) -> None:
-    """Sync each PATH (folder or file) into the knowledge base: only changed documents are embedded, documents
-    whose file is gone are deleted. Exit code 1 when some files failed (the others are still ingested)."""
+def ingest_command(
+    sources: tuple[Path | str, ...],
+    audience: str,
+    community: str | None,
+    max_pages: int,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Sync each PATH (folder or file) or URL (a help-centre website, crawled) into the knowledge base: only
+    changed documents are embedded, documents whose file or page is gone are deleted. Exit code 1 when some files
+    or pages failed (the others are still ingested; a failed one keeps its last good version)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     upgrade_database(app)
     pipeline = build_pipeline(get_runtime(app), db.session())
     total = SyncReport()
-    for path in paths:
+    for source in sources:
         # Only a person at a terminal gets a bar: scripts, CI logs and --json output stay clean.
-        bar = _progress_bar(path) if not as_json and sys.stderr.isatty() else None
+        bar = _progress_bar(source) if not as_json and sys.stderr.isatty() else None
+        progress = bar.update_to if bar is not None else None
         try:
-            report = pipeline.sync_path(
-                path,
-                audience=cast(Audience, audience),
-                community=community,
-                progress=bar.update_to if bar is not None else None,
-            )
+            if isinstance(source, Path):
+                report = pipeline.sync_path(
+                    source, audience=cast(Audience, audience), community=community, progress=progress
+                )
+            else:
+                report = _sync_site(pipeline, source, cast(Audience, audience), community, max_pages, timeout, progress)
         finally:
             # `is not None`, never `if bar:`: tqdm raises TypeError on bool() of a bar whose total is still unknown.
             if bar is not None:
@@ -75,7 +120,26 @@ def ingest_command(paths: tuple[Path, ...], audience: str, community: str | None
     sys.exit(1 if total.failed else 0)
 
 
-def _progress_bar(path: Path) -> Any:
+def _sync_site(
+    pipeline: IngestPipeline,
+    url: str,
+    audience: Audience,
+    community: str | None,
+    max_pages: int,
+    timeout: float,
+    progress: Callable[[int, int], None] | None,
+) -> SyncReport:
+    """Crawl and sync one website; a site that cannot be read at all is one failure of this run, like a file that
+    cannot be read: the other PATHs and URLs are still synced and --json still prints its one object."""
+    try:
+        return pipeline.sync_site(
+            url, audience=audience, community=community, max_pages=max_pages, timeout=timeout, progress=progress
+        )
+    except SiteUnreachableError as exc:
+        return SyncReport(failed=[FailedFile(url, exc.message)])
+
+
+def _progress_bar(path: Path | str) -> Any:
     """A bar on stderr that reads "reading PATH ... [00:03]" while the files are loaded and chunked, then counts
     the chunks embedded against the total the pipeline reports before its first batch ("embedding PATH: 40%|...
     137/343 [00:07<00:10, ...]"). It is erased when done: the summary line that follows says what happened."""
