@@ -22,7 +22,12 @@ Decisions, so that they are not made again:
   which starts with "I'm an automated assistant".
 - Acknowledgements ("ok", "great", "got it", "好的") on their own get the "thanks" reply; with another intent
   they are filler ("ok thanks, bye" is a goodbye).
-- Several intents in one message: hand-off > goodbye > thanks > greeting ("thanks, bye!" is a goodbye).
+- Several intents in one message: hand-off > rejection > goodbye > thanks > greeting ("thanks, bye!" is a
+  goodbye, "thanks but that's not what I asked" a rejection).
+- "That's wrong", "not what I asked", "didn't help", "不对" reject the answer before them (``rejection``). A bare
+  "no" / "nope" does not (it answers "anything else?" too): it is filler, so "no, that's wrong" is a rejection and
+  "no" alone stays a question. Nor does "it didn't work": "my transfer didn't work" is a question ("transfer" is
+  hand-off filler).
 - Typos: runs of three or more letters are shortened ("hiii", "thanksss"), and a word of 4+ letters matches one
   of the ``FUZZY_WORDS`` one edit away (insertion, deletion, substitution or a swap of two neighbours: "helo",
   "thnaks", "persn"), two for words of 8+ letters ("costumer", "represntative"), with the same first letter.
@@ -44,7 +49,7 @@ from typing import Literal
 
 from chatbot.language import CJK_CHARS
 
-IntentKind = Literal["greeting", "thanks", "goodbye", "handoff"]
+IntentKind = Literal["greeting", "thanks", "goodbye", "handoff", "rejection"]
 
 
 def _phrases(text: str) -> tuple[str, ...]:
@@ -98,6 +103,21 @@ PHRASES: dict[str, tuple[str, ...]] = {
         回电, 回电话, 回个电话, 回個電話, 给我打电话, 给我打个电话, 打电话给我, 打给我
     """)
     + tuple(f"{verb} {who}" for verb in _HANDOFF_VERBS for who in _HANDOFF_PEOPLE),
+    # "That's not what I asked": the answer before it was wrong. Not a question to search for (it would be an "I
+    # don't know" and a gap reading "that's wrong"); the web layer records the rejected answer as a 👎 instead.
+    # A bare "no" is not here: after "Is there anything else I can help you with?" it means "no, thanks".
+    "rejection": _phrases("""
+        wrong, thats wrong, wrong answer, not right, thats not right, incorrect, thats incorrect, not correct,
+        not what i asked, not what i meant, not what i asked for, not what i was asking, not what im asking,
+        not what i was asking for, not what i was looking for, not what im looking for, not what i need,
+        not my question, thats not it, not it, not the answer, not the right answer, irrelevant,
+        didnt answer, did not answer, doesnt answer, does not answer, didnt answer my question,
+        doesnt answer my question, did not answer my question, you didnt answer, you didnt understand,
+        you dont understand, you misunderstood, misunderstood, makes no sense, doesnt make sense,
+        didnt help, did not help, doesnt help, does not help, not helpful, unhelpful, useless, no help,
+        不对, 不对吧, 错了, 答错了, 回答错了, 答非所问, 不是这个, 不是这个问题, 不是我问的, 不是我要的, 没用, 没有用,
+        没帮助, 没有帮助, 没帮上忙, 不相关, 看不懂, 👎
+    """),
     "ack": _phrases("""
         ok, okay, k, kk, okey, okk, alright, all right, great, perfect, cool, awesome, nice, got it, gotcha,
         understood, makes sense, that helps, that helped, it worked, that worked, sounds good, good, fine, noted,
@@ -111,6 +131,7 @@ FUZZY_WORDS = frozenset(
     """
     hello thanks thank thankyou cheers appreciated appreciate goodbye greetings morning afternoon evening
     human person agent representative operator customer service support someone somebody
+    wrong incorrect unhelpful useless irrelevant misunderstood
     """.split()
 )
 # Real words one edit (two for 8+ letters) from a word above: never read as its typo ("think" is not "thank").
@@ -135,10 +156,10 @@ FILLER_WORDS = frozenset(
     can could would will may might shall do let lemme gimme give get got put want wanna need needed like id
     talk speak chat connect transfer contact reach call forward pass escalate through switch
     real live actual proper another some any one someone somebody anyone anybody staff people
-    is it this that are be
+    is it this that thats are be
     help helping support assistance
     still anyway instead
-    isnt not doesnt useless working
+    isnt not doesnt didnt useless working no nope nah
     speek spek tlk
     """.split()
 )
@@ -153,7 +174,7 @@ FILLER_ZH = tuple(
     就 先 能 是 位 有 再
     """.split()
 )
-PRIORITY: tuple[IntentKind, ...] = ("handoff", "goodbye", "thanks", "greeting")
+PRIORITY: tuple[IntentKind, ...] = ("handoff", "rejection", "goodbye", "thanks", "greeting")
 # A longer message is not small talk (and this bounds the work on pasted text).
 MAX_CHARS = 160
 

@@ -48,6 +48,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "intent_goodbye": "Goodbye! Come back any time you have a question.",
         "intent_handoff": "I'm an automated assistant, but I can connect you with a person from our team: use "
         "\u201cTalk to a human\u201d and leave your email and a short message.",
+        "intent_rejection": "Sorry, that did not answer your question. Could you ask it in other words? Or ask a "
+        "person from our team with \u201cTalk to a human\u201d.",
     },
     "zh": {
         "abstain": "抱歉，知识库中没有这个问题的答案。您可以点击\u201c联系人工客服\u201d，由我们的同事为您解答。",
@@ -60,6 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "intent_goodbye": "再见！有问题随时来问我。",
         "intent_handoff": "我是自动助手，可以为您转接我们团队的同事：请点击\u201c联系人工客服\u201d，"
         "留下您的邮箱和简短留言。",
+        "intent_rejection": "抱歉，刚才的回答没有解决您的问题。请换个说法再问一次，或点击\u201c联系人工客服\u201d。",
     },
 }
 

@@ -194,3 +194,44 @@ def test_analytics_leave_conversation_out_of_the_answer_rate(service: IntentServ
     assert after["answered"] - before["answered"] == 1
     assert after["abstained"] == before["abstained"]
     assert all(row["question"] not in {"hello", "thx, bye"} for row in after["top_questions"])
+
+
+def feedback_of(service: IntentService, message_id: int) -> list[tuple[bool, list[str]]]:
+    with service.app.app_context():
+        row = db.session.get(Message, message_id)
+        assert row is not None
+        return [(f.helpful, list(f.reasons)) for f in row.feedback]
+
+
+def test_saying_the_answer_was_wrong_is_a_down_vote_on_that_answer(service: IntentService) -> None:
+    """ "That's not what I asked" after an answer: the reply offers to rephrase or ask a person, the answer gets a
+    👎 (reason "wrong") and becomes gap evidence; the rejection itself is neither. After "thanks!" or an "I don't
+    know" there is no answer to reject, and nothing is recorded."""
+    client = service.client()
+    headers = widget(service, "visitor-intents-dddddddd")
+    answered = chat(client, headers, PUBLIC_QUESTION)
+    assert answered["intent"] is None and answered["is_gap"] is False
+    conversation_id = answered["conversation_id"]
+    assert evidence_of(service, answered["message_id"]) == []
+
+    rejection = chat(client, headers, "that's not what I asked", conversation_id)
+    assert rejection["intent"] == "rejection" and rejection["is_gap"] is False
+    assert rejection["answer"] == message("intent_rejection", "en") and "Talk to a human" in rejection["answer"]
+    assert evidence_of(service, answered["message_id"]) == [(answered["message_id"], "downvoted")]
+    assert evidence_of(service, rejection["message_id"]) == []
+    assert feedback_of(service, answered["message_id"]) == [(False, ["wrong"])]
+    # Said twice, or said after a 👎 click, it is still one 👎.
+    again = chat(client, headers, "不对", conversation_id)
+    assert again["intent"] == "rejection" and again["language"] == "zh"
+    assert feedback_of(service, answered["message_id"]) == [(False, ["wrong"])]
+
+    # Thanked for, then "wrong": the turn just before is "thanks!", not an answer; nothing is recorded.
+    thanked = chat(client, headers, PUBLIC_QUESTION)
+    chat(client, headers, "thanks!", thanked["conversation_id"])
+    chat(client, headers, "wrong answer", thanked["conversation_id"])
+    assert evidence_of(service, thanked["message_id"]) == [] and feedback_of(service, thanked["message_id"]) == []
+    # After an "I don't know" the evidence is the abstention's own, once.
+    unanswered = chat(client, headers, UNANSWERABLE)
+    chat(client, headers, "useless", unanswered["conversation_id"])
+    assert [kind for _, kind in evidence_of(service, unanswered["message_id"])] == ["abstained"]
+    assert feedback_of(service, unanswered["message_id"]) == []

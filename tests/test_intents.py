@@ -90,6 +90,22 @@ CONVERSATION = [
     ("你好，帮我转人工", "handoff"),
     ("轉人工", "handoff"),
     ("请给我回电话", "handoff"),
+    # the answer before was wrong (a rejection wins over thanks and goodbye, a hand-off over a rejection)
+    ("that's not what I asked", "rejection"),
+    ("That is not what I meant.", "rejection"),
+    ("wrong answer", "rejection"),
+    ("worng", "rejection"),
+    ("nope, that's wrong", "rejection"),
+    ("this doesn't help", "rejection"),
+    ("that didn't answer my question", "rejection"),
+    ("you misunderstod", "rejection"),
+    ("thanks but that's not it", "rejection"),
+    ("useless", "rejection"),
+    ("👎", "rejection"),
+    ("不对", "rejection"),
+    ("答非所问", "rejection"),
+    ("没用", "rejection"),
+    ("no, I want a human", "handoff"),
 ]
 
 QUESTIONS = [
@@ -118,6 +134,14 @@ QUESTIONS = [
     "what the hell is a proforma invoice",
     "greetings card printing",
     "goodbye email to a customer",
+    # A bare "no" answers "anything else?" as often as it rejects an answer; a problem report is a question.
+    "no",
+    "nope",
+    "my transfer didn't work",
+    "the app doesn't work",
+    "how do I fix a wrong invoice",
+    "wrong VAT rate on an invoice",
+    "这个不行怎么办",
     "human resources integration",
     "good afternoon, my export failed",
     "hi привет",

@@ -243,3 +243,34 @@ def test_tables_and_code_in_an_answer_are_rendered_not_shown_as_markup(
     finally:
         context.close()
     assert events.errors == []
+
+
+def test_saying_an_answer_was_wrong_offers_a_person_and_down_votes_it(
+    browser: Any, service: Service, events: PageEvents
+) -> None:
+    """A new visitor types "that's not what I asked" after an answer: the reply (not rated itself) carries the
+    "Talk to a human" button, and the answer before it is stored as a 👎 with the reason "wrong"."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda error: events.errors.append(str(error)))
+    try:
+        page.goto(service.url + "/")
+        page.get_by_role("button", name="Open help chat").click()
+        ask(page, "How long does a refund take?")
+        answers = page.locator("answerdesk-widget .msg.bot:not(.welcome)")
+        page.get_by_role("textbox", name="Your question").fill("that's not what I asked")
+        page.keyboard.press("Enter")
+        reply = answers.nth(1)
+        reply.get_by_role("button", name="Talk to a human").wait_for(timeout=ANSWER_TIMEOUT_MS)
+        assert "other words" in reply.inner_text()
+        assert reply.locator(".feedback").count() == 0
+    finally:
+        context.close()
+    rows = service.query(
+        "SELECT f.helpful, f.reasons, m.question FROM feedback f JOIN messages m ON m.id = f.message_id "
+        "WHERE m.question = 'How long does a refund take?'"
+    )
+    assert [(helpful, json.loads(reasons), question) for helpful, reasons, question in rows] == [
+        (0, ["wrong"], "How long does a refund take?")
+    ]
+    assert events.errors == []

@@ -1,4 +1,5 @@
-"""Turning stored turns into gap evidence: after an abstention, a low-confidence answer, a 👎 or a hand-off.
+"""Turning stored turns into gap evidence: after an abstention, a low-confidence answer, a 👎 (clicked, or said:
+"that's not what I asked") or a hand-off.
 
 Conversational turns (greetings, thanks, goodbyes, "I want a person": ``Message.intent``) are never evidence.
 
@@ -26,7 +27,7 @@ from chatbot.embedders import Embedder
 from chatbot.followups import is_follow_up, standalone_question
 from chatbot.gaps.evidence import Vector, question_vector
 from chatbot.types import Answer, EmbeddedText
-from web.chat.conversations import conversation_history
+from web.chat.conversations import add_feedback, conversation_history
 from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, Document, Gap, GapEvidence, Message, db, utcnow
 from web.gaps.assignment import assign, open_gaps
@@ -76,11 +77,33 @@ def capture_turn(message: Message, answer: Answer, threshold: float, parts: Capt
     Decided from ``answer``, which ``message`` stores: the commit expired the row, and reading it back would cost
     a query on the four turns in five that are not evidence."""
     try:
+        if answer.intent == "rejection":
+            _reject_answer_before(message, parts)
+            return
         kind = turn_evidence_kind(answer.is_gap, answer.confidence, threshold, answer.reason)
         if kind is not None:
             _capture(message, kind, parts, answer.query_embedding)
     except Exception:
         _failed(message, "turn")
+
+
+def _reject_answer_before(message: Message, parts: CaptureParts) -> None:
+    """ "That's not what I asked" (intent ``rejection``) right after an answer is a 👎 in words: the answer gets a
+    feedback row (reason "wrong") and becomes gap evidence, as a click on 👎 would make it. Only the turn just
+    before counts: after "thanks!" or an "I don't know" there is no answer to reject, and a wrong answer must not be
+    one the customer had thanked for."""
+    query = (
+        select(Message)
+        .where(Message.conversation_id == message.conversation_id, Message.id < message.id)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    before = db.session.scalar(query)
+    if before is None or before.status != "ok" or before.intent is not None or before.is_gap:
+        return
+    if not any(not feedback.helpful for feedback in before.feedback):
+        add_feedback(before, False, ["wrong"], None)
+    _capture(before, "downvoted", parts)
 
 
 def capture(message: Message, kind: str, parts: CaptureParts) -> None:

@@ -943,9 +943,10 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
         view.append(h("div", { class: "actions" }, h("button", { class: "primary", type: "button",
           onclick: () => this.openHandoff(turn.question) }, t.talkToHuman)));
       }
-      // "I want a person" (intent "handoff"): the offer is the answer, so its button comes right under it. Small
-      // talk ("hi", "thanks!") is not an answer to rate: no 👍/👎 for any intent reply.
-      if (turn.intent === "handoff" && !streaming) {
+      // "I want a person" (intent "handoff"), "that's not what I asked" ("rejection"): the offer is the answer, so
+      // its button comes right under it. Small talk ("hi", "thanks!") is not an answer to rate: no 👍/👎 for any
+      // intent reply.
+      if ((turn.intent === "handoff" || turn.intent === "rejection") && !streaming) {
         const asked = this.items.slice(0, this.items.indexOf(turn)).filter((i) => i.type === "turn" && !i.intent);
         const last = asked.length ? asked[asked.length - 1].question : undefined; // what the team should see
         view.append(h("div", { class: "actions" }, h("button", { class: "primary", type: "button",
