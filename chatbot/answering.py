@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chatbot.composer import ComposerSettings, ExtractiveComposer, asks_how_to, render
+from chatbot.composer import ComposerSettings, Composition, ExtractiveComposer, asks_how_to, render
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
 from chatbot.config import Settings
@@ -32,6 +32,10 @@ MAX_SOURCES = 10
 MAX_RELATED = 3
 # Cosine between the question and an FAQ entry's question above which the FAQ's own answer is returned as is.
 FAQ_MATCH_SIMILARITY = 0.82
+# A follow-up whose answer was said already moves on to another article only when that one scored at least this
+# share of the best (the composer's rule for an article with steps: one on the same topic scores close, one on
+# another topic far below).
+FOLLOW_UP_SCORE_SHARE = ComposerSettings.steps_score_share
 
 
 @dataclass(frozen=True)
@@ -278,6 +282,13 @@ class Answerer:
         variant_only = bool(avoid) and asks_for_variant(answer.question)
         idf = self._idf(result.audience)
         composition = self.composer.compose(result.query, documents, idf, avoid=avoid, variant_only=variant_only)
+        if avoid and not variant_only and _moved_off(composition, documents, FOLLOW_UP_SCORE_SHARE):
+            # Not repeating the previous answer moved this one off the best article, whose answer was said already
+            # ("and how long is the link valid?" after the password steps that say it), to one far below it (the
+            # two-factor article). The confidence is the best article's: its answer is said again instead. An
+            # article close to it is a fair next answer ("how often are transactions imported?" after the plans
+            # with bank feeds: the sync-frequency entry, 0.81 of the best score).
+            composition = self.composer.compose(result.query, documents, idf)
         if not composition.text and variant_only:
             # The articles are about the topic but never name the variant asked for ("and on Android?" after a 2FA
             # question): not sure, with those articles to read.
@@ -366,6 +377,14 @@ class Answerer:
             with self._faq_lock:
                 self._faq_vectors[key] = vectors
         return vectors
+
+
+def _moved_off(composition: Composition, documents: Sequence[ScoredDocument], share: float) -> bool:
+    """Whether ``composition`` quotes first an article that scored below ``share`` of the best one."""
+    if not (documents and composition.citations):
+        return False
+    scores = {d.doc_id: d.score for d in documents}
+    return scores.get(composition.citations[0].id, 0.0) < share * documents[0].score
 
 
 def _is_refusal(reply: str) -> bool:

@@ -194,6 +194,10 @@ def test_a_conversation_continues_with_its_history(service: Service, client: Fla
     assert second["conversation_id"] == first["conversation_id"]
     # The follow-up is searched together with the previous question, so the password article leads.
     assert second["sources"][0]["id"] == "account/password.md"
+    # The previous answer already said it; the answer says it again rather than quote another article, which used
+    # to be the two-factor article, with the password article's confidence (0.99).
+    assert second["citations"][0]["id"] == "account/password.md", second["answer"]
+    assert "valid for 24 hours" in second["answer"]
     with service.app.app_context():
         count = len(
             db.session.scalars(select(Message).where(Message.conversation_id == first["conversation_id"])).all()
