@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from chatbot.config_values import (
     choice,
@@ -47,6 +48,29 @@ class SettingSpec:
     @property
     def env(self) -> str:
         return "ANSWERDESK_" + self.attribute.upper()
+
+
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+
+
+def _optional_smtp_url(raw: str) -> str | None:
+    # Here rather than in config_values.py: only this setting needs it.
+    value = raw.strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in SMTP_SCHEMES or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError("expected smtp://HOST:PORT, smtp+starttls://HOST:PORT or smtps://HOST:PORT")
+    _ = parts.port  # raises ValueError for a port that is not a number from 0 to 65535
+    return value
+
+
+def _slack_api_url(raw: str) -> str:
+    value = raw.strip()
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL such as https://slack.com/api/")
+    # The Slack SDK joins method names onto it (urljoin): without the slash "/api" would be dropped.
+    return value if value.endswith("/") else value + "/"
 
 
 SETTING_SPECS: tuple[SettingSpec, ...] = (
@@ -244,6 +268,39 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "messages, feedback, hand-offs and gap evidence (gaps keep their counts and titles), once a day by the "
         "running service and by `answerdesk privacy purge`; 0 keeps everything.",
     ),
+    SettingSpec(
+        "smtp_url",
+        _optional_smtp_url,
+        "",
+        "Mail server for the agents' replies to hand-off requests: smtp://HOST:PORT (plain), "
+        "smtp+starttls://HOST:PORT or smtps://HOST:PORT (TLS), optionally with USER:PASSWORD@ (URL-encoded); "
+        "empty: replies are only shown in the widget. Needs ANSWERDESK_MAIL_FROM.",
+    ),
+    SettingSpec(
+        "mail_from",
+        optional_str,
+        "",
+        "Sender of those e-mails, e.g. Lumo Support <support@example.com>.",
+    ),
+    SettingSpec(
+        "slack_bot_token",
+        optional_str,
+        "",
+        "Bot token (xoxb-...) of the Slack app that answers employees in Slack at POST /slack/events; empty: no "
+        "Slack. Needs ANSWERDESK_SLACK_SIGNING_SECRET.",
+    ),
+    SettingSpec(
+        "slack_signing_secret",
+        optional_str,
+        "",
+        "Signing secret of that Slack app: requests to /slack/events without its valid signature get 401.",
+    ),
+    SettingSpec(
+        "slack_api_url",
+        _slack_api_url,
+        "https://slack.com/api/",
+        "Base URL of the Slack Web API (an Enterprise Grid proxy, or a test server).",
+    ),
 )
 
 
@@ -285,6 +342,11 @@ class Settings:
     gap_alert_count: int = 5
     gap_consolidate_every: int = 50
     retention_days: int = 0
+    smtp_url: str | None = None
+    mail_from: str | None = None
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -335,4 +397,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("ANSWERDESK_CHUNK_OVERLAP must be smaller than ANSWERDESK_CHUNK_TOKENS")
     if values["chroma_url"] and not str(values["chroma_url"]).startswith(("http://", "https://")):
         raise ConfigError(f"ANSWERDESK_CHROMA_URL={values['chroma_url']!r} is not valid: expected http://HOST:PORT")
+    if values["smtp_url"] and not values["mail_from"]:
+        raise ConfigError("ANSWERDESK_MAIL_FROM is needed when ANSWERDESK_SMTP_URL is set")
+    if bool(values["slack_bot_token"]) != bool(values["slack_signing_secret"]):
+        raise ConfigError("ANSWERDESK_SLACK_BOT_TOKEN and ANSWERDESK_SLACK_SIGNING_SECRET go together: set both")
     return Settings(**values)

@@ -202,7 +202,12 @@ def test_an_id_written_as_an_integral_number_is_an_id(service: Service, client: 
 
 
 # -- every operation ---------------------------------------------------------------------------------------------
-EXAMPLE_PATH_PARAMETERS = {"conversation_id": "0" * 32, "gap_id": "1", "doc_id": "billing/refunds.md"}
+EXAMPLE_PATH_PARAMETERS = {
+    "conversation_id": "0" * 32,
+    "gap_id": "1",
+    "doc_id": "billing/refunds.md",
+    "handoff_id": "1",
+}
 API_OPERATIONS = [
     (method.upper(), template)
     for template, item in openapi_document()["paths"].items()

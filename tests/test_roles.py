@@ -22,10 +22,13 @@ from tests.sessions import log_in
 from tests.test_api import make_app
 from web.access.accounts import create_api_token, create_site, create_user
 
-IDENTITIES = ("anonymous", "site_key", "employee", "viewer", "editor", "admin")
-EMPLOYEES = frozenset({"employee", "viewer", "editor", "admin"})
+IDENTITIES = ("anonymous", "site_key", "employee", "agent", "viewer", "editor", "admin")
+EMPLOYEES = frozenset({"employee", "agent", "viewer", "editor", "admin"})
 READERS = frozenset({"viewer", "editor", "admin"})
 WRITERS = frozenset({"editor", "admin"})
+# The hand-off inbox: agents answer (and editors and admins may); viewers read it like the rest of the editor area.
+INBOX_READERS = frozenset({"agent", "viewer", "editor", "admin"})
+INBOX_WORKERS = frozenset({"agent", "editor", "admin"})
 ADMINS = frozenset({"admin"})
 EVERYONE = frozenset(IDENTITIES)
 CHAT_CALLERS = EMPLOYEES | {"site_key"}
@@ -51,7 +54,6 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/help"): EMPLOYEES,
     ("POST", "/api/v1/documents/billing/refunds.md/suggestions"): EMPLOYEES,
     # viewers (sponsors) and up: reading the editor area and analytics
-    ("GET", "/api/v1/handoffs"): READERS,
     ("GET", "/api/v1/documents/billing/refunds.md/suggestions"): READERS,
     ("GET", "/api/v1/gaps"): READERS,
     ("GET", "/api/v1/gaps/999"): READERS,
@@ -68,6 +70,14 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/editor/articles/billing/refunds.md"): READERS,
     ("GET", "/editor/articles/billing/refunds.md/diff"): READERS,
     ("POST", "/editor/articles/preview"): READERS,
+    # agents, editors and admins: the hand-off inbox (viewers read it)
+    ("GET", "/api/v1/handoffs"): INBOX_READERS,
+    ("GET", "/editor/inbox/"): INBOX_READERS,
+    ("GET", "/editor/inbox/999"): INBOX_READERS,
+    ("POST", "/api/v1/handoffs/999/reply"): INBOX_WORKERS,
+    ("POST", "/api/v1/handoffs/999/close"): INBOX_WORKERS,
+    ("POST", "/editor/inbox/999/reply"): INBOX_WORKERS,
+    ("POST", "/editor/inbox/999/close"): INBOX_WORKERS,
     # editors (knowledge managers) and admins: triage and writing
     ("POST", "/api/v1/gaps/999/assign"): WRITERS,
     ("POST", "/api/v1/gaps/999/comment"): WRITERS,
@@ -144,7 +154,7 @@ def callers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callers]:
     with app.app_context():
         site = create_site("shop", ["https://shop.example"])
         tokens, user_ids = {}, {}
-        for role in ("employee", "viewer", "editor", "admin"):
+        for role in ("employee", "agent", "viewer", "editor", "admin"):
             user = create_user(f"{role}@example.com", "correct horse", role)
             user_ids[role] = user.id
             tokens[role] = create_api_token(user)

@@ -19,7 +19,7 @@ from tests.served import Served, serve
 from tests.sessions import log_in
 from tests.test_api import make_app
 from web.access.accounts import create_user
-from web.db.models import Document, DocumentVersion, Gap, db
+from web.db.models import Conversation, Document, DocumentVersion, Gap, Handoff, Message, db
 from web.pages.demo import demo_origins, ensure_demo_site
 
 DOC_ID = "billing/refunds.md"
@@ -40,6 +40,7 @@ class Pages:
     app: Flask
     gap_id: int
     admin_id: int
+    handoff_id: int
 
     def admin(self) -> FlaskClient:
         client = self.app.test_client()
@@ -59,8 +60,21 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Pages:
         db.session.add(DocumentVersion(document_id=DOC_ID, version=1, content_hash="x", title="Refunds", text="# Hi"))
         gap = Gap(title="Student discount?", status="open", audience="public", community="billing", count=2)
         db.session.add(gap)
+        # A hand-off whose inbox page shows a whole conversation: a question, an answer with a citation, a request.
+        conversation = Conversation(id="c" * 32, audience="public")
+        conversation.messages.append(
+            Message(
+                question="Refund?",
+                answer="Open Billing [1]",
+                audience="public",
+                citations=[{"n": 1, "id": DOC_ID, "title": "Refunds", "url": "https://example.com/refunds"}],
+                confidence=0.9,
+            )
+        )
+        handoff = Handoff(conversation=conversation, email="ann@example.com", message="Call me", status="open")
+        db.session.add_all([conversation, handoff])
         db.session.commit()
-        return Pages(app, gap.id, admin.id)
+        return Pages(app, gap.id, admin.id, handoff.id)
 
 
 def page_urls(pages: Pages) -> list[str]:
@@ -69,7 +83,8 @@ def page_urls(pages: Pages) -> list[str]:
     for rule in pages.app.url_map.iter_rules():
         if "GET" not in (rule.methods or set()) or rule.rule.startswith("/api/") or rule.rule == "/readyz":
             continue  # JSON (below); /readyz would load the model for nothing
-        values = {name: SAMPLE_ARGUMENTS.get(name, pages.gap_id) for name in rule.arguments}
+        ids = {"handoff_id": pages.handoff_id}
+        values = {name: SAMPLE_ARGUMENTS.get(name, ids.get(name, pages.gap_id)) for name in rule.arguments}
         with pages.app.test_request_context():
             urls.append(pages.app.url_for(rule.endpoint, **values))
     return urls

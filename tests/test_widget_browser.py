@@ -274,3 +274,59 @@ def test_saying_an_answer_was_wrong_offers_a_person_and_down_votes_it(
         (0, ["wrong"], "How long does a refund take?")
     ]
     assert events.errors == []
+
+
+def _cli(service: Service, *args: str, stdin: str = "") -> str:
+    env = {**os.environ, "ANSWERDESK_DATA_DIR": str(service.data_dir), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        _answerdesk(*args), env=env, cwd=REPO_ROOT, input=stdin, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def _api(service: Service, method: str, path: str, token: str, body: dict[str, Any] | None = None) -> Any:
+    request = urllib.request.Request(
+        service.url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_an_agents_reply_to_a_hand_off_shows_in_the_widget(browser: Any, service: Service, events: PageEvents) -> None:
+    """A visitor asks for a person with the widget's form; an agent answers in the inbox API; when the visitor
+    comes back, the widget shows the reply as the team's answer in the same conversation."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda error: events.errors.append(str(error)))
+    try:
+        page.goto(service.url + "/")
+        page.get_by_role("button", name="Open help chat").click()
+        answer = ask(page, "Can I pay by bank transfer every month?")
+        answer.get_by_role("button", name="Talk to a human").click()
+        page.get_by_role("textbox", name="Email").fill("visitor@example.com")
+        page.get_by_role("button", name="Send request").click()
+        page.get_by_text("Someone from our team will get back to you at visitor@example.com").wait_for()
+
+        _cli(service, "users", "create", "agent@example.com", "--role", "agent", stdin="correct horse battery\n")
+        token = _cli(service, "tokens", "create", "agent@example.com")
+        [handoff] = [
+            h
+            for h in _api(service, "GET", "/api/v1/handoffs?status=open", token)["handoffs"]
+            if h["email"] == "visitor@example.com"
+        ]
+        reply = "Bank transfer is only for annual Business plans with 20 or more users; monthly plans pay by card."
+        _api(service, "POST", f"/api/v1/handoffs/{handoff['id']}/reply", token, {"reply": reply})
+
+        page.reload()
+        page.get_by_role("button", name="Open help chat").click()
+        team = page.locator("answerdesk-widget .msg.team")
+        team.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        assert "Answer from our team:" in team.inner_text() and reply in team.inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "widget-team-reply.png"))
+    finally:
+        context.close()
+    assert events.errors == []

@@ -21,6 +21,8 @@ from web.api import analytics as analytics_api
 from web.api import chat as chat_api
 from web.api import contributors as contributors_api
 from web.api import gaps as gaps_api
+from web.api import inbox as inbox_api
+from web.api import slack as slack_api
 from web.api import suggestions as suggestions_api
 from web.audit.log import init_audit
 from web.chat.retention import init_retention
@@ -33,6 +35,7 @@ from web.editor import articles as article_pages
 from web.editor import audit as audit_pages
 from web.editor import contributors as contributor_pages
 from web.editor import gaps as gap_pages
+from web.editor import inbox as inbox_pages
 from web.editor import privacy as privacy_pages
 from web.http.errors import register_error_handlers
 from web.http.headers import register_security_headers
@@ -45,9 +48,9 @@ from web.pages import help as help_page
 # The widget posts a question and a little JSON; anything bigger is a mistake or an attack.
 MAX_CONTENT_LENGTH = 64 * 1024
 BLUEPRINTS = (
-    *(chat_api.bp, gaps_api.bp, suggestions_api.bp, analytics_api.bp, contributors_api.bp),
+    *(chat_api.bp, gaps_api.bp, suggestions_api.bp, analytics_api.bp, contributors_api.bp, inbox_api.bp),
     *(gap_pages.bp, article_pages.bp, analytics_pages.bp, contributor_pages.bp, admin.bp, login.bp, preview.bp),
-    *(audit_pages.bp, privacy_pages.bp),
+    *(audit_pages.bp, privacy_pages.bp, inbox_pages.bp),
     *(widget.bp, help_page.bp, health.bp),
 )
 
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     register_input_checks(app)  # before the blueprints: their <int:...> rules
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    slack_api.init_slack(app, settings)  # only when the Slack settings are set
     register_cors(app)
     init_rate_limits(app, settings)
     init_audit(app)

@@ -2,7 +2,8 @@
 
 Roles (the knowledge community's roles): ``admin`` (community manager: users, communities, site keys; passes every
 check), ``editor`` (knowledge manager: triages and writes for their communities), ``viewer`` (sponsor: reads the
-editor area and analytics), ``employee`` (member: asks internal questions, may suggest an edit).
+editor area and analytics), ``agent`` (answers the people who asked for a human, in the inbox at /editor/inbox/;
+neither writes articles nor triages gaps), ``employee`` (member: asks internal questions, may suggest an edit).
 
 An editor's ``communities`` list scopes their writes; an empty list means every community, which is what a small
 team with one editor wants. Gaps and documents without a community belong to every editor.
@@ -16,6 +17,11 @@ from web.db.models import User
 READ_ROLES = ("editor", "viewer")
 # Roles that change it (triage, resolve, write articles); admin passes every role check anyway.
 WRITE_ROLES = ("editor",)
+# The hand-off inbox: agents answer and close requests, and so may editors (a small team has no agents) and admins.
+# Viewers read it, as they read the rest of the editor area. Conversations have no community (a widget's visitor
+# asks the whole public knowledge base), so the inbox is not scoped by community: every agent sees every request.
+INBOX_ROLES = ("agent", "editor")
+INBOX_READ_ROLES = ("agent", "editor", "viewer")
 
 
 def can_write(user: User | None) -> bool:
@@ -36,3 +42,7 @@ def editor_communities(user: User) -> list[str] | None:
     if user.role == "admin" or not user.communities:
         return None
     return list(user.communities)
+
+
+def can_answer_handoffs(user: User | None) -> bool:
+    return user is not None and (user.role == "admin" or user.role in INBOX_ROLES)

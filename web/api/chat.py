@@ -1,4 +1,5 @@
-"""The JSON API, /api/v1: chat, feedback, hand-off and conversations. Described in web/api/openapi/document.py."""
+"""The JSON API, /api/v1: chat, feedback, hand-off and conversations (the agents' hand-off inbox is web/api/inbox.py).
+Described in web/api/openapi/document.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 
 from chatbot.language import has_visible_text
 from chatbot.types import Audience
-from web.access.auth import csrf, require_role
+from web.access.auth import csrf
 from web.access.callers import current_caller, identify_caller
 from web.api.openapi.document import openapi_document
 from web.chat.conversations import (
@@ -20,7 +21,6 @@ from web.chat.conversations import (
     conversations_for_owner,
     create_conversation,
     message_for_owner,
-    open_handoffs,
     save_conversation,
 )
 from web.chat.turns import answer_turn, gap_capture_parts, stream_turn
@@ -164,12 +164,6 @@ def conversation(conversation_id: str) -> Any:
     if row is None:
         raise _conversation_not_found()
     return jsonify(conversation_json(row))
-
-
-@bp.get("/handoffs")
-@require_role("editor", "viewer")
-def handoffs() -> Any:
-    return jsonify({"handoffs": [handoff_json(h) for h in open_handoffs()]})
 
 
 @bp.get("/openapi.json")

@@ -5,7 +5,8 @@ What is recorded (action names): sign-ins ``auth.login``, ``auth.login_failed``,
 ``user.create``, ``user.update`` (role, communities), ``token.create``, ``site.create``, ``site.update`` (from the
 admin page and the command line alike: web/access/accounts.py calls it); dashboard writing ``article.save`` and
 ``article.reread`` (articles and FAQ entries); gap triage ``gap.assign``, ``gap.comment``, ``gap.dismiss``,
-``gap.merge``, ``gap.move``, ``gap.resolve``; exports ``analytics.export``, ``privacy.export``, ``audit.export``;
+``gap.merge``, ``gap.move``, ``gap.resolve``; the agents' inbox ``handoff.reply``, ``handoff.close``, ``handoff.email``
+(web/inbox/actions.py); exports ``analytics.export``, ``privacy.export``, ``audit.export``;
 privacy ``privacy.delete`` and ``privacy.purge``.
 
 Decisions, written down for docs/privacy.md:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, false, select
 
 from chatbot.followups import Turn
 from chatbot.types import Answer
@@ -155,12 +155,3 @@ def add_handoff(conversation: Conversation, email: str | None, message: str | No
     db.session.add(handoff)
     db.session.commit()
     return handoff
-
-
-def open_handoffs(limit: int = 100) -> Sequence[Handoff]:
-    query = select(Handoff).where(Handoff.status == "open").order_by(Handoff.created_at.desc()).limit(limit)
-    return db.session.scalars(query).all()
-
-
-def count_open_handoffs() -> int:
-    return int(db.session.scalar(select(func.count()).select_from(Handoff).where(Handoff.status == "open")) or 0)

@@ -51,6 +51,7 @@ KEPT_TABLES = {
     "scheduled_runs": "when periodic jobs last ran",
     "login_sessions": "employees' sign-ins (token hashes, expiry): account management, not chat data",
     "login_throttles": "sign-in attempt counts per email hash, for the back-off; forgotten after a quiet day",
+    "slack_deliveries": "Slack event ids and message timestamps, no text, kept a day so that retries are answered once",
     "alembic_version": "the schema version",
 }
 

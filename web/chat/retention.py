@@ -63,7 +63,10 @@ class PurgeReport:
 def expired_conversations(cutoff: datetime) -> Select[str]:
     """Ids of the conversations with no activity since ``cutoff``."""
     recent_message = exists().where(Message.conversation_id == Conversation.id, Message.created_at >= cutoff)
-    recent_handoff = exists().where(Handoff.conversation_id == Conversation.id, Handoff.created_at >= cutoff)
+    # An agent's reply is activity too: the person may come back to read it.
+    recent_handoff = exists().where(
+        Handoff.conversation_id == Conversation.id, or_(Handoff.created_at >= cutoff, Handoff.handled_at >= cutoff)
+    )
     recent_feedback = (
         select(Feedback.id)
         .join(Message, Message.id == Feedback.message_id)

@@ -211,7 +211,15 @@ def _conversation_json(conversation: Conversation) -> dict[str, Any]:
             for m in conversation.messages
         ],
         "handoffs": [
-            {"email": h.email, "message": h.message, "status": h.status, "created_at": timestamp(h.created_at)}
+            {
+                "email": h.email,
+                "message": h.message,
+                "status": h.status,
+                "created_at": timestamp(h.created_at),
+                # The team's answer was written to this person: it is their data too (who wrote it is not).
+                "reply": h.reply,
+                "answered_at": timestamp(h.handled_at) if h.status == "answered" else None,
+            }
             for h in conversation.handoffs
         ],
     }

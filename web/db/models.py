@@ -51,7 +51,7 @@ def committed_id(row: Conversation | Message) -> str | int:
 
 
 # -- chat service ------------------------------------------------------------------------------------------------
-ROLES = ("employee", "editor", "viewer", "admin")
+ROLES = ("employee", "agent", "editor", "viewer", "admin")
 FEEDBACK_REASONS = ("wrong", "outdated", "unclear", "incomplete", "other")
 
 
@@ -210,8 +210,15 @@ class Feedback(db.Model):  # type: ignore[name-defined,misc]
     message: Mapped[Message] = relationship(back_populates="feedback")
 
 
+# open: waiting for a person; answered: an agent replied (shown in the widget, e-mailed when possible); closed:
+# handled without a reply (spam, solved elsewhere). Answered and closed are final: one reply per request.
+HANDOFF_STATUSES = ("open", "answered", "closed")
+# What became of the e-mail of a reply: None (no address, or no mail server configured), "sent" or "failed".
+EMAIL_STATUSES = ("sent", "failed")
+
+
 class Handoff(db.Model):  # type: ignore[name-defined,misc]
-    """A request to talk to a human, for the editors' queue."""
+    """A request to talk to a human, for the agents' inbox (web/inbox/), and the reply it got."""
 
     __tablename__ = "handoffs"
 
@@ -221,8 +228,15 @@ class Handoff(db.Model):  # type: ignore[name-defined,misc]
     message: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    reply: Mapped[str | None] = mapped_column(Text)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    email_status: Mapped[str | None] = mapped_column(String(16))
+    # Why the e-mail failed, as the mail server or the network said it (never the server's credentials).
+    email_error: Mapped[str | None] = mapped_column(Text)
 
     conversation: Mapped[Conversation] = relationship(back_populates="handoffs")
+    handled_by: Mapped[User | None] = relationship()
 
 
 # -- knowledge gaps ----------------------------------------------------------------------------------------------
@@ -363,3 +377,14 @@ class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+# -- Slack ---------------------------------------------------------------------------------------------------------
+class SlackDelivery(db.Model):  # type: ignore[name-defined,misc]
+    """A Slack event (or the Slack message it carries) that a worker has taken on, so that Slack's retries of it,
+    which may reach another gunicorn worker, are not answered again (web/slack/deliveries.py). Kept for a day."""
+
+    __tablename__ = "slack_deliveries"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)  # "event:<event_id>" or "message:<channel>:<ts>"
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -6,12 +6,16 @@ Who: editors, viewers and admins read; editors (for their communities) and admin
 Documents from a folder sync are not editable here: the next ``answerdesk ingest`` would overwrite the edit with the
 file, so the page says where the file is and offers "Re-read from source" once the file is corrected.
 
+``/new?kind=faq`` writes an FAQ entry instead of an article; ``/new?handoff=<id>`` (the inbox's "Save as FAQ") is
+that form filled in with the hand-off's question and the agent's reply.
+
 Saving with ``?gap=<id>`` (the gap page's "write an article") points the gap at the document and verifies it
 (web.gaps.resolve.resolve_with_article), then returns to the gap page with the outcome.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -53,12 +57,13 @@ from web.articles.writer import (
     source_file,
 )
 from web.chat.privacy import mask_pii
-from web.db.models import Document, EditSuggestion, Gap, User, db, utcnow
+from web.db.models import Document, EditSuggestion, Gap, Handoff, User, db, utcnow
 from web.editor.markdown import render_markdown
 from web.gaps.queries import find_gap
 from web.gaps.resolve import Verification, resolve_with_article
 from web.http.errors import ApiError
 from web.http.payloads import int64
+from web.inbox.queries import customer_question, find_handoff
 from web.services import get_answerer, get_runtime
 
 bp = Blueprint("editor_articles", __name__, url_prefix="/editor/articles")
@@ -168,17 +173,29 @@ def diff(doc_id: str) -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @require_role(*WRITE_ROLES)
 def new() -> Any:
+    """A new article, or with ``kind=faq`` a new FAQ entry; ``?handoff=<id>`` (the inbox's "Save as FAQ") fills the
+    FAQ in with that request's question and the agent's reply, for the editor to review."""
     user = acting_employee()
     gap = _usable_gap(user)
+    handoff = _source_handoff()
+    kind: DocumentKind = "faq" if handoff is not None or request.values.get("kind") == "faq" else "article"
     if request.method == "POST":
-        form = DraftForm.from_request(request.form, "article")
+        form = DraftForm.from_request(request.form, kind)
         draft = form.validate()
         if draft is not None and _community_allowed(form, user):
             doc_id = new_article_id(draft.title)
             report = save_draft(draft, doc_id, user, get_runtime(current_app))
             return _after_save(doc_id, report, user, gap, None)
-        return _edit_page(form, user, None, gap, None), 400
-    return _edit_page(_new_form(user, gap), user, None, gap, None)
+        return _edit_page(form, user, None, gap, None, handoff=handoff), 400
+    form = _new_form(user, gap, kind)
+    if handoff is not None:
+        form = replace(
+            form,
+            title=mask_pii(customer_question(handoff)),
+            body=handoff.reply or "",
+            audience=handoff.conversation.audience,
+        )
+    return _edit_page(form, user, None, gap, None, handoff=handoff)
 
 
 @bp.route("/<path:doc_id>/edit", methods=["GET", "POST"])
@@ -272,6 +289,7 @@ def _edit_page(
     gap: Gap | None,
     suggestion: EditSuggestion | None,
     base_version: int | None = None,
+    handoff: Handoff | None = None,
 ) -> str:
     allowed = editor_communities(user)
     if allowed is not None and form.community and form.community not in allowed:
@@ -285,6 +303,7 @@ def _edit_page(
         gap=gap,
         gap_questions=_gap_questions(gap),
         suggestion=suggestion,
+        handoff=handoff,
         allowed_communities=allowed,
         known_communities=communities(),
         audiences=AUDIENCES,
@@ -292,11 +311,11 @@ def _edit_page(
     )
 
 
-def _new_form(user: User, gap: Gap | None) -> DraftForm:
+def _new_form(user: User, gap: Gap | None, kind: DocumentKind = "article") -> DraftForm:
     allowed = editor_communities(user)
     community = gap.community if gap is not None else (allowed[0] if allowed and len(allowed) == 1 else None)
     return DraftForm(
-        kind="article",
+        kind=kind,
         title=mask_pii(gap.title) if gap is not None else "",
         audience="internal" if gap is not None and gap.audience == "internal" else "public",
         community=community or "",
@@ -362,6 +381,17 @@ def _usable_gap(user: User | None) -> Gap | None:
     if not can_edit_community(user, gap.community):
         return None  # viewers, and editors of other communities: the page works, the gap is not theirs to close
     return gap
+
+
+def _source_handoff() -> Handoff | None:
+    """The answered hand-off named by ``?handoff=`` (or the form's ``handoff`` field) that this FAQ is made from."""
+    handoff_id = request.values.get("handoff", type=int64)
+    if handoff_id is None:
+        return None
+    handoff = find_handoff(handoff_id)
+    if handoff is None:
+        raise ApiError(404, "handoff_not_found", f"There is no hand-off #{handoff_id}.")
+    return handoff
 
 
 def _gap_questions(gap: Gap | None) -> list[str]:

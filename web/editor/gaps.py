@@ -21,7 +21,6 @@ from werkzeug.wrappers import Response
 
 from web.access.auth import acting_employee, require_role
 from web.access.permissions import READ_ROLES, WRITE_ROLES, can_edit_community
-from web.chat.conversations import count_open_handoffs, open_handoffs
 from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, GAP_STATUSES, Gap, Message, db
 from web.editor.fields import form_flag, form_id, form_text, optional_form_text
@@ -58,6 +57,7 @@ from web.gaps.resolve import (
     retrieved_document_ids,
 )
 from web.http.errors import ApiError
+from web.inbox.queries import count_handoffs, list_handoffs
 from web.services import get_answerer, get_runtime, get_settings, running_app
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -91,8 +91,8 @@ def index() -> str:
         status=args.get("status") or STATUS_CHOICES[0][0],
         status_choices=STATUS_CHOICES,
         communities=gap_communities(),
-        handoffs=open_handoffs(limit=HANDOFFS_SHOWN),
-        open_handoff_count=count_open_handoffs(),
+        handoffs=list_handoffs("open", limit=HANDOFFS_SHOWN),
+        open_handoff_count=count_handoffs("open"),
         mask=mask_pii,
     )
 

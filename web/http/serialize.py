@@ -54,6 +54,18 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
         "created_at": timestamp(conversation.created_at),
         "updated_at": timestamp(conversation.updated_at),
         "messages": [message_json(m) for m in conversation.messages],
+        "handoffs": [conversation_handoff_json(h) for h in sorted(conversation.handoffs, key=lambda h: h.id)],
+    }
+
+
+def conversation_handoff_json(handoff: Handoff) -> dict[str, Any]:
+    """A hand-off as the person who asked sees it: its status and the team's reply, not who wrote it."""
+    return {
+        "id": handoff.id,
+        "status": handoff.status,
+        "reply": handoff.reply,
+        "answered_at": timestamp(handoff.handled_at) if handoff.status == "answered" else None,
+        "created_at": timestamp(handoff.created_at),
     }
 
 
@@ -75,5 +87,18 @@ def handoff_json(handoff: Handoff) -> dict[str, Any]:
         "email": handoff.email,
         "message": handoff.message,
         "status": handoff.status,
+        "reply": handoff.reply,
+        "handled_at": timestamp(handoff.handled_at),
         "created_at": timestamp(handoff.created_at),
+    }
+
+
+def inbox_handoff_json(handoff: Handoff, question: str) -> dict[str, Any]:
+    """A hand-off as the agents' API returns it: with who handled it, the e-mail's outcome and the question."""
+    return {
+        **handoff_json(handoff),
+        "question": question,
+        "handled_by": handoff.handled_by.email if handoff.handled_by is not None else None,
+        "email_status": handoff.email_status,
+        "email_error": handoff.email_error,
     }

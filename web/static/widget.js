@@ -71,6 +71,7 @@
       handoffSent: "Thanks! Someone from our team will get back to you at {email}.",
       handoffSentNoEmail: "Thanks! Your request was passed to our team.",
       handoffNeedsQuestion: "Please leave your email or a short message for our team.",
+      fromTeam: "Answer from our team:",
       sending: "Sending…",
       retry: "Try again",
       loading: "Loading the conversation…",
@@ -122,6 +123,7 @@
       handoffSent: "谢谢！我们的团队会通过 {email} 与您联系。",
       handoffSentNoEmail: "谢谢！您的请求已转交给我们的团队。",
       handoffNeedsQuestion: "请留下您的邮箱或给我们团队的简短留言。",
+      fromTeam: "我们团队的回复：",
       sending: "正在发送…",
       retry: "重试",
       loading: "正在加载对话…",
@@ -438,6 +440,8 @@ header :focus-visible { outline-color: var(--on-accent); outline-offset: -2px; }
 .msg.bot, .msg.note { align-self: flex-start; background: #fff; border: 1px solid #e1e4e8;
   border-bottom-left-radius: 4px; }
 .msg.note { font-size: 14px; color: #3d444d; }
+.msg.team { border-left: 3px solid var(--accent); }
+.msg.team .from { font-size: 12px; font-weight: 600; color: #57606a; margin-bottom: 4px; }
 .msg.error { border-color: #f0b4b4; background: #fff5f5; color: #8a1c1c; }
 .body p { margin: 0 0 8px; } .body p:last-child { margin-bottom: 0; }
 .body ul, .body ol { margin: 4px 0 8px; padding-left: 22px; } .body li { margin: 2px 0; }
@@ -528,7 +532,8 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       this.storageKey = `answerdesk:v1:${attr("storage-key") || this.siteKey || "internal"}`;
       this.conversationId = null;
       this.items = []; // {type: "turn", question, answer, citations, sources, related, is_gap, messageId, feedback}
-      //                  or {type: "note", key, params}: what is shown, and what localStorage keeps
+      //                  or {type: "note", key, params, handoffId?, settled?} or {type: "reply", handoffId, text} (the
+      //                  team's answer to a hand-off): what is shown, and what localStorage keeps
       this.busy = false;
       this.controller = null; // aborts the request in flight when a new conversation starts
 
@@ -660,6 +665,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       this.launcher.replaceChildren(icon("close"));
       this.scrollToEnd();
       (this.handoffView.hidden ? this.input : this.handoffEmail).focus();
+      this.checkReplies();
     }
 
     close() {
@@ -702,7 +708,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
 
     // ---- state: localStorage and the server ----
     save() {
-      const items = this.items.filter((item) => item.type === "note" || item.messageId != null);
+      const items = this.items.filter((item) => item.type !== "turn" || item.messageId != null);
       store.set(this.storageKey, { conversationId: this.conversationId, items: items.slice(-MAX_STORED_ITEMS) });
     }
 
@@ -710,10 +716,61 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       const saved = store.get(this.storageKey);
       if (saved && Array.isArray(saved.items)) {
         this.conversationId = typeof saved.conversationId === "string" ? saved.conversationId : null;
-        this.items = saved.items.filter((item) => item && (item.type === "turn" || item.type === "note"));
+        this.items = saved.items.filter((item) => item && ["turn", "note", "reply"].includes(item.type));
       }
       this.renderAll();
       if (this.conversationId) this.announceConversation(this.conversationId, null);
+      this.checkReplies();
+    }
+
+    // ---- the team's answers to hand-off requests ----
+    pendingHandoffs() {
+      return this.items.filter((item) => item.type === "note" && item.handoffId != null && !item.settled);
+    }
+
+    /** A hand-off request still waiting: fetch the conversation (on load and when the panel opens) and show the
+     * team's reply once there is one. Quiet on failure: the next load asks again. */
+    async checkReplies() {
+      const id = this.conversationId;
+      if (!id || this.checkingReplies || !this.pendingHandoffs().length) return;
+      this.checkingReplies = true;
+      try {
+        const res = await this.request("GET", `conversations/${encodeURIComponent(id)}`);
+        const data = await res.json();
+        res.finish();
+        if (id === this.conversationId) this.mergeReplies(data.handoffs || []);
+      } catch (err) {
+        if (err.kind === "not_found" && id === this.conversationId) {
+          for (const note of this.pendingHandoffs()) note.settled = true; // the server no longer has it
+          this.save();
+        }
+      } finally {
+        this.checkingReplies = false;
+      }
+    }
+
+    mergeReplies(handoffs) {
+      let changed = false;
+      for (const handoff of handoffs) {
+        if (handoff.status === "open") continue;
+        for (const note of this.pendingHandoffs()) {
+          if (note.handoffId === handoff.id) { note.settled = true; changed = true; }
+        }
+        if (handoff.reply && !this.items.some((i) => i.type === "reply" && i.handoffId === handoff.id)) {
+          const item = { type: "reply", handoffId: handoff.id, text: handoff.reply };
+          this.items.push(item);
+          this.renderReply(item);
+          changed = true;
+        }
+      }
+      if (changed) this.save();
+    }
+
+    renderReply(item) {
+      // Text, like every answer: formatAnswer builds elements, it never parses HTML.
+      this.list.append(h("li", { class: "msg bot team" }, h("div", { class: "from", text: this.t.fromTeam }),
+        h("div", { class: "body" }, formatAnswer(item.text, [], this.t))));
+      this.scrollToEnd();
     }
 
     /** The help page's "past conversations": fetch one and continue it here. */
@@ -725,11 +782,16 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
         const data = await res.json();
         res.finish();
         this.conversationId = String(data.id);
-        this.items = (data.messages || []).filter((m) => m.answer != null).map((m) => ({
+        const turns = (data.messages || []).filter((m) => m.answer != null).map((m) => ({
           type: "turn", question: m.question, answer: m.answer, citations: m.citations || [],
           sources: m.sources || [], related: m.related || [], is_gap: !!m.is_gap, intent: m.intent || null,
           messageId: m.id, feedback: typeof m.helpful === "boolean" ? { helpful: m.helpful, sent: true } : null,
+          at: m.created_at,
         }));
+        const replies = (data.handoffs || []).filter((r) => r.reply).map((r) => ({
+          type: "reply", handoffId: r.id, text: r.reply, at: r.answered_at }));
+        // In the order they happened (the timestamps are ISO 8601 UTC, so they sort as text).
+        this.items = turns.concat(replies).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
         this.save();
         this.renderAll();
         this.announceConversation(this.conversationId, null);
@@ -907,6 +969,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       this.list.replaceChildren(h("li", { class: "msg bot welcome" }, h("div", { class: "body", text: this.t.welcome })));
       for (const item of this.items) {
         if (item.type === "note") this.appendNote(item.key, item.params || {}, null, false, false);
+        else if (item.type === "reply") this.renderReply(item);
         else this.renderTurn(item, false);
       }
       this.scrollToEnd();
@@ -1067,6 +1130,10 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
         this.handoffMessage.value = "";
         this.closeHandoff();
         this.appendNote(email ? "handoffSent" : "handoffSentNoEmail", { email }, null, false, true);
+        if (data && data.id != null) {
+          this.items[this.items.length - 1].handoffId = data.id; // the note waits for the team's reply
+          this.save();
+        }
       } catch (err) {
         this.handoffStatus.classList.add("bad");
         // Before the first question the service needs an email or a message to open the conversation with.

@@ -12,9 +12,10 @@ from web.api.openapi.analytics import ANALYTICS_PATHS, ANALYTICS_SCHEMAS
 from web.api.openapi.answers import ANSWER_SCHEMAS, INTENT, SSE_DESCRIPTION
 from web.api.openapi.contributors import CONTRIBUTOR_PATHS, CONTRIBUTOR_SCHEMAS
 from web.api.openapi.gaps import GAP_PATHS, GAP_SCHEMAS
+from web.api.openapi.inbox import INBOX_PATHS, INBOX_SCHEMAS
 from web.api.openapi.parts import EMAIL, ID, common_errors, json_content, ref, response_ref, text
 from web.api.openapi.suggestions import SUGGESTION_PATHS, SUGGESTION_SCHEMAS
-from web.db.models import FEEDBACK_REASONS
+from web.db.models import FEEDBACK_REASONS, HANDOFF_STATUSES
 from web.http.payloads import NOT_BLANK_PATTERN
 
 API_VERSION = "1.0.0"
@@ -103,13 +104,32 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Handoff": {
         "type": "object",
-        "required": ["id", "conversation_id", "email", "message", "status", "created_at"],
+        "required": ["id", "conversation_id", "email", "message", "status", "reply", "handled_at", "created_at"],
         "properties": {
             "id": {"type": "integer"},
             "conversation_id": {"type": "string"},
             "email": _NULLABLE_STRING,
             "message": _NULLABLE_STRING,
-            "status": {"type": "string", "enum": ["open"]},
+            "status": {
+                "type": "string",
+                "enum": list(HANDOFF_STATUSES),
+                "description": "open: waiting; answered: an agent replied; closed: handled without a reply.",
+            },
+            "reply": {**_NULLABLE_STRING, "description": "The agent's reply (answered only)."},
+            "handled_at": {"type": ["string", "null"], "format": "date-time"},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "ConversationHandoff": {
+        "type": "object",
+        "description": "A hand-off request of the conversation as its owner sees it: the team's reply, once "
+        "answered (who wrote it is not shown).",
+        "required": ["id", "status", "reply", "answered_at", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "status": {"type": "string", "enum": list(HANDOFF_STATUSES)},
+            "reply": _NULLABLE_STRING,
+            "answered_at": {"type": ["string", "null"], "format": "date-time"},
             "created_at": {"type": "string", "format": "date-time"},
         },
     },
@@ -152,13 +172,18 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Conversation": {
         "type": "object",
-        "required": ["id", "audience", "created_at", "updated_at", "messages"],
+        "required": ["id", "audience", "created_at", "updated_at", "messages", "handoffs"],
         "properties": {
             "id": {"type": "string"},
             "audience": {"type": "string", "enum": ["public", "internal"]},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
             "messages": {"type": "array", "items": ref("Message")},
+            "handoffs": {
+                "type": "array",
+                "items": ref("ConversationHandoff"),
+                "description": "Requests to talk to a human, oldest first, with the team's replies.",
+            },
         },
     },
     "ConversationSummary": {
@@ -187,7 +212,9 @@ _RESPONSES: dict[str, Any] = {
     ),
     "Forbidden": json_content(ref("Error"), "The caller's role does not allow this (code forbidden)."),
     "NotFound": json_content(
-        ref("Error"), "Not found, or not the caller's (codes not_found, conversation_not_found, message_not_found)."
+        ref("Error"),
+        "Not found, or not the caller's (codes not_found, conversation_not_found, message_not_found, "
+        "handoff_not_found).",
     ),
     "MethodNotAllowed": json_content(ref("Error"), "Wrong HTTP method (code method_not_allowed)."),
     "TooLarge": json_content(ref("Error"), "Request body over 64 KiB (code body_too_large)."),
@@ -251,7 +278,7 @@ _PATHS: dict[str, Any] = {
             "operationId": "handoff",
             "summary": "Ask for a human",
             "requestBody": {"required": True, "content": {"application/json": {"schema": ref("HandoffRequest")}}},
-            "responses": {"201": json_content(ref("Handoff"), "Stored; visible to editors."), **_WRITE_ERRORS},
+            "responses": {"201": json_content(ref("Handoff"), "Stored; in the agents' inbox."), **_WRITE_ERRORS},
         }
     },
     "/api/v1/conversations": {
@@ -279,24 +306,6 @@ _PATHS: dict[str, Any] = {
             "responses": {
                 "200": json_content(ref("Conversation"), "The conversation."),
                 "404": response_ref("NotFound"),
-                **_COMMON_ERRORS,
-            },
-        }
-    },
-    "/api/v1/handoffs": {
-        "get": {
-            "operationId": "listHandoffs",
-            "summary": "Open hand-off requests (roles editor, viewer, admin)",
-            "responses": {
-                "200": json_content(
-                    {
-                        "type": "object",
-                        "required": ["handoffs"],
-                        "properties": {"handoffs": {"type": "array", "items": ref("Handoff")}},
-                    },
-                    "The open requests, most recent first.",
-                ),
-                "403": response_ref("Forbidden"),
                 **_COMMON_ERRORS,
             },
         }
@@ -348,7 +357,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"siteKey": [], "sessionId": []}, {"bearerToken": []}, {"sessionCookie": [], "csrfToken": []}],
-        "paths": {**_PATHS, **GAP_PATHS, **ANALYTICS_PATHS, **CONTRIBUTOR_PATHS, **SUGGESTION_PATHS},
+        "paths": {**_PATHS, **INBOX_PATHS, **GAP_PATHS, **ANALYTICS_PATHS, **CONTRIBUTOR_PATHS, **SUGGESTION_PATHS},
         "components": {
             "schemas": {
                 **_SCHEMAS,
@@ -357,6 +366,7 @@ def openapi_document() -> dict[str, Any]:
                 **ANALYTICS_SCHEMAS,
                 **CONTRIBUTOR_SCHEMAS,
                 **SUGGESTION_SCHEMAS,
+                **INBOX_SCHEMAS,
             },
             "responses": _RESPONSES,
             "securitySchemes": {

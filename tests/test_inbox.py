@@ -1,0 +1,329 @@
+"""The agents' inbox (web/inbox/, web/editor/inbox.py, web/api/inbox.py): who may use it, replying and closing
+through the pages (with their CSRF token) and the API, one reply per request, the reply in the widget's
+conversation, "Save as FAQ" and escaping. Real model, Chroma and SQLite: the module-scoped service of
+tests/test_gaps_api.py, built again for this module, plus an agent. No mail server here (tests/test_inbox_mail.py
+has one)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
+
+import tests.test_gaps_api as gaps_api
+from tests.chat_kb import PUBLIC_QUESTION
+from tests.contract import conforms
+from tests.test_api import assert_error, bearer
+from tests.test_editor_gaps import logged_in
+from tests.test_gaps_api import GapService, ask
+from web.access.accounts import create_api_token, create_user, find_user_by_email
+from web.chat.retention import expired_conversations
+from web.cli import cli
+from web.db.models import AuditEntry, Conversation, Document, Handoff, db, utcnow
+
+service = gaps_api.service  # the module-scoped app of tests/test_gaps_api.py, registered here as a fixture
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+AGENT = "agent@example.com"
+
+
+@pytest.fixture(scope="module")
+def agent_token(service: GapService) -> str:
+    with service.app.app_context():
+        return create_api_token(create_user(AGENT, "correct horse", "agent"))
+
+
+def visitor(service: GapService, name: str) -> dict[str, str]:
+    """A widget visitor of its own (a session id per test: conversations do not mix)."""
+    return {"X-Site-Key": service.site_key, "X-Session-Id": "inbox-" + hashlib.sha256(name.encode()).hexdigest()[:20]}
+
+
+def hand_off(
+    service: GapService, headers: dict[str, str], question: str | None = PUBLIC_QUESTION, **fields: Any
+) -> tuple[int, str]:
+    """A visitor asks ``question`` (unless None), then asks for a human; returns the hand-off and conversation ids."""
+    client = service.client()
+    body = dict(fields)
+    if question is not None:
+        body["conversation_id"] = ask(client, headers, question)["conversation_id"]
+    response = client.post("/api/v1/handoff", json=body, headers=headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    created = response.get_json()
+    return created["id"], created["conversation_id"]
+
+
+def handoff_row(service: GapService, handoff_id: int) -> Handoff:
+    with service.app.app_context():
+        row = db.session.get(Handoff, handoff_id)
+        assert row is not None
+        db.session.expunge(row)
+        return row
+
+
+def page_csrf(client: FlaskClient, path: str = "/editor/inbox/") -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    match = CSRF_META.search(page.get_data(as_text=True))
+    assert match
+    return match.group(1)
+
+
+def widget_conversation(service: GapService, headers: dict[str, str], conversation_id: str) -> dict[str, Any]:
+    response = service.client().get(f"/api/v1/conversations/{conversation_id}", headers=headers)
+    assert response.status_code == 200
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def audit_actions(service: GapService, target: str) -> list[str]:
+    with service.app.app_context():
+        query = select(AuditEntry.action).where(AuditEntry.target == target).order_by(AuditEntry.id)
+        return list(db.session.scalars(query).all())
+
+
+# -- the reply flow ------------------------------------------------------------------------------------------------
+def test_an_agent_answers_on_the_page_and_the_widget_shows_the_reply(service: GapService, agent_token: str) -> None:
+    headers = visitor(service, "page-reply")
+    handoff_id, conversation_id = hand_off(service, headers, email="ann@example.com", message="Please call me back")
+    agent = logged_in(service, AGENT)
+
+    listed = agent.get("/editor/inbox/").get_data(as_text=True)
+    assert f'href="/editor/inbox/{handoff_id}"' in listed and PUBLIC_QUESTION in listed
+    page = agent.get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
+    # The whole conversation: the question, the bot's answer with its citation and confidence, the request.
+    assert PUBLIC_QUESTION in page and "Forgot password" in page and "Reset your password" in page
+    assert re.search(r"Confidence [01]\.\d\d", page) and "Please call me back" in page and "ann@example.com" in page
+    assert f'action="/editor/inbox/{handoff_id}/reply"' in page and f'action="/editor/inbox/{handoff_id}/close"' in page
+
+    response = agent.post(
+        f"/editor/inbox/{handoff_id}/reply",
+        data={"reply": "Click Forgot password on the sign-in page.", "csrf_token": page_csrf(agent)},
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "No e-mail was sent: no mail server is configured" in html
+    row = handoff_row(service, handoff_id)
+    assert (row.status, row.reply) == ("answered", "Click Forgot password on the sign-in page.")
+    assert row.handled_at is not None and row.email_status is None
+    with service.app.app_context():
+        agent_user = find_user_by_email(AGENT)
+        assert agent_user is not None and row.handled_by_id == agent_user.id
+
+    conversation = widget_conversation(service, headers, conversation_id)
+    assert conversation["handoffs"] == [
+        {
+            "id": handoff_id,
+            "status": "answered",
+            "reply": "Click Forgot password on the sign-in page.",
+            "answered_at": conversation["handoffs"][0]["answered_at"],
+            "created_at": conversation["handoffs"][0]["created_at"],
+        }
+    ]
+    assert conversation["handoffs"][0]["answered_at"].endswith("Z")
+    assert audit_actions(service, f"handoff:{handoff_id}") == ["handoff.reply"]
+    # Answered: no form any more, the reply shown; the open list no longer has it, the answered one does.
+    answered = agent.get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
+    assert "/reply" not in answered and "Click Forgot password on the sign-in page." in answered
+    assert f'/editor/inbox/{handoff_id}"' not in agent.get("/editor/inbox/").get_data(as_text=True)
+    assert f'/editor/inbox/{handoff_id}"' in agent.get("/editor/inbox/?status=answered").get_data(as_text=True)
+
+
+def test_a_reply_without_the_csrf_token_is_refused(service: GapService, agent_token: str) -> None:
+    handoff_id, _ = hand_off(service, visitor(service, "no-csrf"), message="hello")
+    response = logged_in(service, AGENT).post(f"/editor/inbox/{handoff_id}/reply", data={"reply": "Hi!"})
+    assert response.status_code == 400
+    assert handoff_row(service, handoff_id).status == "open"
+
+
+def test_an_empty_reply_on_the_page_is_a_flash_and_changes_nothing(service: GapService, agent_token: str) -> None:
+    handoff_id, _ = hand_off(service, visitor(service, "empty-page-reply"), message="hello")
+    agent = logged_in(service, AGENT)
+    response = agent.post(
+        f"/editor/inbox/{handoff_id}/reply",
+        data={"reply": "   ", "csrf_token": page_csrf(agent)},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200 and "Fill in the reply." in response.get_data(as_text=True)
+    assert handoff_row(service, handoff_id).status == "open"
+
+
+def test_the_api_replies_once_and_answers_409_after(service: GapService, agent_token: str) -> None:
+    headers = visitor(service, "api-reply")
+    handoff_id, conversation_id = hand_off(service, headers)  # no e-mail: the widget is the only way back
+    client, agent = service.client(), bearer(agent_token)
+
+    assert_error(
+        client.post(f"/api/v1/handoffs/{handoff_id}/reply", json={"reply": " "}, headers=agent), 400, "bad_request"
+    )
+    assert_error(
+        client.post("/api/v1/handoffs/999999/reply", json={"reply": "Hi"}, headers=agent), 404, "handoff_not_found"
+    )
+    response = client.post(f"/api/v1/handoffs/{handoff_id}/reply", json={"reply": "  We fixed it.  "}, headers=agent)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["status"], body["reply"], body["handled_by"]) == ("answered", "We fixed it.", AGENT)
+    assert body["email_status"] == "no_address" and body["question"] == PUBLIC_QUESTION
+    assert conforms("InboxHandoff", body)  # as the OpenAPI document says
+    assert conforms("Conversation", widget_conversation(service, headers, conversation_id))
+
+    again = client.post(f"/api/v1/handoffs/{handoff_id}/reply", json={"reply": "Second try"}, headers=agent)
+    assert AGENT in assert_error(again, 409, "handoff_handled")["error"]["message"]
+    assert_error(client.post(f"/api/v1/handoffs/{handoff_id}/close", headers=agent), 409, "handoff_handled")
+    assert handoff_row(service, handoff_id).reply == "We fixed it."  # the first reply stands
+    assert widget_conversation(service, headers, conversation_id)["handoffs"][0]["reply"] == "We fixed it."
+
+    editor = bearer(service.tokens["editor"])
+    answered = client.get("/api/v1/handoffs?status=answered", headers=editor).get_json()["handoffs"]
+    assert handoff_id in [h["id"] for h in answered]
+    open_ids = [h["id"] for h in client.get("/api/v1/handoffs", headers=editor).get_json()["handoffs"]]
+    assert handoff_id not in open_ids
+    assert_error(client.get("/api/v1/handoffs?status=pending", headers=editor), 400, "bad_request")
+
+
+def test_closing_without_a_reply(service: GapService, agent_token: str) -> None:
+    headers = visitor(service, "close")
+    by_api, conversation_id = hand_off(service, headers, message="spam spam")
+    by_page, _ = hand_off(service, visitor(service, "close-page"), message="never mind")
+    client = service.client()
+    assert_error(
+        client.post(f"/api/v1/handoffs/{by_api}/close", json={"why": "spam"}, headers=bearer(agent_token)),
+        400,
+        "bad_request",
+    )
+    response = client.post(f"/api/v1/handoffs/{by_api}/close", json={}, headers=bearer(agent_token))
+    assert response.status_code == 200 and response.get_json()["status"] == "closed"
+    assert widget_conversation(service, headers, conversation_id)["handoffs"][0]["status"] == "closed"
+    assert widget_conversation(service, headers, conversation_id)["handoffs"][0]["reply"] is None
+
+    editor = logged_in(service, "editor@example.com")  # editors work the inbox too
+    done = editor.post(f"/editor/inbox/{by_page}/close", data={"csrf_token": page_csrf(editor)}, follow_redirects=True)
+    assert "closed without a reply" in done.get_data(as_text=True)
+    row = handoff_row(service, by_page)
+    assert row.status == "closed" and row.reply is None and row.handled_at is not None
+    assert audit_actions(service, f"handoff:{by_api}") == ["handoff.close"]
+
+
+# -- who may use it ------------------------------------------------------------------------------------------------
+def test_agents_answer_but_neither_write_articles_nor_triage_gaps(service: GapService, agent_token: str) -> None:
+    agent = logged_in(service, AGENT)
+    inbox = agent.get("/editor/inbox/").get_data(as_text=True)
+    assert 'href="/editor/inbox/"' in inbox and 'href="/editor/"' not in inbox  # the nav: the inbox only
+    for path in ("/editor/", "/editor/articles/", "/editor/articles/new"):
+        assert agent.get(path).status_code == 403, path
+    client = service.client()
+    assert_error(
+        client.post("/api/v1/gaps/1/dismiss", json={"reason": "x"}, headers=bearer(agent_token)), 403, "forbidden"
+    )
+    assert client.get("/api/v1/handoffs", headers=bearer(agent_token)).status_code == 200
+
+
+def test_employees_and_visitors_cannot_see_the_inbox(service: GapService, agent_token: str) -> None:
+    handoff_id, _ = hand_off(service, visitor(service, "outsiders"), message="hello")
+    employee = logged_in(service, "employee@example.com")
+    for path in ("/editor/inbox/", f"/editor/inbox/{handoff_id}"):
+        assert employee.get(path).status_code == 403
+        anonymous = service.client().get(path)
+        assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login")
+    client = service.client()
+    assert_error(client.get("/api/v1/handoffs", headers=bearer(service.tokens["employee"])), 403, "forbidden")
+    assert_error(client.get("/api/v1/handoffs", headers=visitor(service, "outsiders")), 403, "forbidden")
+    reply = {"reply": "I am not an agent"}
+    assert_error(
+        client.post(f"/api/v1/handoffs/{handoff_id}/reply", json=reply, headers=bearer(service.tokens["viewer"])),
+        403,
+        "forbidden",
+    )
+    assert handoff_row(service, handoff_id).status == "open"
+
+
+def test_viewers_read_the_inbox_without_the_forms(service: GapService) -> None:
+    handoff_id, _ = hand_off(service, visitor(service, "viewer"), message="hello")
+    page = logged_in(service, "viewer@example.com").get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
+    assert "Read only" in page and "/reply" not in page and "/close" not in page
+
+
+def test_the_gap_queue_links_its_hand_offs_to_the_inbox(service: GapService) -> None:
+    handoff_id, _ = hand_off(service, visitor(service, "queue-link"), message="hello")
+    queue = logged_in(service, "editor@example.com").get("/editor/").get_data(as_text=True)
+    assert f'href="/editor/inbox/{handoff_id}"' in queue and 'href="/editor/inbox/"' in queue
+
+
+# -- save as FAQ -------------------------------------------------------------------------------------------------
+def test_save_as_faq_opens_the_faq_form_filled_in_for_editors(service: GapService, agent_token: str) -> None:
+    question = "Do you offer gift wrapping for orders?"
+    handoff_id, _ = hand_off(service, visitor(service, "faq"), question=question)
+    reply = {"reply": "Yes: tick Gift wrapping at checkout, it costs 3 EUR."}
+    assert (
+        service.client()
+        .post(f"/api/v1/handoffs/{handoff_id}/reply", json=reply, headers=bearer(agent_token))
+        .status_code
+        == 200
+    )
+
+    new_faq = f'href="/editor/articles/new?handoff={handoff_id}"'
+    assert new_faq not in logged_in(service, AGENT).get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
+    editor = logged_in(service, "editor@example.com")
+    assert new_faq in editor.get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
+    assert logged_in(service, AGENT).get(f"/editor/articles/new?handoff={handoff_id}").status_code == 403
+
+    form = editor.get(f"/editor/articles/new?handoff={handoff_id}").get_data(as_text=True)
+    assert "New FAQ entry" in form and f'name="handoff" value="{handoff_id}"' in form
+    assert (
+        f'name="title" value="{question}"' in form
+        and ">Yes: tick Gift wrapping at checkout, it costs 3 EUR.</textarea>" in form
+    )
+    assert 'name="kind" value="faq"' in form
+    saved = editor.post(
+        "/editor/articles/new",
+        data={
+            "kind": "faq",
+            "handoff": str(handoff_id),
+            "title": question,
+            "body": reply["reply"],
+            "audience": "public",
+            "csrf_token": page_csrf(editor, "/editor/articles/new"),
+        },
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with service.app.app_context():
+        document = db.session.scalar(select(Document).where(Document.title == question))
+        assert document is not None and document.kind == "faq" and document.audience == "public"
+
+
+def test_save_as_faq_for_an_unknown_hand_off_is_404(service: GapService) -> None:
+    assert logged_in(service, "editor@example.com").get("/editor/articles/new?handoff=999999").status_code == 404
+
+
+# -- untrusted text ------------------------------------------------------------------------------------------------
+def test_customer_text_is_escaped_everywhere(service: GapService, agent_token: str) -> None:
+    script = "<script>alert('x')</script>"
+    handoff_id, _ = hand_off(
+        service, visitor(service, "xss"), question=f"How do I reset my password? {script}", message=f"<b>hi</b>{script}"
+    )
+    agent = logged_in(service, AGENT)
+    for path in ("/editor/inbox/", f"/editor/inbox/{handoff_id}"):
+        html = agent.get(path).get_data(as_text=True)
+        assert script not in html and "<b>hi</b>" not in html, path
+        assert "&lt;script&gt;" in html, path
+
+
+def test_the_command_line_creates_agents(app: Flask, runner: FlaskCliRunner) -> None:
+    created = runner.invoke(cli, ["users", "create", "bob@example.com", "--role", "agent"], input="long-enough-pw\n")
+    assert created.exit_code == 0, created.output
+    user = find_user_by_email("bob@example.com")
+    assert user is not None and user.role == "agent"
+
+
+def test_a_recent_reply_keeps_an_old_conversation_from_the_retention_purge(app: Flask) -> None:
+    long_ago, cutoff = datetime(2020, 1, 1), utcnow() - timedelta(days=30)
+    for conversation_id, handled_at in (("a" * 32, utcnow()), ("b" * 32, None)):
+        conversation = Conversation(id=conversation_id, audience="public", created_at=long_ago, updated_at=long_ago)
+        handoff = Handoff(conversation=conversation, status="open", created_at=long_ago, handled_at=handled_at)
+        db.session.add_all([conversation, handoff])
+    db.session.commit()
+    assert set(db.session.scalars(expired_conversations(cutoff)).all()) == {"b" * 32}

@@ -1,0 +1,50 @@
+"""The schema migrations (web/db/migrations) build exactly the tables the models describe, and the newest one can
+be undone and done again without losing rows."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from web.db.engine import MIGRATIONS_DIR
+from web.db.models import db
+
+BEFORE_THE_INBOX = "d387aae58e92"
+
+
+def schema_differences() -> list[object]:
+    with db.engine.connect() as connection:
+        return list(compare_metadata(MigrationContext.configure(connection), db.metadata))
+
+
+def test_the_migrated_database_matches_the_models(app: Flask) -> None:
+    assert schema_differences() == []
+
+
+def test_the_inbox_migration_keeps_hand_offs_both_ways(app: Flask) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO conversations (id, audience, created_at, updated_at) VALUES (:id, 'public', :at, :at)"),
+            {"id": "c1", "at": "2026-01-01 00:00:00"},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO handoffs (conversation_id, email, message, status, created_at) "
+                "VALUES ('c1', 'a@example.com', 'help', 'open', '2026-01-01 00:00:00')"
+            )
+        )
+    downgrade(directory=str(MIGRATIONS_DIR), revision=BEFORE_THE_INBOX)
+    db.engine.dispose()
+    with db.engine.connect() as connection:
+        columns = {row[1] for row in connection.execute(text("PRAGMA table_info(handoffs)"))}
+        assert "reply" not in columns
+        assert connection.execute(text("SELECT email, status FROM handoffs")).all() == [("a@example.com", "open")]
+    upgrade(directory=str(MIGRATIONS_DIR))
+    db.engine.dispose()
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT email, status, reply, handled_by_id FROM handoffs")).one()
+    assert tuple(row) == ("a@example.com", "open", None, None)
+    assert schema_differences() == []

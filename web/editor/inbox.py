@@ -1,0 +1,144 @@
+"""The agents' inbox pages under /editor/inbox: the hand-off requests (open first; answered, closed, all), one
+request with its whole conversation, and the reply and close forms (POST, CSRF-checked by Flask-WTF, each
+redirecting back to the request's page with a flash that says what happened to the e-mail).
+
+Who: agents, editors and admins read and act; viewers read. The actions check the role themselves (a hand-made
+POST by a viewer is a 403). Customer text (questions, messages, e-mail addresses) is untrusted: the templates escape
+all of it and mark nothing safe.
+
+"Save as FAQ" (answered requests, editors and admins only: agents do not publish) opens the dashboard's new-FAQ
+form (web/editor/articles.py, ``?handoff=<id>``) filled in with the customer's question and the agent's reply; the
+editor reviews and saves it like any other entry.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from web.access.auth import acting_employee, require_role
+from web.access.permissions import INBOX_READ_ROLES, INBOX_ROLES, can_answer_handoffs, can_write
+from web.db.models import HANDOFF_STATUSES, Handoff, db
+from web.editor.fields import form_text
+from web.http.errors import ApiError
+from web.inbox.actions import MAX_REPLY_CHARS, Delivery, close_handoff, reply_to_handoff
+from web.inbox.queries import (
+    INBOX_PAGE_SIZE,
+    count_handoffs,
+    counts_by_status,
+    customer_question,
+    find_handoff,
+    list_handoffs,
+)
+from web.services import get_settings
+
+bp = Blueprint("inbox", __name__, url_prefix="/editor/inbox")
+
+STATUS_TABS = (*HANDOFF_STATUSES, "all")
+
+
+@bp.get("/")
+@require_role(*INBOX_READ_ROLES)
+def index() -> str:
+    status = request.args.get("status") or "open"
+    if status not in STATUS_TABS:
+        status = "open"
+    chosen = None if status == "all" else status
+    total = count_handoffs(chosen)
+    pages = max(1, -(-total // INBOX_PAGE_SIZE))
+    page = min(_page_number(), pages)
+    rows = list_handoffs(chosen, limit=INBOX_PAGE_SIZE, offset=(page - 1) * INBOX_PAGE_SIZE)
+    return render_template(
+        "editor/inbox.html",
+        section="inbox",
+        status=status,
+        tabs=STATUS_TABS,
+        counts=counts_by_status(),
+        handoffs=[(handoff, customer_question(handoff)) for handoff in rows],
+        total=total,
+        page=page,
+        pages=pages,
+    )
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) < 7 else 1
+
+
+@bp.get("/<int:handoff_id>")
+@require_role(*INBOX_READ_ROLES)
+def handoff(handoff_id: int) -> str:
+    row = _handoff(handoff_id)
+    user = acting_employee()
+    settings = get_settings(current_app)
+    conversation = row.conversation
+    return render_template(
+        "editor/handoff.html",
+        section="inbox",
+        handoff=row,
+        conversation=conversation,
+        messages=conversation.messages,
+        question=customer_question(row),
+        can_answer=can_answer_handoffs(user) and row.status == "open",
+        can_save_faq=can_write(user) and row.status == "answered" and bool(row.reply),
+        mail_configured=bool(settings.smtp_url and settings.mail_from),
+        max_reply_chars=MAX_REPLY_CHARS,
+    )
+
+
+@bp.post("/<int:handoff_id>/reply")
+@require_role(*INBOX_ROLES)
+def reply(handoff_id: int) -> Response:
+    row = _handoff(handoff_id)
+    try:
+        text = form_text("reply", "the reply", MAX_REPLY_CHARS)
+        delivery = reply_to_handoff(row, acting_employee(), text, get_settings(current_app))
+    except ApiError as error:
+        return _failed(row, error)
+    message, category = _delivery_message(row, delivery)
+    flash(message, category)
+    return _back(row)
+
+
+@bp.post("/<int:handoff_id>/close")
+@require_role(*INBOX_ROLES)
+def close(handoff_id: int) -> Response:
+    row = _handoff(handoff_id)
+    try:
+        close_handoff(row, acting_employee())
+    except ApiError as error:
+        return _failed(row, error)
+    flash(f"Hand-off #{row.id} closed without a reply.", "success")
+    return redirect(url_for(".index"))
+
+
+def _delivery_message(row: Handoff, delivery: Delivery) -> tuple[str, str]:
+    shown = "Reply saved: the customer sees it in their chat"
+    if delivery.status == "sent":
+        return f"{shown}, and it was e-mailed to {row.email}.", "success"
+    if delivery.status == "failed":
+        return f"{shown}, but the e-mail to {row.email} failed: {delivery.error}", "error"
+    if delivery.status == "no_address":
+        return f"{shown} (they left no e-mail address).", "success"
+    return f"{shown}. No e-mail was sent: no mail server is configured (ANSWERDESK_SMTP_URL).", "info"
+
+
+def _failed(row: Handoff, error: ApiError) -> Response:
+    """Someone else was faster (409) or the reply was empty (400): a flash on the request's page."""
+    db.session.rollback()
+    if error.status in (401, 403, 404):
+        raise error
+    flash(error.message, "error")
+    return _back(row)
+
+
+def _back(row: Handoff) -> Response:
+    return redirect(url_for(".handoff", handoff_id=row.id))
+
+
+def _handoff(handoff_id: int) -> Handoff:
+    row = find_handoff(handoff_id)
+    if row is None:
+        raise ApiError(404, "handoff_not_found", f"There is no hand-off #{handoff_id}.")
+    return row
