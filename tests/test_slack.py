@@ -26,7 +26,14 @@ from chatbot.config import load_settings
 from chatbot.errors import ConfigError
 from chatbot.language import message as chatbot_message
 from ingest.factory import build_pipeline
-from tests.chat_kb import INTERNAL_QUESTION, PUBLIC_QUESTION, SECRET_PHRASE
+from tests.chat_kb import (
+    INTERNAL_DOC,
+    INTERNAL_QUESTION,
+    PUBLIC_QUESTION,
+    SECRET_PHRASE,
+    write_article,
+    write_knowledge_base,
+)
 from tests.test_api import make_app
 from web.db.models import Conversation, Feedback, GapEvidence, Message, db
 from web.services import get_answerer, get_runtime
@@ -121,46 +128,18 @@ def serve(fake: FakeSlack) -> ThreadingHTTPServer:
 
 
 # -- the service ---------------------------------------------------------------------------------------------------
-def write_article(root: Path, rel: str, title: str, body: str, url: str, audience: str = "public") -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    front = f"---\ntitle: {title}\naudience: {audience}\nurl: {url}\n---\n"
-    path.write_text(f"{front}# {title}\n\n{body}\n", encoding="utf-8")
-
-
 def write_kb(root: Path) -> Path:
-    """tests/chat_kb.py's articles, with the URLs that answers in Slack link to."""
-    write_article(
-        root,
-        "billing/refunds.md",
-        "Refunds",
-        "You can ask for a refund within 30 days of payment. Open Billing, choose the invoice and click Request "
-        "refund. The money is back on your card within five business days.",
-        REFUNDS_URL,
-    )
-    write_article(
-        root,
-        "billing/plans.md",
-        "Plans and pricing",
-        "Lumo has three plans. Free is for one user. Plus costs 12 EUR a month for five users. Business costs "
-        "30 EUR a month for unlimited users.",
-        "https://help.example.com/billing/plans",
-    )
-    write_article(
-        root,
-        "account/password.md",
-        "Reset your password",
-        "To reset your password, open the sign-in page and click Forgot password. We email you a link that is "
-        "valid for 24 hours.",
-        PASSWORD_URL,
-    )
-    write_article(
-        root,
-        "mobile/offline.md",
-        "Offline mode",
-        "The mobile app works offline. Invoices you create offline are synced when the phone is back online.",
-        "https://help.example.com/mobile/offline",
-    )
+    """tests/chat_kb.py's articles with the URLs that answers in Slack link to, and an article with a section per
+    phone (for a follow-up in a thread)."""
+    urls = {
+        "billing/refunds.md": REFUNDS_URL,
+        "billing/plans.md": "https://help.example.com/billing/plans",
+        "account/password.md": PASSWORD_URL,
+        "mobile/offline.md": "https://help.example.com/mobile/offline",
+        "security/two-factor.md": "https://help.example.com/security/two-factor",
+        INTERNAL_DOC: APPROVALS_URL,
+    }
+    write_knowledge_base(root, urls)
     write_article(
         root,
         "mobile/install.md",
@@ -168,16 +147,7 @@ def write_kb(root: Path) -> Path:
         "## Install on iPhone\n\nOpen the App Store, search for Lumo Books and tap Get. The app needs iOS 16 or "
         "later.\n\n## Install on Android\n\nOpen Google Play, search for Lumo Books and tap Install. The app "
         "needs Android 12 or later.",
-        INSTALL_URL,
-    )
-    write_article(
-        root,
-        "internal/refund-approvals.md",
-        "Refund approval limits",
-        f"Support agents follow the {SECRET_PHRASE} procedure for refunds above 200 EUR: a tier 2 agent approves "
-        "refunds up to 500 EUR, and the finance lead approves anything larger.",
-        APPROVALS_URL,
-        audience="internal",
+        url=INSTALL_URL,
     )
     return root
 
@@ -274,7 +244,7 @@ def slack_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slack]:
     )
     with app.app_context():
         report = build_pipeline(get_runtime(app), db.session()).sync_path(write_kb(base / "kb"))
-        assert report.added == 6 and not report.failed
+        assert report.added == 7 and not report.failed
     yield Slack(app, fake)
     server.shutdown()
 

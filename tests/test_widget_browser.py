@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,20 @@ def page(browser: Any, service: Service, events: PageEvents) -> Iterator[Any]:
     context.close()
 
 
+@contextmanager
+def new_visitor(browser: Any, service: Service, events: PageEvents) -> Iterator[Any]:
+    """A new visitor (a browser context of its own) on the demo page, with the help chat open."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda error: events.errors.append(str(error)))
+    try:
+        page.goto(service.url + "/")
+        page.get_by_role("button", name="Open help chat").click()
+        yield page
+    finally:
+        context.close()
+
+
 def ask(page: Any, question: str) -> Any:
     """Type a question, press Enter, and return the finished answer bubble (it has 👍/👎 once complete)."""
     answers = page.locator("answerdesk-widget .msg.bot:not(.welcome)")
@@ -227,12 +242,7 @@ def test_tables_and_code_in_an_answer_are_rendered_not_shown_as_markup(
     browser: Any, service: Service, events: PageEvents
 ) -> None:
     """A new visitor: the API-access table cut to the Plus row, and the article's `code` as code, not backticks."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("pageerror", lambda error: events.errors.append(str(error)))
-    try:
-        page.goto(service.url + "/")
-        page.get_by_role("button", name="Open help chat").click()
+    with new_visitor(browser, service, events) as page:
         answer = ask(page, "can i write data through the api on plus")
         cells = answer.locator("table tr").all_inner_texts()
         assert [" ".join(row.split()) for row in cells] == ["Plan API access", "Plus Read-only keys"], cells
@@ -240,8 +250,6 @@ def test_tables_and_code_in_an_answer_are_rendered_not_shown_as_markup(
         assert "`" not in answer.inner_text() and "|" not in answer.inner_text()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "widget-table.png"))
-    finally:
-        context.close()
     assert events.errors == []
 
 
@@ -250,12 +258,7 @@ def test_saying_an_answer_was_wrong_offers_a_person_and_down_votes_it(
 ) -> None:
     """A new visitor types "that's not what I asked" after an answer: the reply (not rated itself) carries the
     "Talk to a human" button, and the answer before it is stored as a 👎 with the reason "wrong"."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("pageerror", lambda error: events.errors.append(str(error)))
-    try:
-        page.goto(service.url + "/")
-        page.get_by_role("button", name="Open help chat").click()
+    with new_visitor(browser, service, events) as page:
         ask(page, "How long does a refund take?")
         answers = page.locator("answerdesk-widget .msg.bot:not(.welcome)")
         page.get_by_role("textbox", name="Your question").fill("that's not what I asked")
@@ -264,8 +267,6 @@ def test_saying_an_answer_was_wrong_offers_a_person_and_down_votes_it(
         reply.get_by_role("button", name="Talk to a human").wait_for(timeout=ANSWER_TIMEOUT_MS)
         assert "other words" in reply.inner_text()
         assert reply.locator(".feedback").count() == 0
-    finally:
-        context.close()
     rows = service.query(
         "SELECT f.helpful, f.reasons, m.question FROM feedback f JOIN messages m ON m.id = f.message_id "
         "WHERE m.question = 'How long does a refund take?'"
@@ -298,12 +299,7 @@ def _api(service: Service, method: str, path: str, token: str, body: dict[str, A
 def test_an_agents_reply_to_a_hand_off_shows_in_the_widget(browser: Any, service: Service, events: PageEvents) -> None:
     """A visitor asks for a person with the widget's form; an agent answers in the inbox API; when the visitor
     comes back, the widget shows the reply as the team's answer in the same conversation."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("pageerror", lambda error: events.errors.append(str(error)))
-    try:
-        page.goto(service.url + "/")
-        page.get_by_role("button", name="Open help chat").click()
+    with new_visitor(browser, service, events) as page:
         answer = ask(page, "Can I pay by bank transfer every month?")
         answer.get_by_role("button", name="Talk to a human").click()
         page.get_by_role("textbox", name="Email").fill("visitor@example.com")
@@ -327,6 +323,4 @@ def test_an_agents_reply_to_a_hand_off_shows_in_the_widget(browser: Any, service
         assert "Answer from our team:" in team.inner_text() and reply in team.inner_text()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "widget-team-reply.png"))
-    finally:
-        context.close()
     assert events.errors == []
