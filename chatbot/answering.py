@@ -19,7 +19,7 @@ from chatbot.config import Settings
 from chatbot.embedders import Vectors
 from chatbot.followups import Turn, asks_for_variant, retrieval_query
 from chatbot.grounding import check_reply
-from chatbot.intents import detect_intent
+from chatbot.intents import asks_for_a_person, detect_intent
 from chatbot.language import detect_language, message
 from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
@@ -129,7 +129,10 @@ class Answerer:
         if intent is not None:
             # "hi", "thanks!", "bye", "I want a person": conversation, not a question (chatbot/intents.py). A short
             # reply or the hand-off offer, no retrieval, never a gap; confidence 1.0: nothing was guessed.
-            reply = Answer(question, message(f"intent_{intent.kind}", language), False, None, 1.0, language)
+            key = intent.reply_key
+            if intent.kind == "rejection" and not history:
+                key = "intent_rejection_unprompted"  # "wrong answer" as a first message: nothing was answered
+            reply = Answer(question, message(key, language), False, None, 1.0, language)
             reply.writer, reply.intent = "intent", intent.kind
             reply.latency_ms = (time.perf_counter() - started) * 1000.0
             yield AnswerEvent("delta", text=reply.answer)
@@ -186,6 +189,10 @@ class Answerer:
             # A follow-up's answer does not quote again what the previous answer said ("and on Android?").
             self._compose_extractive(answer, result, history[-1].answer if query != question else "")
 
+        if answer.is_gap and asks_for_a_person(question):
+            # "Can I talk to a real human about my invoice?" without a confident answer: the person asked for
+            # rather than "I don't know". Still a question the knowledge base did not answer: a gap, as any other.
+            answer.answer = message("intent_handoff", answer.language)
         answer.timings_ms = dict(result.timings_ms)
         answer.timings_ms["compose"] = (time.perf_counter() - compose_started) * 1000.0
         answer.latency_ms = (time.perf_counter() - started) * 1000.0

@@ -84,6 +84,7 @@ def chat_command(audience: str) -> None:
             return
         if question.lower() == "new":
             history.clear()
+            click.echo("(new conversation: earlier questions are forgotten)")
             continue
         if not question:
             continue

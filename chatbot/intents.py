@@ -20,8 +20,14 @@ Decisions, so that they are not made again:
   hand-off needs one of the person phrases ("human", "person", "agent", "人工", "真人", ...). "How do I talk to a
   human?" is one too ("how" is filler in a hand-off only); "are you a real person?" gets the hand-off reply,
   which starts with "I'm an automated assistant".
-- Acknowledgements ("ok", "great", "got it", "好的") on their own get the "thanks" reply; with another intent
-  they are filler ("ok thanks, bye" is a goodbye).
+- Acknowledgements ("ok", "great", "got it", "好的") on their own are ``thanks`` with ``is_acknowledgement``: the
+  reply asks whether there is anything else ("ok" after "I'm not sure" thanked nobody, so "You're welcome!" read
+  oddly); with another intent they are filler ("ok thanks, bye" is a goodbye).
+- A bare call for help ("help", "I need help", "can you help me?", "求助") is a ``greeting``: the reply says what the
+  assistant does and asks for the question. "I need help with my invoice" is a question.
+- A hand-off request inside a question ("can I talk to a real human about my invoice?") keeps the question: it is
+  searched, and when there is no confident answer the reply is the hand-off offer instead of "I don't know"
+  (:func:`asks_for_a_person`, used by chatbot/answering.py).
 - Several intents in one message: hand-off > rejection > goodbye > thanks > greeting ("thanks, bye!" is a
   goodbye, "thanks but that's not what I asked" a rejection).
 - "That's wrong", "not what I asked", "didn't help", "不对" reject the answer before them (``rejection``). A bare
@@ -60,7 +66,7 @@ def _phrases(text: str) -> tuple[str, ...]:
 # Kept as plain comma-separated lists so that a reviewer sees at a glance what is recognised, and adding a phrase
 # is a one-word change with a test. English phrases are space-separated words after normalisation (lower case, no
 # apostrophes: "that's" is "thats"); Chinese phrases and emoji are matched as substrings. "ack" is an
-# acknowledgement (see above).
+# acknowledgement and "help" a bare call for help (see above).
 _HANDOFF_VERBS = _phrases("""
     talk to, talk with, speak to, speak with, chat with, chat to, connect me with, connect me to, transfer me to,
     put me through to, contact, reach, escalate to, call
@@ -76,6 +82,12 @@ PHRASES: dict[str, tuple[str, ...]] = {
         how is everything, hows everything, how have you been, hows life, good day, aloha, salutations, heyo,
         你好, 您好, 你们好, 大家好, 哈喽, 哈啰, 哈罗, 嗨, 早上好, 上午好, 中午好, 下午好, 晚上好, 早安, 早, 在吗,
         在不在, 有人吗, 有人在吗, 妳好, 你号, 您号, 泥好, 👋
+    """),
+    # A bare call for help, answered as a greeting is (see the module doc).
+    "help": _phrases("""
+        help, help me, i need help, need help, need some help, i need some help, can you help, can you help me,
+        could you help me, help please, please help, please help me, can anyone help, can someone help,
+        求助, 救命, 帮帮我, 需要帮助, 我需要帮助, 能帮我吗, 帮我一下
     """),
     "thanks": _phrases("""
         thanks, thank you, thankyou, thank u, thanku, thanx, thnx, thx, tx, tnx, ty, tysm, tyvm, thank, cheers,
@@ -191,6 +203,12 @@ class Intent:
 
     kind: IntentKind
     matched: tuple[str, ...]
+    is_acknowledgement: bool = False  # "ok", "got it": thanks to nobody in particular
+
+    @property
+    def reply_key(self) -> str:
+        """The key of its reply in chatbot/language.py."""
+        return "intent_ack" if self.is_acknowledgement else f"intent_{self.kind}"
 
 
 def detect_intent(text: str) -> Intent | None:
@@ -222,9 +240,38 @@ def detect_intent(text: str) -> Intent | None:
     for kind in PRIORITY:
         if kind in kinds:
             return Intent(kind, tuple(p for k, p in found if k == kind))
+    if "help" in kinds:
+        # "help me with my transfer": a filler word that can be a topic makes a call for help a question.
+        if set(words) & _TOPICS_AFTER_HELP:
+            return None
+        return Intent("greeting", tuple(p for k, p in found if k == "help"))
     if "ack" in kinds:
-        return Intent("thanks", tuple(p for _, p in found))
+        return Intent("thanks", tuple(p for _, p in found), is_acknowledgement=True)
     return None
+
+
+def asks_for_a_person(text: str) -> bool:
+    """Whether ``text`` asks for a person somewhere in it: a contact verb and, past a few filler words, someone to
+    talk to ("can I talk to a real human about my invoice?", "connect me with support about a refund"), a call-back
+    ("call me back about it"), or a Chinese request to be transferred ("我想找人工客服问发票"). A person named
+    without a verb is not a request: "How much can a support agent refund?", "live chat support, which plan has
+    it?", "How do I add a person?" ask about them."""
+    text = unicodedata.normalize("NFKC", text).casefold()[: MAX_CHARS * 4]
+    if any(phrase in text for phrase in _ZH_ASKS_FOR_A_PERSON):
+        return True
+    words = _words(_CJK_RUN_RE.sub(" ", text))
+    reached_by: int | None = None  # where the last contact verb ("talk", "speak", "contact") was
+    for i in range(len(words)):
+        match = _phrase_at(words, i)
+        if match is not None and match[0] == "handoff":
+            starts_with_verb = match[1].split()[0] in _CONTACT_VERBS | _CALL_BACK_WORDS
+            if starts_with_verb or (reached_by is not None and i - reached_by <= _PERSON_WITHIN_WORDS):
+                return True
+        if words[i] in _CONTACT_VERBS and (i == 0 or words[i - 1] not in _DETERMINERS):
+            reached_by = i  # a verb; "a contact from a person in the CC field" is a noun
+        elif words[i] not in FILLER_WORDS:
+            reached_by = None  # "talk about the invoice agent field": something else is talked about
+    return False
 
 
 def _words(text: str) -> list[str]:
@@ -323,3 +370,33 @@ _ZH_PHRASES = sorted(
     key=lambda item: -len(item[1]),
 )
 _ZH_FILLER = sorted(FILLER_ZH, key=len, reverse=True)
+# Chinese that asks to be put through, not only names the service ("客服电话是多少" asks for a number; "人工" is also
+# in "人工智能").
+_ZH_ASKS_FOR_A_PERSON = (
+    "转人工",
+    "轉人工",
+    "人工客服",
+    "人工服务",
+    "找人工",
+    "转接人工",
+    "真人",
+    "联系客服",
+    "找客服",
+    "回电",
+    "回个电话",
+    "回個電話",
+    "给我打电话",
+    "给我打个电话",
+    "打电话给我",
+    "打给我",
+)
+_CONTACT_VERBS = frozenset(verb.split()[0] for verb in _HANDOFF_VERBS)
+# Filler words that name something to get help with ("help me with my transfer", "help with the answer").
+_TOPICS_AFTER_HELP = frozenset(
+    "transfer connect contact call forward pass switch escalate reach answer answers info information response reply "
+    "time".split()
+)
+_DETERMINERS = frozenset({"a", "an", "the", "this", "that", "my", "your", "our", "their", "each", "every"})
+_CALL_BACK_WORDS = frozenset({"call", "phone", "ring", "give"})  # "call me back", "phone me", "give me a call"
+# "talk to a real live human": at most this many filler words between the verb and the person.
+_PERSON_WITHIN_WORDS = 4

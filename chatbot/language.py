@@ -50,6 +50,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "\u201cTalk to a human\u201d and leave your email and a short message.",
         "intent_rejection": "Sorry, that did not answer your question. Could you ask it in other words? Or ask a "
         "person from our team with \u201cTalk to a human\u201d.",
+        "intent_rejection_unprompted": "I haven't answered anything yet. What would you like to know? You can "
+        "also ask a person from our team with \u201cTalk to a human\u201d.",
+        "intent_ack": "Is there anything else I can help you with?",
     },
     "zh": {
         "abstain": "抱歉，知识库中没有这个问题的答案。您可以点击\u201c联系人工客服\u201d，由我们的同事为您解答。",
@@ -63,6 +66,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "intent_handoff": "我是自动助手，可以为您转接我们团队的同事：请点击\u201c联系人工客服\u201d，"
         "留下您的邮箱和简短留言。",
         "intent_rejection": "抱歉，刚才的回答没有解决您的问题。请换个说法再问一次，或点击\u201c联系人工客服\u201d。",
+        "intent_rejection_unprompted": "我还没有回答任何问题。请问您想了解什么？您也可以点击\u201c联系人工客服\u201d。",
+        "intent_ack": "还有其他可以帮您的吗？",
     },
 }
 

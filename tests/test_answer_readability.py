@@ -185,6 +185,35 @@ def test_and_on_android_answers_the_android_variant(kb: SampleKB, answered_by: C
     assert {c.id for c in follow_up.citations} & mobile
 
 
+def test_the_readmes_follow_up_answers_the_new_variant(kb: SampleKB) -> None:
+    """README, "Asking", step 5: "How many users can I add on Plus?", then "and on Business?"."""
+    first_question = "How many users can I add on Plus?"
+    first = ask(kb, first_question)
+    assert not first.is_gap and "| Plus | 3 |" in first.answer, first.answer
+    follow_up = ask(kb, "and on Business?", [Turn(first_question, first.answer)])
+    assert not follow_up.is_gap, follow_up.answer
+    assert_reads_well(follow_up)
+    assert follow_up.citations[0].id == "account/users-and-permissions.md", follow_up.citations
+    assert "| Business | 10 |" in follow_up.answer, follow_up.answer
+    assert "| Plus |" not in follow_up.answer, follow_up.answer  # the Plus row is not quoted again
+
+
+def test_a_word_that_names_rows_two_ways_gets_the_whole_table(kb: SampleKB) -> None:
+    """ "support agents" names the Tier 1 and Tier 2 agent rows by "agents" and the "Head of Support + Finance" row
+    by "support": the answer was that one row ("Above 2,000 EUR"), confidently, to an agent asking their limit."""
+    answer = ask(kb, "What is the refund approval limit for support agents?", audience="internal")
+    assert answer.citations[0].id == "internal/refund-approval-limits.md", answer.citations
+    for row in ("| Tier 1 agent |", "| Tier 2 agent |", "| Team lead |"):
+        assert row in answer.answer, answer.answer
+
+
+def test_a_topic_word_in_another_cell_does_not_pick_a_row(kb: SampleKB) -> None:
+    """ "app" of "the mobile app" is in the iPhone row's "App Store" by chance: both platforms' requirements."""
+    answer = ask(kb, "What are the requirements for the mobile app?")
+    assert answer.citations[0].id == "mobile/mobile-apps.md", answer.citations
+    assert "iOS / iPadOS 16" in answer.answer and "Android 10" in answer.answer, answer.answer
+
+
 def test_a_plan_named_in_the_question_picks_its_table_row(kb: SampleKB) -> None:
     """Was the Business row ("read and write keys" shares "write"); the Plus row says read-only."""
     answer = compose(kb, "can i write data through the api on plus")

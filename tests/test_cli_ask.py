@@ -178,3 +178,26 @@ def test_ctrl_c_during_an_answer_stops_that_answer_not_the_chat(monkeypatch: pyt
     result = CliRunner().invoke(commands.chat_command, input="slow question\nnext question\nquit\n")
     assert result.exit_code == 0, result.output
     assert "(stopped)" in result.output and "answer to next question" in result.output
+
+
+def test_new_says_that_a_new_conversation_began(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: "new" printed nothing ("you> you>"), so nobody could tell the history was gone."""
+    from click.testing import CliRunner
+
+    from chatbot import commands
+    from chatbot.types import Answer
+
+    asked: list[int] = []
+
+    class Remembering:
+        def answer(
+            self, question: str, history: list[object] | tuple[object, ...] = (), audience: str = "internal"
+        ) -> Answer:
+            asked.append(len(history))
+            return Answer(question, f"answer to {question}", False, None, 1.0, "en")
+
+    monkeypatch.setattr(commands, "_answerer", Remembering)
+    result = CliRunner().invoke(commands.chat_command, input="first\nsecond\nnew\nthird\nquit\n")
+    assert result.exit_code == 0, result.output
+    assert "(new conversation: earlier questions are forgotten)" in result.output
+    assert asked == [0, 1, 0]  # the question after "new" has no history

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from chatbot.followups import Turn
 from chatbot.language import message
 from chatbot.types import Audience
 from ingest.factory import build_pipeline
@@ -66,6 +67,26 @@ def test_the_answerer_replies_to_conversation_without_a_gap(
 def test_the_hand_off_reply_points_to_talk_to_a_human(kb: SampleKB) -> None:
     assert "\u201cTalk to a human\u201d" in kb.answerer.answer("real person pls").answer
     assert "\u201c联系人工客服\u201d" in kb.answerer.answer("我要找真人").answer  # the widget's Chinese label
+
+
+def test_ok_is_not_thanked_and_a_first_complaint_rejects_nothing(kb: SampleKB) -> None:
+    # "ok" after "I'm not sure" thanked nobody; "wrong answer" before any answer has nothing to reject.
+    assert kb.answerer.answer("ok", [], audience="public").answer == message("intent_ack", "en")
+    unprompted = kb.answerer.answer("wrong answer", [], audience="public")
+    assert unprompted.intent == "rejection"
+    assert unprompted.answer == message("intent_rejection_unprompted", "en")
+    after = kb.answerer.answer("wrong answer", [Turn("How do I request a refund?", "Go to ...")], audience="public")
+    assert after.answer == message("intent_rejection", "en")
+
+
+def test_a_question_asking_for_a_person_offers_one_when_it_cannot_be_answered(kb: SampleKB) -> None:
+    answer = kb.answerer.answer("can I talk to a real human being about my invoice?", [], audience="public")
+    assert answer.answer == message("intent_handoff", "en")
+    # A question all the same, which the knowledge base did not answer: a gap, with articles to read meanwhile.
+    assert answer.intent is None and answer.is_gap and answer.reason in ("low_confidence", "no_match")
+    # A person asked about, not asked for: still "I don't know" (the approval limits are internal), and a gap.
+    about = kb.answerer.answer("how much can a support agent refund without asking a manager?", [], audience="public")
+    assert about.intent is None and about.is_gap, about.answer
 
 
 def test_a_question_with_a_greeting_is_answered_as_a_question(kb: SampleKB) -> None:

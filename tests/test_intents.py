@@ -13,11 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.intents import PHRASES, PRIORITY, _edit_distance, detect_intent
+from chatbot.intents import PHRASES, PRIORITY, _edit_distance, asks_for_a_person, detect_intent
 
 CONVERSATION = [
     # greetings
     ("hi", "greeting"),
+    # a bare call for help: what the assistant does, and a request for the question
+    ("help", "greeting"),
+    ("I need help", "greeting"),
+    ("can you help me?", "greeting"),
+    ("求助", "greeting"),
     ("Hi!", "greeting"),
     ("hiii", "greeting"),
     ("helo", "greeting"),
@@ -129,7 +134,8 @@ QUESTIONS = [
     "how many people can use the Plus plan?",
     "Is there a staff discount?",
     "staff",
-    "help",
+    "I need help with my invoice",
+    "help with VAT returns",
     "I think so",
     "what the hell is a proforma invoice",
     "greetings card printing",
@@ -181,7 +187,8 @@ def test_every_listed_phrase_is_recognised_on_its_own() -> None:
         for phrase in phrases:
             intent = detect_intent(phrase)
             assert intent is not None, phrase
-            assert intent.kind == ("thanks" if kind == "ack" else kind), (phrase, intent)
+            expected = {"ack": "thanks", "help": "greeting"}.get(kind, kind)
+            assert intent.kind == expected, (phrase, intent)
 
 
 def test_typos_are_one_edit_and_real_words_are_not_typos() -> None:
@@ -214,3 +221,33 @@ def test_no_question_of_the_evaluation_sets_is_taken_for_conversation(eval_data:
     questions = _evaluation_questions(eval_data)
     assert len(questions) > 15_000
     assert [q for q in questions if detect_intent(q) is not None] == []
+
+
+@pytest.mark.parametrize(("text", "is_acknowledgement"), [("ok", True), ("got it 👍", True), ("ok thanks", False)])
+def test_an_acknowledgement_is_told_apart_from_thanks(text: str, is_acknowledgement: bool) -> None:
+    intent = detect_intent(text)
+    assert intent is not None and intent.kind == "thanks"
+    assert intent.is_acknowledgement is is_acknowledgement
+    assert intent.reply_key == ("intent_ack" if is_acknowledgement else "intent_thanks")
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("can I talk to a real human being about my invoice?", True),
+        ("I want to speak with an agent about billing", True),
+        ("connect me with support about a refund", True),
+        ("call me back about my refund", True),
+        ("我想找人工客服问发票", True),
+        # A person named without a verb is asked about, not asked for.
+        ("How much can a support agent refund without asking their manager?", False),
+        ("live chat support, which plan has it?", False),
+        ("How do I add a person?", False),
+        ("Creating a contact from a person in the CC field of a mail.", False),
+        ("How do I call the API?", False),
+        ("客服电话是多少", False),
+        ("人工智能是什么", False),
+    ],
+)
+def test_a_request_for_a_person_is_found_inside_a_question(text: str, asks: bool) -> None:
+    assert asks_for_a_person(text) is asks
