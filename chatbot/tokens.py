@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,10 +30,20 @@ def seed_tiktoken_cache(cache_dir: Path) -> Path:
         target = cache_dir / cache_name
         if target.exists() and target.stat().st_size > 0:
             continue
-        partial = target.with_suffix(".partial")
-        with gzip.open(data_dir / f"{encoding}.tiktoken.gz", "rb") as src, partial.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-        partial.replace(target)  # atomic: a crash never leaves a truncated rank file behind
+        # A file of this process's own, then an atomic rename: a crash never leaves a truncated rank file behind,
+        # and gunicorn workers seeding a fresh data dir at once each rename a whole file (the same bytes) instead of
+        # one renaming the shared ".partial" away from under the other (FileNotFoundError, a worker down).
+        with tempfile.NamedTemporaryFile(
+            dir=cache_dir, prefix=f"{cache_name}.", suffix=".partial", delete=False
+        ) as dst:
+            partial = Path(dst.name)
+            try:
+                with gzip.open(data_dir / f"{encoding}.tiktoken.gz", "rb") as src:
+                    shutil.copyfileobj(src, dst)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+        partial.replace(target)
     os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir.resolve())
     return cache_dir
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -20,9 +19,9 @@ from evals.datasets import (
     DEFAULT_SEED,
     DatasetUnavailable,
     EvalDataset,
-    limit_questions,
     load_custom,
     load_dataset,
+    sample_split,
 )
 from evals.report import render_markdown, render_table, write_charts
 from evals.runner import QuestionRun, at_coverage, index_dataset, run_answerdesk, run_baseline, summarize
@@ -51,17 +50,16 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] 
         bar.close()
 
 
-def _load(
-    name: str, settings: Settings, seed: int, limit: int | None, kb: Path | None, questions: Path | None
-) -> EvalDataset:
+def _load(name: str, settings: Settings, seed: int, kb: Path | None, questions: Path | None) -> EvalDataset:
+    """The whole set: ``--limit`` is applied to the chosen split afterwards (:func:`sample_split`)."""
     if name == "custom" or kb or questions:
         if not (kb and questions):
             raise click.UsageError("a custom evaluation needs both --kb PATH and --questions FILE.jsonl")
         try:
-            return load_custom(kb, questions, seed=seed, limit=limit)
+            return load_custom(kb, questions, seed=seed)
         except ValueError as exc:  # a line of the questions file that is not what the format says
             raise click.ClickException(str(exc)) from exc
-    return load_dataset(name, settings.eval_data, seed=seed, limit=limit)
+    return load_dataset(name, settings.eval_data, seed=seed)
 
 
 def evaluate(
@@ -173,7 +171,8 @@ def eval_command(
             load_dataset(dataset, settings.eval_data, seed=seed, limit=limit), settings, as_json, out_dir
         )
         return
-    data = _load(dataset, settings, seed, limit, kb, questions_file)
+    # The limit counts the questions of the split evaluated, as its help says, not of the whole set.
+    data = sample_split(_load(dataset, settings, seed, kb, questions_file), split, limit, seed)
     result, runs = evaluate(data, settings, split, not no_baselines, show_progress=sys.stderr.isatty())
     result["config"]["seed"] = seed
     if out_dir:
@@ -225,7 +224,7 @@ def calibrate_command(
         answerer = build_answerer(index_dataset(data, settings))
         # Answer everything: each question's label is then the citation it gets, whatever the threshold becomes.
         answerer.threshold = 0.0
-        questions = limit_questions(dataclasses.replace(data, questions=data.in_split("dev")), limit, seed).questions
+        questions = sample_split(data, "dev", limit, seed).questions
         with _progress(f"answerdesk on {name} (dev)", sys.stderr.isatty()) as progress:
             runs += run_answerdesk(answerer, name, questions, progress)
         used.append(name)

@@ -35,9 +35,16 @@ def answerdesk(*args: str) -> list[str]:
     return [sys.executable, "-c", "from web.cli import main; main()", *args]
 
 
-def serve(data_dir: Path, environ: Mapping[str, str] | None = None) -> Iterator[Served]:
-    """Start `answerdesk serve` on ``data_dir`` and yield it once /healthz answers; stop it afterwards (use with
-    ``yield from`` in a fixture)."""
+def gunicorn(port: int, workers: int = 2) -> list[str]:
+    """Production: gunicorn with its config file (web/gunicorn_conf.py), as docs/web-service.md says to run it."""
+    executable = Path(sys.executable).parent / "gunicorn"
+    config = ["-c", "python:web.gunicorn_conf", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    return [str(executable), *config, "web:create_app()"]
+
+
+def serve(data_dir: Path, environ: Mapping[str, str] | None = None, *, production: bool = False) -> Iterator[Served]:
+    """Start `answerdesk serve` (or, ``production``, gunicorn) on ``data_dir`` and yield it once /healthz answers;
+    stop it afterwards (use with ``yield from`` in a fixture)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -51,15 +58,14 @@ def serve(data_dir: Path, environ: Mapping[str, str] | None = None) -> Iterator[
     port = free_port()
     log_path = data_dir / "serve.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            answerdesk("serve", "--port", str(port)), env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
-        )
+        command = gunicorn(port) if production else answerdesk("serve", "--port", str(port))
+        process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             if process.poll() is not None:
-                pytest.fail(f"answerdesk serve exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+                pytest.fail(f"{command[0]} exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
             try:
                 with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
                     if response.status == 200:
@@ -67,7 +73,7 @@ def serve(data_dir: Path, environ: Mapping[str, str] | None = None) -> Iterator[
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"answerdesk serve did not start:\n{log_path.read_text()[-3000:]}")
+                pytest.fail(f"{command[0]} did not start:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.5)
         yield Served(url, data_dir)
     finally:

@@ -1,7 +1,8 @@
 """Bad input is a 400 in the JSON error shape, never a 500, on every route: lone surrogates in any JSON string or key
-(and query strings), integers beyond signed 64 bits (bodies, paths, query strings), JSON nested too deep; and one
-visitor's bad text never fails another visitor's question (8 well-behaved clients and 2 sending bad text against
-gunicorn: no failure among the well-behaved). Real answerer, real SQLite/Chroma, real MiniLM.
+(and query strings), NUL in any text (tests/nul_text.py; on PostgreSQL: tests/test_bad_input_postgres.py), integers
+beyond signed 64 bits (bodies, paths, query strings), JSON nested too deep; and one visitor's bad text never fails
+another visitor's question (8 well-behaved clients and 2 sending bad text against gunicorn: no failure among the
+well-behaved). Real answerer, real SQLite/Chroma, real MiniLM.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from werkzeug.datastructures import MultiDict
 
 from chatbot.config import Settings
 from ingest.factory import build_pipeline
+from tests import nul_text
 from tests.chat_kb import PUBLIC_QUESTION, write_knowledge_base
 from tests.conftest import REPO_ROOT
 from tests.test_api import assert_error, make_app, parse_sse
@@ -153,6 +155,36 @@ def test_query_strings_cannot_carry_lone_surrogates(service: Service, client: Fl
         with pytest.raises(ApiError) as caught:
             _check_query_string()
         assert caught.value.status == 400 and caught.value.code == "bad_text"
+
+
+# -- NUL (U+0000) ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def nul_service(tmp_path_factory: pytest.TempPathFactory) -> nul_text.NulService:
+    return nul_text.make_service(tmp_path_factory.mktemp("nul"))
+
+
+def test_a_question_with_nul_is_400_and_not_stored(nul_service: nul_text.NulService) -> None:
+    # SQLite would keep it (PostgreSQL cannot): refused on both, so that the two databases behave the same.
+    nul_text.check_chat_refuses_nul(nul_service)
+
+
+def test_nul_in_any_json_string_or_key_is_400(nul_service: nul_text.NulService) -> None:
+    nul_text.check_json_bodies_refuse_nul(nul_service)
+
+
+def test_nul_in_query_strings_paths_and_headers_is_400(nul_service: nul_text.NulService) -> None:
+    nul_text.check_query_path_and_headers_refuse_nul(nul_service)
+
+
+def test_nul_in_a_form_field_is_a_400_page(nul_service: nul_text.NulService) -> None:
+    nul_text.check_forms_refuse_nul(nul_service)
+
+
+def test_other_control_characters_are_kept(nul_service: nul_text.NulService) -> None:
+    """Only NUL is refused: tabs, form feeds and escapes come in pasted text, and every store keeps them."""
+    client = nul_service.app.test_client()
+    response = post(client, "/api/v1/handoff", {"message": "call me\x0c\x1b\x7f please"}, nul_service.site())
+    assert response.status_code == 201 and response.get_json()["message"] == "call me\x0c\x1b\x7f please"
 
 
 # -- ids beyond 64 bits ------------------------------------------------------------------------------------------

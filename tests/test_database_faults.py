@@ -169,6 +169,65 @@ def test_a_locked_database_ends_a_streamed_chat_with_an_error_event(
     assert time.monotonic() - started < CHAT_DEADLINE_S
 
 
+# -- a store that fails with a bug -------------------------------------------------------------------------------
+REFUSED = "refused by a test trigger"
+
+
+@pytest.fixture
+def messages_refused(service: Service) -> Iterator[None]:
+    """Storing a message fails with an error that is not a fault (SQLITE_CONSTRAINT from a trigger): a bug, as a
+    value the database refuses is (PostgreSQL and a NUL character)."""
+    with sqlite3.connect(service.database) as connection:
+        connection.execute(
+            f"CREATE TRIGGER refuse_messages BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END"
+        )
+    try:
+        yield
+    finally:
+        with sqlite3.connect(service.database) as connection:
+            connection.execute("DROP TRIGGER IF EXISTS refuse_messages")
+
+
+def assert_stream_ends_with_an_error_event(response: Any) -> list[str]:
+    """The stream began (200, text/event-stream) and its last event is ``error`` (internal_error): no citations,
+    no done. Returns the events' names."""
+    assert response.status_code == 200 and response.mimetype == "text/event-stream"
+    events = parse_sse(response.get_data(as_text=True))
+    names = [name for name, _data in events]
+    assert names[-1] == "error" and "done" not in names and "citations" not in names, events
+    error = events[-1][1]["error"]
+    assert error["code"] == "internal_error" and "Traceback" not in error["message"]
+    assert REFUSED not in error["message"]  # the database's words stay in the log
+    return names
+
+
+def check_a_failing_store_ends_the_stream(client: Any, headers: dict[str, str], drop_trigger: Any) -> None:
+    """Shared with tests/test_database_faults_postgres.py: streamed, the error event; not streamed, a 500 in the
+    JSON error shape; and once the database takes messages again, the next turn is stored (nothing left broken)."""
+    question = "How do I reset my password when storing fails?"
+    names = assert_stream_ends_with_an_error_event(
+        client.post("/api/v1/chat", json={"question": question, "stream": True}, headers=headers)
+    )
+    assert names[0] in ("delta", "replace", "error")
+    plain = client.post("/api/v1/chat", json={"question": question}, headers=headers)
+    assert plain.status_code == 500 and plain.get_json()["error"]["code"] == "internal_error"
+    drop_trigger()
+    again = client.post("/api/v1/chat", json={"question": question, "stream": True}, headers=headers)
+    assert [name for name, _data in parse_sse(again.get_data(as_text=True))][-1] == "done"
+
+
+def test_a_store_that_fails_with_a_bug_ends_a_streamed_chat_with_an_error_event(
+    service: Service, messages_refused: None
+) -> None:
+    def drop_trigger() -> None:
+        with sqlite3.connect(service.database) as connection:
+            connection.execute("DROP TRIGGER refuse_messages")
+
+    client = service.app.test_client()
+    check_a_failing_store_ends_the_stream(client, service.headers(), drop_trigger)
+    assert stored_questions(service, "How do I reset my password when storing fails?")[0].status == "ok"
+
+
 def test_web_requests_wait_the_short_busy_timeout_and_commands_the_long_one(service: Service) -> None:
     def busy_timeout_ms() -> int:
         value = db.session.execute(text("PRAGMA busy_timeout")).scalar()

@@ -21,7 +21,7 @@ from typing import Any
 
 bind = os.environ.get("ANSWERDESK_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
+worker_class = "web.gunicorn_worker.ThreadWorker"  # gthread, with a deadline per request (see that module)
 threads = 4
 worker_connections = threads
 keepalive = 0

@@ -11,7 +11,7 @@ rest of evals uses is importable from here.
 from evals.datasets.custom import load_custom
 from evals.datasets.everyday import EVERYDAY_KB, EVERYDAY_QUESTIONS, read_everyday_questions
 from evals.datasets.registry import DATASET_NAMES, load_dataset
-from evals.datasets.splits import DEFAULT_SEED, limit_questions, split_of
+from evals.datasets.splits import DEFAULT_SEED, limit_questions, sample_split, split_of
 from evals.datasets.types import DatasetUnavailable, EvalDataset, EvalQuestion
 
 __all__ = [
@@ -26,5 +26,6 @@ __all__ = [
     "load_custom",
     "load_dataset",
     "read_everyday_questions",
+    "sample_split",
     "split_of",
 ]

@@ -9,7 +9,8 @@ repeat. Unanswerable questions are keyed by their own id. Derived sets (``clinc-
 hold-outs) decide splits *before* removing documents, so a question keeps its split whichever set it appears in.
 
 ``limit`` keeps N questions after a seeded shuffle, drawing answerable and unanswerable questions in proportion to
-the full set, and returns them in the set's original order. The knowledge base is never cut.
+the full set, and returns them in the set's original order. The knowledge base is never cut. :func:`sample_split`
+takes a split first and then the limit, so that ``--limit N`` evaluates N questions of the chosen split.
 """
 
 from __future__ import annotations
@@ -47,6 +48,15 @@ def limit_questions(dataset: EvalDataset, limit: int | None, seed: int = DEFAULT
     kept = sorted(answerable[:take_answerable] + unanswerable[:take_unanswerable])
     questions = [dataset.questions[i] for i in kept]
     return dataclasses.replace(dataset, questions=questions)
+
+
+def sample_split(dataset: EvalDataset, split: str, limit: int | None, seed: int = DEFAULT_SEED) -> EvalDataset:
+    """The questions of ``split`` ("dev", "test"; "all": every question), then ``limit`` of them as
+    :func:`limit_questions` draws them. The limit counts the questions evaluated: cut before the split, a limit of
+    40 left about 24 test questions. The split of a question does not depend on the limit, nor the draw on anything
+    but the seed and the split's questions, so the sample is the same on every run."""
+    questions = dataset.questions if split == "all" else dataset.in_split(split)
+    return limit_questions(dataclasses.replace(dataset, questions=questions), limit, seed)
 
 
 def document_groups(relevant_lists: Iterable[Sequence[str]]) -> dict[str, str]:

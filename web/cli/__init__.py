@@ -18,6 +18,7 @@ from chatbot.commands import ask_command, chat_command
 from chatbot.errors import AnswerdeskError
 from web.cli.access import sites_group, tokens_group, users_group
 from web.cli.audit import audit_group
+from web.cli.db import db_group
 from web.cli.gaps import gaps_group
 from web.cli.ingest import docs_group, ingest_command
 from web.cli.privacy import privacy_group
@@ -91,6 +92,7 @@ cli.add_command(tokens_group)
 cli.add_command(gaps_group)
 cli.add_command(privacy_group)
 cli.add_command(audit_group)
+cli.add_command(db_group)
 for _name, _command in registered_commands().items():
     cli.add_command(_command, _name)
 

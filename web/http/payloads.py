@@ -5,12 +5,21 @@ deep inside (the tokenizer, SQLite, the JSON parser's recursion) as a 500:
 
 - text that is not valid Unicode: a lone surrogate (``"\\ud800"`` is valid JSON, but cannot be encoded as UTF-8,
   stored or embedded) in any string or key, at any depth: 400 ``bad_text``;
+- the NUL character (``"\\u0000"``), also valid JSON, anywhere in the same places: 400 ``bad_text``. PostgreSQL's
+  text columns cannot hold it (psycopg refuses it before sending: a 500), SQLite would keep it (so the two
+  databases would disagree), and the C strings of libpq, mail headers and logs end at it. Rejected rather than
+  stripped: a client that sends NUL has a bug (a C buffer sent whole, a binary field) and should hear of it, not
+  have its text changed quietly. Other control characters (tab, form feed, escape) are kept: every store holds them,
+  JSON and HTML escape them, and they come in pasted text;
 - integers outside signed 64 bits (what SQLite stores) anywhere in the body: 400 ``bad_request``;
 - nesting deeper than :data:`MAX_JSON_DEPTH`: 400 ``bad_json``, checked on the raw text before parsing.
 
 :func:`register_input_checks` does the same for the rest of a request: integer path parts (``<int:...>``) beyond
 64 bits do not match the route (404), and a query string value with a lone surrogate is 400 ``bad_text``
-(werkzeug already keeps invalid UTF-8 percent-encoded, so this is a second line of defence).
+(werkzeug already keeps invalid UTF-8 percent-encoded, so this is a second line of defence). NUL is 400 ``bad_text``
+in every other text a request brings: query strings, path parts, header values (gunicorn refuses those already) and
+form fields (the editor's and sign-in pages; checked by :class:`CheckedRequest` when the form is parsed, so that a
+blueprint can still raise the body limit first).
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, Request, current_app, request
 from werkzeug.routing import IntegerConverter, Map
 
 from web.http.errors import ApiError
@@ -42,6 +51,8 @@ MAX_JSON_DEPTH = 32
 MIN_INT64 = -(2**63)
 MAX_INT64 = 2**63 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_NUL = "\x00"
+_NOT_SHOWN = re.compile("[\ud800-\udfff\x00]")  # what an error message must not quote back
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _FIELD_SHOWN_CHARS = 64
@@ -78,7 +89,7 @@ def json_depth(text: str) -> int:
 
 
 def check_json_values(value: object, field: str = "") -> None:
-    """Raise a 400 naming the field for a lone surrogate in a string or key, or an integer beyond 64 bits."""
+    """Raise a 400 naming the field for a lone surrogate or a NUL in a string or key, or an integer beyond 64 bits."""
     if isinstance(value, str):
         check_text(value, field or "body")
     elif isinstance(value, bool) or value is None or isinstance(value, float):
@@ -97,15 +108,21 @@ def check_json_values(value: object, field: str = "") -> None:
 
 
 def check_text(value: str, field: str) -> None:
+    """400 ``bad_text`` for text no store can keep as sent (the module docstring says why)."""
     if _SURROGATE.search(value):
         raise ApiError(
             400, "bad_text", f"'{field}' is not valid Unicode text: it contains a lone surrogate (such as \\ud800)."
         )
+    if _NUL in value:
+        raise ApiError(
+            400, "bad_text", f"'{field}' contains a NUL character (\\u0000), which text cannot hold; remove it."
+        )
 
 
 def _shown(key: str) -> str:
-    """A key as an error message may quote it: surrogates replaced (the message must encode), long keys cut."""
-    return _SURROGATE.sub("\ufffd", key[:_FIELD_SHOWN_CHARS])
+    """A key as an error message may quote it: surrogates and NUL replaced (the message must encode, and be
+    readable), long keys cut."""
+    return _NOT_SHOWN.sub("\ufffd", key[:_FIELD_SHOWN_CHARS])
 
 
 class Int64Converter(IntegerConverter):
@@ -128,10 +145,25 @@ def int64(value: str) -> int:
     return number
 
 
+class CheckedRequest(Request):
+    """Form fields get the checks of JSON strings when the form is parsed, whoever reads it first (Flask-WTF's CSRF
+    check, a view). Not in a before_request hook: reading the form there would apply the default body limit before
+    the article editor's blueprint raises it (web/editor/articles.py)."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        for name, values in self.form.lists():
+            check_text(name, _shown(name))
+            for value in values:
+                check_text(value, _shown(name))
+
+
 def register_input_checks(app: Flask) -> None:
     """Call before the blueprints are registered: their rules take the ``int`` converter when they are added."""
     app.url_map.converters["int"] = Int64Converter
+    app.request_class = CheckedRequest
     app.before_request(_check_query_string)
+    app.before_request(_check_path_and_headers)
 
 
 def _check_query_string() -> None:
@@ -139,6 +171,16 @@ def _check_query_string() -> None:
         check_text(name, _shown(name))
         for value in values:
             check_text(value, _shown(name))
+
+
+def _check_path_and_headers() -> None:
+    """Path parts (``/conversations/<conversation_id>``) are looked up as sent; header values too (X-Site-Key)."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str):
+            check_text(value, name)
+    for name, value in request.headers.items():
+        if _NUL in value:
+            raise ApiError(400, "bad_text", f"The {name} header contains a NUL character (\\u0000); remove it.")
 
 
 def _bad(field: str, expected: str) -> ApiError:

@@ -204,8 +204,9 @@ _RESPONSES: dict[str, Any] = {
     "BadRequest": json_content(
         ref("Error"),
         "Invalid body or field (codes bad_json, bad_request, bad_question, bad_text, bad_session_id, csrf_failed). "
-        "Every JSON body: bad_text for a lone surrogate in any string or key, bad_request for an integer beyond "
-        "signed 64 bits, bad_json for nesting deeper than 32.",
+        "Every JSON body: bad_text for a lone surrogate or a NUL character (\\u0000) in any string or key, "
+        "bad_request for an integer beyond signed 64 bits, bad_json for nesting deeper than 32. Every request: "
+        "bad_text for a NUL in a query or path parameter, a header or a form field.",
     ),
     "Unauthorized": json_content(
         ref("Error"), "Missing or unknown site key or token (codes invalid_site_key, invalid_token, unauthorized)."
