@@ -445,7 +445,10 @@ def test_page_renders_figures_charts_and_links(history: History, role: str) -> N
     response = history.session_client(role).get(f"/editor/analytics?{QUERY}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert html.count("<svg") == 4 and '<title id="chart-questions-title">Questions per day</title>' in html
+    # each of the 4 charts twice: the wide drawing and the compact one for a narrow card (a phone)
+    assert html.count("<svg") == 8 and html.count("Questions per day</title>") == 2
+    assert '<svg class="chart wide"' in html and '<svg class="chart compact"' in html
+    assert '<title id="chart-questions-wide-title">' in html and '<title id="chart-questions-compact-title">' in html
     assert "<rect" in html and "<polyline" in html and "Daily figures" in html  # bars, lines, table fallback
     assert "2024-05-01: 2 answered" in html  # a bar's tooltip: m9 and m1
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
@@ -475,18 +478,36 @@ def test_page_access_and_bad_range(history: History) -> None:
 # -- charts ------------------------------------------------------------------------------------------------------
 def test_chart_geometry() -> None:
     assert [nice_ceiling(v) for v in (0, 1, 3, 7, 10, 11, 150)] == [1, 1, 5, 10, 10, 20, 200]
-    from web.editor.charts import PLOT_HEIGHT, Series
+    from web.editor.charts import WIDE, Series
 
     chart = stacked_bars(
         "c", "t", "d", ["2024-05-01", "2024-05-02"], [Series("a", "a", [2, 0]), Series("b", "b", [3, 1])]
     )
     # scale 0..5: the first day is full height, split 2:3; the second day's only bar is a fifth
     first = [r for r in chart.rects if r.tooltip.startswith("2024-05-01")]
-    assert [r.height for r in first] == [round(PLOT_HEIGHT * 2 / 5, 1), round(PLOT_HEIGHT * 3 / 5, 1)]
+    assert [r.height for r in first] == [round(WIDE.plot_height * 2 / 5, 1), round(WIDE.plot_height * 3 / 5, 1)]
     assert [r.tooltip for r in chart.rects] == ["2024-05-01: 2 a", "2024-05-01: 3 b", "2024-05-02: 1 b"]
     assert [t.label for t in chart.y_ticks] == ["0", "2.5", "5"]
     lines = rate_lines("r", "t", "d", ["2024-05-01", "2024-05-02", "2024-05-03"], [Series("x", "x", [0.5, None, 1.0])])
     assert len(lines.lines[0].segments) == 2 and len(lines.lines[0].dots) == 2  # no data breaks the line
+
+
+def test_each_chart_has_a_compact_drawing_for_a_narrow_card() -> None:
+    """A phone's card is ~340 px: the wide drawing shrunk into it has ~7 px labels, so there is a compact one."""
+    from web.analytics.report import Day
+    from web.editor.charts import COMPACT, WIDE, daily_charts
+
+    days = [Day(START + timedelta(days=i), questions=i, answered=i) for i in range(30)]
+    charts = daily_charts(days)
+    assert [[chart.frame for chart in drawings] for drawings in charts] == [[WIDE, COMPACT]] * 4
+    wide, compact = charts[0]
+    assert compact.frame.width <= 400 < wide.frame.width and compact.frame.height > wide.frame.height
+    assert len(wide.x_ticks) == 8 and len(compact.x_ticks) == 4  # fewer dates, so that they do not overlap
+    for drawing in (wide, compact):
+        frame = drawing.frame
+        assert all(frame.left <= tick.position <= frame.width - frame.right for tick in drawing.x_ticks)
+        assert all(frame.left <= rect.x and rect.x + rect.width <= frame.width - frame.right for rect in drawing.rects)
+        assert [tick.label for tick in drawing.y_ticks] == ["0", "25", "50"]  # up to 29 a day
 
 
 # -- CSV exports -------------------------------------------------------------------------------------------------

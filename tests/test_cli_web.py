@@ -68,11 +68,13 @@ def test_sites_create_prints_a_key_and_json(web_app: Flask, cli_runner: FlaskCli
     with web_app.app_context():
         site = db.session.scalars(select(Site)).one()
         assert (site.key, site.origins) == (created["key"], created["origins"])
+    assert run(cli_runner, "sites", "list").stderr == "1 site\n"  # the count on stderr, in proper English
 
     plain = run(cli_runner, "sites", "create", "blog", "--origin", "https://blog.example")
     assert plain.exit_code == 0 and plain.output.strip().startswith("site_")
     listed = json.loads(run(cli_runner, "sites", "list", "--json").output)
     assert [s["name"] for s in listed] == ["blog", "shop"]
+    assert run(cli_runner, "sites", "list").stderr == "2 sites\n"
 
     duplicate = run(cli_runner, "sites", "create", "shop", "--origin", "https://shop.example")
     assert duplicate.exit_code != 0 and "exists already" in duplicate.output
@@ -115,7 +117,7 @@ def test_users_and_tokens(web_app: Flask, cli_runner: FlaskCliRunner) -> None:
 
     # Someone leaving: their tokens stop working at once, and the revocation is in the audit log.
     revoked = run(cli_runner, "tokens", "revoke", "ann@example.com")
-    assert revoked.exit_code == 0 and "revoked 1 token(s)" in revoked.output, revoked.output
+    assert revoked.exit_code == 0 and "revoked 1 token of" in revoked.output, revoked.output
     assert client.get("/api/v1/handoffs", headers=auth).status_code == 401
     with web_app.app_context():
         assert db.session.scalars(select(ApiToken)).all() == []

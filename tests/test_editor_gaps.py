@@ -19,6 +19,7 @@ from tests.test_api import bearer, csrf_token_of
 from tests.test_gaps_api import CommunityEditors, GapService, ask, gap_of, new_gap, set_community, widget
 from web.access.accounts import find_user_by_email
 from web.db.models import Document, Gap, GapComment, GapEvidence, db
+from web.gaps.titles import MAX_GAP_TITLE_CHARS
 from web.services import get_runtime
 
 # The module-scoped fixtures of the gap API tests, registered here (pytest builds them again for this module).
@@ -358,6 +359,22 @@ def test_questions_are_escaped_and_masked_on_the_pages(service: GapService) -> N
         assert "jane.doe@example.com" not in html and "4111" not in html and "[email]" in html
     feedback_page = editor.get(f"/editor/gaps/{feedback_gap}").get_data(as_text=True)
     assert "7946" not in feedback_page and "&lt;b&gt;bold&lt;/b&gt; call [phone]" in feedback_page
+
+
+def test_a_long_question_gives_a_clipped_title_and_stays_whole_in_the_evidence(service: GapService) -> None:
+    """A 2,000-character spam question ("refund refund …" in the QA report) was the whole title of its gap, in the
+    queue's row and the page's heading."""
+    spam = " ".join(["penguin"] * 250)  # 1,999 characters (a chat question has at most 2,000)
+    gap_id = new_gap(service, service.client(), spam)
+    title = gap_row(service, gap_id).title
+    assert len(title) <= MAX_GAP_TITLE_CHARS and title.endswith("penguin…")
+
+    editor = logged_in(service, "editor@example.com")
+    listed = queue(editor, "status=all").split(f'href="/editor/gaps/{gap_id}">', 1)[1].split("</a>", 1)[0]
+    assert listed.endswith("…") and len(listed) <= 140
+    page = editor.get(f"/editor/gaps/{gap_id}").get_data(as_text=True)
+    assert f"<h1>{title} " in page and spam not in page.split("</h1>", 1)[0]
+    assert f"<h3>{spam}</h3>" in page  # the question itself, in the gap's evidence
 
 
 def test_internal_gaps_may_be_closed_with_any_document(service: GapService) -> None:

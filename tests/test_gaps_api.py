@@ -743,6 +743,10 @@ def test_list_filters(service: GapService, client: FlaskClient) -> None:
     assert ids("q=vouchers&limit=1&offset=1") == set()
     for query in ("from=yesterday", "audience=everyone", "status=open,nope", "limit=0", "offset=-1", "q=" + "x" * 201):
         assert_error(client.get(f"/api/v1/gaps?{query}", headers=editor), 400, "bad_request")
+    bad_limit = client.get("/api/v1/gaps?limit=abc", headers=editor).get_json()["error"]["message"]
+    assert bad_limit == "'limit' must be an integer between 1 and 1000."
+    bad_offset = client.get("/api/v1/gaps?offset=-1", headers=editor).get_json()["error"]["message"]
+    assert bad_offset.startswith("'offset' must be an integer between 0 and ")
 
 
 def test_a_public_gap_cannot_be_closed_with_internal_content(service: GapService, client: FlaskClient) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +20,11 @@ from sqlalchemy import select
 import tests.test_gaps_api as gaps_api
 from tests.chat_kb import PUBLIC_QUESTION
 from tests.contract import conforms
-from tests.test_api import assert_error, bearer
+from tests.test_api import assert_error, bearer, make_app
 from tests.test_editor_gaps import logged_in
 from tests.test_gaps_api import GapService, ask
 from web.access.accounts import create_api_token, create_user, find_user_by_email
+from web.chat.handoffs import request_handoff
 from web.chat.retention import expired_conversations
 from web.cli import cli
 from web.db.models import AuditEntry, Conversation, Document, Handoff, db, utcnow
@@ -310,6 +312,47 @@ def test_customer_text_is_escaped_everywhere(service: GapService, agent_token: s
         html = agent.get(path).get_data(as_text=True)
         assert script not in html and "<b>hi</b>" not in html, path
         assert "&lt;script&gt;" in html, path
+
+
+def test_a_long_message_is_clipped_in_the_list_and_whole_on_its_page(service: GapService) -> None:
+    """A pasted 1,800-character message was the whole link text of its row (a row ~700 px tall on a desktop)."""
+    message = " ".join(f"word{i:04d}" for i in range(200))  # 1,799 characters, every word different
+    handoff_id, _ = hand_off(service, visitor(service, "long"), question=None, message=message)
+    agent = logged_in(service, AGENT)
+
+    listed = agent.get("/editor/inbox/").get_data(as_text=True)
+    row = listed.split(f'href="/editor/inbox/{handoff_id}">', 1)[1].split("</a>", 1)[0]
+    assert row.startswith("word0000 word0001") and row.endswith("…") and len(row) <= 140
+    assert "word0199" not in listed
+    page = agent.get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
+    heading = page.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert "word0199" not in heading and "…" in heading  # the heading says which request this is
+    assert f'<div class="text">{message}</div>' in page  # "Their message": all of it
+
+
+def test_card_numbers_and_ibans_in_the_message_are_stored_masked(service: GapService, agent_token: str) -> None:
+    """As a question typed in the chat is; the e-mail field is where the reply goes, so it stays as given."""
+    typed = "IBAN DE89370400440532013000 card 4111111111111111, or write to ann.other@example.com"
+    handoff_id, _ = hand_off(service, visitor(service, "pii"), email="ann@example.com", message=typed)
+    row = handoff_row(service, handoff_id)
+    assert (row.message, row.email) == ("IBAN [iban] card [card], or write to [email]", "ann@example.com")
+
+    page = logged_in(service, AGENT).get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
+    listed = service.client().get("/api/v1/handoffs?status=all", headers=bearer(agent_token)).get_data(as_text=True)
+    for shown in (page, listed):
+        assert "4111111111111111" not in shown and "DE8937" not in shown and "ann.other" not in shown
+    assert "IBAN [iban] card [card]" in page and "ann@example.com" in page
+
+
+def test_a_kept_raw_message_when_raw_questions_are_kept(tmp_path: Path) -> None:
+    """ANSWERDESK_KEEP_RAW_QUESTIONS keeps hand-off messages raw too: one setting for what people typed."""
+    typed = "card 4111111111111111"
+    for keep_raw, stored in ((True, typed), (False, "card [card]")):
+        app = make_app(tmp_path / str(keep_raw), keep_raw_questions=keep_raw)
+        with app.app_context():
+            conversation = Conversation(id="c" * 32, audience="public")
+            db.session.add(conversation)
+            assert request_handoff(conversation, None, typed).message == stored
 
 
 def test_the_command_line_creates_agents(app: Flask, runner: FlaskCliRunner) -> None:

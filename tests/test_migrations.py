@@ -48,3 +48,38 @@ def test_the_inbox_migration_keeps_hand_offs_both_ways(app: Flask) -> None:
         row = connection.execute(text("SELECT email, status, reply, handled_by_id FROM handoffs")).one()
     assert tuple(row) == ("a@example.com", "open", None, None)
     assert schema_differences() == []
+
+
+BEFORE_SLACK_HANDOFFS = "5c1a7e2d9b40"
+
+
+def test_the_slack_hand_off_migration_keeps_conversations_and_hand_offs_both_ways(app: Flask) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO conversations (id, audience, created_at, updated_at, slack_channel_id, slack_thread_ts) "
+                "VALUES ('s1', 'internal', :at, :at, 'C1', '1700000000.000001')"
+            ),
+            {"at": "2026-01-01 00:00:00"},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO handoffs (conversation_id, status, created_at, reply, slack_status) "
+                "VALUES ('s1', 'answered', '2026-01-01 00:00:00', 'Done.', 'sent')"
+            )
+        )
+    downgrade(directory=str(MIGRATIONS_DIR), revision=BEFORE_SLACK_HANDOFFS)
+    db.engine.dispose()
+    with db.engine.connect() as connection:
+        conversation_columns = {row[1] for row in connection.execute(text("PRAGMA table_info(conversations)"))}
+        handoff_columns = {row[1] for row in connection.execute(text("PRAGMA table_info(handoffs)"))}
+        assert "slack_channel_id" not in conversation_columns and "slack_status" not in handoff_columns
+        assert connection.execute(text("SELECT id FROM conversations")).all() == [("s1",)]
+        assert connection.execute(text("SELECT status, reply FROM handoffs")).all() == [("answered", "Done.")]
+    upgrade(directory=str(MIGRATIONS_DIR))
+    db.engine.dispose()
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT slack_channel_id, slack_thread_ts FROM conversations")).one()
+        status = connection.execute(text("SELECT reply, slack_status FROM handoffs")).one()
+    assert tuple(row) == (None, None) and tuple(status) == ("Done.", None)
+    assert schema_differences() == []

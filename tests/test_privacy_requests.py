@@ -18,6 +18,7 @@ from web.access.accounts import create_site, create_user
 from web.audit.log import subject_digest
 from web.chat.erasure import CHAT_TABLES, DELETED_TEXT, KEPT_TABLES
 from web.db.models import AuditEntry, Gap, GapEvent, User, db
+from web.gaps.titles import gap_title
 
 ALPHA_SESSION = "alpha-session-0123456789"
 ALPHA_EMAIL = "Alpha.Visitor@Example.com"
@@ -89,6 +90,24 @@ def test_delete_removes_every_row_of_one_visitor_and_nothing_else(
     )
     assert entry.via == "cli" and entry.actor is not None and entry.actor.startswith("cli:")
     assert entry.detail["conversations"] == 2
+
+
+def test_a_title_clipped_from_the_visitors_long_question_goes_too(app: Flask, runner: FlaskCliRunner) -> None:
+    """Gap titles are clipped (web/gaps/titles.py): the title is then no longer equal to the question it came from,
+    and must still be recognised as the visitor's."""
+    long_one, other = Person("zqxlong" + "o" * 150), Person("zqxother")
+    gap = new_gap()
+    add_conversation(long_one, session_id=ALPHA_SESSION, gap=gap, turns=1)
+    add_conversation(other, session_id=BRAVO_SESSION, gap=gap, turns=1)
+    gap.title = gap_title(long_one.question(0))
+    db.session.commit()
+    assert gap.title != long_one.question(0) and gap.title.endswith("…")
+
+    result = answerdesk(runner, "privacy", "delete", "--session", ALPHA_SESSION)
+
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert the_gap().title == other.question(0)
 
 
 def test_delete_by_an_employees_email_keeps_their_account(

@@ -95,7 +95,7 @@ def test_the_demo_page_and_its_widget_run_under_the_policy(page: Any, served: Se
 
 
 def test_the_help_and_editor_pages_run_under_the_policy(page: Any, served: Served) -> None:
-    sign_in(page, served)
+    sign_in(page, served, "/help")  # an admin lands on the dashboard without it
     assert page.url == served.url + "/help"
     page.locator("answerdesk-widget").wait_for()
     assert widget_style(page, ".panel", "position") == "static"  # inline mode, styled
@@ -107,10 +107,10 @@ def test_the_help_and_editor_pages_run_under_the_policy(page: Any, served: Serve
 
 
 def test_sign_out_everywhere_from_the_help_page(browser: Any, page: Any, served: Served) -> None:
-    sign_in(page, served)
+    sign_in(page, served, "/help")
     other = browser.new_context()
     other_page = other.new_page()
-    sign_in(other_page, served)
+    sign_in(other_page, served, "/help")
     assert other_page.url == served.url + "/help"
     page.get_by_role("button", name="Sign out everywhere").click()
     page.wait_for_url("**/login")

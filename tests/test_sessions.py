@@ -148,7 +148,7 @@ def test_a_new_role_signs_the_user_out_everywhere(app: Flask) -> None:
 def test_an_admin_signs_someone_out_everywhere(app: Flask) -> None:
     editor, admin = signed_in(app), signed_in(app, "boss@example.com")
     html = admin_post(admin, f"/editor/admin/users/{user_id(app, 'ed@example.com')}/sign-out")
-    assert "Signed ed@example.com out everywhere (1 sign-ins ended)" in html
+    assert "Signed ed@example.com out everywhere (1 sign-in ended)" in html
     assert not is_signed_in(editor) and is_signed_in(admin)
     assert "No such user" in admin_post(admin, "/editor/admin/users/999/sign-out")
 
@@ -157,7 +157,7 @@ def test_the_command_line_signs_out_and_a_new_role_does_too(app: Flask) -> None:
     runner = app.test_cli_runner()
     first = signed_in(app)
     result = runner.invoke(cli, ["users", "sign-out", "ed@example.com"])
-    assert result.exit_code == 0 and "signed ed@example.com out everywhere (1 sign-ins ended)" in result.output
+    assert result.exit_code == 0 and "signed ed@example.com out everywhere (1 sign-in ended)" in result.output
     assert not is_signed_in(first)
     second = signed_in(app)
     assert runner.invoke(cli, ["users", "update", "ed@example.com", "--community", "billing"]).exit_code == 0

@@ -22,9 +22,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+import tests.test_inbox_mail as inbox_mail
 from chatbot.config import load_settings
 from chatbot.errors import ConfigError
+from chatbot.language import MESSAGES
 from chatbot.language import message as chatbot_message
+from chatbot.types import Answer
 from ingest.factory import build_pipeline
 from tests.chat_kb import (
     INTERNAL_DOC,
@@ -34,15 +37,28 @@ from tests.chat_kb import (
     write_article,
     write_knowledge_base,
 )
-from tests.test_api import make_app
-from web.db.models import Conversation, Feedback, GapEvidence, Message, db
+from tests.contract import conforms
+from tests.sessions import log_in
+from tests.test_api import bearer, make_app
+from web.access.accounts import create_api_token, create_site, create_user, find_user_by_email
+from web.db.models import AuditEntry, Conversation, Feedback, GapEvidence, Handoff, Message, db
 from web.services import get_answerer, get_runtime
-from web.slack.blocks import FEEDBACK_BLOCK, HELPFUL_ACTION, NOT_HELPFUL_ACTION, text
+from web.slack.blocks import (
+    FEEDBACK_BLOCK,
+    HANDOFF_ACTION,
+    HANDOFF_BLOCK,
+    HELPFUL_ACTION,
+    NOT_HELPFUL_ACTION,
+    SLACK_WORDING,
+    answer_message,
+    text,
+)
 from web.slack.bot import slack_bot
 from web.slack.mrkdwn import question_text, to_mrkdwn
 from web.slack.threads import thread_conversation_id
 
 pytestmark = pytest.mark.slow
+smtp = inbox_mail.smtp  # the SMTP server fixture of tests/test_inbox_mail.py, registered here too
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM = "T0ANSWERS"
@@ -58,6 +74,8 @@ APPROVALS_URL = "https://wiki.example.com/refund-approvals"
 INSTALL_URL = "https://help.example.com/mobile/install"
 INSTALL_QUESTION = "How do I install the app on iPhone?"
 UNANSWERABLE = "What's the weather in Paris tomorrow?"
+AGENT = "agent@example.com"
+WIDGET_LINK = "Talk to a human"  # the widget's link, which Slack does not have
 
 
 # -- the Slack Web API stand-in ----------------------------------------------------------------------------------
@@ -70,7 +88,15 @@ class FakeSlack:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    # (HTTP status, body) that chat.postMessage answers instead of success: Slack refusing, or Slack being down.
+    post_failure: tuple[int, dict[str, Any]] | None = None
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def respond(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        body = self.record(method, args)
+        if method == "chat.postMessage" and self.post_failure is not None:
+            return self.post_failure
+        return 200, body
 
     def record(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -94,6 +120,7 @@ class FakeSlack:
     def clear(self) -> None:
         with self.lock:
             self.calls.clear()
+            self.post_failure = None
 
 
 def serve(fake: FakeSlack) -> ThreadingHTTPServer:
@@ -111,8 +138,9 @@ def serve(fake: FakeSlack) -> ThreadingHTTPServer:
             for key in ("blocks",):  # form-encoded calls send JSON-encoded lists
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
-            body = json.dumps(fake.record(method, args)).encode()
-            self.send_response(200)
+            status, answer = fake.respond(method, args)
+            body = json.dumps(answer).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -192,13 +220,24 @@ class Slack:
             event["thread_ts"] = thread_ts
         return event
 
-    def mention(self, channel: str, question: str, user: str = EMPLOYEE) -> dict[str, Any]:
+    def mention(
+        self, channel: str, question: str, user: str = EMPLOYEE, *, thread_ts: str | None = None
+    ) -> dict[str, Any]:
         text = f"<@{BOT_USER}> {question}"
-        return {"type": "app_mention", "channel": channel, "user": user, "text": text, "ts": self.ts(), "team": TEAM}
+        event = {"type": "app_mention", "channel": channel, "user": user, "text": text, "ts": self.ts(), "team": TEAM}
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return event
 
     def click(self, posted: dict[str, Any], action_id: str, *, message_ts: str) -> Any:
-        button = next(b for b in posted["blocks"] if b.get("block_id") == FEEDBACK_BLOCK)["elements"]
-        value = next(element["value"] for element in button if element["action_id"] == action_id)
+        """Click the button ``action_id`` of the posted message ``posted`` (shown in Slack as ``message_ts``)."""
+        block_id, value = next(
+            (block["block_id"], element["value"])
+            for block in posted["blocks"]
+            if block.get("type") == "actions"
+            for element in block["elements"]
+            if element["action_id"] == action_id
+        )
         payload = {
             "type": "block_actions",
             "team": {"id": TEAM},
@@ -216,7 +255,7 @@ class Slack:
                 "text": posted["text"],
                 "blocks": posted["blocks"],
             },
-            "actions": [{"type": "button", "action_id": action_id, "block_id": FEEDBACK_BLOCK, "value": value}],
+            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value}],
             "trigger_id": "1.2.3",
             "response_url": f"{self.fake.url}response",
         }
@@ -265,6 +304,17 @@ def stored(app: Flask, channel: str, thread_ts: str) -> list[Message]:
 
 def all_text(reply: dict[str, Any]) -> str:
     return json.dumps(reply["blocks"], ensure_ascii=False) + reply["text"]
+
+
+def handoff_buttons(reply: dict[str, Any]) -> list[str]:
+    """The labels of the "Talk to a person" buttons of a posted (or updated) message."""
+    return [
+        element["text"]["text"]
+        for block in reply["blocks"]
+        if block.get("block_id") == HANDOFF_BLOCK
+        for element in block["elements"]
+        if element["action_id"] == HANDOFF_ACTION
+    ]
 
 
 # -- answering -----------------------------------------------------------------------------------------------------
@@ -344,6 +394,9 @@ def test_an_unanswerable_question_says_so_and_becomes_a_gap(slack: Slack) -> Non
     reply = slack.only_reply()
     assert text("to_editors", "en") in all_text(reply)
     assert not any(block.get("block_id") == FEEDBACK_BLOCK for block in reply["blocks"])
+    # In Slack's words, with a real button instead of the widget's link.
+    assert reply["text"] == text("abstain", "en") and WIDGET_LINK not in all_text(reply)
+    assert handoff_buttons(reply) == [text("talk_to_person", "en")]
     [message] = stored(slack.app, DM, event["ts"])
     assert message.is_gap
     with slack.app.app_context():
@@ -378,6 +431,7 @@ def test_a_thumbs_down_records_feedback_and_gap_evidence(slack: Slack) -> None:
     assert update["ts"] == "1800000000.999999" and update["channel"] == DM
     assert not any(block.get("block_id") == FEEDBACK_BLOCK for block in update["blocks"])
     assert text("thanks_not_helpful", "en") in json.dumps(update["blocks"], ensure_ascii=False)
+    assert handoff_buttons(update) == [text("talk_to_person", "en")]  # the answer did not help: a person may
 
 
 def test_a_thumbs_up_records_helpful_without_evidence(slack: Slack) -> None:
@@ -401,6 +455,219 @@ def test_a_button_of_another_thread_rates_nothing(slack: Slack) -> None:
     with slack.app.app_context():
         assert db.session.scalars(select(Feedback).where(Feedback.message_id == message.id)).all() == []
     assert slack.fake.named("chat.update") == []
+
+
+# -- a person ------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def agent_token(slack_service: Slack) -> str:
+    with slack_service.app.app_context():
+        return create_api_token(create_user(AGENT, "correct horse", "agent"))
+
+
+def handoffs_of(app: Flask, channel: str, thread_ts: str) -> list[Handoff]:
+    with app.app_context():
+        query = select(Handoff).where(Handoff.conversation_id == thread_conversation_id(channel, thread_ts))
+        rows = list(db.session.scalars(query.order_by(Handoff.id)).all())
+        db.session.expunge_all()
+        return rows
+
+
+def evidence_kinds(app: Flask, message_id: int) -> list[str]:
+    with app.app_context():
+        query = select(GapEvidence.kind).where(GapEvidence.message_id == message_id).order_by(GapEvidence.id)
+        return list(db.session.scalars(query).all())
+
+
+def ask_for_a_person_in_channel(slack: Slack) -> tuple[dict[str, Any], Handoff]:
+    """An employee asks in an internal channel, then asks the bot for a person in that thread."""
+    first = slack.mention(INTERNAL_CHANNEL, PUBLIC_QUESTION)
+    slack.send_event(first)
+    slack.send_event(slack.mention(INTERNAL_CHANNEL, "I want to talk to a person", thread_ts=first["ts"]))
+    [handoff] = handoffs_of(slack.app, INTERNAL_CHANNEL, first["ts"])
+    slack.fake.clear()
+    return first, handoff
+
+
+def agent_reply(slack: Slack, token: str, handoff_id: int, reply: str) -> dict[str, Any]:
+    response = slack.app.test_client().post(
+        f"/api/v1/handoffs/{handoff_id}/reply", json={"reply": reply}, headers=bearer(token)
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def test_asking_for_a_person_in_a_thread_makes_one_open_request(slack: Slack) -> None:
+    first = slack.dm(PUBLIC_QUESTION)
+    slack.send_event(first)
+    slack.fake.clear()
+    slack.send_event(slack.dm("I want to talk to a person", thread_ts=first["ts"]))
+    reply = slack.only_reply()
+    assert (reply["channel"], reply["thread_ts"]) == (DM, first["ts"])
+    assert reply["text"] == text("handoff_requested", "en")
+    assert WIDGET_LINK not in all_text(reply) and "widget" not in all_text(reply).lower()
+
+    [handoff] = handoffs_of(slack.app, DM, first["ts"])
+    assert (handoff.status, handoff.email, handoff.message) == ("open", None, None)
+    question, asked = stored(slack.app, DM, first["ts"])
+    assert asked.intent == "handoff"
+    # The question given up on is gap evidence "handoff", as a widget hand-off makes it.
+    assert evidence_kinds(slack.app, question.id) == ["handoff"]
+    with slack.app.app_context():
+        conversation = db.session.get(Conversation, handoff.conversation_id)
+        assert conversation is not None
+        place = (conversation.slack_team_id, conversation.slack_channel_id, conversation.slack_thread_ts)
+    assert place == (TEAM, DM, first["ts"])
+
+    # Asking again before the team answered: told so, no second request, no second piece of evidence.
+    slack.fake.clear()
+    slack.send_event(slack.dm("can I talk to a human please", thread_ts=first["ts"]))
+    assert slack.only_reply()["text"] == text("handoff_pending", "en")
+    assert [h.id for h in handoffs_of(slack.app, DM, first["ts"])] == [handoff.id]
+    assert evidence_kinds(slack.app, question.id) == ["handoff"]
+
+
+def test_a_request_in_chinese_is_confirmed_in_chinese(slack: Slack) -> None:
+    event = slack.dm("我想找人工客服")
+    slack.send_event(event)
+    assert slack.only_reply()["text"] == text("handoff_requested", "zh")
+    assert [h.status for h in handoffs_of(slack.app, DM, event["ts"])] == ["open"]
+
+
+def test_the_button_under_i_dont_know_asks_for_a_person(slack: Slack) -> None:
+    event = slack.dm(UNANSWERABLE)
+    slack.send_event(event)
+    posted = slack.only_reply()
+    [message] = stored(slack.app, DM, event["ts"])
+    slack.fake.clear()
+    assert slack.click(posted, HANDOFF_ACTION, message_ts="1800000000.555555").status_code == 200
+    reply = slack.only_reply()
+    assert (reply["thread_ts"], reply["text"]) == (event["ts"], text("handoff_requested", "en"))
+    assert [h.status for h in handoffs_of(slack.app, DM, event["ts"])] == ["open"]
+    assert evidence_kinds(slack.app, message.id) == ["abstained", "handoff"]
+
+    slack.fake.clear()
+    slack.click(posted, HANDOFF_ACTION, message_ts="1800000000.555555")  # a second click
+    assert slack.only_reply()["text"] == text("handoff_pending", "en")
+    assert len(handoffs_of(slack.app, DM, event["ts"])) == 1
+
+
+def test_a_button_in_a_thread_without_a_conversation_asks_for_nothing(slack: Slack) -> None:
+    event = slack.dm(UNANSWERABLE)
+    slack.send_event(event)
+    posted = dict(slack.only_reply(), thread_ts="1699999999.000002")  # a thread answerdesk has no record of
+    slack.fake.clear()
+    assert slack.click(posted, HANDOFF_ACTION, message_ts="1800000000.444444").status_code == 200
+    assert slack.replies() == [] and handoffs_of(slack.app, DM, "1699999999.000002") == []
+
+
+def test_a_thread_from_before_threads_were_kept_is_found_once_someone_asks(slack: Slack) -> None:
+    event = slack.dm(PUBLIC_QUESTION)
+    slack.send_event(event)
+    with slack.app.app_context():  # as a conversation stored before the thread's place was
+        conversation = db.session.get(Conversation, thread_conversation_id(DM, event["ts"]))
+        assert conversation is not None and conversation.slack_thread_ts == event["ts"]
+        conversation.slack_team_id = conversation.slack_channel_id = conversation.slack_thread_ts = None
+        db.session.commit()
+    slack.send_event(slack.dm("talk to a person", thread_ts=event["ts"]))
+    with slack.app.app_context():
+        conversation = db.session.get(Conversation, thread_conversation_id(DM, event["ts"]))
+        assert conversation is not None
+        assert (conversation.slack_channel_id, conversation.slack_thread_ts) == (DM, event["ts"])
+
+
+def test_an_agents_reply_is_posted_into_the_thread(slack: Slack, agent_token: str) -> None:
+    first, handoff = ask_for_a_person_in_channel(slack)
+    body = agent_reply(slack, agent_token, handoff.id, "Hi! I reset it for you <!channel>, try again now.")
+    assert (body["status"], body["asked_in"], body["slack_status"], body["slack_error"]) == (
+        "answered",
+        "slack",
+        "sent",
+        None,
+    )
+    assert body["email_status"] is None  # Slack gave no address: nothing was e-mailed, and nothing claims it was
+    assert conforms("InboxHandoff", body)
+
+    [posted] = slack.replies()
+    assert (posted["channel"], posted["thread_ts"]) == (INTERNAL_CHANNEL, first["ts"])
+    shown = all_text(posted)
+    assert text("from_team", "en") in shown and "I reset it for you" in shown
+    assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown  # shown as typed, pings nobody
+    assert AGENT not in shown  # who answered stays in the inbox, as in the widget
+
+    with slack.app.app_context():
+        row = db.session.get(Handoff, handoff.id)
+        assert row is not None and (row.status, row.slack_status, row.slack_error) == ("answered", "sent", None)
+        actions = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.target == f"handoff:{handoff.id}").order_by(AuditEntry.id)
+        ).all()
+        agent = find_user_by_email(AGENT)
+        assert agent is not None
+        agent_id = agent.id
+    assert list(actions) == ["handoff.reply", "handoff.slack"]
+
+    browser = slack.app.test_client()
+    log_in(browser, agent_id)
+    assert '<span class="badge slack">Slack</span>' in browser.get("/editor/inbox/?status=answered").get_data(
+        as_text=True
+    )
+    page = browser.get(f"/editor/inbox/{handoff.id}").get_data(as_text=True)
+    assert "Asked in <strong>Slack</strong>" in page and INTERNAL_CHANNEL in page
+    assert "Posted in their Slack thread." in page and "Shown in the customer&#39;s chat" not in page
+
+
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        ((200, {"ok": False, "error": "not_in_channel"}), "Slack refused the message: not_in_channel."),
+        ((500, {"ok": False, "error": "internal_error"}), "Slack answered HTTP 500."),
+    ],
+)
+def test_a_slack_failure_keeps_the_reply_and_says_so(
+    slack: Slack, agent_token: str, failure: tuple[int, dict[str, Any]], said: str
+) -> None:
+    _, handoff = ask_for_a_person_in_channel(slack)
+    slack.fake.post_failure = failure
+    body = agent_reply(slack, agent_token, handoff.id, "We have fixed the export.")
+    assert (body["status"], body["reply"], body["slack_status"]) == ("answered", "We have fixed the export.", "failed")
+    assert said in body["slack_error"] and "xoxb" not in body["slack_error"]
+    assert len(slack.replies()) == 1  # it was tried
+    with slack.app.app_context():
+        row = db.session.get(Handoff, handoff.id)
+        assert row is not None
+        assert (row.status, row.reply, row.slack_status) == ("answered", "We have fixed the export.", "failed")
+        assert row.slack_error is not None and said in row.slack_error
+        agent = find_user_by_email(AGENT)
+        assert agent is not None
+        agent_id = agent.id
+    browser = slack.app.test_client()
+    log_in(browser, agent_id)
+    page = browser.get(f"/editor/inbox/{handoff.id}").get_data(as_text=True)
+    assert "Posting it in their Slack thread failed:" in page and said in page
+
+
+def test_a_widget_hand_off_is_still_emailed_not_posted_to_slack(
+    tmp_path: Path, slack: Slack, smtp: tuple[inbox_mail.Received, int]
+) -> None:
+    received, port = smtp
+    app = make_app(
+        tmp_path / "var",
+        smtp_url=f"smtp://127.0.0.1:{port}",
+        mail_from=inbox_mail.SENDER,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.fake.url,
+    )
+    with app.app_context():
+        site = create_site("shop", ["https://shop.example"])
+        agent = create_user(AGENT, "correct horse", "agent")
+        service = inbox_mail.MailService(app, site.key, create_api_token(agent), agent.id)
+    handoff_id, _ = inbox_mail.request_help(service, "My invoice shows the wrong VAT number.")
+    body = inbox_mail.reply(service, handoff_id, "We corrected it.")
+    assert (body["asked_in"], body["email_status"], body["slack_status"]) == ("chat", "sent", None)
+    [(_, recipients, message)] = received.envelopes
+    assert recipients == [inbox_mail.CUSTOMER] and message.get_content().startswith("We corrected it.")
+    assert slack.replies() == []
 
 
 # -- what is not answered ------------------------------------------------------------------------------------------
@@ -470,6 +737,37 @@ def test_answers_become_slack_mrkdwn() -> None:
     assert converted.endswith("Done [2].")  # no link to a javascript: URL
 
 
+@pytest.mark.parametrize(
+    ("widget_key", "slack_key", "language", "is_gap", "intent"),
+    [
+        ("unsure", "unsure", "en", True, None),
+        ("abstain", "abstain", "zh", True, None),
+        ("intent_rejection", "rejection", "en", False, "rejection"),
+        ("intent_rejection", "rejection", "zh", False, "rejection"),
+    ],
+)
+def test_sentences_about_the_widgets_link_are_said_in_slacks_words_with_a_button(
+    widget_key: str, slack_key: str, language: str, is_gap: bool, intent: str | None
+) -> None:
+    widget_words = chatbot_message(widget_key, language)
+    answer = Answer(
+        question="?", answer=widget_words, is_gap=is_gap, reason=None, confidence=0.0, language=language, intent=intent
+    )
+    message = answer_message(answer, 1)
+    shown = json.dumps(message.blocks, ensure_ascii=False) + message.text
+    assert message.text == text(slack_key, language) and widget_words not in shown
+    assert WIDGET_LINK not in shown and "联系人工客服”" not in shown  # the widget's link, quoted, in either language
+    labels = handoff_buttons({"blocks": message.blocks})
+    assert labels == [text("talk_to_person", language)]
+
+
+def test_an_answer_gets_feedback_buttons_and_no_person_button() -> None:
+    answer = Answer(question="?", answer="Open Settings.", is_gap=False, reason=None, confidence=0.9, language="en")
+    blocks = answer_message(answer, 7).blocks
+    assert handoff_buttons({"blocks": blocks}) == []
+    assert any(block.get("block_id") == FEEDBACK_BLOCK for block in blocks)
+
+
 def test_slack_markup_becomes_the_question() -> None:
     typed = f"<@{BOT_USER}> how do I share &lt;invoices&gt; in <#C1|billing> with <@U2>? see <https://x.example|this>"
     assert question_text(typed, BOT_USER) == "how do I share <invoices> in #billing with @U2? see this"
@@ -500,3 +798,12 @@ def test_slack_settings_go_together_and_without_them_there_is_no_endpoint(tmp_pa
     assert load_settings(with_proxy).slack_api_url == "https://proxy.example/slack/api/"  # urljoin keeps /api
     app = make_app(tmp_path / "var")
     assert app.test_client().post("/slack/events", data="{}").status_code == 404
+
+
+def test_every_sentence_pointing_at_the_widgets_button_has_slack_words() -> None:
+    """Slack has no "Talk to a human" link: each answerer sentence naming it is said in Slack's words, next to the
+    "Talk to a person" button (a bare hand-off request is not even said: it is made, web/slack/handoffs.py)."""
+    widget_words = ("Talk to a human", "联系人工客服")
+    for language, messages in MESSAGES.items():
+        pointing = {key for key, sentence in messages.items() if any(w in sentence for w in widget_words)}
+        assert pointing <= set(SLACK_WORDING), (language, pointing)

@@ -216,7 +216,7 @@ def copy_data_dir(source: Path, target: Path, *, models_only: bool = False) -> P
 
 
 BAR_START = r"embedding {path}:\s+0%\|[^\r]*\| 0/(\d+) \["
-SUMMARY = r"added (\d+), updated (\d+), unchanged (\d+), deleted (\d+), failed (\d+); (\d+) chunks embedded"
+SUMMARY = r"added (\d+), updated (\d+), unchanged (\d+), deleted (\d+), failed (\d+); (\d+) chunks? embedded"
 
 
 def expect_bar_and_summary(terminal: Terminal, path: str) -> re.Match[str]:

@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.access.accounts import find_user_by_email
+from web.access.permissions import has_role
 from web.access.sessions import load_session_user
 from web.db.models import User
 from web.http.errors import ApiError, is_api_request
@@ -88,7 +89,7 @@ def require_role(*roles: str) -> Callable[[F], F]:
                 if g.get("caller") is not None:  # a widget (site key) caller is not an employee
                     raise ApiError(403, "forbidden", "This needs an employee account.")
                 return login_manager.unauthorized()
-            if roles and user.role != "admin" and user.role not in roles:
+            if roles and not has_role(user, roles):
                 raise ApiError(403, "forbidden", f"This needs the role {' or '.join(roles)}.")
             return view(*args, **kwargs)
 

@@ -24,8 +24,22 @@ INBOX_ROLES = ("agent", "editor")
 INBOX_READ_ROLES = ("agent", "editor", "viewer")
 
 
+def has_role(user: User | None, roles: tuple[str, ...]) -> bool:
+    """The rule of ``require_role`` for a user at hand: one of ``roles``, or admin, which passes every check."""
+    return user is not None and (user.role == "admin" or user.role in roles)
+
+
 def can_write(user: User | None) -> bool:
-    return user is not None and user.role in ("editor", "admin")
+    return has_role(user, WRITE_ROLES)
+
+
+def can_read_editor(user: User | None) -> bool:
+    """Whether ``user`` may open the editor area (gap queue, articles, analytics): its dashboard is their work."""
+    return has_role(user, READ_ROLES)
+
+
+def can_read_inbox(user: User | None) -> bool:
+    return has_role(user, INBOX_READ_ROLES)
 
 
 def can_edit_community(user: User | None, community: str | None) -> bool:
@@ -45,4 +59,4 @@ def editor_communities(user: User) -> list[str] | None:
 
 
 def can_answer_handoffs(user: User | None) -> bool:
-    return user is not None and (user.role == "admin" or user.role in INBOX_ROLES)
+    return has_role(user, INBOX_ROLES)

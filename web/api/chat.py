@@ -3,7 +3,6 @@ Described in web/api/openapi/document.py."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
@@ -15,7 +14,6 @@ from web.access.callers import current_caller, identify_caller
 from web.api.openapi.document import openapi_document
 from web.chat.conversations import (
     add_feedback,
-    add_handoff,
     conversation_for_owner,
     conversation_history,
     conversations_for_owner,
@@ -23,9 +21,9 @@ from web.chat.conversations import (
     message_for_owner,
     save_conversation,
 )
-from web.chat.turns import answer_turn, gap_capture_parts, stream_turn
-from web.db.models import FEEDBACK_REASONS, Message, committed_id
-from web.gaps.capture import capture
+from web.chat.handoffs import request_handoff
+from web.chat.turns import answer_turn, capture_quietly, stream_turn
+from web.db.models import FEEDBACK_REASONS, committed_id
 from web.http.errors import ApiError
 from web.http.payloads import (
     json_object,
@@ -38,8 +36,6 @@ from web.http.payloads import (
     required_id,
 )
 from web.http.serialize import conversation_json, conversation_summary, feedback_json, handoff_json
-
-log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Callers prove themselves with a site key, a token, or (cookie sessions) an X-CSRFToken header (access/callers.py).
@@ -109,7 +105,7 @@ def feedback() -> Any:
     row = add_feedback(message, helpful, reasons, comment)
     if not helpful:
         # The reasons and comment stay on the Feedback row, shown with the gap.
-        _capture_quietly(message, "downvoted")
+        capture_quietly(message, "downvoted")
     return jsonify(feedback_json(row)), 201
 
 
@@ -132,24 +128,8 @@ def handoff() -> Any:
         conversation = found
     if email is None and caller.user is not None:
         email = caller.user.email  # an employee is reachable at their own address
-    row = add_handoff(conversation, email, text)
-    answered = [m for m in conversation.messages if m.status == "ok" and m.intent is None]
-    if answered:
-        # The question the visitor gave up on is the last one ("I want a person" and "thanks" are not questions);
-        # a hand-off before any question has none to group.
-        _capture_quietly(answered[-1], "handoff")
+    row = request_handoff(conversation, email, text)
     return jsonify(handoff_json(row)), 201
-
-
-def _capture_quietly(message: Message, kind: str) -> None:
-    """Gap evidence for a 👎 or a hand-off that is already stored: if the parts it needs (the embedder) cannot be
-    had right now, the visitor's request still succeeds and the log says what was not captured."""
-    try:
-        parts = gap_capture_parts()
-    except Exception:
-        log.exception("no gap evidence for message %s (%s): the runtime is unavailable", message.id, kind)
-        return
-    capture(message, kind, parts)
 
 
 @bp.get("/conversations")

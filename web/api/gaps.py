@@ -72,8 +72,8 @@ def _int_arg(name: str, default: int, lowest: int, highest: int | None) -> int:
     except ValueError:  # more digits than int() converts
         number = lowest - 1
     if number < lowest or (highest is not None and number > highest):
-        upper = f" and {highest}" if highest is not None else ""
-        raise ApiError(400, "bad_request", f"'{name}' must be an integer of at least {lowest}{upper}.")
+        allowed = f"between {lowest} and {highest}" if highest is not None else f"of at least {lowest}"
+        raise ApiError(400, "bad_request", f"'{name}' must be an integer {allowed}.")
     return number
 
 

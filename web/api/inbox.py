@@ -3,8 +3,9 @@
 Reading needs agent, editor, viewer or admin; replying and closing need agent, editor or admin (web.access.permissions:
 INBOX_READ_ROLES, INBOX_ROLES). A widget's site key is no employee credential: 403, as before this API had more than
 the list. Errors: 404 ``handoff_not_found``, 409 ``handoff_handled`` (answered or closed already: one reply per
-request), 400 ``bad_request`` (an empty or too long reply). The reply is stored before it is e-mailed; the response's
-``email_status`` says what became of the e-mail (web/inbox/actions.py).
+request), 400 ``bad_request`` (an empty or too long reply). The reply is stored before it is delivered, by e-mail or,
+for a request asked in Slack, into its Slack thread; the response's ``email_status`` or ``slack_status`` says what
+became of it (web/inbox/actions.py). A failed delivery is still a 200: the reply was stored.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def _json(handoff: Handoff, delivery: Delivery | None = None) -> dict[str, Any]:
     body = inbox_handoff_json(handoff, customer_question(handoff))
     if delivery is not None:
         # Also "no_address" and "not_configured", which are not stored: the caller learns why nothing was sent.
-        body["email_status"] = delivery.status
+        body[f"{delivery.route}_status"] = delivery.status
     return body
 
 

@@ -151,7 +151,10 @@ def add_feedback(message: Message, helpful: bool, reasons: Sequence[str], commen
 
 
 def add_handoff(conversation: Conversation, email: str | None, message: str | None) -> Handoff:
-    handoff = Handoff(conversation_id=conversation.id, email=email, message=message, status="open")
+    """Store a request for a person (committed). Its message is free text like a question, where people paste card
+    numbers and IBANs too, so it is stored masked as questions are; ``email`` is not: the reply is sent there."""
+    stored = stored_question(message) if message else message
+    handoff = Handoff(conversation_id=conversation.id, email=email, message=stored, status="open")
     db.session.add(handoff)
     db.session.commit()
     return handoff

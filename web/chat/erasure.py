@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, Select, delete, func, select
 
 from chatbot.keyword import tokenize
 from web.db.models import Conversation, Feedback, Gap, GapEvent, GapEvidence, Handoff, Message, db
+from web.gaps.titles import gap_title, is_title_of
 
 DELETED_TEXT = "[deleted]"
 DELETED_TITLE = "(question deleted at the visitor's request)"
@@ -134,8 +135,9 @@ def forget_gap_questions(conversation_ids: Sequence[str]) -> None:
         for text in theirs.values():
             words.update(tokenize(text))
         gap.token_counts = dict(Counter(gap.token_counts) - words)  # subtraction drops counts <= 0
-        if gap.title in theirs.values():
-            gap.title = _other_question(gap_id, theirs) or DELETED_TITLE
+        if any(is_title_of(gap.title, text) for text in theirs.values()):
+            other = _other_question(gap_id, theirs)
+            gap.title = gap_title(other) if other else DELETED_TITLE
 
 
 def _other_question(gap_id: int, excluded: Iterable[int]) -> str | None:

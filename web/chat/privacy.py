@@ -222,6 +222,7 @@ def keep_raw_questions(app: Flask | None = None) -> bool:
 
 
 def stored_question(text: str) -> str:
-    """What is written to the database for a question a user typed: masked unless the operator keeps raw text
-    (ANSWERDESK_KEEP_RAW_QUESTIONS=true). The answerer always sees the raw text; only storage is masked."""
+    """What is written to the database for a question a user typed (or the message they left with a hand-off):
+    masked unless the operator keeps raw text (ANSWERDESK_KEEP_RAW_QUESTIONS=true). The answerer always sees the
+    raw text; only storage is masked."""
     return text if keep_raw_questions() else mask_pii(text)

@@ -188,6 +188,14 @@ def _conversation_json(conversation: Conversation) -> dict[str, Any]:
         "audience": conversation.audience,
         "site": site.name if site is not None else None,
         "session_id": conversation.session_id,
+        # Where a Slack conversation is (ids, not names): stored with it, so theirs to see.
+        "slack_thread": {
+            "team": conversation.slack_team_id,
+            "channel": conversation.slack_channel_id,
+            "thread_ts": conversation.slack_thread_ts,
+        }
+        if conversation.in_slack
+        else None,
         "created_at": timestamp(conversation.created_at),
         "updated_at": timestamp(conversation.updated_at),
         "messages": [

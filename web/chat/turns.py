@@ -13,6 +13,10 @@ answered: 503 ``database_unavailable``, or that ``error`` event once the stream 
 on purpose: the reply carries the ``message_id`` that 👍/👎 and hand-offs refer to and the ``conversation_id`` that
 follow-ups continue, unanswered questions feed the editors' gap queue, and an answer nobody can find later is one
 the knowledge loop never sees. An unsaved answer would break all of that quietly; a 503 says when to ask again.
+
+Any other failure once the stream has begun (a bug: a constraint, a value the database refuses) ends it with an
+``error`` event too, ``internal_error``: the status went out with the first event, and a stream that just stops
+tells the client nothing.
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ from chatbot.types import Answer, Audience
 from web.chat.conversations import find_conversation, record_failed_message, record_message
 from web.db import faults
 from web.db.models import Conversation, Message, committed_id, db
-from web.gaps.capture import CaptureParts, capture_parts, capture_turn
-from web.http.errors import ApiError, database_unavailable, error_body
+from web.gaps.capture import CaptureParts, capture, capture_parts, capture_turn
+from web.http.errors import HTTP_MESSAGES, ApiError, database_unavailable, error_body
 from web.services import get_answerer, get_runtime, get_settings, running_app
 
 log = logging.getLogger(__name__)
@@ -63,6 +67,19 @@ def answer_turn(
 
 
 def stream_turn(conversation_id: str, question: str, history: Sequence[Turn], audience: Audience) -> Iterator[str]:
+    """The SSE events of one turn (:func:`_turn_events`), whatever fails: the last event is ``done`` or ``error``."""
+    try:
+        yield from _turn_events(conversation_id, question, history, audience)
+    except Exception:
+        # Not GeneratorExit (a client gone: nobody to tell). The 200 went out with the first event, so the error
+        # can only be an event; the session may hold a failed flush, and the request's teardown still uses it.
+        log.exception("a streamed turn of conversation %s failed", conversation_id)
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        yield sse_event("error", error_body("internal_error", HTTP_MESSAGES[500]))
+
+
+def _turn_events(conversation_id: str, question: str, history: Sequence[Turn], audience: Audience) -> Iterator[str]:
     """The SSE events of one turn; the turn is stored before ``citations`` so that ``done`` can carry its id.
 
     Takes the id of a committed conversation, not the row: the events are produced after the view has returned,
@@ -126,6 +143,17 @@ def gap_capture_parts() -> CaptureParts:
     """What recording gap evidence needs from this process (the chat turns and the feedback and hand-off routes)."""
     app = running_app()
     return capture_parts(app, get_settings(app), get_runtime(app).embedder)
+
+
+def capture_quietly(message: Message, kind: str) -> None:
+    """Gap evidence for a 👎 or a hand-off that is already stored: if the parts it needs (the embedder) cannot be
+    had right now, the person's request still succeeds and the log says what was not captured."""
+    try:
+        parts = gap_capture_parts()
+    except Exception:
+        log.exception("no gap evidence for message %s (%s): the runtime is unavailable", message.id, kind)
+        return
+    capture(message, kind, parts)
 
 
 def _store(write: Callable[[], T]) -> T:

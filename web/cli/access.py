@@ -26,6 +26,7 @@ from web.audit.log import record
 from web.db.engine import upgrade_database
 from web.db.models import ROLES, User
 from web.http.payloads import is_email
+from web.wording import counted
 
 MIN_PASSWORD_CHARS = 8
 
@@ -84,7 +85,7 @@ def sites_list(as_json: bool) -> None:
         return
     for site in sites:
         click.echo(f"{site.name}\t{site.key}\t{' '.join(site.origins)}")
-    click.echo(f"{len(sites)} sites", err=True)
+    click.echo(counted(len(sites), "site"), err=True)
 
 
 # -- users -------------------------------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def users_sign_out(email: str) -> None:
         raise click.ClickException(f"no user {email!r}")
     ended = revoke_login_sessions(user.id)
     record("user.sign_out", f"user:{user.email}", {"ended": ended})
-    click.echo(f"signed {user.email} out everywhere ({ended} sign-ins ended)")
+    click.echo(f"signed {user.email} out everywhere ({counted(ended, 'sign-in')} ended)")
 
 
 @users_group.command("list")
@@ -214,4 +215,4 @@ def tokens_revoke(email: str) -> None:
     user = find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"no user {email!r}")
-    click.echo(f"revoked {revoke_api_tokens(user)} token(s) of {user.email}")
+    click.echo(f"revoked {counted(revoke_api_tokens(user), 'token')} of {user.email}")

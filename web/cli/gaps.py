@@ -11,6 +11,7 @@ from web.db.engine import upgrade_database
 from web.gaps.consolidation import ConsolidationReport, consolidate_open_gaps
 from web.gaps.notifications import gap_alerts
 from web.services import get_runtime, get_settings, running_app
+from web.wording import counted
 
 
 @click.group("gaps")
@@ -45,8 +46,8 @@ def render_report(report: ConsolidationReport) -> str:
             lines.append(f"{name}: skipped ({scope.skipped})")
             continue
         lines.append(
-            f"{name}: {scope.questions} questions in {scope.gaps_before} gaps -> {scope.gaps_after} gaps; "
-            f"{verb} {scope.moved} questions"
+            f"{name}: {counted(scope.questions, 'question')} in {counted(scope.gaps_before, 'gap')} -> "
+            f"{counted(scope.gaps_after, 'gap')}; {verb} {counted(scope.moved, 'question')}"
         )
         for merge in scope.merged:
             into = f"gap {merge['into']}" if merge["into"] is not None else "a new gap"

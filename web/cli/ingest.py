@@ -24,6 +24,7 @@ from ingest.sources.web import DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT, SiteUnreachab
 from web.db.engine import upgrade_database
 from web.db.models import db
 from web.services import get_runtime
+from web.wording import counted
 
 
 class _PathOrUrl(click.ParamType[Path | str, Any]):
@@ -113,7 +114,7 @@ def ingest_command(
     else:
         click.echo(
             f"added {total.added}, updated {total.updated}, unchanged {total.unchanged}, deleted {total.deleted}, "
-            f"failed {len(total.failed)}; {total.chunks_embedded} chunks embedded in {total.seconds:.1f} s"
+            f"failed {len(total.failed)}; {counted(total.chunks_embedded, 'chunk')} embedded in {total.seconds:.1f} s"
         )
         for failure in total.failed:
             click.echo(f"  failed: {failure.path}: {failure.error}", err=True)
@@ -203,7 +204,7 @@ def docs_list(as_json: bool, include_deleted: bool) -> None:
     for row in rows:
         deleted = " (deleted)" if row.deleted_at else ""
         click.echo(f"{row.id}\tv{row.current_version}\t{row.audience}\t{row.community or '-'}\t{row.title}{deleted}")
-    click.echo(f"{len(rows)} documents", err=True)
+    click.echo(counted(len(rows), "document"), err=True)
 
 
 @docs_group.command("show")

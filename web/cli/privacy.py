@@ -17,6 +17,7 @@ from web.chat.retention import purge
 from web.chat.subjects import Subject, delete_subject, export_subject, parse_subject
 from web.db.engine import upgrade_database
 from web.services import get_settings
+from web.wording import counted
 
 
 @click.group("privacy")
@@ -61,7 +62,7 @@ def purge_command(days: int | None, dry_run: bool, as_json: bool) -> None:
         click.echo(json.dumps(report.to_dict()))
         return
     verb = "would delete" if dry_run else "deleted"
-    click.echo(f"conversations quiet since {report.cutoff:%Y-%m-%d %H:%M} UTC ({days} days): {verb}")
+    click.echo(f"conversations quiet since {report.cutoff:%Y-%m-%d %H:%M} UTC ({counted(days, 'day')}): {verb}")
     click.echo(_counts(report.deleted))
 
 

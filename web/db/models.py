@@ -139,6 +139,12 @@ class Conversation(db.Model):  # type: ignore[name-defined,misc]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # A Slack thread's conversation: where it is, so that an agent's reply can be posted back into it (the id is
+    # a one-way hash of channel and thread, web/slack/threads.py). NULL for every other conversation, and for
+    # Slack threads started before these columns existed until someone in them asks for a person.
+    slack_team_id: Mapped[str | None] = mapped_column(String(64))
+    slack_channel_id: Mapped[str | None] = mapped_column(String(64))
+    slack_thread_ts: Mapped[str | None] = mapped_column(String(32))
 
     site: Mapped[Site | None] = relationship()
     user: Mapped[User | None] = relationship()
@@ -146,6 +152,11 @@ class Conversation(db.Model):  # type: ignore[name-defined,misc]
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
     )
     handoffs: Mapped[list[Handoff]] = relationship(back_populates="conversation", cascade="all, delete-orphan")
+
+    @property
+    def in_slack(self) -> bool:
+        """Whether this conversation is a Slack thread that replies can be posted to."""
+        return self.slack_channel_id is not None and self.slack_thread_ts is not None
 
 
 # A conversational turn ("hi", "thanks!", "I want a person": chatbot/intents.py) is stored with the writer
@@ -215,6 +226,9 @@ class Feedback(db.Model):  # type: ignore[name-defined,misc]
 HANDOFF_STATUSES = ("open", "answered", "closed")
 # What became of the e-mail of a reply: None (no address, or no mail server configured), "sent" or "failed".
 EMAIL_STATUSES = ("sent", "failed")
+# What became of a reply posted into the Slack thread a request came from: None (not from Slack, or Slack not
+# configured when the reply was written), "sent" or "failed".
+SLACK_STATUSES = ("sent", "failed")
 
 
 class Handoff(db.Model):  # type: ignore[name-defined,misc]
@@ -234,6 +248,10 @@ class Handoff(db.Model):  # type: ignore[name-defined,misc]
     email_status: Mapped[str | None] = mapped_column(String(16))
     # Why the e-mail failed, as the mail server or the network said it (never the server's credentials).
     email_error: Mapped[str | None] = mapped_column(Text)
+    # The same for the reply's message in the Slack thread (a request made in Slack is answered there, not by
+    # e-mail: Slack gives no address). Why it failed is Slack's error code or the network's, never the token.
+    slack_status: Mapped[str | None] = mapped_column(String(16))
+    slack_error: Mapped[str | None] = mapped_column(Text)
 
     conversation: Mapped[Conversation] = relationship(back_populates="handoffs")
     handled_by: Mapped[User | None] = relationship()

@@ -24,6 +24,7 @@ from web.access.sessions import revoke_login_sessions
 from web.audit.log import record
 from web.db.models import ROLES, Document, Site, User, db
 from web.http.payloads import is_email
+from web.wording import counted
 
 bp = Blueprint("admin", __name__, url_prefix="/editor/admin")
 
@@ -90,7 +91,7 @@ def sign_out_user(user_id: int) -> Response:
         return _back("No such user.", "error")
     ended = revoke_login_sessions(user.id)
     record("user.sign_out", f"user:{user.email}", {"ended": ended})
-    return _back(f"Signed {user.email} out everywhere ({ended} sign-ins ended).", "success")
+    return _back(f"Signed {user.email} out everywhere ({counted(ended, 'sign-in')} ended).", "success")
 
 
 @bp.post("/sites")

@@ -1,6 +1,10 @@
 """The analytics page's charts as inline SVG geometry (no JavaScript chart library, nothing from a CDN).
 
 Each chart has a <title> and <desc> for screen readers; the page shows the same figures as a table.
+
+An SVG scales as a whole, its labels too: the wide drawing shrunk into a phone's card would have ~7 px labels.
+So each chart is drawn in two frames, a wide one and a compact one (narrower, taller, fewer date labels), and the
+page shows the one that fits its card (a CSS container query in the analytics template).
 """
 
 from __future__ import annotations
@@ -10,15 +14,34 @@ from dataclasses import dataclass, field
 
 from web.analytics.report import Day
 
-WIDTH = 720
-HEIGHT = 200
-LEFT = 52  # room for the y-axis labels
-RIGHT = 8
-TOP = 10
-BOTTOM = 22  # room for the date labels
-PLOT_WIDTH = WIDTH - LEFT - RIGHT
-PLOT_HEIGHT = HEIGHT - TOP - BOTTOM
-MAX_DATE_LABELS = 8
+
+@dataclass(frozen=True)
+class Frame:
+    """A chart's drawing area in SVG user units, with the margins that hold the axis labels."""
+
+    name: str  # also the CSS class that the page's container query shows or hides
+    width: int
+    height: int
+    left: int  # room for the y-axis labels ("100 %")
+    right: int
+    top: int
+    bottom: int  # room for the date labels
+    max_date_labels: int  # more would overlap at this frame's label size
+
+    @property
+    def plot_width(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_height(self) -> int:
+        return self.height - self.top - self.bottom
+
+
+# The label size (the template's CSS) is in these units: 16 of 720 is ~11 px or more in a card of 30rem and up,
+# 14 of 360 ~11 to 19 px in the cards below that (a phone's is ~340 px wide).
+WIDE = Frame("wide", width=720, height=200, left=60, right=8, top=10, bottom=30, max_date_labels=8)
+COMPACT = Frame("compact", width=360, height=220, left=48, right=8, top=10, bottom=32, max_date_labels=4)
+FRAMES = (WIDE, COMPACT)
 
 
 @dataclass(frozen=True)
@@ -66,17 +89,17 @@ class Chart:
     legend: list[tuple[str, str]]  # (css, label)
     y_ticks: list[Tick]
     x_ticks: list[Tick]
+    frame: Frame = WIDE
     rects: list[Rect] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: int = LEFT
-    right: int = WIDTH - RIGHT
-    top: int = TOP
-    bottom: int = HEIGHT - BOTTOM
 
 
-def daily_charts(days: list[Day]) -> list[Chart]:
+def daily_charts(days: list[Day]) -> list[list[Chart]]:
+    """Each chart of the page, in every frame (:data:`FRAMES` order)."""
+    return [list(drawings) for drawings in zip(*(_daily_charts(days, frame) for frame in FRAMES), strict=True)]
+
+
+def _daily_charts(days: list[Day], frame: Frame) -> list[Chart]:
     labels = [day.day.isoformat() for day in days]
     return [
         stacked_bars(
@@ -88,6 +111,7 @@ def daily_charts(days: list[Day]) -> list[Chart]:
                 Series("answered", "answered", [d.answered for d in days]),
                 Series("abstained", "abstained", [d.abstained for d in days]),
             ],
+            frame,
         ),
         rate_lines(
             "chart-rates",
@@ -100,6 +124,7 @@ def daily_charts(days: list[Day]) -> list[Chart]:
                 Series("abstain rate", "abstained", [_rate(d.abstained, d.questions) for d in days]),
                 Series("helpful rate", "helpful", [_rate(d.helpful, d.rated) for d in days]),
             ],
+            frame,
         ),
         stacked_bars(
             "chart-conversations",
@@ -111,6 +136,7 @@ def daily_charts(days: list[Day]) -> list[Chart]:
                 Series("deflected", "deflected", [d.conversations - d.handoffs for d in days]),
                 Series("handed off", "handoff", [d.handoffs for d in days]),
             ],
+            frame,
         ),
         stacked_bars(
             "chart-feedback",
@@ -121,6 +147,7 @@ def daily_charts(days: list[Day]) -> list[Chart]:
                 Series("👍 helpful", "helpful", [d.helpful for d in days]),
                 Series("👎 not helpful", "not-helpful", [d.not_helpful for d in days]),
             ],
+            frame,
         ),
     ]
 
@@ -140,21 +167,23 @@ def nice_ceiling(value: float) -> float:
     return float(10 * power)
 
 
-def stacked_bars(chart_id: str, title: str, description: str, labels: list[str], series: list[Series]) -> Chart:
+def stacked_bars(
+    chart_id: str, title: str, description: str, labels: list[str], series: list[Series], frame: Frame = WIDE
+) -> Chart:
     count = max(len(labels), 1)
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
     top = nice_ceiling(max(totals, default=0))
-    band = PLOT_WIDTH / count
+    band = frame.plot_width / count
     rects = []
     for i, label in enumerate(labels):
-        base: float = TOP + PLOT_HEIGHT
+        base: float = frame.top + frame.plot_height
         for s in series:
             value = s.values[i] or 0
-            height = value / top * PLOT_HEIGHT
+            height = value / top * frame.plot_height
             if value:
                 rects.append(
                     Rect(
-                        x=_round(LEFT + i * band + band * 0.15),
+                        x=_round(frame.left + i * band + band * 0.15),
                         y=_round(base - height),
                         width=_round(max(band * 0.7, 0.5)),
                         height=_round(height),
@@ -163,20 +192,23 @@ def stacked_bars(chart_id: str, title: str, description: str, labels: list[str],
                     )
                 )
             base -= height
-    y_ticks = [Tick(_round(TOP + PLOT_HEIGHT * (1 - f)), f"{top * f:g}") for f in (0.0, 0.5, 1.0)]
+    y_ticks = [_y_tick(frame, f, f"{top * f:g}") for f in (0.0, 0.5, 1.0)]
     return Chart(
         id=chart_id,
         title=title,
         description=description,
         legend=[(s.css, s.label) for s in series],
         y_ticks=y_ticks,
-        x_ticks=_date_ticks(labels, band),
+        x_ticks=_date_ticks(frame, labels, band),
+        frame=frame,
         rects=rects,
     )
 
 
-def rate_lines(chart_id: str, title: str, description: str, labels: list[str], series: list[Series]) -> Chart:
-    band = PLOT_WIDTH / max(len(labels), 1)
+def rate_lines(
+    chart_id: str, title: str, description: str, labels: list[str], series: list[Series], frame: Frame = WIDE
+) -> Chart:
+    band = frame.plot_width / max(len(labels), 1)
     lines = []
     for s in series:
         segments: list[list[str]] = []
@@ -186,28 +218,33 @@ def rate_lines(chart_id: str, title: str, description: str, labels: list[str], s
             if value is None:
                 previous = None
                 continue
-            x, y = _round(LEFT + (i + 0.5) * band), _round(TOP + PLOT_HEIGHT * (1 - value))
+            x, y = _round(frame.left + (i + 0.5) * band), _round(frame.top + frame.plot_height * (1 - value))
             if previous is None:
                 segments.append([])
             segments[-1].append(f"{x},{y}")
             dots.append(Dot(x, y, f"{labels[i]}: {s.label} {value * 100:.1f} %"))
             previous = value
         lines.append(Line(css=s.css, segments=[" ".join(points) for points in segments], dots=dots))
-    y_ticks = [Tick(_round(TOP + PLOT_HEIGHT * (1 - f)), f"{f * 100:.0f} %") for f in (0.0, 0.5, 1.0)]
+    y_ticks = [_y_tick(frame, f, f"{f * 100:.0f} %") for f in (0.0, 0.5, 1.0)]
     return Chart(
         id=chart_id,
         title=title,
         description=description,
         legend=[(s.css, s.label) for s in series],
         y_ticks=y_ticks,
-        x_ticks=_date_ticks(labels, band),
+        x_ticks=_date_ticks(frame, labels, band),
+        frame=frame,
         lines=lines,
     )
 
 
-def _date_ticks(labels: list[str], band: float) -> list[Tick]:
-    step = max(1, math.ceil(len(labels) / MAX_DATE_LABELS))
-    return [Tick(_round(LEFT + (i + 0.5) * band), labels[i][5:]) for i in range(0, len(labels), step)]
+def _y_tick(frame: Frame, fraction: float, label: str) -> Tick:
+    return Tick(_round(frame.top + frame.plot_height * (1 - fraction)), label)
+
+
+def _date_ticks(frame: Frame, labels: list[str], band: float) -> list[Tick]:
+    step = max(1, math.ceil(len(labels) / frame.max_date_labels))
+    return [Tick(_round(frame.left + (i + 0.5) * band), labels[i][5:]) for i in range(0, len(labels), step)]
 
 
 def _round(value: float) -> float:

@@ -56,6 +56,7 @@ from web.gaps.resolve import (
     resolve_with_faq,
     retrieved_document_ids,
 )
+from web.gaps.titles import gap_title
 from web.http.errors import ApiError
 from web.inbox.queries import count_handoffs, list_handoffs
 from web.services import get_answerer, get_runtime, get_settings, running_app
@@ -111,6 +112,8 @@ def gap(gap_id: int) -> str:
     verification: dict[str, Any] = (gap.resolution or {}).get("verification") or {}
     can_act = can_edit_community(user, gap.community)
     can_resolve = can_act and gap.status in RESOLVABLE_STATUSES
+    # Masked again in case raw questions are kept; clipped for a title stored whole before titles were capped.
+    title = gap_title(mask_pii(gap.title))
     suggested, others = (
         article_choices(gap, retrieved_document_ids([m for m, _ in messages])) if can_resolve else ([], [])
     )
@@ -118,7 +121,7 @@ def gap(gap_id: int) -> str:
         "editor/gap.html",
         section="gaps",
         gap=gap,
-        title=mask_pii(gap.title),
+        title=title,
         questions=_question_views(messages, verification),
         verification=verification,
         comments=gap_comments(gap),
@@ -129,7 +132,7 @@ def gap(gap_id: int) -> str:
         editors=assignable_editors(gap.community) if can_act else [],
         suggested_articles=suggested,
         other_articles=others,
-        faq=current_faq(gap) or FaqDraft(question=mask_pii(gap.title), answer=""),
+        faq=current_faq(gap) or FaqDraft(question=title, answer=""),
         faq_audiences=["internal", "public"] if gap.audience == "internal" else ["public"],
         max_comment_chars=MAX_COMMENT_CHARS,
         new_article_url=url_for("editor_articles.index") + f"new?gap={gap.id}",

@@ -1,6 +1,7 @@
 """The agents' inbox pages under /editor/inbox: the hand-off requests (open first; answered, closed, all), one
 request with its whole conversation, and the reply and close forms (POST, CSRF-checked by Flask-WTF, each
-redirecting back to the request's page with a flash that says what happened to the e-mail).
+redirecting back to the request's page with a flash that says what happened to the e-mail, or to the message in
+the Slack thread the request was asked in).
 
 Who: agents, editors and admins read and act; viewers read. The actions check the role themselves (a hand-made
 POST by a viewer is a 403). Customer text (questions, messages, e-mail addresses) is untrusted: the templates escape
@@ -31,6 +32,8 @@ from web.inbox.queries import (
     list_handoffs,
 )
 from web.services import get_settings
+from web.slack.replies import slack_configured
+from web.wording import HEADING_CHARS, clipped
 
 bp = Blueprint("inbox", __name__, url_prefix="/editor/inbox")
 
@@ -79,10 +82,11 @@ def handoff(handoff_id: int) -> str:
         handoff=row,
         conversation=conversation,
         messages=conversation.messages,
-        question=customer_question(row),
+        question=clipped(customer_question(row), HEADING_CHARS),  # the heading; the page shows the whole text
         can_answer=can_answer_handoffs(user) and row.status == "open",
         can_save_faq=can_write(user) and row.status == "answered" and bool(row.reply),
         mail_configured=bool(settings.smtp_url and settings.mail_from),
+        slack_configured=slack_configured(settings),
         max_reply_chars=MAX_REPLY_CHARS,
     )
 
@@ -114,6 +118,8 @@ def close(handoff_id: int) -> Response:
 
 
 def _delivery_message(row: Handoff, delivery: Delivery) -> tuple[str, str]:
+    if delivery.route == "slack":
+        return _slack_message(delivery)
     shown = "Reply saved: the customer sees it in their chat"
     if delivery.status == "sent":
         return f"{shown}, and it was e-mailed to {row.email}.", "success"
@@ -122,6 +128,14 @@ def _delivery_message(row: Handoff, delivery: Delivery) -> tuple[str, str]:
     if delivery.status == "no_address":
         return f"{shown} (they left no e-mail address).", "success"
     return f"{shown}. No e-mail was sent: no mail server is configured (ANSWERDESK_SMTP_URL).", "info"
+
+
+def _slack_message(delivery: Delivery) -> tuple[str, str]:
+    if delivery.status == "sent":
+        return "Reply saved and posted in their Slack thread.", "success"
+    if delivery.status == "failed":
+        return f"Reply saved, but posting it in their Slack thread failed: {delivery.error}", "error"
+    return "Reply saved, but not posted: Slack is not configured (ANSWERDESK_SLACK_BOT_TOKEN).", "error"
 
 
 def _failed(row: Handoff, error: ApiError) -> Response:

@@ -26,6 +26,7 @@ from web.access.permissions import can_edit_community
 from web.audit.log import record, record_gap_event
 from web.db.models import GAP_OPEN_STATUSES, Gap, GapComment, GapEvent, GapEvidence, User, db
 from web.gaps.notifications import GapAlerts, notify_if_due
+from web.gaps.titles import gap_title, is_title_of
 from web.http.errors import ApiError
 
 # Roles that may own a gap: the people who write the content.
@@ -178,8 +179,9 @@ def move_question(gap: Gap, actor: User, message_id: int, target: Gap, embedder:
         gap.status = "dismissed"
         gap.dismissed_reason = f"all questions moved to gap {target.id}"
         gap.centroid, gap.token_counts = [], {}
-    elif gap.title == masked:
-        gap.title = _first_question(gap.id) or gap.title  # the representative question left with the move
+    elif is_title_of(gap.title, masked):
+        first = _first_question(gap.id)  # the representative question left with the move
+        gap.title = gap_title(first) if first else gap.title
     record_event(gap, actor, "move_out", message_id=message_id, to=target.id)
     record_event(target, actor, "move_in", message_id=message_id, source=gap.id)
     db.session.commit()

@@ -33,6 +33,7 @@ from web.db.models import GAP_OPEN_STATUSES, Document, Gap, GapEvidence, Message
 from web.gaps.assignment import assign, open_gaps
 from web.gaps.consolidation import ConsolidationSchedule, consolidation_schedule, schedule_consolidation
 from web.gaps.notifications import GapAlerts, gap_alerts, notify_if_due
+from web.gaps.titles import gap_title
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,9 @@ def _assign(message: Message, masked: str, vector: Vector) -> Gap:
     question = question_vector(masked, vector, audience=audience, community=community, id=str(message.id))
     outcome = assign(open_gaps(audience), question)
     if outcome.gap_id is None:
-        gap = Gap(title=masked, status="open", audience=audience, community=community, count=0, first_seen=utcnow())
+        gap = Gap(
+            title=gap_title(masked), status="open", audience=audience, community=community, count=0, first_seen=utcnow()
+        )
         db.session.add(gap)
     else:
         # The same transaction read the gap a moment ago; gone now only if it was deleted: nothing is recorded.

@@ -18,7 +18,8 @@ docs/knowledge-gaps.md:
   elsewhere), ``auto_split`` (a new gap formed from questions of other gaps).
 - **A gap whose questions did not change is not rewritten** (title, centroid, dates stay as they are). A changed gap
   gets the mean vector and token counts of its questions, their first and last time seen, and as title the question
-  closest to the mean (the representative question, masked as every stored question is).
+  closest to the mean (the representative question, masked as every stored question is, clipped to a title's
+  length by web.gaps.titles).
 - **Vectors** are not stored per question, so the masked questions are embedded again (web.gaps.vectors), in
   chunks of 16 (a chat turn waiting for the embedder waits for one chunk, not the whole pool), and kept in a
   per-process cache.
@@ -58,6 +59,7 @@ from chatbot.keyword import tokenize
 from web.db.models import Gap, GapComment, GapEvent, GapEvidence, db, utcnow
 from web.gaps.assignment import GAP_CONFIG
 from web.gaps.notifications import GapAlerts, notify_if_due
+from web.gaps.titles import gap_title
 from web.gaps.vectors import embed_questions
 
 log = logging.getLogger(__name__)
@@ -255,8 +257,8 @@ def _apply(
     home: dict[int, Gap] = {}
     for label, owner in owners.items():
         if owner is None:
-            first = members[by_label[label][0]]
-            gap = Gap(title=first.text, status="open", audience=report.audience, community=report.community, count=0)
+            title = gap_title(members[by_label[label][0]].text)
+            gap = Gap(title=title, status="open", audience=report.audience, community=report.community, count=0)
             db.session.add(gap)
             db.session.flush()  # the new gap's id, for the evidence rows and the audit trail
             report.created.append(gap.id)
@@ -303,7 +305,7 @@ def _apply(
 def _summarise(gap: Gap, members: Sequence[_Member], vectors: npt.NDArray[np.float32]) -> None:
     """A changed gap's stored state from its questions: what assignment, merges and the queue read."""
     order = representative_order(vectors)
-    gap.title = members[order[0]].text
+    gap.title = gap_title(members[order[0]].text)
     gap.count = len(members)
     gap.centroid = [float(x) for x in vectors.astype(np.float64).mean(axis=0)]
     profile = token_profile([tokenize(m.text) for m in members], GAP_CONFIG.profile_tokens)

@@ -48,6 +48,7 @@ from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, Gap, db, utcnow
 from web.http.links import absolute_link
 from web.http.serialize import timestamp
+from web.wording import clipped
 
 log = logging.getLogger(__name__)
 
@@ -164,9 +165,9 @@ def slack_escape(text: str) -> str:
 
 
 def gap_alert_payload(gap: Gap, threshold: int, link: str) -> dict[str, Any]:
-    title = mask_pii(gap.title)  # masked when stored; masked again in case raw questions are kept
-    if len(title) > MAX_TITLE_CHARS:
-        title = title[: MAX_TITLE_CHARS - 1] + "…"
+    # Masked when stored; masked again in case raw questions are kept. Clipped for titles stored whole before
+    # web/gaps/titles.py capped them, and on one line: a line break would end the message's quote.
+    title = clipped(mask_pii(gap.title), MAX_TITLE_CHARS)
     community = gap.community or "no community"
     where = f"{gap.audience} · {community}"
     is_absolute = link.startswith(("http://", "https://"))

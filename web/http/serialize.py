@@ -94,11 +94,15 @@ def handoff_json(handoff: Handoff) -> dict[str, Any]:
 
 
 def inbox_handoff_json(handoff: Handoff, question: str) -> dict[str, Any]:
-    """A hand-off as the agents' API returns it: with who handled it, the e-mail's outcome and the question."""
+    """A hand-off as the agents' API returns it: with who handled it, where it was asked (the reply goes back there),
+    the reply's delivery outcome and the question."""
     return {
         **handoff_json(handoff),
         "question": question,
         "handled_by": handoff.handled_by.email if handoff.handled_by is not None else None,
+        "asked_in": "slack" if handoff.conversation.in_slack else "chat",
         "email_status": handoff.email_status,
         "email_error": handoff.email_error,
+        "slack_status": handoff.slack_status,
+        "slack_error": handoff.slack_error,
     }

@@ -1,6 +1,8 @@
 """The Bolt app: a DM to the bot or an @mention in a channel is an employee's question, answered in the message's
 thread through the same turn code as the widget (web/chat/turns.py: stored, gap evidence, follow-up history);
-👍/👎 under an answer are the widget's feedback (web/chat/conversations.add_feedback, web/gaps/capture).
+👍/👎 under an answer are the widget's feedback (web/chat/conversations.add_feedback, web/gaps/capture). "I want to
+talk to a person" (the ``handoff`` intent) and the "Talk to a person" button ask the agents' inbox for a person, who
+answers in the thread (web/slack/handoffs.py, web/slack/replies.py).
 
 Bolt verifies every request's signature (401 otherwise) and acknowledges events at once; the listeners run on
 :class:`~web.slack.work.BackgroundWork` threads, each in its own app context. Nothing a listener meets may reach
@@ -19,22 +21,25 @@ from slack_sdk import WebClient
 
 from chatbot.config import Settings
 from chatbot.language import detect_language, has_visible_text
-from web.chat.conversations import add_feedback, conversation_history
-from web.chat.turns import answer_turn, gap_capture_parts
+from web.chat.conversations import add_feedback, conversation_history, find_conversation
+from web.chat.turns import answer_turn, capture_quietly
 from web.db.models import Message, committed_id, db
-from web.gaps.capture import capture
 from web.http.errors import ApiError
 from web.slack.audience import Audiences
 from web.slack.blocks import (
+    HANDOFF_ACTION,
     HELPFUL_ACTION,
     NOT_HELPFUL_ACTION,
     SlackMessage,
     after_feedback,
+    answer_language,
     answer_message,
+    handoff_message,
     intro_message,
     plain_message,
 )
 from web.slack.deliveries import claim, event_key, message_key
+from web.slack.handoffs import hand_off_thread
 from web.slack.mrkdwn import question_text
 from web.slack.threads import slack_session_id, thread_conversation, thread_conversation_id
 from web.slack.work import BackgroundWork
@@ -69,6 +74,7 @@ def init_slack_bot(app: Flask, settings: Settings) -> SlackBot:
     bolt.event("message")(listeners.on_message)
     bolt.action(HELPFUL_ACTION)(listeners.on_feedback)
     bolt.action(NOT_HELPFUL_ACTION)(listeners.on_feedback)
+    bolt.action(HANDOFF_ACTION)(listeners.on_handoff_button)
     bot = SlackBot(bolt, work)
     app.extensions[_EXTENSION_KEY] = bot
     return bot
@@ -137,7 +143,7 @@ class _Listeners:
             channel=event["channel"], is_dm=is_dm, user=user, user_team=event.get("user_team"), team=team
         )
         session_id = slack_session_id(team, user)
-        conversation = thread_conversation(event["channel"], thread_ts, session_id, audience)
+        conversation = thread_conversation(team, event["channel"], thread_ts, session_id, audience)
         if conversation.audience == "public":
             audience = "public"  # a thread that was ever answered for outsiders stays so
         history = conversation_history(conversation)
@@ -147,6 +153,10 @@ class _Listeners:
             # The answerer or the database failed; answer_turn stored what it could and logged the traceback.
             log.warning("Slack question in %s not answered: %s", event["channel"], error.code)
             return plain_message("apology", language)
+        if answer.intent == "handoff":
+            # The turn is stored like any intent; what Slack needs besides is the request itself.
+            created = hand_off_thread(conversation, team=team, channel=event["channel"], thread_ts=thread_ts)
+            return handoff_message(created, answer.language)
         return answer_message(answer, int(committed_id(message)))
 
     def _post(self, client: WebClient, channel: str, thread_ts: str, reply: SlackMessage) -> None:
@@ -188,14 +198,34 @@ class _Listeners:
             return
         add_feedback(message, helpful, [], None)
         if not helpful:
-            try:
-                parts = gap_capture_parts()
-            except Exception:
-                log.exception("no gap evidence for message %s (downvoted): the runtime is unavailable", message.id)
-            else:
-                capture(message, "downvoted", parts)
+            capture_quietly(message, "downvoted")
         blocks = shown.get("blocks")
         if blocks:
             client.chat_update(
                 channel=channel, ts=message_ts, text=shown.get("text", ""), blocks=after_feedback(blocks, helpful)
             )
+
+    # -- "Talk to a person" -----------------------------------------------------------------------------------------
+    def on_handoff_button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        with self._app.app_context():
+            try:
+                self._handoff_button(body, action, client)
+            except Exception:
+                db.session.rollback()
+                log.exception("could not ask for a person from Slack channel %s", body.get("channel", {}).get("id"))
+
+    def _handoff_button(self, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        channel = body["channel"]["id"]
+        shown: dict[str, Any] = body.get("message") or {}
+        container: dict[str, Any] = body.get("container") or {}
+        thread_ts = container.get("thread_ts") or shown.get("thread_ts") or container.get("message_ts") or shown["ts"]
+        # The button only appears under the bot's replies, so its thread has a conversation; one that does not (a
+        # message from before a privacy deletion) asks for nothing.
+        conversation = find_conversation(thread_conversation_id(channel, thread_ts))
+        if conversation is None:
+            log.warning("Slack hand-off button in %s/%s: the thread has no conversation", channel, thread_ts)
+            return
+        team = (body.get("team") or {}).get("id") or ""
+        created = hand_off_thread(conversation, team=team, channel=channel, thread_ts=thread_ts)
+        self._post(client, channel, thread_ts, handoff_message(created, answer_language(str(action.get("value")))))

@@ -28,7 +28,15 @@ INBOX_SCHEMAS: dict[str, Any] = {
             ref("Handoff"),
             {
                 "type": "object",
-                "required": ["question", "handled_by", "email_status", "email_error"],
+                "required": [
+                    "question",
+                    "handled_by",
+                    "asked_in",
+                    "email_status",
+                    "email_error",
+                    "slack_status",
+                    "slack_error",
+                ],
                 "properties": {
                     "question": {
                         "type": "string",
@@ -36,6 +44,11 @@ INBOX_SCHEMAS: dict[str, Any] = {
                         "else their message (empty when neither).",
                     },
                     "handled_by": {"type": ["string", "null"], "description": "E-mail of the agent who handled it."},
+                    "asked_in": {
+                        "enum": ["chat", "slack"],
+                        "description": "Where the person asked: chat (the widget, the help page, the chat API: the "
+                        "reply is shown there and e-mailed) or slack (the reply is posted into their Slack thread).",
+                    },
                     "email_status": {
                         "enum": ["sent", "failed", "no_address", "not_configured", None],
                         "description": "What became of the reply's e-mail: sent, failed (email_error says why); in "
@@ -43,6 +56,13 @@ INBOX_SCHEMAS: dict[str, Any] = {
                         "stored whatever happens to the e-mail.",
                     },
                     "email_error": {"type": ["string", "null"]},
+                    "slack_status": {
+                        "enum": ["sent", "failed", "not_configured", None],
+                        "description": "For a request asked in Slack, what became of the reply's message in the "
+                        "thread: sent, failed (slack_error says why); in the answer to a reply also not_configured "
+                        "(no ANSWERDESK_SLACK_BOT_TOKEN). Null otherwise. The reply is stored whatever Slack does.",
+                    },
+                    "slack_error": {"type": ["string", "null"]},
                 },
             },
         ]
@@ -73,7 +93,8 @@ INBOX_PATHS: dict[str, Any] = {
             "operationId": "replyToHandoff",
             "summary": "Answer an open request (roles agent, editor, admin)",
             "description": "The reply is stored first (the person sees it in their conversation), then e-mailed when "
-            "they left an address and ANSWERDESK_SMTP_URL is set; a failed e-mail does not undo the reply.",
+            "they left an address and ANSWERDESK_SMTP_URL is set, or, for a request asked in Slack, posted into its "
+            "Slack thread; a failed e-mail or Slack message does not undo the reply (still 200, with the outcome).",
             "parameters": [_HANDOFF_ID],
             "requestBody": {
                 "required": True,

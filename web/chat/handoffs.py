@@ -1,0 +1,33 @@
+"""Asking for a person, wherever it is asked (the widget and the chat API, web/api/chat.py; Slack,
+web/slack/handoffs.py): the request is stored for the agents' inbox, and the question the person gave up on becomes
+gap evidence ``handoff`` for the editors, so both surfaces feed the knowledge loop alike."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from web.chat.conversations import add_handoff
+from web.chat.turns import capture_quietly
+from web.db.models import Conversation, Handoff, db
+
+
+def request_handoff(conversation: Conversation, email: str | None, message: str | None) -> Handoff:
+    """Store a request for ``conversation`` (committed), then record its last answered question as evidence."""
+    row = add_handoff(conversation, email, message)
+    answered = [m for m in conversation.messages if m.status == "ok" and m.intent is None]
+    if answered:
+        # The question the person gave up on is the last one ("I want a person" and "thanks" are not questions);
+        # a hand-off before any question has none to group.
+        capture_quietly(answered[-1], "handoff")
+    return row
+
+
+def open_handoff(conversation: Conversation) -> Handoff | None:
+    """The conversation's request still waiting for a person, if there is one."""
+    query = (
+        select(Handoff)
+        .where(Handoff.conversation_id == conversation.id, Handoff.status == "open")
+        .order_by(Handoff.id)
+        .limit(1)
+    )
+    return db.session.scalar(query)
