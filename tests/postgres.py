@@ -159,3 +159,21 @@ def kill_postmaster(data: Path) -> None:
         os.kill(pid, signal.SIGKILL)
     except (OSError, ValueError, IndexError):
         pass
+
+
+def fresh_database(postgres_url: str, name: str) -> Iterator[str]:
+    """A new, empty database ``name`` on the throwaway server, as a URL; dropped afterwards, with any connection
+    a test left open (use with ``yield from`` in a fixture)."""
+    pytest.importorskip("psycopg")
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()

@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, playwright_sync_api
 from tests.served import Served, serve
 from tests.test_api import make_app
-from tests.test_security_headers_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.test_widget_browser import ARTIFACTS
 from web.access.accounts import create_user
 
 EMAIL, PASSWORD = "sponsor@example.com", "correct horse"
@@ -20,16 +19,8 @@ READABLE_PX = 10.5  # the smallest axis label's font size on screen; it was ~7 p
 # A day-by-day range of 90 days: the most date labels and the thinnest bars.
 RANGE = "from=2024-03-01&to=2024-05-29"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-    ),
-]
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="needs the playwright Python package (pip install -e '.[dev]')"
-)
+pytestmark = BROWSER_MARKS
+sync_api = playwright_sync_api()
 
 # Per chart: which drawing shows, its smallest label's font size on screen (the size in the drawing's units times
 # the drawing's scale) and whether two labels of the date axis overlap.

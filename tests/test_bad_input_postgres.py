@@ -14,9 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests import nul_text
+from tests.postgres import fresh_database
 from tests.test_database_faults import check_a_failing_store_ends_the_stream
 from web.cli import cli
 from web.db.models import db
@@ -26,18 +26,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def database_url(postgres_url: str) -> Iterator[str]:
-    pytest.importorskip("psycopg")
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    name = f"answerdesk_bad_input_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    yield from fresh_database(postgres_url, f"answerdesk_bad_input_{os.getpid()}")
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from chatbot.config import Settings
+from tests.postgres import fresh_database
 from web import create_app
 from web.access.accounts import create_site
 from web.db.engine import upgrade_database
@@ -33,18 +34,7 @@ CHAT_DEADLINE_S = 5.0
 
 @pytest.fixture(scope="module")
 def database_url(postgres_url: str) -> Iterator[str]:
-    pytest.importorskip("psycopg")
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    name = f"answerdesk_faults_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    yield from fresh_database(postgres_url, f"answerdesk_faults_{os.getpid()}")
 
 
 @pytest.fixture(scope="module")

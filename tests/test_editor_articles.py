@@ -22,6 +22,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from ingest.factory import build_pipeline
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, playwright_sync_api
 from tests.chat_kb import INTERNAL_DOC, write_knowledge_base
 from tests.sessions import log_in
 from tests.test_api import assert_error, bearer, csrf_token_of, make_app
@@ -623,8 +624,6 @@ def test_the_help_page_offers_suggest_an_edit(service: ArticleService) -> None:
 
 
 # -- in a real browser: the preview (editor.js) and "Suggest an edit" (help.js) -----------------------------------
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -642,9 +641,8 @@ def served(service: ArticleService) -> Iterator[str]:
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless=new", "--no-sandbox"])
+    with playwright_sync_api().sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

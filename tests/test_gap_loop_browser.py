@@ -23,19 +23,12 @@ from typing import Any
 import pytest
 
 from tests import test_widget_browser
+from tests.browser import ARTIFACTS, BROWSER_MARKS, playwright_sync_api
 from tests.conftest import REPO_ROOT
-from tests.test_widget_browser import ARTIFACTS, CHROMIUM, Service, _answerdesk, ask
+from tests.test_widget_browser import Service, _answerdesk, ask
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-    ),
-]
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="needs the playwright Python package (pip install -e '.[dev]')"
-)
+pytestmark = BROWSER_MARKS
+sync_api = playwright_sync_api()
 
 # That module's fixtures, used here by name: a fresh service for this module (sample knowledge base, rate limit off)
 # and one Chromium.

@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
+from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, playwright_sync_api
 from tests.served import Served, serve
 from tests.test_api import make_app
-from tests.test_security_headers_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.test_widget_browser import ARTIFACTS
 from web.access.accounts import create_site, create_user
 from web.db.models import Conversation, Gap, GapEvidence, Message, db, utcnow
 from web.gaps.titles import gap_title
@@ -27,16 +26,8 @@ LONG_MESSAGE = " ".join(f"word{i:04d}" for i in range(200))  # 1,799 characters
 SPAM = " ".join(["refund"] * 285)  # 1,994 characters
 LONG_RUN = "x" * 300  # one "word" wider than a phone: it must wrap, not widen the page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-    ),
-]
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="needs the playwright Python package (pip install -e '.[dev]')"
-)
+pytestmark = BROWSER_MARKS
+sync_api = playwright_sync_api()
 
 ROW_OF = """(id) => {
   const link = document.querySelector(`a[href$="/editor/inbox/${id}"]`);

@@ -6,17 +6,15 @@ buttons work. Never runs `playwright install`: it drives /usr/bin/chromium."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, playwright_sync_api
 from tests.served import Served, serve
 from tests.test_api import make_app
 from web.access.accounts import create_user
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 EDITOR_PAGES = ("/editor/", "/editor/articles/", "/editor/analytics", "/editor/contributors/", "/editor/admin/")
 # Reported by the browser for each blocked script, style or connection, also from inside a Shadow DOM.
 RECORD_VIOLATIONS = """
@@ -25,16 +23,8 @@ document.addEventListener("securitypolicyviolation",
   (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`), true);
 """
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-    ),
-]
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="needs the playwright Python package (pip install -e '.[dev]')"
-)
+pytestmark = BROWSER_MARKS
+sync_api = playwright_sync_api()
 
 
 @pytest.fixture(scope="module")

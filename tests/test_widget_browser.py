@@ -24,31 +24,14 @@ from typing import Any
 
 import pytest
 
+from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, playwright_sync_api
 from tests.conftest import REPO_ROOT, SAMPLE_KB
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO_ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ANSWER_TIMEOUT_MS = 60_000
 XSS_TEXT = "<img src=x onerror=alert(1)>"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-    ),
-]
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="needs the playwright Python package (pip install -e '.[dev]')"
-)
+pytestmark = BROWSER_MARKS
+sync_api = playwright_sync_api()
 
 
 @dataclass

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk import WebClient
+
 from chatbot.language import message as chatbot_message
 from chatbot.types import Answer
 from web.slack.mrkdwn import escape, link, to_mrkdwn
@@ -94,6 +96,17 @@ def answer_language(language: str) -> str:
 class SlackMessage:
     text: str  # the fallback: notifications, screen readers, clients without blocks
     blocks: list[dict[str, Any]]
+
+    def post(self, client: WebClient, channel: str, thread_ts: str) -> None:
+        """Post into the thread ``thread_ts`` of ``channel`` (Slack's errors are raised, as slack_sdk raises them)."""
+        client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            text=self.text,
+            blocks=self.blocks,
+            unfurl_links=False,  # the sources are listed; a preview of each would bury the answer
+            unfurl_media=False,
+        )
 
 
 def answer_message(answer: Answer, message_id: int) -> SlackMessage:

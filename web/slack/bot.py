@@ -161,14 +161,7 @@ class _Listeners:
 
     def _post(self, client: WebClient, channel: str, thread_ts: str, reply: SlackMessage) -> None:
         try:
-            client.chat_postMessage(
-                channel=channel,
-                thread_ts=thread_ts,
-                text=reply.text,
-                blocks=reply.blocks,
-                unfurl_links=False,  # the sources are listed; previews of each would bury the answer
-                unfurl_media=False,
-            )
+            reply.post(client, channel, thread_ts)
         except Exception:
             log.exception("could not post the answer to Slack channel %s", channel)
 

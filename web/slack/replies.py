@@ -40,14 +40,7 @@ def post_team_reply(conversation: Conversation, reply: str, settings: Settings) 
     message = team_reply_message(reply, answer_language(detect_language(reply)))
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=POST_TIMEOUT_S)
     try:
-        client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            text=message.text,
-            blocks=message.blocks,
-            unfurl_links=False,  # as the bot's answers: the text is the point
-            unfurl_media=False,
-        )
+        message.post(client, channel, thread_ts)
     except SlackApiError as exc:
         raise SlackPostError(_describe(exc)) from None
     except Exception as exc:  # the network (URLError, a timeout), or an odd reply: the agent needs to know it failed
