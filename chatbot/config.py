@@ -248,6 +248,13 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "ANSWERDESK_GAP_ALERT_COUNT questions; empty: no notifications.",
     ),
     SettingSpec(
+        "handoff_webhook_url",
+        optional_http_url,
+        "",
+        "Webhook (e.g. a Slack incoming webhook) that receives a JSON message for every new hand-off request, so "
+        "that agents know someone is waiting for a person; empty: no notifications.",
+    ),
+    SettingSpec(
         "gap_alert_count",
         parse_positive_int,
         "5",
@@ -339,6 +346,7 @@ class Settings:
     public_url: str | None = None
     keep_raw_questions: bool = False
     gap_webhook_url: str | None = None
+    handoff_webhook_url: str | None = None
     gap_alert_count: int = 5
     gap_consolidate_every: int = 50
     retention_days: int = 0

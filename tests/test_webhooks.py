@@ -25,8 +25,9 @@ from tests.test_api import make_app
 from tests.test_gaps_api import STUDENT_QUESTIONS
 from web.access.accounts import create_site
 from web.db.models import Gap, GapEvidence, db
-from web.gaps.notifications import RETRY_DELAYS_CONFIG, GapAlerts, gap_alerts, notify_if_due, wait_for_deliveries
+from web.gaps.notifications import GapAlerts, gap_alerts, notify_if_due
 from web.http.links import SERVE_URL_CONFIG, _warn_no_public_url, serve_url
+from web.http.webhooks import RETRY_DELAYS_CONFIG, wait_for_deliveries
 from web.services import get_runtime, get_settings
 
 ALERT_COUNT = 3
@@ -228,7 +229,7 @@ def test_concurrent_calls_alert_once(fast_app: Flask, receiver: Receiver) -> Non
 def test_server_errors_are_retried_with_backoff(
     fast_app: Flask, receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="web.gaps.notifications")
+    caplog.set_level(logging.INFO, logger="web.http.webhooks")
     receiver.fail_first = 2
     gap = make_gap(ALERT_COUNT)
     notify_if_due(gap, alerts(fast_app))
@@ -287,7 +288,7 @@ def test_an_unreachable_receiver_is_logged_and_never_raises(
     gap = make_gap(ALERT_COUNT)
     notify_if_due(gap, alerts(fast_app))  # must not raise
     assert wait_for_deliveries(timeout=10)
-    failures = [r for r in caplog.records if r.name == "web.gaps.notifications"]
+    failures = [r for r in caplog.records if r.name == "web.http.webhooks"]
     assert [r.levelno for r in failures] == [logging.WARNING] * len(FAST_DELAYS) + [logging.ERROR]
     assert all(f"gap {gap.id}" in r.getMessage() for r in failures)
     assert "s3cr3t" not in caplog.text  # the URL is a credential
@@ -373,3 +374,45 @@ def test_widget_questions_raise_one_alert(tmp_path: Path, receiver: Receiver) ->
     assert body["answerdesk"]["title"] == STUDENT_QUESTIONS[0]
     assert body["answerdesk"]["url"] == f"{PUBLIC_URL}/editor/gaps/{body['answerdesk']['gap_id']}"
     assert "evil.example" not in json.dumps(body)
+
+
+# -- hand-off requests: the agents are told (web/inbox/alerts.py) ---------------------------------------------------
+@pytest.mark.slow
+def test_a_hand_off_request_tells_the_agents_once(tmp_path: Path, receiver: Receiver) -> None:
+    app = make_app(tmp_path / "var", handoff_webhook_url=receiver.url, public_url=PUBLIC_URL)
+    app.config[RETRY_DELAYS_CONFIG] = FAST_DELAYS
+    with app.app_context():
+        build_pipeline(get_runtime(app), db.session()).sync_path(write_knowledge_base(tmp_path / "kb"))
+        site_key = create_site("shop", ["https://shop.example"]).key
+    client = app.test_client()
+    headers = {"X-Site-Key": site_key, "X-Session-Id": "visitor-handoff-0001", "Host": "evil.example"}
+    question = "my email is jo@example.com, why was my card <!channel> charged twice?"
+    asked = client.post("/api/v1/chat", json={"question": question}, headers=headers).get_json()
+    receiver.fail_first = 1  # the first try fails: retried, one message in the end
+    request = {"conversation_id": asked["conversation_id"], "email": "jo@example.com", "message": "call me on 0791"}
+    created = client.post("/api/v1/handoff", json=request, headers=headers)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert wait_for_deliveries(timeout=30)
+    bodies = receiver.bodies()
+    assert len(bodies) == 2 and bodies[0] == bodies[1]  # a failed try, then the same message delivered
+    alert = bodies[-1]["answerdesk"]
+    assert alert["event"] == "handoff.requested" and alert["asked_in"] == "chat" and alert["has_email"] is True
+    assert alert["url"] == f"{PUBLIC_URL}/editor/inbox/{alert['handoff_id']}"
+    assert "[email]" in alert["question"] and "why was my card" in alert["question"]
+    text = json.dumps(bodies[-1])
+    assert "jo@example.com" not in text and "evil.example" not in text  # no address, no visitor-chosen host
+    slack_fields = json.dumps([bodies[-1]["text"], bodies[-1]["blocks"]])  # what Slack reads (not "answerdesk")
+    assert "<!channel>" not in slack_fields and "&lt;!channel&gt;" in slack_fields  # a question pings nobody
+    button = bodies[-1]["blocks"][-1]["elements"][0]
+    assert button["url"] == alert["url"]
+
+
+def test_no_hand_off_webhook_no_message(app: Flask, receiver: Receiver) -> None:
+    # conftest's app with this module's settings: a gap webhook, no hand-off webhook.
+    with app.app_context():
+        site_key = create_site("shop", ["https://shop.example"]).key
+    headers = {"X-Site-Key": site_key, "X-Session-Id": "visitor-handoff-0002"}
+    created = app.test_client().post("/api/v1/handoff", json={"message": "please call me"}, headers=headers)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert wait_for_deliveries(timeout=10)
+    assert receiver.bodies() == []

@@ -9,11 +9,16 @@ from sqlalchemy import select
 from web.chat.conversations import add_handoff
 from web.chat.turns import capture_quietly
 from web.db.models import Conversation, Handoff, db
+from web.inbox.alerts import alert_new_handoff
+from web.services import get_settings, running_app
 
 
 def request_handoff(conversation: Conversation, email: str | None, message: str | None) -> Handoff:
-    """Store a request for ``conversation`` (committed), then record its last answered question as evidence."""
+    """Store a request for ``conversation`` (committed), tell the agents (a webhook, when one is set), then record
+    its last answered question as evidence."""
     row = add_handoff(conversation, email, message)
+    app = running_app()
+    alert_new_handoff(app, get_settings(app), row)
     answered = [m for m in conversation.messages if m.status == "ok" and m.intent is None]
     if answered:
         # The question the person gave up on is the last one ("I want a person" and "thanks" are not questions);
