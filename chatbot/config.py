@@ -237,8 +237,9 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "keep_raw_questions",
         parse_bool,
         "false",
-        "true keeps questions as typed; false (default) stores them with e-mail addresses, phone numbers, card "
-        "numbers and IBANs masked, in chat history and in the editors' gap queue.",
+        "true keeps questions (and the messages of hand-off requests and 👍/👎 comments) as typed; false (default) "
+        "stores them with e-mail addresses, phone numbers, card numbers and IBANs masked, in chat history and in "
+        "the editors' gap queue.",
     ),
     SettingSpec(
         "gap_webhook_url",

@@ -469,6 +469,17 @@ def test_feedback_is_stored_for_the_owner(service: Service, client: FlaskClient)
     assert conversation.get_json()["messages"][-1]["helpful"] is True  # the latest click counts
 
 
+def test_a_feedback_comment_is_stored_masked_as_a_question_is(service: Service, client: FlaskClient) -> None:
+    """Was stored as typed: a 👎 comment is free text where people paste what they would type in a question."""
+    answer = ask(service, client)
+    typed = "wrong: card 4111111111111111 was charged, write to jo@example.com"
+    payload = {"message_id": answer["message_id"], "helpful": False, "comment": typed}
+    assert client.post("/api/v1/feedback", json=payload, headers=site_headers(service)).status_code == 201
+    with service.app.app_context():
+        row = db.session.scalars(select(Feedback).where(Feedback.message_id == answer["message_id"])).one()
+        assert row.comment == "wrong: card [card] was charged, write to [email]"
+
+
 def test_a_thumbs_down_is_kept_when_gap_capture_cannot_get_its_parts(
     service: Service, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -144,7 +144,10 @@ def message_for_owner(message_id: int, owner: Owner) -> Message | None:
 
 # -- feedback and hand-offs --------------------------------------------------------------------------------------
 def add_feedback(message: Message, helpful: bool, reasons: Sequence[str], comment: str | None) -> Feedback:
-    feedback = Feedback(message_id=message.id, helpful=helpful, reasons=list(reasons), comment=comment)
+    """Store a 👍/👎 (committed). Its comment is free text like a question ("wrong, my card 4111... was charged"), so
+    it is stored masked as questions are."""
+    stored = stored_question(comment) if comment else comment
+    feedback = Feedback(message_id=message.id, helpful=helpful, reasons=list(reasons), comment=stored)
     db.session.add(feedback)
     db.session.commit()
     return feedback

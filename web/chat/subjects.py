@@ -6,7 +6,8 @@ A person is named by a widget **session id** (the random id the widget keeps in 
 - for a session id: every conversation of that session (on any site: the ids are random, 16 to 128 characters);
 - for an e-mail: the conversations of the employee account with that address; every conversation with a hand-off
   that gave it (the hand-off's e-mail, or its message mentioning it); every conversation whose question or
-  feedback comment mentions it (questions kept raw with ANSWERDESK_KEEP_RAW_QUESTIONS=true); and then every other
+  feedback comment mentions it (all three masked when stored, so found this way only with
+  ANSWERDESK_KEEP_RAW_QUESTIONS=true); and then every other
   conversation of the same widget sessions, since a session is one visitor's browser.
 
 Deleting removes those conversations and everything under them (web/chat/erasure.py says what stays), in one
