@@ -24,7 +24,9 @@ from chatbot.language import detect_language, message
 from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
+from chatbot.synonyms import phrases_added, says_phrase
 from chatbot.types import Answer, Audience, Chunk, Citation, EmbeddedText, ScoredChunk, ScoredDocument, SourceRef
+from chatbot.unknown_names import unknown_integration
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +176,9 @@ class Answerer:
             # base is not about ("gift cards" against a refunds article) is not answered from a lookalike.
             answer.reason = "no_match"
             self._abstain(answer, result)
-        elif confidence < self.threshold:
+        elif confidence < self.threshold or unknown_integration(result.query, idf):
+            # Below the threshold, or about connecting to a product no article names ("connect Lumo to Xero"):
+            # the closest articles are suggested, never quoted as the answer (chatbot/unknown_names.py).
             answer.reason = "low_confidence"
             self._suggest(answer, result)
         elif (
@@ -188,6 +192,13 @@ class Answerer:
         else:
             # A follow-up's answer does not quote again what the previous answer said ("and on Android?").
             self._compose_extractive(answer, result, history[-1].answer if query != question else "")
+
+        if not answer.is_gap and not self._quotes_the_action(question, result, answer):
+            # The question was searched with a phrase the customer did not type ("disable" as "turn off"), and the
+            # passage answering it does not say that phrase: "turn" alone found the steps to turn 2FA *on*.
+            answer.reason = "low_confidence"
+            answer.citations = []
+            self._suggest(answer, result)
 
         if answer.is_gap and asks_for_a_person(question):
             # "Can I talk to a real human about my invoice?" without a confident answer: the person asked for
@@ -344,6 +355,16 @@ class Answerer:
         answer.writer = f"llm:{self.writer.name}"
 
     # -- helpers -------------------------------------------------------------------------------------------------
+    def _quotes_the_action(self, question: str, result: RetrievalResult, answer: Answer) -> bool:
+        """Whether the passage of the first citation (with its heading) says each phrase the search put in the
+        customer's words (chatbot/synonyms.py); True when the search added none."""
+        added = phrases_added(question, result.query)
+        if not added or not answer.citations:
+            return True
+        chunk = self.retriever.keyword_index.chunk(answer.citations[0].chunk_id)
+        text = chunk.embedding_text if chunk is not None else answer.answer
+        return all(says_phrase(text, phrase) for phrase in added)
+
     def _idf(self, audience: Audience) -> Callable[[str], float]:
         return self.retriever.keyword_index.idf_lookup(audience)
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from chatbot.language import CJK_CHARS, CJK_RE
 from chatbot.spelling import Speller, vocabulary
+from chatbot.synonyms import Synonyms
 from chatbot.types import Audience, Chunk, chunk_from_dict, chunk_to_dict
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,7 @@ class _ScopeIndex:
         self._model: Any = None
         self._idf: dict[str, float] = {}  # known token -> idf, filled as questions ask (a dict write is atomic)
         self._speller: Speller | None = None  # built at the first question: most scopes never spell-check one
+        self._synonyms: Synonyms | None = None  # built at the first question too
         if entries:
             self._model = bm25s.BM25(k1=1.2, b=0.75)
             # Empty token lists would shift bm25s's document numbering; a placeholder keeps ids aligned.
@@ -222,6 +224,13 @@ class _ScopeIndex:
             texts = (text for e in self.entries for text in (e.chunk.embedding_text, *e.chunk.alternatives))
             self._speller = Speller(vocabulary(texts), is_known=self._knows_stem)
         return self._speller
+
+    def synonyms(self) -> Synonyms:
+        """Everyday words read as this scope's own ("enable" as "turn on": chatbot/synonyms.py)."""
+        if self._synonyms is None:
+            texts = (text for e in self.entries for text in (e.chunk.embedding_text, *e.chunk.alternatives))
+            self._synonyms = Synonyms(texts, self.speller().knows)
+        return self._synonyms
 
     def _knows_stem(self, word: str) -> bool:
         """Whether the word's stem is searched here ("stores" when the texts say "store"); stop words count as
@@ -342,6 +351,13 @@ class KeywordIndex:
         with self._lock:
             self._reload_if_changed()
             return self._build_scopes()[audience].speller()
+
+    def synonyms(self, audience: Audience) -> Synonyms:
+        """Replaces everyday words the audience's documents never use by ones they do (never by a word only
+        internal ones use)."""
+        with self._lock:
+            self._reload_if_changed()
+            return self._build_scopes()[audience].synonyms()
 
     def faq_share(self, audience: Audience) -> float:
         """Share of the audience's documents that are FAQ entries (0.0 for an empty index)."""

@@ -106,10 +106,12 @@ class HybridRetriever:
 
     def retrieve(self, query: str, audience: Audience, k: int = 10) -> RetrievalResult:
         """The audience's best articles for ``query``, searched with its typos corrected to the knowledge base's
-        own words (chatbot/spelling.py); ``RetrievalResult.query`` is the corrected text."""
+        own words (chatbot/spelling.py) and its everyday words the knowledge base never uses replaced by ones it
+        does (chatbot/synonyms.py); ``RetrievalResult.query`` is the text searched."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         query = self.keyword_index.speller(audience).correct(query)
+        query = self.keyword_index.synonyms(audience).apply(query)
         timings["spell"] = _ms_since(started)
 
         started = time.perf_counter()

@@ -63,6 +63,11 @@ class Speller:
         """``text`` with each unknown word of MIN_WORD_LENGTH letters or more replaced by its correction."""
         return _WORD.sub(lambda match: self.correct_word(match.group()), text)
 
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` is one of the vocabulary's (or its stem is known, or it is a stop word)."""
+        lower = word.lower()
+        return lower in self._known or (self._is_known is not None and self._is_known(lower))
+
     def correct_word(self, word: str) -> str:
         lower = word.lower()
         if len(lower) < MIN_WORD_LENGTH or lower in self._known or CJK_RE.search(word):

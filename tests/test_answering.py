@@ -345,13 +345,8 @@ def test_procedure_question_worded_like_the_topic_gets_the_steps(kb: SampleKB) -
     assert "Connect a bank" in answer.answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: for 'How do I enable 2FA?' the 'Turn on 2FA with an authenticator app' chunk is not among "
-    "the retrieved chunks of the article (the abbreviation '2FA' matches the policy sections better), so the "
-    "answer comes from another section",
-)
 def test_enable_2fa_gets_the_authenticator_steps_not_the_team_policy(kb: SampleKB) -> None:
+    """Was "I'm not sure" (0.16): the help centre says "turn on", never "enable" (chatbot/synonyms.py)."""
     answer = ask(kb, "How do I enable 2FA?", "public")
     assert not answer.is_gap
     assert "Require two-factor authentication" not in answer.answer

@@ -1,0 +1,102 @@
+"""A customer's everyday word read as the knowledge base's own: "enable 2FA" searched as "turn on 2FA".
+
+Customers and help centres often name one action with different words. When the customer's word is one the
+knowledge base never uses, keyword search misses the article and the confidence features read the word as a name
+the knowledge base does not know ("Xero"), so a right answer becomes "I'm not sure": "How do I enable 2FA?" scored
+0.16 (threshold 0.38) against a help centre that says "turn on two-factor authentication" and 0.82 when searched
+as "How do I turn on 2FA?", with the setup steps quoted.
+
+The table is short and about the words of support questions (switching things on and off, deleting, signing in,
+prices, billing periods, people). A word is replaced only when the knowledge base never uses it and uses every word
+of the replacement (a phrase, as a phrase), so a knowledge base that says "enable" keeps it; the first usable
+replacement is taken.
+Like typo correction (chatbot/spelling.py), this runs before both searches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+# word -> replacements, the most common first. Single words only on the left: a customer's phrase ("turn on") is
+# made of words the knowledge base knows anyway.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "enable": ("turn on", "activate", "switch on"),
+    "activate": ("turn on", "enable", "switch on"),
+    "disable": ("turn off", "deactivate", "switch off"),
+    "deactivate": ("turn off", "disable", "switch off"),
+    "delete": ("remove", "erase"),
+    "remove": ("delete",),
+    "erase": ("delete", "remove"),
+    "login": ("sign in", "log in"),
+    "logon": ("sign in", "log in"),
+    "signin": ("sign in", "log in"),
+    "signup": ("sign up", "register"),
+    "register": ("sign up",),
+    "unsubscribe": ("cancel",),
+    "modify": ("change", "edit"),
+    "edit": ("change",),
+    "alter": ("change",),
+    "purchase": ("buy",),
+    "price": ("cost",),
+    "pricing": ("prices", "cost"),
+    "fee": ("cost", "price"),
+    "fees": ("costs", "prices"),
+    "yearly": ("annual", "annually"),
+    "annually": ("yearly", "annual"),
+    "annual": ("yearly",),
+    "colleague": ("user", "member"),
+    "coworker": ("colleague", "user"),
+    "teammate": ("colleague", "user"),
+    "employee": ("user", "member"),
+    "configure": ("set up",),
+    "setup": ("set up",),
+    "e-mail": ("email",),
+    "cellphone": ("phone", "mobile"),
+}
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
+_PHRASES = sorted({option for options in SYNONYMS.values() for option in options if " " in option})
+_PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(phrase) for phrase in _PHRASES) + r")\b")
+
+
+class Synonyms:
+    """The replacements a knowledge base can take: every word of a replacement known (``is_known``), and a phrase
+    ("turn on") found as a phrase in its texts. The second check matters because "on" and "off" are stop words:
+    "disable" read as "turn off" would search for "turn" alone and quote the steps to turn 2FA *on* (confidence
+    0.84) from a help centre that never says how to turn it off."""
+
+    def __init__(self, texts: Iterable[str], is_known: Callable[[str], bool]) -> None:
+        self._is_known = is_known
+        self._phrases = frozenset(phrase for text in texts for phrase in _PHRASE_RE.findall(text.lower()))
+
+    def apply(self, text: str) -> str:
+        """``text`` with each word the knowledge base does not know replaced by its first usable replacement."""
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group()
+            options = SYNONYMS.get(word.lower())
+            if not options or self._is_known(word.lower()):
+                return word
+            for option in options:
+                if self._usable(option):
+                    return option.capitalize() if word[:1].isupper() else option
+            return word
+
+        return _WORD.sub(replace, text)
+
+    def _usable(self, option: str) -> bool:
+        words = option.split()
+        return all(self._is_known(word) for word in words) and (len(words) == 1 or option in self._phrases)
+
+
+def phrases_added(question: str, searched: str) -> list[str]:
+    """The replacement phrases in the searched text that the customer did not type ("turn on" for "enable")."""
+    typed = question.lower()
+    return [phrase for phrase in dict.fromkeys(_PHRASE_RE.findall(searched.lower())) if phrase not in typed]
+
+
+def says_phrase(text: str, phrase: str) -> bool:
+    """Whether ``text`` says ``phrase``, also with a word between ("turn it on") or in another tense ("turned on")."""
+    verb, particle = phrase.split(maxsplit=1)
+    pattern = rf"\b{re.escape(verb)}\w*\s+(?:\w+\s+)?{re.escape(particle)}\b"
+    return re.search(pattern, text.lower()) is not None

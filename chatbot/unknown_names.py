@@ -1,0 +1,48 @@
+"""Names the knowledge base never mentions, in a question about connecting to them ("How do I connect Lumo to Xero?").
+
+An integration is a name, and a help centre documents each of its integrations by name. A question about connecting
+to one that no article names is not answered there, however well the rest of it matches: "How do I connect Lumo to
+Xero?" shares "connect" and "Lumo" with the PayPal article, whose steps were quoted with confidence 0.47 (threshold
+0.38). The confidence features weigh an unknown word as the question's rarest (unknown_share, missing_rare), but
+their fitted weights cannot tell a name from a typo or a contraction ("doesnt", "pls", "untill"): on the dev
+splits, 17 answered questions with such a word were right and 1 wrong, and that one was this case ("how do i
+connect lumo to zapier"). So the rule is narrow: a word unknown to the knowledge base that is not an English word,
+in a question about connecting or integrating, makes the answer "I'm not sure" with the closest articles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from chatbot.keyword import tokenize
+from chatbot.language import CJK_RE
+from chatbot.spelling import english_words
+
+# Connecting one product to another: "connect", "integrate" / "integration", "sync with", "link ... to", "works with".
+_CONNECT_RE = re.compile(
+    r"\b(?:connect\w*|integrat\w*|sync\w*\s+(?:\w+\s+){0,3}?with|link\w*\s+(?:\w+\s+){0,3}?(?:to|with)|"
+    r"works?\s+with|hook\w*\s+up)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]+")
+# Shorter words are abbreviations and chat shorthand more often than names ("pls", "btw").
+MIN_NAME_LENGTH = 4
+
+
+def unknown_names(text: str, idf: Callable[[str], float]) -> list[str]:
+    """The words of ``text`` that the knowledge base never uses (``idf`` 0) and that are not English words."""
+    names = []
+    for word in _WORD.findall(text):
+        lower = word.lower()
+        if len(lower) < MIN_NAME_LENGTH or CJK_RE.search(lower) or lower in english_words():
+            continue
+        stems = tokenize(lower)
+        if stems and all(idf(stem) <= 0 for stem in stems):
+            names.append(word)
+    return names
+
+
+def unknown_integration(text: str, idf: Callable[[str], float]) -> list[str]:
+    """The unknown names of a question about connecting to something; empty for any other question."""
+    return unknown_names(text, idf) if _CONNECT_RE.search(text) else []

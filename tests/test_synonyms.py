@@ -1,0 +1,45 @@
+"""Everyday words read as the knowledge base's own, and the guard for phrases whose particle is a stop word."""
+
+from __future__ import annotations
+
+from chatbot.synonyms import Synonyms, phrases_added, says_phrase
+
+TEXTS = [
+    "## Turn on 2FA with an authenticator app\n1. Go to Settings > Security.",
+    "Turn off browser extensions for app.lumo.example.",
+    "Remove a user from Settings > Users. Annual billing gives you two months free.",
+]
+WORDS = {word for text in TEXTS for word in text.lower().replace(".", " ").split()} | {"on", "off", "a", "the"}
+
+
+def synonyms() -> Synonyms:
+    return Synonyms(TEXTS, lambda word: word.lower() in WORDS)
+
+
+def test_an_unknown_word_becomes_the_knowledge_base_s_own() -> None:
+    assert synonyms().apply("How do I enable 2FA?") == "How do I turn on 2FA?"
+    assert synonyms().apply("Can I pay yearly?") == "Can I pay annual?"
+    assert synonyms().apply("Delete a user") == "Remove a user"
+
+
+def test_a_known_word_stays_as_typed() -> None:
+    # "remove" is the knowledge base's own word: never replaced, even though it has a listed synonym.
+    assert synonyms().apply("how do I remove a user") == "how do I remove a user"
+
+
+def test_a_phrase_is_used_only_when_the_texts_say_it_as_a_phrase() -> None:
+    texts = ["Turn the dial until the light is on."]  # "turn" and "on" are known, "turn on" is never said
+    rephraser = Synonyms(texts, lambda word: word != "enable")
+    assert rephraser.apply("enable it") == "activate it"  # the next option whose words are known
+
+
+def test_words_without_a_synonym_are_left_alone() -> None:
+    assert synonyms().apply("Can I connect Xero?") == "Can I connect Xero?"
+
+
+def test_added_phrases_and_how_a_passage_says_them() -> None:
+    assert phrases_added("How do I disable 2FA?", "How do I turn off 2FA?") == ["turn off"]
+    assert phrases_added("How do I turn off 2FA?", "How do I turn off 2FA?") == []  # typed by the customer
+    assert says_phrase("You can turn it off in Settings.", "turn off")
+    assert says_phrase("Reminders are turned off by default.", "turn off")
+    assert not says_phrase("## Turn on 2FA with an authenticator app", "turn off")

@@ -1,0 +1,36 @@
+"""Which words read as a product the knowledge base never names, and when that stops an answer."""
+
+from __future__ import annotations
+
+from chatbot.keyword import tokenize
+from chatbot.unknown_names import unknown_integration, unknown_names
+
+# The knowledge base's words (as keyword stems): a help centre that names PayPal and Lumo, not Xero.
+KNOWN = {stem for word in ("connect", "lumo", "paypal", "bank", "account", "invoice") for stem in tokenize(word)}
+
+
+def idf(stem: str) -> float:
+    return 2.0 if stem in KNOWN else 0.0
+
+
+def test_a_name_the_knowledge_base_never_uses_is_unknown() -> None:
+    assert unknown_names("How do I connect Lumo to Xero?", idf) == ["Xero"]
+
+
+def test_english_words_short_words_and_known_names_are_not_names() -> None:
+    # "enable" is unknown to this knowledge base but an English word (it may say "turn on"); "pls" is shorthand.
+    assert unknown_names("pls enable the PayPal connection for my Lumo account", idf) == []
+
+
+def test_chinese_text_is_left_alone() -> None:
+    assert unknown_names("如何连接 Xero？", idf) == ["Xero"]
+    assert unknown_names("如何连接银行账户", idf) == []
+
+
+def test_only_a_question_about_connecting_stops_the_answer() -> None:
+    assert unknown_integration("does lumo integrate with quickbooks", idf) == ["quickbooks"]
+    assert unknown_integration("Can I sync Lumo with Trello?", idf) == ["Trello"]
+    assert unknown_integration("how do i link my bank account to zapier", idf) == ["zapier"]
+    # An unknown word in any other question is left to the confidence model (a typo, a name mentioned in passing).
+    assert unknown_integration("moving over from quickbooks, how do i bring my data across", idf) == []
+    assert unknown_integration("How do I connect PayPal?", idf) == []
