@@ -229,7 +229,8 @@ class _ScopeIndex:
         """Everyday words read as this scope's own ("enable" as "turn on": chatbot/synonyms.py)."""
         if self._synonyms is None:
             texts = (text for e in self.entries for text in (e.chunk.embedding_text, *e.chunk.alternatives))
-            self._synonyms = Synonyms(texts, self.speller().knows)
+            speller = self.speller()
+            self._synonyms = Synonyms(texts, speller.knows, speller.uses)
         return self._synonyms
 
     def _knows_stem(self, word: str) -> bool:

@@ -68,6 +68,14 @@ class Speller:
         lower = word.lower()
         return lower in self._known or (self._is_known is not None and self._is_known(lower))
 
+    def uses(self, word: str) -> bool:
+        """Whether the texts use ``word`` itself or an inflection of it ("enabled" for "enable"); unlike knows(), not
+        merely another word of its stem ("year" for "yearly")."""
+        lower = word.lower()
+        base = lower[:-1] if lower.endswith("e") else lower
+        forms = {lower, f"{lower}s", f"{lower}es", f"{lower}d", f"{base}ed", f"{base}ing"}
+        return not forms.isdisjoint(self._known)
+
     def correct_word(self, word: str) -> str:
         lower = word.lower()
         if len(lower) < MIN_WORD_LENGTH or lower in self._known or CJK_RE.search(word):

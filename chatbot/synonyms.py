@@ -55,6 +55,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "cellphone": ("phone", "mobile"),
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
+# How many words after "turn on" may name what is turned on ("Turn on **Require two-factor authentication**").
+OBJECT_WORDS = 6
+_OBJECT_WORD = re.compile(r"\w+")
 _PHRASES = sorted({option for options in SYNONYMS.values() for option in options if " " in option})
 _PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(phrase) for phrase in _PHRASES) + r")\b")
 
@@ -65,8 +68,13 @@ class Synonyms:
     "disable" read as "turn off" would search for "turn" alone and quote the steps to turn 2FA *on* (confidence
     0.84) from a help centre that never says how to turn it off."""
 
-    def __init__(self, texts: Iterable[str], is_known: Callable[[str], bool]) -> None:
+    def __init__(
+        self, texts: Iterable[str], is_known: Callable[[str], bool], is_used: Callable[[str], bool] | None = None
+    ) -> None:
+        """``is_known``: whether a replacement's word is searchable here (its stem, or a stop word); ``is_used``:
+        whether the customer's word is the texts' own (itself or an inflection: "yearly" is not, though "year" is)."""
         self._is_known = is_known
+        self._is_used = is_used or is_known
         self._phrases = frozenset(phrase for text in texts for phrase in _PHRASE_RE.findall(text.lower()))
 
     def apply(self, text: str) -> str:
@@ -75,7 +83,7 @@ class Synonyms:
         def replace(match: re.Match[str]) -> str:
             word = match.group()
             options = SYNONYMS.get(word.lower())
-            if not options or self._is_known(word.lower()):
+            if not options or self._is_used(word.lower()):
                 return word
             for option in options:
                 if self._usable(option):
@@ -95,8 +103,25 @@ def phrases_added(question: str, searched: str) -> list[str]:
     return [phrase for phrase in dict.fromkeys(_PHRASE_RE.findall(searched.lower())) if phrase not in typed]
 
 
-def says_phrase(text: str, phrase: str) -> bool:
-    """Whether ``text`` says ``phrase``, also with a word between ("turn it on") or in another tense ("turned on")."""
+def says_phrase(text: str, phrase: str, about: Iterable[str] = ()) -> bool:
+    """Whether ``text`` says ``phrase``, also with a word between ("turn it on") or in another tense ("turned on"),
+    and, when ``about`` holds the question's other words, of one of them: one of the few words after the phrase is
+    among them. "Turn on **Require Face ID**" does not answer "activate the mobile app" (searched as "turn on the
+    mobile app"); "Turn on 2FA with an authenticator app" answers "enable 2FA"."""
     verb, particle = phrase.split(maxsplit=1)
-    pattern = rf"\b{re.escape(verb)}\w*\s+(?:\w+\s+)?{re.escape(particle)}\b"
-    return re.search(pattern, text.lower()) is not None
+    pattern = rf"\b{re.escape(verb)}\w*\s+(?:(\w+)\s+)?{re.escape(particle)}\b((?:\W+\w+){{0,{OBJECT_WORDS}}})"
+    wanted = {_singular(word) for word in about}
+    for match in re.finditer(pattern, text.lower()):
+        following = _OBJECT_WORD.findall(f"{match.group(1) or ''} {match.group(2)}")
+        if not wanted or wanted & {_singular(word) for word in following}:
+            return True
+    return False
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that can name what an action is done to (longer than two letters, lower-cased)."""
+    return [word for word in _OBJECT_WORD.findall(text.lower()) if len(word) > 2]
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word

@@ -94,6 +94,13 @@ def test_the_opposite_action_is_not_answered_with_the_steps_of_the_other(kb: Sam
     assert answer.is_gap and answer.reason == "low_confidence" and not answer.citations
 
 
+def test_a_synonym_does_not_answer_with_another_thing_turned_on(kb: SampleKB) -> None:
+    """"activate the mobile app", searched as "turn on the mobile app", found the App lock steps ("Turn on
+    **Require Face ID**"): they turn something else on, so they are not the answer."""
+    answer = _ask(kb, "how do I activate the mobile app")
+    assert answer.is_gap or "Face ID" not in answer.answer, answer.answer
+
+
 def test_add_user_answer_does_not_glue_on_another_topic(kb: SampleKB) -> None:
     answer = _ask(kb, "How do I add another user?")
     assert "currenc" not in answer.answer.lower()

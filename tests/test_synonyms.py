@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatbot.synonyms import Synonyms, phrases_added, says_phrase
+from chatbot.synonyms import Synonyms, content_words, phrases_added, says_phrase
 
 TEXTS = [
     "## Turn on 2FA with an authenticator app\n1. Go to Settings > Security.",
@@ -43,3 +43,19 @@ def test_added_phrases_and_how_a_passage_says_them() -> None:
     assert says_phrase("You can turn it off in Settings.", "turn off")
     assert says_phrase("Reminders are turned off by default.", "turn off")
     assert not says_phrase("## Turn on 2FA with an authenticator app", "turn off")
+
+
+def test_the_phrase_must_be_about_what_the_question_names() -> None:
+    steps = "1. Tap **Profile > App lock**.\n2. Turn on **Require Face ID** (iPhone) or **Require fingerprint**."
+    assert not says_phrase(steps, "turn on", content_words("how do I mobile app"))  # what "activate" asked about
+    assert says_phrase(steps, "turn on", content_words("how to face id"))
+    assert says_phrase("## Turn on 2FA with an authenticator app", "turn on", ["2fa"])
+    assert says_phrase("Turn on **Require two-factor authentication**.", "turn on", ["two", "factors"])
+
+
+def test_a_word_sharing_only_its_stem_with_the_texts_is_still_replaced() -> None:
+    # The texts say "year" (as in "year-end") and "annual", never "yearly": the stem is known, the word is not.
+    texts = ["Close the year with the checklist.", "Annual billing gives you two months free."]
+    known = {"close", "year", "checklist", "annual", "billing", "pay", "can"}
+    rephraser = Synonyms(texts, lambda word: word in known, lambda word: word in known)
+    assert rephraser.apply("can I pay yearly") == "can I pay annual"
