@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,6 +39,10 @@ FAQ_MATCH_SIMILARITY = 0.82
 # share of the best (the composer's rule for an article with steps: one on the same topic scores close, one on
 # another topic far below).
 FOLLOW_UP_SCORE_SHARE = ComposerSettings.steps_score_share
+# An FAQ answer's opening verdict, a sentence of its own ("Yes.", "No.", "可以。"): it answers the entry's question.
+BARE_VERDICT = re.compile(
+    r"^(?:(?:yes|no)[.!]\s+|(?:是的|是|不是|可以|不可以|能|不能|不)[。！]\s*)(?=\S)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -318,6 +323,10 @@ class Answerer:
             self._abstain(answer, result)
             return
         text = composition.text
+        if composition.citations and composition.citations[0].id in _faq_ids(documents):
+            # The entry was not matched by its own question (that is _answer_from_faq), so its "Yes." or "No."
+            # answered another one: "can I track inventory?" got the import entry's "Yes. Go to Settings > Data".
+            text = BARE_VERDICT.sub("", text, count=1)
         if answer.language != "en" and documents and documents[0].chunks[0].chunk.language == "en":
             text = f"{message('cross_language', answer.language)}\n{text}"
         answer.answer = text
@@ -407,6 +416,10 @@ class Answerer:
             with self._faq_lock:
                 self._faq_vectors[key] = vectors
         return vectors
+
+
+def _faq_ids(documents: Sequence[ScoredDocument]) -> set[str]:
+    return {d.doc_id for d in documents if d.kind == "faq"}
 
 
 def _moved_off(composition: Composition, documents: Sequence[ScoredDocument], share: float) -> bool:

@@ -34,7 +34,7 @@ def has_visible_text(text: str) -> bool:
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
-        "abstain": "I don't know: the knowledge base has no answer to this question. "
+        "abstain": "I don't know: I couldn't find an answer to this question. "
         "You can ask a person from our team with \u201cTalk to a human\u201d.",
         "abstain_related": "These articles may be related:",
         "unsure": "I'm not sure I have the right answer to this. These articles may help; "
@@ -55,7 +55,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "intent_ack": "Is there anything else I can help you with?",
     },
     "zh": {
-        "abstain": "抱歉，知识库中没有这个问题的答案。您可以点击\u201c联系人工客服\u201d，由我们的同事为您解答。",
+        "abstain": "抱歉，我没有找到这个问题的答案。您可以点击\u201c联系人工客服\u201d，由我们的同事为您解答。",
         "abstain_related": "以下文章可能相关：",
         "unsure": "我不确定能准确回答这个问题。以下文章也许有帮助；您也可以点击\u201c联系人工客服\u201d。",
         "empty_index": "抱歉，知识库还是空的，暂时无法回答。",

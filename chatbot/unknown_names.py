@@ -7,7 +7,9 @@ Xero?" shares "connect" and "Lumo" with the PayPal article, whose steps were quo
 their fitted weights cannot tell a name from a typo or a contraction ("doesnt", "pls", "untill"): on the dev
 splits, 17 answered questions with such a word were right and 1 wrong, and that one was this case ("how do i
 connect lumo to zapier"). So the rule is narrow: a word unknown to the knowledge base that is not an English word,
-in a question about connecting or integrating, makes the answer "I'm not sure" with the closest articles.
+in a question about connecting, integrating or support ("can I use Lumo with QuickBooks?", "does Lumo support
+YubiKey?", once answered from the offline-use and support-hours entries) makes the answer "I'm not sure" with the
+closest articles.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from chatbot.keyword import tokenize
 from chatbot.language import CJK_RE
 from chatbot.spelling import english_words
 
-# Connecting one product to another: "connect", "integrate" / "integration", "sync with", "link ... to", "works with".
+# Connecting one product to another, or asking whether it is supported: "connect", "integrate" / "integration",
+# "sync with", "link ... to", "works with", "use Lumo with", "does Lumo support", "compatible".
 _CONNECT_RE = re.compile(
     r"\b(?:connect\w*|integrat\w*|sync\w*\s+(?:\w+\s+){0,3}?with|link\w*\s+(?:\w+\s+){0,3}?(?:to|with)|"
-    r"works?\s+with|hook\w*\s+up)\b",
+    r"works?\s+with|hook\w*\s+up|use\s+(?:\w+\s+){0,3}?with|supports?|compatible)\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+")

@@ -31,6 +31,8 @@ def test_only_a_question_about_connecting_stops_the_answer() -> None:
     assert unknown_integration("does lumo integrate with quickbooks", idf) == ["quickbooks"]
     assert unknown_integration("Can I sync Lumo with Trello?", idf) == ["Trello"]
     assert unknown_integration("how do i link my bank account to zapier", idf) == ["zapier"]
+    assert unknown_integration("can i use lumo with quickbooks", idf) == ["quickbooks"]
+    assert unknown_integration("does lumo support yubikey", idf) == ["yubikey"]
     # An unknown word in any other question is left to the confidence model (a typo, a name mentioned in passing).
     assert unknown_integration("moving over from quickbooks, how do i bring my data across", idf) == []
     assert unknown_integration("How do I connect PayPal?", idf) == []

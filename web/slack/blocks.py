@@ -36,7 +36,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks_not_helpful": "👎 Thanks for the feedback: the editors will look at this answer.",
         "apology": "Sorry, I cannot answer right now. Please try again in a few minutes.",
         "too_long": "Please ask in at most {limit} characters.",
-        "abstain": "I don't know: the knowledge base has no answer to this question. A person from our team can help.",
+        "abstain": "I don't know: I couldn't find an answer to this question. A person from our team can help.",
         "unsure": "I'm not sure I have the right answer to this. These articles may help, or a person from our "
         "team can.",
         "rejection": "Sorry, that did not answer your question. Could you ask it in other words? Or ask a person "
@@ -59,11 +59,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks_not_helpful": "👎 感谢您的反馈，编辑会查看这个回答。",
         "apology": "抱歉，我现在无法回答。请过几分钟再试。",
         "too_long": "请把问题控制在 {limit} 个字符以内。",
-        "abstain": "抱歉，知识库中没有这个问题的答案。我们团队的同事可以为您解答。",
+        "abstain": "抱歉，我没有找到这个问题的答案。我们团队的同事可以为您解答。",
         "unsure": "我不确定能准确回答这个问题。以下文章也许有帮助，我们团队的同事也可以为您解答。",
         "rejection": "抱歉，刚才的回答没有解决您的问题。请换个说法再问一次，或联系我们团队的同事。",
         "rejection_unprompted": "我还没有回答任何问题。请问您想了解什么？或联系我们团队的同事。",
-        "handoff_offer": "我是自动助手，知识库中没有这个问题的答案，我们团队的同事可以为您解答。",
+        "handoff_offer": "我是自动助手，我没有找到这个问题的答案，我们团队的同事可以为您解答。",
         "talk_to_person": "联系人工客服",
         "handoff_requested": "我已请我们团队的同事来帮您，他们会在这个对话串里回复您。",
         "handoff_pending": "我们团队已经收到您的请求，同事会在这个对话串里回复您。",
