@@ -51,7 +51,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "employee": ("user", "member"),
     "configure": ("set up",),
     "setup": ("set up",),
-    "e-mail": ("email",),
     "cellphone": ("phone", "mobile"),
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
