@@ -53,6 +53,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "setup": ("set up",),
     "cellphone": ("phone", "mobile"),
 }
+# A hyphenated word is one word: "re-enable" is not "re-" and "enable".
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 # How many words after "turn on" may name what is turned on ("Turn on **Require two-factor authentication**").
 OBJECT_WORDS = 6

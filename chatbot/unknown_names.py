@@ -4,12 +4,12 @@ An integration is a name, and a help centre documents each of its integrations b
 to one that no article names is not answered there, however well the rest of it matches: "How do I connect Lumo to
 Xero?" shares "connect" and "Lumo" with the PayPal article, whose steps were quoted with confidence 0.47 (threshold
 0.38). The confidence features weigh an unknown word as the question's rarest (unknown_share, missing_rare), but
-their fitted weights cannot tell a name from a typo or a contraction ("doesnt", "pls", "untill"): on the dev
-splits, 17 answered questions with such a word were right and 1 wrong, and that one was this case ("how do i
-connect lumo to zapier"). So the rule is narrow: a word unknown to the knowledge base that is not an English word,
-in a question about connecting, integrating or support ("can I use Lumo with QuickBooks?", "does Lumo support
-YubiKey?", once answered from the offline-use and support-hours entries) makes the answer "I'm not sure" with the
-closest articles.
+their fitted weights cannot tell a name from a typo or a contraction ("doesnt", "pls", "untill"): on the StackFAQ
+and everyday dev splits, 17 answered questions with such a word were right and 1 wrong, and that one was this case
+("how do i connect lumo to zapier"). So the rule is narrow: a word unknown to the knowledge base that is not an
+English word, in a question about connecting, integrating or support ("can I use Lumo with QuickBooks?", "does
+Lumo support YubiKey?", once answered from the offline-use and support-hours entries) makes the answer "I'm not
+sure" with the closest articles.
 """
 
 from __future__ import annotations
