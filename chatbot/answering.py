@@ -21,11 +21,12 @@ from chatbot.embedders import Vectors
 from chatbot.followups import Turn, asks_for_variant, retrieval_query
 from chatbot.grounding import check_reply
 from chatbot.intents import asks_for_a_person, detect_intent
+from chatbot.keyword import tokenize
 from chatbot.language import detect_language, message
 from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
-from chatbot.synonyms import content_words, phrases_added, says_phrase
+from chatbot.synonyms import phrases_added, says_phrase
 from chatbot.types import Answer, Audience, Chunk, Citation, EmbeddedText, ScoredChunk, ScoredDocument, SourceRef
 from chatbot.unknown_names import unknown_integration
 
@@ -372,9 +373,9 @@ class Answerer:
             return True
         chunk = self.retriever.keyword_index.chunk(answer.citations[0].chunk_id)
         text = chunk.embedding_text if chunk is not None else answer.answer
-        phrase_words = {word for phrase in added for word in phrase.split()}
-        about = [word for word in content_words(result.query) if word not in phrase_words]
-        return all(says_phrase(text, phrase, about) for phrase in added)
+        phrase_stems = {stem for phrase in added for stem in tokenize(phrase)}
+        about = set(tokenize(result.query)) - phrase_stems
+        return all(says_phrase(text, phrase, about, tokenize) for phrase in added)
 
     def _idf(self, audience: Audience) -> Callable[[str], float]:
         return self.retriever.keyword_index.idf_lookup(audience)

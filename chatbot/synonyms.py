@@ -52,12 +52,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "configure": ("set up",),
     "setup": ("set up",),
     "cellphone": ("phone", "mobile"),
+    # Abbreviations customers type for what help centres spell out.
+    "amex": ("american express",),
+    "pwd": ("password",),
+    "acct": ("account",),
 }
 # A hyphenated word is one word: "re-enable" is not "re-" and "enable".
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 # How many words after "turn on" may name what is turned on ("Turn on **Require two-factor authentication**").
 OBJECT_WORDS = 6
-_OBJECT_WORD = re.compile(r"\w+")
+# The stop words that end a phrase ("turn on", "sign in", "set up"): keyword search never sees them.
+PARTICLES = frozenset({"on", "off", "in", "up"})
 _PHRASES = sorted({option for options in SYNONYMS.values() for option in options if " " in option})
 _PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(phrase) for phrase in _PHRASES) + r")\b")
 
@@ -98,30 +103,24 @@ class Synonyms:
 
 
 def phrases_added(question: str, searched: str) -> list[str]:
-    """The replacement phrases in the searched text that the customer did not type ("turn on" for "enable")."""
+    """The verb-and-particle phrases in the searched text that the customer did not type ("turn on" for "enable").
+    Only those need checking: the particle is a stop word, so the search matched the verb alone."""
     typed = question.lower()
-    return [phrase for phrase in dict.fromkeys(_PHRASE_RE.findall(searched.lower())) if phrase not in typed]
+    found = dict.fromkeys(_PHRASE_RE.findall(searched.lower()))
+    return [phrase for phrase in found if phrase.split()[-1] in PARTICLES and phrase not in typed]
 
 
-def says_phrase(text: str, phrase: str, about: Iterable[str] = ()) -> bool:
+def says_phrase(
+    text: str, phrase: str, about: Iterable[str] = (), stems: Callable[[str], Iterable[str]] = str.split
+) -> bool:
     """Whether ``text`` says ``phrase``, also with a word between ("turn it on") or in another tense ("turned on"),
-    and, when ``about`` holds the question's other words, of one of them: one of the few words after the phrase is
-    among them. "Turn on **Require Face ID**" does not answer "activate the mobile app" (searched as "turn on the
-    mobile app"); "Turn on 2FA with an authenticator app" answers "enable 2FA"."""
+    and, when ``about`` holds the question's other words (as ``stems`` gives them), of one of them: one of the few
+    words after the phrase is among them. "Turn on **Require Face ID**" does not answer "activate the mobile app"
+    (searched as "turn on the mobile app"); "Turn on 2FA with an authenticator app" answers "enable 2FA"."""
     verb, particle = phrase.split(maxsplit=1)
     pattern = rf"\b{re.escape(verb)}\w*\s+(?:(\w+)\s+)?{re.escape(particle)}\b((?:\W+\w+){{0,{OBJECT_WORDS}}})"
-    wanted = {_singular(word) for word in about}
+    wanted = set(about)
     for match in re.finditer(pattern, text.lower()):
-        following = _OBJECT_WORD.findall(f"{match.group(1) or ''} {match.group(2)}")
-        if not wanted or wanted & {_singular(word) for word in following}:
+        if not wanted or wanted & set(stems(f"{match.group(1) or ''} {match.group(2)}")):
             return True
     return False
-
-
-def content_words(text: str) -> list[str]:
-    """The words of ``text`` that can name what an action is done to (longer than two letters, lower-cased)."""
-    return [word for word in _OBJECT_WORD.findall(text.lower()) if len(word) > 2]
-
-
-def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word

@@ -91,6 +91,12 @@ def test_an_action_the_help_centre_names_otherwise_is_answered(kb: SampleKB) -> 
     assert "Authenticator app" in answer.answer
 
 
+def test_an_abbreviation_is_read_as_the_help_centre_spells_it(kb: SampleKB) -> None:
+    """Was "I'm not sure" (0.01 for "do you take amex"): the help centre writes "American Express"."""
+    answer = _ask(kb, "can i pay with amex")
+    assert not answer.is_gap and answer.citations[0].id in {"billing/payment-methods.md", "faq/faq.csv#payment-methods"}
+
+
 def test_the_opposite_action_is_not_answered_with_the_steps_of_the_other(kb: SampleKB) -> None:
     """ "disable" searched as "turn off" finds "turn" in the steps to turn 2FA on, which the help centre has; it
     never says how to turn 2FA off. Those steps must not be quoted as the answer (they were, with 0.84)."""
