@@ -192,6 +192,36 @@ def test_a_heading_that_only_repeats_the_article_subject_does_not_pull_the_answe
     assert text.startswith("2FA protects your login")
 
 
+VAT_OPENING = "Lumo calculates VAT on your invoices and bills. Tax features are included in every plan."
+VAT_SALES_TAX = (
+    "For countries that use sales tax, you can create sales tax rates. "
+    "Lumo doesn't look up or calculate state or city rates."
+)
+VAT_IDF = {"calcul": 2.0, "sale": 1.5, "tax": 1.5, "state": 1.0, "lumo": 0.5}
+
+
+def _vat_idf(term: str) -> float:
+    return 0.0 if "_" in term else VAT_IDF.get(term, 1.0)
+
+
+def test_a_yes_no_question_about_what_the_title_names_is_answered_from_the_opening() -> None:
+    article = _scored(
+        "vat.md", "VAT and sales tax", [(VAT_OPENING, (), 0.5), (VAT_SALES_TAX, ("Sales tax outside the EU",), 0.5)]
+    )
+    text = ExtractiveComposer().compose("Does Lumo do VAT and sales tax?", [article], _vat_idf).text
+    assert text.startswith("Lumo calculates VAT")
+
+
+def test_a_yes_no_question_asking_beyond_the_title_gets_the_sentence_that_answers() -> None:
+    # "Does Lumo calculate state sales tax?" names the article's subject ("sales tax") but asks about state rates:
+    # the opening ("Lumo calculates VAT ...") matched "Lumo" and "calculate" and, with the title's bonus, was quoted.
+    article = _scored(
+        "vat.md", "VAT and sales tax", [(VAT_OPENING, (), 0.5), (VAT_SALES_TAX, ("Sales tax outside the EU",), 0.5)]
+    )
+    text = ExtractiveComposer().compose("Does Lumo calculate US state sales tax?", [article], _vat_idf).text
+    assert "doesn't look up or calculate state" in text and "VAT on your invoices" not in text
+
+
 API_TABLE = (
     "| Plan | API access |\n|---|---|\n| Free | None |\n| Plus | Read-only keys |\n"
     "| Business | Read-only or read and write keys |"

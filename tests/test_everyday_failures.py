@@ -134,6 +134,23 @@ def test_add_user_answer_does_not_glue_on_another_topic(kb: SampleKB) -> None:
     assert "currenc" not in answer.answer.lower()
 
 
+@pytest.mark.parametrize(
+    ("question", "answering"),
+    [
+        # Was: the VAT article's opening ("Lumo calculates VAT on your invoices ..."), which does not say no.
+        ("does lumo calculate us state sales tax", "doesn't look up or calculate state or city rates"),
+        # Was: the Free plan's invoice limit, the opening of "Creating and sending invoices".
+        ("can i edit an invoice after sending it", "click **Edit**"),
+    ],
+)
+def test_a_yes_no_question_gets_the_sentence_that_answers_not_the_article_opening(
+    kb: SampleKB, question: str, answering: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap
+    assert answering in answer.answer
+
+
 @pytest.mark.parametrize("question", ["hi", "thanks!", "I want to speak to a person"])
 def test_conversation_is_not_a_knowledge_gap(kb: SampleKB, question: str) -> None:
     answer = _ask(kb, question)
