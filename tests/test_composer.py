@@ -41,6 +41,23 @@ def test_a_how_to_question_gets_the_numbered_steps_from_step_one() -> None:
     assert [int(n) for n in re.findall(r"^(\d+)\.", text, flags=re.MULTILINE)] == [1, 2, 3]
 
 
+DRAFT_IDF = {"delet": 2.5, "draft": 3.5, "invoic": 1.5, "delet_draft": 5.0, "draft_invoic": 4.5}
+
+
+def test_a_how_to_question_gets_the_sentence_saying_all_of_it_over_a_step_saying_one_word() -> None:
+    # "6. Click Save as draft" says one word of the question; with the how-to bonus for any step it outranked the
+    # sentence that answers.
+    steps = "1. Go to Invoices > New invoice.\n2. Choose a customer.\n3. Click Save as draft or Send."
+    changes = "A sent invoice can't be deleted. Drafts can be deleted at any time from Invoices > Drafts."
+    article = _document("invoices.md", "Invoices", [steps, changes])
+    text = (
+        ExtractiveComposer()
+        .compose("How do I delete a draft invoice?", [article], lambda t: DRAFT_IDF.get(t, 0.0 if "_" in t else 1.0))
+        .text
+    )
+    assert "Drafts can be deleted at any time" in text and "New invoice" not in text
+
+
 def test_a_how_to_question_prefers_a_close_article_with_steps_over_an_entry_without() -> None:
     """ "How do I connect Shopify?": the FAQ entry on top says which plan has the integration; the article just
     below has the steps, under a heading that names them. A far lower article with steps is not taken."""

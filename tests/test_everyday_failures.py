@@ -141,9 +141,11 @@ def test_add_user_answer_does_not_glue_on_another_topic(kb: SampleKB) -> None:
         ("does lumo calculate us state sales tax", "doesn't look up or calculate state or city rates"),
         # Was: the Free plan's invoice limit, the opening of "Creating and sending invoices".
         ("can i edit an invoice after sending it", "click **Edit**"),
+        # Was: the steps to create an invoice, for their "6. Click Save as draft or Send".
+        ("how do i delete a draft invoice", "Drafts can be deleted at any time"),
     ],
 )
-def test_a_yes_no_question_gets_the_sentence_that_answers_not_the_article_opening(
+def test_the_sentence_that_answers_is_quoted_not_a_nearby_opening_or_step(
     kb: SampleKB, question: str, answering: str
 ) -> None:
     answer = _ask(kb, question)

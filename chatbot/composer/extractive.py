@@ -223,10 +223,14 @@ class ExtractiveComposer:
                 unit = fresh(whole, skip)
                 if unit is None or _TABLE_REFERENCE.search(unit.text) or (steps_only and not unit.is_step):
                     continue
-                bonus = heading_bonus + (step_bonus if unit.is_step else 0.0)
+                match = unit_overlap(unit, anchor_terms)
+                # A step's bonus is at most what the step itself says of the question: "6. Click Save as draft"
+                # (one word of "How do I delete a draft invoice?") outranked "Drafts can be deleted at any time
+                # from Invoices > Drafts", which says all of it. Dev splits: no answer changed.
+                bonus = heading_bonus + (min(step_bonus, match) if unit.is_step else 0.0)
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
                 bonus += code_bonus if holds_code(unit.text, asked.codes) else 0.0
-                key = (round(unit_overlap(unit, anchor_terms) + bonus, 9), *_tie_break(chunk, rank, asked), -i)
+                key = (round(match + bonus, 9), *_tie_break(chunk, rank, asked), -i)
                 if best_unit is None or key > best_unit:
                     best_unit, anchor_chunk = key, chunk
         if anchor_chunk is None or best_unit is None:
