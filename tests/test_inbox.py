@@ -297,6 +297,19 @@ def test_save_as_faq_opens_the_faq_form_filled_in_for_editors(service: GapServic
         assert document is not None and document.kind == "faq" and document.audience == "public"
 
 
+def test_save_as_faq_from_a_long_message_fills_in_its_question(service: GapService) -> None:
+    """A message longer than an FAQ question may be used to fill the form with text the form then refused: now
+    the form gets the message's question, and says it was shortened."""
+    story = "We moved to a new office last month and the old address is still printed on everything we send. " * 6
+    question = "How do I change the address printed on my invoices?"
+    handoff_id, _ = hand_off(service, visitor(service, "long-faq"), question=story + question)
+    form = logged_in(service, "editor@example.com").get(f"/editor/articles/new?handoff={handoff_id}")
+    page = form.get_data(as_text=True)
+    assert form.status_code == 200
+    assert f'name="title" value="{question}"' in page
+    assert "longer than an FAQ question may be" in page and "its last question" in page
+
+
 def test_save_as_faq_for_an_unknown_hand_off_is_404(service: GapService) -> None:
     assert logged_in(service, "editor@example.com").get("/editor/articles/new?handoff=999999").status_code == 404
 

@@ -49,6 +49,7 @@ from web.articles.catalogue import (
 )
 from web.articles.writer import (
     MAX_BODY_CHARS,
+    MAX_FAQ_QUESTION_CHARS,
     DraftForm,
     is_dashboard_document,
     new_article_id,
@@ -63,7 +64,7 @@ from web.gaps.queries import find_gap
 from web.gaps.resolve import Verification, resolve_with_article
 from web.http.errors import ApiError
 from web.http.payloads import int64
-from web.inbox.queries import customer_question, find_handoff
+from web.inbox.queries import as_faq_question, customer_question, find_handoff
 from web.services import get_answerer, get_runtime
 
 bp = Blueprint("editor_articles", __name__, url_prefix="/editor/articles")
@@ -189,12 +190,15 @@ def new() -> Any:
         return _edit_page(form, user, None, gap, None, handoff=handoff), 400
     form = _new_form(user, gap, kind)
     if handoff is not None:
+        asked = mask_pii(customer_question(handoff))
         form = replace(
             form,
-            title=mask_pii(customer_question(handoff)),
+            title=as_faq_question(asked, MAX_FAQ_QUESTION_CHARS),
             body=handoff.reply or "",
             audience=handoff.conversation.audience,
         )
+        shortened = form.title != " ".join(asked.split())
+        return _edit_page(form, user, None, gap, None, handoff=handoff, shortened_question=shortened)
     return _edit_page(form, user, None, gap, None, handoff=handoff)
 
 
@@ -290,6 +294,7 @@ def _edit_page(
     suggestion: EditSuggestion | None,
     base_version: int | None = None,
     handoff: Handoff | None = None,
+    shortened_question: bool = False,
 ) -> str:
     allowed = editor_communities(user)
     if allowed is not None and form.community and form.community not in allowed:
@@ -304,6 +309,8 @@ def _edit_page(
         gap_questions=_gap_questions(gap),
         suggestion=suggestion,
         handoff=handoff,
+        shortened_question=shortened_question,
+        max_faq_question_chars=MAX_FAQ_QUESTION_CHARS,
         allowed_communities=allowed,
         known_communities=communities(),
         audiences=AUDIENCES,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
 
 from web.db.models import HANDOFF_STATUSES, Handoff, Message, db, is_question
 
+# A sentence and its closing punctuation (English and Chinese), for finding the question in a long message.
+_SENTENCE = re.compile(r"[^.?!\u3002\uff1f\uff01]+[.?!\u3002\uff1f\uff01]*")
 INBOX_PAGE_SIZE = 50
 MAX_LIST_LIMIT = 100
 
@@ -61,3 +64,22 @@ def customer_question(handoff: Handoff) -> str:
     if message is not None:
         return message.question
     return handoff.message or ""
+
+
+def as_faq_question(message: str, limit: int) -> str:
+    """A customer's message as an FAQ question of at most ``limit`` characters. A long message ("We moved offices
+    last month and ... How do I change the address on my invoices?") is usually a story around one question: its
+    last sentence asking something, when it fits; else the message cut at a word boundary, marked with an
+    ellipsis. The editor reviews it before saving (a message over the limit used to fill the form with a question
+    the form then refused)."""
+    text = " ".join(message.split())
+    if len(text) <= limit:
+        return text
+    sentences: list[str] = [s.strip() for s in _SENTENCE.findall(text)]
+    asking = [s for s in sentences if s.endswith(("?", "\uff1f")) and len(s) <= limit]
+    if asking:
+        return asking[-1]
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]  # no half word (Chinese has no spaces: cut at the limit)
+    return cut.rstrip(" ,;:") + "\u2026"
