@@ -239,6 +239,33 @@ def test_a_yes_no_question_asking_beyond_the_title_gets_the_sentence_that_answer
     assert "doesn't look up or calculate state" in text and "VAT on your invoices" not in text
 
 
+NOT_REFUNDED = "- Charges older than the refund window\n- Bank fees for currency conversion"
+
+
+def test_a_list_quoted_from_the_top_of_its_section_is_led_in_by_the_section_heading() -> None:
+    # Quoted alone, the bullets never said no to "will you refund the conversion fee?".
+    article = _scored(
+        "refunds.md",
+        "Refunds",
+        [("You can ask for a refund within 30 days.", (), 0.4), (NOT_REFUNDED, ("Things we can't refund",), 0.6)],
+    )
+    text = ExtractiveComposer().compose("Will you refund the bank's currency conversion fee?", [article], _idf).text
+    assert text.splitlines()[:2] == ["Things we can't refund:", "- Charges older than the refund window"]
+
+
+def test_a_list_with_its_own_lead_in_or_numbered_steps_get_no_heading() -> None:
+    led_in = "These are never refunded:\n" + NOT_REFUNDED
+    steps = "1. Go to Settings > Billing.\n2. Click Request refund."
+    article = _scored(
+        "refunds.md", "Refunds", [(led_in, ("Things we can't refund",), 0.6), (steps, ("Ask for a refund",), 0.5)]
+    )
+    composer = ExtractiveComposer()
+    fee = composer.compose("Will you refund the bank's currency conversion fee?", [article], _idf).text
+    assert fee.startswith("These are never refunded:") and "Things we can't refund" not in fee
+    asked = composer.compose("How do I ask for a refund?", [article], _idf).text
+    assert asked.startswith("1. Go to Settings > Billing.")
+
+
 API_TABLE = (
     "| Plan | API access |\n|---|---|\n| Free | None |\n| Plus | Read-only keys |\n"
     "| Business | Read-only or read and write keys |"

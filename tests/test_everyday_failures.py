@@ -153,6 +153,13 @@ def test_the_sentence_that_answers_is_quoted_not_a_nearby_opening_or_step(
     assert answering in answer.answer
 
 
+def test_a_list_of_what_is_not_done_is_quoted_with_its_heading(kb: SampleKB) -> None:
+    # Was: the bullets alone ("- Bank fees for currency conversion ..."), which never said no.
+    answer = _ask(kb, "my bank charged a currency conversion fee on your charge, will you refund that")
+    assert answer.answer.startswith("Things we can't refund:\n- ")
+    assert "Bank fees for currency conversion" in answer.answer
+
+
 @pytest.mark.parametrize("question", ["hi", "thanks!", "I want to speak to a person"])
 def test_conversation_is_not_a_knowledge_gap(kb: SampleKB, question: str) -> None:
     answer = _ask(kb, question)

@@ -19,6 +19,7 @@ from chatbot.composer.units import (
     word_count,
 )
 from chatbot.keyword import passage_terms, tokenize_passage
+from chatbot.language import CJK_RE
 from chatbot.types import Citation, ScoredChunk, ScoredDocument
 
 # A sentence pointing at a table ("see the table below"): left out with the table it points at.
@@ -217,17 +218,19 @@ class ExtractiveComposer:
         # section answers "how many people can I add on the Free plan?" (its table, not the article's opening).
         heading_terms = terms if is_how_to else asked.beyond(document.title, 0.0)
         for rank, chunk in enumerate(by_score):
-            heading_words = " ".join(chunk.chunk.heading_path)
-            heading_bonus = self.settings.heading_weight * overlap(heading_words, heading_terms)
+            heading_match = overlap(" ".join(chunk.chunk.heading_path), heading_terms)
+            heading_bonus = self.settings.heading_weight * heading_match
             for i, whole in enumerate(split_units(chunk)):
                 unit = fresh(whole, skip)
                 if unit is None or _TABLE_REFERENCE.search(unit.text) or (steps_only and not unit.is_step):
                     continue
                 match = unit_overlap(unit, anchor_terms)
-                # A step's bonus is at most what the step itself says of the question: "6. Click Save as draft"
-                # (one word of "How do I delete a draft invoice?") outranked "Drafts can be deleted at any time
-                # from Invoices > Drafts", which says all of it. Dev splits: no answer changed.
-                bonus = heading_bonus + (min(step_bonus, match) if unit.is_step else 0.0)
+                # A step's bonus is at most what the step, or the heading over its procedure, says of the
+                # question: "6. Click Save as draft" under "Create an invoice" (one word of "How do I delete a draft
+                # invoice?") outranked "Drafts can be deleted at any time from Invoices > Drafts", which says all of
+                # it; "1. Go to Settings > Security" under "Turn on 2FA with an authenticator app" keeps its bonus.
+                # Dev splits: no answer changed.
+                bonus = heading_bonus + (min(step_bonus, max(match, heading_match)) if unit.is_step else 0.0)
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
                 bonus += code_bonus if holds_code(unit.text, asked.codes) else 0.0
                 key = (round(match + bonus, 9), *_tie_break(chunk, rank, asked), -i)
@@ -271,6 +274,7 @@ class ExtractiveComposer:
             # settings are, 5 neither; ROUGE-L 0.415 -> 0.414.
             framed = anchor_chunk.chunk.index == 0 or bool(anchor_chunk.chunk.heading_path)
             window = self._window(units, anchor, from_top=framed)
+            window = _with_heading(window, units, document.title)
         covered = {t for u in window for t in passage_terms(u.text) if t in terms}
         return window, covered
 
@@ -449,6 +453,26 @@ class ExtractiveComposer:
                 continue
             return document, extra
         return None
+
+
+def _with_heading(window: list[Unit], units: Sequence[Unit], title: str) -> list[Unit]:
+    """A bulleted list quoted from the top of its section, with the section's heading as its lead-in: under
+    "## Things we can't refund" the bullets say what cannot be refunded, and quoted alone ("- Bank fees for currency
+    conversion") they never said no to "will you refund the conversion fee?"; "What needs a connection:" says why
+    "- Sending invoices" answers "can I send an invoice with no signal?". Not for numbered steps (they say what
+    to do on their own), nor when a sentence of the chunk leads into the list, nor when the heading is the title."""
+    if not window or not window[0].is_list_item or window[0].is_step:
+        return window
+    first = window[0]
+    path = first.chunk.chunk.heading_path
+    if not path or path[-1].strip().casefold() == title.strip().casefold():
+        return window
+    opening = next((u for u in units if u.chunk is first.chunk), None)
+    if opening is None or opening.text != first.text:
+        return window
+    heading = path[-1].strip().rstrip(":\uff1a")
+    colon = "\uff1a" if CJK_RE.search(heading) else ":"
+    return [Unit(heading + colon, False, first.chunk), *window]
 
 
 def _best_chunk(units: Sequence[Unit]) -> ScoredChunk:
