@@ -134,6 +134,8 @@ def _capture(message: Message, kind: str, parts: CaptureParts, embedded: Embedde
     evidence = GapEvidence(gap=gap, message_id=message.id, kind=kind, question_masked=masked, created_at=now)
     db.session.add(evidence)
     try:
+        db.session.flush()
+        evidence_id = evidence.id  # read before the commit expires it: after, it would select the row again
         db.session.commit()
     except IntegrityError:
         # Another worker recorded the same (message, kind) at the same moment: nothing is lost.
@@ -141,7 +143,7 @@ def _capture(message: Message, kind: str, parts: CaptureParts, embedded: Embedde
     else:
         notify_if_due(gap, parts.alerts)
         # Every Nth question regroups the untouched gaps, in the background.
-        schedule_consolidation(evidence.id, parts.regrouping)
+        schedule_consolidation(evidence_id, parts.regrouping)
 
 
 def question_in_context(message: Message) -> str:
