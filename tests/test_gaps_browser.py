@@ -27,6 +27,7 @@ from web.gaps.titles import gap_title
 from web.services import get_runtime
 
 EMAIL, PASSWORD = "editor@example.com", "correct horse"
+ADMIN = "admin@example.com"
 # An address as long as they come (62 characters) with no hyphen: one word, wider than a phone.
 LONG_ADDRESS = "konstantina.papadopoulou.vasileiou@customersupport.example.com"
 LONG_QUESTION = (
@@ -84,6 +85,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         report = build_pipeline(get_runtime(app), db.session()).sync_path(kb)
         assert report.added == 2 and not report.failed
         create_user(EMAIL, PASSWORD, "editor")
+        create_user(ADMIN, PASSWORD, "admin")
         site_key = create_site("shop", ["https://shop.example.com"]).key
         colleague = create_user(LONG_ADDRESS, PASSWORD, "editor")
         now = utcnow()
@@ -131,11 +133,11 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-def signed_in(browser: Any, served: Served, width: int) -> Any:
+def signed_in(browser: Any, served: Served, width: int, email: str = EMAIL) -> Any:
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto(f"{served.url}/login?next=/editor/")
-    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/editor/")
@@ -176,5 +178,17 @@ def test_the_other_list_pages_fit_the_screen(browser: Any, seeded: Seeded, name:
     page.goto(seeded.served.url + path)
     screenshot(page, name, width)
 
+    assert page.evaluate(SIDEWAYS) == {"page": None, "boxes": []}
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_audit_log_fits_the_screen(browser: Any, seeded: Seeded, width: int) -> None:
+    # Its six columns made a phone's page 1,054 px wide: the table was not even in a card.
+    page = signed_in(browser, seeded.served, width, ADMIN)
+    page.goto(seeded.served.url + "/editor/admin/audit")
+    screenshot(page, "audit", width)
+
+    assert page.locator("table tbody tr").count() >= 2  # the sign-ins of this test at least
     assert page.evaluate(SIDEWAYS) == {"page": None, "boxes": []}
     page.context.close()
