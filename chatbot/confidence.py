@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from chatbot.actions import asked_verb
 from chatbot.keyword import tokenize, tokenize_passage, with_bigrams
 from chatbot.retrieval import RetrievalResult
 from chatbot.types import Chunk, ScoredDocument
@@ -45,13 +45,6 @@ FEATURES = (
     "keyword_margin",
     "top_is_faq",
     "top_faq_similarity",
-)
-# "how do I <verb>", "can I <verb>", "where do I <verb>": the verb is what the customer wants to do, and a passage
-# without it (or a form of it) explains something else about the same object ("change a role" for "add a user").
-_ACTION_RE = re.compile(
-    r"^\s*(?:how\s+(?:do|can|should|would)\s+(?:i|we|you)|how\s+to|can\s+(?:i|we|you)|"
-    r"where\s+(?:do|can)\s+(?:i|we)|is\s+it\s+possible\s+to|i\s+(?:want|need)\s+to)\s+([a-z]+)",
-    re.IGNORECASE,
 )
 # Verbs whose opposite in the passage means the passage answers the other question ("disconnect" for "connect").
 _OPPOSITE_WORDS = (
@@ -214,10 +207,10 @@ def _opposite_action(question_terms: Sequence[str], passage_terms: set[str]) -> 
 
 def _action_missing(question: str, passage_terms: set[str]) -> float:
     """1 when the question names an action ("how do I add ...") whose word the chosen passage lacks."""
-    match = _ACTION_RE.match(question)
-    if not match:
+    verb = asked_verb(question)
+    if verb is None:
         return 0.0
-    stems = tokenize(match.group(1))
+    stems = tokenize(verb)
     return 1.0 if stems and stems[0] not in passage_terms else 0.0
 
 

@@ -57,6 +57,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "pwd": ("password",),
     "acct": ("account",),
 }
+# A customer's idiom for an action (any tense), searched as the knowledge base's words for it when it never uses
+# the idiom's own key word ("rid"). Every known word is kept, joined by "or": "get rid of" is deleting a bank
+# account in one article and removing a user in another, so "how do I get rid of a user" is searched as "how do I
+# remove or delete a user" (either word alone lost one of the two on the sample help centre).
+IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
+    "rid": (re.compile(r"\b(?:get|gets|getting|got)\s+rid\s+of\b", re.IGNORECASE), ("remove", "delete")),
+}
 # A hyphenated word is one word: "re-enable" is not "re-" and "enable".
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 # How many words after "turn on" may name what is turned on ("Turn on **Require two-factor authentication**").
@@ -95,6 +102,10 @@ class Synonyms:
                     return option.capitalize() if word[:1].isupper() else option
             return word
 
+        for key, (idiom, words) in IDIOMS.items():
+            known = [word for word in words if self._is_known(word)]
+            if known and not self._is_used(key):
+                text = idiom.sub(" or ".join(known), text)
         return _WORD.sub(replace, text)
 
     def _usable(self, option: str) -> bool:

@@ -129,6 +129,36 @@ def _scored(
     return ScoredDocument(doc_id, title, None, "article", 1, score, scored)
 
 
+BANK_CONNECT = "1. Go to Banking > Bank accounts.\n2. Click Connect a bank.\n3. Tick the accounts to import."
+BANK_DISCONNECT = (
+    "1. Go to Banking > Bank accounts.\n2. Click the menu and choose Disconnect feed.\n\n"
+    "The transactions already imported stay in Lumo. To remove the account and its transactions completely, "
+    "choose Delete account instead."
+)
+
+
+def test_a_how_to_question_does_not_get_the_steps_of_another_action_on_the_same_object() -> None:
+    # "Connect a bank account" shares "bank account" with the question and its steps got the how-to bonus; the
+    # sentence naming the action asked for ("remove"/"Delete account") is what answers.
+    article = _scored(
+        "bank-feeds.md",
+        "Bank feeds",
+        [(BANK_CONNECT, ("Connect a bank account",), 0.5), (BANK_DISCONNECT, ("Disconnecting a bank",), 0.5)],
+    )
+    idf = {"delet": 2.5, "bank": 1.0, "account": 1.0}
+    text = ExtractiveComposer().compose("How do I delete a bank account?", [article], lambda t: idf.get(t, 0.0)).text
+    assert "Delete account" in text and "Connect a bank" not in text
+
+
+def test_a_how_to_question_keeps_the_steps_when_the_article_never_names_its_action() -> None:
+    # Nothing says "set up" or "open" a bank connection here: the steps for the object are still the best answer.
+    article = _scored(
+        "bank-feeds.md", "Bank feeds", [("Bank feeds import transactions.", (), 0.5), (BANK_CONNECT, ("Bank",), 0.5)]
+    )
+    text = ExtractiveComposer().compose("How do I open a bank feed?", [article], _idf).text
+    assert "1. Go to Banking > Bank accounts.\n2. Click Connect a bank." in text
+
+
 RARE = {"paypal": 3.0, "fee": 3.0, "sync": 2.5, "often": 2.0, "appear": 2.5, "lumo": 0.5, "currenc": 3.5}
 
 

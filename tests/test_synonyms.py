@@ -34,6 +34,21 @@ def test_a_phrase_is_used_only_when_the_texts_say_it_as_a_phrase() -> None:
     assert rephraser.apply("enable it") == "activate it"  # the next option whose words are known
 
 
+def test_an_idiom_for_an_action_is_searched_as_the_knowledge_base_s_words_for_it() -> None:
+    # "rid" is in no text: "get rid of" (in any tense) is the action the texts call "remove" ("delete" is unknown
+    # here, so it is left out).
+    assert synonyms().apply("How do I get rid of a user?") == "How do I remove a user?"
+    assert synonyms().apply("I got rid of my card") == "I remove my card"
+    both = Synonyms(["Delete account.", "Remove user."], lambda word: word.lower() in {"delete", "remove", "a"})
+    assert both.apply("how to get rid of a bank account") == "how to remove or delete a bank account"
+
+
+def test_an_idiom_the_knowledge_base_uses_itself_stays() -> None:
+    texts = ["Get rid of duplicates from Banking > Review."]
+    rephraser = Synonyms(texts, lambda word: word.lower() in {"get", "rid", "of", "remove"})
+    assert rephraser.apply("how do I get rid of duplicates") == "how do I get rid of duplicates"
+
+
 def test_words_without_a_synonym_are_left_alone() -> None:
     assert synonyms().apply("Can I connect Xero?") == "Can I connect Xero?"
 

@@ -198,6 +198,11 @@ class ExtractiveComposer:
             ]
         # "How do I ...?" asks for steps: a numbered step is a better anchor than prose or bullets about the topic.
         step_bonus = self.settings.step_bonus * sum(terms.values()) if is_how_to else 0.0
+        # ... but not the steps of another action on the same object, when the article names the one asked for:
+        # "How do I delete a bank account?" got the steps under "Connect a bank account" (they share "bank
+        # account"), while "To remove the account and its transactions completely, choose Delete account" is
+        # further down. Steps whose text and headings never name the action get no bonus then.
+        action = asked.action if is_how_to and _names_action(by_score, asked.action) else frozenset()
         # A yes/no question about what the title names ("Can I use Lumo offline?" and "Using Lumo offline"): the
         # article's opening says whether and how, before any detail further down. Only when the title says most of
         # what is asked: "Does Lumo calculate US state sales tax?" names the subject of "Setting up VAT and sales
@@ -230,7 +235,10 @@ class ExtractiveComposer:
                 # invoice?") outranked "Drafts can be deleted at any time from Invoices > Drafts", which says all of
                 # it; "1. Go to Settings > Security" under "Turn on 2FA with an authenticator app" keeps its bonus.
                 # Dev splits: no answer changed.
-                bonus = heading_bonus + (min(step_bonus, max(match, heading_match)) if unit.is_step else 0.0)
+                steps_bonus = 0.0
+                if unit.is_step and not (action and _lacks_action(unit, chunk, action)):
+                    steps_bonus = min(step_bonus, max(match, heading_match))
+                bonus = heading_bonus + steps_bonus
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
                 bonus += code_bonus if holds_code(unit.text, asked.codes) else 0.0
                 key = (round(match + bonus, 9), *_tie_break(chunk, rank, asked), -i)
@@ -473,6 +481,18 @@ def _with_heading(window: list[Unit], units: Sequence[Unit], title: str) -> list
     heading = path[-1].strip().rstrip(":\uff1a")
     colon = "\uff1a" if CJK_RE.search(heading) else ":"
     return [Unit(heading + colon, False, first.chunk), *window]
+
+
+def _names_action(chunks: Sequence[ScoredChunk], action: frozenset[str]) -> bool:
+    """Whether any of ``chunks`` (their text or headings) names one of the ``action`` stems."""
+    return bool(action) and any(
+        action & set(passage_terms(" ".join((c.chunk.text, *c.chunk.heading_path)))) for c in chunks
+    )
+
+
+def _lacks_action(unit: Unit, chunk: ScoredChunk, action: frozenset[str]) -> bool:
+    """Whether a step and the headings over it never name the asked action: a procedure for something else."""
+    return not action & set(passage_terms(" ".join((unit.text, *chunk.chunk.heading_path))))
 
 
 def _best_chunk(units: Sequence[Unit]) -> ScoredChunk:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from chatbot.actions import action_stems
 from chatbot.composer.units import Unit, row_cells, table_parts
 from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokenize_passage
 
@@ -36,6 +37,7 @@ class Question:
     stressed: frozenset[str] = frozenset()  # words said twice (a follow-up's new variant)
     codes: tuple[str, ...] = ()  # "KI-231": the passage holding the code
     is_cjk: bool = False  # asked in Chinese: the anchor is picked by what the question adds to the topic
+    action: frozenset[str] = frozenset()  # "How do I delete ...?": the action's stems (chatbot/actions.py)
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -51,11 +53,12 @@ class Question:
             stressed=frozenset(t for t, n in counts.items() if n > 1 and terms.get(t, 0.0) > 0),
             codes=tuple(dict.fromkeys(code.lower() for code in _CODE.findall(question))),
             is_cjk=has_cjk(question),
+            action=action_stems(question),
         )
 
     def asking_for(self, terms: dict[str, float]) -> Question:
         """The same question, asking only for ``terms`` (what a second passage must add)."""
-        return Question(terms, self.is_how_to, False, self.stressed, is_cjk=self.is_cjk)
+        return Question(terms, self.is_how_to, False, self.stressed, is_cjk=self.is_cjk, action=self.action)
 
     def beyond(self, topic: str, weight: float) -> dict[str, float]:
         """The question's terms with those of ``topic`` (an article's title) weighed ``weight`` times: in

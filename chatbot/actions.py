@@ -1,0 +1,41 @@
+"""The action a question asks to do: the verb of "how do I *delete* ...", "can I *export* ...".
+
+Customers name the action and its object; help centres often describe several actions on one object side by side
+("Connect a bank account", "Disconnecting a bank"), so a passage that names the object but not the action explains
+something else about it. The confidence features (chatbot/confidence.py) and the composer's choice of steps
+(chatbot/composer/extractive.py) both read the action from here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chatbot.keyword import tokenize
+from chatbot.synonyms import SYNONYMS
+
+# "how do I <verb>", "can I <verb>", "where do I <verb>": the verb is what the customer wants to do.
+ACTION_RE = re.compile(
+    r"^\s*(?:how\s+(?:do|can|should|would)\s+(?:i|we|you)|how\s+to|can\s+(?:i|we|you)|"
+    r"where\s+(?:do|can)\s+(?:i|we)|is\s+it\s+possible\s+to|i\s+(?:want|need)\s+to)\s+([a-z]+)",
+    re.IGNORECASE,
+)
+# Verbs that do not say which procedure answers: the words after them do ("get rid of", "make a copy", "use 2FA").
+LIGHT_VERBS = frozenset("be do get go have keep let make put see set take try use find know want need give".split())
+
+
+def asked_verb(question: str) -> str | None:
+    """The verb of the action ``question`` asks to do, lower-cased; None when it asks no action."""
+    match = ACTION_RE.match(question)
+    return match.group(1).lower() if match else None
+
+
+def action_stems(question: str) -> frozenset[str]:
+    """The asked action's verb and its one-word synonyms (chatbot/synonyms.py, both ways round) as the keyword
+    index's stems: "delete" is also said "remove" or "erase". Empty when the question asks no action, or one by a
+    light verb ("how do I get rid of ...")."""
+    verb = asked_verb(question)
+    if verb is None or verb in LIGHT_VERBS:
+        return frozenset()
+    words = {verb, *(w for w in SYNONYMS.get(verb, ()) if " " not in w)}
+    words |= {word for word, options in SYNONYMS.items() if verb in options}
+    return frozenset(stem for word in words for stem in tokenize(word))
