@@ -3,14 +3,17 @@ serve`: the gap queue, a gap's page, the articles list and analytics, seeded wit
 run of letters with no space), long questions, a long assignee address and a long owner. At 390 px the queue's
 eight columns squeezed each title to a 12rem column and the table scrolled sideways in its card (1,377 px wide);
 the articles list and analytics' tables did the same, and an assignee's address widened a gap's page past the
-screen. Nothing may scroll sideways, neither the page nor a card, and a gap's row stays a few lines tall.
-Screenshots go to test-artifacts/gaps-<page>-<width>.png. Never runs `playwright install`: it drives
+screen. Nothing may scroll sideways, neither the page nor a card, and a gap's row stays a few lines tall. The
+analytics page's "Daily figures" (eight columns, a week of seeded days) and the admin's accounts and sites (a long
+address, long communities, a site key, several origins, each row with its form) scrolled inside their cards the same
+way. Screenshots go to test-artifacts/gaps-<page>-<width>.png. Never runs `playwright install`: it drives
 /usr/bin/chromium."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +25,7 @@ from tests.served import Served, serve
 from tests.test_api import make_app
 from tests.test_inbox_browser import post_handoff
 from web.access.accounts import create_site, create_user
-from web.db.models import Conversation, Gap, GapEvidence, Message, db, utcnow
+from web.db.models import Conversation, Feedback, Gap, GapEvidence, Message, db, utcnow
 from web.gaps.titles import gap_title
 from web.services import get_runtime
 
@@ -36,6 +39,21 @@ LONG_QUESTION = (
 )
 LONG_RUN = "x" * 300  # a pasted token: one "word" wider than any screen, it must wrap
 QUESTIONS = [LONG_QUESTION, LONG_RUN, "Refund?", f"{LONG_QUESTION} {LONG_QUESTION}"]
+PAST_DAYS = 6  # days before today with answered questions and ratings: rows of analytics' "Daily figures"
+# People with long communities and sites with several origins: the admin page's two tables.
+PEOPLE = [
+    ("agent@example.com", "agent", ()),
+    ("viewer@example.com", "viewer", ("enterprise-customers-emea", "small-business-north-america", "partners")),
+    ("employee.with.a.rather.long.name@example.com", "employee", ()),
+]
+SITES = {
+    "help-center-for-enterprise-customers": [
+        "https://help.enterprise-customers.example.com",
+        "https://support.enterprise-customers.example.com",
+        "https://www.enterprise-customers.example.com:8443",
+    ],
+    "docs": ["https://docs.example.com", "https://docs-staging.example.com"],
+}
 
 pytestmark = BROWSER_MARKS
 sync_api = playwright_sync_api()
@@ -87,8 +105,30 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         create_user(EMAIL, PASSWORD, "editor")
         create_user(ADMIN, PASSWORD, "admin")
         site_key = create_site("shop", ["https://shop.example.com"]).key
-        colleague = create_user(LONG_ADDRESS, PASSWORD, "editor")
+        colleague = create_user(LONG_ADDRESS, PASSWORD, "editor", ["enterprise-customers-emea", "partners"])
+        for email, role, communities in PEOPLE:
+            create_user(email, PASSWORD, role, communities)
+        for name, origins in SITES.items():
+            create_site(name, origins)
         now = utcnow()
+        # A week of answered questions, some rated, before today: analytics' daily figures with real numbers.
+        for days_ago in range(1, PAST_DAYS + 1):
+            when = now - timedelta(days=days_ago)
+            conversation = Conversation(audience="public", created_at=when, updated_at=when)
+            db.session.add(conversation)
+            db.session.flush()
+            for number in range(days_ago * 3):
+                answered = Message(
+                    conversation_id=conversation.id,
+                    question=f"How do I change my plan? ({number})",
+                    answer="Open Settings, then Billing.",
+                    audience="public",
+                    created_at=when,
+                )
+                db.session.add(answered)
+                db.session.flush()
+                if number % 2:
+                    db.session.add(Feedback(message_id=answered.id, helpful=number % 3 != 0, created_at=when))
         gap_ids = []
         # Gaps as capture leaves them (no model needed): the title clipped, the question whole in the evidence.
         for number, question in enumerate(QUESTIONS, start=1):
@@ -191,4 +231,85 @@ def test_the_audit_log_fits_the_screen(browser: Any, seeded: Seeded, width: int)
 
     assert page.locator("table tbody tr").count() >= 2  # the sign-ins of this test at least
     assert page.evaluate(SIDEWAYS) == {"page": None, "boxes": []}
+    page.context.close()
+
+
+# Per table of the page: whether its head shows (a table) or not (cards), and the rows that stick out of their card.
+TABLES = """(selector) => [...document.querySelectorAll(selector)].map((table) => {
+  const card = table.closest('section').getBoundingClientRect();
+  const head = table.querySelector('thead');
+  const rows = [...table.querySelectorAll('tbody tr')];
+  return {
+    headShown: getComputedStyle(head).display !== 'none' && head.getBoundingClientRect().height > 0,
+    rows: rows.length,
+    outside: rows.filter((row) => row.getBoundingClientRect().right > card.right + 1).length,
+  };
+})"""
+
+# Each cell's text as it reads on screen: the label its ::before draws on a phone (table.cards), then the text.
+LABELLED = """(selector) => [...document.querySelectorAll(selector)].map((cell) => {
+  const label = getComputedStyle(cell, '::before').content;
+  return (label === 'none' ? '' : cell.dataset.label + ': ') + cell.textContent.trim();
+})"""
+
+# Every field and button of the page's forms: those wider than the screen or pushed past its edge, and the narrowest.
+CONTROLS = """() => {
+  const controls = [...document.querySelectorAll('main input:not([type=hidden]), main select, main button')];
+  const boxes = controls.map((el) => ({label: el.getAttribute('aria-label') || el.textContent.trim(),
+                                       box: el.getBoundingClientRect()}));
+  return {
+    count: boxes.length,
+    outside: boxes.filter(({box}) => box.left < 0 || box.right > window.innerWidth).map(({label}) => label),
+    narrowest: Math.min(...boxes.map(({box}) => box.width)),
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_daily_figures_fit_the_screen(browser: Any, seeded: Seeded, width: int) -> None:
+    # Eight columns of a day's figures: 735 px in a phone's 366 px card, with the details opened.
+    page = signed_in(browser, seeded.served, width)
+    page.goto(seeded.served.url + "/editor/analytics")
+    page.get_by_role("heading", name="Daily figures").click()  # the table is in a collapsed <details>
+    daily = page.locator("section", has=page.locator("details"))
+    assert daily.locator("table tbody tr").first.is_visible()
+    screenshot(page, "analytics-daily", width)
+
+    assert page.evaluate(SIDEWAYS) == {"page": None, "boxes": []}
+    [table] = page.evaluate(TABLES, "details table")
+    assert table["rows"] > PAST_DAYS and table["outside"] == 0, table
+    assert table["headShown"] == (width == 1280), table  # a table on a desktop, a card a day on a phone
+    # Every figure keeps its name on a phone: yesterday's 3 questions read "Questions: 3", not a bare "3".
+    yesterday = page.evaluate(LABELLED, "details table tbody tr:nth-last-child(2) td")
+    if width == 390:
+        assert yesterday[:4] == ["Conversations: 1", "Handed off: 0", "Questions: 3", "Answered: 3"], yesterday
+    else:
+        assert yesterday[:4] == ["1", "0", "3", "3"], yesterday
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_admin_page_fits_the_screen(browser: Any, seeded: Seeded, width: int) -> None:
+    # Accounts (a form a row) and sites (a key, a field of origins): 901 and 761 px in a phone's 366 px cards.
+    page = signed_in(browser, seeded.served, width, ADMIN)
+    page.goto(seeded.served.url + "/editor/admin/")
+    screenshot(page, "admin", width)
+
+    assert page.evaluate(SIDEWAYS) == {"page": None, "boxes": []}
+    tables = page.evaluate(TABLES, "main table")
+    # shop, SITES and the demo page's site (`answerdesk serve` makes it)
+    assert [table["rows"] for table in tables] == [3 + len(PEOPLE), 2 + len(SITES)]
+    for table in tables:
+        assert table["outside"] == 0, table
+        assert table["headShown"] == (width == 1280), table
+    controls = page.evaluate(CONTROLS)
+    assert controls["count"] > 20 and controls["outside"] == [], controls
+    assert controls["narrowest"] >= 40, controls  # no field squeezed to nothing
+
+    # The forms still work on a phone: a site's origins changed in its row.
+    origins = page.get_by_label("Origins of docs")
+    origins.fill("https://docs.example.com")
+    page.locator("tr", has=origins).get_by_role("button", name="Save").click()
+    assert page.get_by_text("Updated the origins of docs.").is_visible()
+    assert page.get_by_label("Origins of docs").input_value() == "https://docs.example.com"
     page.context.close()
