@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from chatbot.types import SourceDocument
 from ingest.factory import build_pipeline
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, playwright_sync_api
 from tests.chat_kb import INTERNAL_DOC, write_knowledge_base
@@ -379,6 +380,57 @@ def test_faq_entries_from_gaps_are_edited_as_question_and_answer(service: Articl
     assert versions(service, doc_id)[-1] == (2, "editor@example.com", "Do you ship to Iceland?\n\nYes, within a week.")
     assert document(service, doc_id).kind == "faq"
     assert "Yes, within a week." in editor.get(f"/editor/articles/{quote(doc_id)}").get_data(as_text=True)
+
+
+EMPLOYEE_PHRASING = "can I unlock the zorblax ledger of the megacorp account"
+
+
+def latest_phrasings(service: ArticleService, doc_id: str) -> list[str]:
+    with service.app.app_context():
+        version = db.session.scalar(
+            select(DocumentVersion)
+            .where(DocumentVersion.document_id == doc_id)
+            .order_by(DocumentVersion.version.desc())
+            .limit(1)
+        )
+        assert version is not None
+        return list((version.metadata_json or {}).get("faq_alternatives") or [])
+
+
+def test_making_an_internal_faq_public_drops_the_questions_attached_to_it(service: ArticleService) -> None:
+    """An internal FAQ may carry an internal gap's questions as search-only phrasings (web/gaps/resolve.py): those
+    are employees' words. An edit that makes the entry public must not carry them into the public index, where the
+    widget searches them and the public typo corrector learns their words; an edit that keeps it internal keeps them."""
+    doc_id = "editor/faq#gap-9001"
+    question, answer = "How do I unlock a ledger?", "Open the ledger and click Unlock."
+    with service.app.app_context():
+        entry = SourceDocument(
+            id=doc_id,
+            title=question,
+            text=f"{question}\n\n{answer}",
+            kind="faq",
+            audience="internal",
+            faq_question=question,
+            faq_answer=answer,
+            faq_alternatives=(EMPLOYEE_PHRASING,),  # as resolve_with_faq attaches an internal gap's questions
+        )
+        pipeline = build_pipeline(get_runtime(service.app), db.session())
+        pipeline.sync_documents([entry], source_root="editor", author="editor@example.com")
+
+    editor = service.client("editor")
+    edit_url = f"/editor/articles/{quote(doc_id)}/edit"
+    body = f"{answer} Then save."
+    kept = write_article(editor, edit_url, title=question, body=body, audience="internal", base_version=1)
+    assert kept.status_code == 302
+    assert latest_phrasings(service, doc_id) == [EMPLOYEE_PHRASING]
+
+    public = write_article(editor, edit_url, title=question, body=body, audience="public", base_version=2)
+    assert public.status_code == 302
+    assert document(service, doc_id).audience == "public"
+    assert latest_phrasings(service, doc_id) == []
+    index = get_runtime(service.app).keyword_index
+    assert doc_id not in {hit.doc_id for hit in index.search("zorblax megacorp", 10, "public")}
+    assert not index.speller("public").knows("zorblax")
 
 
 # -- folder documents --------------------------------------------------------------------------------------------

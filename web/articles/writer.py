@@ -217,15 +217,21 @@ class DraftForm:
 def save_draft(draft: Draft, doc_id: str, author: User, runtime: Runtime) -> SyncReport:
     """Store ``draft`` as the next version of ``doc_id`` (or its first) and index it now with ``runtime``. Unchanged
     text and metadata make no new version (``report.unchanged``). An FAQ entry keeps the other phrasings of its
-    question (attached when it closed a gap): the editor's form does not show them, and an edit must not drop them."""
+    question (attached when it closed a gap): the editor's form does not show them, and an edit must not drop them,
+    except when it makes an internal entry public (:func:`_kept_alternatives`)."""
     pipeline = build_pipeline(runtime, db.session())
-    document = draft.source_document(doc_id, _current_alternatives(doc_id) if draft.kind == "faq" else ())
+    document = draft.source_document(doc_id, _kept_alternatives(doc_id, draft.audience) if draft.kind == "faq" else ())
     report = pipeline.sync_documents([document], source_root=EDITOR_SOURCE_ROOT, author=author.email)
     record_document_change("article.save", doc_id, report, actor=author)
     return report
 
 
-def _current_alternatives(doc_id: str) -> tuple[str, ...]:
+def _kept_alternatives(doc_id: str, audience: Audience) -> tuple[str, ...]:
+    """The other phrasings of the live entry ``doc_id`` that its next version, of ``audience``, may keep. None when
+    an internal entry becomes public: phrasings attached while it was internal may be an internal gap's questions,
+    employees' words, and those never go on a public document, where they would be searched by the widget and
+    become words of the public typo corrector (web.gaps.resolve only attaches them to a public FAQ from a public
+    gap; this keeps an edit from doing it by the back door)."""
     version = db.session.scalar(
         select(DocumentVersion)
         .join(Document)
@@ -233,7 +239,10 @@ def _current_alternatives(doc_id: str) -> tuple[str, ...]:
         .order_by(DocumentVersion.version.desc())
         .limit(1)
     )
-    phrasings = (version.metadata_json or {}).get("faq_alternatives") if version is not None else None
+    metadata = (version.metadata_json or {}) if version is not None else {}
+    if audience == "public" and metadata.get("audience") != "public":
+        return ()
+    phrasings = metadata.get("faq_alternatives")
     return tuple(str(p) for p in phrasings) if isinstance(phrasings, list) else ()
 
 
