@@ -283,12 +283,13 @@ class Answerer:
 
     def _faq_chunks(self, document: ScoredDocument) -> Iterator[Chunk]:
         """The best-matching chunk first, then the entry's chunks in order. A long entry is split after its
-        question, so the best match may hold the question alone: the answer is in the chunks that follow."""
+        question, so the best match may hold the question alone: the answer is in the chunks that follow, as far as
+        they are of the version and audience found (same_entry: an edit that made the entry internal meanwhile)."""
         best = max(document.chunks, key=lambda c: c.score).chunk
         yield best
         index = self.retriever.keyword_index
         others = (index.chunk(chunk_id) for chunk_id in index.chunk_ids_of(document.doc_id) if chunk_id != best.id)
-        yield from sorted((c for c in others if c is not None), key=lambda c: c.index)
+        yield from sorted(same_entry(best, others), key=lambda c: c.index)
 
     def _whole_entry(self, document: ScoredDocument) -> ScoredDocument:
         """An FAQ entry with all its chunks: a search returns the chunks that matched, but an entry's answer is

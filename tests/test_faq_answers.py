@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from chatbot.answering import build_answerer, same_entry
+from chatbot.answering import Answerer, build_answerer, same_entry
+from chatbot.confidence import ConfidenceModel
 from chatbot.config import Settings
-from chatbot.types import Chunk
+from chatbot.types import Answer, Chunk, ScoredChunk, ScoredDocument
 from ingest.factory import build_pipeline
 from web import create_app
 from web.db.engine import upgrade_database
@@ -69,3 +71,40 @@ def test_an_entry_is_completed_only_with_the_version_and_audience_that_were_foun
         id="faq#e::4", doc_id="faq#e", index=4, text="Internal.", title="Q", kind="faq", version=2, audience="internal"
     )
     assert same_entry(found, [same, old, internal, None]) == [same]
+
+
+class _LiveIndex:
+    """The keyword index as an ingest that committed meanwhile left it: the entry's live chunks by id."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self._chunks = {chunk.id: chunk for chunk in chunks}
+
+    def chunk_ids_of(self, doc_id: str) -> list[str]:
+        return [chunk_id for chunk_id, chunk in self._chunks.items() if chunk.doc_id == doc_id]
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return self._chunks.get(chunk_id)
+
+
+def test_an_faq_answer_never_quotes_a_version_the_search_did_not_find() -> None:
+    """A public entry's question was found (version 1), then an edit made the entry internal (version 2, now live in
+    the keyword index) before the answer was composed. The found chunk holds the question alone, so the answer comes
+    from the entry's other chunks: only those of the version and audience found may be quoted, never version 2's
+    internal answer."""
+    question = "Can I get a refund after 30 days?"
+    found = Chunk(id="faq#late::0", doc_id="faq#late", index=0, text=question, title=question, kind="faq", version=1)
+    internal = [
+        Chunk(id="faq#late::0", doc_id="faq#late", index=0, text=question, title=question, kind="faq", version=2,
+              audience="internal"),
+        Chunk(id="faq#late::1", doc_id="faq#late", index=1, text="Staff may approve up to 500 EUR.", title=question,
+              kind="faq", version=2, audience="internal"),
+    ]  # fmt: skip
+    document = ScoredDocument("faq#late", question, None, "faq", 1, 0.9, [ScoredChunk(found, 0.9)])
+    answerer = Answerer(
+        SimpleNamespace(keyword_index=_LiveIndex(internal)),  # type: ignore[arg-type]
+        confidence_model=ConfidenceModel(weights={}, bias=0.0),
+    )
+    answer = Answer(question, "", False, None, 0.9, "en")
+    answered = answerer._answer_from_faq(answer, document)
+    assert "500 EUR" not in answer.answer
+    assert not answered and not answer.citations  # nothing of version 1 to quote: the caller composes instead
