@@ -361,6 +361,24 @@ def test_a_guest_gets_public_answers_even_in_an_internal_channel(slack: Slack) -
     assert stored(slack.app, INTERNAL_CHANNEL, event["ts"])[0].audience == "public"
 
 
+def test_a_thread_a_guest_asked_in_stays_public(slack: Slack) -> None:
+    """An employee's thread in an internal channel gets internal answers until a guest asks in it: from then on the
+    guest follows the thread, so every answer in it is public, the employee's next question's too."""
+    first = slack.mention(INTERNAL_CHANNEL, INTERNAL_QUESTION)
+    slack.send_event(first)
+    assert APPROVALS_URL in all_text(slack.only_reply())
+
+    slack.fake.clear()
+    slack.send_event(slack.mention(INTERNAL_CHANNEL, INTERNAL_QUESTION, user=GUEST, thread_ts=first["ts"]))
+    assert APPROVALS_URL not in all_text(slack.only_reply())
+
+    slack.fake.clear()
+    slack.send_event(slack.mention(INTERNAL_CHANNEL, INTERNAL_QUESTION, thread_ts=first["ts"]))
+    reply = all_text(slack.only_reply())
+    assert APPROVALS_URL not in reply and SECRET_PHRASE not in reply
+    assert [m.audience for m in stored(slack.app, INTERNAL_CHANNEL, first["ts"])] == ["internal", "public", "public"]
+
+
 def test_a_follow_up_in_the_thread_is_answered_with_its_history(slack: Slack, monkeypatch: pytest.MonkeyPatch) -> None:
     answerer = get_answerer(slack.app)
     histories: list[list[str]] = []
@@ -735,6 +753,25 @@ def test_answers_become_slack_mrkdwn() -> None:
     assert "• first &lt;!channel&gt;" in converted  # cannot ping a channel
     assert "```\nPlan  Price\n----  ------\nPlus  12 EUR\n```" in converted
     assert converted.endswith("Done [2].")  # no link to a javascript: URL
+
+
+@pytest.mark.parametrize(
+    ("markdown", "shown"),
+    [
+        # A label that names another host shows where the link really goes.
+        ("[https://app.lumo.example/login](https://evil.example/phish)", "<https://evil.example/phish|https://evil.example/phish>"),
+        ("[app.lumo.example](https://evil.example/)", "<https://evil.example/|https://evil.example/>"),
+        ("[Sign in at lumo.example](https://lumo.example.evil.example/)", "<https://lumo.example.evil.example/|https://lumo.example.evil.example/>"),
+        # A label that names the link's own site, or no site at all, stays.
+        ("[help.lumo.example](https://help.lumo.example/refunds)", "<https://help.lumo.example/refunds|help.lumo.example>"),
+        ("[lumo.example](https://help.lumo.example/refunds)", "<https://help.lumo.example/refunds|lumo.example>"),
+        ("[Refunds, v2.1](https://help.lumo.example/refunds)", "<https://help.lumo.example/refunds|Refunds, v2.1>"),
+    ],
+)  # fmt: skip
+def test_a_link_never_shows_one_address_and_opens_another(markdown: str, shown: str) -> None:
+    """Slack shows a link's label, not its address: a document's "[https://app.lumo.example/login](https://evil...)"
+    would send employees to a phishing page that reads as the real one."""
+    assert to_mrkdwn(f"Sign in: {markdown}") == f"Sign in: {shown}"
 
 
 @pytest.mark.parametrize(

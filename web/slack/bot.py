@@ -146,6 +146,10 @@ class _Listeners:
         conversation = thread_conversation(team, event["channel"], thread_ts, session_id, audience)
         if conversation.audience == "public":
             audience = "public"  # a thread that was ever answered for outsiders stays so
+        elif audience == "public":
+            # An outsider asks in an employee's thread and follows it from now on, so every later answer in it is
+            # public too (the change is committed with this turn). What was posted before was in their view already.
+            conversation.audience = "public"
         history = conversation_history(conversation)
         try:
             answer, message = answer_turn(conversation, question, history, audience)

@@ -4,13 +4,15 @@ markup back to the question the person typed.
 An answer is the same text the widget formats (web/static/widget.js, ``formatAnswer``): blank-line paragraphs,
 ``- `` and ``1. `` lists, ``| a | b |`` tables, ``**bold**``, `` `code` ``, ``[text](url)`` links and ``[n]``
 citation markers. Slack has no tables, so a table becomes an aligned code block. Everything else is escaped
-(``&``, ``<``, ``>``): an article or a question must not ping ``<!channel>`` or forge a link.
+(``&``, ``<``, ``>``): an article or a question must not ping ``<!channel>`` or forge a link; nor may a link's
+label name another site than the one it opens (:func:`names_another_host`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 _INLINE = re.compile(
     r"\[(?P<n>\d{1,3})\]"  # a citation marker
@@ -22,6 +24,9 @@ _BULLET = re.compile(r"^[-*•]\s+(.+)$")
 _TABLE_ROW = re.compile(r"^\|(.*)\|\s*((?:\[\d+\]\s*)*)$")
 _SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$")
+
+# A host name written in a link's label ("lumo.example", "https://app.lumo.example/login", "help@lumo.example").
+_HOST_IN_TEXT = re.compile(r"(?i)(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?![\w-])")
 
 # Slack's markup in what a person typed: <@U123> mentions, <#C123|general> channels, <https://x|label> links,
 # <!here> specials; everything else arrives with &, < and > escaped.
@@ -41,9 +46,21 @@ def link(url: str | None, label: str) -> str:
     """``<url|label>`` for an http(s) URL (never javascript: or a relative path from a document), else the label."""
     if not url or not is_http_url(url):
         return escape(label)
+    if names_another_host(label, url):
+        label = url  # Slack shows the label, not the address: show the address the link really opens
     # "|" and ">" end a Slack link early; percent-encoded they are still the same URL.
     safe_url = escape(url.replace("|", "%7C").replace(">", "%3E"))
     return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
+
+
+def names_another_host(label: str, url: str) -> bool:
+    """Whether ``label`` names a site that ``url`` is not on: a document's "[https://app.lumo.example/login](https://
+    evil.example)" would read as one address and open another. The link's own host, or a domain it is under
+    ("lumo.example" for help.lumo.example), is fine."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(
+        not (host == named or host.endswith(f".{named}")) for named in map(str.lower, _HOST_IN_TEXT.findall(label))
+    )
 
 
 def to_mrkdwn(text: str, citation_urls: Mapping[int, str | None] | None = None) -> str:
