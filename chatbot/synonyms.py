@@ -90,7 +90,8 @@ class Synonyms:
         self._phrases = frozenset(phrase for text in texts for phrase in _PHRASE_RE.findall(text.lower()))
 
     def apply(self, text: str) -> str:
-        """``text`` with each word the knowledge base does not know replaced by its first usable replacement."""
+        """``text`` with each idiom (IDIOMS) read as the knowledge base's words, and each word it does not know
+        replaced by its first usable replacement."""
 
         def replace(match: re.Match[str]) -> str:
             word = match.group()
