@@ -9,6 +9,7 @@ something else about it. The confidence features (chatbot/confidence.py) and the
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from chatbot.keyword import tokenize
 from chatbot.synonyms import SYNONYMS
@@ -21,6 +22,34 @@ ACTION_RE = re.compile(
 )
 # Verbs that do not say which procedure answers: the words after them do ("get rid of", "make a copy", "use 2FA").
 LIGHT_VERBS = frozenset("be do get go have keep let make put see set take try use find know want need give".split())
+# Verbs whose opposite in a passage means the passage answers the other question ("disconnect" for "connect").
+OPPOSITE_WORDS = (
+    "connect disconnect, add remove, add delete, enable disable, upgrade downgrade, install uninstall, lock unlock, "
+    "archive unarchive, subscribe unsubscribe, open close, start stop, pair unpair, mute unmute, show hide, "
+    "increase decrease, import export, link unlink"
+)
+
+
+@lru_cache(maxsize=1)
+def opposites() -> dict[str, frozenset[str]]:
+    """The pairs of OPPOSITE_WORDS as stems (the keyword tokenizer's), both ways round."""
+    pairs: dict[str, set[str]] = {}
+    for pair in OPPOSITE_WORDS.split(","):
+        first, second = (tokenize(word)[0] for word in pair.split())
+        pairs.setdefault(first, set()).add(second)
+        pairs.setdefault(second, set()).add(first)
+    return {word: frozenset(others) for word, others in pairs.items()}
+
+
+@lru_cache(maxsize=1)
+def action_verbs() -> frozenset[str]:
+    """Stems of the support actions this module knows a name of (the opposites, the synonym table's verbs): a
+    heading that starts with one of them names a procedure's action ("Connect a bank account"); one that starts
+    with another word may name the asked action in other words ("Invite a user" for "add a user")."""
+    words = {word for pair in OPPOSITE_WORDS.split(",") for word in pair.split()}
+    words |= {word for word in SYNONYMS if word.isalpha()}
+    words |= {option for options in SYNONYMS.values() for option in options if option.isalpha()}
+    return frozenset(stem for word in words - LIGHT_VERBS for stem in tokenize(word))
 
 
 def asked_verb(question: str) -> str | None:
@@ -39,3 +68,11 @@ def action_stems(question: str) -> frozenset[str]:
     words = {verb, *(w for w in SYNONYMS.get(verb, ()) if " " not in w)}
     words |= {word for word, options in SYNONYMS.items() if verb in options}
     return frozenset(stem for word in words for stem in tokenize(word))
+
+
+def names_another_action(heading: str, action: frozenset[str]) -> bool:
+    """Whether ``heading`` starts with a known action verb other than ``action`` (stems): "Connect a bank account"
+    for "delete", not "Invite a user" for "add" (invite is no verb this module knows, so it may be the same
+    action in other words) nor "Delete or disconnect a bank" for "delete"."""
+    words = tokenize(heading)
+    return bool(words) and words[0] in action_verbs() and not action & set(words)

@@ -16,10 +16,9 @@ import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from chatbot.actions import asked_verb
+from chatbot.actions import asked_verb, opposites
 from chatbot.keyword import tokenize, tokenize_passage, with_bigrams
 from chatbot.retrieval import RetrievalResult
 from chatbot.types import Chunk, ScoredDocument
@@ -46,25 +45,6 @@ FEATURES = (
     "top_is_faq",
     "top_faq_similarity",
 )
-# Verbs whose opposite in the passage means the passage answers the other question ("disconnect" for "connect").
-_OPPOSITE_WORDS = (
-    "connect disconnect, add remove, add delete, enable disable, upgrade downgrade, install uninstall, lock unlock, "
-    "archive unarchive, subscribe unsubscribe, open close, start stop, pair unpair, mute unmute, show hide, "
-    "increase decrease, import export, link unlink"
-)
-
-
-@lru_cache(maxsize=1)
-def _opposites() -> dict[str, frozenset[str]]:
-    """The pairs above as stems (the keyword tokenizer's), both ways round."""
-    pairs: dict[str, set[str]] = {}
-    for pair in _OPPOSITE_WORDS.split(","):
-        first, second = (tokenize(word)[0] for word in pair.split())
-        pairs.setdefault(first, set()).add(second)
-        pairs.setdefault(second, set()).add(first)
-    return {word: frozenset(others) for word, others in pairs.items()}
-
-
 MODEL_PATH = Path(__file__).with_name("confidence_model.json")
 # Shared words (Jaccard) from which two chunks of same-titled articles are copies of one text.
 TWIN_OVERLAP = 0.9
@@ -198,9 +178,9 @@ def confidence_features(
 
 def _opposite_action(question_terms: Sequence[str], passage_terms: set[str]) -> float:
     """1 when the question asks to do something and the passage has only its opposite (add vs remove)."""
-    opposites = _opposites()
+    pairs = opposites()
     for term in question_terms:
-        if term not in passage_terms and opposites.get(term, frozenset()) & passage_terms:
+        if term not in passage_terms and pairs.get(term, frozenset()) & passage_terms:
             return 1.0
     return 0.0
 

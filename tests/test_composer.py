@@ -150,6 +150,23 @@ def test_a_how_to_question_does_not_get_the_steps_of_another_action_on_the_same_
     assert "Delete account" in text and "Connect a bank" not in text
 
 
+def test_steps_naming_the_action_in_other_words_keep_the_how_to_bonus() -> None:
+    # "Invite a user" is "add a user" in other words: only a heading starting with another known action's verb
+    # ("Change a user's role or remove a user") marks a procedure for something else.
+    article = _scored(
+        "users.md",
+        "Users",
+        [
+            ("| Plan | Users |\n|---|---|\n| Plus | 3 |", ("How many users you can add",), 0.5),
+            ("1. Go to Settings > Users.\n2. Click Invite user.", ("Invite a user",), 0.5),
+            ("1. Go to Settings > Users.\n2. Click the user's name and choose a role.", ("Change a user's role",), 0.5),
+        ],
+    )
+    idf = {"add": 1.0, "anoth": 0.5, "user": 1.0}
+    text = ExtractiveComposer().compose("How do I add another user?", [article], lambda t: idf.get(t, 0.0)).text
+    assert "Click Invite user" in text and "choose a role" not in text and "| Plus |" not in text
+
+
 def test_a_how_to_question_keeps_the_steps_when_the_article_never_names_its_action() -> None:
     # Nothing says "set up" or "open" a bank connection here: the steps for the object are still the best answer.
     article = _scored(

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from chatbot.actions import names_another_action
 from chatbot.composer.question import IdfLookup, Question, holds_code, overlap, select_rows, unit_overlap
 from chatbot.composer.units import (
     Unit,
@@ -201,7 +202,8 @@ class ExtractiveComposer:
         # ... but not the steps of another action on the same object, when the article names the one asked for:
         # "How do I delete a bank account?" got the steps under "Connect a bank account" (they share "bank
         # account"), while "To remove the account and its transactions completely, choose Delete account" is
-        # further down. Steps whose text and headings never name the action get no bonus then.
+        # further down. Steps under a heading that starts with another action's verb, and that never name the
+        # asked one, get no bonus then ("Invite a user" may be "add a user" in other words: it keeps it).
         action = asked.action if is_how_to and _names_action(by_score, asked.action) else frozenset()
         # A yes/no question about what the title names ("Can I use Lumo offline?" and "Using Lumo offline"): the
         # article's opening says whether and how, before any detail further down. Only when the title says most of
@@ -236,7 +238,7 @@ class ExtractiveComposer:
                 # it; "1. Go to Settings > Security" under "Turn on 2FA with an authenticator app" keeps its bonus.
                 # Dev splits: no answer changed.
                 steps_bonus = 0.0
-                if unit.is_step and not (action and _lacks_action(unit, chunk, action)):
+                if unit.is_step and not (action and _for_another_action(unit, chunk, action)):
                     steps_bonus = min(step_bonus, max(match, heading_match))
                 bonus = heading_bonus + steps_bonus
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
@@ -490,9 +492,13 @@ def _names_action(chunks: Sequence[ScoredChunk], action: frozenset[str]) -> bool
     )
 
 
-def _lacks_action(unit: Unit, chunk: ScoredChunk, action: frozenset[str]) -> bool:
-    """Whether a step and the headings over it never name the asked action: a procedure for something else."""
-    return not action & set(passage_terms(" ".join((unit.text, *chunk.chunk.heading_path))))
+def _for_another_action(unit: Unit, chunk: ScoredChunk, action: frozenset[str]) -> bool:
+    """Whether a step belongs to a procedure for another action: its heading starts with another action's verb,
+    and neither the step nor its headings name the asked one."""
+    path = chunk.chunk.heading_path
+    if not path or not names_another_action(path[-1], action):
+        return False
+    return not action & set(passage_terms(" ".join((unit.text, *path))))
 
 
 def _best_chunk(units: Sequence[Unit]) -> ScoredChunk:
