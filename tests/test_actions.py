@@ -1,0 +1,35 @@
+"""The action a question asks to do, and headings that name another one (chatbot/actions.py)."""
+
+from __future__ import annotations
+
+from chatbot.actions import action_stems, asked_verb, names_another_action, opposites
+from chatbot.keyword import tokenize
+
+
+def test_the_asked_verb_comes_after_how_do_i_can_i_and_i_want_to() -> None:
+    assert asked_verb("How do I delete a bank account?") == "delete"
+    assert asked_verb("can we export our data") == "export"
+    assert asked_verb("I want to cancel my plan") == "cancel"
+    assert asked_verb("What does the Plus plan cost?") is None
+
+
+def test_an_action_is_also_its_one_word_synonyms_and_a_light_verb_is_none() -> None:
+    assert action_stems("How do I delete a user?") == frozenset(tokenize("delete remove erase"))
+    assert action_stems("how do I get rid of a user") == frozenset()  # the idiom is read by chatbot/synonyms.py
+    assert action_stems("Is the app free?") == frozenset()
+
+
+def test_a_heading_names_another_action_only_by_a_verb_known_to_differ() -> None:
+    delete = action_stems("How do I delete a bank account?")
+    assert names_another_action("Connect a bank account", delete)
+    assert names_another_action("Disconnecting a bank", delete)
+    assert not names_another_action("Delete or disconnect a bank", delete)  # names the asked action too
+    add = action_stems("How do I add another user?")
+    assert not names_another_action("Invite a user", add)  # "invite" may be "add" in other words
+    assert names_another_action("Change a user's role or remove a user", add)
+    assert not names_another_action("Plan comparison", add)  # not a procedure's action
+
+
+def test_opposites_go_both_ways() -> None:
+    connect, disconnect = tokenize("connect disconnect")
+    assert disconnect in opposites()[connect] and connect in opposites()[disconnect]
