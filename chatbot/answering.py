@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from chatbot.codes import unknown_error_codes
 from chatbot.composer import ComposerSettings, Composition, ExtractiveComposer, asks_how_to, render
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
@@ -26,7 +27,7 @@ from chatbot.language import detect_language, message
 from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
-from chatbot.synonyms import phrases_added, says_phrase
+from chatbot.synonyms import phrase_object, phrases_added, says_phrase
 from chatbot.types import Answer, Audience, Chunk, Citation, EmbeddedText, ScoredChunk, ScoredDocument, SourceRef
 from chatbot.unknown_names import unknown_integration
 
@@ -182,9 +183,14 @@ class Answerer:
             # base is not about ("gift cards" against a refunds article) is not answered from a lookalike.
             answer.reason = "no_match"
             self._abstain(answer, result)
-        elif confidence < self.threshold or unknown_integration(result.query, idf):
-            # Below the threshold, or about connecting to a product no article names ("connect Lumo to Xero"):
-            # the closest articles are suggested, never quoted as the answer (chatbot/unknown_names.py).
+        elif (
+            confidence < self.threshold
+            or unknown_integration(result.query, idf)
+            or unknown_error_codes(question, self.retriever.keyword_index.codes(audience))
+        ):
+            # Below the threshold, about connecting to a product no article names ("connect Lumo to Xero"), or
+            # about an error code no article mentions ("error E401"): the closest articles are suggested, never
+            # quoted as the answer (chatbot/unknown_names.py, chatbot/codes.py).
             answer.reason = "low_confidence"
             self._suggest(answer, result)
         elif (
@@ -374,9 +380,12 @@ class Answerer:
             return True
         chunk = self.retriever.keyword_index.chunk(answer.citations[0].chunk_id)
         text = chunk.embedding_text if chunk is not None else answer.answer
-        phrase_stems = {stem for phrase in added for stem in tokenize(phrase)}
-        about = set(tokenize(result.query)) - phrase_stems
-        return all(says_phrase(text, phrase, about, tokenize) for phrase in added)
+        # A phrase must be said of what the customer said it of (the words after it in the question): "turn on"
+        # in "Turn on **Require Face ID**" does not answer "activate the mobile app". With nothing after it ("how
+        # long before I get logged out"), the words before it are not its object: the phrase alone is checked.
+        return all(
+            says_phrase(text, phrase, phrase_object(result.query, phrase, tokenize), tokenize) for phrase in added
+        )
 
     def _idf(self, audience: Audience) -> Callable[[str], float]:
         return self.retriever.keyword_index.idf_lookup(audience)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from chatbot.codes import code_like_words
 from chatbot.language import CJK_CHARS, CJK_RE
 from chatbot.spelling import Speller, vocabulary
 from chatbot.synonyms import Synonyms
@@ -200,6 +201,7 @@ class _ScopeIndex:
         self._idf: dict[str, float] = {}  # known token -> idf, filled as questions ask (a dict write is atomic)
         self._speller: Speller | None = None  # built at the first question: most scopes never spell-check one
         self._synonyms: Synonyms | None = None  # built at the first question too
+        self._codes: frozenset[str] | None = None  # likewise
         if entries:
             self._model = bm25s.BM25(k1=1.2, b=0.75)
             # Empty token lists would shift bm25s's document numbering; a placeholder keeps ids aligned.
@@ -232,6 +234,14 @@ class _ScopeIndex:
             speller = self.speller()
             self._synonyms = Synonyms(texts, speller.knows, speller.uses)
         return self._synonyms
+
+    def codes(self) -> frozenset[str]:
+        """The code-like words of this scope's texts ("sync-07", "bf-101": chatbot/codes.py)."""
+        if self._codes is None:
+            self._codes = code_like_words(
+                text for e in self.entries for text in (e.chunk.embedding_text, *e.chunk.alternatives)
+            )
+        return self._codes
 
     def _knows_stem(self, word: str) -> bool:
         """Whether the word's stem is searched here ("stores" when the texts say "store"); stop words count as
@@ -352,6 +362,12 @@ class KeywordIndex:
         with self._lock:
             self._reload_if_changed()
             return self._build_scopes()[audience].speller()
+
+    def codes(self, audience: Audience) -> frozenset[str]:
+        """The codes the audience's documents mention (never one only internal ones do)."""
+        with self._lock:
+            self._reload_if_changed()
+            return self._build_scopes()[audience].codes()
 
     def synonyms(self, audience: Audience) -> Synonyms:
         """Replaces everyday words the audience's documents never use by ones they do (never by a word only

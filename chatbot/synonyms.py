@@ -28,8 +28,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "delete": ("remove", "erase"),
     "remove": ("delete",),
     "erase": ("delete", "remove"),
+    "unlink": ("disconnect", "remove"),
     "login": ("sign in", "log in"),
     "logon": ("sign in", "log in"),
+    "logout": ("sign out", "log out"),
     "signin": ("sign in", "log in"),
     "signup": ("sign up", "register"),
     "register": ("sign up",),
@@ -57,20 +59,25 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "pwd": ("password",),
     "acct": ("account",),
 }
-# A customer's idiom for an action (any tense), searched as the knowledge base's words for it when it never uses
-# the idiom's own key word ("rid"). Every known word is kept, joined by "or": "get rid of" is deleting a bank
-# account in one article and removing a user in another, so "how do I get rid of a user" is searched as "how do I
-# remove or delete a user" (either word alone lost one of the two on the sample help centre).
+# A customer's idiom for an action (any tense), searched as the knowledge base's words for it when its texts never
+# say the idiom. Every usable option is kept, joined by "or": "get rid of" is deleting a bank account in one article
+# and removing a user in another, so "how do I get rid of a user" is searched as "how do I remove or delete a user"
+# (either word alone lost one of the two on the sample help centre). "Log out" and "log in" are the help centre's
+# "sign out" and "sign in": "how do I log out other devices" was "not sure" (0.11) beside "Sign out all other
+# sessions". Their key word is no guide ("log" is also the audit log), so the idiom itself is looked for.
 IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
-    "rid": (re.compile(r"\b(?:get|gets|getting|got)\s+rid\s+of\b", re.IGNORECASE), ("remove", "delete")),
+    "get rid of": (re.compile(r"\b(?:get|gets|getting|got)\s+rid\s+of\b", re.IGNORECASE), ("remove", "delete")),
+    "log out": (re.compile(r"\blog(?:s|ged|ging)?\s+(?:out|off)\b", re.IGNORECASE), ("sign out",)),
+    "log in": (re.compile(r"\blog(?:s|ged|ging)?\s+(?:in|on)(?:to)?\b", re.IGNORECASE), ("sign in",)),
 }
 # A hyphenated word is one word: "re-enable" is not "re-" and "enable".
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 # How many words after "turn on" may name what is turned on ("Turn on **Require two-factor authentication**").
 OBJECT_WORDS = 6
 # The stop words that end a phrase ("turn on", "sign in", "set up"): keyword search never sees them.
-PARTICLES = frozenset({"on", "off", "in", "up"})
-_PHRASES = sorted({option for options in SYNONYMS.values() for option in options if " " in option})
+PARTICLES = frozenset({"on", "off", "in", "up", "out"})
+_OPTIONS = (*SYNONYMS.values(), *(options for _, options in IDIOMS.values()))
+_PHRASES = sorted({option for options in _OPTIONS for option in options if " " in option})
 _PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(phrase) for phrase in _PHRASES) + r")\b")
 
 
@@ -87,7 +94,13 @@ class Synonyms:
         whether the customer's word is the texts' own (itself or an inflection: "yearly" is not, though "year" is)."""
         self._is_known = is_known
         self._is_used = is_used or is_known
-        self._phrases = frozenset(phrase for text in texts for phrase in _PHRASE_RE.findall(text.lower()))
+        phrases: set[str] = set()
+        said: set[str] = set()  # the idioms the texts say themselves
+        for text in texts:
+            phrases.update(_PHRASE_RE.findall(text.lower()))
+            said.update(key for key, (idiom, _) in IDIOMS.items() if key not in said and idiom.search(text))
+        self._phrases = frozenset(phrases)
+        self._idioms_said = frozenset(said)
 
     def apply(self, text: str) -> str:
         """``text`` with each idiom (IDIOMS) read as the knowledge base's words, and each word it does not know
@@ -103,10 +116,10 @@ class Synonyms:
                     return option.capitalize() if word[:1].isupper() else option
             return word
 
-        for key, (idiom, words) in IDIOMS.items():
-            known = [word for word in words if self._is_known(word)]
-            if known and not self._is_used(key):
-                text = idiom.sub(" or ".join(known), text)
+        for key, (idiom, options) in IDIOMS.items():
+            usable = [option for option in options if self._usable(option)]
+            if usable and key not in self._idioms_said:
+                text = idiom.sub(" or ".join(usable), text)
         return _WORD.sub(replace, text)
 
     def _usable(self, option: str) -> bool:
@@ -120,6 +133,16 @@ def phrases_added(question: str, searched: str) -> list[str]:
     typed = question.lower()
     found = dict.fromkeys(_PHRASE_RE.findall(searched.lower()))
     return [phrase for phrase in found if phrase.split()[-1] in PARTICLES and phrase not in typed]
+
+
+def phrase_object(searched: str, phrase: str, stems: Callable[[str], Iterable[str]] = str.split) -> set[str]:
+    """What ``phrase`` is about in the searched text: the ``stems`` of the few words after it ("2FA" in "turn off
+    2FA"); empty when nothing follows it ("how long before I get signed out") or only where from ("I keep getting
+    signed out of the app": "Check that your browser keeps cookies" answers it, and says nothing of apps)."""
+    verb, particle = phrase.split(maxsplit=1)
+    pattern = rf"\b{re.escape(verb)}\w*\s+{re.escape(particle)}\b(?!\s+(?:of|from)\b)((?:\W+\w+){{0,{OBJECT_WORDS}}})"
+    match = re.search(pattern, searched.lower())
+    return set(stems(match.group(1))) if match else set()
 
 
 def says_phrase(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from chatbot.answering import Answerer
+from chatbot.language import CJK_RE
 from chatbot.types import Answer, Audience
 from tests.helpcenter_kb import SampleKB, sample_kb
 
@@ -170,6 +171,41 @@ def test_the_action_asked_for_is_answered_not_another_on_the_same_object(
     answer = _ask(kb, question)
     assert not answer.is_gap and answering in answer.answer, answer.answer
     assert "Connect a bank" not in answer.answer
+
+
+def test_an_error_code_the_help_centre_never_mentions_is_not_guessed(kb: SampleKB) -> None:
+    """Was the sync-status icon table (0.73) for a code the help centre does not have (its codes are SYNC-01 to
+    SYNC-50, chatbot/codes.py): now "I'm not sure" with the sync troubleshooting article first, and a gap."""
+    unknown = _ask(kb, "what does error code E401 mean in the app")
+    assert unknown.is_gap and unknown.reason == "low_confidence" and not unknown.citations, unknown.answer
+    assert unknown.related[0].id == "mobile/troubleshooting-sync.md"
+    known = _ask(kb, "what does error SYNC-07 mean")
+    assert not known.is_gap and "Your session has expired" in known.answer, known.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "right", "answering"),
+    [
+        # Was "I'm not sure" (0.09): the help centre says "Disconnect".
+        ("how do I unlink shopify", "integrations/shopify.md", "click **Disconnect**"),
+        # Was "I'm not sure" (0.28): the help centre says "signed in" and "sign out", never "log out".
+        ("how long before i get logged out", "security/sign-in-and-sessions.md", "30 days unless you sign out"),
+        # Was "I'm not sure" too: "out of the app" is where from, not what is signed out.
+        ("i keep getting logged out of the app", "account/browser-support.html", "keeps cookies"),
+    ],
+)
+def test_the_customer_s_words_for_an_action_find_the_help_centre_s(
+    kb: SampleKB, question: str, right: str, answering: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answer.citations[0].id == right, answer.answer
+    assert answering in answer.answer, answer.answer
+
+
+def test_an_english_answer_never_goes_on_in_chinese(kb: SampleKB) -> None:
+    # Was the English 2FA steps, then the Chinese article's table row "短信（SMS）" as a second passage.
+    answer = _ask(kb, "how do i turn on 2fa with sms")
+    assert not answer.is_gap and not CJK_RE.search(answer.answer), answer.answer
 
 
 def test_a_list_of_what_is_not_done_is_quoted_with_its_heading(kb: SampleKB) -> None:

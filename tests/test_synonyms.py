@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatbot.keyword import tokenize
-from chatbot.synonyms import Synonyms, phrases_added, says_phrase
+from chatbot.synonyms import Synonyms, phrase_object, phrases_added, says_phrase
 
 TEXTS = [
     "## Turn on 2FA with an authenticator app\n1. Go to Settings > Security.",
@@ -81,3 +81,33 @@ def test_a_word_sharing_only_its_stem_with_the_texts_is_still_replaced() -> None
     known = {"close", "year", "checklist", "annual", "billing", "pay", "can"}
     rephraser = Synonyms(texts, lambda word: word in known, lambda word: word in known)
     assert rephraser.apply("can I pay yearly") == "can I pay annual"
+
+
+def test_logging_in_and_out_is_searched_as_signing_in_and_out() -> None:
+    # The texts say "sign out" and "sign in" and use "log" for something else (the audit log).
+    texts = ["Click **Sign out all other sessions**.", "Sign in with Google.", "See the audit log."]
+    known = {"sign", "out", "in", "all", "other", "sessions", "log", "audit", "google", "how", "do", "i", "get"}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    assert rephraser.apply("how do i log out other devices") == "how do i sign out other devices"
+    assert rephraser.apply("I keep getting logged out") == "I keep getting sign out"
+    assert rephraser.apply("can I log in with Google") == "can I sign in with Google"
+    assert rephraser.apply("check the audit log") == "check the audit log"
+
+
+def test_logging_out_stays_when_the_texts_say_it() -> None:
+    texts = ["Log out of the app before you hand over your phone.", "Sign out of the web app."]
+    rephraser = Synonyms(texts, lambda word: word.lower() in {"log", "sign", "out", "of"})
+    assert rephraser.apply("how do I log out") == "how do I log out"
+
+
+def test_unlink_is_the_texts_disconnect() -> None:
+    rephraser = Synonyms(["Click **Disconnect**."], lambda word: word.lower() in {"click", "disconnect", "how"})
+    assert rephraser.apply("how unlink shopify") == "how disconnect shopify"
+
+
+def test_what_an_added_phrase_is_about() -> None:
+    assert phrase_object("how do I turn off 2FA for my team", "turn off", tokenize) == {"2fa", "team"}
+    assert phrase_object("how long before I get sign out", "sign out", tokenize) == set()
+    # Where from is not what: "Check that your browser keeps cookies" answers "signed out of the app".
+    assert phrase_object("I keep getting sign out of the app", "sign out", tokenize) == set()
+    assert phrases_added("how long before I get logged out", "how long before I get sign out") == ["sign out"]

@@ -450,8 +450,11 @@ class ExtractiveComposer:
         used = {u.chunk.chunk.id for u in passage}
         reference = _closeness(max(passage, key=lambda u: u.chunk.score).chunk)
         rest_of_first = replace(first, chunks=[c for c in first.chunks if c.chunk.id not in used])
+        language = _language(first)
         for document in (*others, rest_of_first):
-            if not document.chunks:
+            # Never a passage in another language than the first: "how do I turn on 2FA with SMS" got the Chinese
+            # 2FA article's table row "短信（SMS）" under the English steps.
+            if not document.chunks or _language(document) != language:
                 continue
             extra, gained = self._passage(document, asked.asking_for(missing), skip=quoted)
             if not extra or not gained & rare:
@@ -463,6 +466,10 @@ class ExtractiveComposer:
                 continue
             return document, extra
         return None
+
+
+def _language(document: ScoredDocument) -> str | None:
+    return document.chunks[0].chunk.language if document.chunks else None
 
 
 def _with_heading(window: list[Unit], units: Sequence[Unit], title: str) -> list[Unit]:

@@ -8,12 +8,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chatbot.actions import action_stems
+from chatbot.codes import codes_in
 from chatbot.composer.units import Unit, row_cells, table_parts
 from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokenize_passage
 
 _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如何|怎么|怎样", re.IGNORECASE)
-# A code in the question ("KI-231", "error 4411", "SD-7F3K2Q") names one thing: the passage holding it answers.
-_CODE = re.compile(r"\b(?=[\w-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b|\b\d{3,}\b")
 # "Can I use Lumo offline?": a yes/no question about what an article's title names is answered by its opening.
 _YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?]?\s*$|能否|是否|可以", re.IGNORECASE)
 
@@ -51,7 +50,8 @@ class Question:
             is_how_to=is_how_to,
             is_yes_no=not is_how_to and bool(_YES_NO.search(question)),
             stressed=frozenset(t for t, n in counts.items() if n > 1 and terms.get(t, 0.0) > 0),
-            codes=tuple(dict.fromkeys(code.lower() for code in _CODE.findall(question))),
+            # A code in the question ("KI-231", "error 4411") names one thing: the passage holding it answers.
+            codes=tuple(codes_in(question)),
             is_cjk=has_cjk(question),
             action=action_stems(question),
         )
