@@ -256,6 +256,87 @@ def test_a_heading_that_only_repeats_the_article_subject_does_not_pull_the_answe
     assert text.startswith("2FA protects your login")
 
 
+REMINDER_IDF = {"remind": 3.8, "sent": 3.2, "default": 4.2}
+
+
+def _reminder_idf(term: str) -> float:
+    return 0.0 if "_" in term else REMINDER_IDF.get(term, 1.0)
+
+
+def test_a_heading_naming_the_question_s_rarest_word_beats_a_sentence_sharing_its_commoner_words() -> None:
+    # "Reminders ... sent" says two of the three words (7.0) and the schedule's lead-in one (3.8, plus half of its
+    # heading's "default"); "default", the word beyond the article's subject that says what is asked, is only in
+    # the heading over the schedule.
+    article = _scored(
+        "reminders.md",
+        "Automatic payment reminders",
+        [
+            (
+                "When you turn reminders on, Lumo uses this schedule:\n\n| Reminder | When |\n|---|---|\n"
+                "| Heads-up | 3 days before the due date |\n| Overdue | 7 days after |",
+                ("Default reminder schedule",),
+                0.5,
+            ),
+            (
+                "1. Go to Settings > Reminders.\n2. Turn on Send reminders.\n\n"
+                "Reminders apply to all unpaid invoices, including ones sent before you turned reminders on.",
+                ("Turn on reminders",),
+                0.45,
+            ),
+        ],
+    )
+    text = ExtractiveComposer().compose("When are reminders sent by default?", [article], _reminder_idf).text
+    assert text.startswith("When you turn reminders on, Lumo uses this schedule:") and "| Overdue |" in text
+    assert "unpaid invoices" not in text
+
+
+def test_a_sentence_saying_the_rarest_word_itself_still_answers_under_another_heading() -> None:
+    # The heading names "default", but so does the sentence: the more it says of the question, the better.
+    article = _scored(
+        "reminders.md",
+        "Automatic payment reminders",
+        [
+            ("You can add more reminders, up to 5 per invoice.", ("Default reminder schedule",), 0.5),
+            ("By default, reminders are sent to the invoice's contact at 9:00.", ("Who gets reminders",), 0.5),
+        ],
+    )
+    text = ExtractiveComposer().compose("When are reminders sent by default?", [article], _reminder_idf).text
+    assert text.startswith("By default, reminders are sent")
+
+
+SHOPIFY_IDF = {"shopifi": 3.1, "sync": 2.2, "everi": 2.1, "order": 3.7, "summari": 4.8, "sync_everi": 4.5}
+
+
+def _shopify_idf(term: str) -> float:
+    return SHOPIFY_IDF.get(term, 0.0 if "_" in term else 1.0)
+
+
+def test_a_question_naming_two_rows_of_the_section_its_heading_names_gets_both() -> None:
+    # "New orders ... sync every 15 minutes" shares "sync every" and "orders" (12.5) with the question; the table
+    # under "## Per-order or daily summary", which names its rarest word, has one row for each of its two options.
+    article = _scored(
+        "shopify.md",
+        "Connecting your Shopify store",
+        [
+            (
+                "- New orders, refunds and payouts sync every 15 minutes.\n- Refunds create credit notes.",
+                ("How syncing works",),
+                0.6,
+            ),
+            (
+                "| Mode | What Lumo creates |\n|---|---|\n| Per order | One sales invoice per order |\n"
+                "| Daily summary | One summary entry per day |",
+                ("Per-order or daily summary",),
+                0.6,
+            ),
+        ],
+    )
+    question = "Does Shopify sync every order or just a summary?"
+    text = ExtractiveComposer().compose(question, [article], _shopify_idf).text
+    assert "| Per order | One sales invoice per order |" in text and "| Daily summary |" in text
+    assert "15 minutes" not in text
+
+
 VAT_OPENING = "Lumo calculates VAT on your invoices and bills. Tax features are included in every plan."
 VAT_SALES_TAX = (
     "For countries that use sales tax, you can create sales tax rates. "

@@ -208,6 +208,26 @@ def test_an_english_answer_never_goes_on_in_chinese(kb: SampleKB) -> None:
     assert not answer.is_gap and not CJK_RE.search(answer.answer), answer.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "answering", "not_answering"),
+    [
+        # Was: the "Turn on reminders" steps and "Reminders apply to all unpaid invoices, including ones sent before
+        # ..." ("reminders", "sent"), not the section under "## Default reminder schedule".
+        ("when are reminders sent by default", "| Overdue | 7 days after the due date |", "Send automatic reminders"),
+        # Was: "How syncing works" ("sync every **15 minutes**"), not the modes under "## Per-order or daily summary",
+        # both of which the question names.
+        ("does shopify sync every order or just a summary", "| Per order | One sales invoice per order", "15 minutes"),
+        ("does shopify sync every order or just a summary", "| Daily summary |", "15 minutes"),
+    ],
+)
+def test_the_section_whose_heading_names_the_question_s_rarest_word_answers(
+    kb: SampleKB, question: str, answering: str, not_answering: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answering in answer.answer, answer.answer
+    assert not_answering not in answer.answer
+
+
 def test_a_list_of_what_is_not_done_is_quoted_with_its_heading(kb: SampleKB) -> None:
     # Was: the bullets alone ("- Bank fees for currency conversion ..."), which never said no.
     answer = _ask(kb, "my bank charged a currency conversion fee on your charge, will you refund that")
