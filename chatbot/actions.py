@@ -29,6 +29,14 @@ OPPOSITE_WORDS = (
     "increase decrease, import export, link unlink"
 )
 
+# Verbs that start the headings of procedures ("Create an API key", "Revoke a key") beyond those above, and the
+# actions customers name with another verb of this table: "add an invoice" is done under "Create an invoice",
+# "revoke a key" is deleting it. "How do I revoke an API key?" got the steps under "Create an API key" (the same
+# first step, "Go to Settings > Developer > API keys", and the heading says "API key" twice) before the
+# "Revoke a key" steps.
+PROCEDURE_VERBS = "create revoke renew reset cancel update export import send close transfer"
+SAME_ACTIONS = "add create, delete revoke, remove revoke"
+
 
 @lru_cache(maxsize=1)
 def opposites() -> dict[str, frozenset[str]]:
@@ -46,7 +54,7 @@ def action_verbs() -> frozenset[str]:
     """Stems of the support actions this module knows a name of (the opposites, the synonym table's verbs): a
     heading that starts with one of them names a procedure's action ("Connect a bank account"); one that starts
     with another word may name the asked action in other words ("Invite a user" for "add a user")."""
-    words = {word for pair in OPPOSITE_WORDS.split(",") for word in pair.split()}
+    words = {word for pair in OPPOSITE_WORDS.split(",") for word in pair.split()} | set(PROCEDURE_VERBS.split())
     words |= {word for word in SYNONYMS if word.isalpha()}
     words |= {option for options in SYNONYMS.values() for option in options if option.isalpha()}
     return frozenset(stem for word in words - LIGHT_VERBS for stem in tokenize(word))
@@ -59,14 +67,15 @@ def asked_verb(question: str) -> str | None:
 
 
 def action_stems(question: str) -> frozenset[str]:
-    """The asked action's verb and its one-word synonyms (chatbot/synonyms.py, both ways round) as the keyword
-    index's stems: "delete" is also said "remove" or "erase". Empty when the question asks no action, or one by a
-    light verb ("how do I get rid of ...")."""
+    """The asked action's verb and its one-word synonyms (chatbot/synonyms.py and SAME_ACTIONS, both ways round) as
+    the keyword index's stems: "delete" is also said "remove" or "erase". Empty when the question asks no action,
+    or one by a light verb ("how do I get rid of ...")."""
     verb = asked_verb(question)
     if verb is None or verb in LIGHT_VERBS:
         return frozenset()
     words = {verb, *(w for w in SYNONYMS.get(verb, ()) if " " not in w)}
     words |= {word for word, options in SYNONYMS.items() if verb in options}
+    words |= {word for pair in SAME_ACTIONS.split(",") if verb in pair.split() for word in pair.split()}
     return frozenset(stem for word in words for stem in tokenize(word))
 
 

@@ -14,7 +14,9 @@ def test_the_asked_verb_comes_after_how_do_i_can_i_and_i_want_to() -> None:
 
 
 def test_an_action_is_also_its_one_word_synonyms_and_a_light_verb_is_none() -> None:
-    assert action_stems("How do I delete a user?") == frozenset(tokenize("delete remove erase"))
+    assert action_stems("How do I delete a user?") == frozenset(tokenize("delete remove erase revoke"))
+    assert action_stems("how do I revoke an API key") == frozenset(tokenize("revoke delete remove"))
+    assert action_stems("how do I add an invoice") == frozenset(tokenize("add create"))
     assert action_stems("how do I get rid of a user") == frozenset()  # the idiom is read by chatbot/synonyms.py
     assert action_stems("Is the app free?") == frozenset()
 
@@ -28,6 +30,10 @@ def test_a_heading_names_another_action_only_by_a_verb_known_to_differ() -> None
     assert not names_another_action("Invite a user", add)  # "invite" may be "add" in other words
     assert names_another_action("Change a user's role or remove a user", add)
     assert not names_another_action("Plan comparison", add)  # not a procedure's action
+    assert not names_another_action("Create an invoice", add)  # adding an invoice is creating one
+    revoke = action_stems("How do I revoke an API key?")
+    assert names_another_action("Create an API key", revoke)
+    assert not names_another_action("Revoke a key", revoke)
 
 
 def test_opposites_go_both_ways() -> None:

@@ -163,6 +163,8 @@ def test_the_sentence_that_answers_is_quoted_not_a_nearby_opening_or_step(
         # Was: "I'm not sure" (0.14, 0.19): the help centre never says "rid".
         ("how can i get rid of a draft invoice", "Drafts can be deleted at any time"),
         ("how do i get rid of my account", "Close account"),
+        # Was: the steps under "Create an API key", which share their first step and say "API key" twice.
+        ("how do i revoke an api key", "Click **Revoke** next to the key"),
     ],
 )
 def test_the_action_asked_for_is_answered_not_another_on_the_same_object(
