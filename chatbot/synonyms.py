@@ -29,6 +29,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "remove": ("delete",),
     "erase": ("delete", "remove"),
     "unlink": ("disconnect", "remove"),
+    "resolve": ("fix", "solve"),
+    "solve": ("fix", "resolve"),
     "login": ("sign in", "log in"),
     "logon": ("sign in", "log in"),
     "logout": ("sign out", "log out"),

@@ -192,6 +192,8 @@ def test_an_error_code_the_help_centre_never_mentions_is_not_guessed(kb: SampleK
         ("how do I unlink shopify", "integrations/shopify.md", "click **Disconnect**"),
         # Was "I'm not sure" (0.28): the help centre says "signed in" and "sign out", never "log out".
         ("how long before i get logged out", "security/sign-in-and-sessions.md", "30 days unless you sign out"),
+        # Was "I don't know" (the in-scope model read "resolve", a word the help centre never uses, as a name).
+        ("how do i resolve a conflict", "mobile/troubleshooting-sync.md", "the most recent edit wins"),
         # Was "I'm not sure" too: "out of the app" is where from, not what is signed out.
         ("i keep getting logged out of the app", "account/browser-support.html", "keeps cookies"),
     ],

@@ -100,9 +100,11 @@ def test_logging_out_stays_when_the_texts_say_it() -> None:
     assert rephraser.apply("how do I log out") == "how do I log out"
 
 
-def test_unlink_is_the_texts_disconnect() -> None:
-    rephraser = Synonyms(["Click **Disconnect**."], lambda word: word.lower() in {"click", "disconnect", "how"})
+def test_unlink_is_the_texts_disconnect_and_resolve_their_fix() -> None:
+    texts = ["Click **Disconnect**.", "Quick fixes to try first"]
+    rephraser = Synonyms(texts, lambda word: word.lower() in {"click", "disconnect", "how", "fix", "quick"})
     assert rephraser.apply("how unlink shopify") == "how disconnect shopify"
+    assert rephraser.apply("how resolve a conflict") == "how fix a conflict"
 
 
 def test_what_an_added_phrase_is_about() -> None:
