@@ -222,6 +222,9 @@ def test_an_english_answer_never_goes_on_in_chinese(kb: SampleKB) -> None:
         # both of which the question names.
         ("does shopify sync every order or just a summary", "| Per order | One sales invoice per order", "15 minutes"),
         ("does shopify sync every order or just a summary", "| Daily summary |", "15 minutes"),
+        # A heading that names the rarest word ("## Change or cancel a sent invoice") does not outweigh a sentence
+        # that says everything else: a first version of the rule quoted "A sent invoice can't be deleted".
+        ("what email address do invoices get sent from", "invoices@lumo.example", "can't be deleted"),
     ],
 )
 def test_the_section_whose_heading_names_the_question_s_rarest_word_answers(
