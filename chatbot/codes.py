@@ -15,22 +15,29 @@ from collections.abc import Iterable
 # A hyphenated word with a digit ("KI-231", "SD-7F3K2Q", "SYNC-07") or a number of three digits or more ("4411").
 CODE_RE = re.compile(r"\b(?=[\w-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b|\b\d{3,}\b")
 # What an error code looks like when customers quote one: the above, or letters and at least two digits run together
-# ("E401", "0x80070005"; not "2FA").
-_HYPHENATED = r"(?=[\w-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+"
-_CODE_LIKE = rf"(?:{_HYPHENATED}|(?=(?:[A-Za-z]*\d){{2}})(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{{3,}}|\d{{3,}})"
+# ("E401", "0x80070005"; not "2FA"). Not a hyphenated word of digits alone ("2024-03-01", "2019-2020", a phone number)
+# nor a number with its unit ("6-digit", "2-step", "30-day"): "sync error since 2024-03-01" was "I'm not sure".
+# Bounded by ASCII letters and digits, not \b: Chinese puts no space around a code ("错误代码E401是什么意思"), and
+# a date's "2019年" is not one.
+_START = r"(?<![A-Za-z0-9-])"
+_END = r"(?![A-Za-z0-9-]|[年月日])"
+_HYPHENATED = r"(?![\d-]+(?![\w-]))(?!\d+(?:-[A-Za-z]+)+(?![\w-]))(?=[\w-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+"
+_CODE_LIKE = (
+    rf"{_START}(?:{_HYPHENATED}|(?=(?:[A-Za-z]*\d){{2}})(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{{3,}}|\d{{3,}}){_END}"
+)
 # "Code" alone is not one of them: a sign-in or backup code ("my 2FA code 492817 doesn't work") is not an error.
 _ERROR_WORD = r"(?:\b(?:errors?|err|status|faults?|warnings?)\b|错误|报错)"
 # An error code is a code-like word next to a word saying so ("error E401", "error code 4411", "E401 error", "what
 # does E401 mean"), or a hyphenated one in a question about an error. A code-like word elsewhere is often something
 # else ("iOS17", "A4 paper", "the 2019 accounts").
 _ERROR_CODE_RES = (
-    re.compile(rf"{_ERROR_WORD}\s*(?:codes?\s*|代码\s*)?[:#]?\s*\(?({_CODE_LIKE})\b", re.IGNORECASE),
-    re.compile(rf"\b({_CODE_LIKE})\)?\s*(?:{_ERROR_WORD}|code\b)", re.IGNORECASE),
+    re.compile(rf"{_ERROR_WORD}\s*(?:codes?\s*|代码\s*)?[:#]?\s*\(?({_CODE_LIKE})", re.IGNORECASE),
+    re.compile(rf"({_CODE_LIKE})\)?\s*(?:{_ERROR_WORD}|code\b)", re.IGNORECASE),
     re.compile(rf"\bdoes\s+({_CODE_LIKE})\s+mean\b", re.IGNORECASE),
 )
-_HYPHENATED_RE = re.compile(rf"\b({_HYPHENATED})\b")
+_HYPHENATED_RE = re.compile(rf"{_START}({_HYPHENATED}){_END}")
 _ABOUT_ERRORS_RE = re.compile(rf"{_ERROR_WORD}|\bfail\w*|\bmean\b", re.IGNORECASE)
-_ANY_CODE_RE = re.compile(rf"\b{_CODE_LIKE}\b")
+_ANY_CODE_RE = re.compile(_CODE_LIKE)
 
 
 def codes_in(text: str) -> list[str]:

@@ -34,6 +34,19 @@ def test_codes_the_composer_looks_for() -> None:
         ("can I print invoices on A4", []),
         ("the 2019 accounts fail to export", []),
         ("my invoice shows 250 euros", []),
+        # Nor a number with its unit, a date, a range of years or a phone number, beside a word about errors.
+        ("my 6-digit code doesn't work", []),
+        ("2-step verification fails", []),
+        ("what does the 30-day trial mean", []),
+        ("I get a 72-hour lockout error", []),
+        ("sync error since 2024-03-01", []),
+        ("error 2024-03-01 on my bank feed", []),
+        ("the 2019-2020 accounts fail to export", []),
+        ("error when I call 020-7946-0958", []),
+        ("导出2019年的账目时报错", []),
+        # Chinese puts no space between a code and its words.
+        ("错误代码E401是什么意思", ["e401"]),
+        ("SYNC-07错误是什么意思", ["sync-07"]),
     ],
 )
 def test_the_error_codes_a_question_asks_about(question: str, codes: list[str]) -> None:
@@ -49,3 +62,9 @@ def test_a_code_no_document_mentions_is_unknown() -> None:
     assert unknown_error_codes("what does error code E401 mean", known) == ["e401"]
     assert unknown_error_codes("app shows SYNC-99 error", known) == ["sync-99"]
     assert unknown_error_codes("how do I turn on 2FA", known) == []
+
+
+def test_a_code_a_chinese_document_mentions_is_known() -> None:
+    known = code_like_words(["如果出现错误代码SYNC-07，请重新登录。"])
+    assert "sync-07" in known
+    assert unknown_error_codes("SYNC-07错误是什么意思", known) == []
