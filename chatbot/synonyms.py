@@ -67,10 +67,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # (either word alone lost one of the two on the sample help centre). "Log out" and "log in" are the help centre's
 # "sign out" and "sign in": "how do I log out other devices" was "not sure" (0.11) beside "Sign out all other
 # sessions". Their key word is no guide ("log" is also the audit log), so the idiom itself is looked for.
+# "Log" after one of these is the thing, kept somewhere: "the audit log in Settings", "the sync log on my phone", "the
+# logs in Lumo" (read as "the audit sign in Settings", a confident answer became "I'm not sure"). "The log in page"
+# is lost with them; "the login page" is still read as "sign in".
+_LOG_NOUN_AFTER = ("the", "a", "an", "this", "that", "audit", "activity", "sync", "event", "error", "access", "change")
+_LOG_VERB = "".join(rf"(?<!\b{word}\s)" for word in _LOG_NOUN_AFTER) + r"\blog(?:s|ged|ging)?\s+"
 IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     "get rid of": (re.compile(r"\b(?:get|gets|getting|got)\s+rid\s+of\b", re.IGNORECASE), ("remove", "delete")),
-    "log out": (re.compile(r"\blog(?:s|ged|ging)?\s+(?:out|off)\b", re.IGNORECASE), ("sign out",)),
-    "log in": (re.compile(r"\blog(?:s|ged|ging)?\s+(?:in|on)(?:to)?\b", re.IGNORECASE), ("sign in",)),
+    "log out": (re.compile(rf"{_LOG_VERB}(?:out|off)\b", re.IGNORECASE), ("sign out",)),
+    "log in": (re.compile(rf"{_LOG_VERB}(?:in|on)(?:to)?\b", re.IGNORECASE), ("sign in",)),
 }
 # A hyphenated word is one word: "re-enable" is not "re-" and "enable".
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")

@@ -206,6 +206,22 @@ def test_the_customer_s_words_for_an_action_find_the_help_centre_s(
     assert answering in answer.answer, answer.answer
 
 
+def test_an_internal_error_code_is_unknown_to_the_public(kb: SampleKB) -> None:
+    # The known-issue codes ("KI-231") are in an internal article only: the public scope never "knows" them.
+    index = kb.answerer.retriever.keyword_index
+    assert "ki-231" in index.codes("internal") and "ki-231" not in index.codes("public")
+    assert "sync-07" in index.codes("public")
+    public = _ask(kb, "what does error KI-231 mean")
+    assert public.is_gap and not public.citations, public.answer
+
+
+def test_the_audit_log_is_not_signing_in(kb: SampleKB) -> None:
+    # Was answered (0.86) until "log in" was read as "sign in" here too: searched as "the audit sign in lumo", the
+    # answer had to say "sign in", and "I'm not sure".
+    answer = _ask(kb, "where can I see the audit log in lumo")
+    assert not answer.is_gap and "audit log" in answer.answer, answer.answer
+
+
 def test_an_english_answer_never_goes_on_in_chinese(kb: SampleKB) -> None:
     # Was the English 2FA steps, then the Chinese article's table row "短信（SMS）" as a second passage.
     answer = _ask(kb, "how do i turn on 2fa with sms")

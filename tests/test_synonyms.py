@@ -94,6 +94,19 @@ def test_logging_in_and_out_is_searched_as_signing_in_and_out() -> None:
     assert rephraser.apply("check the audit log") == "check the audit log"
 
 
+def test_a_log_kept_somewhere_is_not_signing_in() -> None:
+    # "log" the noun, followed by where it is: "the audit log in Settings" is not "the audit sign in Settings".
+    texts = ["Click **Sign out all other sessions**.", "Sign in with Google.", "The audit log on Business: a year."]
+    known = {"sign", "out", "in", "all", "other", "sessions", "log", "logs", "audit", "google", "the", "sync"}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    assert rephraser.apply("where is the audit log in Settings") == "where is the audit log in Settings"
+    assert rephraser.apply("export the sync log on my phone") == "export the sync log on my phone"
+    assert rephraser.apply("where are the logs in Lumo") == "where are the logs in Lumo"
+    # And "The audit log on Business" in the texts is not the texts saying "log on": the idiom is still read.
+    assert rephraser.apply("I can't log in") == "I can't sign in"
+    assert rephraser.apply("he logs in every day") == "he sign in every day"
+
+
 def test_logging_out_stays_when_the_texts_say_it() -> None:
     texts = ["Log out of the app before you hand over your phone.", "Sign out of the web app."]
     rephraser = Synonyms(texts, lambda word: word.lower() in {"log", "sign", "out", "of"})
