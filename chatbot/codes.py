@@ -26,12 +26,15 @@ _CODE_LIKE = (
     rf"{_START}(?:{_HYPHENATED}|(?=(?:[A-Za-z]*\d){{2}})(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{{3,}}|\d{{3,}}){_END}"
 )
 # "Code" alone is not one of them: a sign-in or backup code ("my 2FA code 492817 doesn't work") is not an error.
-_ERROR_WORD = r"(?:\b(?:errors?|err|status|faults?|warnings?)\b|错误|报错)"
+_ERROR_WORD = r"(?:\b(?:errors?|err|faults?|warnings?)\b|错误|报错)"
+# "Status" only before the code ("status 429"): "invoice INV-0042 status", "the status of order 12345" name the
+# customer's own invoice or order, which no document mentions either.
+_STATUS_WORD = rf"(?:{_ERROR_WORD}|\bstatus\b)"
 # An error code is a code-like word next to a word saying so ("error E401", "error code 4411", "E401 error", "what
 # does E401 mean"), or a hyphenated one in a question about an error. A code-like word elsewhere is often something
 # else ("iOS17", "A4 paper", "the 2019 accounts").
 _ERROR_CODE_RES = (
-    re.compile(rf"{_ERROR_WORD}\s*(?:codes?\s*|代码\s*)?[:#]?\s*\(?({_CODE_LIKE})", re.IGNORECASE),
+    re.compile(rf"{_STATUS_WORD}\s*(?:codes?\s*|代码\s*)?[:#]?\s*\(?({_CODE_LIKE})", re.IGNORECASE),
     re.compile(rf"({_CODE_LIKE})\)?\s*(?:{_ERROR_WORD}|code\b)", re.IGNORECASE),
     re.compile(rf"\bdoes\s+({_CODE_LIKE})\s+mean\b", re.IGNORECASE),
 )

@@ -44,6 +44,11 @@ def test_codes_the_composer_looks_for() -> None:
         ("the 2019-2020 accounts fail to export", []),
         ("error when I call 020-7946-0958", []),
         ("导出2019年的账目时报错", []),
+        # A customer's own invoice or order number and its status: not an error.
+        ("what's the status of invoice INV-0042", []),
+        ("order 12345 status", []),
+        ("why is INV-0042 status overdue", []),
+        ("status 429 from the API", ["429"]),
         # Chinese puts no space between a code and its words.
         ("错误代码E401是什么意思", ["e401"]),
         ("SYNC-07错误是什么意思", ["sync-07"]),
