@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -223,25 +223,26 @@ class _ScopeIndex:
     def speller(self) -> Speller:
         """Typo correction to this scope's own words (chatbot/spelling.py)."""
         if self._speller is None:
-            texts = (text for e in self.entries for text in (e.chunk.embedding_text, *e.chunk.alternatives))
-            self._speller = Speller(vocabulary(texts), is_known=self._knows_stem)
+            self._speller = Speller(vocabulary(self._texts()), is_known=self._knows_stem)
         return self._speller
 
     def synonyms(self) -> Synonyms:
         """Everyday words read as this scope's own ("enable" as "turn on": chatbot/synonyms.py)."""
         if self._synonyms is None:
-            texts = (text for e in self.entries for text in (e.chunk.embedding_text, *e.chunk.alternatives))
             speller = self.speller()
-            self._synonyms = Synonyms(texts, speller.knows, speller.uses)
+            self._synonyms = Synonyms(self._texts(), speller.knows, speller.uses)
         return self._synonyms
 
     def codes(self) -> frozenset[str]:
         """The code-like words of this scope's texts ("sync-07", "bf-101": chatbot/codes.py)."""
         if self._codes is None:
-            self._codes = code_like_words(
-                text for e in self.entries for text in (e.chunk.embedding_text, *e.chunk.alternatives)
-            )
+            self._codes = code_like_words(self._texts())
         return self._codes
+
+    def _texts(self) -> Iterator[str]:
+        """Every text of this scope a customer's words are read against: each chunk's, and an FAQ entry's other
+        phrasings of its question."""
+        return (text for e in self.entries for text in (e.chunk.embedding_text, *e.chunk.alternatives))
 
     def _knows_stem(self, word: str) -> bool:
         """Whether the word's stem is searched here ("stores" when the texts say "store"); stop words count as
