@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chatbot.codes import error_codes_in, unknown_error_codes
+from chatbot.codes import unknown_error_codes
 from chatbot.composer import ComposerSettings, Composition, ExtractiveComposer, asks_how_to, render
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
@@ -388,10 +388,8 @@ class Answerer:
         )
 
     def _unknown_error_code(self, question: str, audience: Audience) -> bool:
-        """Whether the question asks about an error code no document of the audience mentions (chatbot/codes.py).
-        The documents' codes are only gathered once a question names one."""
-        asked = error_codes_in(question)
-        return bool(asked) and bool(unknown_error_codes(question, self.retriever.keyword_index.codes(audience)))
+        """Whether the question asks about an error code no document of the audience mentions (chatbot/codes.py)."""
+        return bool(unknown_error_codes(question, lambda: self.retriever.keyword_index.codes(audience)))
 
     def _idf(self, audience: Audience) -> Callable[[str], float]:
         return self.retriever.keyword_index.idf_lookup(audience)

@@ -10,7 +10,7 @@ is what an editor wants to see: an error customers meet that the help centre doe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # A hyphenated word with a digit ("KI-231", "SD-7F3K2Q", "SYNC-07") or a number of three digits or more ("4411").
 CODE_RE = re.compile(r"\b(?=[\w-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b|\b\d{3,}\b")
@@ -61,6 +61,11 @@ def error_codes_in(question: str) -> list[str]:
     return list(dict.fromkeys(code.lower() for code in found))
 
 
-def unknown_error_codes(question: str, known: frozenset[str]) -> list[str]:
-    """The error codes ``question`` asks about that no document mentions (``known``: code_like_words of them)."""
-    return [code for code in error_codes_in(question) if code not in known]
+def unknown_error_codes(question: str, known: Callable[[], frozenset[str]]) -> list[str]:
+    """The error codes ``question`` asks about that no document mentions; ``known`` gives code_like_words of the
+    documents, and is only called when the question names an error code (gathering them reads every text)."""
+    asked = error_codes_in(question)
+    if not asked:
+        return []
+    mentioned = known()
+    return [code for code in asked if code not in mentioned]
