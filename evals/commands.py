@@ -222,8 +222,11 @@ def calibrate_command(
             click.echo(f"skipping {name}: {exc}", err=True)
             continue
         answerer = build_answerer(index_dataset(data, settings))
-        # Answer everything: each question's label is then the citation it gets, whatever the threshold becomes.
+        # Answer everything: each question's label is then the citation it gets, whatever the thresholds become.
+        # The "I don't know" cut too: an answer may cite another document than the top source an abstention
+        # points to, so with it the labels would depend on the calibration already in DATA_DIR.
         answerer.threshold = 0.0
+        answerer.scope_threshold = 0.0
         questions = sample_split(data, "dev", limit, seed).questions
         with _progress(f"answerdesk on {name} (dev)", sys.stderr.isatty()) as progress:
             runs += run_answerdesk(answerer, name, questions, progress)

@@ -107,8 +107,10 @@ def test_both_splits_hold_every_category(rows: list[dict[str, Any]]):
         by_split[row["split"]][category(row)] += 1
     categories = set(by_split["dev"]) | set(by_split["test"])
     assert set(by_split["dev"]) == categories == set(by_split["test"])
-    dev_share = sum(by_split["dev"].values()) / len(rows)
-    assert 0.3 < dev_share < 0.5
+    # The dev part grows with every round of questions asked of the sample help centre (they were read and tuned
+    # on, so they can never be test questions); the test part stays large enough to report on.
+    assert sum(by_split["test"].values()) >= 150
+    assert sum(by_split["dev"].values()) >= 100
 
 
 def test_the_loader_maps_labels_onto_eval_questions(rows: list[dict[str, Any]], tmp_path: Path):
