@@ -46,8 +46,18 @@ DEFAULT_TARGET_PRECISION = 0.85
 # "opposite_action" fires on a few dev questions only and its fitted sign flips between samples: it stays in the
 # evidence (logs, later data) but out of the fit.
 FITTED_FEATURES = tuple(f for f in FEATURES if f != "opposite_action")
-# The in-scope model keeps to the few signals that say "is the knowledge base about this at all".
-SCOPE_FEATURES = ("dense_top", "dense_max", "coverage", "keyword_saturation", "unknown_share", "margin")
+# The in-scope model keeps to the few signals that say "is the knowledge base about this at all". The share of the
+# question's word pairs the knowledge base also says (bigram_coverage) joined them in the thirteenth round: on dev,
+# near-oos AUROC 0.78 -> 0.82 and the everyday set's 0.86 -> 0.87, with as many CLINC150 refusals.
+SCOPE_FEATURES = (
+    "dense_top",
+    "dense_max",
+    "coverage",
+    "bigram_coverage",
+    "keyword_saturation",
+    "unknown_share",
+    "margin",
+)
 REGULARISATION_C = 0.5
 CURVE_POINTS = tuple(round(t / 100, 2) for t in range(1, 100))
 
@@ -160,10 +170,13 @@ def calibrate(
     datasets: Sequence[str],
     target_precision: float = DEFAULT_TARGET_PRECISION,
     min_answer_rate: float = 0.97,
+    answer_model: ConfidenceModel | None = None,
 ) -> Calibration:
+    """Fit both models on ``runs``; with ``answer_model``, keep that right-answer model (its precision curve and
+    threshold are still read off these questions) and fit only the in-scope model."""
     # Small talk and hand-off requests never reach the models (they are recognised before retrieval).
     runs = [r for r in runs if not r.question.meta.get("intent")]
-    model = fit_model(runs)
+    model = answer_model if answer_model is not None else fit_model(runs)
     confidences = [model.probability(r.evidence) for r in runs]
     curve = precision_curve(confidences, runs)
     threshold = threshold_for_precision(curve, target_precision)

@@ -204,8 +204,20 @@ def eval_command(
 @click.option(
     "--ship", is_flag=True, help="Also write the result as the shipped default (chatbot/confidence_model.json)."
 )
+@click.option(
+    "--scope-only",
+    is_flag=True,
+    help="Keep the right-answer model in use (its threshold is read again on these questions); refit only the "
+    "in-scope ('I don't know') model.",
+)
 def calibrate_command(
-    datasets: tuple[str, ...], target_precision: float, min_answer_rate: float, limit: int, seed: int, ship: bool
+    datasets: tuple[str, ...],
+    target_precision: float,
+    min_answer_rate: float,
+    limit: int,
+    seed: int,
+    ship: bool,
+    scope_only: bool,
 ) -> None:
     """Fit the confidence model ("is this answer right?") and choose the thresholds on the dev split of DATASETS
     (default: every set of several shapes whose data is present), then write DATA_DIR/calibration.json, where the
@@ -233,7 +245,8 @@ def calibrate_command(
         used.append(name)
     if not runs:
         raise click.ClickException("no calibration data found (set ANSWERDESK_EVAL_DATA)")
-    calibration = calibrate(runs, used, target_precision, min_answer_rate)
+    answer_model = load_calibration(settings).model if scope_only else None
+    calibration = calibrate(runs, used, target_precision, min_answer_rate, answer_model)
     write_calibration(calibration, settings.calibration_path)
     if ship:
         from chatbot.confidence import MODEL_PATH

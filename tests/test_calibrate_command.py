@@ -13,9 +13,9 @@ from chatbot.confidence import MODEL_PATH
 from evals.commands import calibrate_command
 
 
-def _calibrate(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def _calibrate(data_dir: Path, monkeypatch: pytest.MonkeyPatch, *options: str) -> dict[str, Any]:
     monkeypatch.setenv("ANSWERDESK_DATA_DIR", str(data_dir))
-    result = CliRunner().invoke(calibrate_command, ["everyday"], catch_exceptions=False)
+    result = CliRunner().invoke(calibrate_command, ["everyday", *options], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     written: dict[str, Any] = json.loads((data_dir / "calibration.json").read_text(encoding="utf-8"))
     return written
@@ -47,3 +47,14 @@ def test_the_calibration_in_use_does_not_change_the_labels(tmp_path: Path, monke
         first["threshold"],
         first["precision_curve"],
     )
+
+
+def test_scope_only_keeps_the_answer_model_and_refits_the_scope_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    written = _calibrate(tmp_path, monkeypatch, "--scope-only")
+    assert (written["weights"], written["bias"]) == (shipped["weights"], shipped["bias"])
+    # Fitted on the everyday set alone, the in-scope model is not the shipped one (fitted on six sets).
+    assert written["scope"]["weights"] != shipped["scope"]["weights"]
+    assert written["dev"]["datasets"] == ["everyday"]
