@@ -120,6 +120,23 @@ def test_stackfaq_and_banking77(eval_data: Path):
     assert len({q.meta["intent"] for q in banking.questions}) == 77
 
 
+@pytest.mark.data
+def test_stackfaq_oos_removes_whole_threads_and_refuses_exactly_their_paraphrases(eval_data: Path):
+    full = load_dataset("stackfaq", eval_data)
+    cut = load_dataset("stackfaq-oos", eval_data)
+    kept = {d.id for d in cut.documents}
+    threads = {d.id.split("#")[0] for d in full.documents}
+    removed = threads - {doc_id.split("#")[0] for doc_id in kept}
+    assert len(removed) == round(0.2 * len(threads))
+    # A thread goes with all of its answers: none of a removed thread's entries stays behind.
+    assert all(d.id.split("#")[0] not in removed for d in cut.documents)
+    assert len(cut.questions) == len(full.questions)
+    for before, after in zip(full.questions, cut.questions, strict=True):
+        assert after.unanswerable == (before.id.split("#")[0] in removed)
+        assert after.split == before.split  # both splits hold refused questions, decided before the removal
+    assert {q.split for q in cut.questions if q.unanswerable} == {"dev", "test"}
+
+
 def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

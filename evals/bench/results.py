@@ -18,6 +18,7 @@ EVAL_ORDER = (
     "near-oos",
     "clinc-oos",
     "stackfaq",
+    "stackfaq-oos",
     "cmrc2018",
     "everyday",
     "banking77-gaps",

@@ -2,6 +2,7 @@
 
 - ``emanual``: 261 Samsung e-manual sections, 684 questions labelled with their section(s).
 - ``stackfaq``: one FAQ entry per (thread, answer); crowd paraphrases as queries, relevant = every answer of the thread.
+- ``stackfaq-oos``: StackFAQ with a seeded 20% of threads removed; their paraphrases become unanswerable.
 - ``clinc-oos``: the e-manual knowledge base; 400 sampled e-manual questions plus the CLINC150 ``oos_val`` queries,
   which must be refused.
 - ``near-oos``: the e-manual with a seeded 20% of sections removed; questions whose sections are all gone become
@@ -27,13 +28,14 @@ from evals.datasets.cmrc2018 import load_cmrc2018
 from evals.datasets.emanual import load_clinc_oos, load_emanual, load_near_oos
 from evals.datasets.everyday import load_everyday
 from evals.datasets.splits import DEFAULT_SEED, limit_questions
-from evals.datasets.stackfaq import load_stackfaq
+from evals.datasets.stackfaq import load_stackfaq, load_stackfaq_oos
 from evals.datasets.types import EvalDataset
 
 # Each loader builds the whole set from the eval data folder and a seed; ``limit`` is applied by load_dataset.
 _LOADERS: dict[str, Callable[[Path, int], EvalDataset]] = {
     "emanual": load_emanual,
     "stackfaq": load_stackfaq,
+    "stackfaq-oos": load_stackfaq_oos,
     "clinc-oos": load_clinc_oos,
     "near-oos": load_near_oos,
     "cmrc2018": load_cmrc2018,

@@ -1,4 +1,6 @@
-"""StackFAQ: one FAQ entry per (thread, answer); the crowd's paraphrases are the questions."""
+"""StackFAQ: one FAQ entry per (thread, answer); the crowd's paraphrases are the questions. ``stackfaq-oos`` is the
+same list with a seeded fifth of its threads removed: their paraphrases must be refused (an FAQ list's own
+out-of-scope questions: on topic, close to the entries left, and answered by none of them)."""
 
 from __future__ import annotations
 
@@ -6,8 +8,10 @@ from pathlib import Path
 
 from chatbot.types import SourceDocument
 from evals.datasets.files import read_json, required_file
-from evals.datasets.splits import assign_splits
+from evals.datasets.splits import assign_splits, seeded_subset, without_documents
 from evals.datasets.types import EvalDataset, EvalQuestion
+
+STACKFAQ_OOS_REMOVED = 0.2  # the share of threads removed, as near-oos removes a fifth of the manual's sections
 
 
 def _is_blank(value: object) -> bool:
@@ -46,4 +50,20 @@ def load_stackfaq(data_dir: Path, seed: int) -> EvalDataset:
         documents,
         assign_splits(questions, seed),
         f"StackFAQ: {len(documents)} answers of {len(threads)} threads, {len(questions)} paraphrased queries",
+    )
+
+
+def load_stackfaq_oos(data_dir: Path, seed: int) -> EvalDataset:
+    full = load_stackfaq(data_dir, seed)
+    threads = sorted({d.id.split("#")[0] for d in full.documents})
+    removed_threads = seeded_subset(threads, STACKFAQ_OOS_REMOVED, f"{seed}:stackfaq-oos")
+    removed = {d.id for d in full.documents if d.id.split("#")[0] in removed_threads}
+    questions = [without_documents(q, removed) for q in full.questions]
+    kept = [d for d in full.documents if d.id not in removed]
+    refused = sum(q.unanswerable for q in questions)
+    return EvalDataset(
+        "stackfaq-oos",
+        kept,
+        questions,
+        f"StackFAQ with {len(removed_threads)} of {len(threads)} threads removed; {refused} paraphrases to refuse",
     )
