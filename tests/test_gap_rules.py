@@ -10,7 +10,7 @@ import pytest
 
 from chatbot.gaps.config import GapConfig
 from chatbot.gaps.evidence import QuestionVector
-from chatbot.gaps.fit import EarnBars, FaqFit, earns_phrasings
+from chatbot.gaps.fit import EarnBars, FaqFit, answer_off_topic, earns_phrasings
 from chatbot.gaps.join import KeywordStats, QuestionGroup, choose_group, mean_with, mean_without, merged_mean
 from chatbot.gaps.scope import Scope, ScopeMismatch, require_same_scope, scope_conflict
 
@@ -72,3 +72,13 @@ def test_an_faq_earns_the_questions_only_with_a_quorum_and_the_bars() -> None:
     assert not earns_phrasings(3, 3, True, FaqFit(0.50, 0.45, 0.75), bars)  # another question's FAQ
     assert not earns_phrasings(3, 3, True, FaqFit(0.90, 0.20, 0.75), bars)  # the question over an unrelated answer
     assert earns_phrasings(3, 3, True, None, bars) and not earns_phrasings(3, 2, False, None, None)
+
+
+def test_an_faq_answer_far_less_about_the_questions_than_its_question_is_off_topic() -> None:
+    bars = EarnBars(fit_margin=0.10, support=0.30, answer_gap=0.40)
+    assert answer_off_topic(FaqFit(to_question=0.80, to_answer=0.26, cohesion=0.75), bars)  # far, and below 0.30
+    assert not answer_off_topic(FaqFit(to_question=0.55, to_answer=0.26, cohesion=0.75), bars)  # below, not far
+    # The customer's question pasted over a short right answer: far closer than the answer, but the answer is fine.
+    assert not answer_off_topic(FaqFit(to_question=1.00, to_answer=0.50, cohesion=0.75), bars)
+    assert not answer_off_topic(FaqFit(to_question=0.80, to_answer=0.26, cohesion=0.75), None)  # no bars: no check
+    assert not answer_off_topic(None, bars)  # not measured (CJK questions with MiniLM)

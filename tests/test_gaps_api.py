@@ -341,6 +341,21 @@ def test_a_useless_faq_does_not_verify_the_gap(service: GapService, client: Flas
     body = response.get_json()
     assert body["status"] == "open" and body["verification"]["verified"] is False
     assert body["verification"]["replayed"] == 2 and set(body["verification"]["failing"]) == set(WIFI_QUESTIONS)
+    assert body["verification"]["answer_off_topic"] is False  # its question is not theirs either
+
+
+def test_the_gaps_own_question_over_an_unrelated_answer_is_off_topic(service: GapService, client: FlaskClient) -> None:
+    gap_id = _gap_with_title(service, WIFI_QUESTIONS[0])
+    faq = {"question": WIFI_QUESTIONS[0], "answer": "The office is open from 9 to 5 on weekdays."}
+    response = client.post(
+        f"/api/v1/gaps/{gap_id}/resolve", json={"faq": faq}, headers=bearer(service.tokens["editor"])
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    verification = response.get_json()["verification"]
+    fit = verification["fit"]
+    assert fit["to_question"] - fit["to_answer"] > 0.40 and fit["to_answer"] < 0.30, fit
+    assert verification["answer_off_topic"] is True and verification["verified"] is False
+    assert response.get_json()["status"] == "open"
 
 
 def test_resolving_with_an_faq_verifies_the_gap_and_the_widget_answers(

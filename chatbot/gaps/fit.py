@@ -129,6 +129,24 @@ def earns_phrasings(replayed: int, passing: int, verified: bool, fit: FaqFit | N
     )
 
 
+def answer_off_topic(fit: FaqFit | None, bars: EarnBars | None) -> bool:
+    """Whether an FAQ's answer is off the gap's questions: below the bar an earning answer must reach, *and* far less
+    about them than its question is (the gap's own question over an unrelated answer). Such an FAQ does not verify
+    the gap even when every question is answered citing it and the support check (a lower bar) passes: that let it
+    through when the questions are close to everything on their topic. Both conditions, not either: an editor who
+    pastes the customer's question over a short right answer ("Do you offer a student discount?" / "Yes: students
+    get 50% off the Plus plan.") has a question far closer than the answer, and a right answer. On
+    ``answerdesk eval gap-verification``'s dev seeds 21 and 22 it stops the 3 useless FAQs that verified with an
+    answer below 0.30 (the fourth answers at 0.60) and none of the 44 right ones (the gap alone stopped one, answer
+    at 0.36). False where the embedder has no bars."""
+    return (
+        fit is not None
+        and bars is not None
+        and fit.to_answer < bars.support
+        and fit.to_question - fit.to_answer > bars.answer_gap
+    )
+
+
 def answer_support(embedder: Embedder, pairs: Sequence[tuple[str, str]]) -> list[float | None]:
     """The cosine between each question and the answer text it got (citation markers removed): 0 for an empty
     answer (it supports nothing), None where the check does not apply (a CJK question with an embedder that cannot

@@ -309,6 +309,7 @@ def verification_section(result: Result) -> list[str]:
                 fmt(figures.get("question_rate")),
                 fmt(get(figures, "cite_rule", "gap_rate")),
                 " / ".join(str(failures.get(k, "-")) for k in ("abstained", "cited_other", "unsupported")),
+                fmt(figures.get("answer_off_topic")),
             ]
         )
     return [
@@ -328,6 +329,7 @@ def verification_section(result: Result) -> list[str]:
                 "question rate",
                 "gap rate, citation rule only",
                 "failing: abstained / other source / answer not about the question",
+                "FAQ answer off topic (gaps)",
             ],
             rows,
         ),

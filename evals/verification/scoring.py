@@ -80,6 +80,8 @@ def condition_scores(gaps: Sequence[FormedGap], condition: str) -> dict[str, Any
         "answered_rate": rate(sum(int(r["answered"]) for r in rows), replayed),
         # FAQs that earned the gap's questions as search-only phrasings (web.gaps.resolve, "Other phrasings")
         "attached": sum(bool(r.get("attached")) for r in rows),
+        # FAQs whose answer is far less about the questions than their question is (not verified for that alone)
+        "answer_off_topic": sum(bool(r.get("answer_off_topic")) for r in rows),
     }
     if rows and all("cited" in r for r in rows):
         answered, cited = sum(int(r["answered"]) for r in rows), sum(int(r["cited"]) for r in rows)

@@ -43,6 +43,7 @@ def _rows(result: dict[str, Any]) -> list[list[str]]:
             "cite-only gap rate",
             "cite-only question rate",
             "fails: abstained / other source / unsupported",
+            "answer off topic (gaps)",
         ]
     ]
     for condition, scores in result["conditions"].items():
@@ -60,6 +61,7 @@ def _rows(result: dict[str, Any]) -> list[list[str]]:
                 _cell(cite.get("gap_rate")),
                 _cell(cite.get("question_rate")),
                 " / ".join(_cell(failures.get(k)) for k in ("abstained", "cited_other", "unsupported")),
+                _cell(scores.get("answer_off_topic")),
             ]
         )
     return rows

@@ -279,6 +279,12 @@ def _flash_verification(gap: Gap, verification: Verification) -> None:
         flash(f"Verified: {answered} now answered citing the new content. The gap is closed.", "success")
     elif gap.status == "resolved":
         flash(f"Closed as resolved without proof: {failing} of {total} questions still fail verification.", "info")
+    elif verification.answer_off_topic:
+        flash(
+            "Not verified: the FAQ's question matches the gap's questions, but its answer is about something else. "
+            f"The gap stays {gap.status}; answer what they ask and resolve again.",
+            "error",
+        )
     else:
         flash(
             f"Not verified: {failing} of {total} questions still fail (marked below). The gap stays {gap.status}; "

@@ -3,10 +3,14 @@
 A gap is ``verified`` only when every one of its questions is now answered (not an abstention), the answer cites
 the new FAQ or the linked article, and the answers are about the questions (the support check,
 :mod:`chatbot.gaps.fit`: the mean question-to-answer cosine must reach the embedder's ``SUPPORT_MIN``; when it
-fails, the questions below the bar are the failing ones, ``unsupported_message_ids``). Otherwise it keeps its status
-(open or assigned) and the failing questions are returned, so the editor can improve the text and try again (same
-FAQ id: a new version) - unless the editor says ``accept_unverified``: then the gap becomes ``resolved``, closed on
-the editor's judgement without proof (``verified`` is proven). A resolved gap may be resolved again later, and
+fails, the questions below the bar are the failing ones, ``unsupported_message_ids``). An FAQ fix must not have an
+answer that is off the questions (``answer_off_topic``: below the bar an earning answer must reach *and* far less
+about them than its question is; the gap's own question over an unrelated answer is answered and cited for every
+question, and can pass the support check); the questions are not marked failing then, the verdict is about the
+answer as a whole. Otherwise it keeps its status (open or assigned) and the failing questions are returned, so the
+editor can improve the text and try again (same FAQ id: a new version) - unless the editor says
+``accept_unverified``: then the gap becomes ``resolved``, closed on the editor's judgement without proof
+(``verified`` is proven). A resolved gap may be resolved again later, and
 becomes verified when that passes.
 
 Other phrasings: an FAQ written for a gap keeps the gap's questions (as stored: masked, distinct, at most
@@ -41,7 +45,15 @@ from sqlalchemy import select
 
 from chatbot.answering import Answerer
 from chatbot.embedders import Embedder
-from chatbot.gaps.fit import EARN_BARS, SUPPORT_MIN, FaqFit, answer_support, earns_phrasings, faq_fit
+from chatbot.gaps.fit import (
+    EARN_BARS,
+    SUPPORT_MIN,
+    FaqFit,
+    answer_off_topic,
+    answer_support,
+    earns_phrasings,
+    faq_fit,
+)
 from chatbot.language import detect_language
 from chatbot.runtime import Runtime
 from chatbot.types import Audience, SourceDocument
@@ -90,6 +102,7 @@ class Verification:
     own_passing: int | None = None  # FAQ fixes: questions passing with the FAQ as written, before anything attached
     fit: FaqFit | None = None  # FAQ fixes: how the FAQ as written fits the questions; None: not measured
     attached: int = 0  # FAQ fixes: the gap's questions attached to the FAQ as other phrasings of its question
+    answer_off_topic: bool = False  # FAQ fixes: its answer is off the questions (chatbot.gaps.fit.answer_off_topic)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +117,7 @@ class Verification:
             "own_passing": self.own_passing,
             "fit": None if self.fit is None else self.fit.to_dict(),
             "attached": self.attached,
+            "answer_off_topic": self.answer_off_topic,
         }
 
 
@@ -164,7 +178,8 @@ def resolve_with_faq(
     fit = faq_fit(runtime.embedder, [question_in_context(m) for m in messages], draft.question, draft.answer)
     result = own
     passing = own.replayed - len(own.failing)
-    if earns_phrasings(own.replayed, passing, own.verified, fit, EARN_BARS.get(runtime.embedder.name)):
+    bars = EARN_BARS.get(runtime.embedder.name)
+    if earns_phrasings(own.replayed, passing, own.verified, fit, bars):
         phrasings = gap_phrasings(gap, draft.question, own.failing_message_ids) if _may_attach(audience, gap) else ()
         if phrasings:
             # The gap's questions become search-only phrasings of the FAQ's question (a new version): these
@@ -176,6 +191,9 @@ def resolve_with_faq(
             result.attached = len(phrasings)
     result.own_passing = passing
     result.fit = fit
+    if answer_off_topic(fit, bars):
+        result.answer_off_topic = True
+        result.verified = False
     return _conclude(gap, actor, {"faq_id": doc_id}, result, accept_unverified)
 
 

@@ -172,6 +172,12 @@ GAP_SCHEMAS: dict[str, Any] = {
                 "description": "FAQ fixes: the gap's questions (masked) attached to the FAQ as search-only phrasings "
                 "of its question, once the FAQ as written showed it answers them; 0: none.",
             },
+            "answer_off_topic": {
+                "type": "boolean",
+                "description": "FAQ fixes: its answer is off the questions (below the bar an answer must reach, and "
+                "far less about them than its question is: their own wording over an answer about something else), "
+                "so the gap is not verified even when every question cites it.",
+            },
         },
     },
 }
