@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot.actions import asked_verb, opposites
+from chatbot.actions import action_stems, asked_verb, opposites
 from chatbot.keyword import tokenize, tokenize_passage, with_bigrams
 from chatbot.retrieval import RetrievalResult
 from chatbot.types import Chunk, ScoredDocument
@@ -141,7 +141,8 @@ def confidence_features(
     rivals = [d for d in documents[1:] if d.doc_id not in twins]
     features["dense_top"] = top.dense_score
     best_text = " ".join(c.chunk.embedding_text for c in top.chunks[:2])
-    present = set(with_bigrams(tokenize_passage(best_text)))
+    action = action_stems(result.query)
+    present = _with_asked_action(set(with_bigrams(tokenize_passage(best_text))), result.query, action)
     if total > 0:
         features["coverage"] = sum(w for t, w in weights.items() if t in present) / total
     bigrams = [t for t in with_bigrams(unigrams) if "_" in t]
@@ -158,7 +159,7 @@ def confidence_features(
     features["action_missing"] = _action_missing(result.query, present)
     if rivals and total > 0:
         second_text = " ".join(c.chunk.embedding_text for c in rivals[0].chunks[:2])
-        second = set(with_bigrams(tokenize_passage(second_text)))
+        second = _with_asked_action(set(with_bigrams(tokenize_passage(second_text))), result.query, action)
         features["coverage_lead"] = features["coverage"] - sum(w for t, w in weights.items() if t in second) / total
     else:
         features["coverage_lead"] = features["coverage"]
@@ -183,6 +184,18 @@ def _opposite_action(question_terms: Sequence[str], passage_terms: set[str]) -> 
         if term not in passage_terms and pairs.get(term, frozenset()) & passage_terms:
             return 1.0
     return 0.0
+
+
+def _with_asked_action(passage_terms: set[str], question: str, action: frozenset[str]) -> set[str]:
+    """``passage_terms`` with the asked verb's stem added when the passage names the action in another word of
+    ``action`` (its stems: chatbot/actions.py): "Remove a user" covers "how do I delete a user". Without it the
+    customer's verb counted as a missing rare word and the action as missing, and the right section was
+    "I'm not sure" (0.10)."""
+    verb = asked_verb(question)
+    stems = tokenize(verb) if verb else []
+    if not stems or stems[0] in passage_terms or not action & passage_terms:
+        return passage_terms
+    return passage_terms | {stems[0]}
 
 
 def _action_missing(question: str, passage_terms: set[str]) -> float:

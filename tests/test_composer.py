@@ -699,3 +699,35 @@ def test_a_procedure_cut_by_a_chunk_boundary_is_answered_from_step_one() -> None
     alone = ScoredDocument("y", "Year end", None, "article", 1, 1.0, [chunk(2, second, 1.0)])
     text = ExtractiveComposer().compose("How do I set a lock date for the year?", [alone], _idf).text
     assert [int(n) for n in re.findall(r"^(\d+)\.", text, flags=re.MULTILINE)] == [3, 4, 5], text
+
+
+RECEIPT_IDF = {
+    "long": 3.7,
+    "take": 3.1,
+    "lumo": 0.6,
+    "read": 2.6,
+    "receipt": 2.3,
+    "lumo_read": 4.8,
+    "read_receipt": 4.8,
+}
+
+
+def test_a_how_long_question_gets_the_sentence_stating_a_duration_over_the_opening() -> None:
+    # The opening shares "Lumo reads ... receipts" (a rare word pair) with the question and states no time; the
+    # sentence answering it ("less than 60 seconds") sits in a later section (was quoted: the opening).
+    intro = "Lumo reads your receipts and bills for you. It picks out the supplier, date and total."
+    after = "Reading a receipt usually takes less than 60 seconds. Then check the details and click Approve."
+    article = _document("receipts.md", "Receipt scanning", [intro, "Upload JPG or PDF files.", after])
+    idf = lambda t: RECEIPT_IDF.get(t, 0.0)  # noqa: E731
+    composer = ExtractiveComposer()
+    assert "60 seconds" in composer.compose("how long does it take lumo to read a receipt", [article], idf).text
+    # Asked for no quantity, the opening still answers.
+    assert composer.compose("does lumo read a receipt", [article], idf).text.startswith("Lumo reads your receipts")
+
+
+def test_a_lead_in_states_the_quantity_its_list_does() -> None:
+    schedule = "When a charge fails we retry automatically:\n1. Day 3: second attempt\n2. Day 7: last attempt"
+    fix = "Update your card and we retry the charge within one hour, then read-only mode ends."
+    article = _document("failed.md", "Failed payments", [schedule, fix])
+    text = ExtractiveComposer().compose("how many times do you retry a failed charge", [article], _idf).text
+    assert "Day 3" in text and "within one hour" not in text

@@ -54,3 +54,21 @@ def test_a_different_page_with_the_same_title_or_the_same_text_is_a_rival() -> N
     for title, text in (("Changing the PIN", RESET_TEXT), ("Parental controls", PIN_TEXT)):
         rival = confidence_features(_retrieval(title, text), _idf)
         assert rival["margin"] < 0.01 and rival["dense_agrees"] == 0.0 and rival["keyword_margin"] < 0.01
+
+
+def _single_page(question: str, text: str) -> RetrievalResult:
+    chunk = _chunk("users", "Users and permissions", text)
+    document = ScoredDocument("users", chunk.title, None, "article", 1, 1.0, [ScoredChunk(chunk, 1.0, 0.5)], 0.5)
+    return RetrievalResult(
+        question, "public", [], np.zeros(4), [document], [DenseHit(chunk, 0.5)], [KeywordHit(chunk, 4.0)]
+    )
+
+
+def test_a_passage_naming_the_asked_action_in_another_word_covers_it() -> None:
+    """ "Remove user" answers "how do I delete a user": the verb is neither missing nor an uncovered rare word
+    (the right section was "I'm not sure", 0.10, on the sample help centre)."""
+    said_otherwise = confidence_features(_single_page("how do i delete a user", "Click Remove user."), _idf)
+    assert said_otherwise["action_missing"] == 0.0
+    assert said_otherwise["coverage"] == 1.0 and said_otherwise["missing_rare"] == 0.0
+    elsewhere = confidence_features(_single_page("how do i delete a user", "Click Invite user."), _idf)
+    assert elsewhere["action_missing"] == 1.0 and elsewhere["coverage"] < 1.0

@@ -92,6 +92,28 @@ def test_an_action_the_help_centre_names_otherwise_is_answered(kb: SampleKB) -> 
     assert "Authenticator app" in answer.answer
 
 
+def test_an_action_the_section_names_in_another_word_is_answered(kb: SampleKB) -> None:
+    """Was "I'm not sure" (0.10): the section says "Remove user", and the confidence read "delete" as missing."""
+    answer = _ask(kb, "how do i delete a user")
+    assert not answer.is_gap and answer.citations[0].id == "account/users-and-permissions.md"
+    assert "Remove user" in answer.answer
+
+
+def test_a_state_asked_in_other_words_is_answered_where_the_article_says_it(kb: SampleKB) -> None:
+    """Was "I'm not sure" at confidence 0.93: "logged in on the website" is searched as "sign in", and the check
+    that the passage says it wanted it said *of the website* ("on the website" is where, not what)."""
+    answer = _ask(kb, "how long do i stay logged in on the website")
+    assert not answer.is_gap and answer.citations[0].id == "security/sign-in-and-sessions.md"
+    assert "30 days" in answer.answer
+
+
+def test_a_how_long_question_gets_the_sentence_with_the_time(kb: SampleKB) -> None:
+    """Was the article's opening ("Lumo reads your receipts and bills for you."), which says no time at all."""
+    answer = _ask(kb, "how long does it take lumo to read a receipt")
+    assert not answer.is_gap and answer.citations[0].id == "bookkeeping/receipt-scanning.md"
+    assert "60 seconds" in answer.answer
+
+
 def test_an_abbreviation_is_read_as_the_help_centre_spells_it(kb: SampleKB) -> None:
     """Was "I'm not sure" (0.01 for "do you take amex"): the help centre writes "American Express"."""
     answer = _ask(kb, "can i pay with amex")

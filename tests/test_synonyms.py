@@ -126,3 +126,6 @@ def test_what_an_added_phrase_is_about() -> None:
     # Where from is not what: "Check that your browser keeps cookies" answers "signed out of the app".
     assert phrase_object("I keep getting sign out of the app", "sign out", tokenize) == set()
     assert phrases_added("how long before I get logged out", "how long before I get sign out") == ["sign out"]
+    # Nor is where or when: "Web: you stay signed in for 30 days" answers "stay logged in on the website".
+    assert phrase_object("how long do i stay sign in on the website", "sign in", tokenize) == set()
+    assert phrase_object("turn on reminders for one client", "turn on", tokenize) == {"remind", "one", "client"}

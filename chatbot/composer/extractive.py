@@ -56,6 +56,9 @@ class ComposerSettings:
     # no such condition; on the sample help centre it moved 2 of 11 wrong passages to the right one.
     opening_title_share: float = 0.5
     step_bonus: float = 0.3  # share of the question's weight a list item gets for a how-to question
+    # ... and a unit stating the kind of quantity a "how long / how often / how many / how much" question asks for
+    # (at most what the unit says of the question, like the step bonus: a number alone answers nothing).
+    quantity_bonus: float = 0.25
     # When the best sentence is this close to the top of the article (or of its section's chunk), start from the
     # top: help-centre articles and sections open with the menu path and the summary a reader needs first.
     from_top_within_words: int = 60
@@ -199,6 +202,7 @@ class ExtractiveComposer:
             ]
         # "How do I ...?" asks for steps: a numbered step is a better anchor than prose or bullets about the topic.
         step_bonus = self.settings.step_bonus * sum(terms.values()) if is_how_to else 0.0
+        quantity_bonus = self.settings.quantity_bonus * sum(terms.values())
         # ... but not the steps of another action on the same object, when the article names the one asked for:
         # "How do I delete a bank account?" got the steps under "Connect a bank account" (they share "bank
         # account"), while "To remove the account and its transactions completely, choose Delete account" is
@@ -250,7 +254,8 @@ class ExtractiveComposer:
         for rank, chunk in enumerate(by_score):
             heading_match = overlap(" ".join(chunk.chunk.heading_path), heading_terms)
             heading_bonus = self.settings.heading_weight * heading_match
-            for i, whole in enumerate(split_units(chunk)):
+            chunk_units = split_units(chunk)
+            for i, whole in enumerate(chunk_units):
                 unit = fresh(whole, skip)
                 if unit is None or _TABLE_REFERENCE.search(unit.text) or (steps_only and not unit.is_step):
                     continue
@@ -264,6 +269,10 @@ class ExtractiveComposer:
                 if unit.is_step and not (action and _for_another_action(unit, chunk, action)):
                     steps_bonus = min(step_bonus, max(match, heading_match))
                 bonus = heading_bonus + steps_bonus
+                # A lead-in states what its list does ("then retry automatically:" before "1. **Day 3** ...").
+                stated = chunk_units[i + 1 : i + 2] if _is_lead_in(unit) else []
+                if any(asked.states_quantity(u.text) for u in (unit, *stated)):
+                    bonus += min(quantity_bonus, match)
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
                 bonus += code_bonus if holds_code(unit.text, asked.codes) else 0.0
                 says_focus = (

@@ -17,6 +17,41 @@ _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如�
 _YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?]?\s*$|能否|是否|可以", re.IGNORECASE)
 
 
+# "How long ...?", "how often ...?", "how many ...?", "how much ...?" ask for a quantity of one kind, and the
+# sentence answering states one ("Reading a receipt usually takes **less than 60 seconds**"); the article's
+# opening names the topic with the same words and none ("Lumo reads your receipts and bills for you").
+_NUMBER = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|thirty)"
+_TIME = r"(?:seconds?|minutes?|hours?|(?:business |working )?days?|weeks?|months?|years?)"
+_ZH_TIME = r"(?:秒|分钟|小时|天|个?工作日|周|个?星期|个?月|年)"
+_QUANTITY_ASKED = (  # (kind, how a question asks for it); the first that matches wins ("多久一次" is how often)
+    ("frequency", re.compile(r"\bhow often\b|多久一次|多长时间一次|频率", re.IGNORECASE)),
+    (
+        "duration",
+        re.compile(r"\bhow long\b|\bhow many (?:days|hours|minutes|weeks|months)\b|多久|多长时间", re.IGNORECASE),
+    ),
+    ("amount", re.compile(r"\bhow (?:many|much)\b|多少|几", re.IGNORECASE)),
+)
+QUANTITY_STATED = {
+    "duration": re.compile(
+        rf"\b{_NUMBER}[\s-]+{_TIME}\b|\d+\s*{_ZH_TIME}|\b(?:immediately|instantly|right away)\b", re.IGNORECASE
+    ),
+    "frequency": re.compile(
+        rf"\bevery\b|\b(?:hourly|daily|weekly|monthly|yearly|once|twice)\b|\btimes (?:a|per)\b"
+        rf"|\b{_NUMBER}[\s-]+{_TIME}\b|每",
+        re.IGNORECASE,
+    ),
+    "amount": re.compile(
+        r"\d|[€$£¥]|\b(?:unlimited|no limit|free|one|two|three|four|five|ten)\b|[一二三四五六七八九十百千万]",
+        re.IGNORECASE,
+    ),
+}
+
+
+def quantity_asked(question: str) -> str | None:
+    """The kind of quantity ``question`` asks for (a key of QUANTITY_STATED), or None."""
+    return next((kind for kind, asks in _QUANTITY_ASKED if asks.search(question)), None)
+
+
 def asks_how_to(question: str) -> bool:
     """ "How do I ...?", "how to ...", "如何...": the question asks for steps."""
     return bool(_HOW_TO.search(question))
@@ -37,6 +72,7 @@ class Question:
     codes: tuple[str, ...] = ()  # "KI-231": the passage holding the code
     is_cjk: bool = False  # asked in Chinese: the anchor is picked by what the question adds to the topic
     action: frozenset[str] = frozenset()  # "How do I delete ...?": the action's stems (chatbot/actions.py)
+    quantity: str | None = None  # "How long ...?": the kind of quantity the answer states (QUANTITY_STATED)
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -54,11 +90,18 @@ class Question:
             codes=tuple(codes_in(question)),
             is_cjk=has_cjk(question),
             action=action_stems(question),
+            quantity=quantity_asked(question),
         )
 
     def asking_for(self, terms: dict[str, float]) -> Question:
         """The same question, asking only for ``terms`` (what a second passage must add)."""
-        return Question(terms, self.is_how_to, False, self.stressed, is_cjk=self.is_cjk, action=self.action)
+        return Question(
+            terms, self.is_how_to, False, self.stressed, is_cjk=self.is_cjk, action=self.action, quantity=self.quantity
+        )
+
+    def states_quantity(self, text: str) -> bool:
+        """Whether ``text`` states a quantity of the kind the question asks for (False when it asks for none)."""
+        return self.quantity is not None and bool(QUANTITY_STATED[self.quantity].search(text))
 
     def beyond(self, topic: str, weight: float) -> dict[str, float]:
         """The question's terms with those of ``topic`` (an article's title) weighed ``weight`` times: in
