@@ -24,12 +24,13 @@ from chatbot.grounding import check_reply
 from chatbot.intents import asks_for_a_person, detect_intent
 from chatbot.keyword import tokenize
 from chatbot.language import detect_language, message
+from chatbot.multipart import question_parts
 from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
 from chatbot.synonyms import phrase_object, phrases_added, says_phrase
 from chatbot.types import Answer, Audience, Chunk, Citation, EmbeddedText, ScoredChunk, ScoredDocument, SourceRef
-from chatbot.unknown_names import unknown_integration
+from chatbot.unknown_names import mostly_unknown, unknown_integration
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,13 @@ class Answerer:
             yield AnswerEvent("delta", text=reply.answer)
             yield AnswerEvent("answer", answer=reply)
             return
+        parts = question_parts(question) if self.writer is None else [question]  # an LLM answers every part
+        joined = self._answer_parts(question, parts, history, audience, language) if len(parts) > 1 else None
+        if joined is not None:
+            joined.latency_ms = (time.perf_counter() - started) * 1000.0
+            yield AnswerEvent("delta", text=joined.answer)
+            yield AnswerEvent("answer", answer=joined)
+            return
         query = retrieval_query(question, history)
         result = self.retriever.retrieve(query, audience, k=MAX_SOURCES)
         compose_started = time.perf_counter()
@@ -186,11 +194,13 @@ class Answerer:
         elif (
             confidence < self.threshold
             or unknown_integration(result.query, idf)
+            or mostly_unknown(features)
             or self._unknown_error_code(question, audience)
         ):
-            # Below the threshold, about connecting to a product no article names ("connect Lumo to Xero"), or
-            # about an error code no article mentions ("error E401"): the closest articles are suggested, never
-            # quoted as the answer (chatbot/unknown_names.py, chatbot/codes.py).
+            # Below the threshold, about connecting to a product no article names ("connect Lumo to Xero"), mostly
+            # in words no article uses ("do you have a student discount"), or about an error code no article
+            # mentions ("error E401"): the closest articles are suggested, never quoted as the answer
+            # (chatbot/unknown_names.py, chatbot/codes.py).
             answer.reason = "low_confidence"
             self._suggest(answer, result)
         elif (
@@ -224,6 +234,22 @@ class Answerer:
         yield AnswerEvent("answer", answer=answer)
 
     # -- ways to answer -----------------------------------------------------------------------------------------
+    def _answer_parts(
+        self, question: str, parts: Sequence[str], history: Sequence[Turn], audience: Audience, language: str
+    ) -> Answer | None:
+        """Each part of a message asking several things answered on its own, each after the one before (so "what
+        does it cost" is searched with "add a user"), and the answers joined; None when a part is not answered
+        confidently: the message is then answered whole, as one question (chatbot/multipart.py)."""
+        answers: list[Answer] = []
+        turns = list(history)
+        for part in parts:
+            answer = self.answer(part, turns, audience)
+            if answer.is_gap or answer.intent is not None or not answer.citations:
+                return None
+            answers.append(answer)
+            turns.append(Turn(part, answer.answer))
+        return _joined(question, answers, language)
+
     def _abstain(self, answer: Answer, result: RetrievalResult) -> None:
         answer.is_gap = True
         key = "empty_index" if answer.reason == "empty_index" else "abstain"
@@ -431,6 +457,38 @@ class Answerer:
             with self._faq_lock:
                 self._faq_vectors[key] = vectors
         return vectors
+
+
+_CITATION_MARK = re.compile(r"\[(\d+)\]")
+
+
+def _joined(question: str, answers: Sequence[Answer], language: str) -> Answer:
+    """The answers to a message's parts as one answer: their texts in order, citations numbered on; a part whose
+    passage an earlier part quoted already adds nothing. As confident as its least confident part."""
+    texts: list[str] = []
+    citations: list[Citation] = []
+    quoted: set[str] = set()
+    for answer in answers:
+        if answer.citations[0].chunk_id in quoted:
+            continue
+        quoted.update(c.chunk_id for c in answer.citations)
+        numbers = {c.n: len(citations) + i for i, c in enumerate(answer.citations, start=1)}
+        texts.append(_renumbered(answer.answer, numbers))
+        citations += [dataclasses.replace(c, n=numbers[c.n]) for c in answer.citations]
+    weakest = min(answers, key=lambda a: a.confidence)
+    sources = list({s.id: s for a in answers for s in a.sources}.values())[:MAX_SOURCES]
+    joined = Answer(question, "\n\n".join(texts), False, None, weakest.confidence, language, citations, sources)
+    joined.evidence = dict(weakest.evidence)
+    joined.writer = answers[0].writer if len({a.writer for a in answers}) == 1 else "extractive"
+    for answer in answers:
+        for stage, ms in answer.timings_ms.items():
+            joined.timings_ms[stage] = joined.timings_ms.get(stage, 0.0) + ms
+    return joined
+
+
+def _renumbered(text: str, numbers: dict[int, int]) -> str:
+    """``text`` with its citation marks "[n]" renumbered (marks of no citation stay as they are)."""
+    return _CITATION_MARK.sub(lambda m: f"[{numbers.get(int(m.group(1)), m.group(1))}]", text)
 
 
 def _faq_ids(documents: Sequence[ScoredDocument]) -> set[str]:

@@ -731,3 +731,12 @@ def test_a_lead_in_states_the_quantity_its_list_does() -> None:
     article = _document("failed.md", "Failed payments", [schedule, fix])
     text = ExtractiveComposer().compose("how many times do you retry a failed charge", [article], _idf).text
     assert "Day 3" in text and "within one hour" not in text
+
+
+def test_a_sentence_listing_what_the_page_covers_is_never_the_answer() -> None:
+    # It names every section's topic ("how often transactions arrive"), so it matched the question best.
+    intro = "This guide explains how to connect a bank, how often transactions arrive and how to renew access."
+    section = "Lumo fetches new transactions automatically every 6 hours."
+    article = _document("feeds.md", "Bank feeds", [intro, "Connect a bank from Banking.", section])
+    text = ExtractiveComposer().compose("how often do transactions arrive from my bank", [article], _idf).text
+    assert "every 6 hours" in text and "This guide explains" not in text

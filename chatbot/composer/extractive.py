@@ -29,6 +29,15 @@ _TABLE_REFERENCE = re.compile(
 )
 
 
+# A sentence listing what a page covers ("This guide explains how to connect a bank, how often transactions
+# arrive, ..."): it names every section's topic, so it matched questions that a section answers, and says nothing.
+_OVERVIEW = re.compile(
+    r"^\s*(?:this|the following) (?:guide|article|page|section|document|chapter)s? (?:also )?"
+    r"(?:explains|describes|covers|shows|lists|walks you through|tells you)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_lead_in(unit: Unit) -> bool:
     """A sentence that introduces what follows it ("Lumo uses this schedule:", "分为三类：")."""
     return not unit.is_table and not unit.is_list_item and unit.text.rstrip().endswith((":", "\uff1a"))
@@ -257,7 +266,12 @@ class ExtractiveComposer:
             chunk_units = split_units(chunk)
             for i, whole in enumerate(chunk_units):
                 unit = fresh(whole, skip)
-                if unit is None or _TABLE_REFERENCE.search(unit.text) or (steps_only and not unit.is_step):
+                if (
+                    unit is None
+                    or _TABLE_REFERENCE.search(unit.text)
+                    or _OVERVIEW.match(unit.text)
+                    or (steps_only and not unit.is_step)
+                ):
                     continue
                 match = unit_overlap(unit, anchor_terms)
                 # A step's bonus is at most what the step, or the heading over its procedure, says of the
@@ -272,7 +286,7 @@ class ExtractiveComposer:
                 # A lead-in states what its list does ("then retry automatically:" before "1. **Day 3** ...").
                 stated = chunk_units[i + 1 : i + 2] if _is_lead_in(unit) else []
                 if any(asked.states_quantity(u.text) for u in (unit, *stated)):
-                    bonus += min(quantity_bonus, match)
+                    bonus += min(quantity_bonus, max(match, heading_match))
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
                 bonus += code_bonus if holds_code(unit.text, asked.codes) else 0.0
                 says_focus = (

@@ -1,0 +1,45 @@
+"""A message that asks two or three things: "do you take amex, and can I switch to yearly billing?".
+
+Searched as one question, such a message matches no article well (each answers half of it), so the reply was "I'm
+not sure", or one part's answer with full confidence and nothing on the other ("how do I add a user and what does
+it cost on Business": the price of an extra user, no invite steps). A QA pass of 120 new questions on the sample
+help centre had 7 such messages; one was answered whole.
+
+Parts are split where a new question starts: after a question mark, or after "and" / "also" / "plus" when a
+question word or an auxiliary follows ("..., and can I ...", "... and how often ..."). Splitting at every "and"
+would cut "how do I add and remove users" in two, and at a comma "If I downgrade, do I lose data?" (its second
+half is not a question of its own). Each part must name something (two searchable words): "and
+when?" is not a part. Each part after the first is asked as a follow-up of the one before, so "what does it cost"
+is searched with "add a user" (chatbot/followups.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from chatbot.keyword import has_cjk, tokenize
+
+MAX_PARTS = 3
+# Searchable words (after stop words) a part needs to be a question of its own.
+MIN_PART_TERMS = 2
+_STARTS_A_QUESTION = (
+    r"(?:how|what|whats|what's|where|when|which|who|why|can|could|do|does|did|is|are|will|would|should|may|"
+    r"must|has|have)\b"
+)
+_PART_BREAK = re.compile(
+    rf"\?+\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?:also\s+)?(?={_STARTS_A_QUESTION})",
+    re.IGNORECASE,
+)
+
+
+def question_parts(message: str) -> list[str]:
+    """The questions ``message`` asks, in order; a message asking one thing (or in Chinese, where the split is
+    not defined yet) is its own only part."""
+    if has_cjk(message):
+        return [message]
+    pieces = [piece.strip(" ,;") for piece in _PART_BREAK.split(message) if piece.strip(" ,;")]
+    if len(pieces) < 2 or len(pieces) > MAX_PARTS:
+        return [message]
+    if any(len(tokenize(piece)) < MIN_PART_TERMS for piece in pieces):
+        return [message]
+    return pieces

@@ -1,0 +1,77 @@
+"""Messages asking several things: where they split, and that each part gets its own answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.multipart import question_parts
+from tests.helpcenter_kb import SampleKB, sample_kb
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        (
+            "how do i add a user and what does it cost on business",
+            ["how do i add a user", "what does it cost on business"],
+        ),
+        (
+            "do you take amex, and can i switch to yearly billing",
+            ["do you take amex", "can i switch to yearly billing"],
+        ),
+        ("Can I pay by card? Do you accept PayPal?", ["Can I pay by card", "Do you accept PayPal?"]),
+        # One question: "and" joins two actions or two things, not two questions.
+        ("how do i add and remove users", ["how do i add and remove users"]),
+        ("what is the difference between plus and business", ["what is the difference between plus and business"]),
+        # A part must name something: "and when" is no question of its own; nor is a greeting.
+        ("Is there a way to see who viewed and when", ["Is there a way to see who viewed and when"]),
+        ("hi, how do i reset my password", ["hi, how do i reset my password"]),
+        # A clause before a comma is not a question of its own.
+        ("If I downgrade, do I lose data?", ["If I downgrade, do I lose data?"]),
+        ("退款多久到账，可以用支付宝吗", ["退款多久到账，可以用支付宝吗"]),
+    ],
+)
+def test_a_message_splits_where_a_new_question_starts(message: str, parts: list[str]) -> None:
+    assert question_parts(message) == parts
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> SampleKB:
+    return sample_kb(tmp_path_factory)
+
+
+@pytest.mark.slow
+def test_each_part_is_answered_with_its_own_citation(kb: SampleKB) -> None:
+    """Was the extra-user price alone (0.97), without the invite steps."""
+    answer = kb.answerer.answer("how do i add a user and what does it cost on business", audience="public")
+    assert not answer.is_gap
+    assert [c.n for c in answer.citations] == [1, 2]
+    assert "Invite user" in answer.answer and "€4" in answer.answer
+    assert answer.answer.index("Invite user") < answer.answer.index("[1]") < answer.answer.index("€4")
+    assert answer.answer.rstrip().endswith("[2]")
+
+
+@pytest.mark.slow
+def test_two_questions_each_documented_are_both_answered(kb: SampleKB) -> None:
+    """Was "I'm not sure" (0.25): no single article answers both."""
+    answer = kb.answerer.answer("do you take amex, and can i switch to yearly billing", audience="public")
+    assert not answer.is_gap, answer.answer
+    cited = {c.id for c in answer.citations}
+    assert cited & {"billing/payment-methods.md", "faq/faq.csv#payment-methods"}
+    assert cited & {"billing/change-plan.md", "faq/faq.csv#change-plan"}
+    assert "American Express" in answer.answer and "annual" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_message_whose_part_is_not_answered_confidently_is_answered_whole(
+    kb: SampleKB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No part is quoted with a confidence it did not reach: with one part the help centre does not answer, the
+    reply is the one the message gets as a single question."""
+    message = "how do i add a user and do you have an office in tokyo"
+    assert len(question_parts(message)) == 2
+    assert not kb.answerer.answer("how do i add a user", audience="public").is_gap
+    split = kb.answerer.answer(message, audience="public")
+    monkeypatch.setattr("chatbot.answering.question_parts", lambda text: [text])
+    whole = kb.answerer.answer(message, audience="public")
+    assert (split.answer, split.is_gap, split.citations) == (whole.answer, whole.is_gap, whole.citations)
