@@ -54,7 +54,16 @@ _FILE_NAME = "corpus.json"
 # 3: Chinese runs include plane-2 characters (chatbot.language.CJK_CHARS), which jieba now cuts.
 # 4: a Chinese run right after a digit or a Latin letter is cut by jieba too (it was glued to them).
 # 5: Chinese word pairs come from jieba's plain cut, not its search mode (see text_terms()).
-TOKENIZER_VERSION = 5
+# 6: American and British spellings are one word ("categorize"/"categorise"), and "customer" is not "custom".
+TOKENIZER_VERSION = 6
+# American "-ize" / "-yze" words read as their British "-ise" / "-yse" spelling before stemming: the stemmer cuts
+# "categorize" to "categor" and "categorise" to "categoris", so a customer writing American English missed a help
+# centre written in British English ("how do I categorize a transaction": "I'm not sure", 0.11; "categorise":
+# answered). Not "size", "prize" or "seize" (and "resize", "downsize"), which British English spells the same.
+_AMERICAN_SPELLING = re.compile(r"^(\w{2,}?)(?<!s)(?<!pr)(?<!se)([iy])z(e|es|ed|er|ers|ing|ation|ations)$")
+# Words the stemmer folds into another word's stem: "customer" into "custom", so "a custom VAT rate" matched "Add
+# the customer's VAT number" (the words and the pair "add custom") over "add your own rates".
+_STEM_EXCEPTIONS = {"customer": "customer", "customers": "customer"}
 
 
 @lru_cache(maxsize=1)
@@ -90,9 +99,10 @@ def _words(text: str, search: bool) -> list[str]:
             tokens.append(piece)
     english = [i for i, t in enumerate(tokens) if not CJK_RE.match(t)]
     if english:
-        stems = _stemmer().stemWords([tokens[i] for i in english])
-        for i, stem in zip(english, stems, strict=True):
-            tokens[i] = stem
+        words = [_AMERICAN_SPELLING.sub(r"\1\2s\3", tokens[i]) for i in english]
+        stems = _stemmer().stemWords(words)
+        for i, word, stem in zip(english, words, stems, strict=True):
+            tokens[i] = _STEM_EXCEPTIONS.get(word, stem)
     return tokens
 
 

@@ -76,6 +76,13 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     "get rid of": (re.compile(r"\b(?:get|gets|getting|got)\s+rid\s+of\b", re.IGNORECASE), ("remove", "delete")),
     "log out": (re.compile(rf"{_LOG_VERB}(?:out|off)\b", re.IGNORECASE), ("sign out",)),
     "log in": (re.compile(rf"{_LOG_VERB}(?:in|on)(?:to)?\b", re.IGNORECASE), ("sign in",)),
+    # "invitation never arrived, how do I send it again": the help centre's button is **Resend** (the steps to
+    # send a new invitation were quoted).
+    # Only the verb is replaced: what is sent stays ("send the invoice again": "resend the invoice again").
+    "send again": (
+        re.compile(r"\b(?:send|sent|sending|sends)\b(?=\s+(?:\w+\s+){0,3}?again\b)", re.IGNORECASE),
+        ("resend",),
+    ),
 }
 # A hyphenated word is one word: "re-enable" is not "re-" and "enable".
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")

@@ -96,3 +96,14 @@ def test_a_chinese_question_is_searched_by_keywords_when_the_embedder_reads_engl
     assert weights(English(), "怎么申请退款？") == KEYWORD_WEIGHTS
     assert weights(English(), "How do I request a refund?") == FAQ_WEIGHTS
     assert weights(Multilingual(), "怎么申请退款？") == FAQ_WEIGHTS
+
+
+def test_american_and_british_spellings_are_one_word() -> None:
+    assert tokenize("categorize organization analyze") == tokenize("categorise organisation analyse")
+    # Words British English spells with a z too keep it, and so stay apart from other words.
+    assert tokenize("resize size prize seize") == ["resiz", "size", "prize", "seiz"]
+
+
+def test_a_customer_is_not_custom() -> None:
+    assert tokenize("customers") == tokenize("customer") != tokenize("custom")
+    assert tokenize("customized") == tokenize("customised") == tokenize("customise")

@@ -129,3 +129,11 @@ def test_what_an_added_phrase_is_about() -> None:
     # Nor is where or when: "Web: you stay signed in for 30 days" answers "stay logged in on the website".
     assert phrase_object("how long do i stay sign in on the website", "sign in", tokenize) == set()
     assert phrase_object("turn on reminders for one client", "turn on", tokenize) == {"remind", "one", "client"}
+
+
+def test_sending_again_is_resending_what_was_sent() -> None:
+    texts = ["Open the pending invitation and click **Resend**."]
+    rephraser = Synonyms(texts, lambda word: word.lower() in {"resend", "invoice", "invitation", "how", "do", "i"})
+    assert rephraser.apply("how do i send it again") == "how do i resend it again"
+    assert rephraser.apply("can you send the invoice again") == "can you resend the invoice again"
+    assert rephraser.apply("how do i send an invoice") == "how do i send an invoice"
