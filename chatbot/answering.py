@@ -43,8 +43,9 @@ FAQ_MATCH_SIMILARITY = 0.82
 # another topic far below).
 FOLLOW_UP_SCORE_SHARE = ComposerSettings.steps_score_share
 # An FAQ answer's opening verdict, a sentence of its own ("Yes.", "No.", "可以。"): it answers the entry's question.
+# "Yes." / "No." opening an FAQ answer, or "No," opening its first sentence ("No, a key is shown only once ...").
 BARE_VERDICT = re.compile(
-    r"^(?:(?:yes|no)[.!]\s+|(?:是的|是|不是|可以|不可以|能|不能|不)[。！]\s*)(?=\S)", re.IGNORECASE
+    r"^(?:(?:yes|no)[.!,]\s+|(?:是的|是|不是|可以|不可以|能|不能|不)[。！，,]\s*)(?=\S)", re.IGNORECASE
 )
 
 
@@ -110,6 +111,10 @@ class Answerer:
         self.scope_threshold = scope_threshold
         self.composer = composer or ExtractiveComposer(ComposerSettings())
         self.writer = writer
+        # Whether a message asking several things is answered part by part (chatbot/multipart.py). Calibration
+        # turns it off: it answers at threshold 0, where every part would pass and be joined, and it must label
+        # the evidence of the question as asked.
+        self.split_messages = True
         self._faq_vectors: dict[tuple[str, int], Vectors] = {}
         self._faq_lock = threading.Lock()
 
@@ -148,7 +153,8 @@ class Answerer:
             yield AnswerEvent("delta", text=reply.answer)
             yield AnswerEvent("answer", answer=reply)
             return
-        parts = question_parts(question) if self.writer is None else [question]  # an LLM answers every part
+        # An LLM answers every part itself.
+        parts = question_parts(question) if self.split_messages and self.writer is None else [question]
         joined = self._answer_parts(question, parts, history, audience, language) if len(parts) > 1 else None
         if joined is not None:
             joined.latency_ms = (time.perf_counter() - started) * 1000.0
@@ -360,7 +366,7 @@ class Answerer:
         if composition.citations and composition.citations[0].id in _faq_ids(documents):
             # The entry was not matched by its own question (that is _answer_from_faq), so its "Yes." or "No."
             # answered another one: "can I track inventory?" got the import entry's "Yes. Go to Settings > Data".
-            text = BARE_VERDICT.sub("", text, count=1)
+            text = _capitalised(BARE_VERDICT.sub("", text, count=1))
         if answer.language != "en" and documents and documents[0].chunks[0].chunk.language == "en":
             text = f"{message('cross_language', answer.language)}\n{text}"
         answer.answer = text
@@ -484,6 +490,10 @@ def _joined(question: str, answers: Sequence[Answer], language: str) -> Answer:
         for stage, ms in answer.timings_ms.items():
             joined.timings_ms[stage] = joined.timings_ms.get(stage, 0.0) + ms
     return joined
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _renumbered(text: str, numbers: dict[int, int]) -> str:

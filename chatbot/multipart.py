@@ -22,9 +22,11 @@ from chatbot.keyword import has_cjk, tokenize
 MAX_PARTS = 3
 # Searchable words (after stop words) a part needs to be a question of its own.
 MIN_PART_TERMS = 2
+# A question word, or an auxiliary before its subject ("can I", "is there", "does it"): "... and have Google
+# search for exactly what I typed" goes on with the same question.
 _STARTS_A_QUESTION = (
-    r"(?:how|what|whats|what's|where|when|which|who|why|can|could|do|does|did|is|are|will|would|should|may|"
-    r"must|has|have)\b"
+    r"(?:(?:how|what|whats|what's|where|when|which|who|why)\b|"
+    r"(?:can|could|do|does|did|is|are|will|would|should|may)\s+(?:i|we|you|they|it|there|he|she)\b)"
 )
 _PART_BREAK = re.compile(
     rf"\?+\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?:also\s+)?(?={_STARTS_A_QUESTION})",

@@ -239,6 +239,7 @@ def calibrate_command(
         # points to, so with it the labels would depend on the calibration already in DATA_DIR.
         answerer.threshold = 0.0
         answerer.scope_threshold = 0.0
+        answerer.split_messages = False  # at threshold 0 every part would pass: each message is labelled whole
         questions = sample_split(data, "dev", limit, seed).questions
         with _progress(f"answerdesk on {name} (dev)", sys.stderr.isatty()) as progress:
             runs += run_answerdesk(answerer, name, questions, progress)

@@ -161,11 +161,14 @@ def test_a_synonym_does_not_answer_with_another_thing_turned_on(kb: SampleKB) ->
         ("can i track inventory in lumo", "Yes."),
         # Was "Yes. Every new account gets a 30-day free trial ..., and you don't need a card": yes and no at once.
         ("do i need to enter a card for the trial", "Yes."),
+        # Was "No, a key is shown only once ...": the lost-key entry's no, to a question about where the keys are.
+        ("where do i find the api key settings", "No"),
     ],
 )
 def test_an_faq_entry_s_yes_or_no_is_not_said_to_another_question(kb: SampleKB, question: str, verdict: str) -> None:
     answer = _ask(kb, question)
     assert not answer.answer.startswith(verdict), answer.answer
+    assert answer.answer[:1] == answer.answer[:1].upper(), answer.answer  # what is left starts a sentence
 
 
 def test_an_faq_entry_matched_by_its_own_question_keeps_its_yes(kb: SampleKB) -> None:

@@ -26,6 +26,16 @@ from tests.helpcenter_kb import SampleKB, sample_kb
         # A part must name something: "and when" is no question of its own; nor is a greeting.
         ("Is there a way to see who viewed and when", ["Is there a way to see who viewed and when"]),
         ("hi, how do i reset my password", ["hi, how do i reset my password"]),
+        # Nor is what goes on with the same question ("and have ..."), nor an auxiliary without a subject after it.
+        (
+            "How do I disable the did you mean feature and have google search for what I typed",
+            ["How do I disable the did you mean feature and have google search for what I typed"],
+        ),
+        ("how can i log in and do my vat return", ["how can i log in and do my vat return"]),
+        (
+            "how many users can i add, and is there a limit on invoices",
+            ["how many users can i add", "is there a limit on invoices"],
+        ),
         # A clause before a comma is not a question of its own.
         ("If I downgrade, do I lose data?", ["If I downgrade, do I lose data?"]),
         ("退款多久到账，可以用支付宝吗", ["退款多久到账，可以用支付宝吗"]),
