@@ -286,7 +286,7 @@ class ExtractiveComposer:
                 # A lead-in states what its list does ("then retry automatically:" before "1. **Day 3** ...").
                 stated = chunk_units[i + 1 : i + 2] if _is_lead_in(unit) else []
                 if any(asked.states_quantity(u.text) for u in (unit, *stated)):
-                    bonus += min(quantity_bonus, max(match, heading_match))
+                    bonus += min(quantity_bonus, match)
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
                 bonus += code_bonus if holds_code(unit.text, asked.codes) else 0.0
                 says_focus = (
