@@ -604,3 +604,17 @@ def test_markdown_stub_with_a_title_is_a_document_but_without_one_fails(tmp_path
     result = load_path(tmp_path)
     assert [d.title for d in result.documents] == ["Connecting with an HDMI (ARC) cable"]
     assert [(f.path, f.error) for f in result.failed] == [("nothing.md", "no text content")]
+
+
+def test_html_drops_a_feedback_prompt_but_keeps_hidden_accordion_answers(tmp_path: Path) -> None:
+    write(
+        tmp_path / "notes.html",
+        "<html><body><main><h1>Invoice notes</h1><p>Paste text with Ctrl+Shift+V.</p>"
+        "<p id='feedback' hidden>Was this article helpful?</p>"
+        "<div class='votes'>Was this page helpful? <button>Yes</button> <button>No</button></div>"
+        "<h2>Can I add links?</h2><div class='accordion-panel' hidden><p>Links starting with https:// work.</p></div>"
+        "</main></body></html>",
+    )
+    page = by_id(load_path(tmp_path))["notes.html"]
+    assert "helpful" not in page.text
+    assert "Paste text with Ctrl+Shift+V." in page.text and "Links starting with https:// work." in page.text

@@ -174,8 +174,31 @@ def _is_navigation(tag: Tag) -> bool:
     return any(str(c).lower() in _NAV_NAMES for c in classes) or str(tag.get("id") or "").lower() in _NAV_NAMES
 
 
+# A help-centre theme's feedback prompt, as the whole text of its element ("Was this article helpful? Yes No"): it
+# was quoted at the end of an answer (`<p id="feedback" hidden>`; the hidden attribute itself is no guide, since
+# accordions hide their collapsed answers with it too).
+_FEEDBACK_PROMPT = re.compile(
+    r"^\s*(?:was this (?:article|page|answer|information) (?:helpful|useful)|did this (?:article|page|answer) help"
+    r"(?: you)?)\s*\??\s*(?:yes\s*no)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _is_feedback_prompt(tag: Tag) -> bool:
+    return (
+        isinstance(tag, Tag)
+        and tag.name in {"p", "div", "section", "span"}
+        and bool(_FEEDBACK_PROMPT.match(tag.get_text(" ", strip=True)))
+    )
+
+
 def drop_page_furniture(soup: BeautifulSoup) -> None:
-    doomed = [*soup.find_all(list(_HTML_DROP)), *soup.find_all(role="navigation"), *soup.find_all(_is_navigation)]
+    doomed = [
+        *soup.find_all(list(_HTML_DROP)),
+        *soup.find_all(role="navigation"),
+        *soup.find_all(_is_navigation),
+        *soup.find_all(_is_feedback_prompt),
+    ]
     for element in doomed:
         if isinstance(element, Tag) and not element.decomposed:  # may be inside one already removed
             element.decompose()
