@@ -127,12 +127,7 @@ class Answerer:
         self.scope_threshold = calibration.scope_threshold
 
     def answer(self, question: str, history: Sequence[Turn] = (), audience: Audience = "internal") -> Answer:
-        final: Answer | None = None
-        for event in self.stream(question, history, audience):
-            if event.answer is not None:
-                final = event.answer
-        assert final is not None  # stream() always ends with the answer
-        return final
+        return _final(self.stream(question, history, audience))
 
     def stream(
         self, question: str, history: Sequence[Turn] = (), audience: Audience = "internal"
@@ -155,12 +150,26 @@ class Answerer:
             return
         # An LLM answers every part itself.
         parts = question_parts(question) if self.split_messages and self.writer is None else [question]
-        joined = self._answer_parts(question, parts, history, audience, language) if len(parts) > 1 else None
-        if joined is not None:
-            joined.latency_ms = (time.perf_counter() - started) * 1000.0
-            yield AnswerEvent("delta", text=joined.answer)
-            yield AnswerEvent("answer", answer=joined)
+        if len(parts) > 1:
+            reply = _final(self._stream_question(question, history, audience, language, started))
+            joined = self._answer_parts(question, parts, history, audience, language)
+            if joined is not None and (reply.is_gap or reply.citations[0].id in {c.id for c in joined.citations}):
+                # The message as one question got no confident answer, or an answer from a passage one of its parts
+                # finds alone ("how do I add a user and what does it cost on Business?": the extra-user price, and
+                # no invite steps): each part on its own. A passage that none of the parts finds alone is about
+                # them together (a manual's section on "signing in to a Samsung account and the Bixby guide"), and
+                # answers the message whole.
+                reply = joined
+            reply.latency_ms = (time.perf_counter() - started) * 1000.0
+            yield AnswerEvent("delta", text=reply.answer)
+            yield AnswerEvent("answer", answer=reply)
             return
+        yield from self._stream_question(question, history, audience, language, started)
+
+    def _stream_question(
+        self, question: str, history: Sequence[Turn], audience: Audience, language: str, started: float
+    ) -> Iterator[AnswerEvent]:
+        """The answer to ``question`` as one question (no small talk: :meth:`stream` has ruled it out)."""
         query = retrieval_query(question, history)
         result = self.retriever.retrieve(query, audience, k=MAX_SOURCES)
         compose_started = time.perf_counter()
@@ -466,6 +475,16 @@ class Answerer:
 
 
 _CITATION_MARK = re.compile(r"\[(\d+)\]")
+
+
+def _final(events: Iterable[AnswerEvent]) -> Answer:
+    """The answer a stream of events ends with."""
+    final = None
+    for event in events:
+        if event.answer is not None:
+            final = event.answer
+    assert final is not None  # every stream ends with the answer
+    return final
 
 
 def _joined(question: str, answers: Sequence[Answer], language: str) -> Answer:

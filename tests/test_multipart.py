@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from chatbot.answering import AnswerEvent
 from chatbot.multipart import question_parts
+from chatbot.types import Answer, Citation
 from tests.helpcenter_kb import SampleKB, sample_kb
 
 
@@ -85,3 +87,33 @@ def test_a_message_whose_part_is_not_answered_confidently_is_answered_whole(
     monkeypatch.setattr("chatbot.answering.question_parts", lambda text: [text])
     whole = kb.answerer.answer(message, audience="public")
     assert (split.answer, split.is_gap, split.citations) == (whole.answer, whole.is_gap, whole.citations)
+
+
+def _answered(question: str, doc_id: str) -> Answer:
+    citation = Citation(1, doc_id, doc_id, None, 1, f"{doc_id}::0", 1.0)
+    return Answer(question, f"From {doc_id}. [1]", False, None, 0.9, "en", citations=[citation])
+
+
+@pytest.mark.parametrize(
+    ("whole_doc", "answer_is_joined"),
+    [
+        # The message as one question found what one of its parts finds alone: the other part went unanswered.
+        ("extra-users", True),
+        # It found a passage neither part finds alone: one about both (a manual's section on the pair).
+        ("both-together", False),
+    ],
+)
+def test_a_passage_only_the_whole_message_finds_answers_it_whole(
+    kb: SampleKB, monkeypatch: pytest.MonkeyPatch, whole_doc: str, answer_is_joined: bool
+) -> None:
+    message = "how do i add a user and what does it cost on business"
+    joined = _answered(message, "invite-steps")
+    joined.citations.append(Citation(2, "extra-users", "extra-users", None, 1, "extra-users::0", 1.0))
+    answerer = kb.answerer
+    monkeypatch.setattr(
+        answerer, "_stream_question", lambda *a: iter([AnswerEvent("answer", answer=_answered(message, whole_doc))])
+    )
+    monkeypatch.setattr(answerer, "_answer_parts", lambda *a: joined)
+    reply = answerer.answer(message, audience="public")
+    assert (reply is joined) == answer_is_joined
+    assert reply.citations[0].id == ("invite-steps" if answer_is_joined else whole_doc)
