@@ -10,7 +10,9 @@ question word or an auxiliary follows ("..., and can I ...", "... and how often 
 would cut "how do I add and remove users" in two, and at a comma "If I downgrade, do I lose data?" (its second
 half is not a question of its own). Each part must name something (two searchable words): "and
 when?" is not a part. Each part after the first is asked as a follow-up of the one before, so "what does it cost"
-is searched with "add a user" (chatbot/followups.py).
+is searched with "add a user" (chatbot/followups.py). The answerer (chatbot/answering.py) joins the parts'
+answers when each is confident, unless the message as one question was answered from a passage none of the parts
+finds alone: that passage is about them together.
 """
 
 from __future__ import annotations
