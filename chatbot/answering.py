@@ -42,8 +42,8 @@ FAQ_MATCH_SIMILARITY = 0.82
 # share of the best (the composer's rule for an article with steps: one on the same topic scores close, one on
 # another topic far below).
 FOLLOW_UP_SCORE_SHARE = ComposerSettings.steps_score_share
-# An FAQ answer's opening verdict, a sentence of its own ("Yes.", "No.", "可以。"): it answers the entry's question.
-# "Yes." / "No." opening an FAQ answer, or "No," opening its first sentence ("No, a key is shown only once ...").
+# An FAQ answer's opening verdict ("Yes.", "No.", "可以。", or "No," opening its first sentence: "No, a key is shown
+# only once ..."): it answers the entry's question.
 BARE_VERDICT = re.compile(
     r"^(?:(?:yes|no)[.!,]\s+|(?:是的|是|不是|可以|不可以|能|不能|不)[。！，,]\s*)(?=\S)", re.IGNORECASE
 )
@@ -153,7 +153,9 @@ class Answerer:
         if len(parts) > 1:
             reply = _final(self._stream_question(question, history, audience, language, started))
             joined = self._answer_parts(question, parts, history, audience, language)
-            if joined is not None and (reply.is_gap or reply.citations[0].id in {c.id for c in joined.citations}):
+            cited_by_parts = {c.id for c in joined.citations} if joined is not None else set()
+            found_by_a_part = bool(reply.citations) and reply.citations[0].id in cited_by_parts
+            if joined is not None and (reply.is_gap or found_by_a_part):
                 # The message as one question got no confident answer, or an answer from a passage one of its parts
                 # finds alone ("how do I add a user and what does it cost on Business?": the extra-user price, and
                 # no invite steps): each part on its own. A passage that none of the parts finds alone is about
@@ -213,8 +215,8 @@ class Answerer:
             or self._unknown_error_code(question, audience)
         ):
             # Below the threshold, about connecting to a product no article names ("connect Lumo to Xero"), mostly
-            # in words no article uses ("do you have a student discount"), or about an error code no article
-            # mentions ("error E401"): the closest articles are suggested, never quoted as the answer
+            # in words no article uses ("Lumo 有韩语界面吗" of a few Chinese articles), or about an error code no
+            # article mentions ("error E401"): the closest articles are suggested, never quoted as the answer
             # (chatbot/unknown_names.py, chatbot/codes.py).
             answer.reason = "low_confidence"
             self._suggest(answer, result)
