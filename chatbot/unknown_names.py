@@ -1,4 +1,5 @@
-"""Names the knowledge base never mentions, in a question about connecting to them ("How do I connect Lumo to Xero?").
+"""Names the knowledge base never mentions, in a question about connecting to them ("How do I connect Lumo to Xero?"),
+and questions mostly in words it never uses (``mostly_unknown``, at the end).
 
 An integration is a name, and a help centre documents each of its integrations by name. A question about connecting
 to one that no article names is not answered there, however well the rest of it matches: "How do I connect Lumo to
@@ -66,6 +67,7 @@ def mostly_unknown(evidence: dict[str, float]) -> bool:
     every calibration set, one answered question has such a share, and it is wrong (CMRC2018); on a QA pass of 120
     new questions on the sample help centre, 4: 3 wrong, 1 right (now "I'm not sure" with it as a suggestion).
     Not when an FAQ entry is the answer: how close its own question is to the customer's (``top_faq_similarity``,
-    weighed by the confidence model) speaks for the question as a whole, whatever its words; "plus版能绑几个银行账户"
-    gets the Chinese bank-feeds entry ("Plus 最多 2 个"), and its words "版" and "绑" are in no document."""
+    weighed by the confidence model) speaks for the question as a whole, whatever its words: "plus版能绑几个银行账户"
+    gets the Chinese bank-feeds entry ("Plus 套餐最多可连接 2 个银行"), and its words "版" and "绑" are in no
+    document."""
     return evidence.get("unknown_share", 0.0) > UNKNOWN_MAJORITY and not evidence.get("top_is_faq", 0.0)
