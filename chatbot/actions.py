@@ -66,6 +66,43 @@ def asked_verb(question: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+# "I disconnected the bank feed, ...", "if I upgrade mid-month, ...": the customer has done (or would do) the
+# action, and asks what follows from it. A regular past tense after "I"/"we", or the verb after "if/after/once I".
+_DONE_RE = re.compile(
+    r"\b(?:i|we)(?:['’](?:ve|d))?\s+(?:(?:have|had|just|already)\s+)*([a-z]+ed)\b"
+    r"|\b(?:if|after|once|since)\s+(?:i|we)(?:['’]ve)?\s+(?:(?:have|just|already)\s+)*([a-z]+)\b",
+    re.IGNORECASE,
+)
+# A question that asks for steps anywhere ("if I lose my phone, how do I sign in?") wants the procedure for its
+# situation, whatever the situation's verb.
+_ASKS_STEPS = re.compile(
+    r"\bhow\s+(?:do|can|should|would)\s+(?:i|we)\b|\bhow\s+to\b|\bwhat\s+(?:do|should)\s+(?:i|we)\s+do\b",
+    re.IGNORECASE,
+)
+
+
+def done_action_stems(question: str) -> frozenset[str]:
+    """The stems of the action ``question`` says the customer has done, or is about to do, when it asks what
+    follows rather than how to do it: "disconnect" in "I disconnected the bank feed, are the old transactions
+    still there?". Empty for a light verb ("I tried", "if I want"), or when the question asks for steps."""
+    if _ASKS_STEPS.search(question):
+        return frozenset()
+    match = _DONE_RE.search(question)
+    if match is None:
+        return frozenset()
+    verb = (match.group(1) or match.group(2)).lower()
+    stems = frozenset(tokenize(verb))
+    return frozenset() if stems & set(tokenize(" ".join(LIGHT_VERBS))) else stems
+
+
+def procedure_verbs(heading: str) -> frozenset[str]:
+    """The stems of the actions ``heading`` names a procedure for: its first word, and a word after "or"/"and",
+    when they are action verbs this module knows ("Change a role or remove a user" -> change, remove). Not a verb
+    in the middle: "Restore a deleted invoice" is not deleting one."""
+    parts = (tokenize(part) for part in re.split(r"\b(?:or|and)\b", heading, flags=re.IGNORECASE))
+    return frozenset(words[0] for words in parts if words and words[0] in action_verbs())
+
+
 def action_stems(question: str) -> frozenset[str]:
     """The asked action's verb and its one-word synonyms (chatbot/synonyms.py and SAME_ACTIONS, both ways round) as
     the keyword index's stems: "delete" is also said "remove" or "erase". Empty when the question asks no action,

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from chatbot.actions import action_stems, asked_verb, names_another_action, opposites
+import pytest
+
+from chatbot.actions import (
+    action_stems,
+    asked_verb,
+    done_action_stems,
+    names_another_action,
+    opposites,
+    procedure_verbs,
+)
 from chatbot.keyword import tokenize
 
 
@@ -39,3 +48,36 @@ def test_a_heading_names_another_action_only_by_a_verb_known_to_differ() -> None
 def test_opposites_go_both_ways() -> None:
     connect, disconnect = tokenize("connect disconnect")
     assert disconnect in opposites()[connect] and connect in opposites()[disconnect]
+
+
+@pytest.mark.parametrize(
+    ("question", "done"),
+    [
+        ("i disconnected the bank feed, are the old transactions still there", {"disconnect"}),
+        ("if i upgrade in the middle of the month does my billing date change", {"upgrad"}),
+        ("We've already exported everything, is the file kept?", {"export"}),
+        ("what happens if i close my account", {"close"}),
+        # Asking for steps: the procedure for the situation answers, whatever its verb.
+        ("if i lose my phone how do i sign in", set()),
+        ("i deleted an invoice, what should i do", set()),
+        # A light verb says nothing done.
+        ("i tried to connect my bank", set()),
+        ("if i want to export my data", set()),
+        ("can i export my data", set()),
+    ],
+)
+def test_the_action_a_customer_has_already_taken(question: str, done: set[str]) -> None:
+    assert done_action_stems(question) == done
+
+
+@pytest.mark.parametrize(
+    ("heading", "verbs"),
+    [
+        ("Disconnecting a bank", {"disconnect"}),
+        ("Change a role or remove a user", {"chang", "remov"}),
+        ("Restore a deleted invoice", set()),  # "deleted" describes the invoice
+        ("Supported browsers", set()),
+    ],
+)
+def test_the_actions_a_heading_names_a_procedure_for(heading: str, verbs: set[str]) -> None:
+    assert procedure_verbs(heading) == verbs

@@ -740,3 +740,54 @@ def test_a_sentence_listing_what_the_page_covers_is_never_the_answer() -> None:
     article = _document("feeds.md", "Bank feeds", [intro, "Connect a bank from Banking.", section])
     text = ExtractiveComposer().compose("how often do transactions arrive from my bank", [article], _idf).text
     assert "every 6 hours" in text and "This guide explains" not in text
+
+
+def test_steps_the_customer_has_already_taken_are_not_the_answer_to_what_follows() -> None:
+    # "I disconnected the bank feed, ...": the Disconnect steps say "disconnect" and "feed"; the sentence after
+    # them says what happens to the transactions, which is what is asked.
+    article = _scored("bank-feeds.md", "Bank feeds", [(BANK_DISCONNECT, ("Disconnecting a bank",), 0.5)])
+    idf = {"disconnect": 3.7, "feed": 2.3, "transact": 1.9, "old": 4.0, "still": 3.0}
+    compose = ExtractiveComposer().compose
+    done = compose(
+        "I disconnected the bank feed, are the old transactions still there?", [article], lambda t: idf.get(t, 0.0)
+    ).text
+    assert done.startswith("The transactions already imported stay in Lumo.") and "Disconnect feed" not in done
+    # Asked how, the same steps answer.
+    how = compose("How do I disconnect the bank feed?", [article], lambda t: idf.get(t, 0.0)).text
+    assert how.startswith("1. Go to Banking > Bank accounts.\n2. Click the menu and choose Disconnect feed.")
+
+
+def test_steps_of_a_procedure_the_customer_has_not_done_are_still_quoted() -> None:
+    # "Restore a deleted invoice" is not deleting one: a customer who deleted an invoice gets its steps.
+    article = _scored(
+        "invoices.md",
+        "Invoices",
+        [("1. Open Invoices > Deleted.\n2. Click Restore next to the invoice.", ("Restore a deleted invoice",), 0.5)],
+    )
+    idf = {"delet": 3.0, "invoic": 1.0, "back": 2.0}
+    text = (
+        ExtractiveComposer()
+        .compose("I deleted an invoice by mistake, can I get it back?", [article], lambda t: idf.get(t, 0.0))
+        .text
+    )
+    assert "2. Click Restore next to the invoice." in text
+
+
+def test_a_word_naming_a_kind_of_the_article_s_subject_does_not_pick_a_section() -> None:
+    # "card" qualifies "payment", the article's subject: the section that says who gets the email answers, not the
+    # one whose heading happens to say "cards".
+    article = _scored(
+        "failed-payments.md",
+        "What happens when a payment fails",
+        [
+            ("When a charge fails, we email the account Owner and the billing contact.", ("Retries",), 0.5),
+            ("- The card has expired\n- Insufficient funds", ("Common reasons cards are declined",), 0.5),
+        ],
+    )
+    idf = {"email": 1.9, "card": 2.6, "payment": 1.9, "fail": 3.0, "card_payment": 4.5}
+    text = (
+        ExtractiveComposer()
+        .compose("who gets the email when our card payment fails", [article], lambda t: idf.get(t, 0.0))
+        .text
+    )
+    assert text.startswith("When a charge fails, we email the account Owner") and "expired" not in text

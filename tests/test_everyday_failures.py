@@ -304,6 +304,36 @@ def test_the_section_whose_heading_names_the_question_s_rarest_word_answers(
     assert not_answering not in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "answering", "not_answering"),
+    [
+        # Was: the two Disconnect steps alone, which the customer had already taken (a blind QA question).
+        (
+            "i disconnected the bank feed, are the old transactions still there",
+            "The transactions already imported stay in Lumo",
+            "choose **Disconnect feed**",
+        ),
+        # Was: the steps to remove a user, then the sentence that answers.
+        ("if i remove a user do their invoices disappear", "everything they created", "Click the user's name"),
+        # Was: the upgrade steps.
+        ("i upgraded to business today, when am i charged", "prorated amount", "Click **Change plan**"),
+    ],
+)
+def test_what_follows_an_action_already_taken_is_answered_not_its_steps(
+    kb: SampleKB, question: str, answering: str, not_answering: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answering in answer.answer, answer.answer
+    assert not_answering not in answer.answer
+
+
+def test_a_kind_of_the_article_s_subject_does_not_pick_the_section_naming_it(kb: SampleKB) -> None:
+    # Was: "## Common reasons cards are declined", for "card" (a blind QA question).
+    answer = _ask(kb, "who gets the email when our card payment fails")
+    assert not answer.is_gap and "we email the account Owner and the billing contact" in answer.answer, answer.answer
+    assert "Insufficient funds" not in answer.answer
+
+
 def test_a_list_of_what_is_not_done_is_quoted_with_its_heading(kb: SampleKB) -> None:
     # Was: the bullets alone ("- Bank fees for currency conversion ..."), which never said no.
     answer = _ask(kb, "my bank charged a currency conversion fee on your charge, will you refund that")

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from chatbot.actions import action_stems
+from chatbot.actions import action_stems, done_action_stems
 from chatbot.codes import codes_in
 from chatbot.composer.units import Unit, row_cells, table_parts
 from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokenize_passage
@@ -73,6 +73,7 @@ class Question:
     is_cjk: bool = False  # asked in Chinese: the anchor is picked by what the question adds to the topic
     action: frozenset[str] = frozenset()  # "How do I delete ...?": the action's stems (chatbot/actions.py)
     quantity: str | None = None  # "How long ...?": the kind of quantity the answer states (QUANTITY_STATED)
+    done: frozenset[str] = frozenset()  # "I disconnected ...": the action already done (chatbot/actions.py)
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -91,12 +92,20 @@ class Question:
             is_cjk=has_cjk(question),
             action=action_stems(question),
             quantity=quantity_asked(question),
+            done=frozenset() if is_how_to else done_action_stems(question),
         )
 
     def asking_for(self, terms: dict[str, float]) -> Question:
         """The same question, asking only for ``terms`` (what a second passage must add)."""
         return Question(
-            terms, self.is_how_to, False, self.stressed, is_cjk=self.is_cjk, action=self.action, quantity=self.quantity
+            terms,
+            self.is_how_to,
+            False,
+            self.stressed,
+            is_cjk=self.is_cjk,
+            action=self.action,
+            quantity=self.quantity,
+            done=self.done,
         )
 
     def states_quantity(self, text: str) -> bool:
