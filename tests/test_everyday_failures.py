@@ -327,6 +327,19 @@ def test_what_follows_an_action_already_taken_is_answered_not_its_steps(
     assert not_answering not in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "answering"),
+    [
+        # Were "I'm not sure" (0.36, 0.28): "till" and "whats" read as the rarest words, missing from the answer.
+        ("i emailed privacy@ how long till you reply", "We reply within **30 days**"),
+        ("whats the shortest payment term i can pick", "**Due on receipt, Net 7"),
+    ],
+)
+def test_chat_shorthand_does_not_sink_a_right_answer(kb: SampleKB, question: str, answering: str) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answering in answer.answer, (answer.confidence, answer.answer)
+
+
 def test_a_kind_of_the_article_s_subject_does_not_pick_the_section_naming_it(kb: SampleKB) -> None:
     # Was: "## Common reasons cards are declined", for "card" (a blind QA question).
     answer = _ask(kb, "who gets the email when our card payment fails")

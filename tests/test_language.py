@@ -107,3 +107,11 @@ def test_american_and_british_spellings_are_one_word() -> None:
 def test_a_customer_is_not_custom() -> None:
     assert tokenize("customers") == tokenize("customer") != tokenize("custom")
     assert tokenize("customized") == tokenize("customised") == tokenize("customise")
+
+
+def test_chat_shorthand_and_filler_are_not_searched() -> None:
+    assert tokenize("how long do u guys take pls") == tokenize("how long do you take")
+    assert tokenize("can my team look at stuff while the account is read only") == tokenize(
+        "can my team look while the account is read only"
+    )
+    assert tokenize("my bank isnt in the list") == ["bank", "list"]
