@@ -22,7 +22,7 @@ from chatbot.embedders import Vectors
 from chatbot.followups import Turn, asks_for_variant, retrieval_query
 from chatbot.grounding import check_reply
 from chatbot.intents import asks_for_a_person, detect_intent
-from chatbot.keyword import tokenize
+from chatbot.keyword import tokenize, tokenize_passage
 from chatbot.language import detect_language, message
 from chatbot.multipart import question_parts
 from chatbot.prompts import AnswerWriter, build_passages
@@ -152,7 +152,9 @@ class Answerer:
         parts = question_parts(question) if self.split_messages and self.writer is None else [question]
         if len(parts) > 1:
             reply = _final(self._stream_question(question, history, audience, language, started))
-            joined = self._answer_parts(question, parts, history, audience, language)
+            answers = self._answer_parts(parts, history, audience)
+            confident = [a for a in answers if a is not None]
+            joined = _joined(question, confident, language) if len(confident) == len(answers) else None
             cited_by_parts = {c.id for c in joined.citations} if joined is not None else set()
             found_by_a_part = bool(reply.citations) and reply.citations[0].id in cited_by_parts
             if joined is not None and (reply.is_gap or found_by_a_part):
@@ -162,6 +164,8 @@ class Answerer:
                 # them together (a manual's section on "signing in to a Samsung account and the Bixby guide"), and
                 # answers the message whole.
                 reply = joined
+            elif joined is None and not reply.is_gap and reply.citations:
+                reply = self._completed(reply, parts, answers, history, audience)
             reply.latency_ms = (time.perf_counter() - started) * 1000.0
             yield AnswerEvent("delta", text=reply.answer)
             yield AnswerEvent("answer", answer=reply)
@@ -251,21 +255,75 @@ class Answerer:
         yield AnswerEvent("answer", answer=answer)
 
     # -- ways to answer -----------------------------------------------------------------------------------------
-    def _answer_parts(
-        self, question: str, parts: Sequence[str], history: Sequence[Turn], audience: Audience, language: str
-    ) -> Answer | None:
+    def _answer_parts(self, parts: Sequence[str], history: Sequence[Turn], audience: Audience) -> list[Answer | None]:
         """Each part of a message asking several things answered on its own, each after the one before (so "what
-        does it cost" is searched with "add a user"), and the answers joined; None when a part is not answered
-        confidently: the message is then answered whole, as one question (chatbot/multipart.py)."""
-        answers: list[Answer] = []
+        does it cost" is searched with "add a user"); None for a part not answered confidently."""
+        answers: list[Answer | None] = []
         turns = list(history)
         for part in parts:
             answer = self.answer(part, turns, audience)
             if answer.is_gap or answer.intent is not None or not answer.citations:
-                return None
+                answers.append(None)
+                continue
             answers.append(answer)
             turns.append(Turn(part, answer.answer))
-        return _joined(question, answers, language)
+        return answers
+
+    def _completed(
+        self,
+        whole: Answer,
+        parts: Sequence[str],
+        answers: Sequence[Answer | None],
+        history: Sequence[Turn],
+        audience: Audience,
+    ) -> Answer:
+        """The answer to a message as one question, with what its article says of a part it leaves out: "how do I
+        renew bank consent and do I lose transactions while it's expired?" got the renewal steps only, while "No
+        transactions are lost" is in the same article. A part whose own confident answer the whole one does not
+        quote is added as it is; any other part gets the passage of the whole answer's article that answers it,
+        when that passage says at least PART_COVERAGE of the part's words (by rarity). As confident as the least
+        confident answer quoted."""
+        quoted = {c.chunk_id for c in whole.citations}
+        extras: list[tuple[str, list[Citation]]] = []
+        idf = self._idf(audience)
+        document: ScoredDocument | None = None
+        said = whole.answer
+        confidence = whole.confidence
+        for part, alone in zip(parts, answers, strict=True):
+            if _part_coverage(part, said, idf) >= PART_COVERAGE:
+                continue  # what is said already answers it ("how many users on Plus" in the extra-users entry)
+            if alone is not None:
+                if alone.citations[0].chunk_id not in quoted:
+                    quoted.update(c.chunk_id for c in alone.citations)
+                    extras.append((alone.answer, list(alone.citations)))
+                    said += "\n" + alone.answer
+                    confidence = min(confidence, alone.confidence)
+                continue
+            if document is None:
+                result = self.retriever.retrieve(retrieval_query(whole.question, history), audience, k=MAX_SOURCES)
+                top = next((d for d in result.documents if d.doc_id == whole.citations[0].id), None)
+                if top is None:
+                    break
+                document = self._whole_entry(top)
+            composition = self.composer.compose(part, [document], idf, avoid=said)
+            if not composition.text or _part_coverage(part, composition.text, idf) < PART_COVERAGE:
+                continue
+            extras.append((composition.text, composition.citations))
+            said += "\n" + composition.text
+        if not extras:
+            return whole
+        texts, citations = [whole.answer], list(whole.citations)
+        for text, cited in extras:
+            # An article cited already keeps its number: the added passage is more of the same source.
+            numbers: dict[int, int] = {}
+            known = {c.id: c.n for c in citations}
+            for c in cited:
+                numbers[c.n] = known.get(c.id) or len(citations) + 1
+                if c.id not in known:
+                    citations.append(dataclasses.replace(c, n=numbers[c.n]))
+                    known[c.id] = numbers[c.n]
+            texts.append(_renumbered(text, numbers))
+        return dataclasses.replace(whole, answer="\n\n".join(texts), citations=citations, confidence=confidence)
 
     def _abstain(self, answer: Answer, result: RetrievalResult) -> None:
         answer.is_gap = True
@@ -487,6 +545,19 @@ def _final(events: Iterable[AnswerEvent]) -> Answer:
             final = event.answer
     assert final is not None  # every stream ends with the answer
     return final
+
+
+# The share of a part's words (weighed by rarity) a text must say to answer it (Answerer._completed): what is quoted
+# already, or a passage of the whole answer's article. Half, not tuned: no dev question is a message it changes.
+PART_COVERAGE = 0.5
+
+
+def _part_coverage(part: str, text: str, idf: Callable[[str], float]) -> float:
+    """The share of ``part``'s words, each weighed by its rarity, that ``text`` says."""
+    weights = {t: max(idf(t), 0.0) for t in tokenize(part)}
+    total = sum(weights.values())
+    present = set(tokenize_passage(text))
+    return sum(w for t, w in weights.items() if t in present) / total if total > 0 else 0.0
 
 
 def _joined(question: str, answers: Sequence[Answer], language: str) -> Answer:

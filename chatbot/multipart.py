@@ -6,13 +6,16 @@ it cost on Business": the price of an extra user, no invite steps). A QA pass of
 help centre had 7 such messages; one was answered whole.
 
 Parts are split where a new question starts: after a question mark, or after "and" / "also" / "plus" when a
-question word or an auxiliary follows ("..., and can I ...", "... and how often ..."). Splitting at every "and"
-would cut "how do I add and remove users" in two, and at a comma "If I downgrade, do I lose data?" (its second
-half is not a question of its own). Each part must name something (two searchable words): "and
-when?" is not a part. Each part after the first is asked as a follow-up of the one before, so "what does it cost"
-is searched with "add a user" (chatbot/followups.py). The answerer (chatbot/answering.py) joins the parts'
-answers when each is confident, unless the message as one question was answered from a passage none of the parts
-finds alone: that passage is about them together.
+question word or an auxiliary and its subject follow ("..., and can I ...", "... and how often ...", "... and does
+the number get reused?"). Splitting at every "and" would cut "how do I add and remove users" in two, and at a
+comma "If I downgrade, do I lose data?" (its second half is not a question of its own). Each part must name
+something (two searchable words): "and when?" is not a part. Each part after the first is asked as a follow-up of
+the one before, so "what does it cost" is searched with "add a user" (chatbot/followups.py). The answerer
+(chatbot/answering.py) joins the parts' answers when each is confident, unless the message as one question was
+answered from a passage none of the parts finds alone: that passage is about them together. When a part is not
+confident on its own, the message is answered as one question, and a part that answer leaves out gets the passage
+of its article that says it, if any ("... and do I lose transactions while it's expired?": "No transactions are
+lost").
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from chatbot.keyword import has_cjk, tokenize
 MAX_PARTS = 3
 # Searchable words (after stop words) a part needs to be a question of its own.
 MIN_PART_TERMS = 2
-# A question word, or an auxiliary before its subject ("can I", "is there", "does it"): "... and have Google
-# search for exactly what I typed" goes on with the same question.
+# A question word, or an auxiliary before its subject ("can I", "is there", "does it", "does the number ..."):
+# "... and have Google search for exactly what I typed" goes on with the same question, and so does "... and do my
+# VAT return" ("do" before a noun phrase is the verb).
 _STARTS_A_QUESTION = (
     r"(?:(?:how|what|whats|what's|where|when|which|who|why)\b|"
-    r"(?:can|could|do|does|did|is|are|will|would|should|may)\s+(?:i|we|you|they|it|there|he|she)\b)"
+    r"(?:can|could|do|does|did|is|are|will|would|should|may)\s+(?:i|we|you|they|it|there|he|she)\b|"
+    r"(?:can|could|does|did|is|are|will|would|should)\s+(?:the|my|our|your)\b)"
 )
 _PART_BREAK = re.compile(
     rf"\?+\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?:also\s+)?(?={_STARTS_A_QUESTION})",
