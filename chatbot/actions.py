@@ -67,16 +67,20 @@ def asked_verb(question: str) -> str | None:
 
 
 # "I disconnected the bank feed, ...", "if I upgrade mid-month, ...": the customer has done (or would do) the
-# action, and asks what follows from it. A regular past tense after "I"/"we", or the verb after "if/after/once I".
+# action, and asks what follows from it. A regular past tense after "I"/"we" ("I've", "ive", "I just", "I
+# accidentally"), or the verb after "if/after/once/since I".
+_SUBJECT = r"(?:i|we)(?:['’](?:ve|d))?|ive|weve"
+_BEFORE_VERB = r"(?:(?:have|had|just|already|\w+ly)\s+)*"
 _DONE_RE = re.compile(
-    r"\b(?:i|we)(?:['’](?:ve|d))?\s+(?:(?:have|had|just|already)\s+)*([a-z]+ed)\b"
-    r"|\b(?:if|after|once|since)\s+(?:i|we)(?:['’]ve)?\s+(?:(?:have|just|already)\s+)*([a-z]+)\b",
+    rf"\b(?:{_SUBJECT})\s+{_BEFORE_VERB}(?P<past>[a-z]+ed)\b"
+    rf"|\b(?:if|after|once|since)\s+(?:{_SUBJECT})\s+{_BEFORE_VERB}(?P<verb>[a-z]+)\b",
     re.IGNORECASE,
 )
 # A question that asks for steps anywhere ("if I lose my phone, how do I sign in?") wants the procedure for its
 # situation, whatever the situation's verb.
 _ASKS_STEPS = re.compile(
-    r"\bhow\s+(?:do|can|should|would)\s+(?:i|we)\b|\bhow\s+to\b|\bwhat\s+(?:do|should)\s+(?:i|we)\s+do\b",
+    r"\bhow\s+(?:do|can|should|would)\s+(?:i|we|you)\b|\bhow\s+to\b|\bwhere\s+(?:do|can)\s+(?:i|we)\b"
+    r"|\bwhat\s+(?:do|should)\s+(?:i|we)\s+do\b",
     re.IGNORECASE,
 )
 
@@ -84,23 +88,30 @@ _ASKS_STEPS = re.compile(
 def done_action_stems(question: str) -> frozenset[str]:
     """The stems of the action ``question`` says the customer has done, or is about to do, when it asks what
     follows rather than how to do it: "disconnect" in "I disconnected the bank feed, are the old transactions
-    still there?". Empty for a light verb ("I tried", "if I want"), or when the question asks for steps."""
+    still there?". Only an action this module knows (:func:`action_verbs`: "I need", "I tried", "we embed" are
+    none); empty when the question asks for steps."""
     if _ASKS_STEPS.search(question):
         return frozenset()
-    match = _DONE_RE.search(question)
-    if match is None:
-        return frozenset()
-    verb = (match.group(1) or match.group(2)).lower()
-    stems = frozenset(tokenize(verb))
-    return frozenset() if stems & set(tokenize(" ".join(LIGHT_VERBS))) else stems
+    for match in _DONE_RE.finditer(question):
+        word = (match.group("past") or match.group("verb")).lower()
+        stems = frozenset(tokenize(word)) & action_verbs()
+        if stems:
+            return stems
+    return frozenset()
 
 
 def procedure_verbs(heading: str) -> frozenset[str]:
-    """The stems of the actions ``heading`` names a procedure for: its first word, and a word after "or"/"and",
-    when they are action verbs this module knows ("Change a role or remove a user" -> change, remove). Not a verb
-    in the middle: "Restore a deleted invoice" is not deleting one."""
-    parts = (tokenize(part) for part in re.split(r"\b(?:or|and)\b", heading, flags=re.IGNORECASE))
-    return frozenset(words[0] for words in parts if words and words[0] in action_verbs())
+    """The stems of the actions ``heading`` names a procedure for: its first word, and the first word after "or" /
+    "and", when it is an action verb this module knows, as an imperative or an "-ing" ("Change a role or remove a
+    user" -> change, remove; "Disconnecting a bank"). Not "Deleted invoices" (what is in a list), "If you remove a
+    user" (what follows it), nor "Restore a deleted invoice"."""
+    verbs = set()
+    for part in re.split(r"\b(?:or|and)\b", heading, flags=re.IGNORECASE):
+        words = re.findall(r"[^\W\d_]+", part.lower())
+        if not words or words[0].endswith("ed"):
+            continue
+        verbs |= set(tokenize(words[0])) & action_verbs()
+    return frozenset(verbs)
 
 
 def action_stems(question: str) -> frozenset[str]:

@@ -287,8 +287,10 @@ class Answerer:
         extras: list[tuple[str, list[Citation]]] = []
         idf = self._idf(audience)
         document: ScoredDocument | None = None
+        searched = False  # the whole answer's article, searched for once, when a part needs it
         said = whole.answer
         confidence = whole.confidence
+        added_sources: list[SourceRef] = []
         for part, alone in zip(parts, answers, strict=True):
             if _part_coverage(part, said, idf) >= PART_COVERAGE:
                 continue  # what is said already answers it ("how many users on Plus" in the extra-users entry)
@@ -298,16 +300,19 @@ class Answerer:
                     extras.append((alone.answer, list(alone.citations)))
                     said += "\n" + alone.answer
                     confidence = min(confidence, alone.confidence)
+                    added_sources += alone.sources
                 continue
-            if document is None:
+            if not searched:
+                searched = True
                 result = self.retriever.retrieve(retrieval_query(whole.question, history), audience, k=MAX_SOURCES)
                 top = next((d for d in result.documents if d.doc_id == whole.citations[0].id), None)
-                if top is None:
-                    break
-                document = self._whole_entry(top)
+                document = self._whole_entry(top) if top is not None else None
+            if document is None:
+                continue
             composition = self.composer.compose(part, [document], idf, avoid=said)
             if not composition.text or _part_coverage(part, composition.text, idf) < PART_COVERAGE:
                 continue
+            quoted.update(c.chunk_id for c in composition.citations)
             extras.append((composition.text, composition.citations))
             said += "\n" + composition.text
         if not extras:
@@ -323,7 +328,14 @@ class Answerer:
                     citations.append(dataclasses.replace(c, n=numbers[c.n]))
                     known[c.id] = numbers[c.n]
             texts.append(_renumbered(text, numbers))
-        return dataclasses.replace(whole, answer="\n\n".join(texts), citations=citations, confidence=confidence)
+        sources = list({s.id: s for s in [*whole.sources, *added_sources]}.values())
+        return dataclasses.replace(
+            whole,
+            answer="\n\n".join(texts),
+            citations=citations,
+            confidence=confidence,
+            sources=sources[:MAX_SOURCES],
+        )
 
     def _abstain(self, answer: Answer, result: RetrievalResult) -> None:
         answer.is_gap = True

@@ -48,7 +48,7 @@ _ENGLISH_STOPWORDS = frozenset(
         # E-Manual, CMRC2018, StackFAQ and CLINC150 unchanged.
         "u ur pls plz thx ty btw lol tho till til gonna wanna gotta kinda sorta hey hi hello please thanks "
         "stuff guys really actually basically isnt arent wasnt werent doesnt dont didnt hasnt havent hadnt "
-        "shouldnt couldnt wouldnt im ive youre theyre thats whats "
+        "shouldnt couldnt wouldnt im ive weve youve theyve youre theyre thats whats "
     ).split()
 )
 _CHINESE_STOPWORDS = frozenset(

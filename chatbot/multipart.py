@@ -28,12 +28,13 @@ MAX_PARTS = 3
 # Searchable words (after stop words) a part needs to be a question of its own.
 MIN_PART_TERMS = 2
 # A question word, or an auxiliary before its subject ("can I", "is there", "does it", "does the number ..."):
-# "... and have Google search for exactly what I typed" goes on with the same question, and so does "... and do my
-# VAT return" ("do" before a noun phrase is the verb).
+# "... and have Google search for exactly what I typed" goes on with the same question, and so do "... and do my
+# VAT return" ("do" before a noun phrase is the verb) and "plans that include payroll and are the cheapest" ("is" /
+# "are" before one goes on a relative clause).
 _STARTS_A_QUESTION = (
     r"(?:(?:how|what|whats|what's|where|when|which|who|why)\b|"
     r"(?:can|could|do|does|did|is|are|will|would|should|may)\s+(?:i|we|you|they|it|there|he|she)\b|"
-    r"(?:can|could|does|did|is|are|will|would|should)\s+(?:the|my|our|your)\b)"
+    r"(?:can|could|does|did|will|would|should)\s+(?:the|my|our|your)\b)"
 )
 _PART_BREAK = re.compile(
     rf"\?+\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?:also\s+)?(?={_STARTS_A_QUESTION})",

@@ -791,3 +791,22 @@ def test_a_word_naming_a_kind_of_the_article_s_subject_does_not_pick_a_section()
         .text
     )
     assert text.startswith("When a charge fails, we email the account Owner") and "expired" not in text
+
+
+def test_a_word_a_stop_word_separates_from_the_subject_still_picks_its_section() -> None:
+    # "email" is not next to "payment" ("the email when a payment"): it still names the section that answers.
+    article = _scored(
+        "failed-payments.md",
+        "What happens when a payment fails",
+        [
+            ("When a payment fails we retry the charge on day 3, 5 and 7.", ("Retries",), 0.5),
+            ("If it fails, the account Owner and the billing contact get a message.", ("Email notifications",), 0.5),
+        ],
+    )
+    idf = {"email": 1.9, "payment": 1.9, "fail": 3.0, "get": 0.5}
+    text = (
+        ExtractiveComposer()
+        .compose("who gets the email when a payment fails", [article], lambda t: idf.get(t, 0.0))
+        .text
+    )
+    assert text.startswith("If it fails, the account Owner")

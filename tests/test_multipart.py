@@ -6,7 +6,7 @@ import pytest
 
 from chatbot.answering import AnswerEvent
 from chatbot.multipart import question_parts
-from chatbot.types import Answer, Citation
+from chatbot.types import Answer, Citation, SourceRef
 from tests.helpcenter_kb import SampleKB, sample_kb
 
 
@@ -156,3 +156,27 @@ def test_a_part_the_whole_answer_says_already_gets_nothing_more(kb: SampleKB) ->
     answer = kb.answerer.answer("how many users on plus and can i pay for extra ones", audience="public")
     assert not answer.is_gap and "3 users" in answer.answer
     assert "| Plan |" not in answer.answer and len(answer.citations) == 1
+
+
+def _cited(question: str, text: str, confidence: float, *cited: tuple[str, str]) -> Answer:
+    citations = [Citation(n, doc, doc, None, 1, chunk, 1.0) for n, (doc, chunk) in enumerate(cited, start=1)]
+    answer = Answer(question, text, False, None, confidence, "en", citations=citations)
+    answer.sources = [SourceRef(doc, doc, 1.0) for doc, _chunk in cited]
+    return answer
+
+
+@pytest.mark.slow
+def test_a_part_s_own_answer_is_added_with_its_citations_numbered_on(kb: SampleKB) -> None:
+    whole = _cited("renew consent and export invoices", "Click Renew consent. [1]", 0.9, ("A", "A::0"))
+    new_document = _cited("export invoices", "Go to Data > Export. [1]", 0.6, ("B", "B::3"))
+    same_document = _cited("export invoices", "Export from the account card [1].", 0.7, ("A", "A::5"))
+    parts = ["how do i renew consent", "can i export invoices"]
+    added = kb.answerer._completed(whole, parts, [None, new_document], [], "public")
+    assert added.answer == "Click Renew consent. [1]\n\nGo to Data > Export. [2]"
+    assert [(c.n, c.id) for c in added.citations] == [(1, "A"), (2, "B")]
+    assert added.confidence == 0.6 and [s.id for s in added.sources] == ["A", "B"]
+    again = kb.answerer._completed(whole, parts, [None, same_document], [], "public")
+    assert again.answer.endswith("Export from the account card [1].") and len(again.citations) == 1
+    # A part the answer already says gets nothing more, and the answer is the whole one as it was.
+    said = _cited("x", "Click Renew consent, or export invoices. [1]", 0.9, ("A", "A::0"))
+    assert kb.answerer._completed(said, parts, [None, new_document], [], "public") is said

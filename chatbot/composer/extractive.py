@@ -226,8 +226,9 @@ class ExtractiveComposer:
         title_match = overlap(document.title, terms)
         names_question = title_match >= self.settings.opening_title_share * sum(terms.values())
         opening_bonus = self.settings.heading_weight * title_match if asked.is_yes_no and names_question else 0.0
+        question_weight = sum(terms.values())
         # A code ("KI-231") is worth the whole question: the passage holding it is about exactly that.
-        code_bonus = sum(terms.values())
+        code_bonus = question_weight
         # (score, tie-break (see _tie_break), -unit index) of the best anchor.
         best_unit: tuple[float, float, int, int] | None = None
         anchor_chunk: ScoredChunk | None = None
@@ -300,7 +301,7 @@ class ExtractiveComposer:
                 # sentence after them answers. Such a step is the anchor only when nothing else in the article is.
                 # Dev splits: no answer changed; of 100 blind sample help centre questions, one, to the right one.
                 if unit.is_step and _performs(chunk, asked.done):
-                    penalty += code_bonus
+                    penalty += question_weight
                 key = (round(match + bonus - penalty, 9), *_tie_break(chunk, rank, asked), -i)
                 if best_unit is None or key > best_unit:
                     best_unit, anchor_chunk = key, chunk
@@ -561,7 +562,7 @@ def _heading_focus(chunks: Sequence[ScoredChunk], asked: Question, title: str) -
     # is about that: it is no section's word. As the focus, it sank "When a charge fails, we email the account
     # Owner and the billing contact" for not saying "card", and "## Common reasons cards are declined" answered.
     # Dev splits: no answer changed.
-    qualifiers = {t.split("_")[0] for t in asked.terms if "_" in t and t.split("_")[1] in named_by_title}
+    qualifiers = {first for first, second in asked.adjacent if second in named_by_title}
     words = {t: w for t, w in asked.beyond(title, 0.0).items() if "_" not in t and w > 0 and t not in qualifiers}
     if not words:
         return None

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from chatbot.actions import action_stems, done_action_stems
 from chatbot.codes import codes_in
@@ -74,6 +75,8 @@ class Question:
     action: frozenset[str] = frozenset()  # "How do I delete ...?": the action's stems (chatbot/actions.py)
     quantity: str | None = None  # "How long ...?": the kind of quantity the answer states (QUANTITY_STATED)
     done: frozenset[str] = frozenset()  # "I disconnected ...": the action already done (chatbot/actions.py)
+    # Stems of the words the question says side by side, with no stop word between ("card payment").
+    adjacent: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -93,6 +96,7 @@ class Question:
             action=action_stems(question),
             quantity=quantity_asked(question),
             done=frozenset() if is_how_to else done_action_stems(question),
+            adjacent=_adjacent_stems(question),
         )
 
     def asking_for(self, terms: dict[str, float]) -> Question:
@@ -106,6 +110,7 @@ class Question:
             action=self.action,
             quantity=self.quantity,
             done=self.done,
+            adjacent=self.adjacent,
         )
 
     def states_quantity(self, text: str) -> bool:
@@ -118,6 +123,13 @@ class Question:
         which sentence answers, while the line's name is in many (and is rare in the index, so it outweighed them)."""
         named = set(passage_terms(topic))
         return {t: w * weight if t in named else w for t, w in self.terms.items()}
+
+
+def _adjacent_stems(question: str) -> frozenset[tuple[str, str]]:
+    """Pairs of stems of English words next to each other in ``question`` (a stop word between breaks a pair:
+    unlike the keyword index's word pairs, "email when a payment" pairs nothing)."""
+    stems = [tokenize(word) for word in re.findall(r"[^\W\d_]+", question) if not has_cjk(word)]
+    return frozenset((a[0], b[0]) for a, b in pairwise(stems) if a and b)
 
 
 def _weighted_terms(question: str, idf: IdfLookup) -> dict[str, float]:
