@@ -333,6 +333,8 @@ def test_what_follows_an_action_already_taken_is_answered_not_its_steps(
         # Were "I'm not sure" (0.36, 0.28): "till" and "whats" read as the rarest words, missing from the answer.
         ("i emailed privacy@ how long till you reply", "We reply within **30 days**"),
         ("whats the shortest payment term i can pick", "**Due on receipt, Net 7"),
+        # Was "I'm not sure" (0.34): "many" read as the question's rarest word (an everyday dev question).
+        ("how many times do you retry if my payment doesnt go through", "**Day 7**"),
     ],
 )
 def test_chat_shorthand_does_not_sink_a_right_answer(kb: SampleKB, question: str, answering: str) -> None:

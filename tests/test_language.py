@@ -115,3 +115,9 @@ def test_chat_shorthand_and_filler_are_not_searched() -> None:
         "can my team look while the account is read only"
     )
     assert tokenize("my bank isnt in the list") == ["bank", "list"]
+
+
+def test_vague_words_are_not_searched() -> None:
+    assert tokenize("how many times do you retry a payment") == tokenize("how times do you retry a payment")
+    assert tokenize("can an admin shut down the whole account") == ["admin", "shut", "account"]
+    assert tokenize("the download link doesnt work anymore") == tokenize("the download link work")
