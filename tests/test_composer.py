@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from chatbot.composer import ExtractiveComposer, word_count
+from chatbot.composer import ComposerSettings, ExtractiveComposer, word_count
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
 
 
@@ -810,3 +810,32 @@ def test_a_word_a_stop_word_separates_from_the_subject_still_picks_its_section()
         .text
     )
     assert text.startswith("If it fails, the account Owner")
+
+
+def test_between_sections_saying_about_as_much_the_one_closer_in_meaning_is_quoted() -> None:
+    """ "why is a transaction showing twice in my bank feed": the start-date tip under "Connect a bank account"
+    says one more of its words than the troubleshooting section about duplicates, which is far closer in meaning."""
+    question = "Why is a transaction showing twice in my bank feed?"
+    tip = "Choose the start date with care, or the feed shows the same transaction twice."
+    duplicates = "A transaction that appears twice usually comes from a statement import. Delete the extra copy."
+
+    def compose(settings: ComposerSettings) -> str:
+        article = _scored(
+            "bank-feeds.md",
+            "Bank feeds",
+            [(tip, ("Connect a bank account",), 0.45), (duplicates, ("I see the same transaction twice",), 0.70)],
+        )
+        return ExtractiveComposer(settings).compose(question, [article], _idf).text
+
+    assert "Delete the extra copy" in compose(ComposerSettings())
+    assert "start date" in compose(ComposerSettings(closeness_weight=0.0))  # words alone pick the tip
+
+
+def test_a_sentence_listing_what_the_page_covers_is_not_quoted() -> None:
+    intro = (
+        "A bank feed brings the transactions from your bank into Lumo. This guide explains how to connect a bank, "
+        "how often transactions arrive and what to do when a feed stops working."
+    )
+    article = _scored("bank-feeds.md", "Bank feeds", [(intro, (), 0.6), ("Lumo fetches transactions daily.", (), 0.3)])
+    text = ExtractiveComposer().compose("What is a bank feed?", [article], _idf).text
+    assert text.startswith("A bank feed brings the transactions") and "This guide" not in text

@@ -349,6 +349,24 @@ def test_a_kind_of_the_article_s_subject_does_not_pick_the_section_naming_it(kb:
     assert "Insufficient funds" not in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "answering", "not_answering"),
+    [
+        # Was: the start-date tip under "## Connect a bank account" ("Otherwise you'll see the same transactions
+        # twice"), one more word of the question than the troubleshooting section about duplicates.
+        ("why is a transaction showing twice in my bank feed", "Duplicates usually come from", "start date"),
+        # Was: the article's introduction (an everyday dev question).
+        ("minimum screen size for the web app", "1024 pixels wide", "Google Chrome"),
+    ],
+)
+def test_between_sections_saying_as_much_the_closer_in_meaning_answers(
+    kb: SampleKB, question: str, answering: str, not_answering: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answering in answer.answer, answer.answer
+    assert not_answering not in answer.answer
+
+
 def test_a_list_of_what_is_not_done_is_quoted_with_its_heading(kb: SampleKB) -> None:
     # Was: the bullets alone ("- Bank fees for currency conversion ..."), which never said no.
     answer = _ask(kb, "my bank charged a currency conversion fee on your charge, will you refund that")
