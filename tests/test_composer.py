@@ -367,6 +367,22 @@ def test_a_yes_no_question_asking_beyond_the_title_gets_the_sentence_that_answer
     assert "doesn't look up or calculate state" in text and "VAT on your invoices" not in text
 
 
+APPS_IDF = {"android": 3.0, "app": 1.0, "lumo": 0.5}
+
+
+def test_a_yes_no_question_gets_the_opening_only_when_it_says_the_question_s_rarest_word() -> None:
+    # "is there an android app": the title ("... apps for iPhone, iPad and Android") names it, but the opening
+    # ("The Lumo apps are free on every plan") never says Android; the requirements row does.
+    opening = "The Lumo apps are free on every plan. Sign in with the same email and password as on the web."
+    table = "| Platform | Minimum version |\n|---|---|\n| iPhone | iOS 16 or later |\n| Android | Android 10 or later |"
+    article = _scored(
+        "apps.md", "The Lumo apps for iPhone and Android", [(opening, (), 0.6), (table, ("Requirements",), 0.5)]
+    )
+    idf = lambda t: 0.0 if "_" in t else APPS_IDF.get(t, 1.0)  # noqa: E731
+    text = ExtractiveComposer().compose("Is there an Android app?", [article], idf).text
+    assert "Android 10 or later" in text and "free on every plan" not in text
+
+
 NOT_REFUNDED = "- Charges older than the refund window\n- Bank fees for currency conversion"
 
 

@@ -367,6 +367,13 @@ def test_between_sections_saying_as_much_the_closer_in_meaning_answers(
     assert not_answering not in answer.answer
 
 
+def test_a_yes_no_question_is_not_answered_by_an_opening_that_does_not_say_it(kb: SampleKB) -> None:
+    # Was: "The Lumo apps are free on every plan. ..." (the title names Android; the opening does not).
+    answer = _ask(kb, "is there an android app")
+    assert not answer.is_gap and "Android 10 or later" in answer.answer, answer.answer
+    assert "free on every plan" not in answer.answer
+
+
 def test_a_list_of_what_is_not_done_is_quoted_with_its_heading(kb: SampleKB) -> None:
     # Was: the bullets alone ("- Bank fees for currency conversion ..."), which never said no.
     answer = _ask(kb, "my bank charged a currency conversion fee on your charge, will you refund that")

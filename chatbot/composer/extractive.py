@@ -235,7 +235,11 @@ class ExtractiveComposer:
         # state or city rates" further down.
         title_match = overlap(document.title, terms)
         names_question = title_match >= self.settings.opening_title_share * sum(terms.values())
-        opening_bonus = self.settings.heading_weight * title_match if asked.is_yes_no and names_question else 0.0
+        opening = next((c.chunk.text for c in document.chunks if c.chunk.index == 0), "")
+        opening_says = overlap(opening, terms) >= self.settings.opening_title_share * sum(terms.values())
+        opening_bonus = (
+            self.settings.heading_weight * title_match if asked.is_yes_no and names_question and opening_says else 0.0
+        )
         question_weight = sum(terms.values())
         # A code ("KI-231") is worth the whole question: the passage holding it is about exactly that.
         code_bonus = question_weight
