@@ -278,11 +278,16 @@ class ExtractiveComposer:
         closeness_weight = 0.0 if asked.is_cjk else self.settings.closeness_weight * question_weight
         cosines = [c.dense_score for c in by_score if c.dense_score is not None]
         # A chunk found by keywords alone counts as the farthest of those found in meaning. A section whose heading
-        # says the whole question is not measured so: its steps are what the heading names, and they are far from
-        # the question in meaning ("turn on 2fa" and "## Turn on 2FA with an authenticator app": 0.44, the
-        # article's introduction 0.66).
+        # says the whole question, or names its focus (above), is not measured so: it is what the question asks
+        # about, however its text reads to the model ("turn on 2fa" and "## Turn on 2FA with an authenticator
+        # app": 0.44, the article's introduction 0.66; "## Per-order or daily summary" 0.62 and "## How syncing
+        # works" 0.66 for "does shopify sync every order or just a summary").
         closest, farthest = max(cosines, default=0.0), min(cosines, default=0.0)
-        says_question = [overlap(" ".join(c.chunk.heading_path), terms) >= question_weight for c in by_score]
+        heading_names_it = [
+            overlap(" ".join(c.chunk.heading_path), terms) >= question_weight
+            or (focus is not None and focus in passage_terms(" ".join(c.chunk.heading_path)))
+            for c in by_score
+        ]
         for rank, chunk in enumerate(by_score):
             heading_match = overlap(" ".join(chunk.chunk.heading_path), heading_terms)
             heading_bonus = self.settings.heading_weight * heading_match
@@ -324,7 +329,7 @@ class ExtractiveComposer:
                 # Dev splits: no answer changed; of 100 blind sample help centre questions, one, to the right one.
                 if unit.is_step and _performs(chunk, asked.done):
                     penalty += question_weight
-                if not says_question[rank]:
+                if not heading_names_it[rank]:
                     cosine = chunk.dense_score if chunk.dense_score is not None else farthest
                     penalty += closeness_weight * (closest - cosine)
                 key = (round(match + bonus - penalty, 9), *_tie_break(chunk, rank, asked), -i)
