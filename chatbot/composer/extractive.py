@@ -232,7 +232,9 @@ class ExtractiveComposer:
         # article's opening says whether and how, before any detail further down. Only when the title says most of
         # what is asked: "Does Lumo calculate US state sales tax?" names the subject of "Setting up VAT and sales
         # tax", and its opening ("Lumo calculates VAT ...") was quoted over "Lumo doesn't look up or calculate
-        # state or city rates" further down.
+        # state or city rates" further down. And only when the opening says at least as much of it: "is there an
+        # android app" of "The Lumo mobile apps for iPhone, iPad and Android" got "The Lumo apps are free on every
+        # plan", not the requirements table's Android row (dev splits: no answer changed).
         title_match = overlap(document.title, terms)
         names_question = title_match >= self.settings.opening_title_share * sum(terms.values())
         opening = next((c.chunk.text for c in document.chunks if c.chunk.index == 0), "")
