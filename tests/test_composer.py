@@ -370,7 +370,7 @@ def test_a_yes_no_question_asking_beyond_the_title_gets_the_sentence_that_answer
 APPS_IDF = {"android": 3.0, "app": 1.0, "lumo": 0.5}
 
 
-def test_a_yes_no_question_gets_the_opening_only_when_it_says_the_question_s_rarest_word() -> None:
+def test_a_yes_no_question_gets_the_opening_only_when_the_opening_says_enough_of_it() -> None:
     # "is there an android app": the title ("... apps for iPhone, iPad and Android") names it, but the opening
     # ("The Lumo apps are free on every plan") never says Android; the requirements row does.
     opening = "The Lumo apps are free on every plan. Sign in with the same email and password as on the web."
@@ -855,3 +855,15 @@ def test_a_sentence_listing_what_the_page_covers_is_not_quoted() -> None:
     article = _scored("bank-feeds.md", "Bank feeds", [(intro, (), 0.6), ("Lumo fetches transactions daily.", (), 0.3)])
     text = ExtractiveComposer().compose("What is a bank feed?", [article], _idf).text
     assert text.startswith("A bank feed brings the transactions") and "This guide" not in text
+
+
+def test_only_a_guide_s_list_of_its_topics_is_left_out_beside_the_anchor() -> None:
+    # "This page shows ..." may be about a screen of the product, and a lead-in introduces its list: both stay.
+    screen = "Open Dashboard from the top menu. This page shows your unpaid invoices and overdue totals."
+    article = _scored("dashboard.md", "Dashboard", [(screen, (), 0.6)])
+    text = ExtractiveComposer().compose("Where do I open the dashboard?", [article], _idf).text
+    assert "This page shows your unpaid invoices" in text
+    lead_in = "This guide lists the charges we can't refund:\n- Bank fees for currency conversion\n- Old charges"
+    refunds = _scored("refunds.md", "Refunds", [("Refunds take 5 days.", (), 0.5), (lead_in, ("Not refunded",), 0.6)])
+    text = ExtractiveComposer().compose("Do you refund bank fees for currency conversion?", [refunds], _idf).text
+    assert "This guide lists the charges we can't refund:" in text and "Bank fees" in text

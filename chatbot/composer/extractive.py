@@ -31,12 +31,15 @@ _TABLE_REFERENCE = re.compile(
 
 # A sentence listing what a page covers ("This guide explains how to connect a bank, how often transactions
 # arrive, ..."): it names every section's topic, so it matched questions that a section answers, and says nothing.
-# It is neither an anchor nor quoted beside one: "my bank feed stopped updating" got the introduction with it.
 _OVERVIEW = re.compile(
     r"^\s*(?:this|the following) (?:guide|article|page|section|document|chapter)s? (?:also )?"
     r"(?:explains|describes|covers|shows|lists|walks you through|tells you|helps)\b",
     re.IGNORECASE,
 )
+# ... it is never the anchor, and a guide's or article's is not quoted beside one either ("my bank feed stopped
+# updating" got the introduction with it). "This page shows your unpaid invoices" may be about a screen of the
+# product, and "This section lists the charges we can't refund:" leads in its list: those stay.
+_GUIDE_OVERVIEW = re.compile(r"^\s*(?:this|the following) (?:guide|article)s? ", re.IGNORECASE)
 
 
 def _is_lead_in(unit: Unit) -> bool:
@@ -65,6 +68,9 @@ class ComposerSettings:
     # (see _passage). Dev splits: no answer changed on E-Manual, everyday or CMRC2018 (400 questions) against
     # no such condition; on the sample help centre it moved 2 of 11 wrong passages to the right one.
     opening_title_share: float = 0.5
+    # ... and the share the opening itself must say (the first chunk's text). Dev splits: no answer changed; on the
+    # sample help centre's 297 questions of every round, one, to the right passage ("is there an android app").
+    opening_text_share: float = 0.5
     step_bonus: float = 0.3  # share of the question's weight a list item gets for a how-to question
     # Between sections that say about as much of the question, the one closer to it in meaning: a unit loses this
     # share of the question's weight per unit of cosine its chunk is below the article's closest chunk. Words
@@ -73,7 +79,8 @@ class ComposerSettings:
     # feed". Chosen on the everyday dev split (0.5: 5 answers changed, 3 better, none worse; 0.75 and 1.0: 8 and
     # 11 changed, one worse, "does receipt scanning work with heic photos" lost "## Supported files" to the
     # scanning steps); E-Manual, StackFAQ and CLINC dev answers unchanged. Not for Chinese: the English model's
-    # vectors of Chinese text rank paragraphs poorly (CMRC2018 dev gold span 0.750 -> 0.737 with it).
+    # vectors of Chinese text rank paragraphs poorly (CMRC2018 dev gold span 0.750 -> 0.737 with it). Measured
+    # with MiniLM, the default: the multilingual embedder's cosines lie closer together, so it weighs less there.
     closeness_weight: float = 0.5
     # ... and a unit stating the kind of quantity a "how long / how often / how many / how much" question asks for
     # (at most what the unit says of the question, like the step bonus: a number alone answers nothing).
@@ -232,13 +239,13 @@ class ExtractiveComposer:
         # article's opening says whether and how, before any detail further down. Only when the title says most of
         # what is asked: "Does Lumo calculate US state sales tax?" names the subject of "Setting up VAT and sales
         # tax", and its opening ("Lumo calculates VAT ...") was quoted over "Lumo doesn't look up or calculate
-        # state or city rates" further down. And only when the opening says at least as much of it: "is there an
-        # android app" of "The Lumo mobile apps for iPhone, iPad and Android" got "The Lumo apps are free on every
-        # plan", not the requirements table's Android row (dev splits: no answer changed).
+        # state or city rates" further down. And only when the opening itself says enough of it
+        # (opening_text_share): "is there an android app" of "The Lumo mobile apps for iPhone, iPad and Android" got
+        # "The Lumo apps are free on every plan", not the requirements table's Android row.
         title_match = overlap(document.title, terms)
         names_question = title_match >= self.settings.opening_title_share * sum(terms.values())
         opening = next((c.chunk.text for c in document.chunks if c.chunk.index == 0), "")
-        opening_says = overlap(opening, terms) >= self.settings.opening_title_share * sum(terms.values())
+        opening_says = overlap(opening, terms) >= self.settings.opening_text_share * sum(terms.values())
         opening_bonus = (
             self.settings.heading_weight * title_match if asked.is_yes_no and names_question and opening_says else 0.0
         )
@@ -283,10 +290,12 @@ class ExtractiveComposer:
         # says the whole question, or names its focus (above), is not measured so: it is what the question asks
         # about, however its text reads to the model ("turn on 2fa" and "## Turn on 2FA with an authenticator
         # app": 0.44, the article's introduction 0.66; "## Per-order or daily summary" 0.62 and "## How syncing
-        # works" 0.66 for "does shopify sync every order or just a summary").
+        # works" 0.66 for "does shopify sync every order or just a summary"). For a how-to question, neither is a
+        # procedure whose heading says as much as brought it in above (how_to_heading_share).
         closest, farthest = max(cosines, default=0.0), min(cosines, default=0.0)
+        names_enough = self.settings.how_to_heading_share * question_weight if is_how_to else question_weight
         heading_names_it = [
-            overlap(" ".join(c.chunk.heading_path), terms) >= question_weight
+            overlap(" ".join(c.chunk.heading_path), terms) >= names_enough
             or (focus is not None and focus in passage_terms(" ".join(c.chunk.heading_path)))
             for c in by_score
         ]
@@ -378,7 +387,7 @@ class ExtractiveComposer:
             if not (units[anchor].is_step and _performs(units[anchor].chunk, asked.done)):
                 # The steps of what the customer has already done are not quoted before what follows from it.
                 window = [u for u in window if not (u.is_step and _performs(u.chunk, asked.done))]
-            window = [u for u in window if not _OVERVIEW.match(u.text)]
+            window = [u for u in window if not _about_the_guide(u)]
             window = _with_heading(window, units, document.title)
         covered = {t for u in window for t in passage_terms(u.text) if t in terms}
         return window, covered
@@ -625,6 +634,11 @@ def _performs(chunk: ScoredChunk, done: frozenset[str]) -> bool:
     (chatbot/actions.procedure_verbs: "Disconnecting a bank" after "I disconnected the bank feed, ...")."""
     path = chunk.chunk.heading_path
     return bool(done) and bool(path) and bool(procedure_verbs(path[-1]) & done)
+
+
+def _about_the_guide(unit: Unit) -> bool:
+    """Whether ``unit`` is a guide's or article's list of what it covers (see _GUIDE_OVERVIEW)."""
+    return bool(_OVERVIEW.match(unit.text) and _GUIDE_OVERVIEW.match(unit.text)) and not _is_lead_in(unit)
 
 
 def _best_chunk(units: Sequence[Unit]) -> ScoredChunk:
