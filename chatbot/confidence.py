@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot.actions import action_stems, asked_verb, opposites
+from chatbot.actions import UNSAID_VERBS, action_stems, asked_verb, opposites
 from chatbot.keyword import tokenize, tokenize_passage, with_bigrams
 from chatbot.retrieval import RetrievalResult
 from chatbot.types import Chunk, ScoredDocument
@@ -190,18 +190,20 @@ def _with_asked_action(passage_terms: set[str], question: str, action: frozenset
     """``passage_terms`` with the asked verb's stem added when the passage names the action in another word of
     ``action`` (its stems: chatbot/actions.py): "Remove a user" covers "how do I delete a user". Without it the
     customer's verb counted as a missing rare word and the action as missing, and the right section was
-    "I'm not sure" (0.10)."""
+    "I'm not sure" (0.10). A verb of UNSAID_VERBS ("set" of "set up") counts as said by any passage."""
     verb = asked_verb(question)
     stems = tokenize(verb) if verb else []
-    if not stems or stems[0] in passage_terms or not action & passage_terms:
+    if not stems or stems[0] in passage_terms:
         return passage_terms
-    return passage_terms | {stems[0]}
+    if verb in UNSAID_VERBS or action & passage_terms:
+        return passage_terms | {stems[0]}
+    return passage_terms
 
 
 def _action_missing(question: str, passage_terms: set[str]) -> float:
     """1 when the question names an action ("how do I add ...") whose word the chosen passage lacks."""
     verb = asked_verb(question)
-    if verb is None:
+    if verb is None or verb in UNSAID_VERBS:
         return 0.0
     stems = tokenize(verb)
     return 1.0 if stems and stems[0] not in passage_terms else 0.0

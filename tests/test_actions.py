@@ -7,10 +7,12 @@ import pytest
 from chatbot.actions import (
     action_stems,
     asked_verb,
+    asks_to_set_up,
     done_action_stems,
     names_another_action,
     opposites,
     procedure_verbs,
+    starts_using,
 )
 from chatbot.keyword import tokenize
 
@@ -89,3 +91,33 @@ def test_the_action_a_customer_has_already_taken(question: str, done: set[str]) 
 )
 def test_the_actions_a_heading_names_a_procedure_for(heading: str, verbs: set[str]) -> None:
     assert procedure_verbs(heading) == verbs
+
+
+@pytest.mark.parametrize(
+    ("question", "sets_up"),
+    [
+        ("how do i set up 2fa", True),
+        ("How to set-up Stripe?", True),
+        ("how can we setup paypal", True),
+        ("how do i set a lock date", False),  # "set" alone is no set-up
+        ("what is the setup fee", False),  # no action asked
+    ],
+)
+def test_a_question_asking_to_set_something_up(question: str, sets_up: bool) -> None:
+    assert asks_to_set_up(question) is sets_up
+
+
+@pytest.mark.parametrize(
+    ("heading", "starts"),
+    [
+        ("Turn on 2FA with an authenticator app", True),
+        ("Connect a bank account", True),
+        ("Create an invoice", True),
+        ("Setting up VAT", True),
+        ("Turn online payments on or off for one invoice", False),
+        ("Disconnect a store", False),
+        ("If you lose your phone", False),
+    ],
+)
+def test_a_heading_for_starting_to_use_something(heading: str, starts: bool) -> None:
+    assert starts_using(heading) is starts

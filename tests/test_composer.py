@@ -867,3 +867,56 @@ def test_only_a_guide_s_list_of_its_topics_is_left_out_beside_the_anchor() -> No
     refunds = _scored("refunds.md", "Refunds", [("Refunds take 5 days.", (), 0.5), (lead_in, ("Not refunded",), 0.6)])
     text = ExtractiveComposer().compose("Do you refund bank fees for currency conversion?", [refunds], _idf).text
     assert "This guide lists the charges we can't refund:" in text and "Bank fees" in text
+
+
+TWO_FACTOR = "Turning on two-factor authentication (2FA)"
+TWO_FACTOR_ON = (
+    "1. Go to Settings > Security > Two-factor authentication.\n2. Click Set up next to Authenticator app.\n"
+    "3. Scan the QR code with your authenticator app."
+)
+TWO_FACTOR_LOST = (
+    "1. Sign in with your password and choose Use a backup code.\n"
+    "2. Go to Settings > Security > Two-factor authentication and set up 2FA again on your new phone."
+)
+SET_UP_IDF = {"set": 2.6, "2fa": 2.6, "set_2fa": 4.8, "new": 2.0, "phone": 2.5, "new_phone": 4.0}
+
+
+def _set_up_idf(term: str) -> float:
+    return SET_UP_IDF.get(term, 0.0 if "_" in term else 1.0)
+
+
+def test_a_set_up_question_gets_the_procedure_that_starts_using_it_not_the_steps_for_another_case() -> None:
+    # "how do i set up 2fa" got the steps under "## If you lose your phone", the only text saying "set up 2FA";
+    # the steps under "## Turn on 2FA with an authenticator app" set it up.
+    article = _scored(
+        "2fa.md",
+        TWO_FACTOR,
+        [
+            (TWO_FACTOR_LOST, ("If you lose your phone",), 0.43),
+            ("Two-factor authentication (2FA) protects your login with a second step.", (), 0.62),
+            (TWO_FACTOR_ON, ("Turn on 2FA with an authenticator app",), 0.46),
+        ],
+    )
+    compose = ExtractiveComposer().compose
+    text = compose("how do i set up 2fa", [article], _set_up_idf).text
+    assert "Scan the QR code" in text and "backup code" not in text, text
+    # A question that states the case gets its steps.
+    text = compose("how do i set up 2fa on my new phone", [article], _set_up_idf).text
+    assert "set up 2FA again on your new phone" in text and "Scan the QR code" not in text, text
+
+
+def test_a_set_up_question_about_the_article_s_subject_gets_its_procedure() -> None:
+    # "how do i set up bank feeds" got the definition of a bank feed: "## Connect a bank account" says only "bank",
+    # but it is the procedure of "Connecting your bank account and fixing bank feed problems".
+    article = _scored(
+        "bank-feeds.md",
+        "Connecting your bank account and fixing bank feed problems",
+        [
+            ("A bank feed brings the transactions from your business bank account into Lumo.", (), 0.57),
+            ("Lumo connects to banks through Finlink, a licensed provider.", ("How bank feeds work",), 0.5),
+            (BANK_CONNECT, ("Connect a bank account",), 0.45),
+        ],
+    )
+    idf = {"set": 2.6, "bank": 1.5, "feed": 2.3, "bank_feed": 2.3}
+    text = ExtractiveComposer().compose("how do i set up bank feeds", [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith("1. Go to Banking > Bank accounts.\n2. Click Connect a bank."), text

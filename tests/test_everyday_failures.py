@@ -68,6 +68,8 @@ def _right_or_honest(answer: Answer, right: set[str]) -> None:
         ("Can I get a refund in cash at your office?", {"billing/refunds.md", "faq/faq.csv#request-refund"}),
         # Was: "No. All Lumo subscriptions are billed in euros" (a different FAQ entry).
         ("Can I pay with bitcoin?", {"billing/payment-methods.md", "faq/faq.csv#payment-methods"}),
+        # Was: the steps to create an API key (0.40): "Settings > Developer" read as "set".
+        ("how do i set up a security key", {"security/two-factor-authentication.md"}),
     ],
 )
 def test_known_failures_are_answered_right_or_not_at_all(kb: SampleKB, question: str, right: set[str]) -> None:
@@ -406,3 +408,24 @@ def test_three_outcomes(kb: SampleKB) -> None:
     dont_know = answerer.answer("How do I request a refund?", audience="public")
     assert dont_know.is_gap and dont_know.reason == "no_match" and "I don't know" in dont_know.answer
     assert shipped.answer("How do I request a refund?", audience="public").citations  # the shipped one answers
+
+
+@pytest.mark.parametrize(
+    ("question", "answering", "not_quoted"),
+    [
+        # Was: "1. Sign in with your password and choose Use a backup code. 2. ... set up 2FA again on your new
+        # phone." (under "## If you lose your phone").
+        ("how do i set up 2fa", "Scan the QR code", "Use a backup code"),
+        # Was: "I'm not sure" (0.31), then the definition of a bank feed.
+        ("how do i set up bank feeds", "Click **Connect a bank**", "A bank feed brings"),
+        # Was: the steps to change the invoice numbers, "Go to **Settings > Invoicing > Numbering**".
+        ("how do i set up an invoice", "Invoices > New invoice", "Numbering"),
+        # The passage on the part asked about stays: "## Create an API key" never says "sandbox".
+        ("how do i set up a sandbox api key", "sandbox company", "Click **Create key**"),
+    ],
+)
+def test_a_set_up_question_gets_the_procedure_that_starts_using_it(
+    kb: SampleKB, question: str, answering: str, not_quoted: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answering in answer.answer and not_quoted not in answer.answer, answer.answer

@@ -28,6 +28,12 @@ def _save_elsewhere(directory: Path, *chunks: Chunk) -> None:
     os.utime(directory / "corpus.json", (before + 10, before + 10))
 
 
+def test_the_settings_menu_is_not_the_verb_set() -> None:
+    # The stemmer folds "Settings" into "set": "how do I set up an invoice?" matched "Go to Settings > Invoicing".
+    assert tokenize("Settings") == tokenize("setting") != tokenize("set")
+    assert tokenize("customers") == ["customer"] != tokenize("custom")
+
+
 def test_passage_tokens_are_tokenize_s_and_each_caller_gets_its_own_list() -> None:
     text = "Refunds are paid to the card you paid with"
     first = tokenize_passage(text)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from chatbot.actions import names_another_action, procedure_verbs
+from chatbot.actions import names_another_action, procedure_verbs, starts_using
 from chatbot.composer.question import IdfLookup, Question, holds_code, overlap, select_rows, unit_overlap
 from chatbot.composer.units import (
     Unit,
@@ -224,7 +224,7 @@ class ExtractiveComposer:
             by_score += [
                 c
                 for c in ranked[self.settings.anchor_chunks :]
-                if c.chunk.heading_path and overlap(" ".join(c.chunk.heading_path), terms) >= named
+                if c.chunk.heading_path and _heading_says(c, asked, terms) >= named
             ]
         # "How do I ...?" asks for steps: a numbered step is a better anchor than prose or bullets about the topic.
         step_bonus = self.settings.step_bonus * sum(terms.values()) if is_how_to else 0.0
@@ -295,12 +295,12 @@ class ExtractiveComposer:
         closest, farthest = max(cosines, default=0.0), min(cosines, default=0.0)
         names_enough = self.settings.how_to_heading_share * question_weight if is_how_to else question_weight
         heading_names_it = [
-            overlap(" ".join(c.chunk.heading_path), terms) >= names_enough
+            _heading_says(c, asked, terms) >= names_enough
             or (focus is not None and focus in passage_terms(" ".join(c.chunk.heading_path)))
             for c in by_score
         ]
         for rank, chunk in enumerate(by_score):
-            heading_match = overlap(" ".join(chunk.chunk.heading_path), heading_terms)
+            heading_match = _heading_says(chunk, asked, heading_terms)
             heading_bonus = self.settings.heading_weight * heading_match
             chunk_units = split_units(chunk)
             for i, whole in enumerate(chunk_units):
@@ -338,7 +338,9 @@ class ExtractiveComposer:
                 # say most of the question ("disconnect", "feed") and are what the customer has already done; the
                 # sentence after them answers. Such a step is the anchor only when nothing else in the article is.
                 # Dev splits: no answer changed; of 100 blind sample help centre questions, one, to the right one.
-                if unit.is_step and _performs(chunk, asked.done):
+                # So are steps for a case the question does not state ("## If you lose your phone" for "how do I
+                # set up 2FA?"). Dev splits: no answer changed; sample help centre: one of 337, to the right one.
+                if unit.is_step and (_performs(chunk, asked.done) or _for_unstated_case(chunk, terms)):
                     penalty += question_weight
                 if not heading_names_it[rank]:
                     cosine = chunk.dense_score if chunk.dense_score is not None else farthest
@@ -627,6 +629,34 @@ def _for_another_action(unit: Unit, chunk: ScoredChunk, action: frozenset[str]) 
     if not path or not names_another_action(path[-1], action):
         return False
     return not action & set(passage_terms(" ".join((unit.text, *path))))
+
+
+def _heading_says(chunk: ScoredChunk, asked: Question, terms: dict[str, float]) -> float:
+    """How much of ``terms`` (the question's, or some of them) ``chunk``'s headings say. For "how do I set up
+    ...?", a heading that starts using something says "set up", and what the article's title says too, when the two
+    name the question's rarest word: "## Connect a bank account" of "Connecting your bank account and fixing bank
+    feed problems" says all of "how do I set up bank feeds?". Not "## Create an API key" for "how do I set up a
+    sandbox API key?": the sandbox has its own section."""
+    path = chunk.chunk.heading_path
+    if asked.set_up and path and starts_using(path[-1]):
+        said = passage_terms(" ".join((chunk.chunk.title, *path)))
+        words = {t: w for t, w in asked.terms.items() if "_" not in t and t not in asked.set_up}
+        rarest = max(sorted(words), key=lambda t: words[t], default=None)
+        if rarest in said:
+            return sum(w for t, w in terms.items() if t in said or t in asked.set_up)
+    return overlap(" ".join(path), terms)
+
+
+# A heading naming the case its section is for ("## If you lose your phone", "## When the payment is still unpaid").
+_CASE_HEADING = re.compile(r"^\s*(?:if|when|in case)\b", re.IGNORECASE)
+
+
+def _for_unstated_case(chunk: ScoredChunk, terms: dict[str, float]) -> bool:
+    """Whether ``chunk`` is under a heading naming a case the question says nothing of: its steps are for that
+    case ("2. ... set up 2FA again on your new phone" under "## If you lose your phone" for "how do I set up
+    2FA?")."""
+    path = chunk.chunk.heading_path
+    return bool(path) and bool(_CASE_HEADING.match(path[-1])) and overlap(path[-1], terms) == 0
 
 
 def _performs(chunk: ScoredChunk, done: frozenset[str]) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from chatbot.actions import action_stems, done_action_stems
+from chatbot.actions import action_stems, asks_to_set_up, done_action_stems
 from chatbot.codes import codes_in
 from chatbot.composer.units import Unit, row_cells, table_parts
 from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokenize_passage
@@ -77,6 +77,9 @@ class Question:
     done: frozenset[str] = frozenset()  # "I disconnected ...": the action already done (chatbot/actions.py)
     # Stems of the words the question says side by side, with no stop word between ("card payment").
     adjacent: frozenset[tuple[str, str]] = frozenset()
+    # "How do I set up ...?": the terms that say so ("set" and its pairs), said by a heading that starts using
+    # something (chatbot/actions.starts_using) in other words.
+    set_up: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -97,6 +100,7 @@ class Question:
             quantity=quantity_asked(question),
             done=frozenset() if is_how_to else done_action_stems(question),
             adjacent=_adjacent_stems(question),
+            set_up=_set_up_terms(terms) if is_how_to and asks_to_set_up(question) else frozenset(),
         )
 
     def asking_for(self, terms: dict[str, float]) -> Question:
@@ -111,6 +115,7 @@ class Question:
             quantity=self.quantity,
             done=self.done,
             adjacent=self.adjacent,
+            set_up=self.set_up,
         )
 
     def states_quantity(self, text: str) -> bool:
@@ -130,6 +135,12 @@ def _adjacent_stems(question: str) -> frozenset[tuple[str, str]]:
     unlike the keyword index's word pairs, "email when a payment" pairs nothing)."""
     stems = [tokenize(word) for word in re.findall(r"[^\W\d_]+", question) if not has_cjk(word)]
     return frozenset((a[0], b[0]) for a, b in pairwise(stems) if a and b)
+
+
+def _set_up_terms(terms: dict[str, float]) -> frozenset[str]:
+    """The terms of "set up" in a question's ``terms``: "set" (or "setup") and the pairs it starts ("set_2fa")."""
+    verbs = {stem for word in ("set", "setup") for stem in tokenize(word)}
+    return frozenset(t for t in terms if t.split("_", 1)[0] in verbs)
 
 
 def _weighted_terms(question: str, idf: IdfLookup) -> dict[str, float]:
