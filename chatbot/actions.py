@@ -95,6 +95,28 @@ def _starting_stems() -> frozenset[str]:
     return frozenset(stem for word in STARTS_USING_VERBS.split() for stem in tokenize(word))
 
 
+# "How do I turn off reminders?": the particle is a stop word, so the search reads "turn", which the steps to turn
+# the thing *on* say too.
+_TURNS_OFF = re.compile(r"\s+((?:\w+\s+){0,3}?)off\b", re.IGNORECASE)
+
+
+def asks_to_turn_off(question: str) -> str | None:
+    """The phrase ("turn off", "switch off") when ``question`` asks how to turn something off ("how do I turn off
+    reminders?", "can I switch the reminders off?"), "turn off" for "disable" and "deactivate" (a help centre
+    that says "deactivated" is searched for that word, and the steps to turn the thing on were quoted for "how do
+    I deactivate reminders?"); None otherwise."""
+    match = ACTION_RE.match(question)
+    verb = match.group(1).lower() if match else ""
+    if verb in ("disable", "deactivate"):
+        return "turn off"
+    if match is None or verb not in ("turn", "switch"):
+        return None
+    off = _TURNS_OFF.match(question, match.end())
+    if off is None or "on" in off.group(1).lower().split():  # "turn it on or off" asks for both
+        return None
+    return f"{verb} off"
+
+
 def asked_verb(question: str) -> str | None:
     """The verb of the action ``question`` asks to do, lower-cased; None when it asks no action."""
     match = ACTION_RE.match(question)

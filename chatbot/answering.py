@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from chatbot.actions import asks_to_turn_off
 from chatbot.codes import unknown_error_codes
 from chatbot.composer import ComposerSettings, Composition, ExtractiveComposer, asks_how_to, render
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
@@ -28,7 +29,7 @@ from chatbot.multipart import question_parts
 from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
-from chatbot.synonyms import phrase_object, phrases_added, says_phrase
+from chatbot.synonyms import phrase_object, phrases_added, says_action
 from chatbot.types import Answer, Audience, Chunk, Citation, EmbeddedText, ScoredChunk, ScoredDocument, SourceRef
 from chatbot.unknown_names import mostly_unknown, unknown_integration
 
@@ -487,8 +488,13 @@ class Answerer:
     # -- helpers -------------------------------------------------------------------------------------------------
     def _quotes_the_action(self, question: str, result: RetrievalResult, answer: Answer) -> bool:
         """Whether the passage of the first citation (with its heading) says each phrase the search put in the
-        customer's words (chatbot/synonyms.py); True when the search added none."""
+        customer's words (chatbot/synonyms.py), and the "turn off" the customer asks for (chatbot/actions.py
+        asks_to_turn_off: "how do I turn off reminders?" got the steps to turn them on, 0.99); True when there is
+        none."""
         added = phrases_added(question, result.query)
+        turning_off = asks_to_turn_off(question)
+        if turning_off and turning_off not in added:
+            added.append(turning_off)
         if not added or not answer.citations:
             return True
         chunk = self.retriever.keyword_index.chunk(answer.citations[0].chunk_id)
@@ -497,7 +503,7 @@ class Answerer:
         # in "Turn on **Require Face ID**" does not answer "activate the mobile app". With nothing after it ("how
         # long before I get logged out"), the words before it are not its object: the phrase alone is checked.
         return all(
-            says_phrase(text, phrase, phrase_object(result.query, phrase, tokenize), tokenize) for phrase in added
+            says_action(text, phrase, phrase_object(result.query, phrase, tokenize), tokenize) for phrase in added
         )
 
     def _unknown_error_code(self, question: str, audience: Audience) -> bool:

@@ -180,3 +180,37 @@ def says_phrase(
         if not wanted or wanted & set(stems(f"{match.group(1) or ''} {match.group(2)}")):
             return True
     return False
+
+
+# Turning something off said in other words than the phrase: "## Stop reminders for one invoice or customer" answers
+# "how do I turn off reminders for one customer?".
+OFF_WORDS = ("disable", "deactivate", "stop", "untick", "uncheck")
+_OFF_WORD_RE = re.compile(
+    rf"\b(?:{'|'.join(word.rstrip('e') for word in OFF_WORDS)})\w*((?:\W+\w+){{0,{OBJECT_WORDS}}})"
+)
+# "Turn it off for customers who pay by bank transfer": the pronoun stands for what the passage named before it;
+# "Turn online payments on or off" says both.
+_OFF_PRONOUN_RE = re.compile(r"\b(?:turn|switch)\w*\s+(?:it|them|this|that)\s+off\b|\bon\s+(?:or|and|/)\s+off\b")
+# ... and turning it on, the opposite answer.
+_ON_RE = re.compile(r"\b(?:(?:turn|switch)\w*\s+(?:\w+\s+)?on|enabl\w*|activat\w*)\b")
+
+
+def says_action(
+    text: str, phrase: str, about: Iterable[str] = (), stems: Callable[[str], Iterable[str]] = str.split
+) -> bool:
+    """Whether ``text`` says ``phrase`` of one of ``about`` (see says_phrase). A phrase ending in "off" is also said
+    in other words ("switch off", OFF_WORDS, "turn it off"), and a text that says nothing of turning anything on
+    or off does not contradict it: "Choose which notifications you get in **Profile > Notifications**" answers
+    "how do I turn off notifications?"; "2. Turn on **Send automatic reminders**" does not answer "how do I turn
+    off reminders?"."""
+    if phrase.split()[-1] != "off":
+        return says_phrase(text, phrase, about, stems)
+    lowered = text.lower()
+    wanted = set(about)
+    if any(says_phrase(text, off, about, stems) for off in ("turn off", "switch off")) or _OFF_PRONOUN_RE.search(
+        lowered
+    ):
+        return True
+    if any(not wanted or wanted & set(stems(match.group(1))) for match in _OFF_WORD_RE.finditer(lowered)):
+        return True
+    return not _ON_RE.search(lowered)

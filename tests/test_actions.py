@@ -8,6 +8,7 @@ from chatbot.actions import (
     action_stems,
     asked_verb,
     asks_to_set_up,
+    asks_to_turn_off,
     done_action_stems,
     names_another_action,
     opposites,
@@ -121,3 +122,20 @@ def test_a_question_asking_to_set_something_up(question: str, sets_up: bool) -> 
 )
 def test_a_heading_for_starting_to_use_something(heading: str, starts: bool) -> None:
     assert starts_using(heading) is starts
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase"),
+    [
+        ("how do i turn off reminders", "turn off"),
+        ("how do I turn the reminders off", "turn off"),
+        ("can I switch off Face ID?", "switch off"),
+        ("How do I turn on or off Remote Management?", None),  # both
+        ("how do i turn on reminders", None),
+        ("does resetting my password turn off 2fa", None),  # asks what happens, not how
+        ("how do I deactivate reminders", "turn off"),
+        ("how can I disable 2FA?", "turn off"),
+    ],
+)
+def test_a_question_asking_to_turn_something_off(question: str, phrase: str | None) -> None:
+    assert asks_to_turn_off(question) == phrase

@@ -157,6 +157,39 @@ def test_the_opposite_action_is_not_answered_with_the_steps_of_the_other(kb: Sam
     assert answer.is_gap and answer.reason == "low_confidence" and not answer.citations
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how do i turn off reminders",
+        "how do i turn off 2fa",
+        "how do i turn reminders off",
+        "how do i deactivate reminders",
+    ],
+)
+def test_turning_off_is_not_answered_with_the_steps_to_turn_on(kb: SampleKB, question: str) -> None:
+    """Typed by the customer, "turn off" is searched as "turn" too (the particle is a stop word): the steps to turn
+    reminders and 2FA *on* were quoted (0.99, 0.84), and for "deactivate", a word the help centre uses elsewhere
+    ("the account is deactivated"), too (0.66). The help centre says how to stop reminders for one invoice or
+    customer, and nothing of turning 2FA off: "I'm not sure", with the articles to read."""
+    answer = _ask(kb, question)
+    assert answer.is_gap and answer.reason == "low_confidence" and not answer.citations, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "answering"),
+    [
+        ("how do i turn off payment reminders for one customer", "**Do not remind**"),
+        ("can i turn off online payments for one invoice", "Turn it off for customers"),
+        ("how do i turn off notifications", "Profile > Notifications"),
+    ],
+)
+def test_turning_off_said_in_other_words_or_not_contradicted_is_answered(
+    kb: SampleKB, question: str, answering: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answering in answer.answer, answer.answer
+
+
 def test_a_synonym_does_not_answer_with_another_thing_turned_on(kb: SampleKB) -> None:
     """ "activate the mobile app", searched as "turn on the mobile app", found the App lock steps ("Turn on
     **Require Face ID**"): they turn something else on, so they are not the answer."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatbot.keyword import tokenize
-from chatbot.synonyms import Synonyms, phrase_object, phrases_added, says_phrase
+from chatbot.synonyms import Synonyms, phrase_object, phrases_added, says_action, says_phrase
 
 TEXTS = [
     "## Turn on 2FA with an authenticator app\n1. Go to Settings > Security.",
@@ -137,3 +137,20 @@ def test_sending_again_is_resending_what_was_sent() -> None:
     assert rephraser.apply("how do i send it again") == "how do i resend it again"
     assert rephraser.apply("can you send the invoice again") == "can you resend the invoice again"
     assert rephraser.apply("how do i send an invoice") == "how do i send an invoice"
+
+
+def test_turning_off_is_said_in_other_words_and_turning_on_contradicts_it() -> None:
+    reminders = tokenize("reminders")
+    assert says_action("## Stop reminders for one invoice or customer", "turn off", reminders, tokenize)
+    assert says_action("Disable the reminders in Settings.", "turn off", reminders, tokenize)
+    assert says_action("Reminders are switched off by default.", "turn off", reminders, tokenize)
+    # A pronoun stands for what the passage named before it; "on or off" says both.
+    assert says_action("The switch is on. Turn it off for customers who pay by transfer.", "turn off", (), tokenize)
+    assert says_action("## Turn online payments on or off for one invoice", "turn off", tokenize("payments"), tokenize)
+    # Saying nothing of on or off is no contradiction; saying "turn on" is.
+    assert says_action("Choose which notifications you get in Profile > Notifications.", "turn off", (), tokenize)
+    assert not says_action("2. Turn on **Send automatic reminders**.", "turn off", reminders, tokenize)
+    assert not says_action("## Turn on 2FA with an authenticator app", "turn off", tokenize("2FA"), tokenize)
+    assert not says_action("1. Go to Settings.\n2. Enable reminders.", "turn off", reminders, tokenize)
+    # Any other phrase is said as says_phrase says it.
+    assert says_action("## Turn on 2FA with an authenticator app", "turn on", tokenize("2FA"), tokenize)
