@@ -25,7 +25,7 @@ LIGHT_VERBS = frozenset("be do get go have keep let make put see set take try us
 # Verbs the passage that answers seldom says, so the confidence does not count them missing: "set" ("how do I set
 # up PayPal?" is answered by "Click Connect"). Until tokenizer 9 the menu name "Settings" stood in for it (the same
 # stem) in nearly every passage holding steps; without it, right answers fell to "I'm not sure" (0.75 -> 0.30).
-UNSAID_VERBS = frozenset({"set"})
+UNSAID_VERBS = frozenset({"set", "setup"})
 # Verbs whose opposite in a passage means the passage answers the other question ("disconnect" for "connect").
 OPPOSITE_WORDS = (
     "connect disconnect, add remove, add delete, enable disable, upgrade downgrade, install uninstall, lock unlock, "
@@ -67,9 +67,15 @@ def action_verbs() -> frozenset[str]:
 # "How do I set up 2FA?" asks to start using something. The procedure that does says so with another verb in its
 # heading ("## Turn on 2FA with an authenticator app", "## Connect a bank account", "## Create an invoice"), while
 # "set up" in a text is often something else: "set up 2FA again on your new phone" under "## If you lose your phone".
-_SETS_UP = re.compile(r"\s*(?:-\s*)?up\b", re.IGNORECASE)
-_STARTS_USING_PHRASE = re.compile(r"^\s*(?:turn|switch|set)(?:s|ing|ting)?\s*-?\s*(?:on|up)\b", re.IGNORECASE)
-STARTS_USING_VERBS = "enable activate connect create add invite install"
+# "set up", "set-up", "set it up", "set Stripe up".
+_SETS_UP = re.compile(r"(?:\s*-\s*|\s+(?:[\w-]+\s+){0,2}?)up\b", re.IGNORECASE)
+# A heading starting with one of these verbs, as an imperative or an "-ing" ("Connect Stripe", "Turning on 2FA"),
+# starts using something; "Connection problems", "Active sessions", "Add-ons" and "Setup fees" do not.
+_STARTS_USING = re.compile(
+    r"^\s*(?:(?:turn|switch)(?:ing)?\s+on|set(?:ting)?(?:\s+|\s*-\s*)up|enabl(?:e|ing)|activat(?:e|ing)"
+    r"|connect(?:ing)?|creat(?:e|ing)|add(?:ing)?|invit(?:e|ing)|install(?:ing)?)(?![\w-])",
+    re.IGNORECASE,
+)
 
 
 def asks_to_set_up(question: str) -> bool:
@@ -84,37 +90,44 @@ def asks_to_set_up(question: str) -> bool:
 def starts_using(heading: str) -> bool:
     """Whether ``heading`` names a procedure that starts using something ("Turn on multi-currency", "Connect
     Stripe", "Create an API key", "Setting up VAT"): the answer to "how do I set it up?"."""
-    if _STARTS_USING_PHRASE.match(heading):
-        return True
-    first = re.match(r"\s*([^\W\d_]+)", heading)
-    return first is not None and bool(set(tokenize(first.group(1))) & _starting_stems())
-
-
-@lru_cache(maxsize=1)
-def _starting_stems() -> frozenset[str]:
-    return frozenset(stem for word in STARTS_USING_VERBS.split() for stem in tokenize(word))
+    return bool(_STARTS_USING.match(heading))
 
 
 # "How do I turn off reminders?": the particle is a stop word, so the search reads "turn", which the steps to turn
-# the thing *on* say too.
-_TURNS_OFF = re.compile(r"\s+((?:\w+\s+){0,3}?)off\b", re.IGNORECASE)
+# the thing *on* say too. The words between the verb and "off", or after it, name the thing.
+_TURNS_OFF = re.compile(r"\s+((?:[\w-]+\s+){0,3}?)off\b", re.IGNORECASE)
+_OBJECT = re.compile(r"\s*((?:[\w-]+\s*){0,4})")
 
 
-def asks_to_turn_off(question: str) -> str | None:
-    """The phrase ("turn off", "switch off") when ``question`` asks how to turn something off ("how do I turn off
-    reminders?", "can I switch the reminders off?"), "turn off" for "disable" and "deactivate" (a help centre
-    that says "deactivated" is searched for that word, and the steps to turn the thing on were quoted for "how do
-    I deactivate reminders?"); None otherwise."""
+def turned_off_object(question: str) -> str | None:
+    """What ``question`` asks how to turn off: "reminders" in "how do I turn off reminders?", "how do I turn the
+    reminders off?", "can I switch off reminders?", and after a verb the synonym table reads as "turn off"
+    ("how do I deactivate reminders?": a help centre that says "deactivated" is searched for that word, and the
+    steps to turn reminders on were quoted, 0.66). "" when it names nothing; None when it asks no such thing
+    ("How do I turn Remote Management on or off?" asks for both)."""
     match = ACTION_RE.match(question)
-    verb = match.group(1).lower() if match else ""
-    if verb in ("disable", "deactivate"):
-        return "turn off"
-    if match is None or verb not in ("turn", "switch"):
+    if match is None:
         return None
-    off = _TURNS_OFF.match(question, match.end())
-    if off is None or "on" in off.group(1).lower().split():  # "turn it on or off" asks for both
+    verb = match.group(1).lower()
+    if verb in _turning_off_verbs():
+        return _words_from(question, match.end())
+    off = _TURNS_OFF.match(question, match.end()) if verb in ("turn", "switch") else None
+    if off is None or "on" in off.group(1).lower().split():
         return None
-    return f"{verb} off"
+    between = off.group(1).strip()
+    return between or _words_from(question, off.end())
+
+
+def _words_from(question: str, start: int) -> str:
+    """The few words of ``question`` from ``start`` on (what an action is done to)."""
+    words = _OBJECT.match(question, start)
+    return words.group(1).strip() if words else ""
+
+
+@lru_cache(maxsize=1)
+def _turning_off_verbs() -> frozenset[str]:
+    """The one-word verbs the synonym table reads as "turn off" ("disable", "deactivate")."""
+    return frozenset(word for word, options in SYNONYMS.items() if "turn off" in options)
 
 
 def asked_verb(question: str) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chatbot.actions import asks_to_turn_off
+from chatbot.actions import turned_off_object
 from chatbot.codes import unknown_error_codes
 from chatbot.composer import ComposerSettings, Composition, ExtractiveComposer, asks_how_to, render
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
@@ -238,8 +238,8 @@ class Answerer:
             self._compose_extractive(answer, result, history[-1].answer if query != question else "")
 
         if not answer.is_gap and not self._quotes_the_action(question, result, answer):
-            # The question was searched with a phrase the customer did not type ("disable" as "turn off"), and the
-            # passage answering it does not say that phrase: "turn" alone found the steps to turn 2FA *on*.
+            # The passage does not say the action asked: a phrase the search put in ("disable" searched as "turn
+            # off") or a "turn off" the customer typed. "turn" alone found the steps to turn 2FA *on*.
             answer.reason = "low_confidence"
             answer.citations = []
             self._suggest(answer, result)
@@ -487,24 +487,25 @@ class Answerer:
 
     # -- helpers -------------------------------------------------------------------------------------------------
     def _quotes_the_action(self, question: str, result: RetrievalResult, answer: Answer) -> bool:
-        """Whether the passage of the first citation (with its heading) says each phrase the search put in the
+        """Whether the passage of the first citation (with its headings) says each phrase the search put in the
         customer's words (chatbot/synonyms.py), and the "turn off" the customer asks for (chatbot/actions.py
-        asks_to_turn_off: "how do I turn off reminders?" got the steps to turn them on, 0.99); True when there is
-        none."""
-        added = phrases_added(question, result.query)
-        turning_off = asks_to_turn_off(question)
-        if turning_off and turning_off not in added:
-            added.append(turning_off)
-        if not added or not answer.citations:
-            return True
-        chunk = self.retriever.keyword_index.chunk(answer.citations[0].chunk_id)
-        text = chunk.embedding_text if chunk is not None else answer.answer
+        turned_off_object: "how do I turn off reminders?" got the steps to turn them on, 0.99); True when there
+        is none."""
         # A phrase must be said of what the customer said it of (the words after it in the question): "turn on"
         # in "Turn on **Require Face ID**" does not answer "activate the mobile app". With nothing after it ("how
         # long before I get logged out"), the words before it are not its object: the phrase alone is checked.
-        return all(
-            says_action(text, phrase, phrase_object(result.query, phrase, tokenize), tokenize) for phrase in added
-        )
+        checks = {
+            phrase: phrase_object(result.query, phrase, tokenize) for phrase in phrases_added(question, result.query)
+        }
+        turned_off = turned_off_object(question)
+        if turned_off is not None and "turn off" not in checks:
+            checks["turn off"] = set(tokenize(turned_off))
+        if not checks or not answer.citations:
+            return True
+        chunk = self.retriever.keyword_index.chunk(answer.citations[0].chunk_id)
+        text = "\n".join((*chunk.heading_path, chunk.text)) if chunk is not None else answer.answer
+        title = chunk.title if chunk is not None else ""
+        return all(says_action(text, phrase, about, tokenize, title) for phrase, about in checks.items())
 
     def _unknown_error_code(self, question: str, audience: Audience) -> bool:
         """Whether the question asks about an error code no document of the audience mentions (chatbot/codes.py)."""

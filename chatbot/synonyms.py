@@ -185,32 +185,41 @@ def says_phrase(
 # Turning something off said in other words than the phrase: "## Stop reminders for one invoice or customer" answers
 # "how do I turn off reminders for one customer?".
 OFF_WORDS = ("disable", "deactivate", "stop", "untick", "uncheck")
-_OFF_WORD_RE = re.compile(
-    rf"\b(?:{'|'.join(word.rstrip('e') for word in OFF_WORDS)})\w*((?:\W+\w+){{0,{OBJECT_WORDS}}})"
-)
+_FOLLOWING = rf"((?:\W+\w+){{0,{OBJECT_WORDS}}})"
+_OFF_WORD_RE = re.compile(rf"\b(?:{'|'.join(word.rstrip('e') for word in OFF_WORDS)})\w*{_FOLLOWING}")
 # "Turn it off for customers who pay by bank transfer": the pronoun stands for what the passage named before it;
-# "Turn online payments on or off" says both.
-_OFF_PRONOUN_RE = re.compile(r"\b(?:turn|switch)\w*\s+(?:it|them|this|that)\s+off\b|\bon\s+(?:or|and|/)\s+off\b")
-# ... and turning it on, the opposite answer.
-_ON_RE = re.compile(r"\b(?:(?:turn|switch)\w*\s+(?:\w+\s+)?on|enabl\w*|activat\w*)\b")
+# "Turn online payments on or off" and "on/off" say both.
+_OFF_PRONOUN_RE = re.compile(r"\b(?:turn|switch)\w*\s+(?:it|them|this|that)\s+off\b|\bon\s*(?:or|and|/)\s*off\b")
+# Turning something on, up to three words between ("Turn automatic reminders on"), and what follows.
+_ON_RE = re.compile(
+    rf"\b(?:(?:turn|switch)(?:s|es|ed|ing)?\s+(?:[\w-]+\s+){{0,3}}?on\b|enabl(?:e|es|ed|ing)\b"
+    rf"|activat(?:e|es|ed|ing)\b){_FOLLOWING}"
+)
 
 
 def says_action(
-    text: str, phrase: str, about: Iterable[str] = (), stems: Callable[[str], Iterable[str]] = str.split
+    text: str,
+    phrase: str,
+    about: Iterable[str] = (),
+    stems: Callable[[str], Iterable[str]] = str.split,
+    title: str = "",
 ) -> bool:
-    """Whether ``text`` says ``phrase`` of one of ``about`` (see says_phrase). A phrase ending in "off" is also said
-    in other words ("switch off", OFF_WORDS, "turn it off"), and a text that says nothing of turning anything on
-    or off does not contradict it: "Choose which notifications you get in **Profile > Notifications**" answers
-    "how do I turn off notifications?"; "2. Turn on **Send automatic reminders**" does not answer "how do I turn
-    off reminders?"."""
+    """Whether ``text`` or its article's ``title`` says ``phrase`` of one of ``about`` (see says_phrase). A phrase
+    ending in "off" is also said in other words ("switch off", "turn it off", "on/off", one of OFF_WORDS followed
+    by what was asked), and a text that does not say to turn what was asked *on* does not contradict it:
+    "Choose which notifications you get in **Profile > Notifications**" answers "how do I turn off
+    notifications?"; "2. Turn on **Send automatic reminders**" does not answer "how do I turn off reminders?".
+    The title never contradicts: an article "Turning on X" may have a section on removing X."""
     if phrase.split()[-1] != "off":
-        return says_phrase(text, phrase, about, stems)
-    lowered = text.lower()
+        return says_phrase(f"{title}\n{text}", phrase, about, stems)
     wanted = set(about)
-    if any(says_phrase(text, off, about, stems) for off in ("turn off", "switch off")) or _OFF_PRONOUN_RE.search(
-        lowered
-    ):
+
+    def of_it(match: re.Match[str]) -> bool:
+        return not wanted or bool(wanted & set(stems(match.group(0))))
+
+    both = f"{title}\n{text}"
+    if any(says_phrase(both, off, about, stems) for off in ("turn off", "switch off")):
         return True
-    if any(not wanted or wanted & set(stems(match.group(1))) for match in _OFF_WORD_RE.finditer(lowered)):
+    if _OFF_PRONOUN_RE.search(both.lower()) or any(of_it(m) for m in _OFF_WORD_RE.finditer(both.lower())):
         return True
-    return not _ON_RE.search(lowered)
+    return not any(of_it(m) for m in _ON_RE.finditer(text.lower()))

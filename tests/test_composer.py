@@ -900,9 +900,11 @@ def test_a_set_up_question_gets_the_procedure_that_starts_using_it_not_the_steps
     compose = ExtractiveComposer().compose
     text = compose("how do i set up 2fa", [article], _set_up_idf).text
     assert "Scan the QR code" in text and "backup code" not in text, text
-    # A question that states the case gets its steps.
+    # A question that states the case gets its steps, and so does one that sets nothing up.
     text = compose("how do i set up 2fa on my new phone", [article], _set_up_idf).text
     assert "set up 2FA again on your new phone" in text and "Scan the QR code" not in text, text
+    text = compose("how do i sign in with a backup code", [article], _set_up_idf).text
+    assert "choose Use a backup code" in text and "Scan the QR code" not in text, text
 
 
 def test_a_set_up_question_about_the_article_s_subject_gets_its_procedure() -> None:

@@ -144,13 +144,21 @@ def test_turning_off_is_said_in_other_words_and_turning_on_contradicts_it() -> N
     assert says_action("## Stop reminders for one invoice or customer", "turn off", reminders, tokenize)
     assert says_action("Disable the reminders in Settings.", "turn off", reminders, tokenize)
     assert says_action("Reminders are switched off by default.", "turn off", reminders, tokenize)
-    # A pronoun stands for what the passage named before it; "on or off" says both.
+    # A pronoun stands for what the passage named before it; "on or off" and "on/off" say both.
     assert says_action("The switch is on. Turn it off for customers who pay by transfer.", "turn off", (), tokenize)
     assert says_action("## Turn online payments on or off for one invoice", "turn off", tokenize("payments"), tokenize)
-    # Saying nothing of on or off is no contradiction; saying "turn on" is.
+    assert says_action("Turn reminders on/off in Settings.", "turn off", reminders, tokenize)
+    # Saying nothing of turning it on is no contradiction; saying to turn it on is, in any word order.
     assert says_action("Choose which notifications you get in Profile > Notifications.", "turn off", (), tokenize)
     assert not says_action("2. Turn on **Send automatic reminders**.", "turn off", reminders, tokenize)
-    assert not says_action("## Turn on 2FA with an authenticator app", "turn off", tokenize("2FA"), tokenize)
+    assert not says_action("2. Turn automatic reminders on.", "turn off", reminders, tokenize)
     assert not says_action("1. Go to Settings.\n2. Enable reminders.", "turn off", reminders, tokenize)
-    # Any other phrase is said as says_phrase says it.
-    assert says_action("## Turn on 2FA with an authenticator app", "turn on", tokenize("2FA"), tokenize)
+    assert not says_action("## Turn on 2FA with an authenticator app", "turn off", tokenize("2FA"), tokenize)
+    # ... of what was asked: turning something else on is no contradiction.
+    steps = "3. Type your password.\n4. Enter a two-factor code if 2FA is turned on."
+    assert says_action(steps, "turn off", tokenize("my account"), tokenize)
+    # An article's title says the phrase but never contradicts it: "Turning on X" may hold a section removing X.
+    title = "Turning on two-factor authentication (2FA)"
+    assert says_action("## Backup codes\nYou get 10 codes.", "turn off", tokenize("2FA"), tokenize, title)
+    assert says_action("## Backup codes", "turn on", tokenize("2FA"), tokenize, title)
+    assert not says_action("## Backup codes", "turn on", tokenize("2FA"), tokenize)

@@ -338,9 +338,11 @@ class ExtractiveComposer:
                 # say most of the question ("disconnect", "feed") and are what the customer has already done; the
                 # sentence after them answers. Such a step is the anchor only when nothing else in the article is.
                 # Dev splits: no answer changed; of 100 blind sample help centre questions, one, to the right one.
-                # So are steps for a case the question does not state ("## If you lose your phone" for "how do I
-                # set up 2FA?"). Dev splits: no answer changed; sample help centre: one of 337, to the right one.
-                if unit.is_step and (_performs(chunk, asked.done) or _for_unstated_case(chunk, terms)):
+                # So are the steps for a case a set-up question does not state ("## If you lose your phone" for "how
+                # do I set up 2FA?"). Dev splits: no answer changed; sample help centre: one of 337, to the right one.
+                # Only for setting up: "how do I use a backup code?" is answered by the lost-phone steps.
+                unstated = bool(asked.set_up) and _for_unstated_case(chunk, terms)
+                if unit.is_step and (_performs(chunk, asked.done) or unstated):
                     penalty += question_weight
                 if not heading_names_it[rank]:
                     cosine = chunk.dense_score if chunk.dense_score is not None else farthest
@@ -633,8 +635,8 @@ def _for_another_action(unit: Unit, chunk: ScoredChunk, action: frozenset[str]) 
 
 def _heading_says(chunk: ScoredChunk, asked: Question, terms: dict[str, float]) -> float:
     """How much of ``terms`` (the question's, or some of them) ``chunk``'s headings say. For "how do I set up
-    ...?", a heading that starts using something says "set up", and what the article's title says too, when the two
-    name the question's rarest word: "## Connect a bank account" of "Connecting your bank account and fixing bank
+    ...?", a last heading that starts using something says "set up", and what the article's title says too, when
+    they name the question's rarest word: "## Connect a bank account" of "Connecting your bank account and fixing bank
     feed problems" says all of "how do I set up bank feeds?". Not "## Create an API key" for "how do I set up a
     sandbox API key?": the sandbox has its own section."""
     path = chunk.chunk.heading_path
@@ -656,7 +658,7 @@ def _for_unstated_case(chunk: ScoredChunk, terms: dict[str, float]) -> bool:
     case ("2. ... set up 2FA again on your new phone" under "## If you lose your phone" for "how do I set up
     2FA?")."""
     path = chunk.chunk.heading_path
-    return bool(path) and bool(_CASE_HEADING.match(path[-1])) and overlap(path[-1], terms) == 0
+    return bool(path) and bool(_CASE_HEADING.match(path[-1])) and not terms.keys() & set(passage_terms(path[-1]))
 
 
 def _performs(chunk: ScoredChunk, done: frozenset[str]) -> bool:
