@@ -79,6 +79,19 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     # "invitation never arrived, how do I send it again": the help centre's button is **Resend** (the steps to
     # send a new invitation were quoted).
     # Only the verb is replaced: what is sent stays ("send the invoice again": "resend the invoice again").
+    # "how do i move to another plan": "move" is the help centre's word for what happens to an account ("the
+    # account moves to the Free plan" after cancelling), so the cancellation steps were quoted (0.44), not the
+    # steps under "## Upgrade to a higher plan". Moving or switching *to another* thing is changing it. Only the
+    # verb is replaced: "change to another plan".
+    "move to another": (
+        re.compile(
+            r"\b(?:move|moves|moved|moving|switch|switches|switched|switching|go|goes|going|went)\b"
+            r"(?=\s+(?:over\s+)?to\s+(?:another|a\s+different|a\s+new|a\s+cheaper|a\s+bigger|a\s+smaller"
+            r"|a\s+higher|a\s+lower|an?\s+other)\b)",
+            re.IGNORECASE,
+        ),
+        ("change",),
+    ),
     "send again": (
         re.compile(r"\b(?:send|sent|sending|sends)\b(?=\s+(?:\w+\s+){0,3}?again\b)", re.IGNORECASE),
         ("resend",),

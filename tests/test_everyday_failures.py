@@ -294,6 +294,14 @@ def test_the_customer_s_words_for_an_action_find_the_help_centre_s(
     assert answering in answer.answer, answer.answer
 
 
+@pytest.mark.parametrize("question", ["how do i move to another plan", "how do i go to a different plan"])
+def test_moving_to_another_plan_gets_the_plan_change_steps_not_the_cancellation(kb: SampleKB, question: str) -> None:
+    # Was: the steps under "## Cancel your subscription" (0.44): "the account moves to the Free plan" said "move".
+    answer = _ask(kb, question)
+    assert not answer.is_gap and "Click **Change plan**" in answer.answer, answer.answer
+    assert "Cancel subscription" not in answer.answer
+
+
 def test_an_internal_error_code_is_unknown_to_the_public(kb: SampleKB) -> None:
     # The known-issue codes ("KI-231") are in an internal article only: the public scope never "knows" them.
     index = kb.answerer.retriever.keyword_index
