@@ -373,6 +373,22 @@ def test_what_follows_an_action_already_taken_is_answered_not_its_steps(
 @pytest.mark.parametrize(
     ("question", "answering"),
     [
+        # Was: "A *bank connection* is one login at one bank. ... they all count as one connection." ("one" read as
+        # the amount asked for), not the table of connections per plan.
+        ("how many bank accounts can i connect", "| Plus | Up to 2 |"),
+        # A sentence that states one of the thing asked about still answers.
+        ("how many owners can an account have", "exactly one Owner"),
+        ("how many paypal accounts can i connect", "You can connect one PayPal account"),
+    ],
+)
+def test_a_how_many_question_gets_the_amount_it_asks_for(kb: SampleKB, question: str, answering: str) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answering in answer.answer, (answer.confidence, answer.answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "answering"),
+    [
         # Were "I'm not sure" (0.36, 0.28): "till" and "whats" read as the rarest words, missing from the answer.
         ("i emailed privacy@ how long till you reply", "We reply within **30 days**"),
         ("whats the shortest payment term i can pick", "**Due on receipt, Net 7"),
