@@ -922,3 +922,45 @@ def test_a_set_up_question_about_the_article_s_subject_gets_its_procedure() -> N
     idf = {"set": 2.6, "bank": 1.5, "feed": 2.3, "bank_feed": 2.3}
     text = ExtractiveComposer().compose("how do i set up bank feeds", [article], lambda t: idf.get(t, 0.0)).text
     assert text.startswith("1. Go to Banking > Bank accounts.\n2. Click Connect a bank."), text
+
+
+ROLES_IDF = {"accountant": 3.0, "admin": 2.4, "role": 2.7, "differ": 4.2, "admin_role": 5.3}
+ROLES = [
+    ("Every account has exactly one Owner.", ("Roles", "Owner"), 0.4),
+    ("Admins can do everything the Owner can, except close the account.", ("Roles", "Admin"), 0.5),
+    ("Accountants have full access to bookkeeping. They can't manage users.", ("Roles", "Accountant"), 0.6),
+    ("| Action | Owner | Admin | Accountant |\n|---|---|---|---|\n| Manage users | Yes | Yes | No |", ("Grid",), 0.3),
+]
+
+
+def test_a_comparison_quotes_a_passage_for_each_side() -> None:
+    # "accountant vs admin role whats the difference" got the Accountant paragraph alone. The permissions grid
+    # names both roles only as its columns: it is not the comparison asked for.
+    article = _scored("users.md", "Users and permissions", ROLES)
+    composition = ExtractiveComposer().compose(
+        "accountant vs admin role whats the difference", [article], lambda t: ROLES_IDF.get(t, 0.0)
+    )
+    assert "Accountants have full access" in composition.text and "Admins can do everything" in composition.text
+    assert "| Action |" not in composition.text and len(composition.citations) == 2
+    # One passage saying both sides is the whole answer: no second passage.
+    composition = ExtractiveComposer().compose("owner vs admin", [article], lambda t: ROLES_IDF.get(t, 1.0))
+    assert composition.text.startswith("Admins can do everything the Owner can") and len(composition.citations) == 1
+
+
+def test_a_comparison_prefers_a_table_with_a_row_for_each_side() -> None:
+    # "is the authenticator app better than sms for 2fa" got the app's set-up steps.
+    methods = (
+        "| Method | Notes |\n|---|---|\n| Authenticator app | Recommended |\n| Text message (SMS) | Not everywhere |"
+    )
+    article = _scored(
+        "2fa.md",
+        TWO_FACTOR,
+        [(TWO_FACTOR_ON, ("Turn on 2FA with an authenticator app",), 0.6), (methods, ("Available methods",), 0.5)],
+    )
+    idf = {"authent": 2.0, "app": 1.5, "sms": 4.0, "2fa": 1.0}
+    text = (
+        ExtractiveComposer()
+        .compose("is the authenticator app better than sms for 2fa", [article], lambda t: idf.get(t, 0.0))
+        .text
+    )
+    assert text.startswith("| Method | Notes |") and "Recommended" in text and "Not everywhere" in text, text

@@ -373,11 +373,40 @@ def test_what_follows_an_action_already_taken_is_answered_not_its_steps(
 @pytest.mark.parametrize(
     ("question", "answering"),
     [
+        # Was: the Accountant paragraph alone (the Admin paragraph before the tokenizer told "accountant" from
+        # "account").
+        ("accountant vs admin role whats the difference", ["Accountants have full access", "Admins can do everything"]),
+        # Was: the cancellation FAQ alone.
+        (
+            "whats the difference between cancelling my subscription and closing my account",
+            ["click Cancel subscription", "Closing your account cancels your subscription and deletes"],
+        ),
+        # Was: the steps to disconnect alone.
+        ("disconnect feed vs delete account for a bank", ["Disconnect feed", "choose **Delete account** instead"]),
+        # Was: the authenticator app's set-up steps.
+        (
+            "is the authenticator app better than sms for 2fa",
+            ["| Authenticator app (TOTP) |", "| Text message (SMS) |"],
+        ),
+    ],
+)
+def test_a_comparison_is_answered_for_both_sides(kb: SampleKB, question: str, answering: list[str]) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and all(part in answer.answer for part in answering), answer.answer
+    # Each side's passage is short: the closing article's introduction does not read on into its checklist.
+    assert "Export your data" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "answering"),
+    [
         # Was: "A *bank connection* is one login at one bank. ... they all count as one connection." ("one" read as
         # the amount asked for), not the table of connections per plan.
         ("how many bank accounts can i connect", "| Plus | Up to 2 |"),
         # A sentence that states one of the thing asked about still answers.
         ("how many owners can an account have", "exactly one Owner"),
+        # And a step's number is not an amount: "1. Go to **Banking > Bank accounts**." was quoted for this one.
+        ("how many countries can i connect banks from", "21 European countries"),
         ("how many paypal accounts can i connect", "You can connect one PayPal account"),
     ],
 )

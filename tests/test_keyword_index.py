@@ -34,6 +34,14 @@ def test_the_settings_menu_is_not_the_verb_set() -> None:
     assert tokenize("customers") == ["customer"] != tokenize("custom")
 
 
+def test_an_accountant_is_not_an_account() -> None:
+    # "accountant vs admin role" was searched as "account admin role": every article says "account".
+    assert tokenize("accountants") == tokenize("Accountant") == ["accountant"]
+    assert tokenize("accounting") == ["accounting"]
+    assert len({*tokenize("account accountant accounting")}) == 3
+    assert tokenize("accounts") == tokenize("account")
+
+
 def test_passage_tokens_are_tokenize_s_and_each_caller_gets_its_own_list() -> None:
     text = "Refunds are paid to the card you paid with"
     first = tokenize_passage(text)

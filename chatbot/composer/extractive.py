@@ -16,6 +16,7 @@ from chatbot.composer.units import (
     render,
     split_units,
     step_number,
+    table_parts,
     unique,
     word_count,
 )
@@ -181,7 +182,11 @@ class ExtractiveComposer:
             found = self._prefer_steps(found, documents, asked, given)
         position, first, passage, covered = found
         parts = [(first, passage)]
-        second = self._second_passage(first, passage, documents[position + 1 : position + 3], asked, covered, given)
+        if asked.sides is not None:
+            # A comparison's parts are its two sides: a second passage only for the side the first leaves out.
+            second = self._other_side(passage, documents[:3], asked, given)
+        else:
+            second = self._second_passage(first, passage, documents[position + 1 : position + 3], asked, covered, given)
         if second is not None:
             parts.append(second)
 
@@ -203,11 +208,14 @@ class ExtractiveComposer:
         asked: Question,
         skip: frozenset[str] = frozenset(),
         steps_only: bool = False,
+        reads_on: bool = True,
     ) -> tuple[list[Unit], set[str]]:
         """The window of ``document`` around its best-matching unit, and the question terms it covers. Units whose
         normalised text is in ``skip`` (already quoted) are neither anchors nor quoted again; stressed words pick a
         table's rows even when they are in the article's title (a follow-up's "Android"). ``steps_only``: only a
-        numbered step may be the anchor (no window when the article has none among its retrieved chunks)."""
+        numbered step may be the anchor (no window when the article has none among its retrieved chunks).
+        ``reads_on``: an article's introduction reads on into its first section (not for one side of a comparison,
+        whose passage stands beside another)."""
         terms, is_how_to = asked.terms, asked.is_how_to
         # The anchor is looked for in the article's best few chunks (the best by fused score may be its
         # title-heavy introduction); a chunk's headings count too, since "## Connect a bank account" says what the
@@ -327,6 +335,7 @@ class ExtractiveComposer:
                 if any(asked.states_quantity(u.text) for u in (unit, *stated)):
                     bonus += min(quantity_bonus, match)
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
+                bonus += _compares(unit, asked)
                 bonus += code_bonus if holds_code(unit.text, asked.codes) else 0.0
                 says_focus = (
                     focus is None
@@ -356,7 +365,7 @@ class ExtractiveComposer:
         if entire is not None:
             return entire, {t for u in entire for t in passage_terms(u.text) if t in terms}
         # The article's introduction (its first chunk, under no heading) reads on into its first section.
-        is_intro = anchor_chunk.chunk.index == 0 and not anchor_chunk.chunk.heading_path
+        is_intro = reads_on and anchor_chunk.chunk.index == 0 and not anchor_chunk.chunk.heading_path
         following = [
             c
             for c in document.chunks
@@ -574,6 +583,45 @@ class ExtractiveComposer:
                 continue
             return document, extra
         return None
+
+    def _other_side(
+        self, passage: Sequence[Unit], documents: Sequence[ScoredDocument], asked: Question, given: frozenset[str]
+    ) -> tuple[ScoredDocument, list[Unit]] | None:
+        """For a comparison ("accountant vs admin role, what's the difference?"), the passage on the side the first
+        passage leaves out, from the top articles (the first one's other sections first): quoting the Admin
+        paragraph alone answered half the question. None when the first passage says both sides (a table or a
+        sentence comparing them) or neither."""
+        assert asked.sides is not None
+        said = {t for u in passage for t in passage_terms(" ".join((u.text, *u.chunk.chunk.heading_path)))}
+        unsaid = [side - said for side in asked.sides]
+        if sum(1 for words in unsaid if words) != 1:
+            return None
+        side, missing = next((s, words) for s, words in zip(asked.sides, unsaid, strict=True) if words)
+        # The side's own words, and at half weight the words both sides share ("bank" of "disconnect feed vs delete
+        # account for a bank"); not the other side's.
+        other = next(s for s in asked.sides if s is not side)
+        terms = {t: (w if t in side else w / 2) for t, w in asked.terms.items() if "_" not in t and t not in other}
+        rarest = max(sorted(missing), key=lambda t: terms.get(t, 0.0))
+        quoted = given | frozenset(normalised(u.text) for u in passage)
+        for document in documents:
+            extra, gained = self._passage(document, asked.asking_for(terms), skip=quoted, reads_on=False)
+            if extra and rarest in gained:
+                return document, extra
+        return None
+
+
+def _compares(unit: Unit, asked: Question) -> float:
+    """For a comparison, the weight of the compared words ``unit`` says when it names both sides (a table with a
+    row for each: "is the authenticator app better than sms?" got the app's set-up steps; the methods table says
+    which is recommended); else 0."""
+    if asked.sides is None:
+        return 0.0
+    # A table names the sides in its rows, one per row; sides that are only its columns ("| Action | Owner |
+    # Admin | Accountant |") make a grid of every role, not the two asked about.
+    said = set(passage_terms("\n".join(table_parts(unit.text)[1]) if unit.is_table else unit.text))
+    if not all(side & said for side in asked.sides):
+        return 0.0
+    return sum(asked.terms.get(t, 0.0) for side in asked.sides for t in side & said)
 
 
 def _language(document: ScoredDocument) -> str | None:

@@ -24,6 +24,7 @@ _YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?
 _NUMBER = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|thirty)"
 _TIME = r"(?:seconds?|minutes?|hours?|(?:business |working )?days?|weeks?|months?|years?)"
 _ZH_TIME = r"(?:秒|分钟|小时|天|个?工作日|周|个?星期|个?月|年)"
+_STEP_NUMBER = re.compile(r"^\s*\d+[.)]\s+")
 _QUANTITY_ASKED = (  # (kind, how a question asks for it); the first that matches wins ("多久一次" is how often)
     ("frequency", re.compile(r"\bhow often\b|多久一次|多长时间一次|频率", re.IGNORECASE)),
     (
@@ -63,6 +64,44 @@ def asks_how_to(question: str) -> bool:
     return bool(_HOW_TO.search(question))
 
 
+# "X vs Y", "the difference between X and Y", "is X better than Y", "compare X and Y": two things asked about side
+# by side, each answered by its own passage (group "a" and "b"; a side ends at punctuation or at the question words
+# around it: "accountant vs admin role whats the difference").
+_SIDE_END = r"(?=\s*(?:[,?.;!]|$|\b(?:what|whats|what's|which|how|is|are|for|in|on)\b))"
+# "Is office a lot better than google docs": how much better is not a side.
+_DEGREE = re.compile(r"\s+(?:a lot|a bit|much|far|way|really|any)\s*$", re.IGNORECASE)
+_SIDE = r"[^,?.;!]+?"
+_COMPARISONS = tuple(
+    re.compile(pattern.format(side=_SIDE, end=_SIDE_END), re.IGNORECASE)
+    for pattern in (
+        r"(?:^|[,?.;!]|\b(?:what|whats|what's|is|are)\b)\s*(?P<a>{side})\s+(?:vs\.?|versus)\s+(?P<b>{side}){end}",
+        r"\bdifferences?\s+between\s+(?P<a>{side})\s+and\s+(?P<b>{side}){end}",
+        r"\b(?:is|are)\s+(?P<a>{side})\s+better\s+than\s+(?P<b>{side}){end}",
+        r"\bcompare\s+(?P<a>{side})\s+(?:and|with|to)\s+(?P<b>{side}){end}",
+    )
+)
+
+
+def compared_sides(question: str) -> tuple[str, str] | None:
+    """The two things a question compares ("accountant", "admin role"), or None when it compares nothing."""
+    for pattern in _COMPARISONS:
+        match = pattern.search(question)
+        if match:
+            return _DEGREE.sub("", match.group("a")).strip(), match.group("b").strip()
+    return None
+
+
+def _sides(question: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The stems only one side of a comparison says ("accountant"; "admin"), or None (no comparison, or a side
+    with no word of its own)."""
+    sides = compared_sides(question)
+    if sides is None:
+        return None
+    first, second = (frozenset(tokenize(side)) for side in sides)
+    own = (first - second, second - first)
+    return own if all(own) else None
+
+
 # The keyword index's rarity of a term (BM25 idf), for the audience asking.
 IdfLookup = Callable[[str], float]
 
@@ -85,6 +124,8 @@ class Question:
     # "How do I set up ...?": the terms that say so ("set" and its pairs), said by a heading that starts using
     # something (chatbot/actions.starts_using) in other words.
     set_up: frozenset[str] = frozenset()
+    # "Accountant vs admin role?": the stems only one side says, for each side (a passage for each).
+    sides: tuple[frozenset[str], frozenset[str]] | None = None
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -106,6 +147,7 @@ class Question:
             done=frozenset() if is_how_to else done_action_stems(question),
             adjacent=_adjacent_stems(question),
             set_up=_set_up_terms(terms) if is_how_to and asks_to_set_up(question) else frozenset(),
+            sides=None if has_cjk(question) else _sides(question),
         )
 
     def asking_for(self, terms: dict[str, float]) -> Question:
@@ -124,8 +166,10 @@ class Question:
         )
 
     def states_quantity(self, text: str) -> bool:
-        """Whether ``text`` states a quantity of the kind the question asks for (False when it asks for none)."""
-        return self.quantity is not None and bool(QUANTITY_STATED[self.quantity].search(text))
+        """Whether ``text`` states a quantity of the kind the question asks for (False when it asks for none). A
+        step's number is not one: "1. Go to **Banking > Bank accounts**." was read as stating how many bank
+        accounts can be connected."""
+        return self.quantity is not None and bool(QUANTITY_STATED[self.quantity].search(_STEP_NUMBER.sub("", text)))
 
     def beyond(self, topic: str, weight: float) -> dict[str, float]:
         """The question's terms with those of ``topic`` (an article's title) weighed ``weight`` times: in
