@@ -964,3 +964,26 @@ def test_a_comparison_prefers_a_table_with_a_row_for_each_side() -> None:
         .text
     )
     assert text.startswith("| Method | Notes |") and "Recommended" in text and "Not everywhere" in text, text
+
+
+def test_a_where_question_gets_the_step_naming_the_place_not_a_long_checklist() -> None:
+    checklist = "\n".join(
+        [
+            f"{n}. Check the {thing} for the whole year and fix every difference you find in it before closing."
+            for n, thing in enumerate(
+                ["bank accounts", "receipts", "unpaid invoices", "unpaid bills", "VAT returns"], start=1
+            )
+        ]
+        + ["6. Run Reports > Profit and loss for the year and check it for surprises."]
+    )
+    article = _document("year-end.md", "Year-end checklist", [checklist])
+    idf = {"profit": 4.0, "loss": 4.0, "report": 2.0, "find": 1.0}
+    compose = ExtractiveComposer().compose
+    text = compose("where do i find the profit and loss report", [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith("6. Run Reports > Profit and loss") and "bank accounts" not in text, text
+    # Asked how, the procedure stays whole; and a short procedure stays whole for a where-question too.
+    text = compose("how do i check the profit and loss report", [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith("1. Check the bank accounts"), text
+    short = _document("export.md", "Export", ["1. Go to Settings > Data.\n2. Click Export data."])
+    text = compose("where do i export data", [short], lambda t: 1.0).text
+    assert text.startswith("1. Go to Settings > Data.\n2. Click Export data."), text

@@ -302,6 +302,13 @@ def test_moving_to_another_plan_gets_the_plan_change_steps_not_the_cancellation(
     assert "Cancel subscription" not in answer.answer
 
 
+def test_a_where_question_gets_the_step_naming_the_place(kb: SampleKB) -> None:
+    # Was: the whole nine-step year-end checklist.
+    answer = _ask(kb, "where do i find the profit and loss report")
+    assert not answer.is_gap and answer.answer.startswith("7. Run Reports > Profit and loss"), answer.answer
+    assert "Reconcile every bank account" not in answer.answer
+
+
 def test_an_internal_error_code_is_unknown_to_the_public(kb: SampleKB) -> None:
     # The known-issue codes ("KI-231") are in an internal article only: the public scope never "knows" them.
     index = kb.answerer.retriever.keyword_index

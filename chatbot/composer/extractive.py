@@ -396,7 +396,7 @@ class ExtractiveComposer:
             # E-Manual dev: 26 of 201 answers changed, 17 read better, 4 lost the sentence saying where the
             # settings are, 5 neither; ROUGE-L 0.415 -> 0.414.
             framed = anchor_chunk.chunk.index == 0 or bool(anchor_chunk.chunk.heading_path)
-            window = self._window(units, anchor, from_top=framed)
+            window = self._window(units, anchor, from_top=framed, one_step=asked.is_where)
             if not (units[anchor].is_step and _performs(units[anchor].chunk, asked.done)):
                 # The steps of what the customer has already done are not quoted before what follows from it.
                 window = [u for u in window if not (u.is_step and _performs(u.chunk, asked.done))]
@@ -434,8 +434,20 @@ class ExtractiveComposer:
             return None
         return units
 
-    def _window(self, units: list[Unit], anchor: int, from_top: bool = True) -> list[Unit]:
+    def _window(self, units: list[Unit], anchor: int, from_top: bool = True, one_step: bool = False) -> list[Unit]:
+        """The units quoted around ``anchor``. ``one_step``: a question asking where something is ("where do i find
+        the profit and loss report") is answered by the step that names the place when the procedure around it is
+        longer than an answer (max_words): the whole nine-step year-end checklist was quoted for step 7's "Run
+        Reports > Profit and loss"."""
         settings = self.settings
+        if one_step and units[anchor].is_step:
+            first = last = anchor
+            while first > 0 and units[first - 1].is_list_item:
+                first -= 1
+            while last + 1 < len(units) and units[last + 1].is_list_item:
+                last += 1
+            if sum(self._words(u) for u in units[first : last + 1]) > settings.max_words:
+                return [units[anchor]]
         start = anchor
         words_before = sum(self._words(u) for u in units[:anchor] if not u.is_table)
         if from_top and words_before <= settings.from_top_within_words:

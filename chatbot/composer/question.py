@@ -15,6 +15,8 @@ from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokeni
 
 _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如何|怎么|怎样", re.IGNORECASE)
 # "Can I use Lumo offline?": a yes/no question about what an article's title names is answered by its opening.
+# "Where do I find the profit and loss report?": a place in the product, which one step of a procedure may name.
+_WHERE = re.compile(r"^\s*where\b|在哪", re.IGNORECASE)
 _YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?]?\s*$|能否|是否|可以", re.IGNORECASE)
 
 
@@ -113,6 +115,7 @@ class Question:
     terms: dict[str, float]
     is_how_to: bool = False  # "How do I ...?": the steps
     is_yes_no: bool = False  # "Can I ...?": the opening of the article its title names
+    is_where: bool = False  # "Where do I find ...?": a place, which one step may name
     stressed: frozenset[str] = frozenset()  # words said twice (a follow-up's new variant)
     codes: tuple[str, ...] = ()  # "KI-231": the passage holding the code
     is_cjk: bool = False  # asked in Chinese: the anchor is picked by what the question adds to the topic
@@ -138,6 +141,7 @@ class Question:
             terms,
             is_how_to=is_how_to,
             is_yes_no=not is_how_to and bool(_YES_NO.search(question)),
+            is_where=not is_how_to and bool(_WHERE.search(question)),
             stressed=frozenset(t for t, n in counts.items() if n > 1 and terms.get(t, 0.0) > 0),
             # A code in the question ("KI-231", "error 4411") names one thing: the passage holding it answers.
             codes=tuple(codes_in(question)),
