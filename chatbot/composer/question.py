@@ -115,7 +115,6 @@ class Question:
     terms: dict[str, float]
     is_how_to: bool = False  # "How do I ...?": the steps
     is_yes_no: bool = False  # "Can I ...?": the opening of the article its title names
-    is_where: bool = False  # "Where do I find ...?": a place, which one step may name
     stressed: frozenset[str] = frozenset()  # words said twice (a follow-up's new variant)
     codes: tuple[str, ...] = ()  # "KI-231": the passage holding the code
     is_cjk: bool = False  # asked in Chinese: the anchor is picked by what the question adds to the topic
@@ -129,6 +128,7 @@ class Question:
     set_up: frozenset[str] = frozenset()
     # "Accountant vs admin role?": the stems only one side says, for each side (a passage for each).
     sides: tuple[frozenset[str], frozenset[str]] | None = None
+    is_where: bool = False  # "Where do I find ...?": a place, which one step may name
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
