@@ -20,6 +20,9 @@ from chatbot.composer.question import Question, compared_sides
         ("is the authenticator app better than sms for 2fa", ("the authenticator app", "sms")),
         ("Is office a lot better than google docs?", ("office", "google docs")),
         ("compare the plus and business plans", ("the plus", "business plans")),
+        ("which is better, authenticator app or sms?", ("authenticator app", "sms")),
+        ("should i use stripe or paypal", ("stripe", "paypal")),
+        ("stripe or paypal, which is cheaper", ("stripe", "paypal")),
     ],
 )
 def test_the_two_sides_of_a_comparison_are_read(question: str, sides: tuple[str, str]) -> None:
@@ -27,7 +30,15 @@ def test_the_two_sides_of_a_comparison_are_read(question: str, sides: tuple[str,
 
 
 @pytest.mark.parametrize(
-    "question", ["how do i compare invoices", "is it better to use stripe", "what is the difference", "vs"]
+    "question",
+    [
+        "how do i compare invoices",
+        "is it better to use stripe",
+        "what is the difference",
+        "vs",
+        "can i pay by card or bank transfer",
+        "should i cancel or downgrade",
+    ],
 )
 def test_a_question_comparing_nothing_has_no_sides(question: str) -> None:
     assert compared_sides(question) is None

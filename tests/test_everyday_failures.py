@@ -395,6 +395,8 @@ def test_what_follows_an_action_already_taken_is_answered_not_its_steps(
             "is the authenticator app better than sms for 2fa",
             ["| Authenticator app (TOTP) |", "| Text message (SMS) |"],
         ),
+        ("which is better, authenticator app or sms?", ["| Authenticator app (TOTP) |", "| Text message (SMS) |"]),
+        ("staff vs read-only role", ["Staff can create and send invoices", "Read-only users can view"]),
     ],
 )
 def test_a_comparison_is_answered_for_both_sides(kb: SampleKB, question: str, answering: list[str]) -> None:

@@ -80,6 +80,11 @@ _COMPARISONS = tuple(
         r"\bdifferences?\s+between\s+(?P<a>{side})\s+and\s+(?P<b>{side}){end}",
         r"\b(?:is|are)\s+(?P<a>{side})\s+better\s+than\s+(?P<b>{side}){end}",
         r"\bcompare\s+(?P<a>{side})\s+(?:and|with|to)\s+(?P<b>{side}){end}",
+        # "which is better, the app or sms", "should i use stripe or paypal"
+        r"\b(?:which\b[^,?.;!]*?\b(?:better|best|cheaper|safer|faster)|should (?:i|we) (?:use|choose|pick|get))"
+        r"\s*[,:]?\s+(?P<a>{side})\s+or\s+(?P<b>{side}){end}",
+        # "stripe or paypal, which is cheaper"
+        r"^\s*(?P<a>{side})\s+or\s+(?P<b>{side})\s*[,?]\s*which\b",
     )
 )
 
