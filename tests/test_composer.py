@@ -987,3 +987,24 @@ def test_a_where_question_gets_the_step_naming_the_place_not_a_long_checklist() 
     short = _document("export.md", "Export", ["1. Go to Settings > Data.\n2. Click Export data."])
     text = compose("where do i export data", [short], lambda t: 1.0).text
     assert text.startswith("1. Go to Settings > Data.\n2. Click Export data."), text
+
+
+def test_a_comparison_side_found_only_in_the_table_already_quoted_adds_nothing() -> None:
+    # "per order or daily summary for shopify, which one": the modes table names both sides; "shopify" is only in
+    # the title, so the search for the other side found the same table again, whose rows were not in the quoted
+    # lines one by one: the composer raised StopIteration (an everyday test-split question, in make bench).
+    modes = (
+        "| Mode | What Lumo creates | Good for |\n|---|---|---|\n"
+        "| Per order | One sales invoice per order | Stores with few orders |\n"
+        "| Daily summary | One summary entry per day | Busy stores |"
+    )
+    article = _scored(
+        "shopify.md",
+        "Connecting Shopify",
+        [(modes, ("Per-order or daily summary",), 0.6), ("Orders sync every 15 minutes.", ("How syncing works",), 0.5)],
+    )
+    idf = {"order": 3.0, "daili": 3.0, "summari": 3.0, "shopifi": 2.5}
+    for question in ("per order or daily summary for shopify, which one", "per order vs daily summary for shopify"):
+        composition = ExtractiveComposer().compose(question, [article], lambda t: idf.get(t, 0.0))
+        assert composition.text.startswith("| Mode | What Lumo creates |") and len(composition.citations) == 1
+        assert "| Per order |" in composition.text and "| Daily summary |" in composition.text, composition.text

@@ -11,7 +11,6 @@ from chatbot.composer.question import IdfLookup, Question, holds_code, overlap, 
 from chatbot.composer.units import (
     Unit,
     fresh,
-    normalised,
     quoted_lines,
     render,
     split_units,
@@ -382,7 +381,9 @@ class ExtractiveComposer:
             skip,
         )
         anchor_unit = fresh(anchor_units[-best_unit[-1]], skip)
-        anchor = next(i for i, u in enumerate(units) if anchor_unit and u.text == anchor_unit.text)
+        anchor = next((i for i, u in enumerate(units) if anchor_unit and u.text == anchor_unit.text), None)
+        if anchor is None:  # the anchor was quoted already, in another chunk's copy of it
+            return [], set()
         if units[anchor].is_table:
             title_terms = (
                 set(tokenize_passage(" ".join((document.title, *anchor_chunk.chunk.heading_path)))) - asked.stressed
@@ -575,7 +576,7 @@ class ExtractiveComposer:
         if not rare:
             return None
         total = sum(terms.values()) or 1.0
-        quoted = given | frozenset(normalised(u.text) for u in passage)
+        quoted = given | _lines(passage)
         used = {u.chunk.chunk.id for u in passage}
         reference = _closeness(max(passage, key=lambda u: u.chunk.score).chunk)
         rest_of_first = replace(first, chunks=[c for c in first.chunks if c.chunk.id not in used])
@@ -614,7 +615,7 @@ class ExtractiveComposer:
         other = next(s for s in asked.sides if s is not side)
         terms = {t: (w if t in side else w / 2) for t, w in asked.terms.items() if "_" not in t and t not in other}
         rarest = max(sorted(missing), key=lambda t: terms.get(t, 0.0))
-        quoted = given | frozenset(normalised(u.text) for u in passage)
+        quoted = given | _lines(passage)
         for document in documents:
             extra, gained = self._passage(document, asked.asking_for(terms), skip=quoted, reads_on=False)
             if extra and rarest in gained:
@@ -634,6 +635,12 @@ def _compares(unit: Unit, asked: Question) -> float:
     if not all(side & said for side in asked.sides):
         return 0.0
     return sum(asked.terms.get(t, 0.0) for side in asked.sides for t in side & said)
+
+
+def _lines(passage: Sequence[Unit]) -> frozenset[str]:
+    """What ``passage`` quotes, as ``skip`` holds it: its sentences and list items, and a table's rows one by one (a
+    table's whole text in ``skip`` dropped it from the units while its rows, none quoted alone, kept it an anchor)."""
+    return quoted_lines("\n".join(u.text for u in passage))
 
 
 def _language(document: ScoredDocument) -> str | None:
