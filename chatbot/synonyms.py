@@ -76,22 +76,23 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     "get rid of": (re.compile(r"\b(?:get|gets|getting|got)\s+rid\s+of\b", re.IGNORECASE), ("remove", "delete")),
     "log out": (re.compile(rf"{_LOG_VERB}(?:out|off)\b", re.IGNORECASE), ("sign out",)),
     "log in": (re.compile(rf"{_LOG_VERB}(?:in|on)(?:to)?\b", re.IGNORECASE), ("sign in",)),
-    # "invitation never arrived, how do I send it again": the help centre's button is **Resend** (the steps to
-    # send a new invitation were quoted).
-    # Only the verb is replaced: what is sent stays ("send the invoice again": "resend the invoice again").
     # "how do i move to another plan": "move" is the help centre's word for what happens to an account ("the
     # account moves to the Free plan" after cancelling), so the cancellation steps were quoted (0.44), not the
-    # steps under "## Upgrade to a higher plan". Moving or switching *to another* thing is changing it. Only the
-    # verb is replaced: "change to another plan".
-    "move to another": (
+    # steps under "## Upgrade to a higher plan". Moving, switching or going *to another* plan is changing it. Only
+    # the verb is replaced ("change to another plan"), and only before a plan: "switch to another company" is the
+    # help centre's own "## Switch between companies".
+    "move to another plan": (
         re.compile(
             r"\b(?:move|moves|moved|moving|switch|switches|switched|switching|go|goes|going|went)\b"
-            r"(?=\s+(?:over\s+)?to\s+(?:another|a\s+different|a\s+new|a\s+cheaper|a\s+bigger|a\s+smaller"
-            r"|a\s+higher|a\s+lower|an?\s+other)\b)",
+            r"(?=\s+(?:over\s+)?to\s+(?:another|a\s+different|a\s+new|an?\s+other|a\s+cheaper|a\s+bigger"
+            r"|a\s+smaller|a\s+higher|a\s+lower)(?:\s+\w+)?\s+(?:plan|subscription|tier|package)s?\b)",
             re.IGNORECASE,
         ),
         ("change",),
     ),
+    # "invitation never arrived, how do I send it again": the help centre's button is **Resend** (the steps to
+    # send a new invitation were quoted).
+    # Only the verb is replaced: what is sent stays ("send the invoice again": "resend the invoice again").
     "send again": (
         re.compile(r"\b(?:send|sent|sending|sends)\b(?=\s+(?:\w+\s+){0,3}?again\b)", re.IGNORECASE),
         ("resend",),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from chatbot.composer import ComposerSettings, ExtractiveComposer, word_count
+from chatbot.composer.extractive import _lines
+from chatbot.composer.units import split_units
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
 
 
@@ -1008,3 +1010,54 @@ def test_a_comparison_side_found_only_in_the_table_already_quoted_adds_nothing()
         composition = ExtractiveComposer().compose(question, [article], lambda t: idf.get(t, 0.0))
         assert composition.text.startswith("| Mode | What Lumo creates |") and len(composition.citations) == 1
         assert "| Per order |" in composition.text and "| Daily summary |" in composition.text, composition.text
+
+
+def test_a_comparison_s_other_side_is_never_in_another_language() -> None:
+    # The Chinese 2FA article's table has the row "短信（SMS）": it is no answer under an English passage.
+    english = _scored("2fa.md", TWO_FACTOR, [("Use an authenticator app: it works offline.", ("Methods",), 0.6)])
+    row = "| 方式 | 说明 |\n|---|---|\n| 短信（SMS） | 部分国家不可用 |"
+    chinese = ScoredDocument(
+        "zh/2fa.md",
+        "双重验证",
+        None,
+        "article",
+        1,
+        0.9,
+        [
+            ScoredChunk(
+                Chunk(id="zh::0", doc_id="zh/2fa.md", index=0, text=row, title="双重验证", language="zh"), 0.9, 0.6
+            )
+        ],
+    )
+    idf = {"authent": 2.0, "app": 1.5, "sms": 4.0}
+    text = (
+        ExtractiveComposer()
+        .compose("is the authenticator app better than sms", [english, chinese], lambda t: idf.get(t, 0.0))
+        .text
+    )
+    assert "authenticator app" in text and "短信" not in text, text
+
+
+def test_a_passage_s_quoted_lines_hold_a_table_s_rows_one_by_one() -> None:
+    # What a comparison's second search skips: a table's rows, as a follow-up's previous answer is read.
+    table = "| Mode | Creates |\n|---|---|\n| Per order | One invoice |\n| Daily summary | One entry |"
+    article = _scored("shopify.md", "Shopify", [(table, (), 0.6), ("Orders sync every 15 minutes.", (), 0.5)])
+    units = split_units(article.chunks[0]) + split_units(article.chunks[1])
+    lines = _lines(units)
+    assert "| per order | one invoice |" in lines and "| daily summary | one entry |" in lines
+    assert "orders sync every 15 minutes." in lines
+
+
+def test_a_where_question_keeps_the_step_that_names_the_place_before_the_step_it_asks_about() -> None:
+    steps = (
+        "1. Go to Profile > Security. The page lists your sign-in methods, your active sessions and your devices.\n"
+        "2. Under Password, click Change password and enter the password you use today, then the new one twice.\n"
+        "3. Choose whether to sign out of every other session, which we recommend when a device was lost or sold.\n"
+        "4. Click Save. We email you to confirm the change; if it wasn't you, reset the password from the email.\n"
+        "5. Sign in again on your phone and on any other computer you use with the new password when asked to."
+    )
+    article = _document("password.md", "Passwords", [steps])
+    idf = {"chang": 2.0, "password": 3.0}
+    text = ExtractiveComposer().compose("where do i change my password", [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith("1. Go to Profile > Security.") and "2. Under Password" in text, text
+    assert "3. Choose" not in text, text

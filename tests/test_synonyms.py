@@ -139,19 +139,22 @@ def test_sending_again_is_resending_what_was_sent() -> None:
     assert rephraser.apply("how do i send an invoice") == "how do i send an invoice"
 
 
-def test_moving_to_another_thing_is_changing_it() -> None:
+def test_moving_to_another_plan_is_changing_it() -> None:
     texts = ["Click **Change plan**. After that, the account moves to the Free plan."]
     rephraser = Synonyms(texts, lambda word: word.lower() in {"change", "plan", "how", "do", "i"})
     assert rephraser.apply("how do i move to another plan") == "how do i change to another plan"
     assert rephraser.apply("can I switch over to a different plan") == "can I change over to a different plan"
-    # Moving something somewhere is not changing it; nor is "moving to" a named place.
+    assert rephraser.apply("can i go to a cheaper business plan") == "can i change to a cheaper business plan"
+    # Moving something somewhere is not changing it, nor is moving to a named plan, nor to another thing than a
+    # plan (the help centre's own "## Switch between companies").
     assert rephraser.apply("how do i move a receipt to another folder") == "how do i move a receipt to another folder"
     assert rephraser.apply("when does my account move to the free plan") == (
         "when does my account move to the free plan"
     )
+    assert rephraser.apply("how do i switch to another company") == "how do i switch to another company"
     # A knowledge base that says the idiom itself keeps it.
-    said = Synonyms(["To move to another workspace, ..."], lambda word: True)
-    assert said.apply("how do i move to another workspace") == "how do i move to another workspace"
+    said = Synonyms(["To move to another plan, ..."], lambda word: True)
+    assert said.apply("how do i move to another plan") == "how do i move to another plan"
 
 
 def test_turning_off_is_said_in_other_words_and_turning_on_contradicts_it() -> None:

@@ -42,6 +42,10 @@ _OVERVIEW = re.compile(
 _GUIDE_OVERVIEW = re.compile(r"^\s*(?:this|the following) (?:guide|article)s? ", re.IGNORECASE)
 
 
+# A place in the product: a menu path ("Reports > Profit and loss") or "go to" / "open" a named screen.
+_PLACE = re.compile(r"\S\s*>\s*\S|\b(?:go to|open)\b", re.IGNORECASE)
+
+
 def _is_lead_in(unit: Unit) -> bool:
     """A sentence that introduces what follows it ("Lumo uses this schedule:", "分为三类：")."""
     return not unit.is_table and not unit.is_list_item and unit.text.rstrip().endswith((":", "\uff1a"))
@@ -101,6 +105,12 @@ class ComposerSettings:
     # help centre's everyday questions, a passage less close than the first was an unrelated page sharing a word
     # ("website" in "invoice notes pasted from a website" for "my phone's invoice isn't on the website").
     second_on_topic: float = 1.0
+    # The same for the passage on a comparison's other side, which is about half the question only, so less close
+    # to it than the first: on the sample help centre the Admin paragraph for "accountant vs admin role" is at 0.82
+    # of the Accountant paragraph's cosine and "Closing your account ..." at 0.81 of the cancellation entry's, while
+    # the wrong candidates from other articles were at 0.71-0.73. A false comparison's ("the difference between the
+    # invoice total and the payment is 2 eur", at 0.79) still passes.
+    other_side_on_topic: float = 0.75
     words_after_table: int = 45  # sentences kept after a quoted table (what its numbers mean, its footnote)
     # "How do I connect Shopify?": when the first passage holds no steps (an FAQ entry saying which plan has the
     # integration), a next article scored at least this share of the first one's, whose passage is numbered steps
@@ -183,7 +193,7 @@ class ExtractiveComposer:
         parts = [(first, passage)]
         if asked.sides is not None:
             # A comparison's parts are its two sides: a second passage only for the side the first leaves out.
-            second = self._other_side(passage, documents[:3], asked, given)
+            second = self._other_side(first, passage, documents[:3], asked, given)
         else:
             second = self._second_passage(first, passage, documents[position + 1 : position + 3], asked, covered, given)
         if second is not None:
@@ -437,9 +447,9 @@ class ExtractiveComposer:
 
     def _window(self, units: list[Unit], anchor: int, from_top: bool = True, one_step: bool = False) -> list[Unit]:
         """The units quoted around ``anchor``. ``one_step``: a question asking where something is ("where do i find
-        the profit and loss report") is answered by the step that names the place when the procedure around it is
-        longer than an answer (max_words): the whole nine-step year-end checklist was quoted for step 7's "Run
-        Reports > Profit and loss"."""
+        the profit and loss report") is answered by the step that names the place (a menu path, "Go to ...") and
+        the steps from it to the anchor, when the procedure around them is longer than an answer (max_words): the
+        whole nine-step year-end checklist was quoted for step 7's "Run Reports > Profit and loss"."""
         settings = self.settings
         if one_step and units[anchor].is_step:
             first = last = anchor
@@ -447,8 +457,11 @@ class ExtractiveComposer:
                 first -= 1
             while last + 1 < len(units) and units[last + 1].is_list_item:
                 last += 1
-            if sum(self._words(u) for u in units[first : last + 1]) > settings.max_words:
-                return [units[anchor]]
+            # From the nearest step at or before the anchor that names a place ("Go to **Settings > Security**"),
+            # to the anchor: "2. Under Password, click Change password" alone does not say where.
+            place = next((i for i in range(anchor, first - 1, -1) if _PLACE.search(units[i].text)), None)
+            if place is not None and sum(self._words(u) for u in units[first : last + 1]) > settings.max_words:
+                return units[place : anchor + 1]
         start = anchor
         words_before = sum(self._words(u) for u in units[:anchor] if not u.is_table)
         if from_top and words_before <= settings.from_top_within_words:
@@ -598,12 +611,19 @@ class ExtractiveComposer:
         return None
 
     def _other_side(
-        self, passage: Sequence[Unit], documents: Sequence[ScoredDocument], asked: Question, given: frozenset[str]
+        self,
+        first: ScoredDocument,
+        passage: Sequence[Unit],
+        documents: Sequence[ScoredDocument],
+        asked: Question,
+        given: frozenset[str],
     ) -> tuple[ScoredDocument, list[Unit]] | None:
         """For a comparison ("accountant vs admin role, what's the difference?"), the passage on the side the first
         passage leaves out, from the top articles (the first one's other sections first): quoting the Admin
         paragraph alone answered half the question. None when the first passage says both sides (a table or a
-        sentence comparing them) or neither."""
+        sentence comparing them) or neither. Like any second passage it is in the first one's language and close to
+        the question (other_side_on_topic of the first's cosine): "compare my profit and loss with last year" read as
+        "my profit" against "loss with last year" must not add a sentence about locking last year's books."""
         assert asked.sides is not None
         said = {t for u in passage for t in passage_terms(" ".join((u.text, *u.chunk.chunk.heading_path)))}
         unsaid = [side - said for side in asked.sides]
@@ -616,10 +636,18 @@ class ExtractiveComposer:
         terms = {t: (w if t in side else w / 2) for t, w in asked.terms.items() if "_" not in t and t not in other}
         rarest = max(sorted(missing), key=lambda t: terms.get(t, 0.0))
         quoted = given | _lines(passage)
-        for document in documents:
+        reference = _closeness(max(passage, key=lambda u: u.chunk.score).chunk)
+        language = _language(first)
+        for document in (first, *(d for d in documents if d is not first)):
+            if _language(document) != language:
+                continue
             extra, gained = self._passage(document, asked.asking_for(terms), skip=quoted, reads_on=False)
-            if extra and rarest in gained:
-                return document, extra
+            if not extra or rarest not in gained:
+                continue
+            best = max(extra, key=lambda u: u.chunk.score).chunk
+            if _closeness(best, like=reference)[1] < self.settings.other_side_on_topic * reference[1]:
+                continue
+            return document, extra
         return None
 
 

@@ -10,7 +10,7 @@ from itertools import pairwise
 
 from chatbot.actions import action_stems, asks_to_set_up, done_action_stems
 from chatbot.codes import codes_in
-from chatbot.composer.units import Unit, row_cells, table_parts
+from chatbot.composer.units import Unit, row_cells, table_parts, without_step_number
 from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokenize_passage
 
 _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如何|怎么|怎样", re.IGNORECASE)
@@ -26,7 +26,6 @@ _YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?
 _NUMBER = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|thirty)"
 _TIME = r"(?:seconds?|minutes?|hours?|(?:business |working )?days?|weeks?|months?|years?)"
 _ZH_TIME = r"(?:秒|分钟|小时|天|个?工作日|周|个?星期|个?月|年)"
-_STEP_NUMBER = re.compile(r"^\s*\d+[.)]\s+")
 _QUANTITY_ASKED = (  # (kind, how a question asks for it); the first that matches wins ("多久一次" is how often)
     ("frequency", re.compile(r"\bhow often\b|多久一次|多长时间一次|频率", re.IGNORECASE)),
     (
@@ -66,27 +65,32 @@ def asks_how_to(question: str) -> bool:
     return bool(_HOW_TO.search(question))
 
 
-# "X vs Y", "the difference between X and Y", "is X better than Y", "compare X and Y": two things asked about side
+# "X vs Y", "the difference between X and Y", "is X better than Y", "compare X with Y": two things asked about side
 # by side, each answered by its own passage (group "a" and "b"; a side ends at punctuation or at the question words
 # around it: "accountant vs admin role whats the difference").
-_SIDE_END = r"(?=\s*(?:[,?.;!]|$|\b(?:what|whats|what's|which|how|is|are|for|in|on)\b))"
+_SIDE_END = r"(?=\s*(?:[,?.;:!]|$|\b(?:what|whats|what's|which|how|is|are|for|in|on)\b))"
 # "Is office a lot better than google docs": how much better is not a side.
-_DEGREE = re.compile(r"\s+(?:a lot|a bit|much|far|way|really|any)\s*$", re.IGNORECASE)
-_SIDE = r"[^,?.;!]+?"
+_DEGREE = re.compile(r"\s+(?:a lot|a bit|much|far|really)\s*$", re.IGNORECASE)
+_SIDE = r"[^,?.;:!]+?"
 _COMPARISONS = tuple(
     re.compile(pattern.format(side=_SIDE, end=_SIDE_END), re.IGNORECASE)
     for pattern in (
-        r"(?:^|[,?.;!]|\b(?:what|whats|what's|is|are)\b)\s*(?P<a>{side})\s+(?:vs\.?|versus)\s+(?P<b>{side}){end}",
+        r"(?:^|[,?.;:!]|\b(?:what|whats|what's|is|are)\b)\s*(?P<a>{side})\s+(?:vs\.?|versus)\s+(?P<b>{side}){end}",
         r"\bdifferences?\s+between\s+(?P<a>{side})\s+and\s+(?P<b>{side}){end}",
         r"\b(?:is|are)\s+(?P<a>{side})\s+better\s+than\s+(?P<b>{side}){end}",
-        r"\bcompare\s+(?P<a>{side})\s+(?:and|with|to)\s+(?P<b>{side}){end}",
-        # "which is better, the app or sms", "should i use stripe or paypal"
-        r"\b(?:which\b[^,?.;!]*?\b(?:better|best|cheaper|safer|faster)|should (?:i|we) (?:use|choose|pick|get))"
-        r"\s*[,:]?\s+(?P<a>{side})\s+or\s+(?P<b>{side}){end}",
+        # "with" before "and": "compare my profit and loss with last year" is not "my profit" against the rest.
+        r"\bcompare\s+(?P<a>{side})\s+(?:with|to|against)\s+(?P<b>{side}){end}",
+        r"\bcompare\s+(?P<a>{side})\s+and\s+(?P<b>{side}){end}",
+        # "which is better, the app or sms", "should i use stripe or paypal"; the sides right after the comparative
+        # ("which plan is best for freelancers or small businesses" compares no two things).
+        r"\b(?:which\b[^,?.;:!]*?\b(?:better|best|cheaper|safer|faster)|should (?:i|we) (?:use|choose|pick|get))"
+        r"\s*[,:]?\s+(?!(?:for|if|to|when|with)\b)(?P<a>{side})\s+or\s+(?P<b>{side}){end}",
         # "stripe or paypal, which is cheaper"
         r"^\s*(?P<a>{side})\s+or\s+(?P<b>{side})\s*[,?]\s*which\b",
     )
 )
+# A third side ("owner vs admin vs accountant") is read as part of the second; its "vs" is no word of it.
+_COMPARED = frozenset({"vs", "versus"})
 
 
 def compared_sides(question: str) -> tuple[str, str] | None:
@@ -104,7 +108,7 @@ def _sides(question: str) -> tuple[frozenset[str], frozenset[str]] | None:
     sides = compared_sides(question)
     if sides is None:
         return None
-    first, second = (frozenset(tokenize(side)) for side in sides)
+    first, second = (frozenset(tokenize(side)) - _COMPARED for side in sides)
     own = (first - second, second - first)
     return own if all(own) else None
 
@@ -172,13 +176,14 @@ class Question:
             done=self.done,
             adjacent=self.adjacent,
             set_up=self.set_up,
+            is_where=self.is_where,
         )
 
     def states_quantity(self, text: str) -> bool:
         """Whether ``text`` states a quantity of the kind the question asks for (False when it asks for none). A
         step's number is not one: "1. Go to **Banking > Bank accounts**." was read as stating how many bank
         accounts can be connected."""
-        return self.quantity is not None and bool(QUANTITY_STATED[self.quantity].search(_STEP_NUMBER.sub("", text)))
+        return self.quantity is not None and bool(QUANTITY_STATED[self.quantity].search(without_step_number(text)))
 
     def beyond(self, topic: str, weight: float) -> dict[str, float]:
         """The question's terms with those of ``topic`` (an article's title) weighed ``weight`` times: in

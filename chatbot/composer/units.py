@@ -40,6 +40,11 @@ def step_number(unit: Unit) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def without_step_number(text: str) -> str:
+    """``text`` without the number that opens a numbered step ("7. Run Reports" -> "Run Reports")."""
+    return _NUMBERED_STEP.sub("", text, count=1)
+
+
 def word_count(text: str, cjk_chars_per_word: float = 1.0) -> float:
     """Latin-script words and numbers, plus Chinese characters counted ``cjk_chars_per_word`` to a word (Chinese
     is written without spaces; answer budgets use ComposerSettings.cjk_chars_per_word)."""
