@@ -622,8 +622,8 @@ class ExtractiveComposer:
         passage leaves out, from the top articles (the first one's other sections first): quoting the Admin
         paragraph alone answered half the question. None when the first passage says both sides (a table or a
         sentence comparing them) or neither. Like any second passage it is in the first one's language and close to
-        the question (other_side_on_topic of the first's cosine): "compare my profit and loss with last year" read as
-        "my profit" against "loss with last year" must not add a sentence about locking last year's books."""
+        the question (other_side_on_topic of the first's cosine): another article's sentence that merely names a
+        side ("The Owner, Admins and Accountants can export data.") is not that side's answer."""
         assert asked.sides is not None
         said = {t for u in passage for t in passage_terms(" ".join((u.text, *u.chunk.chunk.heading_path)))}
         unsaid = [side - said for side in asked.sides]
