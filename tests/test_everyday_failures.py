@@ -397,6 +397,12 @@ def test_what_follows_an_action_already_taken_is_answered_not_its_steps(
         ),
         ("which is better, authenticator app or sms?", ["| Authenticator app (TOTP) |", "| Text message (SMS) |"]),
         ("staff vs read-only role", ["Staff can create and send invoices", "Read-only users can view"]),
+        # The heading over the first passage ("## Change or cancel a sent invoice") named the other side; the
+        # sentence quoted under it did not.
+        (
+            "what's the difference between a draft and a sent invoice",
+            ["Drafts can be deleted at any time", "A sent invoice can't be deleted"],
+        ),
     ],
 )
 def test_a_comparison_is_answered_for_both_sides(kb: SampleKB, question: str, answering: list[str]) -> None:

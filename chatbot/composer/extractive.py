@@ -625,7 +625,10 @@ class ExtractiveComposer:
         the question (other_side_on_topic of the first's cosine): another article's sentence that merely names a
         side ("The Owner, Admins and Accountants can export data.") is not that side's answer."""
         assert asked.sides is not None
-        said = {t for u in passage for t in passage_terms(" ".join((u.text, *u.chunk.chunk.heading_path)))}
+        # What the quoted text says, not the headings over it: "Drafts can be deleted at any time" under "## Change or
+        # cancel a sent invoice" says nothing of sent invoices, which "the difference between a draft and a sent
+        # invoice" asks about too.
+        said = {t for u in passage for t in passage_terms(u.text)}
         unsaid = [side - said for side in asked.sides]
         if sum(1 for words in unsaid if words) != 1:
             return None
@@ -634,7 +637,6 @@ class ExtractiveComposer:
         # account for a bank"); not the other side's.
         other = next(s for s in asked.sides if s is not side)
         terms = {t: (w if t in side else w / 2) for t, w in asked.terms.items() if "_" not in t and t not in other}
-        rarest = max(sorted(missing), key=lambda t: terms.get(t, 0.0))
         quoted = given | _lines(passage)
         reference = _closeness(max(passage, key=lambda u: u.chunk.score).chunk)
         language = _language(first)
@@ -642,7 +644,7 @@ class ExtractiveComposer:
             if _language(document) != language:
                 continue
             extra, gained = self._passage(document, asked.asking_for(terms), skip=quoted, reads_on=False)
-            if not extra or rarest not in gained:
+            if not extra or not gained & missing:
                 continue
             best = max(extra, key=lambda u: u.chunk.score).chunk
             if _closeness(best, like=reference)[1] < self.settings.other_side_on_topic * reference[1]:
