@@ -261,12 +261,19 @@ class Answerer:
         does it cost" is searched with "add a user"); None for a part not answered confidently."""
         answers: list[Answer | None] = []
         turns = list(history)
+        quoted: set[str] = set()
         for part in parts:
             answer = self.answer(part, turns, audience)
-            if answer.is_gap or answer.intent is not None or not answer.citations:
+            if _confident(answer) and _repeats(answer, quoted):
+                # As a follow-up the part got the passage an earlier part quoted ("how do I scan receipts on my
+                # phone and does it work with no internet?": the scan steps twice); asked alone, it names its
+                # own topic ("You can create draft invoices, scan receipts and categorise transactions offline").
+                answer = self.answer(part, history, audience)
+            if not _confident(answer) or _repeats(answer, quoted):
                 answers.append(None)
                 continue
             answers.append(answer)
+            quoted.update(c.chunk_id for c in answer.citations)
             turns.append(Turn(part, answer.answer))
         return answers
 
@@ -577,6 +584,16 @@ def _part_coverage(part: str, text: str, idf: Callable[[str], float]) -> float:
     total = sum(weights.values())
     present = set(tokenize_passage(text))
     return sum(w for t, w in weights.items() if t in present) / total if total > 0 else 0.0
+
+
+def _confident(answer: Answer) -> bool:
+    """Whether ``answer`` answers with a quoted passage (not a gap, an intent's reply or an uncited text)."""
+    return not answer.is_gap and answer.intent is None and bool(answer.citations)
+
+
+def _repeats(answer: Answer, quoted: set[str]) -> bool:
+    """Whether every passage ``answer`` quotes is among ``quoted`` (chunk ids): it says nothing new."""
+    return bool(answer.citations) and all(c.chunk_id in quoted for c in answer.citations)
 
 
 def _joined(question: str, answers: Sequence[Answer], language: str) -> Answer:

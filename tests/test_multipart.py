@@ -80,6 +80,19 @@ def test_two_questions_each_documented_are_both_answered(kb: SampleKB) -> None:
 
 
 @pytest.mark.slow
+def test_a_part_that_gets_an_earlier_part_s_passage_again_is_asked_alone(kb: SampleKB) -> None:
+    """Asked as a follow-up of the scan steps, "does it work with no internet" got the scan steps again, and the
+    offline half was left unanswered; asked alone, it gets the offline entry."""
+    answer = kb.answerer.answer(
+        "how do i scan receipts on my phone and does it work with no internet", audience="public"
+    )
+    assert not answer.is_gap, answer.answer
+    assert "tap **Scan**" in answer.answer and "offline" in answer.answer
+    assert answer.answer.index("tap **Scan**") < answer.answer.index("offline")
+    assert len({c.chunk_id for c in answer.citations}) == len(answer.citations) == 2
+
+
+@pytest.mark.slow
 def test_a_message_whose_part_is_not_answered_confidently_is_answered_whole(
     kb: SampleKB, monkeypatch: pytest.MonkeyPatch
 ) -> None:

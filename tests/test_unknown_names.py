@@ -36,3 +36,13 @@ def test_only_a_question_about_connecting_stops_the_answer() -> None:
     # An unknown word in any other question is left to the confidence model (a typo, a name mentioned in passing).
     assert unknown_integration("moving over from quickbooks, how do i bring my data across", idf) == []
     assert unknown_integration("How do I connect PayPal?", idf) == []
+
+
+def test_the_thing_connected_is_unknown_when_the_knowledge_base_never_uses_it_even_if_english() -> None:
+    # "Mollie" and "Square" are in the English word list; right after "connect", they are what is connected.
+    assert unknown_integration("can i connect my mollie account to get paid", idf) == ["mollie"]
+    assert unknown_integration("does lumo integrate with square", idf) == ["square"]
+    # A known thing is no name, and neither is a noun after "connections" or a thing already connected.
+    assert unknown_integration("how do i connect my bank account", idf) == []
+    assert unknown_integration("What are the connections guidelines for PayPal?", idf) == []
+    assert unknown_integration("i connected the wifi and it still doesnt sync with paypal", idf) == []
