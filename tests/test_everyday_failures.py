@@ -438,6 +438,9 @@ def test_a_how_many_question_gets_the_amount_it_asks_for(kb: SampleKB, question:
         ("whats the shortest payment term i can pick", "**Due on receipt, Net 7"),
         # Was "I'm not sure" (0.34): "many" read as the question's rarest word (an everyday dev question).
         ("how many times do you retry if my payment doesnt go through", "**Day 7**"),
+        # Were "I'm not sure" (0.75, 0.36): "rn", "got" and "asap" in no article (round 19).
+        ("how do i force stripe to sync rn, payment from 5 min ago isnt there", "Stripe > Sync now**"),
+        ("my api key got leaked on github, what do i do", "Click **Revoke** next to the key"),
     ],
 )
 def test_chat_shorthand_does_not_sink_a_right_answer(kb: SampleKB, question: str, answering: str) -> None:

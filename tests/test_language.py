@@ -115,6 +115,9 @@ def test_chat_shorthand_and_filler_are_not_searched() -> None:
         "can my team look while the account is read only"
     )
     assert tokenize("my bank isnt in the list") == ["bank", "list"]
+    # Contractions without their apostrophe and filler verbs (tokenizer 11).
+    assert tokenize("cant log in, wont sync rn") == tokenize("log in, sync")
+    assert tokenize("my api key got leaked, need it revoked asap") == tokenize("my api key leaked, need it revoked")
 
 
 def test_vague_words_are_not_searched() -> None:
