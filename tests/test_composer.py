@@ -471,6 +471,24 @@ def test_an_answer_never_ends_on_a_sentence_introducing_what_it_does_not_quote()
     assert text == "Lumo can email your customers automatically when an invoice is overdue. [1]"
 
 
+def test_a_table_left_out_before_the_answer_takes_the_sentence_introducing_it_along() -> None:
+    # Was "When you turn reminders on, Lumo uses this schedule: You can add more reminders, ..." as one sentence.
+    article = _scored(
+        "reminders.md",
+        "Payment reminders",
+        [
+            (
+                f"When you turn reminders on, Lumo uses this schedule:\n\n{SCHEDULE}\n\n"
+                "You can add more reminders, up to 5 per invoice, for example 14 and 30 days after the due date.",
+                (),
+                0.6,
+            )
+        ],
+    )
+    text = ExtractiveComposer().compose("can i add a reminder 45 days after the due date", [article], _rare_idf).text
+    assert text == "You can add more reminders, up to 5 per invoice, for example 14 and 30 days after the due date. [1]"
+
+
 def test_a_table_that_is_not_the_answer_is_left_out_not_flattened() -> None:
     article = _scored(
         "refunds.md",

@@ -492,7 +492,12 @@ class ExtractiveComposer:
             unit = units[i]
             if unit.is_table:
                 if i < anchor:
-                    continue  # a table between the top of the article and the anchor is not what was asked
+                    # A table between the top of the article and the anchor is not what was asked, nor is the
+                    # sentence introducing it: "Lumo uses this schedule: You can add more reminders ..." read as
+                    # one sentence.
+                    while window and _is_lead_in(window[-1]):
+                        words -= self._words(window.pop())
+                    continue
                 # Nor one after it: the passage ends where the table starts, unless the passage's last sentence
                 # introduces it ("Lumo uses this schedule:") and it fits: then it is what that sentence promises.
                 if window and _is_lead_in(window[-1]) and words + self._words(unit) <= budget:
