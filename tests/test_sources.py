@@ -296,7 +296,8 @@ def test_html_strips_page_furniture_and_keeps_structure(help_centre: Path) -> No
         "an HTML comment",
     ):
         assert junk not in page.text
-    assert page.text.startswith("# Resetting your password\n\nClick Forgot password on the sign-in page.\nThen")
+    # Bold stays bold, as Markdown (the answers render it): "Click **Forgot password**", as in a Markdown article.
+    assert page.text.startswith("# Resetting your password\n\nClick **Forgot password** on the sign-in page.\nThen")
     assert "\n\n## Steps\n\n1. Open the app\n2. Tap Reset\n  - Nested detail\n\n- Works on web\n\n" in page.text
     assert "| Plan | Limit |\n|---|---|\n| Free | 3 resets |" in page.text  # a Markdown table, header first
 
@@ -304,6 +305,21 @@ def test_html_strips_page_furniture_and_keeps_structure(help_centre: Path) -> No
 def test_html_escaped_markup_stays_literal_text(help_centre: Path) -> None:
     page = by_id(load_path(help_centre))["page.html"]
     assert "Never paste <img src=x onerror=alert(1)> into the form." in page.text
+
+
+def test_html_inline_code_and_bold_become_markdown_marks(tmp_path: Path) -> None:
+    write(
+        tmp_path / "note.html",
+        "<html><body><main><h2>The <b>note</b> shows code</h2>"
+        "<p>It may show <code>&lt;br&gt;</code> or <kbd>Ctrl+V</kbd>; click<strong> Save </strong>then <b></b>"
+        "<strong>Resend</strong>.</p><ul><li>Press <b>Enter</b></li></ul>"
+        "<table><tr><th>Plan</th><th>Users</th></tr><tr><td><strong>Free</strong></td><td>1</td></tr></table>"
+        "</main></body></html>",
+    )
+    text = by_id(load_path(tmp_path))["note.html"].text
+    assert text.startswith("## The note shows code\n\n")  # a heading is a heading already
+    assert "It may show `<br>` or `Ctrl+V`; click **Save** then **Resend**." in text
+    assert "- Press **Enter**" in text and "| **Free** | 1 |" in text
 
 
 def test_html_title_language_and_content_fallbacks(tmp_path: Path) -> None:

@@ -25,22 +25,43 @@ _HTML_BLOCKS = frozenset(
 _SKIPPED_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
-def _html_strings(node: Tag, skip: frozenset[str] = frozenset()) -> Iterator[str]:
-    """The text under `node`, with a space wherever a block or <br> separates words visually."""
+# Inline marks kept as the Markdown the answers are written in (the widget and the help page render **bold** and
+# `code`): a menu path or button is bold in an HTML article as in a Markdown one ("Click **Connect**"), and a
+# literal such as `<img src=x>` stays marked as code instead of reading as prose.
+_INLINE_MARKS = {"strong": "**", "b": "**", "code": "`", "kbd": "`", "samp": "`"}
+
+
+def _marked(tag: Tag, inner: str) -> str:
+    """``inner`` (the text of ``tag``) inside the tag's Markdown mark, the spaces around it kept outside."""
+    mark = _INLINE_MARKS.get(tag.name or "", "")
+    core = inner.strip()
+    if not mark or not core or (mark == "`" and "`" in core) or (mark == "**" and "*" in core):
+        return inner
+    lead = inner[: len(inner) - len(inner.lstrip())]
+    trail = inner[len(inner.rstrip()) :]
+    return f"{lead}{mark}{core}{mark}{trail}"
+
+
+def _html_strings(node: Tag, skip: frozenset[str] = frozenset(), marks: bool = True) -> Iterator[str]:
+    """The text under `node`, with a space wherever a block or <br> separates words visually, and its inline
+    marks as Markdown (``marks``; not in a heading, which is a heading already)."""
     for child in node.children:
         if isinstance(child, _SKIPPED_STRINGS):
             continue
         if isinstance(child, NavigableString):
             yield str(child)
         elif isinstance(child, Tag) and child.name not in skip:
+            if marks and child.name in _INLINE_MARKS:
+                yield _marked(child, "".join(_html_strings(child, skip, marks=False)))
+                continue
             separated = child.name == "br" or child.name in _HTML_BLOCKS or child.name in _HTML_HEADINGS
             yield " " if separated else ""
-            yield from _html_strings(child, skip)
+            yield from _html_strings(child, skip, marks)
             yield " " if separated else ""
 
 
-def _html_inline(node: Tag, skip: frozenset[str] = frozenset()) -> str:
-    return " ".join("".join(_html_strings(node, skip)).split())
+def _html_inline(node: Tag, skip: frozenset[str] = frozenset(), marks: bool = True) -> str:
+    return " ".join("".join(_html_strings(node, skip, marks)).split())
 
 
 class _HtmlWriter:
@@ -80,8 +101,10 @@ class _HtmlWriter:
 
     def _element(self, tag: Tag) -> None:
         name = tag.name
-        if name in _HTML_HEADINGS:
-            heading = _html_inline(tag)
+        if name in _INLINE_MARKS and not tag.find(list(_HTML_BLOCKS)):
+            self._inline.append(_marked(tag, re.sub(r"\s+", " ", "".join(_html_strings(tag, marks=False)))))
+        elif name in _HTML_HEADINGS:
+            heading = _html_inline(tag, marks=False)
             self._block(f"{'#' * _HTML_HEADINGS[name]} {heading}" if heading else "")
         elif name in ("ul", "ol"):
             self._block("\n".join(_html_list_lines(tag, depth=0)))
