@@ -15,7 +15,14 @@ import numpy as np
 
 from chatbot.actions import turned_off_object
 from chatbot.codes import unknown_error_codes
-from chatbot.composer import ComposerSettings, Composition, ExtractiveComposer, asks_how_to, render
+from chatbot.composer import (
+    ComposerSettings,
+    Composition,
+    ExtractiveComposer,
+    asks_how_to,
+    asks_open_question,
+    render,
+)
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
 from chatbot.config import Settings
@@ -389,6 +396,10 @@ class Answerer:
                 text = text[len(chunk.title) :].strip()
             if not text:
                 continue
+            if asks_open_question(answer.question):
+                # "No, a key is shown only once ..." answers the entry's "Can you show it to me again?", not the
+                # customer's "where can I find my API key?".
+                text = _without_verdict(text)
             answer.answer = f"{text} [1]"
             answer.citations = [
                 Citation(1, document.doc_id, document.title, document.url, document.version, chunk.id, document.score)
@@ -618,6 +629,13 @@ def _joined(question: str, answers: Sequence[Answer], language: str) -> Answer:
         for stage, ms in answer.timings_ms.items():
             joined.timings_ms[stage] = joined.timings_ms.get(stage, 0.0) + ms
     return joined
+
+
+def _without_verdict(text: str) -> str:
+    """``text`` without its opening "Yes." or "No,", the rest starting a sentence; as it is when it has none (a
+    forum answer's "githalytics provides ..." keeps its lower case)."""
+    stripped = BARE_VERDICT.sub("", text, count=1)
+    return _capitalised(stripped) if stripped != text else text
 
 
 def _capitalised(text: str) -> str:

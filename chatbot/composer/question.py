@@ -60,6 +60,17 @@ def quantity_asked(question: str) -> str | None:
     return next((kind for kind, asks in _QUANTITY_ASKED if asks.search(question)), None)
 
 
+# A question no "yes" or "no" answers: "where can I find my API key?", "how do I see it again?", "什么时候…".
+_OPEN_QUESTION = re.compile(
+    r"^\s*(?:what|whats|what's|where|which|how|when|who|why)\b|哪|什么|怎么|如何|为什么|多少|几", re.I
+)
+
+
+def asks_open_question(question: str) -> bool:
+    """Whether ``question`` asks what, where, how, when, who or why (no yes/no question)."""
+    return bool(_OPEN_QUESTION.search(question))
+
+
 def asks_how_to(question: str) -> bool:
     """ "How do I ...?", "how to ...", "如何...": the question asks for steps."""
     return bool(_HOW_TO.search(question))
