@@ -1079,3 +1079,18 @@ def test_a_where_question_keeps_the_step_that_names_the_place_before_the_step_it
     text = ExtractiveComposer().compose("where do i change my password", [article], lambda t: idf.get(t, 0.0)).text
     assert text.startswith("1. Go to Profile > Security.") and "2. Under Password" in text, text
     assert "3. Choose" not in text, text
+
+
+def test_a_pointer_to_another_part_of_the_article_is_not_quoted() -> None:
+    article = _document(
+        "shopify.md",
+        "Connecting Shopify",
+        [
+            "1. Go to Settings > Integrations > Shopify.\n2. Choose how to record sales (see below) and click Save.",
+            "| Code | What to do |\n|---|---|\n| BF-101 | Renew consent (see above) |",
+        ],
+    )
+    steps = ExtractiveComposer().compose("how do i connect shopify", [article], _idf).text
+    assert "2. Choose how to record sales and click Save. [1]" in steps
+    table = ExtractiveComposer().compose("what does BF-101 mean", [article], _idf).text
+    assert "| BF-101 | Renew consent |" in table and "see above" not in table

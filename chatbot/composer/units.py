@@ -178,17 +178,26 @@ def quoted_lines(answer: str) -> frozenset[str]:
 # Units as answer text.
 
 
+# A pointer to another part of the article, in brackets ("choose how to record sales (see below)", "Renew consent
+# (see above)"): out of the article, above and below are not there. The citation links to the article.
+_POINTER = re.compile(
+    r"\s*\((?:see|as (?:described|explained|shown))\s+(?:above|below|earlier|later)(?:\s+for details)?\)",
+    re.IGNORECASE,
+)
+
+
 def render(units: Sequence[Unit], n: int) -> str:
     lines: list[str] = []
     sentence_run: list[str] = []
     for unit in units:
+        text = _POINTER.sub("", unit.text)
         if unit.is_list_item or unit.is_table:
             if sentence_run:
                 lines.append(_join_sentences(sentence_run))
                 sentence_run = []
-            lines.append(unit.text)
+            lines.append(text)
         else:
-            sentence_run.append(unit.text)
+            sentence_run.append(text)
     if sentence_run:
         lines.append(_join_sentences(sentence_run))
     # After a table the marker follows its last row ("| a | b | [1]"): the widget keeps it on the last cell.
