@@ -189,8 +189,11 @@ _POINTER = re.compile(
 def render(units: Sequence[Unit], n: int) -> str:
     lines: list[str] = []
     sentence_run: list[str] = []
+    # One step quoted alone says what to do without its place in a procedure that is not quoted: "7. Run Reports >
+    # Profit and loss ..." read as a list cut from somewhere.
+    alone = len(units) == 1 and units[0].is_step
     for unit in units:
-        text = _POINTER.sub("", unit.text)
+        text = _POINTER.sub("", without_step_number(unit.text) if alone else unit.text)
         if unit.is_list_item or unit.is_table:
             if sentence_run:
                 lines.append(_join_sentences(sentence_run))
