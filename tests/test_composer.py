@@ -412,6 +412,22 @@ def test_a_list_with_its_own_lead_in_or_numbered_steps_get_no_heading() -> None:
     assert asked.startswith("1. Go to Settings > Billing.")
 
 
+def test_numbered_steps_under_a_heading_stating_a_situation_are_led_in_by_it() -> None:
+    # "1. Sign in with your password and choose Use a backup code" alone read as how to set 2FA up on a phone.
+    lost = "1. Sign in with your password and choose Use a backup code.\n2. Set up 2FA again on your new phone."
+    turn_on = "1. Go to Settings > Security.\n2. Click Set up next to Authenticator app."
+    article = _scored(
+        "2fa.md",
+        "Two-factor authentication",
+        [(turn_on, ("Turn on 2FA",), 0.5), (lost, ("If you lose your phone",), 0.6)],
+    )
+    composer = ExtractiveComposer()
+    text = composer.compose("how do i set up 2fa on my new phone", [article], _idf).text
+    assert text.startswith("If you lose your phone:\n1. Sign in with your password"), text
+    # A procedure's name says nothing its steps do not: no lead-in.
+    assert composer.compose("how do i turn on 2fa", [article], _idf).text.startswith("1. Go to Settings > Security.")
+
+
 API_TABLE = (
     "| Plan | API access |\n|---|---|\n| Free | None |\n| Plus | Read-only keys |\n"
     "| Business | Read-only or read and write keys |"

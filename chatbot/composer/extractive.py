@@ -682,13 +682,28 @@ def _language(document: ScoredDocument) -> str | None:
     return document.chunks[0].chunk.language if document.chunks else None
 
 
+# A heading that states a situation rather than naming a procedure: a condition ("If you lose your phone", "Before
+# you start"), the customer's own words ("I'm signed out all the time", "My bank isn't in the list") or a statement
+# ("The page is blank or keeps loading", "Transactions are missing").
+_SITUATION_HEADING = re.compile(
+    r"^(?:if|when|whenever|before|after|once|while|until|i|i'm|i’m|my|we|our)\b"
+    r"|\b(?:is|are|isn't|isn’t|aren't|aren’t|doesn't|doesn’t|don't|don’t|won't|won’t|can't|can’t|keeps?|has|have)\b",
+    re.IGNORECASE,
+)
+
+
 def _with_heading(window: list[Unit], units: Sequence[Unit], title: str) -> list[Unit]:
     """A bulleted list quoted from the top of its section, with the section's heading as its lead-in: under
     "## Things we can't refund" the bullets say what cannot be refunded, and quoted alone ("- Bank fees for currency
     conversion") they never said no to "will you refund the conversion fee?"; "What needs a connection:" says why
-    "- Sending invoices" answers "can I send an invoice with no signal?". Not for numbered steps (they say what
-    to do on their own), nor when a sentence of the chunk leads into the list, nor when the heading is the title."""
-    if not window or not window[0].is_list_item or window[0].is_step:
+    "- Sending invoices" answers "can I send an invoice with no signal?". Numbered steps only under a heading that
+    states a situation: "The page is blank or keeps loading:" says when "1. Reload the page" applies, and "If you
+    lose your phone:" that "1. Sign in with your password and choose **Use a backup code**" is not how 2FA is set
+    up; a procedure's name ("## Reset your password") says nothing its steps do not. Not when a sentence of the
+    chunk leads into the list, nor when the heading is the title."""
+    if not window or not window[0].is_list_item:
+        return window
+    if window[0].is_step and not _SITUATION_HEADING.search(_last_heading(window[0])):
         return window
     first = window[0]
     path = first.chunk.chunk.heading_path
@@ -700,6 +715,11 @@ def _with_heading(window: list[Unit], units: Sequence[Unit], title: str) -> list
     heading = path[-1].strip().rstrip(":\uff1a")
     colon = "\uff1a" if CJK_RE.search(heading) else ":"
     return [Unit(heading + colon, False, first.chunk), *window]
+
+
+def _last_heading(unit: Unit) -> str:
+    path = unit.chunk.chunk.heading_path
+    return path[-1].strip() if path else ""
 
 
 def _heading_focus(chunks: Sequence[ScoredChunk], asked: Question, title: str) -> str | None:
