@@ -102,7 +102,7 @@ def test_html_table_becomes_a_markdown_table_and_the_page_is_cleaned(tmp_path: P
     text = load_path(tmp_path).documents[0].text
     assert (
         "| Item | How it appears | Sync frequency |\n|---|---|---|\n"
-        "| PayPal fees | Expense in Payment processing fees | Every hour |\n"
+        "| PayPal fees | Expense in **Payment processing fees** | Every hour |\n"
         "| Transfers | Matched to the bank feed \\| deposit | Every hour |"
     ) in text
     assert "Connect PayPal to get paid." in text
