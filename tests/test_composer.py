@@ -1111,3 +1111,17 @@ def test_a_pointer_to_another_part_of_the_article_is_not_quoted() -> None:
     assert "2. Choose how to record sales and click Save. [1]" in steps
     table = ExtractiveComposer().compose("what does BF-101 mean", [article], _idf).text
     assert "| BF-101 | Renew consent |" in table and "see above" not in table
+
+
+def test_a_list_is_quoted_with_the_sentence_introducing_it() -> None:
+    # Was "- Match it to an invoice ..." alone: what "it" is was in the sentence before the list.
+    paragraph = " ".join(
+        f"Lumo fetches the transactions of bank account number {n} several times a day." for n in range(6)
+    )
+    text = (
+        f"{paragraph} New transactions land in Banking > Review, and for each one you can:\n"
+        "- Match it to an invoice that Lumo suggests.\n- Categorise it and choose a VAT rate."
+    )
+    article = _scored("bank-feeds.md", "Bank feeds", [(text, ("Review transactions",), 0.6)])
+    answer = ExtractiveComposer().compose("can i categorise it with a vat rate", [article], _idf).text
+    assert "New transactions land in Banking > Review, and for each one you can:\n- Match it" in answer, answer

@@ -469,6 +469,11 @@ class ExtractiveComposer:
         # A procedure is answered from its first step, wherever in it the best-matching step is.
         while start > 0 and units[start].is_list_item and units[start - 1].is_list_item:
             start -= 1
+        # A list is quoted with the sentence that introduces it: "- **Match** it to an invoice" alone does not say
+        # what "it" is; "For each one, you can:" before it does (and, by the rule below, the opening of its
+        # paragraph: "New transactions land in **Banking > Review**.").
+        if start > 0 and units[start].is_list_item and _is_lead_in(units[start - 1]):
+            start -= 1
         # Nor is a sentence quoted without the sentences of its paragraph before it, when they fit: "Plus and
         # Business have no invoice limit." alone does not answer "is there a limit on invoices on free"; the
         # paragraph's opening, "On the Free plan you can send 5 invoices per calendar month.", does. Only in a
@@ -482,6 +487,7 @@ class ExtractiveComposer:
         for _ in range(settings.lead_in_sentences):
             if start > 0 and not units[start - 1].is_list_item and units[start - 1].chunk is units[anchor].chunk:
                 start -= 1
+
         is_procedure = any(u.is_list_item for u in units[anchor : anchor + 3])
         # An FAQ answer too long to quote whole (see whole_answer) still gets a procedure's length around the anchor.
         is_faq_answer = units[anchor].chunk.chunk.kind == "faq"
