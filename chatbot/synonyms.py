@@ -90,6 +90,17 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
         ),
         ("change",),
     ),
+    # "i got charged twice this month", "we were double charged": what a refunds page calls a duplicate charge
+    # ("i got charged twice this month" got the payment-methods entry, 0.10).
+    "charged twice": (
+        re.compile(
+            r"\b(?:charged|billed|charging|billing)\s+(?:me\s+|us\s+)?(?:twice|two\s+times|double)\b"
+            r"(?!\s+(?:the|as|what|my|our)\b)"  # "charged twice the price" is an amount
+            r"|\bdouble[\s-]+(?:charged|charge|charges|billed|billing)\b",
+            re.IGNORECASE,
+        ),
+        ("duplicate charge",),
+    ),
     # "invitation never arrived, how do I send it again": the help centre's button is **Resend** (the steps to
     # send a new invitation were quoted).
     # Only the verb is replaced: what is sent stays ("send the invoice again": "resend the invoice again").

@@ -157,6 +157,17 @@ def test_moving_to_another_plan_is_changing_it() -> None:
     assert said.apply("how do i move to another plan") == "how do i move to another plan"
 
 
+def test_being_charged_twice_is_a_duplicate_charge() -> None:
+    texts = ["| Duplicate charge | Any time | The duplicate amount |"]
+    rephraser = Synonyms(texts, lambda word: word.lower() in {"duplicate", "charge"})
+    assert rephraser.apply("i got charged twice this month") == "i got duplicate charge this month"
+    assert rephraser.apply("we were double charged") == "we were duplicate charge"
+    assert rephraser.apply("you billed us two times") == "you duplicate charge"
+    # Twice the amount is something else; a help centre without the phrase keeps the words.
+    assert rephraser.apply("why was i charged twice the price") == "why was i charged twice the price"
+    assert Synonyms(["Refunds"], lambda word: True).apply("charged twice") == "charged twice"
+
+
 def test_turning_off_is_said_in_other_words_and_turning_on_contradicts_it() -> None:
     reminders = tokenize("reminders")
     assert says_action("## Stop reminders for one invoice or customer", "turn off", reminders, tokenize)
