@@ -487,7 +487,6 @@ class ExtractiveComposer:
         for _ in range(settings.lead_in_sentences):
             if start > 0 and not units[start - 1].is_list_item and units[start - 1].chunk is units[anchor].chunk:
                 start -= 1
-
         is_procedure = any(u.is_list_item for u in units[anchor : anchor + 3])
         # An FAQ answer too long to quote whole (see whole_answer) still gets a procedure's length around the anchor.
         is_faq_answer = units[anchor].chunk.chunk.kind == "faq"
