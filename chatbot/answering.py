@@ -52,6 +52,8 @@ FAQ_MATCH_SIMILARITY = 0.82
 FOLLOW_UP_SCORE_SHARE = ComposerSettings.steps_score_share
 # An FAQ answer's opening verdict ("Yes.", "No.", "可以。", or "No," opening its first sentence: "No, a key is shown
 # only once ..."): it answers the entry's question.
+# An answer whose first words point back at something said before them ("Forward them to ...", "They sync ...").
+_REFERS_BACK = re.compile(r"^(?:\S+\s+){0,2}(?:it|its|them|they|this|that|these|those)\b", re.IGNORECASE)
 BARE_VERDICT = re.compile(
     r"^(?:(?:yes|no)[.!,]\s+|(?:是的|是|不是|可以|不可以|能|不能|不)[。！，,]\s*)(?=\S)", re.IGNORECASE
 )
@@ -466,7 +468,13 @@ class Answerer:
         if composition.citations and composition.citations[0].id in _faq_ids(documents):
             # The entry was not matched by its own question (that is _answer_from_faq), so its "Yes." or "No."
             # answered another one: "can I track inventory?" got the import entry's "Yes. Go to Settings > Data".
-            text = _capitalised(BARE_VERDICT.sub("", text, count=1))
+            stripped = _capitalised(BARE_VERDICT.sub("", text, count=1))
+            if stripped != _capitalised(text) and _REFERS_BACK.match(stripped):
+                # What is left points back at the entry's own question ("Forward them to your account's own
+                # address", of "Can I email receipts to Lumo?"): that question leads the answer in, as a heading
+                # would, and its "Yes." stays, said to the question shown.
+                stripped = f"**{composition.citations[0].title.strip()}** {text}"
+            text = stripped
         if answer.language != "en" and documents and documents[0].chunks[0].chunk.language == "en":
             text = f"{message('cross_language', answer.language)}\n{text}"
         answer.answer = text

@@ -217,6 +217,12 @@ def test_an_faq_entry_s_yes_or_no_is_not_said_to_another_question(kb: SampleKB, 
     assert answer.answer[:1] == answer.answer[:1].upper(), answer.answer  # what is left starts a sentence
 
 
+def test_an_faq_answer_pointing_back_at_its_own_question_is_led_in_by_it(kb: SampleKB) -> None:
+    # Was "Forward them to your account's own address, ...": the "Yes." was dropped and "them" pointed at nothing.
+    answer = _ask(kb, "can i email receipts in and what file types work")
+    assert answer.answer.startswith("**Can I email receipts to Lumo?** Yes. Forward them to"), answer.answer
+
+
 def test_an_faq_entry_matched_by_its_own_question_keeps_its_yes(kb: SampleKB) -> None:
     assert _ask(kb, "Is there a free trial?").answer.startswith("Yes.")
 
