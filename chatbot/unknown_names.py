@@ -47,10 +47,12 @@ def unknown_names(text: str, idf: Callable[[str], float]) -> list[str]:
     return names
 
 
-# What is connected, right after the verb: "connect my Mollie account", "integrate with Square", "hook up Venmo".
+# What is connected, right after the verb: "connect my Mollie account", "integrate with Square", "hook up Venmo",
+# "sync with Gusto", "an integration with Wave".
 _CONNECTED_THING = re.compile(
-    r"\b(?:connect(?:s|ing)?|integrat(?:e|es|ing)|hook(?:s|ing)?\s+up)\s+(?:(?:lumo|it|this|that|up)\s+)*"
-    r"(?:(?:to|with|into)\s+)?"
+    r"\b(?:(?:connect(?:s|ing)?|integrat(?:e|es|ing)|hook(?:s|ing)?\s+up)\s+|integrations?\s+(?=(?:with|for)\s)|"
+    r"sync(?:s|ing)?\s+(?=with\s))(?:(?:lumo|it|this|that|up)\s+)*"
+    r"(?:(?:to|with|into|for)\s+)?"
     r"(?:(?:my|our|the|a|an|your|their)\s+)?([^\W\d_]+)",
     re.IGNORECASE,
 )

@@ -42,6 +42,10 @@ def test_the_thing_connected_is_unknown_when_the_knowledge_base_never_uses_it_ev
     # "Mollie" and "Square" are in the English word list; right after "connect", they are what is connected.
     assert unknown_integration("can i connect my mollie account to get paid", idf) == ["mollie"]
     assert unknown_integration("does lumo integrate with square", idf) == ["square"]
+    # ... and so is the thing synced with or integrated with: "does lumo sync with gusto" was answered (0.51) with
+    # the mobile app's sync, which shares "sync".
+    assert unknown_integration("does lumo sync with gusto", idf) == ["gusto"]
+    assert unknown_integration("is there an integration with wave", idf) == ["wave"]
     # A known thing is no name, and neither is a noun after "connections" or a thing already connected.
     assert unknown_integration("how do i connect my bank account", idf) == []
     assert unknown_integration("What are the connections guidelines for PayPal?", idf) == []
