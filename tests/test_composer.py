@@ -258,6 +258,53 @@ def test_a_heading_that_only_repeats_the_article_subject_does_not_pull_the_answe
     assert text.startswith("2FA protects your login")
 
 
+def _currency_article() -> ScoredDocument:
+    return _scored(
+        "multi-currency.md",
+        "Working with multiple currencies",
+        [
+            ("Multi-currency is part of the **Business** plan. It lets you invoice in 160 currencies.", (), 0.7),
+            ("You choose your home currency at sign-up. Staff users can't change it.", ("Your home currency",), 0.4),
+        ],
+    )
+
+
+def test_an_introduction_that_answers_does_not_read_on_into_another_section() -> None:
+    # "do i need business for multi currency" is answered by the introduction; the home-currency section after it
+    # says no other word of the question and used to be glued on.
+    text = ExtractiveComposer().compose("Do I need Business for multi currency?", [_currency_article()], _idf).text
+    assert text.startswith("Multi-currency is part of the **Business** plan.")
+    assert "home currency" not in text
+
+
+def test_an_introduction_reads_on_into_a_first_section_that_says_more_of_the_question() -> None:
+    # "staff" is in the section only: the introduction alone does not answer.
+    text = ExtractiveComposer().compose("Can staff use multi currency?", [_currency_article()], _idf).text
+    assert "Staff users can't change it." in text
+
+
+def test_a_light_verb_the_passage_lacks_does_not_bring_a_second_passage() -> None:
+    # "do i get automatic reminders on the free plan" got the free-trial entry ("Every new account gets ...")
+    # after the reminders article's answer, which never says "get".
+    reminders = _scored(
+        "reminders.md",
+        "Automatic payment reminders",
+        [("Automatic reminders are on Plus and Business. On Free, you can send a reminder by hand.", (), 0.5)],
+        score=2.0,
+    )
+    trial = _scored(
+        "faq.csv#free-trial",
+        "Is there a free trial?",
+        [("Every new account gets a free trial of Business, then moves to the Free plan.", (), 0.6)],
+    )
+    idf = {"get": 2.3, "automat": 2.3, "remind": 3.8, "free": 1.8, "plan": 1.5, "free_plan": 2.0}
+    composition = ExtractiveComposer().compose(
+        "Do I get automatic reminders on the free plan?", [reminders, trial], lambda t: idf.get(t, 0.0)
+    )
+    assert [c.id for c in composition.citations] == ["reminders.md"]
+    assert "free trial" not in composition.text
+
+
 REMINDER_IDF = {"remind": 3.8, "sent": 3.2, "default": 4.2}
 
 
@@ -1125,3 +1172,55 @@ def test_a_list_is_quoted_with_the_sentence_introducing_it() -> None:
     article = _scored("bank-feeds.md", "Bank feeds", [(text, ("Review transactions",), 0.6)])
     answer = ExtractiveComposer().compose("can i categorise it with a vat rate", [article], _idf).text
     assert "New transactions land in Banking > Review, and for each one you can:\n- Match it" in answer, answer
+
+
+LATE_FEE_STEPS = (
+    "You can add a late fee to overdue invoices:\n\n"
+    "1. Go to **Settings > Invoicing > Reminders > Late fees**.\n"
+    "2. Choose a fixed amount or a percentage of the amount due per month.\n"
+    "3. Choose after how many days overdue the fee is added.\n\n"
+    "Late fees are added as a new line on the invoice and the customer sees them in the next reminder."
+)
+
+
+def test_a_question_not_asking_how_gets_the_sentence_after_a_procedure_without_it() -> None:
+    article = _scored("reminders.md", "Payment reminders", [(LATE_FEE_STEPS, ("Late fees",), 0.5)])
+    text = ExtractiveComposer().compose("Does my customer see the late fee on the invoice?", [article], _idf).text
+    assert text.startswith("Late fees are added as a new line on the invoice")
+    assert "Go to" not in text
+    # Asked how, the steps are the answer.
+    text = ExtractiveComposer().compose("How do I add a late fee to an invoice?", [article], _idf).text
+    assert "1. Go to **Settings > Invoicing > Reminders > Late fees**." in text
+
+
+def test_a_who_question_keeps_the_sentence_introducing_a_procedure() -> None:
+    retries = (
+        "When a charge fails, we email the account Owner and the billing contact, then retry automatically:\n\n"
+        "1. **Day 3** after the first failure: second attempt\n2. **Day 5**: third attempt\n\n"
+        "Each failed attempt sends another email with a link to update your payment method."
+    )
+    article = _scored("failed-payments.md", "Failed payments", [(retries, ("Retry schedule",), 0.5)])
+    text = ExtractiveComposer().compose("Who gets the email when our card payment fails?", [article], _idf).text
+    assert text.startswith("When a charge fails, we email the account Owner")
+
+
+def test_a_question_not_asking_how_gets_the_one_step_of_a_long_procedure_that_answers() -> None:
+    steps = "\n".join(
+        [
+            "1. Reconcile every bank account up to the last day of the year and check each account card.",
+            "2. Clear Banking > Review so that no transactions are left uncategorised before you close.",
+            "3. Match or attach a receipt to every expense, and filter the receipts that are not matched.",
+            "4. Review unpaid invoices. Chase them, or write off those you won't collect as bad debt.",
+            "5. Review unpaid bills and record any payments that are missing from the books.",
+            "6. Check that every VAT return for the year is marked as filed in the reports.",
+            "7. Run the profit and loss report and the balance sheet and send them to your accountant.",
+        ]
+    )
+    article = _scored("year-end.md", "Year-end checklist", [(steps, ("Checklist",), 0.5)])
+    idf = {"unpaid": 2.0, "bill": 3.0}
+    text = (
+        ExtractiveComposer()
+        .compose("what am i meant to do about unpaid bills", [article], lambda t: idf.get(t, 0.0))
+        .text
+    )
+    assert text == "Review unpaid bills and record any payments that are missing from the books. [1]"

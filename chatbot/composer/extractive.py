@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from chatbot.actions import names_another_action, procedure_verbs, starts_using
+from chatbot.actions import LIGHT_VERBS, names_another_action, procedure_verbs, starts_using
 from chatbot.composer.question import IdfLookup, Question, holds_code, overlap, select_rows, unit_overlap
 from chatbot.composer.units import (
     Unit,
@@ -44,6 +44,9 @@ _GUIDE_OVERVIEW = re.compile(r"^\s*(?:this|the following) (?:guide|article)s? ",
 
 # A place in the product: a menu path ("Reports > Profit and loss") or "go to" / "open" a named screen.
 _PLACE = re.compile(r"\S\s*>\s*\S|\b(?:go to|open)\b", re.IGNORECASE)
+
+
+_LIGHT_STEMS = frozenset(stem for verb in LIGHT_VERBS for stem in tokenize_passage(verb))
 
 
 def _is_lead_in(unit: Unit) -> bool:
@@ -373,13 +376,23 @@ class ExtractiveComposer:
         entire = None if steps_only else self.whole_answer(document, skip)
         if entire is not None:
             return entire, {t for u in entire for t in passage_terms(u.text) if t in terms}
-        # The article's introduction (its first chunk, under no heading) reads on into its first section.
+        # The article's introduction (its first chunk, under no heading) reads on into its first section when that
+        # section says more of the question (see _adds_to_intro), or holds the steps a how-to question asks for.
         is_intro = reads_on and anchor_chunk.chunk.index == 0 and not anchor_chunk.chunk.heading_path
         following = [
             c
             for c in document.chunks
             if c.chunk.index == anchor_chunk.chunk.index + 1
-            and (is_intro or c.chunk.heading_path == anchor_chunk.chunk.heading_path)
+            and (
+                c.chunk.heading_path == anchor_chunk.chunk.heading_path
+                or (
+                    is_intro
+                    and (
+                        (is_how_to and any(u.is_step for u in split_units(c)))
+                        or _adds_to_intro(c, anchor_chunk, document.title, terms)
+                    )
+                )
+            )
         ]
         anchor_units = split_units(anchor_chunk)
         units = unique(
@@ -407,7 +420,14 @@ class ExtractiveComposer:
             # E-Manual dev: 26 of 201 answers changed, 17 read better, 4 lost the sentence saying where the
             # settings are, 5 neither; ROUGE-L 0.415 -> 0.414.
             framed = anchor_chunk.chunk.index == 0 or bool(anchor_chunk.chunk.heading_path)
-            window = self._window(units, anchor, from_top=framed, one_step=asked.is_where)
+            window = self._window(
+                units,
+                anchor,
+                from_top=framed,
+                one_step=asked.is_where,
+                asked=None if asked.is_how_to else terms,
+                names_what=asked.asks_what,
+            )
             if not (units[anchor].is_step and _performs(units[anchor].chunk, asked.done)):
                 # The steps of what the customer has already done are not quoted before what follows from it.
                 window = [u for u in window if not (u.is_step and _performs(u.chunk, asked.done))]
@@ -445,18 +465,30 @@ class ExtractiveComposer:
             return None
         return units
 
-    def _window(self, units: list[Unit], anchor: int, from_top: bool = True, one_step: bool = False) -> list[Unit]:
+    def _window(
+        self,
+        units: list[Unit],
+        anchor: int,
+        from_top: bool = True,
+        one_step: bool = False,
+        asked: dict[str, float] | None = None,
+        names_what: bool = False,
+    ) -> list[Unit]:
         """The units quoted around ``anchor``. ``one_step``: a question asking where something is ("where do i find
         the profit and loss report") is answered by the step that names the place (a menu path, "Go to ...") and
         the steps from it to the anchor, when the procedure around them is longer than an answer (max_words): the
-        whole nine-step year-end checklist was quoted for step 7's "Run Reports > Profit and loss"."""
+        whole nine-step year-end checklist was quoted for step 7's "Run Reports > Profit and loss". ``asked``: the
+        terms of a question that does not ask how to do something, which the step or the sentence saying it
+        answers, not the procedure around it (see below); None for a how-to question. ``names_what``: the question
+        asks who, what, which, when or why."""
         settings = self.settings
+        if asked is not None and not one_step and units[anchor].is_step:
+            first, last = _procedure_around(units, anchor)
+            # "year end checklist, what am i meant to do about unpaid bills" is answered by step 5 of nine.
+            if sum(self._words(u) for u in units[first : last + 1]) > settings.max_words:
+                return [units[anchor]]
         if one_step and units[anchor].is_step:
-            first = last = anchor
-            while first > 0 and units[first - 1].is_list_item:
-                first -= 1
-            while last + 1 < len(units) and units[last + 1].is_list_item:
-                last += 1
+            first, last = _procedure_around(units, anchor)
             # From the nearest step at or before the anchor that names a place ("Go to **Settings > Security**"),
             # to the anchor: "2. Under Password, click Change password" alone does not say where.
             place = next((i for i in range(anchor, first - 1, -1) if _PLACE.search(units[i].text)), None)
@@ -466,6 +498,19 @@ class ExtractiveComposer:
         words_before = sum(self._words(u) for u in units[:anchor] if not u.is_table)
         if from_top and words_before <= settings.from_top_within_words:
             start = 0
+        # A question that does not ask how is answered by the sentence after a procedure without the procedure:
+        # "does my customer actually see the late fee on the invoice" got the three steps to set a late fee before
+        # "Late fees are added as a new line on the invoice and the customer sees them in the next reminder." Not
+        # for a question asking who, what or when, which the sentence introducing the procedure often names: "When
+        # a charge fails, we email the account Owner and the billing contact, then retry automatically:" answers
+        # "who gets the email when our card payment fails", and the sentence after the retries only says that
+        # each one "sends another email"; nor when that sentence says as much of the question as the anchor.
+        steps = [i for i in range(start, anchor) if units[i].is_step] if asked is not None and not names_what else []
+        if steps and not units[anchor].is_list_item:
+            first_step = _procedure_around(units, steps[0])[0]
+            lead_in = units[first_step - 1] if first_step > start and _is_lead_in(units[first_step - 1]) else None
+            if lead_in is None or unit_overlap(lead_in, asked or {}) < unit_overlap(units[anchor], asked or {}):
+                start = steps[-1] + 1
         # A procedure is answered from its first step, wherever in it the best-matching step is.
         while start > 0 and units[start].is_list_item and units[start - 1].is_list_item:
             start -= 1
@@ -595,7 +640,14 @@ class ExtractiveComposer:
         topic = set(passage_terms(" ".join((first.title, *passage[0].chunk.chunk.heading_path))))
         missing = {t: w for t, w in terms.items() if t not in covered and t not in topic and w > 0}
         top_idf = max((w for t, w in terms.items() if "_" not in t), default=0.0)
-        rare = {t for t, w in missing.items() if "_" not in t and w >= max(settings.rare_idf, top_idf / 2)}
+        # A light verb ("get", "have", "use") is no part of the question of its own: "do i get automatic reminders
+        # on the free plan" got the free-trial entry ("Every new account gets a 30-day free trial") after the
+        # answer, because the reminders article never says "get".
+        rare = {
+            t
+            for t, w in missing.items()
+            if "_" not in t and t not in _LIGHT_STEMS and w >= max(settings.rare_idf, top_idf / 2)
+        }
         if not rare:
             return None
         total = sum(terms.values()) or 1.0
@@ -720,6 +772,27 @@ def _with_heading(window: list[Unit], units: Sequence[Unit], title: str) -> list
     heading = path[-1].strip().rstrip(":\uff1a")
     colon = "\uff1a" if CJK_RE.search(heading) else ":"
     return [Unit(heading + colon, False, first.chunk), *window]
+
+
+def _adds_to_intro(section: ScoredChunk, intro: ScoredChunk, title: str, terms: dict[str, float]) -> bool:
+    """Whether an article's first section says a word of the question that neither its introduction nor its title
+    says. The introduction used to read on into that section whatever it held, which glued another topic onto a
+    complete answer: "do i need business for multi currency" got "Multi-currency is part of the **Business** plan
+    ..." and then the whole "## Your home currency" section, and "is stripe on the free plan" the integration's
+    feature list. When the section does say more ("员工" in "员工账号可以导出数据吗", answered under "## 谁可以导出"
+    by "员工（Staff）... 不能导出"), the introduction alone does not answer."""
+    said = set(passage_terms(" ".join((title, intro.chunk.text))))
+    return any(t in terms and t not in said for t in passage_terms(section.chunk.text))
+
+
+def _procedure_around(units: Sequence[Unit], step: int) -> tuple[int, int]:
+    """The first and last index of the run of list items holding ``step``."""
+    first = last = step
+    while first > 0 and units[first - 1].is_list_item:
+        first -= 1
+    while last + 1 < len(units) and units[last + 1].is_list_item:
+        last += 1
+    return first, last
 
 
 def _last_heading(unit: Unit) -> str:

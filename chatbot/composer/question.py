@@ -17,6 +17,7 @@ _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如�
 # "Can I use Lumo offline?": a yes/no question about what an article's title names is answered by its opening.
 # "Where do I find the profit and loss report?": a place in the product, which one step of a procedure may name.
 _WHERE = re.compile(r"^\s*where\b|在哪", re.IGNORECASE)
+_WHAT = re.compile(r"^\s*(?:what|whats|what's|which|who|whom|whose|when|why)\b|什么|谁|哪个|哪些", re.IGNORECASE)
 _YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?]?\s*$|能否|是否|可以", re.IGNORECASE)
 
 
@@ -149,6 +150,8 @@ class Question:
     # "Accountant vs admin role?": the stems only one side says, for each side (a passage for each).
     sides: tuple[frozenset[str], frozenset[str]] | None = None
     is_where: bool = False  # "Where do I find ...?": a place, which one step may name
+    # "Who gets the email ...?", "what happens ...": a person or a thing, which a procedure's lead-in often names.
+    asks_what: bool = False
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -162,6 +165,7 @@ class Question:
             is_how_to=is_how_to,
             is_yes_no=not is_how_to and bool(_YES_NO.search(question)),
             is_where=not is_how_to and bool(_WHERE.search(question)),
+            asks_what=bool(_WHAT.search(question)),
             stressed=frozenset(t for t, n in counts.items() if n > 1 and terms.get(t, 0.0) > 0),
             # A code in the question ("KI-231", "error 4411") names one thing: the passage holding it answers.
             codes=tuple(codes_in(question)),
@@ -188,6 +192,7 @@ class Question:
             adjacent=self.adjacent,
             set_up=self.set_up,
             is_where=self.is_where,
+            asks_what=self.asks_what,
         )
 
     def states_quantity(self, text: str) -> bool:
