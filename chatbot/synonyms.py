@@ -60,6 +60,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "amex": ("american express",),
     "pwd": ("password",),
     "acct": ("account",),
+    # "which browsers r ok on a windows pc": a help centre says "computer".
+    "pc": ("computer",),
+    "laptop": ("computer",),
+    "desktop": ("computer",),
 }
 # A customer's idiom for an action (any tense), searched as the knowledge base's words for it when its texts never
 # say the idiom. Every usable option is kept, joined by "or": "get rid of" is deleting a bank account in one article

@@ -456,6 +456,8 @@ def test_a_how_many_question_gets_the_amount_it_asks_for(kb: SampleKB, question:
         # Were "I'm not sure" (0.75, 0.36): "rn", "got" and "asap" in no article (round 19).
         ("how do i force stripe to sync rn, payment from 5 min ago isnt there", "Stripe > Sync now**"),
         ("my api key got leaked on github, what do i do", "Click **Revoke** next to the key"),
+        # Was the blank-page steps (0.94): "r" matched "Ctrl+Shift+R"; "pc" is the help centre's "computer" (round 20).
+        ("which browsers r ok on a windows pc", "- Microsoft Edge (Windows, macOS)"),
     ],
 )
 def test_chat_shorthand_does_not_sink_a_right_answer(kb: SampleKB, question: str, answering: str) -> None:
@@ -548,3 +550,50 @@ def test_a_set_up_question_gets_the_procedure_that_starts_using_it(
 ) -> None:
     answer = _ask(kb, question)
     assert not answer.is_gap and answering in answer.answer and not_quoted not in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "answering", "not_quoted"),
+    [
+        # Were the steps to set a late fee / turn reminders on / reset a password, then the sentence (round 20).
+        (
+            "does my customer actually see the late fee on the invoice",
+            "Late fees are added as a new line on the invoice",
+            "Go to **Settings",
+        ),
+        (
+            "does resetting my password turn off 2fa",
+            "Resetting your password signs you out on all other devices. Two-factor authentication stays on.",
+            "Forgot password?",
+        ),
+        # Was the whole nine-step checklist after its introduction.
+        ("year end checklist, what am i meant to do about unpaid bills", "Review unpaid bills", "Reconcile every"),
+    ],
+)
+def test_a_question_not_asking_how_gets_its_sentence_not_the_procedure(
+    kb: SampleKB, question: str, answering: str, not_quoted: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answering in answer.answer, (answer.confidence, answer.answer)
+    assert not_quoted not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "not_quoted"),
+    [
+        # Was the whole "## Your home currency" section after the answer (round 20).
+        ("do i need business for multi currency", "home currency when you sign up"),
+        # Was followed by the free-trial entry: the reminders article never says "get".
+        ("do i get automatic reminders on the free plan", "free trial"),
+    ],
+)
+def test_a_complete_answer_gets_nothing_glued_on(kb: SampleKB, question: str, not_quoted: str) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and len(answer.citations) == 1, answer.answer
+    assert not_quoted not in answer.answer
+
+
+def test_a_product_synced_with_that_no_article_names_is_not_answered(kb: SampleKB) -> None:
+    # Was the mobile app's sync (0.51), as if Lumo synced with Gusto (round 20).
+    answer = _ask(kb, "does lumo sync with gusto")
+    assert answer.is_gap, answer.answer
