@@ -1224,3 +1224,31 @@ def test_a_question_not_asking_how_gets_the_one_step_of_a_long_procedure_that_an
         .text
     )
     assert text == "Review unpaid bills and record any payments that are missing from the books. [1]"
+
+
+CLEAR_DATA = (
+    "If sync still doesn't work, clearing the data stored on the phone usually fixes it.\n\n"
+    "**iPhone and iPad**\n\n"
+    "1. Tap **Profile > Settings > Storage**.\n2. Tap **Clear local data** and confirm.\n3. Sign in again.\n\n"
+    "**Android**\n\n"
+    "1. Tap **Profile > Settings > Storage > Clear local data**, or go to your phone's **Settings > Apps > Lumo > "
+    "Storage > Clear cache**.\n2. Open the app and sign in again.\n\n"
+    "Signing out has the same effect as clearing local data."
+)
+
+
+def test_a_bold_line_labels_the_list_under_it() -> None:
+    article = _scored("sync.md", "Troubleshooting sync", [(CLEAR_DATA, ("Clear the app's local data",), 0.5)])
+    units = split_units(article.chunks[0])
+    labels = [u.text for u in units if u.is_label]
+    assert labels == ["**iPhone and iPad**", "**Android**"]
+    assert [u.label for u in units if u.is_list_item] == ["iPhone and iPad"] * 3 + ["Android"] * 2
+    assert not units[-1].label  # a paragraph of text ends the label's list
+
+
+def test_the_steps_under_the_label_the_question_names_answer_with_their_label() -> None:
+    # The Android steps say more words of the question on their own ("Settings", "Storage", "Clear local data").
+    article = _scored("sync.md", "Troubleshooting sync", [(CLEAR_DATA, ("Clear the app's local data",), 0.5)])
+    text = ExtractiveComposer().compose("Where's the clear local data option on my iPhone?", [article], _idf).text
+    assert "**iPhone and iPad**\n1. Tap **Profile > Settings > Storage**." in text
+    assert "Android" not in text

@@ -50,8 +50,10 @@ _LIGHT_STEMS = frozenset(stem for verb in LIGHT_VERBS for stem in tokenize_passa
 
 
 def _is_lead_in(unit: Unit) -> bool:
-    """A sentence that introduces what follows it ("Lumo uses this schedule:", "分为三类：")."""
-    return not unit.is_table and not unit.is_list_item and unit.text.rstrip().endswith((":", "\uff1a"))
+    """A sentence that introduces what follows it ("Lumo uses this schedule:", "分为三类："), or a bold label."""
+    return unit.is_label or (
+        not unit.is_table and not unit.is_list_item and unit.text.rstrip().endswith((":", "\uff1a"))
+    )
 
 
 @dataclass(frozen=True)

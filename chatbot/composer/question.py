@@ -234,10 +234,13 @@ def overlap(text: str, terms: dict[str, float]) -> float:
 
 
 def unit_overlap(unit: Unit, terms: dict[str, float]) -> float:
-    """A sentence's or list item's own match; a table's is its best row read with its header ("PayPal fees" under
-    "How it appears in Lumo"), so that a big table does not win on the sum of all its rows."""
+    """A sentence's or list item's own match (with its label's); a table's is its best row read with its header
+    ("PayPal fees" under "How it appears in Lumo"), so that a big table does not win on the sum of all its rows."""
     if not unit.is_table:
-        return overlap(unit.text, terms)
+        # A list item under a bold label says what the label says too: "**iPhone and iPad**" over "2. Tap **Clear
+        # local data**" answers "where's the clear local data option on my iphone" (the Android steps said more
+        # words of it on their own).
+        return overlap(f"{unit.label} {unit.text}" if unit.label else unit.text, terms)
     header, rows = table_parts(unit.text)
     head = " ".join(row_cells(header[0]))
     return max((overlap(f"{head} {' '.join(row_cells(row))}", terms) for row in rows), default=overlap(head, terms))

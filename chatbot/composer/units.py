@@ -14,6 +14,9 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|[a-z][.)])\s+")
 _TABLE_ROW = re.compile(r"^\s*\|")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
 _HEADING = re.compile(r"^#{1,6}\s+\S")
+# A line in bold and nothing else labels what follows it ("**iPhone and iPad**" over one platform's steps, "**Android**"
+# over the other's): a sub-heading the article wrote as bold text.
+_LABEL = re.compile(r"^\*\*([^*]+)\*\*\s*[:\uff1a]?$")
 _NUMBERED_STEP = re.compile(r"^\s*(\d+)[.)、]\s*")
 _TERMINAL = re.compile(r"[.!?:;。！？；：]$")
 # Table cells that a PDF extractor wrote one per line ("Plan", "Monthly", "EUR 12", ...): three or more short
@@ -32,6 +35,8 @@ class Unit:
     is_step: bool = False  # a numbered step ("1.", "2)"): what a how-to question asks for
     is_table: bool = False  # a Markdown table (header, rule, rows): quoted whole or not at all
     continues_paragraph: bool = False  # a sentence after the first of its paragraph (line): not where a reader starts
+    is_label: bool = False  # a bold line labelling what follows it (see _LABEL)
+    label: str = ""  # a list item's label: the bold line over its list ("iPhone and iPad")
 
 
 def step_number(unit: Unit) -> int | None:
@@ -56,6 +61,7 @@ def split_units(chunk: ScoredChunk) -> list[Unit]:
     text = chunk.chunk.text
     if chunk.chunk.kind == "faq" and text.startswith(chunk.chunk.title):
         text = text[len(chunk.chunk.title) :]  # an FAQ chunk is "question\n\nanswer": quote the answer only
+    label = ""  # the label over the lists that follow, until a paragraph of text or a heading ends it
     for block in re.split(r"\n\s*\n", text):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
         cells = _cell_lines(lines)
@@ -71,10 +77,17 @@ def split_units(chunk: ScoredChunk) -> list[Unit]:
                 continue
             i += 1
             if i - 1 in cells or _HEADING.match(line):
+                label = ""
                 continue  # not quotable: cells of a flattened table, or a heading (it would run into the text)
             if _LIST_ITEM.match(line):
-                units.append(Unit(line, True, chunk, is_step=bool(_NUMBERED_STEP.match(line))))
+                units.append(Unit(line, True, chunk, is_step=bool(_NUMBERED_STEP.match(line)), label=label))
                 continue
+            labelled = _LABEL.match(line)
+            if labelled:
+                label = labelled.group(1).strip()
+                units.append(Unit(line, False, chunk, is_label=True))
+                continue
+            label = ""
             sentences = [sentence.strip() for sentence in _SENTENCE_END.split(line) if sentence.strip()]
             for n, sentence in enumerate(sentences):
                 units.append(Unit(sentence, False, chunk, continues_paragraph=n > 0))
@@ -194,7 +207,7 @@ def render(units: Sequence[Unit], n: int) -> str:
     alone = len(units) == 1 and units[0].is_step
     for unit in units:
         text = _POINTER.sub("", without_step_number(unit.text) if alone else unit.text)
-        if unit.is_list_item or unit.is_table:
+        if unit.is_list_item or unit.is_table or unit.is_label:
             if sentence_run:
                 lines.append(_join_sentences(sentence_run))
                 sentence_run = []
