@@ -443,7 +443,8 @@ def test_a_list_quoted_from_the_top_of_its_section_is_led_in_by_the_section_head
         [("You can ask for a refund within 30 days.", (), 0.4), (NOT_REFUNDED, ("Things we can't refund",), 0.6)],
     )
     text = ExtractiveComposer().compose("Will you refund the bank's currency conversion fee?", [article], _idf).text
-    assert text.splitlines()[:2] == ["Things we can't refund:", "- Charges older than the refund window"]
+    # A yes/no question gets the bullet that answers it (round 20), still led in by the heading.
+    assert text.splitlines()[:2] == ["Things we can't refund:", "- Bank fees for currency conversion [1]"]
 
 
 def test_a_list_with_its_own_lead_in_or_numbered_steps_get_no_heading() -> None:
@@ -1171,6 +1172,9 @@ def test_a_list_is_quoted_with_the_sentence_introducing_it() -> None:
     )
     article = _scored("bank-feeds.md", "Bank feeds", [(text, ("Review transactions",), 0.6)])
     answer = ExtractiveComposer().compose("can i categorise it with a vat rate", [article], _idf).text
+    assert "Review, and for each one you can:\n- Categorise it and choose a VAT rate. [1]" in answer, answer
+    # Another question gets the whole list, with the same lead-in.
+    answer = ExtractiveComposer().compose("what can i do with new transactions", [article], _idf).text
     assert "New transactions land in Banking > Review, and for each one you can:\n- Match it" in answer, answer
 
 
@@ -1252,3 +1256,60 @@ def test_the_steps_under_the_label_the_question_names_answer_with_their_label() 
     text = ExtractiveComposer().compose("Where's the clear local data option on my iPhone?", [article], _idf).text
     assert "**iPhone and iPad**\n1. Tap **Profile > Settings > Storage**." in text
     assert "Android" not in text
+
+
+SHOPIFY_BEFORE = (
+    "- You need a Lumo Business plan (or the Business trial).\n"
+    "- You need to be the Owner or an Admin in Lumo.\n"
+    "- You can connect up to **3 Shopify stores** to one Lumo account."
+)
+
+
+def test_a_yes_no_or_amount_question_gets_the_bullet_that_answers_with_the_list_s_heading() -> None:
+    article = _scored("shopify.md", "Connecting your Shopify store", [(SHOPIFY_BEFORE, ("Before you start",), 0.5)])
+    idf = {"shopifi": 2.0, "store": 2.0, "connect": 1.0}
+    text = (
+        ExtractiveComposer().compose("how many shopify stores can i connect", [article], lambda t: idf.get(t, 0.0)).text
+    )
+    assert text == "Before you start:\n- You can connect up to **3 Shopify stores** to one Lumo account. [1]"
+
+
+def test_any_other_question_gets_the_whole_list() -> None:
+    # "why would my card get declined" asks for every reason, not the one saying most of its words.
+    reasons = (
+        "- The card has expired or was replaced by your bank\n- Your bank blocked the charge\n"
+        "- Insufficient funds or a card spending limit"
+    )
+    article = _scored("failed.md", "Failed payments", [(reasons, ("Common reasons cards are declined",), 0.5)])
+    idf = {"card": 2.0, "bank": 1.0, "declin": 3.0}
+    text = ExtractiveComposer().compose("why would my card get declined", [article], lambda t: idf.get(t, 0.0)).text
+    assert text.count("\n- ") == 3
+
+
+def test_a_bullet_with_nothing_to_introduce_it_keeps_its_list() -> None:
+    # "- For anything else, email privacy@..." alone starts mid-thought.
+    rights = (
+        "You can ask to access or delete the personal data we hold about you.\n\n"
+        "- Most requests can be handled in the app.\n- For anything else, email privacy@lumo.example. We reply "
+        "within 30 days."
+    )
+    article = _scored("privacy.md", "Privacy", [(rights, ("Your rights",), 0.5)])
+    idf = {"email": 2.0, "repli": 3.0, "long": 1.0}
+    text = (
+        ExtractiveComposer().compose("how long till you reply to my email", [article], lambda t: idf.get(t, 0.0)).text
+    )
+    assert "Most requests can be handled in the app." in text and "We reply within 30 days." in text
+
+
+def test_a_yes_no_question_gets_the_step_saying_it_but_not_a_first_step() -> None:
+    steps = (
+        "1. Tap **Profile > App lock**.\n2. Turn on **Require Face ID**.\n"
+        "3. Choose when to lock: immediately, after 1 minute or after 5 minutes in the background."
+    )
+    article = _scored("mobile.md", "Mobile apps", [(steps, ("Lock the app",), 0.5)])
+    idf = {"face": 3.0, "id": 2.0, "lock": 1.0, "app": 0.5, "minut": 3.0, "app_lock": 4.0}
+    face = ExtractiveComposer().compose("can i lock the app with face id", [article], lambda t: idf.get(t, 0.0))
+    assert face.text == "Turn on **Require Face ID**. [1]"
+    # The best step is the first: it says where the procedure starts, so the procedure is quoted.
+    later = ExtractiveComposer().compose("can the app lock after a few minutes", [article], lambda t: idf.get(t, 0.0))
+    assert later.text.startswith("1. Tap **Profile > App lock**.") and "after 5 minutes" in later.text

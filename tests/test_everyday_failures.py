@@ -597,3 +597,34 @@ def test_a_product_synced_with_that_no_article_names_is_not_answered(kb: SampleK
     # Was the mobile app's sync (0.51), as if Lumo synced with Gusto (round 20).
     answer = _ask(kb, "does lumo sync with gusto")
     assert answer.is_gap, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "answering", "not_quoted"),
+    [
+        # Were all three "Before you start" bullets / the four sync bullets for the one that answers (round 20).
+        (
+            "how many shopify shops can i link to one lumo",
+            "You can connect up to **3 Shopify stores**",
+            "Owner or an Admin",
+        ),
+        ("how often does stripe sync", "sync every **15 minutes**", "last **90 days**"),
+        # Was the four export steps for step 4.
+        ("do i get an email when my export is ready", "we email you a download link", "Start export"),
+    ],
+)
+def test_a_yes_no_or_amount_question_gets_the_item_of_a_list_that_answers(
+    kb: SampleKB, question: str, answering: str, not_quoted: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answering in answer.answer, (answer.confidence, answer.answer)
+    assert not_quoted not in answer.answer
+
+
+def test_the_steps_under_the_label_naming_the_phone_answer(kb: SampleKB) -> None:
+    # Was the Android steps, which say more of the question's words (round 20).
+    answer = _ask(kb, "where's the clear local data option on my iphone")
+    assert not answer.is_gap and answer.answer.startswith(
+        "**iPhone and iPad**\n1. Tap **Profile > Settings > Storage**."
+    )
+    assert "Android" not in answer.answer

@@ -427,8 +427,8 @@ class ExtractiveComposer:
                 anchor,
                 from_top=framed,
                 one_step=asked.is_where,
-                asked=None if asked.is_how_to else terms,
-                names_what=asked.asks_what,
+                asked=None if asked.is_how_to else asked,
+                title=document.title,
             )
             if not (units[anchor].is_step and _performs(units[anchor].chunk, asked.done)):
                 # The steps of what the customer has already done are not quoted before what follows from it.
@@ -473,22 +473,20 @@ class ExtractiveComposer:
         anchor: int,
         from_top: bool = True,
         one_step: bool = False,
-        asked: dict[str, float] | None = None,
-        names_what: bool = False,
+        asked: Question | None = None,
+        title: str = "",
     ) -> list[Unit]:
         """The units quoted around ``anchor``. ``one_step``: a question asking where something is ("where do i find
         the profit and loss report") is answered by the step that names the place (a menu path, "Go to ...") and
         the steps from it to the anchor, when the procedure around them is longer than an answer (max_words): the
-        whole nine-step year-end checklist was quoted for step 7's "Run Reports > Profit and loss". ``asked``: the
-        terms of a question that does not ask how to do something, which the step or the sentence saying it
-        answers, not the procedure around it (see below); None for a how-to question. ``names_what``: the question
-        asks who, what, which, when or why."""
+        whole nine-step year-end checklist was quoted for step 7's "Run Reports > Profit and loss". ``asked``: a
+        question that does not ask how to do something, which the step or the sentence saying it answers, not the
+        procedure around it (see below and _items_asked); None for a how-to question."""
         settings = self.settings
-        if asked is not None and not one_step and units[anchor].is_step:
-            first, last = _procedure_around(units, anchor)
-            # "year end checklist, what am i meant to do about unpaid bills" is answered by step 5 of nine.
-            if sum(self._words(u) for u in units[first : last + 1]) > settings.max_words:
-                return [units[anchor]]
+        if asked is not None and not one_step and units[anchor].is_list_item:
+            items = self._items_asked(units, anchor, asked, title)
+            if items is not None:
+                return items
         if one_step and units[anchor].is_step:
             first, last = _procedure_around(units, anchor)
             # From the nearest step at or before the anchor that names a place ("Go to **Settings > Security**"),
@@ -507,11 +505,13 @@ class ExtractiveComposer:
         # a charge fails, we email the account Owner and the billing contact, then retry automatically:" answers
         # "who gets the email when our card payment fails", and the sentence after the retries only says that
         # each one "sends another email"; nor when that sentence says as much of the question as the anchor.
-        steps = [i for i in range(start, anchor) if units[i].is_step] if asked is not None and not names_what else []
+        skips_steps = asked is not None and not asked.asks_what
+        steps = [i for i in range(start, anchor) if units[i].is_step] if skips_steps else []
         if steps and not units[anchor].is_list_item:
             first_step = _procedure_around(units, steps[0])[0]
             lead_in = units[first_step - 1] if first_step > start and _is_lead_in(units[first_step - 1]) else None
-            if lead_in is None or unit_overlap(lead_in, asked or {}) < unit_overlap(units[anchor], asked or {}):
+            said = unit_overlap(units[anchor], asked.terms) if asked else 0.0
+            if lead_in is None or unit_overlap(lead_in, asked.terms if asked else {}) < said:
                 start = steps[-1] + 1
         # A procedure is answered from its first step, wherever in it the best-matching step is.
         while start > 0 and units[start].is_list_item and units[start - 1].is_list_item:
@@ -569,6 +569,57 @@ class ExtractiveComposer:
         while len(window) > 1 and _is_lead_in(window[-1]) and window[-1] is not units[anchor]:
             window.pop()
         return window
+
+    def _items_asked(self, units: list[Unit], anchor: int, asked: Question, title: str) -> list[Unit] | None:
+        """For a question that does not ask how, the item of the list holding ``anchor`` that answers it, without
+        the other items; None to quote the list as usual.
+        A bullet, with the others saying as much of the question, when the question asks yes or no or for an
+        amount: "how many shopify shops can i link to one lumo" got all three "Before you start" bullets for the
+        third, "You can connect up to **3 Shopify stores**". It keeps what introduces the list: the sentence before
+        it (a lead-in, or one saying some of the question: "A sent invoice can't be deleted, because your books must
+        show every number you issued." for "i voided an invoice, can i reuse the number"), else the section's
+        heading (see _with_heading). Any other question may ask about the list as a whole ("why would my card get
+        declined": every reason).
+        A numbered step alone, when the procedure is longer than an answer ("year end checklist, what am i meant to
+        do about unpaid bills" is step 5 of nine), or the question asks yes or no or for an amount ("biggest bank
+        statement file i can import?": step 3, "Each file can be up to **5 MB**"). Not the first step: it says where
+        the procedure starts ("Tap **Profile > App lock**"), and a fact asked about ("after 1 minute or after 5
+        minutes") is further down.
+        For an amount, the item stating one: "how often does stripe sync" is answered by "New Stripe payments, fees
+        and payouts sync every **15 minutes**", and "You can force a sync from **Settings > Integrations > Stripe >
+        Sync now**" says more of its words (the pair "stripe sync" of the menu path)."""
+        one_fact = asked.is_yes_no or asked.quantity is not None
+        first, last = _procedure_around(units, anchor)
+        if units[anchor].is_step:
+            long = sum(self._words(u) for u in units[first : last + 1]) > self.settings.max_words
+            return [units[anchor]] if anchor > first and (long or one_fact) else None
+        if not one_fact:
+            return None
+        stating = [i for i in range(first, last + 1) if asked.states_quantity(units[i].text)]
+        if stating and anchor not in stating:
+            anchor = max(stating, key=lambda i: (unit_overlap(units[i], asked.terms), -i))
+        said = unit_overlap(units[anchor], asked.terms)
+        chosen = [
+            units[i] for i in range(first, last + 1) if i == anchor or unit_overlap(units[i], asked.terms) >= said
+        ]
+        if len(chosen) == last - first + 1:
+            return None
+        before = units[first - 1] if first > 0 else None
+        introduces = before is not None and (
+            _is_lead_in(before)
+            or (
+                not before.is_list_item
+                and not before.is_table
+                and before.chunk is units[first].chunk
+                and unit_overlap(before, asked.terms) > 0
+            )
+        )
+        if before is not None and introduces:
+            return [before, *chosen]
+        framed = _with_heading(chosen, units, title, list_first=units[first])
+        # With neither, a bullet starts mid-thought ("- For anything else, email **privacy@lumo.example**"): the
+        # list is quoted whole, as before.
+        return framed if framed[0] is not chosen[0] else None
 
     def _words(self, unit: Unit) -> float:
         return word_count(unit.text, self.settings.cjk_chars_per_word)
@@ -751,7 +802,7 @@ _SITUATION_HEADING = re.compile(
 )
 
 
-def _with_heading(window: list[Unit], units: Sequence[Unit], title: str) -> list[Unit]:
+def _with_heading(window: list[Unit], units: Sequence[Unit], title: str, list_first: Unit | None = None) -> list[Unit]:
     """A bulleted list quoted from the top of its section, with the section's heading as its lead-in: under
     "## Things we can't refund" the bullets say what cannot be refunded, and quoted alone ("- Bank fees for currency
     conversion") they never said no to "will you refund the conversion fee?"; "What needs a connection:" says why
@@ -759,12 +810,13 @@ def _with_heading(window: list[Unit], units: Sequence[Unit], title: str) -> list
     states a situation: "The page is blank or keeps loading:" says when "1. Reload the page" applies, and "If you
     lose your phone:" that "1. Sign in with your password and choose **Use a backup code**" is not how 2FA is set
     up; a procedure's name ("## Reset your password") says nothing its steps do not. Not when a sentence of the
-    chunk leads into the list, nor when the heading is the title."""
+    chunk leads into the list, nor when the heading is the title. ``list_first``: the first item of the list
+    ``window`` quotes some items of (by default, its first unit)."""
     if not window or not window[0].is_list_item:
         return window
     if window[0].is_step and not _SITUATION_HEADING.search(_last_heading(window[0])):
         return window
-    first = window[0]
+    first = list_first or window[0]
     path = first.chunk.chunk.heading_path
     if not path or path[-1].strip().casefold() == title.strip().casefold():
         return window
