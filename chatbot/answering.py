@@ -53,7 +53,12 @@ FOLLOW_UP_SCORE_SHARE = ComposerSettings.steps_score_share
 # An FAQ answer's opening verdict ("Yes.", "No.", "可以。", or "No," opening its first sentence: "No, a key is shown
 # only once ..."): it answers the entry's question.
 # An answer whose first words point back at something said before them ("Forward them to ...", "They sync ...").
-_REFERS_BACK = re.compile(r"^(?:\S+\s+){0,2}(?:it|its|them|they|this|that|these|those)\b", re.IGNORECASE)
+# Words pointing back at what was said before: near the start of a sentence any of these, anywhere in its first
+# sentence "them" or "they" ("Press ? anywhere in the web app to see them all", of "Does Lumo have keyboard
+# shortcuts?"; "it" and "this" are often the thing the sentence itself introduces).
+_REFERS_BACK = re.compile(
+    r"^(?:\S+\s+){0,2}(?:it|its|them|they|this|that|these|those)\b|^[^.!]*\b(?:them|they)\b", re.IGNORECASE
+)
 BARE_VERDICT = re.compile(
     r"^(?:(?:yes|no)[.!,]\s+|(?:是的|是|不是|可以|不可以|能|不能|不)[。！，,]\s*)(?=\S)", re.IGNORECASE
 )

@@ -1161,6 +1161,21 @@ def test_a_pointer_to_another_part_of_the_article_is_not_quoted() -> None:
     assert "| BF-101 | Renew consent |" in table and "see above" not in table
 
 
+def test_here_and_the_same_screen_of_the_article_are_not_quoted() -> None:
+    article = _document(
+        "sync.md",
+        "Sync",
+        [
+            "If nothing here helps, send a sync report so our team can see what went wrong.",
+            "Create test keys on the same screen by turning on Sandbox.",
+        ],
+    )
+    report = ExtractiveComposer().compose("how do i send a sync report", [article], _idf).text
+    assert report.startswith("Send a sync report so our team can see what went wrong.")
+    keys = ExtractiveComposer().compose("how do i create test keys with sandbox", [article], _idf).text
+    assert "Create test keys by turning on Sandbox." in keys
+
+
 def test_a_list_is_quoted_with_the_sentence_introducing_it() -> None:
     # Was "- Match it to an invoice ..." alone: what "it" is was in the sentence before the list.
     paragraph = " ".join(

@@ -628,3 +628,11 @@ def test_the_steps_under_the_label_naming_the_phone_answer(kb: SampleKB) -> None
         "**iPhone and iPad**\n1. Tap **Profile > Settings > Storage**."
     )
     assert "Android" not in answer.answer
+
+
+def test_an_faq_answer_saying_them_of_its_own_question_is_led_in_by_it(kb: SampleKB) -> None:
+    # Was "Press ? anywhere in the web app to see them all." with no word of what "them" are (round 20).
+    answer = _ask(kb, "hotkey to search in the web app?")
+    assert not answer.is_gap and answer.answer.startswith("**Are there keyboard shortcuts in the web app?** Yes."), (
+        answer.answer
+    )

@@ -199,6 +199,19 @@ _POINTER = re.compile(
 )
 
 
+# The same for the article's own flow: "If nothing here helps, send a sync report" (after the fixes above it, which
+# are not quoted) and "Create test keys on the same screen by turning on **Sandbox**" (the screen of the steps
+# before it). Quoted, "here" and "the same screen" point nowhere.
+_IF_NOTHING_HELPS = re.compile(r"^if nothing (?:here|above|else)(?: on this page)? (?:helps|works)\s*,\s*", re.I)
+_SAME_SCREEN = re.compile(r"\s+on the same (?:screen|page)\b", re.IGNORECASE)
+
+
+def _out_of_context(text: str) -> str:
+    text = _SAME_SCREEN.sub("", _POINTER.sub("", text))
+    rest = _IF_NOTHING_HELPS.sub("", text, count=1)
+    return rest[:1].upper() + rest[1:] if rest != text else text
+
+
 def render(units: Sequence[Unit], n: int) -> str:
     lines: list[str] = []
     sentence_run: list[str] = []
@@ -206,7 +219,7 @@ def render(units: Sequence[Unit], n: int) -> str:
     # Profit and loss ..." read as a list cut from somewhere.
     alone = len(units) == 1 and units[0].is_step
     for unit in units:
-        text = _POINTER.sub("", without_step_number(unit.text) if alone else unit.text)
+        text = _out_of_context(without_step_number(unit.text) if alone else unit.text)
         if unit.is_list_item or unit.is_table or unit.is_label:
             if sentence_run:
                 lines.append(_join_sentences(sentence_run))
