@@ -1328,3 +1328,18 @@ def test_a_yes_no_question_gets_the_step_saying_it_but_not_a_first_step() -> Non
     # The best step is the first: it says where the procedure starts, so the procedure is quoted.
     later = ExtractiveComposer().compose("can the app lock after a few minutes", [article], lambda t: idf.get(t, 0.0))
     assert later.text.startswith("1. Tap **Profile > App lock**.") and "after 5 minutes" in later.text
+
+
+def test_a_sentence_pointing_back_comes_with_the_one_before_it() -> None:
+    # A PDF line of its own, so the paragraph rule does not see it: "then" is connecting Stripe or PayPal.
+    lines = "\n".join(
+        [
+            *(f"Some other fact number {n} about invoices that is long enough to stand apart here." for n in range(6)),
+            "To get paid faster, connect Stripe or PayPal in Settings > Integrations.",
+            "Your invoices then show a Pay now button and are marked as paid automatically.",
+        ]
+    )
+    article = _document("guide.pdf", "Getting started", [lines])
+    idf = {"mark": 2.0, "paid": 3.0, "invoic": 0.5}
+    text = ExtractiveComposer().compose("how do i mark an invoice as paid", [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith("To get paid faster, connect Stripe or PayPal in Settings > Integrations. Your invoices then")

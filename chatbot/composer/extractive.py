@@ -46,6 +46,12 @@ _GUIDE_OVERVIEW = re.compile(r"^\s*(?:this|the following) (?:guide|article)s? ",
 _PLACE = re.compile(r"\S\s*>\s*\S|\b(?:go to|open)\b", re.IGNORECASE)
 
 
+# A sentence that goes on from the one before it: "It ...", "They ...", "These ...", "Your invoices then ...".
+_POINTS_BACK = re.compile(
+    r"^(?:(?:it|its|they|them|this|these|that|those|then|also)\b|(?:\S+\s+){1,2}then\b)", re.IGNORECASE
+)
+
+
 _LIGHT_STEMS = frozenset(stem for verb in LIGHT_VERBS for stem in tokenize_passage(verb))
 
 
@@ -515,6 +521,16 @@ class ExtractiveComposer:
                 start = steps[-1] + 1
         # A procedure is answered from its first step, wherever in it the best-matching step is.
         while start > 0 and units[start].is_list_item and units[start - 1].is_list_item:
+            start -= 1
+        # Nor a sentence that points back at the one before it ("Your invoices then show a Pay now button", after
+        # "To get paid faster, connect Stripe ... in Settings > Integrations."; "It ...", "They ..."), which a PDF
+        # or a crawled page may give a line of its own, so that the paragraph rule below does not see it.
+        for _ in range(2):
+            before = units[start - 1] if start > 0 else None
+            if before is None or before.is_list_item or before.is_table or before.chunk is not units[start].chunk:
+                break
+            if not _POINTS_BACK.match(units[start].text):
+                break
             start -= 1
         # A list is quoted with the sentence that introduces it: "- **Match** it to an invoice" alone does not say
         # what "it" is; "For each one, you can:" before it does (and, by the rule below, the opening of its
