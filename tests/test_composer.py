@@ -1342,4 +1342,4 @@ def test_a_sentence_pointing_back_comes_with_the_one_before_it() -> None:
     article = _document("guide.pdf", "Getting started", [lines])
     idf = {"mark": 2.0, "paid": 3.0, "invoic": 0.5}
     text = ExtractiveComposer().compose("how do i mark an invoice as paid", [article], lambda t: idf.get(t, 0.0)).text
-    assert text.startswith("To get paid faster, connect Stripe or PayPal in Settings > Integrations. Your invoices then")
+    assert text.startswith("To get paid faster, connect Stripe or PayPal in Settings > Integrations. Your invoices")
