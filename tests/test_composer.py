@@ -1343,3 +1343,21 @@ def test_a_sentence_pointing_back_comes_with_the_one_before_it() -> None:
     idf = {"mark": 2.0, "paid": 3.0, "invoic": 0.5}
     text = ExtractiveComposer().compose("how do i mark an invoice as paid", [article], lambda t: idf.get(t, 0.0)).text
     assert text.startswith("To get paid faster, connect Stripe or PayPal in Settings > Integrations. Your invoices")
+
+
+def test_an_faq_answer_opening_with_another_matter_gives_its_sentence_stating_the_amount_asked() -> None:
+    entry = _document(
+        "faq.yaml#storage-full",
+        "What happens when my storage is full?",
+        [
+            "What happens when my storage is full?\n\nYou can't upload new receipts until you delete files or "
+            "upgrade. Free includes 500 MB, Plus 10 GB and Business 100 GB."
+        ],
+        kind="faq",
+    )
+    idf = {"storag": 3.0, "plus": 2.0, "much": 0.0}
+    text = ExtractiveComposer().compose("how much storage comes with plus", [entry], lambda t: idf.get(t, 0.0)).text
+    assert text == "Free includes 500 MB, Plus 10 GB and Business 100 GB. [1]"
+    # Asked what it answers, the entry is quoted whole.
+    full = ExtractiveComposer().compose("what happens when my storage is full", [entry], lambda t: idf.get(t, 0.0))
+    assert full.text.startswith("You can't upload new receipts")

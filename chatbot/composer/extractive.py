@@ -383,6 +383,7 @@ class ExtractiveComposer:
             return [], set()
         entire = None if steps_only else self.whole_answer(document, skip)
         if entire is not None:
+            entire = _amount_stated(entire, asked, anchor_chunk, -best_unit[-1])
             return entire, {t for u in entire for t in passage_terms(u.text) if t in terms}
         # The article's introduction (its first chunk, under no heading) reads on into its first section when that
         # section says more of the question (see _adds_to_intro), or holds the steps a how-to question asks for.
@@ -853,6 +854,20 @@ def _adds_to_intro(section: ScoredChunk, intro: ScoredChunk, title: str, terms: 
     by "员工（Staff）... 不能导出"), the introduction alone does not answer."""
     said = set(passage_terms(" ".join((title, intro.chunk.text))))
     return any(t in terms and t not in said for t in passage_terms(section.chunk.text))
+
+
+def _amount_stated(entry: list[Unit], asked: Question, anchor_chunk: ScoredChunk, anchor: int) -> list[Unit]:
+    """An FAQ answer, or only its sentence stating the amount asked for when the answer opens with something else:
+    "how much file storage comes w/ plus" got the storage-full entry's "You can't upload new receipts or attachments
+    until you delete files or upgrade; ..." before "Free includes 500 MB, Plus 10 GB and Business 100 GB.", and its
+    first sentence answers another question."""
+    units = split_units(anchor_chunk)
+    if asked.quantity is None or not 0 <= anchor < len(units) or asked.states_quantity(entry[0].text):
+        return entry
+    stated = units[anchor]
+    if stated.is_list_item or stated.is_table or not asked.states_quantity(stated.text):
+        return entry
+    return [u for u in entry if u.text == stated.text][:1] or entry
 
 
 def _procedure_around(units: Sequence[Unit], step: int) -> tuple[int, int]:
