@@ -1361,3 +1361,40 @@ def test_an_faq_answer_opening_with_another_matter_gives_its_sentence_stating_th
     # Asked what it answers, the entry is quoted whole.
     full = ExtractiveComposer().compose("what happens when my storage is full", [entry], lambda t: idf.get(t, 0.0))
     assert full.text.startswith("You can't upload new receipts")
+
+
+SHOPIFY_DISCONNECT = (
+    "Go to Settings > Integrations > Shopify, choose the store and click Disconnect. Orders already imported stay "
+    "in Lumo. If you downgrade from Business, you must disconnect Shopify first."
+)
+
+
+def test_a_yes_no_question_gets_the_sentence_answering_it_first_in_its_paragraph() -> None:
+    article = _scored("shopify.md", "Shopify", [(SHOPIFY_DISCONNECT, ("Disconnect a store",), 0.5)])
+    idf = {"downgrad": 4.0, "disconnect": 3.0, "shopifi": 1.0}
+    text = (
+        ExtractiveComposer()
+        .compose("do i have to disconnect shopify if i downgrade", [article], lambda t: idf.get(t, 0.0))
+        .text
+    )
+    assert text.startswith("If you downgrade from Business, you must disconnect Shopify first. Go to Settings")
+
+
+def test_a_sentence_going_on_from_the_one_before_stays_after_it() -> None:
+    paragraph = "If you close your account, you can export for 30 days. After that, your data is deleted and lost."
+    article = _scored("export.md", "Export", [(paragraph, ("After closing",), 0.5)])
+    idf = {"delet": 4.0, "lost": 3.0}
+    text = ExtractiveComposer().compose("is my data deleted and lost", [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith("If you close your account")
+
+
+def test_a_page_without_headings_keeps_its_order() -> None:
+    # The TV manual's pages run one topic through a paragraph whose sentences lean on each other.
+    article = _document("manual", "Manual", [SHOPIFY_DISCONNECT])
+    idf = {"downgrad": 4.0, "disconnect": 3.0, "shopifi": 1.0}
+    text = (
+        ExtractiveComposer()
+        .compose("do i have to disconnect shopify if i downgrade", [article], lambda t: idf.get(t, 0.0))
+        .text
+    )
+    assert text.startswith("Go to Settings")
