@@ -32,6 +32,13 @@ _ALTERNATIVE_MARK = "#alt"
 # Beside an embedded Chroma's folder (DATA_DIR/chroma.last-write): the token of the last write, for the other
 # processes (see ChromaStore).
 _WRITE_MARKER = ".last-write"
+# How many candidates Chroma's HNSW search keeps while walking the graph (its default is 100). The graph is
+# approximate, and Chroma builds the part of it not yet persisted again in every process that opens the store, so
+# a near neighbour could be missed in one process and found in the next: on the sample help centre, after a few
+# re-ingests, "can i change the language of the lumo app itself to dutch" lost its 5th-nearest chunk (cosine
+# 0.452 of 40 asked for) in about 1 process in 8 and was answered "I'm not sure" (0.13 instead of 0.57). 500 walks
+# a help centre's whole graph (a few hundred to a few thousand chunks); docs/benchmarks.md has its cost at 10k.
+HNSW_EF_SEARCH = 500
 
 
 @dataclass(frozen=True)
@@ -208,10 +215,14 @@ class ChromaStore:
     def _open_collection(self, name: str, embedder_name: str, dimension: int) -> Any:
         collection = self._client.get_or_create_collection(
             name=name,
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}},
             metadata={"embedder": embedder_name, "dimension": dimension},
             embedding_function=None,
         )
+        hnsw = (getattr(collection, "configuration", None) or {}).get("hnsw") or {}
+        if hnsw.get("ef_search", HNSW_EF_SEARCH) < HNSW_EF_SEARCH:
+            # A collection made before the setting (or by an older release) keeps Chroma's default until told.
+            collection.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
         built_by = (collection.metadata or {}).get("embedder")
         if built_by != embedder_name:
             raise EmbedderMismatchError(

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from chatbot.config import Settings
-from chatbot.store import ChromaStore
+from chatbot.store import HNSW_EF_SEARCH, ChromaStore
 from chatbot.types import Chunk
 
 
@@ -44,13 +44,26 @@ def test_a_data_dir_without_the_public_collection_is_backfilled(tmp_path: Path) 
     assert [c for c, _, _ in reopened.query_ids(vectors[0], 10, "public")] == ["a.md::0"]
 
 
+def test_the_graph_search_keeps_enough_candidates_in_new_and_old_collections(tmp_path: Path) -> None:
+    """Chroma's default (100) missed a near neighbour in some processes (chatbot/store.py, HNSW_EF_SEARCH)."""
+    settings = Settings(data_dir=tmp_path)
+    store = ChromaStore(settings, "minilm", 384)
+    assert store._collection.configuration["hnsw"]["ef_search"] == HNSW_EF_SEARCH
+    # A data dir from before: its collections keep Chroma's default until opened by this release.
+    store._collection.modify(configuration={"hnsw": {"ef_search": 100}})
+    store._public.modify(configuration={"hnsw": {"ef_search": 100}})
+    reopened = ChromaStore(settings, "minilm", 384)
+    for collection in (reopened._collection, reopened._public):
+        assert collection.configuration["hnsw"]["ef_search"] == HNSW_EF_SEARCH
+
+
 WRITER = """
 import sys
 from pathlib import Path
 
 import numpy as np
 from chatbot.config import Settings
-from chatbot.store import ChromaStore
+from chatbot.store import HNSW_EF_SEARCH, ChromaStore
 from chatbot.types import Chunk
 
 store = ChromaStore(Settings(data_dir=Path(sys.argv[1])), "minilm", 384)

@@ -52,6 +52,8 @@ _POINTS_BACK = re.compile(
 )
 
 
+# A word anywhere in a sentence that may stand for something said before it ("can do this").
+_MENTIONS_BEFORE = re.compile(r"\b(?:this|that|these|those|them|they)\b", re.IGNORECASE)
 # ... or that goes on from it with a connective: "After that, your data is permanently deleted".
 _GOES_ON = re.compile(
     r"^(?:after that|before that|otherwise|however|but|and|so|still|instead|in that case|if so|if not|even so|"
@@ -606,9 +608,10 @@ class ExtractiveComposer:
         A bullet, with the others saying as much of the question, when the question asks yes or no or for an
         amount: "how many shopify shops can i link to one lumo" got all three "Before you start" bullets for the
         third, "You can connect up to **3 Shopify stores**". It keeps what introduces the list: the sentence before
-        it (a lead-in, or one saying some of the question: "A sent invoice can't be deleted, because your books must
-        show every number you issued." for "i voided an invoice, can i reuse the number"), else the section's
-        heading (see _with_heading). Any other question may ask about the list as a whole ("why would my card get
+        it (a lead-in, or one saying some of the question beyond the article's title: "A sent invoice can't be
+        deleted, because your books must show every number you issued." for "i voided an invoice, can i reuse the
+        number"; not "Finlink supports more than 3,200 banks ..." for "does lumo get to see my online banking
+        password"), else the section's heading (see _with_heading). Any other question may ask about the list as a whole ("why would my card get
         declined": every reason).
         A numbered step alone, when the procedure is longer than an answer ("year end checklist, what am i meant to
         do about unpaid bills" is step 5 of nine), or the question asks yes or no or for an amount ("biggest bank
@@ -641,7 +644,7 @@ class ExtractiveComposer:
                 not before.is_list_item
                 and not before.is_table
                 and before.chunk is units[first].chunk
-                and unit_overlap(before, asked.terms) > 0
+                and unit_overlap(before, asked.beyond(title, 0.0)) > 0
             )
         )
         if before is not None and introduces:
@@ -880,6 +883,8 @@ def _amount_stated(entry: list[Unit], asked: Question, anchor_chunk: ScoredChunk
     stated = units[anchor]
     if stated.is_list_item or stated.is_table or not asked.states_quantity(stated.text):
         return entry
+    if _MENTIONS_BEFORE.search(stated.text):
+        return entry  # "Only the account Owner or an Admin can do this, and we review requests within 2 business days"
     return [u for u in entry if u.text == stated.text][:1] or entry
 
 
