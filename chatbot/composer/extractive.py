@@ -611,8 +611,8 @@ class ExtractiveComposer:
         it (a lead-in, or one saying some of the question beyond the article's title: "A sent invoice can't be
         deleted, because your books must show every number you issued." for "i voided an invoice, can i reuse the
         number"; not "Finlink supports more than 3,200 banks ..." for "does lumo get to see my online banking
-        password"), else the section's heading (see _with_heading). Any other question may ask about the list as a whole ("why would my card get
-        declined": every reason).
+        password"), else the section's heading (see _with_heading). Any other question may ask about the list as a
+        whole ("why would my card get declined": every reason).
         A numbered step alone, when the procedure is longer than an answer ("year end checklist, what am i meant to
         do about unpaid bills" is step 5 of nine), or the question asks yes or no or for an amount ("biggest bank
         statement file i can import?": step 3, "Each file can be up to **5 MB**"). Not the first step: it says where
