@@ -609,8 +609,8 @@ def test_a_product_synced_with_that_no_article_names_is_not_answered(kb: SampleK
             "Owner or an Admin",
         ),
         ("how often does stripe sync", "sync every **15 minutes**", "last **90 days**"),
-        # Was the four export steps for step 4.
-        ("do i get an email when my export is ready", "we email you a download link", "Start export"),
+        # Was the three transfer steps for the third.
+        ("new owner didnt accept the transfer, how long did they have", "must accept within **48 hours**", "2FA"),
     ],
 )
 def test_a_yes_no_or_amount_question_gets_the_item_of_a_list_that_answers(

@@ -613,21 +613,22 @@ class ExtractiveComposer:
         number"; not "Finlink supports more than 3,200 banks ..." for "does lumo get to see my online banking
         password"), else the section's heading (see _with_heading). Any other question may ask about the list as a
         whole ("why would my card get declined": every reason).
+        Not for the part of a question a second passage adds: what it must add is not the whole question.
         A numbered step alone, when the procedure is longer than an answer ("year end checklist, what am i meant to
-        do about unpaid bills" is step 5 of nine), or the question asks yes or no or for an amount ("biggest bank
-        statement file i can import?": step 3, "Each file can be up to **5 MB**"). Not the first step: it says where
-        the procedure starts ("Tap **Profile > App lock**"), and a fact asked about ("after 1 minute or after 5
-        minutes") is further down.
+        do about unpaid bills" is step 5 of nine), or the step states the amount asked for ("biggest bank
+        statement file i can import?": step 3, "Each file can be up to **5 MB**"); not for a yes/no question, whose
+        step alone lost where it is done ("Tap **Save**. You can scan several receipts in a row.") or the rules
+        around it (the ownership transfer's). Not the first step: it says where the procedure starts.
         For an amount, the item stating one: "how often does stripe sync" is answered by "New Stripe payments, fees
         and payouts sync every **15 minutes**", and "You can force a sync from **Settings > Integrations > Stripe >
         Sync now**" says more of its words (the pair "stripe sync" of the menu path)."""
-        one_fact = asked.is_yes_no or asked.quantity is not None
         first, last = _procedure_around(units, anchor)
         if units[anchor].is_step:
             long = sum(self._words(u) for u in units[first : last + 1]) > self.settings.max_words
-            return [units[anchor]] if anchor > first and (long or one_fact) else None
-        if not one_fact:
-            return None
+            states = asked.states_quantity(units[anchor].text)
+            return [units[anchor]] if anchor > first and (long or states) else None
+        if asked.part or not (asked.is_yes_no or asked.quantity is not None):
+            return None  # (a second passage's list: what it must add is not the whole question)
         stating = [i for i in range(first, last + 1) if asked.states_quantity(units[i].text)]
         if stating and anchor not in stating:
             anchor = max(stating, key=lambda i: (unit_overlap(units[i], asked.terms), -i))

@@ -152,6 +152,7 @@ class Question:
     is_where: bool = False  # "Where do I find ...?": a place, which one step may name
     # "Who gets the email ...?", "what happens ...": a person or a thing, which a procedure's lead-in often names.
     asks_what: bool = False
+    part: bool = False  # what a second passage must add (asking_for): not the whole question
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -193,6 +194,7 @@ class Question:
             set_up=self.set_up,
             is_where=self.is_where,
             asks_what=self.asks_what,
+            part=True,
         )
 
     def states_quantity(self, text: str) -> bool:
