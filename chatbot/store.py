@@ -32,12 +32,13 @@ _ALTERNATIVE_MARK = "#alt"
 # Beside an embedded Chroma's folder (DATA_DIR/chroma.last-write): the token of the last write, for the other
 # processes (see ChromaStore).
 _WRITE_MARKER = ".last-write"
-# How many candidates Chroma's HNSW search keeps while walking the graph (its default is 100). The graph is
-# approximate, and Chroma builds the part of it not yet persisted again in every process that opens the store, so
-# a near neighbour could be missed in one process and found in the next: on the sample help centre, after a few
-# re-ingests, "can i change the language of the lumo app itself to dutch" lost its 5th-nearest chunk (cosine
-# 0.452 of 40 asked for) in about 1 process in 8 and was answered "I'm not sure" (0.13 instead of 0.57). 500 walks
-# a help centre's whole graph (a few hundred to a few thousand chunks); docs/benchmarks.md has its cost at 10k.
+# How many candidates Chroma's HNSW search keeps while walking the graph (its default is 100). The search is
+# approximate, and its result was not the same in every process that opened the same store (the graph's
+# not-yet-persisted part is built again when a process opens it, as far as we can tell), so a near neighbour could
+# be missed in one process and found in the next: on the sample help centre, after a few re-ingests, "can i change
+# the language of the lumo app itself to dutch" lost its 5th-nearest chunk (cosine 0.452 of 40 asked for) in about
+# 1 process in 8 and was answered "I'm not sure" (0.13 instead of 0.57). 500 walks a help centre's whole graph (a
+# few hundred to a few thousand chunks); docs/benchmarks.md has its cost at 10k.
 HNSW_EF_SEARCH = 500
 
 

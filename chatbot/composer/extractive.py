@@ -52,14 +52,14 @@ _POINTS_BACK = re.compile(
 )
 
 
-# A word anywhere in a sentence that may stand for something said before it ("can do this").
-_MENTIONS_BEFORE = re.compile(r"\b(?:this|that|these|those|them|they)\b", re.IGNORECASE)
 # ... or that goes on from it with a connective: "After that, your data is permanently deleted".
 _GOES_ON = re.compile(
     r"^(?:after that|before that|otherwise|however|but|and|so|still|instead|in that case|if so|if not|even so|"
     r"then|also|too|as well)\b",
     re.IGNORECASE,
 )
+# A word anywhere in a sentence that may stand for something said before it ("can do this").
+_MENTIONS_BEFORE = re.compile(r"\b(?:this|that|these|those|them|they)\b", re.IGNORECASE)
 
 
 _LIGHT_STEMS = frozenset(stem for verb in LIGHT_VERBS for stem in tokenize_passage(verb))
@@ -615,10 +615,10 @@ class ExtractiveComposer:
         whole ("why would my card get declined": every reason).
         Not for the part of a question a second passage adds: what it must add is not the whole question.
         A numbered step alone, when the procedure is longer than an answer ("year end checklist, what am i meant to
-        do about unpaid bills" is step 5 of nine), or the step states the amount asked for ("biggest bank
-        statement file i can import?": step 3, "Each file can be up to **5 MB**"); not for a yes/no question, whose
-        step alone lost where it is done ("Tap **Save**. You can scan several receipts in a row.") or the rules
-        around it (the ownership transfer's). Not the first step: it says where the procedure starts.
+        do about unpaid bills" is step 5 of nine), or the step states the amount asked for ("new owner didnt accept
+        the transfer, how long did they have": step 3, "must accept within **48 hours**"); not for a yes/no question,
+        whose step alone lost where it is done ("Tap **Save**. You can scan several receipts in a row.") or the
+        rules around it (the ownership transfer's). Not the first step: it says where the procedure starts.
         For an amount, the item stating one: "how often does stripe sync" is answered by "New Stripe payments, fees
         and payouts sync every **15 minutes**", and "You can force a sync from **Settings > Integrations > Stripe >
         Sync now**" says more of its words (the pair "stripe sync" of the menu path)."""
@@ -890,11 +890,10 @@ def _amount_stated(entry: list[Unit], asked: Question, anchor_chunk: ScoredChunk
 
 
 def _verdict_first(window: list[Unit], anchor: Unit, terms: dict[str, float]) -> list[Unit]:
-    """For a yes/no question, the sentence that answers it first in its paragraph: "going down to plus, do i have to
-    unhook shopify first" got "Go to **Settings > Integrations > Shopify**, choose the store and click
-    **Disconnect**. Orders already imported stay in Lumo. If you downgrade from Business, you must disconnect
-    Shopify first." Not a sentence that goes on from the one before it ("It ...", "... then ...", "After that,
-    ...", after a semicolon), nor a list item or table."""
+    """For a yes/no question, the sentence that answers it first in its paragraph: "can a staff user change our
+    plan" got "You can change your Lumo plan at any time. Only the account **Owner** and users with the **Admin**
+    role can change the plan.", the answer second. Not a sentence that goes on from the one before it ("It ...",
+    "... then ...", "After that, ...", after a semicolon), nor a list item or table."""
     at = next((i for i, u in enumerate(window) if u.text == anchor.text), None)
     if at is None or at == 0 or anchor.is_list_item or anchor.is_table or anchor.is_label:
         return window
