@@ -71,7 +71,7 @@ _ENGLISH_STOPWORDS = frozenset(
 _CHINESE_STOPWORDS = frozenset(
     (
         "的 了 是 在 和 与 及 或 我 你 他 她 它 们 吗 呢 吧 啊 "
-        "怎么 如何 什么 哪 一个 这 那 请 把 被 就 也 都 要 会 能 可以"
+        "怎么 如何 什么 哪 有 一个 这 那 请 把 被 就 也 都 要 会 能 可以"
     ).split()
 )
 _FILE_NAME = "corpus.json"
@@ -86,7 +86,8 @@ _FILE_NAME = "corpus.json"
 # 10: "accountant" and "accounting" are not "account".
 # 11: "cant", "wont", "got", "rn", "asap" are filler.
 # 12: so are "r" and "n" ("which browsers r ok").
-TOKENIZER_VERSION = 12
+# 13: "有" (have) is a Chinese stop word.
+TOKENIZER_VERSION = 13
 # American "-ize" / "-yze" words read as their British "-ise" / "-yse" spelling before stemming: the stemmer cuts
 # "categorize" to "categor" and "categorise" to "categoris", so a customer writing American English missed a help
 # centre written in British English ("how do I categorize a transaction": "I'm not sure", 0.11; "categorise":

@@ -105,6 +105,9 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
         ),
         ("duplicate charge",),
     ),
+    # "哪些人有权限导出数据" (which people may export data): a help centre's heading asks "谁可以导出" (who can export).
+    # jieba cuts the question "哪些/人有/权限", so no word of it was the heading's, and the page's opening was quoted.
+    "哪些人": (re.compile(r"哪些人|什么人|哪个人|哪一位|哪位"), ("谁",)),
     # "invitation never arrived, how do I send it again": the help centre's button is **Resend** (the steps to
     # send a new invitation were quoted).
     # Only the verb is replaced: what is sent stays ("send the invoice again": "resend the invoice again").

@@ -1398,3 +1398,45 @@ def test_a_page_without_headings_keeps_its_order() -> None:
         .text
     )
     assert text.startswith("Go to Settings")
+
+
+def test_a_how_many_question_gets_the_item_counting_what_it_asks_about() -> None:
+    steps = "## Create an API key\n1. Go to **Settings > Developer > API keys**.\n2. Click **Create key**."
+    limits = (
+        "## Limits\nLimits:\n- Each key can make **120 requests per minute**.\n- Up to **5 active keys** per account."
+    )
+    article = _document("api-keys.md", "Creating and managing API keys", [steps, limits])
+    idf = {"api": 3.0, "key": 3.0, "make": 3.0, "api_key": 3.0, "key_make": 4.0}
+    for question in ("how many api keys can i have", "how many keys can we make"):
+        text = ExtractiveComposer().compose(question, [article], lambda t, idf=idf: idf.get(t, 0.0)).text
+        assert "Up to **5 active keys** per account." in text, (question, text)
+        assert "120 requests" not in text and "Create key" not in text, (question, text)
+
+
+def test_a_question_asking_who_gets_the_sentence_naming_who_without_the_procedure() -> None:
+    section = (
+        "## Connect Stripe\n1. Go to **Settings > Integrations > Stripe**.\n2. Sign in to Stripe and click "
+        "**Allow access**.\n\nOnly the Owner and Admins can connect integrations."
+    )
+    article = _document("stripe.md", "Getting paid online with Stripe", [section])
+    idf = {"team": 3.7, "allow": 3.6, "connect": 1.7, "stripe": 2.9}
+    question = "who on our team is allowed to connect stripe"
+    text = ExtractiveComposer().compose(question, [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith("Only the Owner and Admins can connect integrations."), text
+    assert "Allow access" not in text
+
+
+def test_a_pair_with_the_product_s_name_does_not_outweigh_the_word_asked_about() -> None:
+    blank = (
+        "## The page is blank\n1. Reload the page.\n2. Try a private window. If Lumo works there, an extension is the "
+        "cause."
+    )
+    browsers = (
+        "## Supported browsers\nWe support these browsers:\n- Google Chrome (Windows, macOS, Linux)\n- Apple Safari "
+        "(macOS)"
+    )
+    article = _document("browser-support.html", "Browser support", [blank, browsers])
+    # "lumo" is in nearly every passage; the pair "lumo work" is as rare as the one sentence saying it.
+    idf = {"lumo": 0.6, "work": 2.5, "linux": 5.3, "lumo_work": 5.3}
+    text = ExtractiveComposer().compose("does lumo work on linux", [article], lambda t: idf.get(t, 0.0)).text
+    assert "Google Chrome (Windows, macOS, Linux)" in text and "private window" not in text, text

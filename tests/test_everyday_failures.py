@@ -636,3 +636,53 @@ def test_an_faq_answer_saying_them_of_its_own_question_is_led_in_by_it(kb: Sampl
     assert not answer.is_gap and answer.answer.startswith("**Are there keyboard shortcuts in the web app?** Yes."), (
         answer.answer
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "answering", "not_quoted"),
+    [
+        # Was the three create-key steps, then the rate-limit bullet ("Each key can make ..."): they say more of the
+        # question's words than the count of keys does (round 21).
+        ("how many api keys can i have", "Up to **5 active keys** per account.", "Click **Create key**"),
+        ("whats the api rate limit and how many keys can we make", "Up to **5 active keys**", "- Each key can make"),
+        # Was the step to upload the file inside the whole import procedure.
+        (
+            "how many transactions can be in one bank statement file i upload",
+            "**5,000 transactions**",
+            "Download a statement",
+        ),
+    ],
+)
+def test_a_how_many_question_gets_the_count_of_what_it_asks_about(
+    kb: SampleKB, question: str, answering: str, not_quoted: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answering in answer.answer, (answer.confidence, answer.answer)
+    assert not_quoted not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "answering", "not_quoted"),
+    [
+        # Were the steps to connect Stripe / to sign the DPA, without the sentence naming who (round 21).
+        ("who on our team is allowed to connect stripe", "Only the Owner and Admins can connect", "Allow access"),
+        ("who gets the signed dpa once we sign it", "The signed PDF is emailed to the account Owner.", "1. Go to"),
+        # Were the article's opening ("您的数据属于您自己") and the refund window: "哪些人" (which people) is "谁"
+        # (who), the heading's word, and "有" (have) matched "如有需要" in a step.
+        ("哪些人有权限导出数据", "账户所有者（Owner）、管理员（Admin）和会计师", "您的数据属于您自己"),
+        ("普通员工能申请退款吗", "只有账户所有者（Owner）或管理员（Admin）可以申请退款", "导出"),
+    ],
+)
+def test_a_question_asking_who_gets_the_sentence_naming_who(
+    kb: SampleKB, question: str, answering: str, not_quoted: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answer.answer.startswith(answering), (answer.confidence, answer.answer)
+    assert not_quoted not in answer.answer
+
+
+def test_the_product_s_name_pairs_with_no_word_to_outweigh_the_one_asked_about(kb: SampleKB) -> None:
+    # Was the blank-page steps first ("If Lumo works there, ..." shares the pair "lumo work"), round 21.
+    answer = _ask(kb, "does lumo work on linux")
+    assert not answer.is_gap and "Mozilla Firefox (Windows, macOS, Linux)" in answer.answer, answer.answer
+    assert "Ctrl+Shift+R" not in answer.answer

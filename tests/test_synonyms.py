@@ -191,3 +191,12 @@ def test_turning_off_is_said_in_other_words_and_turning_on_contradicts_it() -> N
     assert says_action("## Backup codes\nYou get 10 codes.", "turn off", tokenize("2FA"), tokenize, title)
     assert says_action("## Backup codes", "turn on", tokenize("2FA"), tokenize, title)
     assert not says_action("## Backup codes", "turn on", tokenize("2FA"), tokenize)
+
+
+def test_which_people_in_chinese_is_who() -> None:
+    # "哪些人有权限导出数据" (which people may export data): the help centre's heading asks "谁可以导出" (who can).
+    rephraser = Synonyms(["## 谁可以导出"], lambda word: word in {"谁"})
+    assert rephraser.apply("哪些人有权限导出数据") == "谁有权限导出数据"
+    assert rephraser.apply("什么人可以申请退款") == "谁可以申请退款"
+    # A help centre that never says "谁" keeps the question as typed.
+    assert Synonyms(["## 导出"], lambda word: False).apply("哪些人有权限导出数据") == "哪些人有权限导出数据"

@@ -110,6 +110,10 @@ class ComposerSettings:
     # ... and a unit stating the kind of quantity a "how long / how often / how many / how much" question asks for
     # (at most what the unit says of the question, like the step bonus: a number alone answers nothing).
     quantity_bonus: float = 0.25
+    # "Who on our team is allowed to connect stripe": "Only the Owner and Admins can connect integrations." says one
+    # word of it ("connect"); "3. Sign in to Stripe ... click **Allow access**" says three. A sentence naming a role
+    # gets this share of the question's weight for a question asking who (when it says any word of it).
+    who_bonus: float = 0.5
     # When the best sentence is this close to the top of the article (or of its section's chunk), start from the
     # top: help-centre articles and sections open with the menu path and the summary a reader needs first.
     from_top_within_words: int = 60
@@ -267,6 +271,7 @@ class ExtractiveComposer:
         # "How do I ...?" asks for steps: a numbered step is a better anchor than prose or bullets about the topic.
         step_bonus = self.settings.step_bonus * sum(terms.values()) if is_how_to else 0.0
         quantity_bonus = self.settings.quantity_bonus * sum(terms.values())
+        who_bonus = self.settings.who_bonus * sum(terms.values())
         # ... but not the steps of another action on the same object, when the article names the one asked for:
         # "How do I delete a bank account?" got the steps under "Connect a bank account" (they share "bank
         # account"), while "To remove the account and its transactions completely, choose Delete account" is
@@ -364,6 +369,11 @@ class ExtractiveComposer:
                 stated = chunk_units[i + 1 : i + 2] if _is_lead_in(unit) else []
                 if any(asked.states_quantity(u.text) for u in (unit, *stated)):
                     bonus += min(quantity_bonus, match)
+                # A count of the very thing asked about is the answer, whatever other words a sentence shares.
+                bonus += question_weight if asked.states_count(unit.text) else 0.0
+                # ... and so is, for "who ...?", a sentence naming a role (see who_bonus).
+                if asked.names_person(unit.text) and unit_overlap(unit, terms) > 0:
+                    bonus += who_bonus
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
                 bonus += _compares(unit, asked)
                 bonus += code_bonus if holds_code(unit.text, asked.codes) else 0.0
@@ -527,13 +537,20 @@ class ExtractiveComposer:
         # a charge fails, we email the account Owner and the billing contact, then retry automatically:" answers
         # "who gets the email when our card payment fails", and the sentence after the retries only says that
         # each one "sends another email"; nor when that sentence says as much of the question as the anchor.
-        skips_steps = asked is not None and not asked.asks_what
+        # A sentence naming who answers "who" (see who_bonus) is the answer without them ("The signed PDF is emailed to
+        # the account Owner." after the steps to sign the DPA).
+        names_who = asked is not None and asked.names_person(units[anchor].text)
+        skips_steps = asked is not None and (not asked.asks_what or names_who)
         steps = [i for i in range(start, anchor) if units[i].is_step] if skips_steps else []
         if steps and not units[anchor].is_list_item:
             first_step = _procedure_around(units, steps[0])[0]
             lead_in = units[first_step - 1] if first_step > start and _is_lead_in(units[first_step - 1]) else None
             said = unit_overlap(units[anchor], asked.terms) if asked else 0.0
-            if lead_in is None or unit_overlap(lead_in, asked.terms if asked else {}) < said:
+            lead_in_answers = lead_in is not None and (
+                unit_overlap(lead_in, asked.terms if asked else {}) >= said
+                and not (names_who and asked is not None and not asked.names_person(lead_in.text))
+            )
+            if not lead_in_answers:
                 start = steps[-1] + 1
         # A procedure is answered from its first step, wherever in it the best-matching step is.
         while start > 0 and units[start].is_list_item and units[start - 1].is_list_item:
@@ -621,7 +638,9 @@ class ExtractiveComposer:
         rules around it (the ownership transfer's). Not the first step: it says where the procedure starts.
         For an amount, the item stating one: "how often does stripe sync" is answered by "New Stripe payments, fees
         and payouts sync every **15 minutes**", and "You can force a sync from **Settings > Integrations > Stripe >
-        Sync now**" says more of its words (the pair "stripe sync" of the menu path)."""
+        Sync now**" says more of its words (the pair "stripe sync" of the menu path). For "how many", the items
+        counting what is asked (Question.states_count): "Up to **5 active keys** per account" alone answers "how
+        many api keys can i have"."""
         first, last = _procedure_around(units, anchor)
         if units[anchor].is_step:
             long = sum(self._words(u) for u in units[first : last + 1]) > self.settings.max_words
@@ -633,7 +652,9 @@ class ExtractiveComposer:
         if stating and anchor not in stating:
             anchor = max(stating, key=lambda i: (unit_overlap(units[i], asked.terms), -i))
         said = unit_overlap(units[anchor], asked.terms)
-        chosen = [
+        # The items counting the thing asked about answer "how many", whatever the others share with it.
+        counting = [units[i] for i in range(first, last + 1) if asked.states_count(units[i].text)]
+        chosen = counting or [
             units[i] for i in range(first, last + 1) if i == anchor or unit_overlap(units[i], asked.terms) >= said
         ]
         if len(chosen) == last - first + 1:
@@ -726,6 +747,10 @@ class ExtractiveComposer:
         # in "What start date should I choose for a bank feed?" is answered by the bank-feed article's passage.
         topic = set(passage_terms(" ".join((first.title, *passage[0].chunk.chunk.heading_path))))
         missing = {t: w for t, w in terms.items() if t not in covered and t not in topic and w > 0}
+        if any(asked.names_person(u.text) for u in passage):
+            # Who may do it is said: "只有账户所有者或管理员可以申请退款" answers "普通员工能申请退款吗" (can staff
+            # request a refund), and the export article's "员工不能导出" is no part of it.
+            missing = {t: w for t, w in missing.items() if t not in asked.persons(missing)}
         top_idf = max((w for t, w in terms.items() if "_" not in t), default=0.0)
         # A light verb ("get", "have", "use") is no part of the question of its own: "do i get automatic reminders
         # on the free plan" got the free-trial entry ("Every new account gets a 30-day free trial") after the

@@ -18,6 +18,15 @@ _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如�
 # "Where do I find the profit and loss report?": a place in the product, which one step of a procedure may name.
 _WHERE = re.compile(r"^\s*where\b|在哪", re.IGNORECASE)
 _WHAT = re.compile(r"^\s*(?:what|whats|what's|which|who|whom|whose|when|why)\b|什么|谁|哪个|哪些", re.IGNORECASE)
+# "Who can connect Stripe?", "who gets the signed DPA?": a person or a role, which the answering sentence names
+# ("Only the Owner and Admins can connect integrations.").
+_WHO = re.compile(r"^\s*(?:who|whom|whose)\b|\bwho\s+(?:can|may|is|are|gets?|has|have|will|should)\b|谁", re.I)
+# The people a help centre's answer to "who" names: roles and the people of a team, not the customer's customers.
+_PERSON = re.compile(
+    r"\b(?:owners?|admins?|administrators?|accountants?|bookkeepers?|staff|managers?|agents?|employees?|members?"
+    r"|users?|everyone|anyone|nobody|no one)\b|所有者|管理员|会计|员工|用户",
+    re.IGNORECASE,
+)
 _YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?]?\s*$|能否|是否|可以", re.IGNORECASE)
 
 
@@ -59,6 +68,36 @@ QUANTITY_STATED = {
 def quantity_asked(question: str) -> str | None:
     """The kind of quantity ``question`` asks for (a key of QUANTITY_STATED), or None."""
     return next((kind for kind, asks in _QUANTITY_ASKED if asks.search(question)), None)
+
+
+# "How many api keys can I have?" counts keys: "Up to **5 active keys** per account" states that count, where
+# "Each key can make **120 requests per minute**" counts requests (and said more of the question's words).
+_HOW_MANY = re.compile(r"\bhow many\s+((?:[^\W\d_]+\s*)+)", re.IGNORECASE)
+_COUNT = re.compile(r"^(?:\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|unlimited)$")
+_COUNTED_WORDS = 3  # the thing counted is at most this many words after "how many", or after a count
+
+
+def counted_stem(question: str) -> str | None:
+    """The stem of what a "how many ...?" question counts: the last word before its first stop word ("key" of "how
+    many api keys can i have", "account" of "how many bank accounts ..."); None for any other question."""
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return None
+    counted: str | None = None
+    for word in match.group(1).split()[:_COUNTED_WORDS]:
+        stems = tokenize(word)
+        if not stems:
+            break  # a stop word ends the thing counted ("keys can ...")
+        counted = stems[-1]
+    return counted
+
+
+def _states_count_of(text: str, counted: str) -> bool:
+    words = re.findall(r"[^\W_]+", without_step_number(text).lower())
+    return any(
+        _COUNT.match(word) and any(counted in tokenize(w) for w in words[i + 1 : i + 1 + _COUNTED_WORDS])
+        for i, word in enumerate(words)
+    )
 
 
 # A question no "yes" or "no" answers: "where can I find my API key?", "how do I see it again?", "什么时候…".
@@ -141,6 +180,7 @@ class Question:
     is_cjk: bool = False  # asked in Chinese: the anchor is picked by what the question adds to the topic
     action: frozenset[str] = frozenset()  # "How do I delete ...?": the action's stems (chatbot/actions.py)
     quantity: str | None = None  # "How long ...?": the kind of quantity the answer states (QUANTITY_STATED)
+    counted: str | None = None  # "How many api keys ...?": the stem of what it counts (counted_stem)
     done: frozenset[str] = frozenset()  # "I disconnected ...": the action already done (chatbot/actions.py)
     # Stems of the words the question says side by side, with no stop word between ("card payment").
     adjacent: frozenset[tuple[str, str]] = frozenset()
@@ -152,6 +192,7 @@ class Question:
     is_where: bool = False  # "Where do I find ...?": a place, which one step may name
     # "Who gets the email ...?", "what happens ...": a person or a thing, which a procedure's lead-in often names.
     asks_what: bool = False
+    asks_who: bool = False  # "Who can ...?": a person or a role (names_person)
     part: bool = False  # what a second passage must add (asking_for): not the whole question
 
     @classmethod
@@ -167,12 +208,16 @@ class Question:
             is_yes_no=not is_how_to and bool(_YES_NO.search(question)),
             is_where=not is_how_to and bool(_WHERE.search(question)),
             asks_what=bool(_WHAT.search(question)),
+            # "Can staff request a refund?" asks who may, as much as "who can request a refund?" does.
+            asks_who=bool(_WHO.search(question))
+            or (not is_how_to and bool(_YES_NO.search(question)) and bool(_PERSON.search(question))),
             stressed=frozenset(t for t, n in counts.items() if n > 1 and terms.get(t, 0.0) > 0),
             # A code in the question ("KI-231", "error 4411") names one thing: the passage holding it answers.
             codes=tuple(codes_in(question)),
             is_cjk=has_cjk(question),
             action=action_stems(question),
             quantity=quantity_asked(question),
+            counted=counted_stem(question),
             done=frozenset() if is_how_to else done_action_stems(question),
             adjacent=_adjacent_stems(question),
             set_up=_set_up_terms(terms) if is_how_to and asks_to_set_up(question) else frozenset(),
@@ -189,11 +234,13 @@ class Question:
             is_cjk=self.is_cjk,
             action=self.action,
             quantity=self.quantity,
+            counted=self.counted,
             done=self.done,
             adjacent=self.adjacent,
             set_up=self.set_up,
             is_where=self.is_where,
             asks_what=self.asks_what,
+            asks_who=self.asks_who,
             part=True,
         )
 
@@ -202,6 +249,19 @@ class Question:
         step's number is not one: "1. Go to **Banking > Bank accounts**." was read as stating how many bank
         accounts can be connected."""
         return self.quantity is not None and bool(QUANTITY_STATED[self.quantity].search(without_step_number(text)))
+
+    def names_person(self, text: str) -> bool:
+        """Whether ``text`` answers "who": the question asks who, and ``text`` names a role or a person."""
+        return self.asks_who and bool(_PERSON.search(text))
+
+    def persons(self, terms: dict[str, float]) -> set[str]:
+        """The terms of ``terms`` that name a role or a person ("staff", "员工"), for a question asking who."""
+        return {t for t in terms if "_" not in t and _PERSON.fullmatch(t)} if self.asks_who else set()
+
+    def states_count(self, text: str) -> bool:
+        """Whether ``text`` counts what a "how many ...?" question counts: a number with that word at most
+        _COUNTED_WORDS words after it ("5 active keys", "the 5-key limit")."""
+        return self.counted is not None and _states_count_of(text, self.counted)
 
     def beyond(self, topic: str, weight: float) -> dict[str, float]:
         """The question's terms with those of ``topic`` (an article's title) weighed ``weight`` times: in
@@ -224,10 +284,25 @@ def _set_up_terms(terms: dict[str, float]) -> frozenset[str]:
     return frozenset(t for t in terms if t.split("_", 1)[0] in verbs)
 
 
+# A word pair with a word nearly every passage says (idf below this: "lumo" in the Lumo help centre, "tv" in a TV
+# manual) weighs nothing of its own: it is as rare as the one sentence that happens to say it. "If Lumo works
+# there, ..." in the blank-page steps outweighed the browser list for "does lumo work on linux", and "For more
+# information about connecting Bluetooth devices to the TV" the Multi-output Audio section for "How do I listen to
+# the TV through Bluetooth devices?". Dev splits: E-Manual ROUGE-L 0.4675 -> 0.476 (2 answers changed), no retrieval
+# figure moved (the composer's weights only).
+UBIQUITOUS_IDF = 1.0
+
+
 def _weighted_terms(question: str, idf: IdfLookup) -> dict[str, float]:
     """Each question term weighed by its rarity, times the number of times the question says it."""
     counts = Counter(text_terms(question))
-    return {t: max(idf(t), 0.0) * n for t, n in counts.items()}
+    weights = {t: max(idf(t), 0.0) * n for t, n in counts.items()}
+    return {t: 0.0 if _with_ubiquitous(t, idf) else w for t, w in weights.items()}
+
+
+def _with_ubiquitous(term: str, idf: IdfLookup) -> bool:
+    """Whether ``term`` is a word pair with a word nearly every passage says (the product's name)."""
+    return "_" in term and any(idf(part) < UBIQUITOUS_IDF for part in term.split("_"))
 
 
 def overlap(text: str, terms: dict[str, float]) -> float:
