@@ -21,6 +21,7 @@ from chatbot.composer import (
     ExtractiveComposer,
     asks_how_to,
     asks_open_question,
+    leaves_amount_unsaid,
     render,
 )
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
@@ -254,6 +255,13 @@ class Answerer:
         if not answer.is_gap and not self._quotes_the_action(question, result, answer):
             # The passage does not say the action asked: a phrase the search put in ("disable" searched as "turn
             # off") or a "turn off" the customer typed. "turn" alone found the steps to turn 2FA *on*.
+            answer.reason = "low_confidence"
+            answer.citations = []
+            self._suggest(answer, result)
+
+        if not answer.is_gap and leaves_amount_unsaid(question, answer.answer):
+            # An amount asked for and none stated: the passage is about the topic, and what the customer asks is
+            # not documented (or not here).
             answer.reason = "low_confidence"
             answer.citations = []
             self._suggest(answer, result)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from chatbot.composer import ComposerSettings, ExtractiveComposer, word_count
+from chatbot.composer import ComposerSettings, ExtractiveComposer, leaves_amount_unsaid, word_count
 from chatbot.composer.extractive import _lines
 from chatbot.composer.units import split_units
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
@@ -1440,3 +1440,13 @@ def test_a_pair_with_the_product_s_name_does_not_outweigh_the_word_asked_about()
     idf = {"lumo": 0.6, "work": 2.5, "linux": 5.3, "lumo_work": 5.3}
     text = ExtractiveComposer().compose("does lumo work on linux", [article], lambda t: idf.get(t, 0.0)).text
     assert "Google Chrome (Windows, macOS, Linux)" in text and "private window" not in text, text
+
+
+def test_an_answer_leaves_the_amount_unsaid_only_without_any_amount() -> None:
+    credit = "Credit notes are numbered CN-0001, CN-0002 and so on, separately from invoices. [1]"
+    assert leaves_amount_unsaid("whats the max number of lines on a credit note", credit)
+    assert leaves_amount_unsaid("how many accounts can i tick", "1. Go to **Banking**.\n2. Tick the accounts. [1]")
+    assert not leaves_amount_unsaid("how many api keys can i have", "- Up to **5 active keys** per account. [1]")
+    assert not leaves_amount_unsaid("how much is the plus plan", "Plus costs €12 per month. [1]")
+    assert not leaves_amount_unsaid("how many users on free", "The Free plan is for one person: unlimited invoices.")
+    assert not leaves_amount_unsaid("how do i add a credit note", credit)  # no amount asked

@@ -686,3 +686,16 @@ def test_the_product_s_name_pairs_with_no_word_to_outweigh_the_one_asked_about(k
     answer = _ask(kb, "does lumo work on linux")
     assert not answer.is_gap and "Mozilla Firefox (Windows, macOS, Linux)" in answer.answer, answer.answer
     assert "Ctrl+Shift+R" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Were how to create a credit note (0.93) and the BF-303 error row (0.89): the topic, no amount (round 21).
+        "whats the max number of lines on a credit note",
+        "is there a limit on how many accounts i can tick under one bank login",
+    ],
+)
+def test_an_amount_asked_for_and_not_stated_is_not_answered(kb: SampleKB, question: str) -> None:
+    answer = _ask(kb, question)
+    assert answer.is_gap and answer.reason == "low_confidence", answer.answer

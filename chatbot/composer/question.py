@@ -70,6 +70,26 @@ def quantity_asked(question: str) -> str | None:
     return next((kind for kind, asks in _QUANTITY_ASKED if asks.search(question)), None)
 
 
+# "What's the max number of lines on a credit note?", "is there a limit on how many accounts ...": an amount asked
+# for without "how many".
+_MAX_NUMBER = re.compile(
+    r"\b(?:max(?:imum)?|min(?:imum)?)\s+(?:number|amount)\s+of\b|\blimit\s+(?:on|to)\s+how\s+many\b", re.IGNORECASE
+)
+# What looks like an amount and is not one: a code ("CN-0001", "BF-303"), a step's number, a citation marker.
+_NOT_AN_AMOUNT = re.compile(r"\b[A-Za-z]+-\d+\b|^\s*\d+\.\s|\[\d+\]", re.MULTILINE)
+
+
+def leaves_amount_unsaid(question: str, answer: str) -> bool:
+    """Whether ``question`` asks how many or how much and ``answer`` states no amount at all: "whats the max number
+    of lines on a credit note" got how to create one (0.93), "is there a limit on how many accounts i can tick under
+    one bank login" the BF-303 error row (0.89). Such a passage is about the topic, not the answer."""
+    asks = quantity_asked(question) == "amount" or bool(_MAX_NUMBER.search(question))
+    text = _NOT_AN_AMOUNT.sub(" ", answer)
+    # "One" states an amount here ("You can connect one PayPal account"), though too often something else to pick a
+    # sentence by (QUANTITY_STATED).
+    return asks and not (QUANTITY_STATED["amount"].search(text) or re.search(r"\bone\b", text, re.IGNORECASE))
+
+
 # "How many api keys can I have?" counts keys: "Up to **5 active keys** per account" states that count, where
 # "Each key can make **120 requests per minute**" counts requests (and said more of the question's words).
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[^\W\d_]+\s*)+)", re.IGNORECASE)
