@@ -34,6 +34,7 @@ from chatbot.intents import asks_for_a_person, detect_intent
 from chatbot.keyword import tokenize, tokenize_passage
 from chatbot.language import detect_language, message
 from chatbot.multipart import question_parts
+from chatbot.names import names_another_articles_subject
 from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
@@ -252,19 +253,25 @@ class Answerer:
             # A follow-up's answer does not quote again what the previous answer said ("and on Android?").
             self._compose_extractive(answer, result, history[-1].answer if query != question else "")
 
-        if not answer.is_gap and not self._quotes_the_action(question, result, answer):
+        named_elsewhere = [] if answer.is_gap else self._named_elsewhere(question, answer, audience)
+        if not answer.is_gap and (
             # The passage does not say the action asked: a phrase the search put in ("disable" searched as "turn
             # off") or a "turn off" the customer typed. "turn" alone found the steps to turn 2FA *on*.
-            answer.reason = "low_confidence"
-            answer.citations = []
-            self._suggest(answer, result)
-
-        if not answer.is_gap and leaves_amount_unsaid(question, answer.answer):
+            not self._quotes_the_action(question, result, answer)
             # An amount asked for and none stated: the passage is about the topic, and what the customer asks is
             # not documented (or not here).
+            or leaves_amount_unsaid(question, answer.answer)
+            # A name another article is about and no cited one says: PayPal asked, the Stripe article quoted.
+            or named_elsewhere
+        ):
             answer.reason = "low_confidence"
             answer.citations = []
             self._suggest(answer, result)
+            if named_elsewhere:
+                # The article about what was asked is the first suggestion, found by the search or not.
+                named = [self._source(doc_id) for doc_id in named_elsewhere]
+                rest = [s for s in answer.related if s.id not in named_elsewhere]
+                answer.related = [*(s for s in named if s is not None), *rest][:MAX_RELATED]
 
         if answer.is_gap and asks_for_a_person(question):
             # "Can I talk to a real human about my invoice?" without a confident answer: the person asked for
@@ -545,6 +552,27 @@ class Answerer:
         text = "\n".join((*chunk.heading_path, chunk.text)) if chunk is not None else answer.answer
         title = chunk.title if chunk is not None else ""
         return all(says_action(text, phrase, about, tokenize, title) for phrase, about in checks.items())
+
+    def _named_elsewhere(self, question: str, answer: Answer, audience: Audience) -> list[str]:
+        """The articles about a name the question says and no cited document says (chatbot/names.py): "PayPal"
+        asked, the Stripe article quoted."""
+        index = self.retriever.keyword_index
+        titled = index.titled_names(audience)
+        names = names_another_articles_subject(
+            question,
+            dict.fromkeys(c.id for c in answer.citations),
+            index.document_terms,
+            titled,
+            self._idf(audience),
+            tokenize,
+        )
+        return sorted({doc_id for name in names for doc_id in titled[name]})
+
+    def _source(self, doc_id: str) -> SourceRef | None:
+        """A document as a suggestion, from its first chunk (None when it is gone)."""
+        index = self.retriever.keyword_index
+        chunk = next((c for c in map(index.chunk, index.chunk_ids_of(doc_id)) if c is not None), None)
+        return None if chunk is None else SourceRef(doc_id, chunk.title, 0.0, chunk.url)
 
     def _unknown_error_code(self, question: str, audience: Audience) -> bool:
         """Whether the question asks about an error code no document of the audience mentions (chatbot/codes.py)."""

@@ -24,6 +24,7 @@ import numpy as np
 
 from chatbot.codes import code_like_words
 from chatbot.language import CJK_CHARS, CJK_RE
+from chatbot.names import titled_names
 from chatbot.spelling import Speller, vocabulary
 from chatbot.synonyms import Synonyms
 from chatbot.types import Audience, Chunk, chunk_from_dict, chunk_to_dict
@@ -258,6 +259,7 @@ class _ScopeIndex:
         self._speller: Speller | None = None  # built at the first question: most scopes never spell-check one
         self._synonyms: Synonyms | None = None  # built at the first question too
         self._codes: frozenset[str] | None = None  # likewise
+        self._titled_names: dict[str, frozenset[str]] | None = None  # likewise
         if entries:
             self._model = bm25s.BM25(k1=1.2, b=0.75)
             # Empty token lists would shift bm25s's document numbering; a placeholder keeps ids aligned.
@@ -294,6 +296,12 @@ class _ScopeIndex:
         if self._codes is None:
             self._codes = code_like_words(self._texts())
         return self._codes
+
+    def titled_names(self) -> dict[str, frozenset[str]]:
+        """The names this scope's article titles say, with those articles (chatbot/names.py)."""
+        if self._titled_names is None:
+            self._titled_names = titled_names((e.chunk for e in self.entries), tokenize)
+        return self._titled_names
 
     def _texts(self) -> Iterator[str]:
         """Every text of this scope a customer's words are read against: each chunk's, and an FAQ entry's other
@@ -425,6 +433,19 @@ class KeywordIndex:
         with self._lock:
             self._reload_if_changed()
             return self._build_scopes()[audience].codes()
+
+    def titled_names(self, audience: Audience) -> dict[str, frozenset[str]]:
+        """The names the audience's article titles say ("PayPal"), with those articles (chatbot/names.py)."""
+        with self._lock:
+            self._reload_if_changed()
+            return self._build_scopes()[audience].titled_names()
+
+    def document_terms(self, doc_id: str) -> frozenset[str]:
+        """The terms a document is searched by (its title's, headings' and text's), over all its chunks."""
+        with self._lock:
+            self._reload_if_changed()
+            entries = (self._entries.get(chunk_id) for chunk_id in self.chunk_ids_of(doc_id))
+            return frozenset(t for e in entries if e is not None for t in e.tokens)
 
     def synonyms(self, audience: Audience) -> Synonyms:
         """Replaces everyday words the audience's documents never use by ones they do (never by a word only

@@ -699,3 +699,23 @@ def test_the_product_s_name_pairs_with_no_word_to_outweigh_the_one_asked_about(k
 def test_an_amount_asked_for_and_not_stated_is_not_answered(kb: SampleKB, question: str) -> None:
     answer = _ask(kb, question)
     assert answer.is_gap and answer.reason == "low_confidence", answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Were the Stripe article's refund paragraph (0.46) and its overview (0.38): the PayPal article says
+        # neither, and the Stripe one never says PayPal (round 21, chatbot/names.py).
+        "if i refund a customer in paypal does lumo make a credit note for it",
+        "is there a sync now button for paypal like the stripe one",
+    ],
+)
+def test_a_question_about_one_provider_is_not_answered_from_another_s_article(kb: SampleKB, question: str) -> None:
+    answer = _ask(kb, question)
+    assert answer.is_gap and answer.reason == "low_confidence", answer.answer
+    assert "integrations/paypal.html" in {s.id for s in answer.related}, answer.related
+
+
+def test_a_question_naming_two_providers_keeps_the_answer_saying_both(kb: SampleKB) -> None:
+    answer = _ask(kb, "Stripe 或 PayPal 的手续费可以退吗")
+    assert not answer.is_gap and "Stripe 或 PayPal" in answer.answer, answer.answer

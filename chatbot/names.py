@@ -1,0 +1,86 @@
+"""The names a knowledge base's articles are about ("PayPal", "Shopify"), and answers from an article about another.
+
+"if i refund a customer in paypal does lumo make a credit note for it" was answered from the Stripe article's refund
+paragraph (confidence 0.46, threshold 0.38), and "is there a sync now button for paypal like the stripe one" from the
+Stripe overview: the help centre has a PayPal article, and the Stripe one never says "PayPal". What one provider's
+article says is no answer about another; the customer needed "I'm not sure" and the PayPal article as a suggestion,
+and an editor a gap saying what the PayPal article leaves out.
+
+A name is a word the texts capitalise wherever they say it mid-sentence ("PayPal", "Shopify", "Finlink"; not
+"settings", which menu paths capitalise and prose does not). The names that matter are those an article's title
+says: that article is about it. A question saying such a name is answered only from an article that says it too
+(any article cited, so "stripe or paypal, which is cheaper" with both keeps its answer). A name nearly every passage
+says (the product's own, "Lumo") is no subject of one article and is left out (``UBIQUITOUS_IDF``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from chatbot.types import Chunk
+
+# A word right after a lower-case word, a digit or a comma: mid-sentence, where only a name is capitalised.
+_MID_SENTENCE_WORD = re.compile(r"(?<=[a-z0-9,;)] )([A-Za-z][A-Za-z-]+)")
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]+")
+# Of a word's mid-sentence occurrences, the share capitalised for it to be a name, and how many it needs.
+NAME_SHARE = 0.8
+MIN_OCCURRENCES = 2
+# A name this common (BM25 idf below it) is in nearly every passage: the product's own name.
+UBIQUITOUS_IDF = 1.0
+
+Stems = Callable[[str], list[str]]
+
+
+def titled_names(chunks: Iterable[Chunk], stems: Stems) -> dict[str, frozenset[str]]:
+    """Each name (its stem) that an article's title says, with the articles whose titles say it. FAQ entries are
+    left out: their titles are questions, which name what they ask about, not what the entry is about."""
+    capitalised: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for chunk in chunks:
+        if chunk.kind != "faq":
+            titles[chunk.doc_id] = chunk.title
+        for match in _MID_SENTENCE_WORD.finditer(chunk.text):
+            word = match.group(1)
+            stem = _one_stem(word, stems)
+            if stem is None:
+                continue
+            seen[stem] = seen.get(stem, 0) + 1
+            capitalised[stem] = capitalised.get(stem, 0) + word[0].isupper()
+    names = {s for s, n in seen.items() if n >= MIN_OCCURRENCES and capitalised.get(s, 0) / n >= NAME_SHARE}
+    owners: dict[str, set[str]] = {}
+    for doc_id, title in titles.items():
+        for word in _WORD.findall(title):
+            stem = _one_stem(word, stems)
+            if stem in names and word[0].isupper():
+                owners.setdefault(stem, set()).add(doc_id)
+    return {name: frozenset(doc_ids) for name, doc_ids in owners.items()}
+
+
+def names_another_articles_subject(
+    question: str,
+    cited: Iterable[str],
+    cited_terms: Callable[[str], Iterable[str]],
+    titled: dict[str, frozenset[str]],
+    idf: Callable[[str], float],
+    stems: Stems,
+) -> list[str]:
+    """The names ``question`` says that are another article's subject and that no cited document says
+    (``cited_terms``: a document's terms): the answer is about something else ("PayPal" asked, the Stripe article
+    quoted)."""
+    cited = list(cited)
+    if not cited:
+        return []
+    asked = {stem for stem in stems(question) if stem in titled and idf(stem) >= UBIQUITOUS_IDF}
+    if not asked:
+        return []
+    said: set[str] = set()
+    for doc_id in cited:
+        said.update(cited_terms(doc_id))
+    return sorted(name for name in asked if name not in said and not titled[name] & set(cited))
+
+
+def _one_stem(word: str, stems: Stems) -> str | None:
+    found = stems(word)
+    return found[0] if len(found) == 1 else None

@@ -1,0 +1,59 @@
+"""The names articles are about, and answers from an article about another name (chatbot/names.py)."""
+
+from __future__ import annotations
+
+from chatbot.keyword import tokenize
+from chatbot.names import names_another_articles_subject, titled_names
+from chatbot.types import Chunk
+
+
+def _chunk(doc_id: str, title: str, text: str, kind: str = "article") -> Chunk:
+    return Chunk(id=f"{doc_id}::0", doc_id=doc_id, index=0, text=text, title=title, kind=kind)  # type: ignore[arg-type]
+
+
+CHUNKS = [
+    _chunk(
+        "stripe.md",
+        "Getting paid online with Stripe",
+        "Connect Stripe to get paid. Refunds in Stripe create a credit note.",
+    ),
+    _chunk("paypal.html", "Getting paid with PayPal", "Connect PayPal in the settings. Fees from PayPal are recorded."),
+    _chunk("menus.md", "Settings and menus", "Open the settings from the menu. The settings page lists your plan."),
+    _chunk("faq.csv#1", "Can I use PayPal and Stripe?", "Yes, you can use both.", kind="faq"),
+]
+IDF = {"paypal": 3.0, "stripe": 3.0, "setting": 2.0}
+
+
+def _idf(term: str) -> float:
+    return IDF.get(term, 1.5)
+
+
+def test_a_name_is_what_an_article_title_says_and_the_texts_capitalise() -> None:
+    titled = titled_names(CHUNKS, tokenize)
+    assert titled == {"stripe": frozenset({"stripe.md"}), "paypal": frozenset({"paypal.html"})}
+    # "settings" is lower-case mid-sentence: a word, not a name; an FAQ entry's title is a question, no subject.
+
+
+def _terms(doc_id: str) -> list[str]:
+    return [t for c in CHUNKS if c.doc_id == doc_id for t in tokenize(f"{c.title} {c.text}")]
+
+
+def test_a_question_naming_another_article_s_subject_is_not_answered_from_this_one() -> None:
+    titled = titled_names(CHUNKS, tokenize)
+
+    def names(question: str, cited: list[str]) -> list[str]:
+        return names_another_articles_subject(question, cited, _terms, titled, _idf, tokenize)
+
+    assert names("if i refund in paypal does it make a credit note", ["stripe.md"]) == ["paypal"]
+    assert names("if i refund in stripe does it make a credit note", ["stripe.md"]) == []
+    assert names("stripe or paypal, which is cheaper", ["stripe.md", "paypal.html"]) == []
+    assert names("can i use paypal and stripe", ["faq.csv#1"]) == []  # the entry says both
+    assert names("how do i open the settings", ["stripe.md"]) == []  # no name asked
+
+
+def test_a_name_in_nearly_every_passage_is_no_article_s_subject() -> None:
+    titled = titled_names(CHUNKS, tokenize)
+    common = names_another_articles_subject(
+        "paypal fees", ["stripe.md"], _terms, titled, lambda t: 0.5 if t == "paypal" else 1.5, tokenize
+    )
+    assert common == []
