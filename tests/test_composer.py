@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from chatbot.composer import ComposerSettings, ExtractiveComposer, leaves_amount_unsaid, word_count
@@ -1450,3 +1451,21 @@ def test_an_answer_leaves_the_amount_unsaid_only_without_any_amount() -> None:
     assert not leaves_amount_unsaid("how much is the plus plan", "Plus costs €12 per month. [1]")
     assert not leaves_amount_unsaid("how many users on free", "The Free plan is for one person: unlimited invoices.")
     assert not leaves_amount_unsaid("how do i add a credit note", credit)  # no amount asked
+
+
+def test_a_which_question_gets_the_one_bullet_saying_what_it_asks_beyond_the_heading() -> None:
+    section = (
+        "- New orders and payouts sync every **15 minutes**.\n- Refunds create credit notes.\n- Shopify Payments fees"
+        " are recorded in the **Payment processing fees** category.\n- Payouts are matched."
+    )
+    article = _document("shopify.md", "Connecting your Shopify store", [section])
+    under = dataclasses.replace(article.chunks[0].chunk, heading_path=("How syncing works",))
+    article = dataclasses.replace(article, chunks=[dataclasses.replace(article.chunks[0], chunk=under)])
+    idf = {"categori": 4.0, "shopifi": 2.0, "payment": 2.0, "fee": 3.0, "end": 2.0}
+    question = "which category do shopify payments fees end up in"
+    text = ExtractiveComposer().compose(question, [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith("How syncing works:\n- Shopify Payments fees are recorded"), text
+    assert "15 minutes" not in text
+    # A question about the list as a whole keeps it whole.
+    whole = ExtractiveComposer().compose("what happens when shopify syncs", [article], lambda t: idf.get(t, 0.0)).text
+    assert "15 minutes" in whole and "Payouts are matched" in whole, whole

@@ -719,3 +719,24 @@ def test_a_question_about_one_provider_is_not_answered_from_another_s_article(kb
 def test_a_question_naming_two_providers_keeps_the_answer_saying_both(kb: SampleKB) -> None:
     answer = _ask(kb, "Stripe 或 PayPal 的手续费可以退吗")
     assert not answer.is_gap and "Stripe 或 PayPal" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "answering", "not_quoted"),
+    [
+        # Was the whole "How syncing works" list, the fee bullet third of five (round 21).
+        ("which category do shopify payments fees end up in", "**Payment processing fees** category", "15 minutes"),
+        # Was the three App lock steps, the answer inside the third.
+        (
+            "whats the longest the app will wait before face id locks it",
+            "Choose when to lock: immediately, after 1 minute or after 5 minutes",
+            "Require Face ID",
+        ),
+    ],
+)
+def test_the_one_item_that_answers_is_quoted_without_the_others(
+    kb: SampleKB, question: str, answering: str, not_quoted: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answering in answer.answer, (answer.confidence, answer.answer)
+    assert not_quoted not in answer.answer

@@ -62,6 +62,9 @@ _GOES_ON = re.compile(
 _MENTIONS_BEFORE = re.compile(r"\b(?:this|that|these|those|them|they)\b", re.IGNORECASE)
 
 
+# The share of what a "what / which" question says beyond its article's subject that one list item must say alone
+# to be quoted without the others (_said_by_one_item).
+ITEM_OWN_SHARE = 0.5
 _LIGHT_STEMS = frozenset(stem for verb in LIGHT_VERBS for stem in tokenize_passage(verb))
 
 
@@ -645,9 +648,21 @@ class ExtractiveComposer:
         if units[anchor].is_step:
             long = sum(self._words(u) for u in units[first : last + 1]) > self.settings.max_words
             states = asked.states_quantity(units[anchor].text)
+            stating = [i for i in range(first, last + 1) if asked.states_quantity(units[i].text)]
+            if not states and len(stating) == 1 and stating[0] > first and not asked.is_yes_no:
+                # The one step stating the amount asked answers, though another says more of the question's words:
+                # "whats the longest the app will wait before face id locks it" is step 3, "Choose when to lock:
+                # immediately, after 1 minute or after 5 minutes", not step 2, "Turn on **Require Face ID**". When
+                # it says a word of the question beyond the procedure's subject: "New invoices are due in 14 days"
+                # (the word "invoice", of "## Send your first invoice") is no answer to how long setting up takes.
+                topic = " ".join((title, *units[stating[0]].chunk.chunk.heading_path))
+                if unit_overlap(units[stating[0]], asked.beyond(topic, 0.0)) > 0:
+                    return [units[stating[0]]]
             return [units[anchor]] if anchor > first and (long or states) else None
-        if asked.part or not (asked.is_yes_no or asked.quantity is not None):
+        if asked.part:
             return None  # (a second passage's list: what it must add is not the whole question)
+        if not (asked.is_yes_no or asked.quantity is not None or _said_by_one_item(units, anchor, asked, title)):
+            return None
         stating = [i for i in range(first, last + 1) if asked.states_quantity(units[i].text)]
         if stating and anchor not in stating:
             anchor = max(stating, key=lambda i: (unit_overlap(units[i], asked.terms), -i))
@@ -859,6 +874,25 @@ _SITUATION_HEADING = re.compile(
     r"|\b(?:is|are|isn't|isn’t|aren't|aren’t|doesn't|doesn’t|don't|don’t|won't|won’t|can't|can’t|keeps?|has|have)\b",
     re.IGNORECASE,
 )
+
+
+def _said_by_one_item(units: Sequence[Unit], anchor: int, asked: Question, title: str) -> bool:
+    """For a question asking what or which, whether the list item ``anchor`` alone says most of what the question
+    asks beyond its article's subject and the list's heading (ITEM_OWN_SHARE of those words' weight, in words no
+    other item says): "which category do shopify payments fees end up in" is the third of five bullets under "## How
+    syncing works", the only one saying "fees" and "category". A question about the list as a whole ("what can I do
+    offline") says nothing beyond its heading, or nothing only one item says."""
+    if not asked.asks_what or not units[anchor].is_list_item:
+        return False
+    first, last = _procedure_around(units, anchor)
+    topic = " ".join((title, *units[anchor].chunk.chunk.heading_path))
+    beyond = {t: w for t, w in asked.beyond(topic, 0.0).items() if w > 0 and "_" not in t}
+    total = sum(beyond.values())
+    if total <= 0:
+        return False
+    said = [set(passage_terms(units[i].text)) for i in range(first, last + 1)]
+    own = said[anchor - first] - set().union(*(terms for i, terms in enumerate(said) if i != anchor - first))
+    return sum(w for t, w in beyond.items() if t in own) >= ITEM_OWN_SHARE * total
 
 
 def _with_heading(window: list[Unit], units: Sequence[Unit], title: str, list_first: Unit | None = None) -> list[Unit]:

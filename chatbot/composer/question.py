@@ -40,7 +40,12 @@ _QUANTITY_ASKED = (  # (kind, how a question asks for it); the first that matche
     ("frequency", re.compile(r"\bhow often\b|多久一次|多长时间一次|频率", re.IGNORECASE)),
     (
         "duration",
-        re.compile(r"\bhow long\b|\bhow many (?:days|hours|minutes|weeks|months)\b|多久|多长时间", re.IGNORECASE),
+        # "whats the longest the app will wait before face id locks it"
+        re.compile(
+            r"\bhow long\b|\bhow many (?:days|hours|minutes|weeks|months)\b|\bthe (?:longest|shortest)\b|\bhow soon\b"
+            r"|多久|多长时间",
+            re.IGNORECASE,
+        ),
     ),
     ("amount", re.compile(r"\bhow (?:many|much)\b|多少|几", re.IGNORECASE)),
 )
