@@ -53,9 +53,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "coworker": ("colleague", "user"),
     "teammate": ("colleague", "user"),
     "employee": ("user", "member"),
-    # "do they use up one of our 3 plus seats": a seat is a user the plan pays for.
-    "seat": ("user",),
-    "seats": ("users",),
     "configure": ("set up",),
     "setup": ("set up",),
     "cellphone": ("phone", "mobile"),

@@ -740,3 +740,17 @@ def test_the_one_item_that_answers_is_quoted_without_the_others(
     answer = _ask(kb, question)
     assert not answer.is_gap and answering in answer.answer, (answer.confidence, answer.answer)
     assert not_quoted not in answer.answer
+
+
+def test_a_sentence_following_from_steps_comes_with_them(kb: SampleKB) -> None:
+    # Was "You can now pick a currency on invoices, ..." alone: "now" is after the steps to add one (round 21).
+    answer = _ask(kb, "the currency box on my invoice is stuck on euros, cant pick dollars")
+    assert not answer.is_gap and "Click **Add currency**" in answer.answer, answer.answer
+    assert answer.answer.index("Add currency") < answer.answer.index("You can now pick a currency")
+
+
+def test_a_question_contrasting_two_rows_gets_both(kb: SampleKB) -> None:
+    # Was the "Per order" row alone: the customer has the daily summary and wants one invoice per order (round 21).
+    answer = _ask(kb, "shopify sales are coming in as one lump per day instead of each order")
+    assert not answer.is_gap and "| Per order |" in answer.answer, answer.answer
+    assert "| Daily summary |" in answer.answer

@@ -46,9 +46,10 @@ _GUIDE_OVERVIEW = re.compile(r"^\s*(?:this|the following) (?:guide|article)s? ",
 _PLACE = re.compile(r"\S\s*>\s*\S|\b(?:go to|open)\b", re.IGNORECASE)
 
 
-# A sentence that goes on from the one before it: "It ...", "They ...", "These ...", "Your invoices then ...".
+# A sentence that goes on from the one before it: "It ...", "They ...", "These ...", "Your invoices then ...", "You
+# can now ..." (after the steps that make it so).
 _POINTS_BACK = re.compile(
-    r"^(?:(?:it|its|they|them|this|these|that|those|then|also)\b|(?:\S+\s+){1,2}then\b)", re.IGNORECASE
+    r"^(?:(?:it|its|they|them|this|these|that|those|then|also)\b|(?:\S+\s+){1,2}(?:then|now)\b)", re.IGNORECASE
 )
 
 
@@ -443,7 +444,7 @@ class ExtractiveComposer:
             title_terms = (
                 set(tokenize_passage(" ".join((document.title, *anchor_chunk.chunk.heading_path)))) - asked.stressed
             )
-            window = self._table_window(units, anchor, terms, title_terms)
+            window = self._table_window(units, anchor, terms, title_terms, whole=asked.contrasts)
         else:
             # The top of the article, or of a section, frames the answer; a later chunk of an article without
             # headings starts wherever the splitter cut it, and its top is only the end of another topic before the
@@ -545,7 +546,7 @@ class ExtractiveComposer:
         names_who = asked is not None and asked.names_person(units[anchor].text)
         skips_steps = asked is not None and (not asked.asks_what or names_who)
         steps = [i for i in range(start, anchor) if units[i].is_step] if skips_steps else []
-        if steps and not units[anchor].is_list_item:
+        if steps and not units[anchor].is_list_item and not _POINTS_BACK.match(units[anchor].text):
             first_step = _procedure_around(units, steps[0])[0]
             lead_in = units[first_step - 1] if first_step > start and _is_lead_in(units[first_step - 1]) else None
             said = unit_overlap(units[anchor], asked.terms) if asked else 0.0
@@ -657,8 +658,8 @@ class ExtractiveComposer:
                 # (the word "invoice", of "## Send your first invoice") is no answer to how long setting up takes.
                 topic = " ".join((title, *units[stating[0]].chunk.chunk.heading_path))
                 if unit_overlap(units[stating[0]], asked.beyond(topic, 0.0)) > 0:
-                    return [units[stating[0]]]
-            return [units[anchor]] if anchor > first and (long or states) else None
+                    return _from_its_place(units, first, stating[0])
+            return _from_its_place(units, first, anchor) if anchor > first and (long or states) else None
         if asked.part:
             return None  # (a second passage's list: what it must add is not the whole question)
         if not (asked.is_yes_no or asked.quantity is not None or _said_by_one_item(units, anchor, asked, title)):
@@ -695,16 +696,17 @@ class ExtractiveComposer:
         return word_count(unit.text, self.settings.cjk_chars_per_word)
 
     def _table_window(
-        self, units: list[Unit], anchor: int, terms: dict[str, float], title_terms: set[str]
+        self, units: list[Unit], anchor: int, terms: dict[str, float], title_terms: set[str], whole: bool = False
     ) -> list[Unit]:
         """The table the question is about: its lead-in ("Some settings are only available ...:"), the table (the
-        rows the question names, when it names some), and the sentences right after it (its footnotes)."""
+        rows the question names, when it names some; every row when ``whole``), and the sentences right after it
+        (its footnotes)."""
         table = units[anchor]
         window: list[Unit] = []
         before = units[anchor - 1] if anchor > 0 else None
         if before is not None and _is_lead_in(before):
             window.append(before)
-        window.append(replace(table, text=select_rows(table.text, terms, title_terms)))
+        window.append(table if whole else replace(table, text=select_rows(table.text, terms, title_terms)))
         words = 0.0
         for unit in units[anchor + 1 :]:
             if unit.is_table or unit.is_list_item or words + self._words(unit) > self.settings.words_after_table:
@@ -874,6 +876,13 @@ _SITUATION_HEADING = re.compile(
     r"|\b(?:is|are|isn't|isn’t|aren't|aren’t|doesn't|doesn’t|don't|don’t|won't|won’t|can't|can’t|keeps?|has|have)\b",
     re.IGNORECASE,
 )
+
+
+def _from_its_place(units: Sequence[Unit], first: int, step: int) -> list[Unit]:
+    """The step ``step`` quoted alone, after its procedure's first step when that one says where it all happens:
+    "Choose when to lock: immediately, after 1 minute or after 5 minutes" alone did not say it is in **Profile > App
+    lock**."""
+    return [units[first], units[step]] if step > first and _PLACE.search(units[first].text) else [units[step]]
 
 
 def _said_by_one_item(units: Sequence[Unit], anchor: int, asked: Question, title: str) -> bool:

@@ -27,6 +27,9 @@ _PERSON = re.compile(
     r"|users?|everyone|anyone|nobody|no one)\b|所有者|管理员|会计|员工|用户",
     re.IGNORECASE,
 )
+# "shopify sales are coming in as one lump per day instead of each order": what is and what is wanted, two rows of
+# a table ("Daily summary" and "Per order"), where the question's words named only the one it does not want.
+_CONTRAST = re.compile(r"\binstead of\b|\brather than\b", re.IGNORECASE)
 _YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?]?\s*$|能否|是否|可以", re.IGNORECASE)
 
 
@@ -218,6 +221,7 @@ class Question:
     # "Who gets the email ...?", "what happens ...": a person or a thing, which a procedure's lead-in often names.
     asks_what: bool = False
     asks_who: bool = False  # "Who can ...?": a person or a role (names_person)
+    contrasts: bool = False  # "... instead of ...": two alternatives, each a row of a table (_CONTRAST)
     part: bool = False  # what a second passage must add (asking_for): not the whole question
 
     @classmethod
@@ -243,6 +247,7 @@ class Question:
             action=action_stems(question),
             quantity=quantity_asked(question),
             counted=counted_stem(question),
+            contrasts=bool(_CONTRAST.search(question)),
             done=frozenset() if is_how_to else done_action_stems(question),
             adjacent=_adjacent_stems(question),
             set_up=_set_up_terms(terms) if is_how_to and asks_to_set_up(question) else frozenset(),
@@ -266,6 +271,7 @@ class Question:
             is_where=self.is_where,
             asks_what=self.asks_what,
             asks_who=self.asks_who,
+            contrasts=self.contrasts,
             part=True,
         )
 
