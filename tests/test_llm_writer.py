@@ -414,6 +414,12 @@ class FakeKeywordIndex:
     def is_empty(self) -> bool:
         return False
 
+    def titled_names(self, audience: str) -> dict[str, frozenset[str]]:
+        return {}  # no article is about a name (chatbot/names.py)
+
+    def document_terms(self, doc_id: str) -> frozenset[str]:
+        return frozenset()
+
 
 class FakeEmbedder:
     multilingual = False
