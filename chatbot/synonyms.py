@@ -78,7 +78,11 @@ _LOG_NOUN_AFTER = ("the", "a", "an", "this", "that", "audit", "activity", "sync"
 _LOG_VERB = "".join(rf"(?<!\b{word}\s)" for word in _LOG_NOUN_AFTER) + r"\blog(?:s|ged|ging)?\s+"
 IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     "get rid of": (re.compile(r"\b(?:get|gets|getting|got)\s+rid\s+of\b", re.IGNORECASE), ("remove", "delete")),
-    "log out": (re.compile(rf"{_LOG_VERB}(?:out|off)\b", re.IGNORECASE), ("sign out",)),
+    # "how long before the phone app logs me out on its own" (was "not sure", 0.25).
+    "log out": (
+        re.compile(rf"{_LOG_VERB}(?:(?:me|us|you|them|him|her)\s+)?(?:out|off)\b", re.IGNORECASE),
+        ("sign out",),
+    ),
     "log in": (re.compile(rf"{_LOG_VERB}(?:in|on)(?:to)?\b", re.IGNORECASE), ("sign in",)),
     # "how do i move to another plan": "move" is the help centre's word for what happens to an account ("the
     # account moves to the Free plan" after cancelling), so the cancellation steps were quoted (0.44), not the
@@ -94,6 +98,8 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
         ),
         ("change",),
     ),
+    # "how do i hook up stripe" (0.15, "not sure"): a help centre connects things.
+    "hook up": (re.compile(r"\bhook(?:s|ed|ing)?\s+up\b", re.IGNORECASE), ("connect",)),
     # "i got charged twice this month", "we were double charged": what a refunds page calls a duplicate charge
     # ("i got charged twice this month" got the payment-methods entry, 0.10).
     "charged twice": (

@@ -754,3 +754,18 @@ def test_a_question_contrasting_two_rows_gets_both(kb: SampleKB) -> None:
     answer = _ask(kb, "shopify sales are coming in as one lump per day instead of each order")
     assert not answer.is_gap and "| Per order |" in answer.answer, answer.answer
     assert "| Daily summary |" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "right", "answering"),
+    [
+        # Were "I'm not sure" (0.15 and 0.25): "hook up" is connecting, "logs me out" signing out (round 21).
+        ("how do i hook up stripe", "integrations/stripe.md", "Settings > Integrations > Stripe"),
+        ("how long before the phone app logs me out on its own", "security/sign-in-and-sessions.md", "Mobile apps"),
+    ],
+)
+def test_a_customer_s_idiom_finds_the_help_centre_s_words(
+    kb: SampleKB, question: str, right: str, answering: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap and answer.citations[0].id == right and answering in answer.answer, answer.answer

@@ -92,6 +92,7 @@ def test_logging_in_and_out_is_searched_as_signing_in_and_out() -> None:
     assert rephraser.apply("I keep getting logged out") == "I keep getting sign out"
     assert rephraser.apply("can I log in with Google") == "can I sign in with Google"
     assert rephraser.apply("check the audit log") == "check the audit log"
+    assert rephraser.apply("the app logs me out on its own") == "the app sign out on its own"
 
 
 def test_a_log_kept_somewhere_is_not_signing_in() -> None:
@@ -200,3 +201,9 @@ def test_which_people_in_chinese_is_who() -> None:
     assert rephraser.apply("什么人可以申请退款") == "谁可以申请退款"
     # A help centre that never says "谁" keeps the question as typed.
     assert Synonyms(["## 导出"], lambda word: False).apply("哪些人有权限导出数据") == "哪些人有权限导出数据"
+
+
+def test_hooking_up_is_connecting() -> None:
+    rephraser = Synonyms(["Connect Stripe in Settings."], lambda word: word.lower() in {"connect", "stripe"})
+    assert rephraser.apply("how do i hook up stripe") == "how do i connect stripe"
+    assert rephraser.apply("we hooked up the bank") == "we connect the bank"
