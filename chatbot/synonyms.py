@@ -111,6 +111,10 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
         ),
         ("duplicate charge",),
     ),
+    # "关掉账户以后还能把数据导出来吗": "关掉" (switch off) and "导出来" (export out) are everyday forms of the help
+    # centre's "关闭" (close) and "导出" (export), which jieba does not cut out of them.
+    "关掉": (re.compile(r"关掉"), ("关闭",)),
+    "导出来": (re.compile(r"导出来"), ("导出",)),
     # "哪些人有权限导出数据" (which people may export data): a help centre's heading asks "谁可以导出" (who can export).
     # jieba cuts the question "哪些/人有/权限", so no word of it was the heading's, and the page's opening was quoted.
     "哪些人": (re.compile(r"哪些人|什么人|哪个人|哪一位|哪位"), ("谁",)),

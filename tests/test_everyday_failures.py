@@ -769,3 +769,9 @@ def test_a_customer_s_idiom_finds_the_help_centre_s_words(
 ) -> None:
     answer = _ask(kb, question)
     assert not answer.is_gap and answer.citations[0].id == right and answering in answer.answer, answer.answer
+
+
+def test_closing_the_account_said_in_everyday_chinese_finds_the_export_grace_period(kb: SampleKB) -> None:
+    # Was "I'm not sure" (0.32): "关掉" and "导出来" are everyday forms of "关闭" and "导出" (round 21).
+    answer = _ask(kb, "关掉账户以后还能把数据导出来吗")
+    assert not answer.is_gap and "30 天宽限期" in answer.answer, answer.answer

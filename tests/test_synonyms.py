@@ -207,3 +207,9 @@ def test_hooking_up_is_connecting() -> None:
     rephraser = Synonyms(["Connect Stripe in Settings."], lambda word: word.lower() in {"connect", "stripe"})
     assert rephraser.apply("how do i hook up stripe") == "how do i connect stripe"
     assert rephraser.apply("we hooked up the bank") == "we connect the bank"
+
+
+def test_everyday_chinese_forms_are_the_help_centre_s_words() -> None:
+    # "关掉账户以后还能把数据导出来吗" (can I still export my data after closing the account): was "not sure" (0.32).
+    rephraser = Synonyms(["## 关闭账户之后\n您仍可以导出数据。"], lambda word: word in {"关闭", "导出"})
+    assert rephraser.apply("关掉账户以后还能把数据导出来吗") == "关闭账户以后还能把数据导出吗"
