@@ -57,3 +57,15 @@ def test_a_name_in_nearly_every_passage_is_no_article_s_subject() -> None:
         "paypal fees", ["stripe.md"], _terms, titled, lambda t: 0.5 if t == "paypal" else 1.5, tokenize
     )
     assert common == []
+
+
+def test_a_name_many_titles_say_is_a_theme_not_one_article_s_subject() -> None:
+    # A TV manual capitalises "Internet" in the titles of many sections: none of them is about it alone.
+    chunks = [
+        _chunk(f"s{n}.md", f"Connecting to the Internet, part {n}", "Connect the TV to the Internet first.")
+        for n in range(3)
+    ]
+    assert titled_names([*chunks, *CHUNKS], tokenize) == {
+        "stripe": frozenset({"stripe.md"}),
+        "paypal": frozenset({"paypal.html"}),
+    }
