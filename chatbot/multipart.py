@@ -36,6 +36,10 @@ _STARTS_A_QUESTION = (
     r"(?:can|could|do|does|did|is|are|will|would|should|may)\s+(?:i|we|you|they|it|there|he|she)\b|"
     r"(?:can|could|does|did|will|would|should)\s+(?:the|my|our|your)\b)"
 )
+# "... which plan? and how many spare codes do i get": the "and" that opens a part after a question mark says it
+# is another part, not that it leans on the one before (chatbot/followups.py reads a leading "and" so, and searched
+# "how many spare codes" with "security keys": the 2FA introduction was quoted over "You get 10 backup codes").
+_OPENING_CONNECTOR = re.compile(rf"^(?:and|also|plus)\s+(?:also\s+)?(?={_STARTS_A_QUESTION})", re.IGNORECASE)
 _PART_BREAK = re.compile(
     rf"\?+\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?:also\s+)?(?={_STARTS_A_QUESTION})",
     re.IGNORECASE,
@@ -47,7 +51,9 @@ def question_parts(message: str) -> list[str]:
     not defined yet) is its own only part."""
     if has_cjk(message):
         return [message]
-    pieces = [piece.strip(" ,;") for piece in _PART_BREAK.split(message) if piece.strip(" ,;")]
+    pieces = [
+        _OPENING_CONNECTOR.sub("", piece.strip(" ,;")) for piece in _PART_BREAK.split(message) if piece.strip(" ,;")
+    ]
     if len(pieces) < 2 or len(pieces) > MAX_PARTS:
         return [message]
     if any(len(tokenize(piece)) < MIN_PART_TERMS for piece in pieces):

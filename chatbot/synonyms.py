@@ -65,6 +65,24 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "laptop": ("computer",),
     "desktop": ("computer",),
 }
+# More everyday words, kept apart from SYNONYMS because chatbot/actions.py reads that table as the support actions
+# it knows: "plan" or "renew" there would make "## Plan comparison" or "## Renew access" name a procedure's action.
+WORDS: dict[str, tuple[str, ...]] = {
+    # "r exports included on the free tier": a help centre sells plans.
+    "tier": ("plan",),
+    "tiers": ("plans",),
+    # "how many gigs of file space do we get on business": a help centre writes "100 GB".
+    "gig": ("gb",),
+    "gigs": ("gb",),
+    "gigabytes": ("gb",),
+    "megs": ("mb",),
+    "megabytes": ("mb",),
+    # "will the app ping me when my bank needs reauthorising": a help centre renews or reconnects access.
+    "reauthorise": ("renew", "reconnect"),
+    "reauthorize": ("renew", "reconnect"),
+    "reauthorising": ("renewing", "reconnecting"),
+    "reauthorizing": ("renewing", "reconnecting"),
+}
 # A customer's idiom for an action (any tense), searched as the knowledge base's words for it when its texts never
 # say the idiom. Every usable option is kept, joined by "or": "get rid of" is deleting a bank account in one article
 # and removing a user in another, so "how do I get rid of a user" is searched as "how do I remove or delete a user"
@@ -134,7 +152,7 @@ OBJECT_WORDS = 6
 _PREPOSITIONS = "of|from|on|in|into|onto|to|at|for|with|across|via|through|during|when|while|after|before|until"
 # The stop words that end a phrase ("turn on", "sign in", "set up"): keyword search never sees them.
 PARTICLES = frozenset({"on", "off", "in", "up", "out"})
-_OPTIONS = (*SYNONYMS.values(), *(options for _, options in IDIOMS.values()))
+_OPTIONS = (*SYNONYMS.values(), *WORDS.values(), *(options for _, options in IDIOMS.values()))
 _PHRASES = sorted({option for options in _OPTIONS for option in options if " " in option})
 _PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(phrase) for phrase in _PHRASES) + r")\b")
 
@@ -166,7 +184,7 @@ class Synonyms:
 
         def replace(match: re.Match[str]) -> str:
             word = match.group()
-            options = SYNONYMS.get(word.lower())
+            options = SYNONYMS.get(word.lower()) or WORDS.get(word.lower())
             if not options or self._is_used(word.lower()):
                 return word
             for option in options:

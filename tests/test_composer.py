@@ -1457,6 +1457,23 @@ def test_an_answer_leaves_the_amount_unsaid_only_without_any_amount() -> None:
     assert not leaves_amount_unsaid("how do i add a credit note", credit)  # no amount asked
 
 
+def test_a_count_is_not_answered_by_a_duration_nor_a_price_by_any_number_nor_a_time_of_day_by_steps() -> None:
+    windows = "You can ask for a refund within 30 days of an annual plan charge and 14 days of a monthly plan charge."
+    assert leaves_amount_unsaid("is there a max number of refunds i can ask for in a year", windows)
+    resend = "To send a new one, open the pending invitation and click **Resend**. Invitations expire after **7 days**."
+    assert leaves_amount_unsaid("is there a limit on how many times i can resend an invite", resend)
+    assert not leaves_amount_unsaid("whats the max number of days i can give", "Net 60 days is the longest.")
+    assert not leaves_amount_unsaid("how many exports a day", "You can request a full backup once every 24 hours.")
+    codes = "You get 10 backup codes. Each code works **once**."
+    assert leaves_amount_unsaid("does getting the 2fa code by sms cost me anything", codes)
+    assert not leaves_amount_unsaid("does the app cost extra", "The Lumo apps are free on every plan.")
+    assert not leaves_amount_unsaid("are there any fees for extra users", "Each extra user costs €4 per month.")
+    steps = "1. Go to **Settings > Invoicing > Reminders**.\n2. Turn on **Send automatic reminders**."
+    assert leaves_amount_unsaid("what time of day do the reminder emails go out", steps)
+    assert not leaves_amount_unsaid("what time is maintenance", "Sundays between 02:00 and 05:00 CET.")
+    assert not leaves_amount_unsaid("what time zone do reports use", steps)  # a zone, not a time
+
+
 def test_a_which_question_gets_the_one_bullet_saying_what_it_asks_beyond_the_heading() -> None:
     section = (
         "- New orders and payouts sync every **15 minutes**.\n- Refunds create credit notes.\n- Shopify Payments fees"

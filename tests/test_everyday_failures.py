@@ -694,11 +694,25 @@ def test_the_product_s_name_pairs_with_no_word_to_outweigh_the_one_asked_about(k
         # Were how to create a credit note (0.93) and the BF-303 error row (0.89): the topic, no amount (round 21).
         "whats the max number of lines on a credit note",
         "is there a limit on how many accounts i can tick under one bank login",
+        # Were the refund windows (0.87), an invitation's 7 days (0.78), the steps to turn reminders on (0.72), the
+        # backup codes (0.52) and how Shopify payouts are matched (0.45): a count, a time of day or a price asked,
+        # none stated (round 22).
+        "is there a max number of refunds i can ask for in a year",
+        "is there a limit on how many times i can resend an invite to someone",
+        "what time of day do the automatic reminder emails actually go out",
+        "does getting the 2fa code by sms cost me anything",
+        "do you guys charge anything extra on top when shopify payouts come in",
     ],
 )
 def test_an_amount_asked_for_and_not_stated_is_not_answered(kb: SampleKB, question: str) -> None:
     answer = _ask(kb, question)
     assert answer.is_gap and answer.reason == "low_confidence", answer.answer
+
+
+def test_how_long_something_has_to_be_is_answered_by_its_length(kb: SampleKB) -> None:
+    # Was the leaked-password bullet alone: "how long" asked a duration, and "12 characters" is none (round 22).
+    answer = _ask(kb, "how long does my new password have to be")
+    assert not answer.is_gap and "At least **12 characters**" in answer.answer, answer.answer
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,12 @@ from tests.helpcenter_kb import SampleKB, sample_kb
             "how many users can i add, and is there a limit on invoices",
             ["how many users can i add", "is there a limit on invoices"],
         ),
+        # The "and" opening a part after a question mark is dropped: it reads as leaning on the part before.
+        (
+            "usb security keys for login need which plan? and how many spare one-time codes do i get",
+            ["usb security keys for login need which plan", "how many spare one-time codes do i get"],
+        ),
+        ("how do i install it on iphone? and on android?", ["how do i install it on iphone? and on android?"]),
         # A clause before a comma is not a question of its own.
         ("If I downgrade, do I lose data?", ["If I downgrade, do I lose data?"]),
         ("退款多久到账，可以用支付宝吗", ["退款多久到账，可以用支付宝吗"]),
@@ -77,6 +83,17 @@ def test_two_questions_each_documented_are_both_answered(kb: SampleKB) -> None:
     assert cited & {"billing/payment-methods.md", "faq/faq.csv#payment-methods"}
     assert cited & {"billing/change-plan.md", "faq/faq.csv#change-plan"}
     assert "American Express" in answer.answer and "annual" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_part_opening_with_and_after_a_question_mark_is_answered_as_its_own_question(kb: SampleKB) -> None:
+    """Its "and" made the second part a follow-up, searched with "security keys": the 2FA introduction was quoted
+    instead of the backup codes (round 22)."""
+    message = "usb security keys for login need which plan? and how many spare one-time codes do i get"
+    answer = kb.answerer.answer(message, audience="public")
+    assert not answer.is_gap, answer.answer
+    assert "Security key (FIDO2 / WebAuthn) | Business" in answer.answer and "10 backup codes" in answer.answer
+    assert "protects your Lumo login" not in answer.answer
 
 
 @pytest.mark.slow

@@ -213,3 +213,12 @@ def test_everyday_chinese_forms_are_the_help_centre_s_words() -> None:
     # "关掉账户以后还能把数据导出来吗" (can I still export my data after closing the account): was "not sure" (0.32).
     rephraser = Synonyms(["## 关闭账户之后\n您仍可以导出数据。"], lambda word: word in {"关闭", "导出"})
     assert rephraser.apply("关掉账户以后还能把数据导出来吗") == "关闭账户以后还能把数据导出吗"
+
+
+def test_a_tier_is_a_plan_gigs_are_gb_and_reauthorising_is_renewing() -> None:
+    texts = ["Business includes 100 GB of file storage on every plan.", "Renewing bank access keeps the feed."]
+    known = {w.lower().strip(".") for text in texts for w in text.split()}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    assert rephraser.apply("is export on the free tier") == "is export on the free plan"
+    assert rephraser.apply("how many gigs on business") == "how many gb on business"
+    assert rephraser.apply("when does my bank need reauthorising") == "when does my bank need renewing"

@@ -53,8 +53,11 @@ _QUANTITY_ASKED = (  # (kind, how a question asks for it); the first that matche
     ("amount", re.compile(r"\bhow (?:many|much)\b|多少|几", re.IGNORECASE)),
 )
 QUANTITY_STATED = {
+    # "How long does my password have to be?" asks a length: "At least **12 characters**".
     "duration": re.compile(
-        rf"\b{_NUMBER}[\s-]+{_TIME}\b|\d+\s*{_ZH_TIME}|\b(?:immediately|instantly|right away)\b", re.IGNORECASE
+        rf"\b{_NUMBER}[\s-]+{_TIME}\b|\d+\s*{_ZH_TIME}|\b(?:immediately|instantly|right away)\b"
+        r"|\b\d+(?:,\d{3})*[\s-]+(?:characters?|digits?|letters?)\b",
+        re.IGNORECASE,
     ),
     "frequency": re.compile(
         rf"\bevery\b|\b(?:hourly|daily|weekly|monthly|yearly|once|twice)\b|\btimes (?:a|per)\b"
@@ -83,19 +86,59 @@ def quantity_asked(question: str) -> str | None:
 _MAX_NUMBER = re.compile(
     r"\b(?:max(?:imum)?|min(?:imum)?)\s+(?:number|amount)\s+of\b|\blimit\s+(?:on|to)\s+how\s+many\b", re.IGNORECASE
 )
+# "does getting the 2fa code by sms cost me anything", "do you charge anything extra on top when shopify payouts
+# come in": a price asked for without "how much"; a price, "free" or "unlimited" answers it (QUANTITY_STATED).
+_PRICE_ASKED = re.compile(
+    r"\bcosts?\s+(?:me\s+|us\s+|you\s+)?(?:anything|extra|more|money)\b"
+    r"|\bcharged?\s+(?:me\s+|us\s+)?(?:anything|extra)\b"
+    r"|\b(?:any|extra|additional|hidden)\s+(?:fees?|charges?|costs?)\b|\bpay\s+extra\b",
+    re.IGNORECASE,
+)
+_PRICE_STATED = re.compile(
+    r"[€$£¥%]|\b(?:eur|euros?|usd|dollars?|pounds?|percent)\b|\bfree\b|\bincluded\b|\bno\s+(?:extra\s+)?(?:charge|cost|fee)s?\b"
+    r"|元|免费",
+    re.IGNORECASE,
+)
+# "what time of day do the reminder emails go out": a clock time asked for, which no duration answers.
+_CLOCK_ASKED = re.compile(r"\b(?:what|which)\s+time\b(?!\s+zones?\b)|几点", re.IGNORECASE)
+_CLOCK_STATED = re.compile(
+    r"\b\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b|o'clock|\bmidnight\b|\bnoon\b"
+    r"|\b(?:UTC|GMT|CET|CEST)\b|\d+\s*点",
+    re.IGNORECASE,
+)
 # What looks like an amount and is not one: a code ("CN-0001", "BF-303"), a step's number, a citation marker.
 _NOT_AN_AMOUNT = re.compile(r"\b[A-Za-z]+-\d+\b|^\s*\d+\.\s|\[\d+\]", re.MULTILINE)
+# A stretch of time ("7 days", "within 30 days"): no count of anything else ("how many times can I resend an
+# invite" got "Invitations expire after **7 days**", 0.78).
+_DURATION = re.compile(rf"\b{_NUMBER}[\s-]+{_TIME}\b|\d+\s*{_ZH_TIME}", re.IGNORECASE)
+# "One" as a count ("You can connect one PayPal account"), not as a pronoun ("To send a new one, ..."); "once"
+# and "twice" count times ("how many full backups a day": "once every 24 hours").
+_ONE_AS_AMOUNT = re.compile(
+    r"\b(?:once|twice)\b|"
+    r"(?<!\ba )(?<!\ban )(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\beach )(?<!\bany )(?<!\bnew )(?<!\bother )\bone\b",
+    re.IGNORECASE,
+)
+_TIME_COUNTED = re.compile(rf"\b(?:many|number\s+of)\s+{_TIME}|多少{_ZH_TIME}|几{_ZH_TIME}", re.IGNORECASE)
 
 
 def leaves_amount_unsaid(question: str, answer: str) -> bool:
-    """Whether ``question`` asks how many or how much and ``answer`` states no amount at all: "whats the max number
-    of lines on a credit note" got how to create one (0.93), "is there a limit on how many accounts i can tick under
-    one bank login" the BF-303 error row (0.89). Such a passage is about the topic, not the answer."""
-    asks = quantity_asked(question) == "amount" or bool(_MAX_NUMBER.search(question))
+    """Whether ``question`` asks how many, how much or what time and ``answer`` states no such amount: "whats the
+    max number of lines on a credit note" got how to create one (0.93), "is there a limit on how many accounts i can
+    tick under one bank login" the BF-303 error row (0.89), "is there a max number of refunds i can ask for in a
+    year" the refund windows ("within 30 days", 0.87). Such a passage is about the topic, not the answer."""
     text = _NOT_AN_AMOUNT.sub(" ", answer)
+    if _CLOCK_ASKED.search(question):
+        return not _CLOCK_STATED.search(text)
+    counts = quantity_asked(question) == "amount" or bool(_MAX_NUMBER.search(question))
+    if not counts:
+        # Any number is no price: "does getting the 2fa code by sms cost me anything" got "You get 10 backup codes".
+        return bool(_PRICE_ASKED.search(question)) and not _PRICE_STATED.search(text)
+    if not _TIME_COUNTED.search(question):
+        # A count of something other than time ("how many times", "max number of refunds") is not a duration.
+        text = _DURATION.sub(" ", text)
     # "One" states an amount here ("You can connect one PayPal account"), though too often something else to pick a
     # sentence by (QUANTITY_STATED).
-    return asks and not (QUANTITY_STATED["amount"].search(text) or re.search(r"\bone\b", text, re.IGNORECASE))
+    return not (QUANTITY_STATED["amount"].search(text) or _ONE_AS_AMOUNT.search(text))
 
 
 # "How many api keys can I have?" counts keys: "Up to **5 active keys** per account" states that count, where
