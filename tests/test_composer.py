@@ -1472,6 +1472,8 @@ def test_a_count_is_not_answered_by_a_duration_nor_a_price_by_any_number_nor_a_t
     assert leaves_amount_unsaid("what time of day do the reminder emails go out", steps)
     assert not leaves_amount_unsaid("what time is maintenance", "Sundays between 02:00 and 05:00 CET.")
     assert not leaves_amount_unsaid("what time zone do reports use", steps)  # a zone, not a time
+    # A point in a video, not a time of day (gap-verification dev seed 21).
+    assert not leaves_amount_unsaid("i'd like to say at what time a video i link to should start", "Add #t=1m30s.")
 
 
 def test_a_which_question_gets_the_one_bullet_saying_what_it_asks_beyond_the_heading() -> None:

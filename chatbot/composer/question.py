@@ -99,8 +99,13 @@ _PRICE_STATED = re.compile(
     r"|元|免费",
     re.IGNORECASE,
 )
-# "what time of day do the reminder emails go out": a clock time asked for, which no duration answers.
-_CLOCK_ASKED = re.compile(r"\b(?:what|which)\s+time\b(?!\s+zones?\b)|几点", re.IGNORECASE)
+# "what time of day do the reminder emails go out": a clock time asked for, which no duration answers. Not "at
+# what time a youtube video i'm linking to should start" (a point in the video: StackFAQ's answer, "#t=1m30s", was
+# turned away on the gap-verification dev seed 21): a clock time is "of day", or what time something does or is.
+_CLOCK_ASKED = re.compile(
+    r"\bwhat\s+time\s+of\s+(?:the\s+)?day\b|\bwhat\s+time\s+(?:does|do|did|will|is|are|would|should)\b|几点",
+    re.IGNORECASE,
+)
 _CLOCK_STATED = re.compile(
     r"\b\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b|o'clock|\bmidnight\b|\bnoon\b"
     r"|\b(?:UTC|GMT|CET|CEST)\b|\d+\s*点",
