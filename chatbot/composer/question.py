@@ -87,7 +87,8 @@ _MAX_NUMBER = re.compile(
     r"\b(?:max(?:imum)?|min(?:imum)?)\s+(?:number|amount)\s+of\b|\blimit\s+(?:on|to)\s+how\s+many\b", re.IGNORECASE
 )
 # "does getting the 2fa code by sms cost me anything", "do you charge anything extra on top when shopify payouts
-# come in": a price asked for without "how much"; a price, "free" or "unlimited" answers it (QUANTITY_STATED).
+# come in": a price asked for without "how much". A price, a currency, "free", "included" or "no charge" answers it
+# (_PRICE_STATED, with the Chinese "元" and "免费" for a Chinese answer); any other number does not.
 _PRICE_ASKED = re.compile(
     r"\bcosts?\s+(?:me\s+|us\s+|you\s+)?(?:anything|extra|more|money)\b"
     r"|\bcharged?\s+(?:me\s+|us\s+)?(?:anything|extra)\b"
@@ -127,10 +128,11 @@ _TIME_COUNTED = re.compile(rf"\b(?:many|number\s+of)\s+{_TIME}|多少{_ZH_TIME}|
 
 
 def leaves_amount_unsaid(question: str, answer: str) -> bool:
-    """Whether ``question`` asks how many, how much or what time and ``answer`` states no such amount: "whats the
-    max number of lines on a credit note" got how to create one (0.93), "is there a limit on how many accounts i can
-    tick under one bank login" the BF-303 error row (0.89), "is there a max number of refunds i can ask for in a
-    year" the refund windows ("within 30 days", 0.87). Such a passage is about the topic, not the answer."""
+    """Whether ``question`` asks how many, how much, what it costs or what time and ``answer`` states no such
+    amount: "whats the max number of lines on a credit note" got how to create one (0.93), "is there a limit on how
+    many accounts i can tick under one bank login" the BF-303 error row (0.89), "is there a max number of refunds i
+    can ask for in a year" the refund windows ("within 30 days", 0.87). Such a passage is about the topic, not the
+    answer."""
     text = _NOT_AN_AMOUNT.sub(" ", answer)
     if _CLOCK_ASKED.search(question):
         return not _CLOCK_STATED.search(text)
