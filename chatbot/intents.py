@@ -133,7 +133,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "ack": _phrases("""
         ok, okay, k, kk, okey, okk, alright, all right, great, perfect, cool, awesome, nice, got it, gotcha,
         understood, makes sense, that helps, that helped, it worked, that worked, sounds good, good, fine, noted,
-        sure,
+        sure, sorted, all sorted, that sorted it, sorted it, that fixed it, fixed it, that did it, did the trick,
+        that did the trick, problem solved, solved, solved it, all good, works now, working now, no worries,
         好的, 好, 嗯嗯, 明白了, 明白, 知道了, 懂了, 收到, 好滴, 👍, 👌, 🙂, 😊
     """),
 }
@@ -173,6 +174,7 @@ FILLER_WORDS = frozenset(
     still anyway instead
     isnt not doesnt didnt useless working no nope nah
     speek spek tlk
+    ugh argh meh lol haha omg
     """.split()
 )
 # Filler only in a hand-off: "how do I talk to a human?" asks for one ("how do I add a person?" does not: "add").
@@ -276,7 +278,8 @@ def asks_for_a_person(text: str) -> bool:
 
 def _words(text: str) -> list[str]:
     text = text.replace("'", "").replace("\u2019", "")  # "that's" -> "thats", "i'm" -> "im"
-    return [_REPEATS_RE.sub(r"\1", word) for word in _WORD_RE.findall(text)]
+    words = [_REPEATS_RE.sub(r"\1", word) for word in _WORD_RE.findall(text)]
+    return [_CHAT_SHORTHAND.get(word, word) for word in words]
 
 
 def _cover_words(words: list[str]) -> list[tuple[str, str]] | None:
@@ -391,6 +394,9 @@ _ZH_ASKS_FOR_A_PERSON = (
     "打给我",
 )
 _CONTACT_VERBS = frozenset(verb.split()[0] for verb in _HANDOFF_VERBS)
+# Chat shorthand for a word of a phrase above: "can i pls chat w a real persn", "put me thru to someone from ur team"
+# were "I don't know". Not "r" ("how r u" is listed as typed) nor "u" (filler).
+_CHAT_SHORTHAND = {"w": "with", "thru": "through", "ur": "your", "ppl": "people", "sb": "somebody"}
 # Filler words that name something to get help with ("help me with my transfer", "help with the answer").
 _TOPICS_AFTER_HELP = frozenset(
     "transfer connect contact call forward pass switch escalate reach answer answers info information response reply "

@@ -29,6 +29,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "remove": ("delete",),
     "erase": ("delete", "remove"),
     "unlink": ("disconnect", "remove"),
+    "unhook": ("disconnect", "remove"),
     "resolve": ("fix", "solve"),
     "solve": ("fix", "resolve"),
     "login": ("sign in", "log in"),

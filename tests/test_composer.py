@@ -1457,6 +1457,17 @@ def test_an_answer_leaves_the_amount_unsaid_only_without_any_amount() -> None:
     assert not leaves_amount_unsaid("how do i add a credit note", credit)  # no amount asked
 
 
+def test_a_count_is_answered_by_a_list_of_the_things_counted_and_not_by_free() -> None:
+    languages = "Invoices can be sent in English, German, French, Spanish, Italian, Dutch and Simplified Chinese."
+    assert not leaves_amount_unsaid("how many languages can my invoices go out in", languages)
+    assert not leaves_amount_unsaid("发票能用几种语言", "发票支持英语、德语、法语和简体中文。")
+    trial = "Every new account gets a 30-day free trial of the Business plan, and you don't need a card."
+    assert leaves_amount_unsaid("how many bank connections do we get during the free trial", trial)
+    assert not leaves_amount_unsaid("how much is the trial", trial)  # a price: "free" says it
+    steps = "Go to Settings, click Billing and choose a plan."  # two items and a verb: no list of things
+    assert leaves_amount_unsaid("how many plans are there", steps)
+
+
 def test_a_count_is_not_answered_by_a_duration_nor_a_price_by_any_number_nor_a_time_of_day_by_steps() -> None:
     windows = "You can ask for a refund within 30 days of an annual plan charge and 14 days of a monthly plan charge."
     assert leaves_amount_unsaid("is there a max number of refunds i can ask for in a year", windows)

@@ -54,6 +54,9 @@ CONVERSATION = [
     ("多谢！", "thanks"),
     ("谢谢你的帮助", "thanks"),
     ("好的，明白了", "thanks"),
+    ("ok that sorted it, cheers!!", "thanks"),
+    ("that did the trick", "thanks"),
+    ("all sorted, thx", "thanks"),
     # goodbyes (a goodbye wins over thanks)
     ("bye", "goodbye"),
     ("bye bye", "goodbye"),
@@ -95,6 +98,9 @@ CONVERSATION = [
     ("你好，帮我转人工", "handoff"),
     ("轉人工", "handoff"),
     ("请给我回电话", "handoff"),
+    # chat shorthand: "w" is "with", "thru" "through", "ur" "your"
+    ("can i pls chat w a real persn", "handoff"),
+    ("ugh can u put me thru to someone from ur team", "handoff"),
     # the answer before was wrong (a rejection wins over thanks and goodbye, a hand-off over a rejection)
     ("that's not what I asked", "rejection"),
     ("That is not what I meant.", "rejection"),
@@ -150,6 +156,9 @@ QUESTIONS = [
     "这个不行怎么办",
     "human resources integration",
     "good afternoon, my export failed",
+    "fixed it but now my invoices wont send",
+    "sorted by date",
+    "chat w support hours",
     "hi привет",
     "你好，怎么申请退款？",
     "谢谢，但是怎么导出数据？",

@@ -118,6 +118,7 @@ def test_unlink_is_the_texts_disconnect_and_resolve_their_fix() -> None:
     texts = ["Click **Disconnect**.", "Quick fixes to try first"]
     rephraser = Synonyms(texts, lambda word: word.lower() in {"click", "disconnect", "how", "fix", "quick"})
     assert rephraser.apply("how unlink shopify") == "how disconnect shopify"
+    assert rephraser.apply("how do i unhook stripe") == "how do i disconnect stripe"
     assert rephraser.apply("how resolve a conflict") == "how fix a conflict"
 
 

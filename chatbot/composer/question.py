@@ -124,6 +124,13 @@ _ONE_AS_AMOUNT = re.compile(
     r"(?<!\ba )(?<!\ban )(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\beach )(?<!\bany )(?<!\bnew )(?<!\bother )\bone\b",
     re.IGNORECASE,
 )
+# A count asked ("how many languages", "max number of lines"), not a price ("how much"). A list of three or more
+# names answers it ("how many languages can my invoices go out in" had the invoice-languages entry at 0.98, which
+# lists eight and says no number).
+_COUNT_ASKED = re.compile(r"\bhow\s+many\b|(?:几|多少)[种个项]|" + _MAX_NUMBER.pattern, re.IGNORECASE)
+_ITEM = r"[^\W\d_]+(?:[ ][^\W\d_]+){0,2}"
+_ENUMERATION = re.compile(rf"(?:\b{_ITEM},[ ]){{2,}}{_ITEM},?[ ](?:and|or)[ ][^\W\d_]+|(?:[^、，,\s]{{1,8}}、){{2,}}")
+_FREE = re.compile(r"\bfree\b", re.IGNORECASE)
 _TIME_COUNTED = re.compile(rf"\b(?:many|number\s+of)\s+{_TIME}|多少{_ZH_TIME}|几{_ZH_TIME}", re.IGNORECASE)
 
 
@@ -143,6 +150,12 @@ def leaves_amount_unsaid(question: str, answer: str) -> bool:
     if not _TIME_COUNTED.search(question):
         # A count of something other than time ("how many times", "max number of refunds") is not a duration.
         text = _DURATION.sub(" ", text)
+    if _COUNT_ASKED.search(question):
+        if _ENUMERATION.search(text):
+            return False  # the things counted, named one by one: "English, German, French ... and Chinese"
+        # "Free" is a price, no count: "how many bank connections do we get during the free trial" got "Every new
+        # account gets a 30-day free trial of the Business plan".
+        text = _FREE.sub(" ", text)
     # "One" states an amount here ("You can connect one PayPal account"), though too often something else to pick a
     # sentence by (QUANTITY_STATED).
     return not (QUANTITY_STATED["amount"].search(text) or _ONE_AS_AMOUNT.search(text))
