@@ -117,6 +117,12 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
         ),
         ("change",),
     ),
+    # "cant find where to hand the account over to my business partner" got the bank-feeds "Can't find your bank?"
+    # (0.57): a help centre transfers what a customer hands over. Only the verb is replaced, as for "send again".
+    "hand over": (
+        re.compile(r"\bhand(?:s|ed|ing)?\s+over\b|\bhand(?:s|ed|ing)?\b(?=\s+(?:\w+\s+){1,3}?over\b)", re.IGNORECASE),
+        ("transfer",),
+    ),
     # "how do i hook up stripe" (0.15, "not sure"): a help centre connects things.
     "hook up": (re.compile(r"\bhook(?:s|ed|ing)?\s+up\b", re.IGNORECASE), ("connect",)),
     # "i got charged twice this month", "we were double charged": what a refunds page calls a duplicate charge

@@ -114,6 +114,19 @@ def test_logging_out_stays_when_the_texts_say_it() -> None:
     assert rephraser.apply("how do I log out") == "how do I log out"
 
 
+def test_handing_over_is_the_texts_transfer() -> None:
+    texts = ["## Transfer ownership", "The current Owner goes to **Settings > Account > Transfer ownership**."]
+    known = {"transfer", "ownership", "owner", "account", "settings"}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    assert rephraser.apply("how do i hand the account over to my partner") == (
+        "how do i transfer the account over to my partner"
+    )
+    assert rephraser.apply("handing over ownership") == "transfer ownership"
+    # A help centre that says it keeps its words.
+    said = Synonyms(["Hand over the account to the new Owner."], lambda word: True)
+    assert said.apply("how do i hand over the account") == "how do i hand over the account"
+
+
 def test_unlink_is_the_texts_disconnect_and_resolve_their_fix() -> None:
     texts = ["Click **Disconnect**.", "Quick fixes to try first"]
     rephraser = Synonyms(texts, lambda word: word.lower() in {"click", "disconnect", "how", "fix", "quick"})
