@@ -22,6 +22,7 @@ from chatbot.composer import (
     asks_how_to,
     asks_open_question,
     leaves_amount_unsaid,
+    leaves_notice_unsaid,
     render,
 )
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
@@ -261,6 +262,8 @@ class Answerer:
             # An amount asked for and none stated: the passage is about the topic, and what the customer asks is
             # not documented (or not here).
             or leaves_amount_unsaid(question, answer.answer)
+            # ... and so is whether someone is told, when the passage mentions no email or notification.
+            or leaves_notice_unsaid(question, answer.answer)
             # A name another article is about and no cited one says: PayPal asked, the Stripe article quoted.
             or named_elsewhere
         ):

@@ -5,7 +5,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from chatbot.composer import ComposerSettings, ExtractiveComposer, leaves_amount_unsaid, word_count
+from chatbot.composer import (
+    ComposerSettings,
+    ExtractiveComposer,
+    leaves_amount_unsaid,
+    leaves_notice_unsaid,
+    word_count,
+)
 from chatbot.composer.extractive import _lines
 from chatbot.composer.units import split_units
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
@@ -1466,6 +1472,25 @@ def test_a_count_is_answered_by_a_list_of_the_things_counted_and_not_by_free() -
     assert not leaves_amount_unsaid("how much is the trial", trial)  # a price: "free" says it
     steps = "Go to Settings, click Billing and choose a plan."  # two items and a verb: no list of things
     assert leaves_amount_unsaid("how many plans are there", steps)
+
+
+def test_the_biggest_amount_asked_is_an_amount() -> None:
+    ways = "Ways to send:\n- Email from Lumo\n- Download PDF\n- Copy link"
+    assert leaves_amount_unsaid("whats the biggest invoice total lumo will let me send", ways)
+    assert not leaves_amount_unsaid("whats the largest file size i can upload", "Up to **20 MB** per file.")
+    assert not leaves_amount_unsaid("which is the biggest plan", ways)  # a plan, not an amount
+
+
+def test_whether_someone_is_told_is_answered_only_by_a_passage_mentioning_an_email_or_a_notice() -> None:
+    steps = "1. Go to **Settings > Users & permissions**.\n2. Click the user's name.\n3. Click **Remove**."
+    assert leaves_notice_unsaid("when i remove someone from our account do they get an email about it", steps)
+    assert leaves_notice_unsaid("do you email me before the yearly paypal reconnect is due", steps)
+    assert leaves_notice_unsaid("will i be notified when a bank feed stops", steps)
+    notice = "We give **30 days' notice** before adding a new subprocessor."
+    assert not leaves_notice_unsaid("will you warn us before adding a new subprocessor", notice)
+    email = "When the export is ready, we email you a download link."
+    assert not leaves_notice_unsaid("do i get an email when my export is ready", email)
+    assert not leaves_notice_unsaid("how do i remove a user", steps)  # nothing asked about being told
 
 
 def test_a_count_is_not_answered_by_a_duration_nor_a_price_by_any_number_nor_a_time_of_day_by_steps() -> None:

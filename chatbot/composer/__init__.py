@@ -24,7 +24,13 @@ and scores matches against it; extractive.py picks the passages.
 from __future__ import annotations
 
 from chatbot.composer.extractive import ComposerSettings, Composition, ExtractiveComposer
-from chatbot.composer.question import IdfLookup, asks_how_to, asks_open_question, leaves_amount_unsaid
+from chatbot.composer.question import (
+    IdfLookup,
+    asks_how_to,
+    asks_open_question,
+    leaves_amount_unsaid,
+    leaves_notice_unsaid,
+)
 from chatbot.composer.units import Unit, render, split_units, word_count
 
 # What answering, the tests and the modules outside the composer use.
@@ -37,6 +43,7 @@ __all__ = [
     "asks_how_to",
     "asks_open_question",
     "leaves_amount_unsaid",
+    "leaves_notice_unsaid",
     "render",
     "split_units",
     "word_count",

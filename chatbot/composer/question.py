@@ -83,8 +83,11 @@ def quantity_asked(question: str) -> str | None:
 
 # "What's the max number of lines on a credit note?", "is there a limit on how many accounts ...": an amount asked
 # for without "how many".
+# "Whats the biggest invoice total lumo will let me send" too (got the ways to send one, 0.46).
 _MAX_NUMBER = re.compile(
-    r"\b(?:max(?:imum)?|min(?:imum)?)\s+(?:number|amount)\s+of\b|\blimit\s+(?:on|to)\s+how\s+many\b", re.IGNORECASE
+    r"\b(?:max(?:imum)?|min(?:imum)?)\s+(?:number|amount)\s+of\b|\blimit\s+(?:on|to)\s+how\s+many\b"
+    r"|\b(?:biggest|largest|highest|smallest|lowest)\s+(?:\w+\s+){0,2}?(?:total|amount|number|size|value|sum)s?\b",
+    re.IGNORECASE,
 )
 # "does getting the 2fa code by sms cost me anything", "do you charge anything extra on top when shopify payouts
 # come in": a price asked for without "how much". A price, a currency, "free", "included" or "no charge" answers it
@@ -159,6 +162,29 @@ def leaves_amount_unsaid(question: str, answer: str) -> bool:
     # "One" states an amount here ("You can connect one PayPal account"), though too often something else to pick a
     # sentence by (QUANTITY_STATED).
     return not (QUANTITY_STATED["amount"].search(text) or _ONE_AS_AMOUNT.search(text))
+
+
+# Whether someone is told: "do they get an email about it", "will i be notified", "do you email me before ...". An
+# email, a notification, a notice, a banner or a message answers it; steps do not.
+_NOTICE_ASKED = re.compile(
+    r"\b(?:get|gets|getting|receive|receives|be\s+sent)\s+(?:an?\s+|any\s+)?"
+    r"(?:e-?mails?|notifications?|notices?|alerts?|messages?|heads[\s-]up)\b"
+    r"|\bnotif(?:y|ied|ies|ication|ications)\b|\b(?:e-?mail|alert|warn)(?:s|ed)?\s+(?:me|them|us|him|her)\b",
+    re.IGNORECASE,
+)
+_NOTICE_STATED = re.compile(
+    r"\be-?mails?\b|\bnotif\w*|\bnotices?\b|\balerts?\b|\bmessages?\b|\bwarn\w*|\bbanner\b|\bsms\b"
+    r"|\bsubscribe\w*|通知|邮件|提醒",
+    re.IGNORECASE,
+)
+
+
+def leaves_notice_unsaid(question: str, answer: str) -> bool:
+    """Whether ``question`` asks whether someone is told (an email, a notification) and ``answer`` mentions none:
+    "when i remove someone from our account do they get an email about it" got the steps to remove a user (0.65),
+    "do you email me before the yearly paypal reconnect is due" the reconnect steps (0.53). The help centre does
+    not say; the steps are about the topic."""
+    return bool(_NOTICE_ASKED.search(question)) and not _NOTICE_STATED.search(answer)
 
 
 # "How many api keys can I have?" counts keys: "Up to **5 active keys** per account" states that count, where
