@@ -1528,3 +1528,37 @@ def test_a_which_question_gets_the_one_bullet_saying_what_it_asks_beyond_the_hea
     # A question about the list as a whole keeps it whole.
     whole = ExtractiveComposer().compose("what happens when shopify syncs", [article], lambda t: idf.get(t, 0.0)).text
     assert "15 minutes" in whole and "Payouts are matched" in whole, whole
+
+
+def test_a_quoted_table_row_brings_the_section_its_code_heads() -> None:
+    # "ipad app crashes when opening camera, any workaround" got the KI-244 row alone (its status), and the
+    # workaround under "### KI-244 — iPad camera crash" was left out.
+    table = (
+        "| KI | Problem | Status |\n|---|---|---|\n"
+        "| KI-231 | Nordbank feed duplicates transactions | Fix planned |\n"
+        "| KI-244 | iOS app crashes when opening the camera on iPad | Fixed in 4.12.2 |"
+    )
+    article = _scored(
+        "known-issues.md",
+        "Known issues",
+        [
+            (table, ("Open issues",), None),
+            ("Run Re-run dedupe from the renewal date.", ("Workarounds", "KI-231 — Nordbank duplicates"), None),
+            ("Save the photo first and use Import from Files.", ("Workarounds", "KI-244 — iPad camera crash"), None),
+        ],
+    )
+    text = ExtractiveComposer().compose("ipad app crashes when opening camera, any workaround", [article], _idf).text
+    assert "| KI-244 |" in text and "Import from Files" in text, text
+    assert "Nordbank" not in text and "dedupe" not in text, text
+
+
+def test_numbered_items_under_a_heading_that_leads_into_them_keep_it() -> None:
+    # "1. A chargeback is open for the charge." quoted without "## Never refund when" never said not to refund.
+    items = "1. A chargeback is open for the charge.\n2. The account is on a review hold."
+    article = _scored(
+        "refunds.md",
+        "Refund approval limits",
+        [("Agents refund up to 100 EUR.", (), None), (items, ("Never refund when",), None)],
+    )
+    text = ExtractiveComposer().compose("chargeback open, can i refund the charge", [article], _idf).text
+    assert text.startswith("Never refund when:\n1. A chargeback is open"), text

@@ -817,3 +817,20 @@ def test_closing_the_account_said_in_everyday_chinese_finds_the_export_grace_per
     # Was "I'm not sure" (0.32): "关掉" and "导出来" are everyday forms of "关闭" and "导出" (round 21).
     answer = _ask(kb, "关掉账户以后还能把数据导出来吗")
     assert not answer.is_gap and "30 天宽限期" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "workaround"),
+    [
+        # Were the known-issue rows alone, their status without what to do (internal probe, round 23).
+        ("ipad app crashes when opening camera, any workaround", "Import from Files"),
+        ("pdf invoice cuts off long line descriptons, fix?", "Feature flags"),
+    ],
+)
+def test_an_agent_asking_about_a_known_issue_gets_its_workaround(kb: SampleKB, question: str, workaround: str) -> None:
+    answer = _ask(kb, question, audience="internal")
+    assert not answer.is_gap and answer.citations[0].id == "internal/known-issues.md", answer.answer
+    assert workaround in answer.answer, answer.answer
+    # ... and the widget never sees it.
+    public = _ask(kb, question)
+    assert all(s.id != "internal/known-issues.md" for s in public.sources), public.sources

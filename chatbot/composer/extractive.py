@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from chatbot.actions import LIGHT_VERBS, names_another_action, procedure_verbs, starts_using
+from chatbot.codes import codes_in
 from chatbot.composer.question import IdfLookup, Question, holds_code, overlap, select_rows, unit_overlap
 from chatbot.composer.units import (
     Unit,
     fresh,
     quoted_lines,
     render,
+    row_cells,
     split_units,
     step_number,
     table_parts,
@@ -445,6 +447,7 @@ class ExtractiveComposer:
                 set(tokenize_passage(" ".join((document.title, *anchor_chunk.chunk.heading_path)))) - asked.stressed
             )
             window = self._table_window(units, anchor, terms, title_terms, whole=asked.contrasts)
+            window += _row_sections(window, document, anchor_chunk, skip)
         else:
             # The top of the article, or of a section, frames the answer; a later chunk of an article without
             # headings starts wherever the splitter cut it, and its top is only the end of another topic before the
@@ -871,8 +874,10 @@ def _language(document: ScoredDocument) -> str | None:
 # A heading that states a situation rather than naming a procedure: a condition ("If you lose your phone", "Before
 # you start"), the customer's own words ("I'm signed out all the time", "My bank isn't in the list") or a statement
 # ("The page is blank or keeps loading", "Transactions are missing").
+# "## Never refund when" too: quoted without it, "1. A chargeback is open for the charge" never said not to refund.
 _SITUATION_HEADING = re.compile(
-    r"^(?:if|when|whenever|before|after|once|while|until|i|i'm|i’m|my|we|our)\b"
+    r"^(?:if|when|whenever|before|after|once|while|until|i|i'm|i’m|my|we|our|never|always|only)\b"
+    r"|\b(?:when|if|unless)\s*:?\s*$"
     r"|\b(?:is|are|isn't|isn’t|aren't|aren’t|doesn't|doesn’t|don't|don’t|won't|won’t|can't|can’t|keeps?|has|have)\b",
     re.IGNORECASE,
 )
@@ -979,6 +984,34 @@ def _verdict_first(window: list[Unit], anchor: Unit, terms: dict[str, float]) ->
     if any(t in terms and t not in said for u in window[opening:at] for t in passage_terms(u.text)):
         return window
     return [*window[:opening], anchor, *(u for u in window[opening:] if u is not window[at])]
+
+
+# At most this many table rows quoted for their sections to follow them: more is an overview, not one row's answer.
+ROWS_WITH_SECTIONS = 2
+
+
+def _row_sections(
+    window: Sequence[Unit], document: ScoredDocument, anchor_chunk: ScoredChunk, skip: frozenset[str]
+) -> list[Unit]:
+    """The sections that a quoted table row's code heads (a list of known issues with a "### KI-244 — iPad camera
+    crash" section for each): the row says what and its status, the section what to do. "ipad app crashes when
+    opening camera, any workaround" got the KI-244 row alone ("Fixed in 4.12.2, waiting for App Store review"),
+    and the workaround under its heading was left out."""
+    table = next((u for u in window if u.is_table), None)
+    if table is None:
+        return []
+    _header, rows = table_parts(table.text)
+    if not rows or len(rows) > ROWS_WITH_SECTIONS:
+        return []
+    codes = [code for row in rows for code in codes_in(row_cells(row)[0] if row_cells(row) else "")]
+    if not codes:
+        return []
+    sections = [
+        c
+        for c in sorted(document.chunks, key=lambda c: c.chunk.index)
+        if c is not anchor_chunk and c.chunk.heading_path and holds_code(c.chunk.heading_path[-1], codes)
+    ]
+    return unique([u for c in sections for u in split_units(c)], skip)
 
 
 def _procedure_around(units: Sequence[Unit], step: int) -> tuple[int, int]:
