@@ -13,6 +13,7 @@ from chatbot.composer import (
     word_count,
 )
 from chatbot.composer.extractive import _lines
+from chatbot.composer.question import asking_clause
 from chatbot.composer.units import split_units
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
 
@@ -1562,3 +1563,21 @@ def test_numbered_items_under_a_heading_that_leads_into_them_keep_it() -> None:
     )
     text = ExtractiveComposer().compose("chargeback open, can i refund the charge", [article], _idf).text
     assert text.startswith("Never refund when:\n1. A chargeback is open"), text
+
+
+def test_the_clause_that_asks_picks_the_section_not_the_situation_told_before_it() -> None:
+    # "declined" named "## Common reasons cards are declined", and the retry schedule was left out.
+    schedule = "When a charge fails, we retry automatically:\n1. Day 3\n2. Day 5\n3. Day 7"
+    reasons = "- The card has expired\n- Your bank blocked the charge\n- Insufficient funds on the card"
+    article = _scored(
+        "failed-payments.md",
+        "What happens when a payment fails",
+        [(schedule, ("Retry schedule",), None), (reasons, ("Common reasons cards are declined",), None)],
+    )
+    idf = {"declin": 3.0, "retri": 2.0, "card": 1.5, "charg": 1.0, "renew": 2.5}
+    question = "card declined on renewal, when do we retry the charge"
+    text = ExtractiveComposer().compose(question, [article], lambda t: idf.get(t, 0.0)).text
+    assert "Day 3" in text and "expired" not in text, text
+    # Asked twice over, nothing is a situation: "What is X. How can I use it?"
+    assert asking_clause("What is Ambient Off Timer. How can I use it?") is None
+    assert asking_clause(question) == "when do we retry the charge"

@@ -780,6 +780,10 @@ class ExtractiveComposer:
             for t, w in missing.items()
             if "_" not in t and t not in _LIGHT_STEMS and w >= max(settings.rare_idf, top_idf / 2)
         }
+        if asked.asking:
+            # What the clause that asks says, not the situation told before it: "card declined on renewal, when do
+            # we retry the charge" got the retry schedule, then the reasons cards are declined.
+            rare &= asked.asking
         if not rare:
             return None
         total = sum(terms.values()) or 1.0
@@ -1039,6 +1043,9 @@ def _heading_focus(chunks: Sequence[ScoredChunk], asked: Question, title: str) -
     # Dev splits: no answer changed.
     qualifiers = {first for first, second in asked.adjacent if second in named_by_title}
     words = {t: w for t, w in asked.beyond(title, 0.0).items() if "_" not in t and w > 0 and t not in qualifiers}
+    # A word of the clause that asks, not of the situation told before it: "declined" in "card declined on renewal,
+    # when do we retry the charge" sank the retry schedule for "## Common reasons cards are declined".
+    words = {t: w for t, w in words.items() if t in asked.asking} or words
     if not words:
         return None
     focus = max(sorted(words), key=lambda t: words[t])  # sorted: equal weights give the same word every time

@@ -281,6 +281,27 @@ def _sides(question: str) -> tuple[frozenset[str], frozenset[str]] | None:
     return own if all(own) else None
 
 
+# A clause that asks, after the situation a customer tells first: a question word, or an auxiliary and its subject.
+_ASKING_CLAUSE = re.compile(
+    r"[,.;:!?\u2013\u2014-]\s+((?:how|what|whats|what's|where|when|which|who|why|"
+    r"(?:can|could|do|does|did|is|are|will|would|should)\s+(?:i|we|you|they|it|there|he|she)\b).*)$",
+    re.IGNORECASE,
+)
+
+
+def asking_clause(question: str) -> str | None:
+    """The last clause of ``question`` that asks something, when a situation is told before it ("card declined on
+    renewal, when do we retry the charge": "when do we retry the charge"); None for a question of one clause."""
+    match = _ASKING_CLAUSE.search(question.strip())
+    if match is None:
+        return None
+    told = question.strip()[: match.start()]
+    # "What is Ambient Off Timer. How can I use it?" asks twice: nothing before the last clause is a situation.
+    if _OPEN_QUESTION.search(told) or _YES_NO.search(told) or _HOW_TO.search(told):
+        return None
+    return match.group(1)
+
+
 # The keyword index's rarity of a term (BM25 idf), for the audience asking.
 IdfLookup = Callable[[str], float]
 
@@ -312,6 +333,9 @@ class Question:
     asks_who: bool = False  # "Who can ...?": a person or a role (names_person)
     contrasts: bool = False  # "... instead of ...": two alternatives, each a row of a table (_CONTRAST)
     part: bool = False  # what a second passage must add (asking_for): not the whole question
+    # "card declined on renewal, when do we retry the charge": the words of the clause that asks (asking_clause),
+    # after the situation told before it; empty when the question is all one clause.
+    asking: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -341,6 +365,7 @@ class Question:
             adjacent=_adjacent_stems(question),
             set_up=_set_up_terms(terms) if is_how_to and asks_to_set_up(question) else frozenset(),
             sides=None if has_cjk(question) else _sides(question),
+            asking=frozenset(text_terms(asking_clause(question) or "")),
         )
 
     def asking_for(self, terms: dict[str, float]) -> Question:
