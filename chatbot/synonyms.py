@@ -78,6 +78,15 @@ WORDS: dict[str, tuple[str, ...]] = {
     "gigabytes": ("gb",),
     "megs": ("mb",),
     "megabytes": ("mb",),
+    # Shorthand an agent or a customer types mid-chat: "cust wants to invoice in usd which plan do they need" was
+    # "I don't know" (0.16), "cust" read as a name no article uses.
+    "cust": ("customer",),
+    "custs": ("customers",),
+    "hrs": ("hours",),
+    "mins": ("minutes",),
+    "wks": ("weeks",),
+    "msg": ("message",),
+    "msgs": ("messages",),
     # "will the app ping me when my bank needs reauthorising": a help centre renews or reconnects access.
     "reauthorise": ("renew", "reconnect"),
     "reauthorize": ("renew", "reconnect"),

@@ -127,6 +127,12 @@ def test_handing_over_is_the_texts_transfer() -> None:
     assert said.apply("how do i hand over the account") == "how do i hand over the account"
 
 
+def test_chat_shorthand_is_the_texts_word() -> None:
+    texts = ["The customer gets an email within 2 hours."]
+    rephraser = Synonyms(texts, lambda word: word.lower() in {"customer", "hours", "email"})
+    assert rephraser.apply("cust says no email after 3 hrs") == "customer says no email after 3 hours"
+
+
 def test_unlink_is_the_texts_disconnect_and_resolve_their_fix() -> None:
     texts = ["Click **Disconnect**.", "Quick fixes to try first"]
     rephraser = Synonyms(texts, lambda word: word.lower() in {"click", "disconnect", "how", "fix", "quick"})
