@@ -135,6 +135,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         understood, makes sense, that helps, that helped, it worked, that worked, sounds good, good, fine, noted,
         sure, sorted, all sorted, that sorted it, sorted it, that fixed it, fixed it, that did it, did the trick,
         that did the trick, problem solved, solved, solved it, all good, works now, working now, no worries,
+        what i needed, what i was looking for, exactly what i needed, just what i needed,
         好的, 好, 嗯嗯, 明白了, 明白, 知道了, 懂了, 收到, 好滴, 👍, 👌, 🙂, 😊
     """),
 }
@@ -174,7 +175,7 @@ FILLER_WORDS = frozenset(
     still anyway instead
     isnt not doesnt didnt useless working no nope nah
     speek spek tlk
-    ugh argh meh lol haha omg
+    ugh argh meh lol haha omg actually exactly talking
     """.split()
 )
 # Filler only in a hand-off: "how do I talk to a human?" asks for one ("how do I add a person?" does not: "add").
@@ -394,9 +395,20 @@ _ZH_ASKS_FOR_A_PERSON = (
     "打给我",
 )
 _CONTACT_VERBS = frozenset(verb.split()[0] for verb in _HANDOFF_VERBS)
-# Chat shorthand for a word of a phrase above: "can i pls chat w a real persn", "put me thru to someone from ur team"
-# were "I don't know". Not "r" ("how r u" is listed as typed) nor "u" (filler).
-_CHAT_SHORTHAND = {"w": "with", "thru": "through", "ur": "your", "ppl": "people", "sb": "somebody"}
+# Chat shorthand for a word of a phrase above: "can i pls chat w a real persn", "put me thru to someone from ur team",
+# "thats exactly wat i needed ta" were "I don't know". Not "r" ("how r u" is listed as typed) nor "u" (filler).
+_CHAT_SHORTHAND = {
+    "w": "with",
+    "thru": "through",
+    "ur": "your",
+    "ppl": "people",
+    "sb": "somebody",
+    "any1": "anyone",
+    "some1": "someone",
+    "sum1": "someone",
+    "wat": "what",
+    "talkin": "talking",
+}
 # Filler words that name something to get help with ("help me with my transfer", "help with the answer").
 _TOPICS_AFTER_HELP = frozenset(
     "transfer connect contact call forward pass switch escalate reach answer answers info information response reply "

@@ -38,6 +38,7 @@ CONVERSATION = [
     ("您好！", "greeting"),
     ("你好，在吗？", "greeting"),
     ("早上好", "greeting"),
+    ("yo is any1 actually there or am i talkin to a bot", "greeting"),
     # thanks
     ("thanks!", "thanks"),
     ("Thank you so much!!", "thanks"),
@@ -57,6 +58,7 @@ CONVERSATION = [
     ("ok that sorted it, cheers!!", "thanks"),
     ("that did the trick", "thanks"),
     ("all sorted, thx", "thanks"),
+    ("thats exactly wat i needed ta", "thanks"),
     # goodbyes (a goodbye wins over thanks)
     ("bye", "goodbye"),
     ("bye bye", "goodbye"),
@@ -159,6 +161,8 @@ QUESTIONS = [
     "fixed it but now my invoices wont send",
     "sorted by date",
     "chat w support hours",
+    "what i needed to know is the price",
+    "actually how do i export",
     "hi привет",
     "你好，怎么申请退款？",
     "谢谢，但是怎么导出数据？",
