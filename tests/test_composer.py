@@ -1492,6 +1492,12 @@ def test_whether_someone_is_told_is_answered_only_by_a_passage_mentioning_an_ema
     email = "When the export is ready, we email you a download link."
     assert not leaves_notice_unsaid("do i get an email when my export is ready", email)
     assert not leaves_notice_unsaid("how do i remove a user", steps)  # nothing asked about being told
+    # Notifications as a topic, or wished for, are not asked about being told (StackFAQ: the answers are filters
+    # and an ifttt trigger, which need not say "notification").
+    trigger = "ifttt has a trigger in the Twitter channel, called New tweet by specific user."
+    assert not leaves_notice_unsaid("How do I filter out calendar notifications in gmail?", trigger)
+    assert not leaves_notice_unsaid("I'd like to get e-mail notifications when specific people tweet", trigger)
+    assert not leaves_notice_unsaid("I don't want my friends to instantly get notified of my likes.", trigger)
 
 
 def test_a_count_is_not_answered_by_a_duration_nor_a_price_by_any_number_nor_a_time_of_day_by_steps() -> None:

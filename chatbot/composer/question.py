@@ -164,12 +164,17 @@ def leaves_amount_unsaid(question: str, answer: str) -> bool:
     return not (QUANTITY_STATED["amount"].search(text) or _ONE_AS_AMOUNT.search(text))
 
 
-# Whether someone is told: "do they get an email about it", "will i be notified", "do you email me before ...". An
-# email, a notification, a notice, a banner or a message answers it; steps do not.
+# Whether someone is told, asked as a question of it: "do they get an email about it", "will i be notified", "do
+# you email me before ...". Not notifications as a topic ("How do I filter out calendar notifications in gmail?",
+# "I'd like to get e-mail notifications when specific people write posts": a StackFAQ thread's ifttt answer was
+# turned away by the first version of this rule). An email, a notification, a notice, a banner or a message answers
+# it; steps do not.
+_WHO_IS_TOLD = r"(?:i|we|you|u|they|he|she|it|lumo|(?:the|my|our|their)\s+\w+)"
 _NOTICE_ASKED = re.compile(
-    r"\b(?:get|gets|getting|receive|receives|be\s+sent)\s+(?:an?\s+|any\s+)?"
-    r"(?:e-?mails?|notifications?|notices?|alerts?|messages?|heads[\s-]up)\b"
-    r"|\bnotif(?:y|ied|ies|ication|ications)\b|\b(?:e-?mail|alert|warn)(?:s|ed)?\s+(?:me|them|us|him|her)\b",
+    rf"\b(?:do|does|did|will|would|should|can|could)\s+{_WHO_IS_TOLD}\s+(?:\w+\s+)?(?:get|receive)\s+"
+    r"(?:an?\s+|any\s+)?(?:e-?mails?|notifications?|notices?|alerts?|messages?|heads[\s-]up)\b"
+    rf"|\b(?:do|does|will|would|is|are|can|could)\s+{_WHO_IS_TOLD}\s+(?:be|get)\s+notified\b"
+    rf"|\b(?:do|does|did|will|would)\s+{_WHO_IS_TOLD}\s+(?:e-?mail|notify|alert|warn)\s+(?:me|us|them|him|her)\b",
     re.IGNORECASE,
 )
 _NOTICE_STATED = re.compile(
