@@ -23,7 +23,10 @@ from chatbot.composer import (
     asks_open_question,
     leaves_amount_unsaid,
     leaves_notice_unsaid,
+    prices_something_else,
     render,
+    states_money,
+    states_price_asked,
 )
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
@@ -53,6 +56,9 @@ FAQ_MATCH_SIMILARITY = 0.82
 # share of the best (the composer's rule for an article with steps: one on the same topic scores close, one on
 # another topic far below).
 FOLLOW_UP_SCORE_SHARE = ComposerSettings.steps_score_share
+# How many of the next articles found may answer a price question whose first article prices something else
+# (_price_elsewhere): the plans article was third for "How much does the Business plan cost?".
+PRICE_ELSEWHERE_DOCUMENTS = 3
 # An FAQ answer's opening verdict ("Yes.", "No.", "可以。", or "No," opening its first sentence: "No, a key is shown
 # only once ..."): it answers the entry's question.
 # An answer whose first words point back at something said before them ("Forward them to ...", "They sync ...").
@@ -254,6 +260,13 @@ class Answerer:
             # A follow-up's answer does not quote again what the previous answer said ("and on Android?").
             self._compose_extractive(answer, result, history[-1].answer if query != question else "")
 
+        # A price asked and stated only of something else ("what does the Business plan cost" and the extra-users
+        # entry's "€4 per month"): the next articles found may state it (their passage then answers).
+        price_unsaid = (
+            not answer.is_gap
+            and prices_something_else(question, answer.answer, idf)
+            and not self._price_elsewhere(answer, result)
+        )
         named_elsewhere = [] if answer.is_gap else self._named_elsewhere(question, answer, audience)
         if not answer.is_gap and (
             # The passage does not say the action asked: a phrase the search put in ("disable" searched as "turn
@@ -262,6 +275,8 @@ class Answerer:
             # An amount asked for and none stated: the passage is about the topic, and what the customer asks is
             # not documented (or not here).
             or leaves_amount_unsaid(question, answer.answer)
+            # ... or stated only of something else, and no article found next to it states the one asked.
+            or price_unsaid
             # ... and so is whether someone is told, when the passage mentions no email or notification.
             or leaves_notice_unsaid(question, answer.answer)
             # A name another article is about and no cited one says: PayPal asked, the Stripe article quoted.
@@ -444,6 +459,29 @@ class Answerer:
         elsewhere = bool(composition.citations) and composition.citations[0].id != entry.doc_id
         return composition.is_procedure and elsewhere
 
+    def _price_elsewhere(self, answer: Answer, result: RetrievalResult) -> bool:
+        """Answer a price question from the next articles found when the first states only the price of something
+        else: "How much does the Business plan cost?" has the extra-users entry first (it says "Business plan" and
+        "€4 per month", of each extra user), and the plans article, whose table states the plan's price, third.
+        The first of the next PRICE_ELSEWHERE_DOCUMENTS whose passage states the price asked answers; with none,
+        False (the caller says "I'm not sure"). As confident as the first article's answer, like _steps_elsewhere."""
+        idf = self._idf(result.audience)
+        cited = {c.id for c in answer.citations}
+        documents = [d for d in _prefer_language(result.documents, answer.language) if d.doc_id not in cited]
+        for document in documents[:PRICE_ELSEWHERE_DOCUMENTS]:
+            # Its chunks stating a price, found by the search or not: a price sits in a table ("## Plan comparison")
+            # that shares no word with the question, below sections that share "Business plan".
+            priced = [c for c in self._every_chunk(document).chunks if states_money(c.chunk.text)]
+            if not priced:
+                continue
+            composition = self.composer.compose(result.query, [dataclasses.replace(document, chunks=priced)], idf)
+            if composition.text and states_price_asked(answer.question, composition.text, idf):
+                answer.answer = composition.text
+                answer.citations = composition.citations
+                answer.writer = "extractive"
+                return True
+        return False
+
     def _faq_chunks(self, document: ScoredDocument) -> Iterator[Chunk]:
         """The best-matching chunk first, then the entry's chunks in order. A long entry is split after its
         question, so the best match may hold the question alone: the answer is in the chunks that follow, as far as
@@ -456,8 +494,12 @@ class Answerer:
 
     def _whole_entry(self, document: ScoredDocument) -> ScoredDocument:
         """An FAQ entry with all its chunks: a search returns the chunks that matched, but an entry's answer is
-        quoted from its start (ExtractiveComposer.whole_answer). Added chunks score 0: they matched nothing."""
-        if document.kind != "faq" or not document.chunks:
+        quoted from its start (ExtractiveComposer.whole_answer)."""
+        return self._every_chunk(document) if document.kind == "faq" else document
+
+    def _every_chunk(self, document: ScoredDocument) -> ScoredDocument:
+        """``document`` with every chunk of the version found; the added ones score 0: they matched nothing."""
+        if not document.chunks:
             return document
         have = {c.chunk.id for c in document.chunks}
         index = self.retriever.keyword_index

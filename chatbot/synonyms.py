@@ -108,7 +108,7 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     "get rid of": (re.compile(r"\b(?:get|gets|getting|got)\s+rid\s+of\b", re.IGNORECASE), ("remove", "delete")),
     # "how long before the phone app logs me out on its own" (was "not sure", 0.25).
     "log out": (
-        re.compile(rf"{_LOG_VERB}(?:(?:me|us|you|them|him|her)\s+)?(?:out|off)\b", re.IGNORECASE),
+        re.compile(rf"{_LOG_VERB}(?:(?:me|us|you|them|him|her|everyone|everybody)\s+)?(?:out|off)\b", re.IGNORECASE),
         ("sign out",),
     ),
     "log in": (re.compile(rf"{_LOG_VERB}(?:in|on)(?:to)?\b", re.IGNORECASE), ("sign in",)),
@@ -132,8 +132,35 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
         re.compile(r"\bhand(?:s|ed|ing)?\s+over\b|\bhand(?:s|ed|ing)?\b(?=\s+(?:\w+\s+){1,3}?over\b)", re.IGNORECASE),
         ("transfer",),
     ),
-    # "how do i hook up stripe" (0.15, "not sure"): a help centre connects things.
-    "hook up": (re.compile(r"\bhook(?:s|ed|ing)?\s+up\b", re.IGNORECASE), ("connect",)),
+    # "how do i hook up stripe" (0.15, "not sure"), "how many banks can lumo hook into", "get a second shop hooked
+    # up": a help centre connects things.
+    "hook up": (
+        re.compile(
+            r"\bhook(?:s|ed|ing)?\s+(?:up|into|in\s+to)\b|\bhook(?:s|ed|ing)?\b(?=\s+(?:\w+\s+){1,3}?up\b)",
+            re.IGNORECASE,
+        ),
+        ("connect",),
+    ),
+    # "phishing scare, how do i kick every other login off my account": signing out the logins, sessions or
+    # devices kicked off or out. Only the verb is replaced ("sign out every other login off"), so what is signed
+    # out stays searchable.
+    "kick off": (
+        re.compile(
+            r"\b(?:kick|boot)(?:s|ed|ing)?\b"
+            r"(?=\s+(?:[\w-]+\s+){0,3}?(?:logins?|sessions?|devices?|phones?|laptops?|computers?|browsers?)\b)",
+            re.IGNORECASE,
+        ),
+        ("sign out",),
+    ),
+    # ... and "someone left the company how do i kick them out of lumo": a person kicked out of something is removed.
+    "kick out": (
+        re.compile(r"\b(?:kick|boot)(?:s|ed|ing)?\b(?=\s+(?:[\w-]+\s+){1,3}?(?:out|off)\s+(?:of|from)\b)", re.I),
+        ("remove",),
+    ),
+    # "plus paid yearly, whats the damage" ("I don't know", 0.06): slang for the price.
+    "the damage": (re.compile(r"\bthe\s+damage\b", re.IGNORECASE), ("cost", "price")),
+    # "is business just the 29 a month or is that per head": a price page says "per user".
+    "per head": (re.compile(r"\bper\s+(?:head|person|seat|member)\b", re.IGNORECASE), ("per user",)),
     # "i got charged twice this month", "we were double charged": what a refunds page calls a duplicate charge
     # ("i got charged twice this month" got the payment-methods entry, 0.10).
     "charged twice": (

@@ -10,6 +10,7 @@ from chatbot.composer import (
     ExtractiveComposer,
     leaves_amount_unsaid,
     leaves_notice_unsaid,
+    prices_something_else,
     word_count,
 )
 from chatbot.composer.extractive import _lines
@@ -833,6 +834,21 @@ def test_a_how_long_question_gets_the_sentence_stating_a_duration_over_the_openi
     assert composer.compose("does lumo read a receipt", [article], idf).text.startswith("Lumo reads your receipts")
 
 
+def test_something_refused_gets_the_sentence_stating_a_limit_or_a_condition() -> None:
+    # "it gets rejected every time": the scan allowance says "scan" and "receipt" as much as the list of supported
+    # files does; a question reporting a refusal is answered by the condition (was: the allowance, 0.38).
+    allowance = "Every plan includes receipt scans: 10 a month on Free, 100 on Plus."
+    files = "Supported files: JPG, PNG, HEIC and PDF scans of a receipt, up to 20 MB."
+    article = _document("receipts.md", "Receipt scanning", [allowance, files])
+    idf = {"scan": 2.0, "receipt": 2.0, "upload": 2.5, "reject": 4.0, "tiff": 0.0}.get
+    compose = ExtractiveComposer().compose
+    refused = compose("uploaded a tiff scan of a receipt and it gets rejected", [article], lambda t: idf(t, 0.0))
+    assert refused.text.startswith("Supported files"), refused.text
+    # Nothing refused: the opening answers, as before.
+    plain = compose("how many receipt scans do i get", [article], lambda t: idf(t, 0.0))
+    assert plain.text.startswith("Every plan includes"), plain.text
+
+
 def test_a_lead_in_states_the_quantity_its_list_does() -> None:
     schedule = "When a charge fails we retry automatically:\n1. Day 3: second attempt\n2. Day 7: last attempt"
     fix = "Update your card and we retry the charge within one hour, then read-only mode ends."
@@ -1498,6 +1514,30 @@ def test_whether_someone_is_told_is_answered_only_by_a_passage_mentioning_an_ema
     assert not leaves_notice_unsaid("How do I filter out calendar notifications in gmail?", trigger)
     assert not leaves_notice_unsaid("I'd like to get e-mail notifications when specific people tweet", trigger)
     assert not leaves_notice_unsaid("I don't want my friends to instantly get notified of my likes.", trigger)
+
+
+PRICE_IDF = {"lumo": 0.6, "plan": 1.5, "busi": 1.3, "plus": 2.1, "user": 2.1, "extra": 3.7, "stripe": 2.9}
+
+
+def test_a_price_asked_of_one_thing_is_not_answered_by_the_price_of_another_named_beside_it() -> None:
+    extra = (
+        "On the Business plan, 10 users are included and each extra user costs €4 per month, up to 50 users in total."
+        " The Plus plan includes 3 users and doesn't allow extra users. [1]"
+    )
+    idf = PRICE_IDF.get
+    assert prices_something_else("How much does the Business plan cost?", extra, lambda t: idf(t, 0.0))
+    assert prices_something_else("what does the plus plan cost per year", extra, lambda t: idf(t, 0.0))
+    assert not prices_something_else("how much is an extra user on business", extra, lambda t: idf(t, 0.0))
+    prices = "Free costs €0, Plus costs €12 per month or €120 per year, and Business costs €29 per month. [1]"
+    assert not prices_something_else("what does the plus plan cost per year", prices, lambda t: idf(t, 0.0))
+    assert not prices_something_else("How much does the Business plan cost?", prices, lambda t: idf(t, 0.0))
+    # A table of prices states the price of each of its rows and columns; the product's own name is no subject.
+    table = "| Feature | Free | Plus | Business |\n|---|---|---|---|\n| Monthly price | €0 | €12 | €29 |"
+    assert not prices_something_else("what does the middle plan cost", table, lambda t: idf(t, 0.0))
+    assert not prices_something_else("how much does lumo cost", extra, lambda t: idf(t, 0.0))
+    # No amount of money stated, or no price asked: another rule's (leaves_amount_unsaid) or none.
+    assert not prices_something_else("does stripe cost extra", "Lumo adds no fee to Stripe's. [1]", lambda t: 0.0)
+    assert not prices_something_else("how many users on business", extra, lambda t: idf(t, 0.0))
 
 
 def test_a_count_is_not_answered_by_a_duration_nor_a_price_by_any_number_nor_a_time_of_day_by_steps() -> None:

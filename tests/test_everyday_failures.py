@@ -38,18 +38,12 @@ def _right_or_honest(answer: Answer, right: set[str]) -> None:
 @pytest.mark.parametrize(
     ("question", "right"),
     [
-        # Was: the price of extra users (still is: the extra-users FAQ shares every word of the question).
-        pytest.param(
-            "How much does the Business plan cost?",
-            {"billing/plans-and-pricing.md", "faq/faq.csv#plan-prices"},
-            marks=pytest.mark.xfail(strict=True, reason="known: answered from the extra-users FAQ entry"),
-        ),
+        # Was: the price of extra users (the extra-users FAQ shares every word of the question; its amount is the
+        # price of extra users, so the plans article's table answers instead).
+        ("How much does the Business plan cost?", {"billing/plans-and-pricing.md", "faq/faq.csv#plan-prices"}),
         # Found later, the same failure: the extra-users entry's answer names the Plus plan too.
-        pytest.param(
-            "What does the Plus plan cost?",
-            {"billing/plans-and-pricing.md", "faq/faq.csv#plan-prices"},
-            marks=pytest.mark.xfail(strict=True, reason="known: answered from the extra-users FAQ entry"),
-        ),
+        ("What does the Plus plan cost?", {"billing/plans-and-pricing.md", "faq/faq.csv#plan-prices"}),
+        ("how much does the plus plan cost per year", {"billing/plans-and-pricing.md", "faq/faq.csv#plan-prices"}),
         # Was: the PayPal connect steps (0.47), for an integration the help centre never names
         # (chatbot/unknown_names.py).
         ("How do I connect Lumo to Xero?", set()),
@@ -834,3 +828,24 @@ def test_an_agent_asking_about_a_known_issue_gets_its_workaround(kb: SampleKB, q
     # ... and the widget never sees it.
     public = _ask(kb, question)
     assert all(s.id != "internal/known-issues.md" for s in public.sources), public.sources
+
+
+@pytest.mark.parametrize(
+    ("question", "price"),
+    [
+        # Were: "each extra user costs €4 per month" from the extra-users entry (0.83-0.96), which names both plans.
+        ("How much does the Business plan cost?", "€29"),
+        ("What does the Plus plan cost?", "€12"),
+        ("how much does the plus plan cost per year", "€120"),
+    ],
+)
+def test_a_plan_s_price_is_quoted_not_another_price_beside_its_name(kb: SampleKB, question: str, price: str) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap, answer.answer
+    assert price in answer.answer, answer.answer
+
+
+def test_the_price_of_what_an_faq_entry_prices_is_still_its_answer(kb: SampleKB) -> None:
+    answer = _ask(kb, "how much is an extra user on business")
+    assert answer.citations and answer.citations[0].id == "faq/faq.csv#extra-users", answer.answer
+    assert "€4" in answer.answer

@@ -227,6 +227,21 @@ def test_hooking_up_is_connecting() -> None:
     rephraser = Synonyms(["Connect Stripe in Settings."], lambda word: word.lower() in {"connect", "stripe"})
     assert rephraser.apply("how do i hook up stripe") == "how do i connect stripe"
     assert rephraser.apply("we hooked up the bank") == "we connect the bank"
+    assert rephraser.apply("how many banks can lumo hook into") == "how many banks can lumo connect"
+    assert rephraser.apply("get a second shop hooked up") == "get a second shop connect"
+    assert rephraser.apply("hook my bank up") == "connect my bank up"
+
+
+def test_kicking_a_login_off_is_signing_out_a_person_removing_and_the_damage_is_the_price() -> None:
+    texts = ["Click **Sign out all other sessions**.", "Plus costs €12 per month.", "Remove a user: €4 per user."]
+    known = {"sign", "out", "all", "other", "sessions", "cost", "costs", "per", "user", "month", "remove"}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    assert rephraser.apply("how do i kick every other login off") == "how do i sign out every other login off"
+    assert rephraser.apply("boot my old phone out") == "sign out my old phone out"
+    assert rephraser.apply("how do i kick them out of lumo") == "how do i remove them out of lumo"
+    assert rephraser.apply("plus paid yearly, whats the damage") == "plus paid yearly, whats cost"
+    assert rephraser.apply("is that per head") == "is that per user"
+    assert rephraser.apply("kick off the meeting") == "kick off the meeting"  # nothing kicked off: no sign-out
 
 
 def test_everyday_chinese_forms_are_the_help_centre_s_words() -> None:

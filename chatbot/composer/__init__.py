@@ -30,6 +30,9 @@ from chatbot.composer.question import (
     asks_open_question,
     leaves_amount_unsaid,
     leaves_notice_unsaid,
+    prices_something_else,
+    states_money,
+    states_price_asked,
 )
 from chatbot.composer.units import Unit, render, split_units, word_count
 
@@ -44,7 +47,10 @@ __all__ = [
     "asks_open_question",
     "leaves_amount_unsaid",
     "leaves_notice_unsaid",
+    "prices_something_else",
     "render",
     "split_units",
+    "states_money",
+    "states_price_asked",
     "word_count",
 ]

@@ -8,7 +8,15 @@ from dataclasses import dataclass, replace
 
 from chatbot.actions import LIGHT_VERBS, names_another_action, procedure_verbs, starts_using
 from chatbot.codes import codes_in
-from chatbot.composer.question import IdfLookup, Question, holds_code, overlap, select_rows, unit_overlap
+from chatbot.composer.question import (
+    IdfLookup,
+    Question,
+    holds_code,
+    money_rows,
+    overlap,
+    select_rows,
+    unit_overlap,
+)
 from chatbot.composer.units import (
     Unit,
     fresh,
@@ -120,6 +128,11 @@ class ComposerSettings:
     # word of it ("connect"); "3. Sign in to Stripe ... click **Allow access**" says three. A sentence naming a role
     # gets this share of the question's weight for a question asking who (when it says any word of it).
     who_bonus: float = 0.5
+    # "tried to make another api key ... lumo just wont let me": the article's introduction ("The Lumo API lets you
+    # connect your own tools") says "api key" as much as "- Up to **5 active keys** per account" does. For a question
+    # reporting something refused or missing (Question.reports_block), a sentence stating a limit or a condition
+    # ("only", "up to", "supported", "can't") gets this share of the question's weight (when it says any word of it).
+    condition_bonus: float = 0.25
     # When the best sentence is this close to the top of the article (or of its section's chunk), start from the
     # top: help-centre articles and sections open with the menu path and the summary a reader needs first.
     from_top_within_words: int = 60
@@ -278,6 +291,7 @@ class ExtractiveComposer:
         step_bonus = self.settings.step_bonus * sum(terms.values()) if is_how_to else 0.0
         quantity_bonus = self.settings.quantity_bonus * sum(terms.values())
         who_bonus = self.settings.who_bonus * sum(terms.values())
+        condition_bonus = self.settings.condition_bonus * sum(terms.values())
         # ... but not the steps of another action on the same object, when the article names the one asked for:
         # "How do I delete a bank account?" got the steps under "Connect a bank account" (they share "bank
         # account"), while "To remove the account and its transactions completely, choose Delete account" is
@@ -380,6 +394,9 @@ class ExtractiveComposer:
                 # ... and so is, for "who ...?", a sentence naming a role (see who_bonus).
                 if asked.names_person(unit.text) and unit_overlap(unit, terms) > 0:
                     bonus += who_bonus
+                # ... and, for something refused or missing, a sentence stating a limit or a condition.
+                if asked.states_condition(unit.text) and unit_overlap(unit, terms) > 0:
+                    bonus += condition_bonus
                 bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
                 bonus += _compares(unit, asked)
                 bonus += code_bonus if holds_code(unit.text, asked.codes) else 0.0
@@ -446,7 +463,9 @@ class ExtractiveComposer:
             title_terms = (
                 set(tokenize_passage(" ".join((document.title, *anchor_chunk.chunk.heading_path)))) - asked.stressed
             )
-            window = self._table_window(units, anchor, terms, title_terms, whole=asked.contrasts)
+            window = self._table_window(
+                units, anchor, terms, title_terms, whole=asked.contrasts, prices=asked.asks_price
+            )
             window += _row_sections(window, document, anchor_chunk, skip)
         else:
             # The top of the article, or of a section, frames the answer; a later chunk of an article without
@@ -699,17 +718,24 @@ class ExtractiveComposer:
         return word_count(unit.text, self.settings.cjk_chars_per_word)
 
     def _table_window(
-        self, units: list[Unit], anchor: int, terms: dict[str, float], title_terms: set[str], whole: bool = False
+        self,
+        units: list[Unit],
+        anchor: int,
+        terms: dict[str, float],
+        title_terms: set[str],
+        whole: bool = False,
+        prices: bool = False,
     ) -> list[Unit]:
         """The table the question is about: its lead-in ("Some settings are only available ...:"), the table (the
-        rows the question names, when it names some; every row when ``whole``), and the sentences right after it
-        (its footnotes)."""
+        rows the question names, when it names some; every row when ``whole``; for a price question, ``prices``,
+        the rows stating an amount of money among those), and the sentences right after it (its footnotes)."""
         table = units[anchor]
         window: list[Unit] = []
         before = units[anchor - 1] if anchor > 0 else None
         if before is not None and _is_lead_in(before):
             window.append(before)
-        window.append(table if whole else replace(table, text=select_rows(table.text, terms, title_terms)))
+        text = table.text if whole else select_rows(table.text, terms, title_terms)
+        window.append(replace(table, text=money_rows(text) if prices else text))
         words = 0.0
         for unit in units[anchor + 1 :]:
             if unit.is_table or unit.is_list_item or words + self._words(unit) > self.settings.words_after_table:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -27,6 +27,31 @@ _PERSON = re.compile(
     r"|users?|everyone|anyone|nobody|no one)\b|所有者|管理员|会计|员工|用户",
     re.IGNORECASE,
 )
+# Something the customer tried is refused or missing: "lumo just wont let me", "it gets rejected every time", "keeps
+# saying ive used it before", "the dropdown is greyed out", "isnt there for me". What answers is usually a limit or
+# a condition the article states ("Up to 5 active keys", "Supported files: JPG, PNG, HEIC, PDF", "Only the Owner and
+# Admins ..."), not its introduction or the steps the customer has already taken.
+_REPORTS_BLOCK = re.compile(
+    r"\b(?:won'?t|wont|doesn'?t|doesnt|didn'?t|didnt|isn'?t|isnt|not)\s+(?:let(?:ting)?|allow(?:ing)?|accept(?:ing)?)\b"
+    r"|\bkeeps?\s+(?:saying|telling|bouncing|rejecting|refusing|failing|kicking)\b"
+    r"|\b(?:rejected|refused|refuses|greyed|grayed)\b"
+    r"|\b(?:isn'?t|isnt|is\s+not|aren'?t|arent|are\s+not)\s+there\b|\bnot\s+there\s+for\s+me\b"
+    r"|\b(?:is|are|has|have)\s+(?:gone|disappeared|vanished)\b|\bonly\s+(?:the\s+)?(?:last|first)\s+(?:few\s+)?\w+",
+    re.IGNORECASE,
+)
+_STATES_CONDITION = re.compile(
+    r"\b(?:only|up\s+to|at\s+most|maximum|max|limit|limits|limited|cannot|can'?t|must|required|requires|require"
+    r"|supported|locked|locks|no\s+longer|not\s+available|doesn'?t\s+allow|don'?t\s+allow|reuse|last\s+\d+|"
+    r"first\s+\d+|as\s+long\s+as|unless)\b|只有|仅|最多|不能|无法|必须",
+    re.IGNORECASE,
+)
+
+
+def reports_block(question: str) -> bool:
+    """Whether ``question`` reports that something was refused or is missing ("lumo just wont let me")."""
+    return bool(_REPORTS_BLOCK.search(question))
+
+
 # "shopify sales are coming in as one lump per day instead of each order": what is and what is wanted, two rows of
 # a table ("Daily summary" and "Per order"), where the question's words named only the one it does not want.
 _CONTRAST = re.compile(r"\binstead of\b|\brather than\b", re.IGNORECASE)
@@ -162,6 +187,100 @@ def leaves_amount_unsaid(question: str, answer: str) -> bool:
     # "One" states an amount here ("You can connect one PayPal account"), though too often something else to pick a
     # sentence by (QUANTITY_STATED).
     return not (QUANTITY_STATED["amount"].search(text) or _ONE_AS_AMOUNT.search(text))
+
+
+# A price asked as the question: "What does the Plus plan cost?", "how much is business per month", "price of Plus".
+_ASKS_PRICE = re.compile(
+    r"\b(?:how\s+much|what)\b(?=[^?.]*\b(?:cost|costs|price|priced|fee|fees)\b)"
+    r"|\bprice\s+(?:of|for)\b|\bhow\s+much\s+(?:is|are|does|do)\b(?=[^?.]*\b(?:plan|plans|subscription|per\s+"
+    r"(?:month|year|user)|a\s+(?:month|year)|monthly|yearly|annually)\b)",
+    re.IGNORECASE,
+)
+# A price asked for: "how much does the plus plan cost per year", "whats the monthly fee for business".
+_PRICE_QUESTION = re.compile(
+    r"\bhow\s+much\b|\b(?:cost|costs|costing|price|prices|priced|pricing|fee|fees|charge|charges|damage)\b",
+    re.IGNORECASE,
+)
+# An amount of money: "€12", "12 EUR", "$5".
+_MONEY = re.compile(r"[€$£¥]\s?\d|\d\s?(?:[€$£¥]|(?:eur|euros?|usd|dollars?|gbp|pounds?)\b)", re.IGNORECASE)
+# A price question pointing at what it prices with a pronoun ("and what does it cost on business", a part after "how
+# do i add a user") names it elsewhere: the words next to the amount cannot be checked against it.
+_MENTIONS_BEFORE = re.compile(r"\b(?:it|its|this|that|these|those|them|they)\b", re.IGNORECASE)
+# How rare (BM25 idf) a word of a price question must be to name what is priced: the product's own name is in most
+# articles ("lumo" 0.62 on the sample help centre; "plan" 1.51, "plus" 2.13, "user" 2.08).
+_NAMED_IDF = 1.0
+# How many words next to an amount name what it is the price of ("each extra user costs €4 per month, up to 50
+# users": "extra", "user" before it, "user" after it). One of them must be a word the question names: "Business
+# costs €29" answers "how much does the Business plan cost", which says "plan" too.
+PRICED_WORDS_BEFORE = 3
+PRICED_WORDS_AFTER = 2
+# Words of a price question that say it is one (what, when and how it is paid), not what is priced.
+_PRICE_WORDS = frozenset(
+    tokenize(
+        "much cost price pricing fee charge pay paid paying damage amount total money euro eur per month monthly "
+        "year yearly annual annually week weekly day daily currently today now exactly roughly approximately "
+        "whats what"
+    )
+)
+
+
+def prices_something_else(question: str, answer: str, idf: Callable[[str], float]) -> bool:
+    """Whether ``question`` asks the price of something and every amount of money ``answer`` states in prose is
+    the price of something else: "How much does the Business plan cost?" got the extra-users entry ("On the
+    Business plan, 10 users are included and each extra user costs €4 per month", 0.92), which says "Business
+    plan" and a price, of extra users. What is priced is named next to the amount: the few words before it and
+    after it in its sentence ("Plus costs €12 per month", "€4 per user"). A table stating prices answers the price
+    of each of its rows and columns; a question naming nothing the knowledge base prices in particular ("how much
+    does Lumo cost": its product's name is in most articles) or pointing back at it ("what does it cost") is not
+    checked, nor an answer stating no amount."""
+    if not _PRICE_QUESTION.search(question) or not _MONEY.search(answer) or _MENTIONS_BEFORE.search(question):
+        return False
+    subject = {w for w in tokenize(question) if w not in _PRICE_WORDS and idf(w) >= _NAMED_IDF}
+    if not subject:
+        return False
+    return not any(words is None or subject & words for words in _priced_words(answer))
+
+
+def money_rows(table: str) -> str:
+    """The header of ``table`` and its rows stating an amount of money; as it is when none or every row does.
+    "How much does the Business plan cost?" names a column of the plans table ("Business"), which every row answers:
+    the monthly and annual prices answer it, not its users, invoices and integrations."""
+    header, rows = table_parts(table)
+    priced = [row for row in rows if _MONEY.search(row)]
+    if not priced or len(priced) == len(rows):
+        return table
+    return "\n".join([*header, *priced])
+
+
+def states_money(text: str) -> bool:
+    """Whether ``text`` states an amount of money ("€12", "12 EUR")."""
+    return bool(_MONEY.search(text))
+
+
+def states_price_asked(question: str, answer: str, idf: Callable[[str], float]) -> bool:
+    """Whether ``answer`` states an amount of money and not only of something else than ``question`` prices."""
+    return bool(_MONEY.search(answer)) and not prices_something_else(question, answer, idf)
+
+
+def _naming_words(text: str) -> list[str]:
+    return [w for w in tokenize(text) if w not in _PRICE_WORDS and not w.isdigit()]
+
+
+def _priced_words(answer: str) -> Iterator[set[str] | None]:
+    """The words naming what each amount of money in ``answer`` is the price of; None for a table stating one."""
+    table: list[str] = []
+    for line in [*answer.splitlines(), ""]:
+        if line.lstrip().startswith("|"):
+            table.append(line)
+            continue
+        if table and _MONEY.search("\n".join(table)):
+            yield None  # a table of prices: the price of each of its rows and columns
+        table = []
+        for sentence in re.split(r"(?<=[.!?;])\s+|,\s+(?:and|or|but)\s+", line):
+            for money in _MONEY.finditer(sentence):
+                before = _naming_words(sentence[: money.start()])
+                after = _naming_words(sentence[money.end() :])
+                yield {*before[-PRICED_WORDS_BEFORE:], *after[:PRICED_WORDS_AFTER]}
 
 
 # Whether someone is told, asked as a question of it: "do they get an email about it", "will i be notified", "do
@@ -336,6 +455,8 @@ class Question:
     # "Who gets the email ...?", "what happens ...": a person or a thing, which a procedure's lead-in often names.
     asks_what: bool = False
     asks_who: bool = False  # "Who can ...?": a person or a role (names_person)
+    reports_block: bool = False  # "... wont let me": a limit or a condition (states_condition)
+    asks_price: bool = False  # "What does Plus cost?": of a table of prices, the rows stating one (money_rows)
     contrasts: bool = False  # "... instead of ...": two alternatives, each a row of a table (_CONTRAST)
     part: bool = False  # what a second passage must add (asking_for): not the whole question
     # "card declined on renewal, when do we retry the charge": the words of the clause that asks (asking_clause),
@@ -358,6 +479,8 @@ class Question:
             # "Can staff request a refund?" asks who may, as much as "who can request a refund?" does.
             asks_who=bool(_WHO.search(question))
             or (not is_how_to and bool(_YES_NO.search(question)) and bool(_PERSON.search(question))),
+            reports_block=reports_block(question),
+            asks_price=bool(_ASKS_PRICE.search(question)),
             stressed=frozenset(t for t, n in counts.items() if n > 1 and terms.get(t, 0.0) > 0),
             # A code in the question ("KI-231", "error 4411") names one thing: the passage holding it answers.
             codes=tuple(codes_in(question)),
@@ -399,6 +522,10 @@ class Question:
         step's number is not one: "1. Go to **Banking > Bank accounts**." was read as stating how many bank
         accounts can be connected."""
         return self.quantity is not None and bool(QUANTITY_STATED[self.quantity].search(without_step_number(text)))
+
+    def states_condition(self, text: str) -> bool:
+        """Whether ``text`` states a limit or a condition, for a question reporting something refused or missing."""
+        return self.reports_block and bool(_STATES_CONDITION.search(text))
 
     def names_person(self, text: str) -> bool:
         """Whether ``text`` answers "who": the question asks who, and ``text`` names a role or a person."""
