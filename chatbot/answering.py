@@ -23,6 +23,7 @@ from chatbot.composer import (
     asks_open_question,
     leaves_amount_unsaid,
     leaves_notice_unsaid,
+    leaves_record_unsaid,
     prices_something_else,
     render,
     states_money,
@@ -279,6 +280,8 @@ class Answerer:
             or price_unsaid
             # ... and so is whether someone is told, when the passage mentions no email or notification.
             or leaves_notice_unsaid(question, answer.answer)
+            # ... and whether a record is kept of who did something, when it mentions no log or history.
+            or leaves_record_unsaid(question, answer.answer)
             # A name another article is about and no cited one says: PayPal asked, the Stripe article quoted.
             or named_elsewhere
         ):

@@ -69,7 +69,7 @@ def _phrases(text: str) -> tuple[str, ...]:
 # acknowledgement and "help" a bare call for help (see above).
 _HANDOFF_VERBS = _phrases("""
     talk to, talk with, speak to, speak with, chat with, chat to, connect me with, connect me to, transfer me to,
-    put me through to, contact, reach, escalate to, call
+    put me through to, contact, reach, escalate to, call, pass me to, pass me on to, pass me over to, hand me over to
 """)
 # Words that are a hand-off only after one of the verbs above: "staff" alone may be a search for an article.
 _HANDOFF_PEOPLE = _phrases("someone, somebody, staff, people, support, the team, your team")
@@ -80,6 +80,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         how r u, how are u, hows it going, whats up, wassup, are you there, anyone there, anybody there, hola,
         bonjour, salut, how are you doing, how you doing, how ya doing, how are things, how is it going,
         how is everything, hows everything, how have you been, hows life, good day, aloha, salutations, heyo,
+        hows your day, hows your day going, how is your day, how is your day going, how was your day,
+        hows your day been, how are you today, hows your week, hows your week going,
         你好, 您好, 你们好, 大家好, 哈喽, 哈啰, 哈罗, 嗨, 早上好, 上午好, 中午好, 下午好, 晚上好, 早安, 早, 在吗,
         在不在, 有人吗, 有人在吗, 妳好, 你号, 您号, 泥好, 👋
     """),
@@ -130,6 +132,12 @@ PHRASES: dict[str, tuple[str, ...]] = {
         不对, 不对吧, 错了, 答错了, 回答错了, 答非所问, 不是这个, 不是这个问题, 不是我问的, 不是我要的, 没用, 没有用,
         没帮助, 没有帮助, 没帮上忙, 不相关, 看不懂, 👎
     """),
+    # Said around a greeting or thanks and asking nothing ("sorry for typos im on my phone 😅 hows ur day going"):
+    # neither an intent of its own nor a question.
+    "aside": _phrases("""
+        sorry for the typos, sorry for typos, sorry for my typos, excuse the typos, excuse my typos,
+        sorry for the typo, sorry for my typo, im on my phone, i am on my phone, typing on my phone, on mobile
+    """),
     "ack": _phrases("""
         ok, okay, k, kk, okey, okk, alright, all right, great, perfect, cool, awesome, nice, got it, gotcha,
         understood, makes sense, that helps, that helped, it worked, that worked, sounds good, good, fine, noted,
@@ -176,6 +184,7 @@ FILLER_WORDS = frozenset(
     isnt not doesnt didnt useless working no nope nah
     speek spek tlk
     ugh argh meh lol haha omg actually exactly talking
+    useful handy kinda sorta pretty quite sorry
     """.split()
 )
 # Filler only in a hand-off: "how do I talk to a human?" asks for one ("how do I add a person?" does not: "add").
@@ -235,6 +244,7 @@ def detect_intent(text: str) -> Intent | None:
     if matched is None:
         return None
     found.extend(matched)
+    found = [item for item in found if item[0] != "aside"]
     kinds = {kind for kind, _ in found}
     if "handoff_filler" in kinds:
         if "handoff" not in kinds:
@@ -268,7 +278,7 @@ def asks_for_a_person(text: str) -> bool:
         match = _phrase_at(words, i)
         if match is not None and match[0] == "handoff":
             starts_with_verb = match[1].split()[0] in _CONTACT_VERBS | _CALL_BACK_WORDS
-            if starts_with_verb or (reached_by is not None and i - reached_by <= _PERSON_WITHIN_WORDS):
+            if starts_with_verb or (reached_by is not None and i - reached_by - 1 <= _PERSON_WITHIN_WORDS):
                 return True
         if words[i] in _CONTACT_VERBS and (i == 0 or words[i - 1] not in _DETERMINERS):
             reached_by = i  # a verb; "a contact from a person in the CC field" is a noun

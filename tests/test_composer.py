@@ -10,6 +10,7 @@ from chatbot.composer import (
     ExtractiveComposer,
     leaves_amount_unsaid,
     leaves_notice_unsaid,
+    leaves_record_unsaid,
     prices_something_else,
     word_count,
 )
@@ -1514,6 +1515,25 @@ def test_whether_someone_is_told_is_answered_only_by_a_passage_mentioning_an_ema
     assert not leaves_notice_unsaid("How do I filter out calendar notifications in gmail?", trigger)
     assert not leaves_notice_unsaid("I'd like to get e-mail notifications when specific people tweet", trigger)
     assert not leaves_notice_unsaid("I don't want my friends to instantly get notified of my likes.", trigger)
+
+
+def test_whether_a_record_is_kept_is_answered_only_by_a_passage_mentioning_a_log_or_history() -> None:
+    void = "To cancel it, click **More > Void**. A voided invoice stays in your records with the status **Void**."
+    assert leaves_record_unsaid("does lumo keep a record of who voided an invoice", void)
+    assert leaves_record_unsaid("can i see who deleted a contact", "To delete a contact, click **Delete**.")
+    audit = "On the Business plan, key creation and revocation are recorded in the audit log."
+    assert not leaves_record_unsaid("is there a log of who made api keys", audit)
+    assert not leaves_record_unsaid("who can void an invoice", void)  # who may, not who did: no record asked
+    assert not leaves_record_unsaid("how do i void an invoice", void)
+    # Records as a topic (a StackFAQ dev question, first turned away by a broader version of the rule).
+    assert not leaves_record_unsaid("Keeping records of books and movies via a web app.", "I use iheartmovies.")
+
+
+def test_whether_there_is_a_fee_is_answered_only_by_a_passage_stating_a_price_or_none() -> None:
+    timing = "SEPA Direct Debit refunds take up to 10 business days to arrive."
+    assert leaves_amount_unsaid("is there a fee if our sepa direct debit to you bounces", timing)
+    assert not leaves_amount_unsaid("is there a fee for stripe payments", "Lumo doesn't add any fee on top. [1]")
+    assert not leaves_amount_unsaid("is there a fee for late payment", "The late fee is 2% per month. [1]")
 
 
 PRICE_IDF = {"lumo": 0.6, "plan": 1.5, "busi": 1.3, "plus": 2.1, "user": 2.1, "extra": 3.7, "stripe": 2.9}

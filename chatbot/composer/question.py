@@ -120,11 +120,14 @@ _MAX_NUMBER = re.compile(
 _PRICE_ASKED = re.compile(
     r"\bcosts?\s+(?:me\s+|us\s+|you\s+)?(?:anything|extra|more|money)\b"
     r"|\bcharged?\s+(?:me\s+|us\s+)?(?:anything|extra)\b"
-    r"|\b(?:any|extra|additional|hidden)\s+(?:fees?|charges?|costs?)\b|\bpay\s+extra\b",
+    r"|\b(?:any|extra|additional|hidden)\s+(?:fees?|charges?|costs?)\b|\bpay\s+extra\b"
+    # "is there a fee if our sepa direct debit to you bounces" (SEPA refund timing was quoted, 0.38)
+    r"|\b(?:is|are)\s+there\s+(?:a|any)\s+(?:\w+\s+)?(?:fees?|charges?|costs?)\b",
     re.IGNORECASE,
 )
 _PRICE_STATED = re.compile(
     r"[€$£¥%]|\b(?:eur|euros?|usd|dollars?|pounds?|percent)\b|\bfree\b|\bincluded\b|\bno\s+(?:extra\s+)?(?:charge|cost|fee)s?\b"
+    r"|(?:\bnot|n't|\bwithout)\s+(?:\w+\s+){0,3}?(?:fees?|charges?|costs?)\b"  # "Lumo doesn't add any fee"
     r"|元|免费",
     re.IGNORECASE,
 )
@@ -309,6 +312,29 @@ def leaves_notice_unsaid(question: str, answer: str) -> bool:
     "do you email me before the yearly paypal reconnect is due" the reconnect steps (0.53). The help centre does
     not say; the steps are about the topic."""
     return bool(_NOTICE_ASKED.search(question)) and not _NOTICE_STATED.search(answer)
+
+
+# Whether a record is kept of who did something: "does lumo keep a record of who voided an invoice", "can i see who
+# deleted the client". An audit log, a history or an activity list answers it; the steps to void an invoice do not
+# (they were quoted, 0.85). Not records as a topic ("Keeping records of books and movies via a web app", StackFAQ).
+# Who did something (a past action): "who voided", "who deleted the client"; not who may ("who can void").
+_WHO_DID = r"who\s+(?!can\b|may\b|is\b|are\b|should\b|will\b|gets?\b|has\b|have\b)(?:\w+\s+)?\w+ed\b"
+_RECORD_ASKED = re.compile(
+    rf"\b(?:record|records|log|logs|history|trail|track)\s+of\s+{_WHO_DID}"
+    rf"|\b(?:see|find\s+out|check|tell|know|track)\s+{_WHO_DID}",
+    re.IGNORECASE,
+)
+# Not "records" alone: "A voided invoice stays in your records" are the books, which keep it, not who voided it.
+_RECORD_STATED = re.compile(
+    r"\b(?:audit|log|logs|logged|recorded|history|activity|trail)\b|审计|日志",
+    re.IGNORECASE,
+)
+
+
+def leaves_record_unsaid(question: str, answer: str) -> bool:
+    """Whether ``question`` asks whether a record is kept of who did something and ``answer`` mentions no log,
+    record or history: "does lumo keep a record of who voided an invoice" got the steps to void one (0.85)."""
+    return bool(_RECORD_ASKED.search(question)) and not _RECORD_STATED.search(answer)
 
 
 # "How many api keys can I have?" counts keys: "Up to **5 active keys** per account" states that count, where
