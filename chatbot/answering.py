@@ -39,7 +39,7 @@ from chatbot.intents import asks_for_a_person, detect_intent
 from chatbot.keyword import tokenize, tokenize_passage
 from chatbot.language import detect_language, message
 from chatbot.multipart import question_parts
-from chatbot.names import names_another_articles_subject
+from chatbot.names import asked_names, names_another_articles_subject
 from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
@@ -606,14 +606,15 @@ class Answerer:
         asked, the Stripe article quoted."""
         index = self.retriever.keyword_index
         titled = index.titled_names(audience)
-        names = names_another_articles_subject(
-            question,
-            dict.fromkeys(c.id for c in answer.citations),
-            index.document_terms,
-            titled,
-            self._idf(audience),
-            tokenize,
-        )
+        idf = self._idf(audience)
+        cited = dict.fromkeys(c.id for c in answer.citations)
+        if len(asked_names(question, titled, idf, tokenize)) == 1:
+            # One name asked: the first passage must be about it. "does the paypal fee get booked automatically"
+            # got the Stripe article's "Payments and fees already imported stay in your books", then the PayPal
+            # article's opening as a second passage. Two names ("stripe or paypal, which is cheaper") may be said
+            # by any passage cited.
+            cited = dict.fromkeys(list(cited)[:1])
+        names = names_another_articles_subject(question, cited, index.document_terms, titled, idf, tokenize)
         return sorted({doc_id for name in names for doc_id in titled[name]})
 
     def _source(self, doc_id: str) -> SourceRef | None:

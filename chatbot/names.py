@@ -78,13 +78,20 @@ def names_another_articles_subject(
     cited = list(cited)
     if not cited:
         return []
-    asked = {stem for stem in stems(question) if stem in titled and idf(stem) >= UBIQUITOUS_IDF}
+    asked = asked_names(question, titled, idf, stems)
     if not asked:
         return []
     said: set[str] = set()
     for doc_id in cited:
         said.update(cited_terms(doc_id))
     return sorted(name for name in asked if name not in said and not titled[name] & set(cited))
+
+
+def asked_names(
+    question: str, titled: dict[str, frozenset[str]], idf: Callable[[str], float], stems: Stems
+) -> set[str]:
+    """The names ``question`` says that are an article's subject (titled_names), the product's own left out."""
+    return {stem for stem in stems(question) if stem in titled and idf(stem) >= UBIQUITOUS_IDF}
 
 
 def _one_stem(word: str, stems: Stems) -> str | None:

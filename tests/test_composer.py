@@ -1524,6 +1524,8 @@ def test_whether_a_record_is_kept_is_answered_only_by_a_passage_mentioning_a_log
     audit = "On the Business plan, key creation and revocation are recorded in the audit log."
     assert not leaves_record_unsaid("is there a log of who made api keys", audit)
     assert not leaves_record_unsaid("who can void an invoice", void)  # who may, not who did: no record asked
+    lock = "Only the Owner and Admins can move the lock date, and Lumo records who changed it."
+    assert not leaves_record_unsaid("does lumo keep track of who moved the lock date", lock)
     assert not leaves_record_unsaid("how do i void an invoice", void)
     # Records as a topic (a StackFAQ dev question, first turned away by a broader version of the rule).
     assert not leaves_record_unsaid("Keeping records of books and movies via a web app.", "I use iheartmovies.")

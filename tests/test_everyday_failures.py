@@ -740,6 +740,9 @@ def test_how_long_something_has_to_be_is_answered_by_its_length(kb: SampleKB) ->
         # neither, and the Stripe one never says PayPal (round 21, chatbot/names.py).
         "if i refund a customer in paypal does lumo make a credit note for it",
         "is there a sync now button for paypal like the stripe one",
+        # Was the Stripe article's "Payments and fees already imported stay in your books" (0.59), then the PayPal
+        # article's opening as a second passage: the first passage must be about the one name asked.
+        "does the paypal fee get booked automatically",
     ],
 )
 def test_a_question_about_one_provider_is_not_answered_from_another_s_article(kb: SampleKB, question: str) -> None:

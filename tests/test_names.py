@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatbot.keyword import tokenize
-from chatbot.names import names_another_articles_subject, titled_names
+from chatbot.names import asked_names, names_another_articles_subject, titled_names
 from chatbot.types import Chunk
 
 
@@ -49,6 +49,13 @@ def test_a_question_naming_another_article_s_subject_is_not_answered_from_this_o
     assert names("stripe or paypal, which is cheaper", ["stripe.md", "paypal.html"]) == []
     assert names("can i use paypal and stripe", ["faq.csv#1"]) == []  # the entry says both
     assert names("how do i open the settings", ["stripe.md"]) == []  # no name asked
+
+
+def test_the_names_a_question_asks_are_article_subjects_it_says() -> None:
+    titled = titled_names(CHUNKS, tokenize)
+    assert asked_names("does the paypal fee get booked", titled, _idf, tokenize) == {"paypal"}
+    assert asked_names("stripe or paypal, which is cheaper", titled, _idf, tokenize) == {"stripe", "paypal"}
+    assert asked_names("how do i open the settings", titled, _idf, tokenize) == set()
 
 
 def test_a_name_in_nearly_every_passage_is_no_article_s_subject() -> None:

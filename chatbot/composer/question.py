@@ -68,9 +68,10 @@ _QUANTITY_ASKED = (  # (kind, how a question asks for it); the first that matche
     ("frequency", re.compile(r"\bhow often\b|多久一次|多长时间一次|频率", re.IGNORECASE)),
     (
         "duration",
-        # "whats the longest the app will wait before face id locks it"
+        # "whats the longest the app will wait before face id locks it", "how quick does lumo mark it paid"
         re.compile(
             r"\bhow long\b|\bhow many (?:days|hours|minutes|weeks|months)\b|\bthe (?:longest|shortest)\b|\bhow soon\b"
+            r"|\bhow (?:quick|quickly|fast)\b"
             r"|多久|多长时间",
             re.IGNORECASE,
         ),
@@ -324,9 +325,11 @@ _RECORD_ASKED = re.compile(
     rf"|\b(?:see|find\s+out|check|tell|know|track)\s+{_WHO_DID}",
     re.IGNORECASE,
 )
-# Not "records" alone: "A voided invoice stays in your records" are the books, which keep it, not who voided it.
+# Not "records" the noun alone: "A voided invoice stays in your records" are the books, which keep it, not who voided
+# it; "Lumo records who changed it" is the verb.
 _RECORD_STATED = re.compile(
-    r"\b(?:audit|log|logs|logged|recorded|history|activity|trail)\b|审计|日志",
+    r"\b(?:audit|log|logs|logged|recorded|history|activity|trail)\b|\brecords?\s+(?:who|when|what|which|each|every)\b"
+    r"|审计|日志",
     re.IGNORECASE,
 )
 
