@@ -69,7 +69,8 @@ def _phrases(text: str) -> tuple[str, ...]:
 # acknowledgement and "help" a bare call for help (see above).
 _HANDOFF_VERBS = _phrases("""
     talk to, talk with, speak to, speak with, chat with, chat to, connect me with, connect me to, transfer me to,
-    put me through to, contact, reach, escalate to, call, pass me to, pass me on to, pass me over to, hand me over to
+    put me through to, contact, reach, escalate to, call, pass me to, pass me on to, pass me over to, hand me over to,
+    want, need
 """)
 # Words that are a hand-off only after one of the verbs above: "staff" alone may be a search for an article.
 _HANDOFF_PEOPLE = _phrases("someone, somebody, staff, people, support, the team, your team")
@@ -95,6 +96,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         thanks, thank you, thankyou, thank u, thanku, thanx, thnx, thx, tx, tnx, ty, tysm, tyvm, thank, cheers,
         much appreciated, appreciated, appreciate it, appreciate that, i appreciate, many thanks, thanks a million,
         ta, merci, danke, gracias, 3q, grateful, thankful, much obliged, my gratitude, good job, well done,
+        legend, you legend, youre a legend, lifesaver, youre a lifesaver, star, youre a star,
         谢谢, 多谢, 感谢, 谢了, 谢啦, 非常感谢, 感激, 蟹蟹, 谢, 謝謝, 多謝, 感謝, 🙏
     """),
     "goodbye": _phrases("""
@@ -109,6 +111,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     """),
     "handoff": _phrases("""
         human, hooman, person, real person, human being, agent, human agent, live agent, representative, operator,
+        not a bot, no bot, no bots, not the bot,
         someone real, staff member, team member, support staff, support team, support agent, customer service,
         customer support, customer care, live chat, human support, live support, real people, manager, supervisor,
         转人工, 人工客服, 人工服务, 人工, 真人, 客服, 真人客服, 人工坐席, 坐席, 人工座席, 转接人工, 找人工, 联系客服,
@@ -136,7 +139,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
     # neither an intent of its own nor a question.
     "aside": _phrases("""
         sorry for the typos, sorry for typos, sorry for my typos, excuse the typos, excuse my typos,
-        sorry for the typo, sorry for my typo, im on my phone, i am on my phone, typing on my phone, on mobile
+        sorry for the typo, sorry for my typo, im on my phone, i am on my phone, typing on my phone, on mobile,
+        bear with me, typing one handed, one handed
     """),
     "ack": _phrases("""
         ok, okay, k, kk, okey, okk, alright, all right, great, perfect, cool, awesome, nice, got it, gotcha,

@@ -43,6 +43,9 @@ CONVERSATION = [
     ("sorry for typos im on my phone 😅 hows ur day going", "greeting"),
     ("lol ok ur actually kinda useful, ta", "thanks"),
     ("pass me to someone pls", "handoff"),
+    ("evening 👋 bear with me, typing one handed lol", "greeting"),
+    ("legend, that fixed it. have a good one", "goodbye"),
+    ("i need support", "handoff"),
     # thanks
     ("thanks!", "thanks"),
     ("Thank you so much!!", "thanks"),
@@ -164,6 +167,8 @@ QUESTIONS = [
     "sorry for typos",
     "im on my phone",
     "sorry",
+    "i want a refund",
+    "star rating on invoices",
     "human resources integration",
     "good afternoon, my export failed",
     "fixed it but now my invoices wont send",
@@ -264,6 +269,8 @@ def test_an_acknowledgement_is_told_apart_from_thanks(text: str, is_acknowledgem
         ("我想找人工客服问发票", True),
         # Four filler words between the verb and the person (was: three).
         ("ok bot can u pass me to an actual person pls, its about the bill you sent us", True),
+        ("not a bot pls, i want an actual human from support to look at our account", True),
+        ("i want to export my data", False),
         # A person named without a verb is asked about, not asked for.
         ("How much can a support agent refund without asking their manager?", False),
         ("live chat support, which plan has it?", False),
