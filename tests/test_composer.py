@@ -1520,7 +1520,7 @@ def test_whether_someone_is_told_is_answered_only_by_a_passage_mentioning_an_ema
 def test_whether_a_record_is_kept_is_answered_only_by_a_passage_mentioning_a_log_or_history() -> None:
     void = "To cancel it, click **More > Void**. A voided invoice stays in your records with the status **Void**."
     assert leaves_record_unsaid("does lumo keep a record of who voided an invoice", void)
-    assert leaves_record_unsaid("can i see who deleted a contact", "To delete a contact, click **Delete**.")
+    assert leaves_record_unsaid("is there a log of who deleted a contact", "To delete a contact, click **Delete**.")
     audit = "On the Business plan, key creation and revocation are recorded in the audit log."
     assert not leaves_record_unsaid("is there a log of who made api keys", audit)
     assert not leaves_record_unsaid("who can void an invoice", void)  # who may, not who did: no record asked
@@ -1529,6 +1529,10 @@ def test_whether_a_record_is_kept_is_answered_only_by_a_passage_mentioning_a_log
     assert not leaves_record_unsaid("how do i void an invoice", void)
     # Records as a topic (a StackFAQ dev question, first turned away by a broader version of the rule).
     assert not leaves_record_unsaid("Keeping records of books and movies via a web app.", "I use iheartmovies.")
+    # Finding out who did something is no record asked (StackFAQ test questions, turned away by the first version).
+    extension = "The FB Purity browser extension alerts you if any of your friends remove you."
+    assert not leaves_record_unsaid("How can I find out who unfriended me on fb.", extension)
+    assert not leaves_record_unsaid("Is it possible to keep track of who removed me from their friends list", extension)
 
 
 def test_whether_there_is_a_fee_is_answered_only_by_a_passage_stating_a_price_or_none() -> None:
