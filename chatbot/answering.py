@@ -35,7 +35,7 @@ from chatbot.config import Settings
 from chatbot.embedders import Vectors
 from chatbot.followups import Turn, asks_for_variant, retrieval_query
 from chatbot.grounding import check_reply
-from chatbot.intents import asks_for_a_person, detect_intent
+from chatbot.intents import Intent, asks_for_a_person, conversation_around, detect_intent
 from chatbot.keyword import tokenize, tokenize_passage
 from chatbot.language import detect_language, message
 from chatbot.multipart import question_parts
@@ -163,12 +163,8 @@ class Answerer:
         intent = detect_intent(question)
         if intent is not None:
             # "hi", "thanks!", "bye", "I want a person": conversation, not a question (chatbot/intents.py). A short
-            # reply or the hand-off offer, no retrieval, never a gap; confidence 1.0: nothing was guessed.
-            key = intent.reply_key
-            if intent.kind == "rejection" and not history:
-                key = "intent_rejection_unprompted"  # "wrong answer" as a first message: nothing was answered
-            reply = Answer(question, message(key, language), False, None, 1.0, language)
-            reply.writer, reply.intent = "intent", intent.kind
+            # reply or the hand-off offer, no retrieval, never a gap.
+            reply = _conversation_reply(question, intent, language, history)
             reply.latency_ms = (time.perf_counter() - started) * 1000.0
             yield AnswerEvent("delta", text=reply.answer)
             yield AnswerEvent("answer", answer=reply)
@@ -298,6 +294,10 @@ class Answerer:
             # "Can I talk to a real human about my invoice?" without a confident answer: the person asked for
             # rather than "I don't know". Still a question the knowledge base did not answer: a gap, as any other.
             answer.answer = message("intent_handoff", answer.language)
+        elif answer.reason == "no_match" and (around := conversation_around(question)) is not None:
+            # "thank youuu, u explained that better than my accountant lol": thanks and a remark the knowledge base
+            # has nothing for, and nothing asked (chatbot/intents.py). The thanks is answered; not a gap.
+            answer = _conversation_reply(question, around, answer.language, history)
         answer.timings_ms = dict(result.timings_ms)
         answer.timings_ms["compose"] = (time.perf_counter() - compose_started) * 1000.0
         answer.latency_ms = (time.perf_counter() - started) * 1000.0
@@ -670,6 +670,16 @@ class Answerer:
 
 
 _CITATION_MARK = re.compile(r"\[(\d+)\]")
+
+
+def _conversation_reply(question: str, intent: Intent, language: str, history: Sequence[Turn]) -> Answer:
+    """The short reply to conversation (or the hand-off offer); confidence 1.0: nothing was guessed."""
+    key = intent.reply_key
+    if intent.kind == "rejection" and not history:
+        key = "intent_rejection_unprompted"  # "wrong answer" as a first message: nothing was answered
+    reply = Answer(question, message(key, language), False, None, 1.0, language)
+    reply.writer, reply.intent = "intent", intent.kind
+    return reply
 
 
 def _final(events: Iterable[AnswerEvent]) -> Answer:

@@ -76,7 +76,7 @@ _HANDOFF_VERBS = _phrases("""
 _HANDOFF_PEOPLE = _phrases("someone, somebody, staff, people, support, the team, your team")
 PHRASES: dict[str, tuple[str, ...]] = {
     "greeting": _phrases("""
-        hi, hii, hello, hallo, hullo, hey, heya, hiya, howdy, yo, greetings, sup, good morning, good afternoon,
+        hi, hii, hello, hallo, hullo, hey, heyy, heya, hiya, howdy, yo, greetings, sup, good morning, good afternoon,
         good evening, goodmorning, morning, afternoon, evening, gm, hi there, hello there, hey there, how are you,
         how r u, how are u, hows it going, whats up, wassup, are you there, anyone there, anybody there, hola,
         bonjour, salut, how are you doing, how you doing, how ya doing, how are things, how is it going,
@@ -206,6 +206,27 @@ PRIORITY: tuple[IntentKind, ...] = ("handoff", "rejection", "goodbye", "thanks",
 # A longer message is not small talk (and this bounds the work on pasted text).
 MAX_CHARS = 160
 
+# conversation_around: the intents a longer message may be; words that ask (anywhere, or opening a clause) or
+# request; the words that may come before a clause's opening ("so can you ..."); clause ends; Chinese that asks.
+_AROUND_KINDS: tuple[IntentKind, ...] = ("handoff", "goodbye", "thanks", "greeting")
+_QUESTION_WORDS = frozenset("how what where when why which who whose whats wheres whens whys hows".split())
+_QUESTION_OPENERS = frozenset(
+    "can could do does did is are was were will would should shall may might any anyone anybody".split()
+)
+_REQUEST_WORDS = frozenset(
+    """
+    need needs needing want wanna would cant cannot couldnt dont doesnt didnt isnt wont wasnt havent hasnt not never
+    issue problem error wrong fail failed failing declined stuck missing broken urgent urgently asap still worried
+    """.split()
+)
+_PLEASE = frozenset({"please", "pls", "plz", "plse", "pleas", "kindly"})
+# Filler that ends a clause's opening: "this morning" is no greeting, "the person I sent it to" no hand-off.
+_NOT_LEADING = frozenset(
+    {"this", "that", "thats", "the", "it", "its", "is", "are", "for", "to", "from", "of", "in", "on", "at"}
+)
+_CLAUSE_RE = re.compile(r"[,.;:!\n]+|\s[-\u2013\u2014]\s")
+_ZH_QUESTION_SIGNS = ("吗", "怎么", "如何", "什么", "哪", "多少", "能不能", "可不可以", "是否", "为什么", "几", "么")
+
 # -- the recogniser ------------------------------------------------------------------------------------------------
 _CJK_RUN_RE = re.compile(f"[{CJK_CHARS}]+")
 _WORD_RE = re.compile(r"[^\W_]+")  # any script: a Cyrillic or Korean word is content too
@@ -289,6 +310,64 @@ def asks_for_a_person(text: str) -> bool:
         elif words[i] not in FILLER_WORDS:
             reached_by = None  # "talk about the invoice agent field": something else is talked about
     return False
+
+
+def conversation_around(text: str) -> Intent | None:
+    """A greeting, thanks, goodbye or request for a person opening a message that says something more, when that
+    more neither asks nor reports a problem: "thank youuu 🙏 u explained that better than my accountant lol", "hey
+    hey, just saying hi before i ask my actual question lol", "nvm figured it out myslef lol, cheers cya".
+    :func:`detect_intent` leaves them to the knowledge base (a word of them is not an intent phrase or filler),
+    which has nothing for them: they were "I don't know" and a knowledge gap each. The answerer asks this only of a
+    message the knowledge base does not cover at all (chatbot/answering.py), so a greeting before a question it
+    covers is answered as the question. What keeps an out-of-scope request a gap ("hey, do you do payroll?", "Hi, I
+    made a transfer yesterday that I need to reverse."):
+    - the intent phrase must open a clause: "this morning" and "the person I sent it to" are not one;
+    - a question mark, a question word anywhere ("how", "what", ...), or a clause opening with "can", "does", "is"
+      ... makes the message a question;
+    - a word of a request or a problem outside the phrases ("please", "need", "not", "failed", ...) makes it one.
+    A person asked for anywhere makes it a hand-off request ("hook me up with a human agent pls thx", which
+    :func:`asks_for_a_person` misses); acknowledgements ("ok") and rejections are not conversation enough."""
+    text = unicodedata.normalize("NFKC", text).casefold().strip()
+    if not text or len(text) > 2 * MAX_CHARS or "?" in text or "\uff1f" in text:
+        return None
+    found: list[tuple[str, str]] = []
+    for emoji in _EMOJI:
+        if emoji in text:
+            found.extend((kind, emoji) for kind in _kinds_of(emoji))
+            text = text.replace(emoji, " ")
+    for run in _CJK_RUN_RE.findall(text):
+        if any(sign in run for sign in _ZH_QUESTION_SIGNS):
+            return None
+        found.extend((kind, phrase) for kind, phrase in _ZH_PHRASES if run.startswith(phrase))
+    pleaded = False  # "please" asks for something: only a person may be asked for that way
+    for clause in _CLAUSE_RE.split(_CJK_RUN_RE.sub(",", text)):
+        words = _words(clause)
+        opening = True  # no word but filler and intent phrases yet in this clause
+        i = 0
+        while i < len(words):
+            word = words[i]
+            never_mind = word == "never" and words[i + 1 : i + 2] == ["mind"]
+            if word in _QUESTION_WORDS or (word in _REQUEST_WORDS and not never_mind):
+                return None
+            if opening and word in _QUESTION_OPENERS:
+                return None
+            match = _phrase_at(words, i) if opening else None
+            if match is not None:
+                if match[0] not in (*_AROUND_KINDS, "ack"):
+                    return None  # "please help", "that's wrong": a request or a rejection, not a remark
+                if match[0] != "ack":  # "ok", "alright": filler here
+                    found.append((match[0], match[1]))
+                i += match[2]
+                continue
+            pleaded = pleaded or word in _PLEASE
+            if word not in FILLER_WORDS or word in _NOT_LEADING:
+                opening = False
+            i += 1
+    kinds = {kind for kind, _ in found}
+    for kind in _AROUND_KINDS:
+        if kind in kinds and (kind == "handoff" or not pleaded):
+            return Intent(kind, tuple(p for k, p in found if k == kind))
+    return None
 
 
 def _words(text: str) -> list[str]:

@@ -504,6 +504,33 @@ def test_conversation_is_not_a_knowledge_gap(kb: SampleKB, question: str) -> Non
     assert answer.intent is not None and not answer.is_gap and not answer.citations
 
 
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        # Were "I don't know" and a knowledge gap each: an intent phrase and a remark no article is about.
+        ("thank youuu 🙏 u explained that better than my accountant lol", "thanks"),
+        ("hey hey, just saying hi before i ask my actual question lol", "greeting"),
+        ("nvm figured it out myslef lol, cheers cya", "goodbye"),
+        ("get me a real person this bot keeps going in circles 😤", "handoff"),
+    ],
+)
+def test_conversation_around_a_remark_is_not_a_knowledge_gap(kb: SampleKB, message: str, kind: str) -> None:
+    answer = _ask(kb, message)
+    assert answer.intent == kind and not answer.is_gap and not answer.citations, (answer.reason, answer.answer)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "hey, do you do payroll for my staff",  # out of scope and asked: "I don't know", and a gap
+        "good evening, do you guys support shopify POS or just the online store?",
+    ],
+)
+def test_a_greeting_before_a_question_keeps_the_question(kb: SampleKB, message: str) -> None:
+    answer = _ask(kb, message)
+    assert answer.intent is None and answer.is_gap, answer.answer
+
+
 def test_three_outcomes(kb: SampleKB) -> None:
     """Below the answer threshold: "I'm not sure" with the closest articles while the in-scope model says the
     knowledge base is about the question (a gap, reason low_confidence), else "I don't know" (reason no_match)."""

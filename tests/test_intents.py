@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.intents import PHRASES, PRIORITY, _edit_distance, asks_for_a_person, detect_intent
+from chatbot.intents import (
+    PHRASES,
+    PRIORITY,
+    _edit_distance,
+    asks_for_a_person,
+    conversation_around,
+    detect_intent,
+)
 
 CONVERSATION = [
     # greetings
@@ -283,3 +290,50 @@ def test_an_acknowledgement_is_told_apart_from_thanks(text: str, is_acknowledgem
 )
 def test_a_request_for_a_person_is_found_inside_a_question(text: str, asks: bool) -> None:
     assert asks_for_a_person(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("cheers mate ur honestly more helpful than my accountant haha", "thanks"),
+        ("thx!! love the new dashboard btw", "thanks"),
+        ("谢谢你，你比我的会计解释得好", "thanks"),
+        ("good morning!! just grabbed my coffee ☕ ready to do some bookkeeping i guess", "greeting"),
+        ("ok gotta run kids just got home. bye for now", "goodbye"),
+        ("never mind i found the setting myself haha, cya", "goodbye"),
+        ("get me a real person this bot keeps going in circles", "handoff"),
+        # a hand-off wins, and may be asked for with "please"
+        ("thx, get me a real person pls, this bot keeps going in circles", "handoff"),
+    ],
+)
+def test_conversation_around_a_remark(text: str, kind: str) -> None:
+    intent = conversation_around(text)
+    assert intent is not None and intent.kind == kind
+    assert detect_intent(text) is None  # a remark is more than intent phrases and filler
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi, how do i export my data",  # a clause opening with a question word
+        "thanks. also can i pay by bitcoin",
+        "so whats the price, hi",
+        "hey quick one does lumo do payroll?",  # a question mark
+        "你好，发票怎么加logo",  # Chinese that asks
+        "my invoice wont send",  # no intent phrase at all
+        "ok sounds good",  # an acknowledgement is not enough
+        # problem reports (Banking77): "morning" and "person" do not open a clause, "need", "not", "please" ask
+        "I deposited cash this morning, but it is not yet available.",
+        "Hi, I made a transfer yesterday that I need to reverse.",
+        "My money transaction can't be seen by the person I sent it to",
+        "Please check my payment from last Saturday as I feel I have been overcharged. Thank you.",
+        "Please help in finding my card PIN, thank you!",
+    ],
+)
+def test_a_question_around_an_intent_phrase_is_not_conversation(text: str) -> None:
+    assert conversation_around(text) is None
+
+
+def test_no_question_of_the_evaluation_sets_is_conversation_around_a_remark(eval_data: Path) -> None:
+    taken = [q for q in _evaluation_questions(eval_data) if conversation_around(q) is not None]
+    assert not taken, taken[:10]
