@@ -209,6 +209,7 @@ MAX_CHARS = 160
 # conversation_around: the intents a longer message may be; words that ask (anywhere, or opening a clause) or
 # request; the words that may come before a clause's opening ("so can you ..."); clause ends; Chinese that asks.
 _AROUND_KINDS: tuple[IntentKind, ...] = ("handoff", "goodbye", "thanks", "greeting")
+_AROUND_FILLER = ("ack", "aside")  # "ok", "alright"; "sorry for typos", "bear with me"
 _QUESTION_WORDS = frozenset("how what where when why which who whose whats wheres whens whys hows".split())
 _QUESTION_OPENERS = frozenset(
     "can could do does did is are was were will would should shall may might any anyone anybody".split()
@@ -325,8 +326,10 @@ def conversation_around(text: str) -> Intent | None:
     - a question mark, a question word anywhere ("how", "what", ...), or a clause opening with "can", "does", "is"
       ... makes the message a question;
     - a word of a request or a problem outside the phrases ("please", "need", "not", "failed", ...) makes it one.
-    A person asked for anywhere makes it a hand-off request ("hook me up with a human agent pls thx", which
-    :func:`asks_for_a_person` misses); acknowledgements ("ok") and rejections are not conversation enough."""
+    A request for a person among the phrases wins, and may say "please" ("get me a real person pls, this bot keeps
+    going in circles", which :func:`asks_for_a_person` misses). An acknowledgement ("ok") or an aside ("sorry for
+    typos") is filler here, not conversation enough on its own; a call for help or a rejection makes the message
+    something to answer."""
     text = unicodedata.normalize("NFKC", text).casefold().strip()
     if not text or len(text) > 2 * MAX_CHARS or "?" in text or "\uff1f" in text:
         return None
@@ -353,9 +356,9 @@ def conversation_around(text: str) -> Intent | None:
                 return None
             match = _phrase_at(words, i) if opening else None
             if match is not None:
-                if match[0] not in (*_AROUND_KINDS, "ack"):
+                if match[0] not in (*_AROUND_KINDS, *_AROUND_FILLER):
                     return None  # "please help", "that's wrong": a request or a rejection, not a remark
-                if match[0] != "ack":  # "ok", "alright": filler here
+                if match[0] not in _AROUND_FILLER:
                     found.append((match[0], match[1]))
                 i += match[2]
                 continue

@@ -301,6 +301,7 @@ def test_a_request_for_a_person_is_found_inside_a_question(text: str, asks: bool
         ("good morning!! just grabbed my coffee ☕ ready to do some bookkeeping i guess", "greeting"),
         ("ok gotta run kids just got home. bye for now", "goodbye"),
         ("never mind i found the setting myself haha, cya", "goodbye"),
+        ("hey sorry for typos, just saying hi from the train lol", "greeting"),  # an aside is filler
         ("get me a real person this bot keeps going in circles", "handoff"),
         # a hand-off wins, and may be asked for with "please"
         ("thx, get me a real person pls, this bot keeps going in circles", "handoff"),
