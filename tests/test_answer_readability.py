@@ -207,6 +207,16 @@ def test_a_word_that_names_rows_two_ways_gets_the_whole_table(kb: SampleKB) -> N
         assert row in answer.answer, answer.answer
 
 
+def test_a_word_of_a_column_s_values_gets_every_row(kb: SampleKB) -> None:
+    """ "days" is in the "3 days before" and "7 days after" cells of the reminder schedule: those two rows alone
+    left out the reminder sent on the due date itself."""
+    answer = compose(kb, "on which days do the default reminders go out")
+    assert answer.citations and answer.citations[0].id == "invoicing/payment-reminders.md", answer.answer
+    for row in ("| Friendly heads-up |", "| Due today |", "| Overdue |"):
+        assert row in answer.answer, answer.answer
+    assert_reads_well(answer)
+
+
 def test_a_topic_word_in_another_cell_does_not_pick_a_row(kb: SampleKB) -> None:
     """ "app" of "the mobile app" is in the iPhone row's "App Store" by chance: both platforms' requirements."""
     answer = ask(kb, "What are the requirements for the mobile app?")

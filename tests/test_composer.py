@@ -507,6 +507,19 @@ def test_a_question_naming_no_row_key_still_gets_the_row_holding_its_word() -> N
     assert "| Plus |" not in text
 
 
+def test_a_word_several_rows_share_outside_their_first_cell_asks_for_the_whole_column() -> None:
+    # "days" is in two rows' "When" cells: a word of the column's values, not a row's name. Those two rows alone
+    # hid the reminder sent on the due date.
+    schedule = (
+        "| Reminder | When |\n|---|---|\n| Heads-up | 3 days before the due date |\n| Due today | On the due date |\n"
+        "| Overdue | 7 days after the due date |"
+    )
+    article = _scored("reminders.md", "Payment reminders", [(schedule, ("Default reminder schedule",), 0.6)])
+    text = ExtractiveComposer().compose("On which days do the reminders go out?", [article], _rare_idf).text
+    for row in ("| Heads-up |", "| Due today |", "| Overdue |"):
+        assert row in text, text
+
+
 SCHEDULE = "| Reminder | When |\n|---|---|\n| Heads-up | 3 days before the due date |\n| Overdue | 7 days after |"
 
 

@@ -675,6 +675,15 @@ def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> s
         # Only words of the article's own topic, and in no row's first cell: "app" in "What are the requirements
         # for the mobile app?" is in the iPhone row's "App Store" by chance, and the question asks for every row.
         return table
-    scores = key_scores if max(key_scores) > 0 else [sum(w for t, w in chosen.items() if t in r) for r in row_terms]
+    if max(key_scores) > 0:
+        scores = key_scores
+    else:
+        scores = [sum(w for t, w in chosen.items() if t in r) for r in row_terms]
+        if scores.count(max(scores)) > 1:
+            # Named by no row's first cell, and as strongly by several rows' other cells: a word of a column's
+            # values ("days" in a reminder schedule's "3 days before the due date" and "7 days after"), which asks
+            # about the column. Those rows alone dropped the schedule's "On the due date" row, a reminder the
+            # customer would not know about.
+            return table
     best = max(scores)
     return "\n".join([*header, *(row for row, score in zip(rows, scores, strict=True) if score == best)])
