@@ -3,7 +3,7 @@
 Customers name the action and its object; help centres often describe several actions on one object side by side
 ("Connect a bank account", "Disconnecting a bank"), so a passage that names the object but not the action explains
 something else about it. The confidence features (chatbot/confidence.py) and the composer's choice of steps
-(chatbot/composer/extractive.py) both read the action from here.
+(chatbot/composer/anchor.py, headings.py) both read the action from here.
 """
 
 from __future__ import annotations

@@ -18,12 +18,14 @@ the question that the first passage misses and is itself about the question (com
 repeats a sentence already quoted.
 
 units.py cuts chunks into what can be quoted and writes quoted units as answer text; question.py reads the question
-and scores matches against it; extractive.py picks the passages.
+and scores matches against it; headings.py reads what a section's headings say of it; anchor.py finds the unit that
+answers best; extractive.py quotes the window around it and picks the passages; settings.py holds the lengths and
+weights.
 """
 
 from __future__ import annotations
 
-from chatbot.composer.extractive import ComposerSettings, Composition, ExtractiveComposer
+from chatbot.composer.extractive import Composition, ExtractiveComposer
 from chatbot.composer.question import (
     IdfLookup,
     asks_how_to,
@@ -35,6 +37,7 @@ from chatbot.composer.question import (
     states_money,
     states_price_asked,
 )
+from chatbot.composer.settings import ComposerSettings
 from chatbot.composer.units import Unit, render, split_units, word_count
 
 # What answering, the tests and the modules outside the composer use.

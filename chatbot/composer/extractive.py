@@ -6,20 +6,25 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from chatbot.actions import LIGHT_VERBS, names_another_action, procedure_verbs, starts_using
+from chatbot.actions import LIGHT_VERBS
 from chatbot.codes import codes_in
+from chatbot.composer.anchor import closeness_in_meaning, find_anchor
+from chatbot.composer.headings import performs
 from chatbot.composer.question import (
     IdfLookup,
     Question,
     holds_code,
     money_rows,
-    overlap,
     select_rows,
     unit_overlap,
 )
+from chatbot.composer.settings import ComposerSettings
 from chatbot.composer.units import (
     Unit,
+    about_the_guide,
     fresh,
+    is_lead_in,
+    points_at_table,
     quoted_lines,
     render,
     row_cells,
@@ -32,25 +37,6 @@ from chatbot.composer.units import (
 from chatbot.keyword import passage_terms, tokenize_passage
 from chatbot.language import CJK_RE
 from chatbot.types import Citation, ScoredChunk, ScoredDocument
-
-# A sentence pointing at a table ("see the table below"): left out with the table it points at.
-_TABLE_REFERENCE = re.compile(
-    r"\btables? (below|above)\b|\b(following|this|the above) tables?\b|下表|上表|如下表", re.IGNORECASE
-)
-
-
-# A sentence listing what a page covers ("This guide explains how to connect a bank, how often transactions
-# arrive, ..."): it names every section's topic, so it matched questions that a section answers, and says nothing.
-_OVERVIEW = re.compile(
-    r"^\s*(?:this|the following) (?:guide|article|page|section|document|chapter)s? (?:also )?"
-    r"(?:explains|describes|covers|shows|lists|walks you through|tells you|helps)\b",
-    re.IGNORECASE,
-)
-# ... it is never the anchor, and a guide's or article's is not quoted beside one either ("my bank feed stopped
-# updating" got the introduction with it). "This page shows your unpaid invoices" may be about a screen of the
-# product, and "This section lists the charges we can't refund:" leads in its list: those stay.
-_GUIDE_OVERVIEW = re.compile(r"^\s*(?:this|the following) (?:guide|article)s? ", re.IGNORECASE)
-
 
 # A place in the product: a menu path ("Reports > Profit and loss") or "go to" / "open" a named screen.
 _PLACE = re.compile(r"\S\s*>\s*\S|\b(?:go to|open)\b", re.IGNORECASE)
@@ -77,105 +63,6 @@ _MENTIONS_BEFORE = re.compile(r"\b(?:this|that|these|those|them|they)\b", re.IGN
 # to be quoted without the others (_said_by_one_item).
 ITEM_OWN_SHARE = 0.5
 _LIGHT_STEMS = frozenset(stem for verb in LIGHT_VERBS for stem in tokenize_passage(verb))
-
-
-def _is_lead_in(unit: Unit) -> bool:
-    """A sentence that introduces what follows it ("Lumo uses this schedule:", "分为三类："), or a bold label."""
-    return unit.is_label or (
-        not unit.is_table and not unit.is_list_item and unit.text.rstrip().endswith((":", "\uff1a"))
-    )
-
-
-@dataclass(frozen=True)
-class ComposerSettings:
-    # Chosen on the TV-manual dev questions (ROUGE-L against the expert answers; docs/benchmarks.md): the expert
-    # answers are a page's opening lines, about 50-70 words; 90 keeps a little more context.
-    max_words: int = 90
-    # A procedure (or a table) is never cut in the middle, and neither is an FAQ entry's answer: it is one reply
-    # to one question, quoted whole when it fits (see whole_answer), and its second half is often the case the
-    # customer is in ("Otherwise, if it is not your video, ...").
-    max_procedure_words: int = 260
-    lead_in_sentences: int = 0  # sentences kept before the anchor (beyond the from-the-top rule below)
-    second_article_gain: float = 0.25  # share of the question's weight a second passage must add
-    anchor_chunks: int = 4  # best chunks of the top article searched for the anchor sentence
-    # ... and, for a how-to question, any other retrieved chunk of it whose headings say at least this share of
-    # the question: steps sit under a heading that names them ("## Connect a bank account"), often in a chunk that
-    # retrieval ranks below the article's introduction and overview sections.
-    how_to_heading_share: float = 0.5
-    heading_weight: float = 0.5  # how much a chunk's heading path counts next to a sentence's own words
-    # The share of a yes/no question's weight its article's title must say for the opening to frame the answer
-    # (see _passage). Dev splits: no answer changed on E-Manual, everyday or CMRC2018 (400 questions) against
-    # no such condition; on the sample help centre it moved 2 of 11 wrong passages to the right one.
-    opening_title_share: float = 0.5
-    # ... and the share the opening itself must say (the first chunk's text). Dev splits: no answer changed; on the
-    # sample help centre's 297 questions of every round, one, to the right passage ("is there an android app").
-    opening_text_share: float = 0.5
-    step_bonus: float = 0.3  # share of the question's weight a list item gets for a how-to question
-    # Between sections that say about as much of the question, the one closer to it in meaning: a unit loses this
-    # share of the question's weight per unit of cosine its chunk is below the article's closest chunk. Words
-    # alone put "set the start date ... Otherwise you'll see the same transactions twice" under "## Connect a bank
-    # account" before "## I see the same transaction twice" for "why is a transaction showing twice in my bank
-    # feed". Chosen on the everyday dev split (0.5: 5 answers changed, 3 better, none worse; 0.75 and 1.0: 8 and
-    # 11 changed, one worse, "does receipt scanning work with heic photos" lost "## Supported files" to the
-    # scanning steps); E-Manual, StackFAQ and CLINC dev answers unchanged. Not for Chinese: the English model's
-    # vectors of Chinese text rank paragraphs poorly (CMRC2018 dev gold span 0.750 -> 0.737 with it). Measured
-    # with MiniLM, the default: the multilingual embedder's cosines lie closer together, so it weighs less there.
-    closeness_weight: float = 0.5
-    # ... and a unit stating the kind of quantity a "how long / how often / how many / how much" question asks for
-    # (at most what the unit says of the question, like the step bonus: a number alone answers nothing).
-    quantity_bonus: float = 0.25
-    # "Who on our team is allowed to connect stripe": "Only the Owner and Admins can connect integrations." says one
-    # word of it ("connect"); "3. Sign in to Stripe ... click **Allow access**" says three. A sentence naming a role
-    # gets this share of the question's weight for a question asking who (when it says any word of it).
-    who_bonus: float = 0.5
-    # "tried to make another api key ... lumo just wont let me": the article's introduction ("The Lumo API lets you
-    # connect your own tools") says "api key" as much as "- Up to **5 active keys** per account" does. For a question
-    # reporting something refused or missing (Question.reports_block), a sentence stating a limit or a condition
-    # ("only", "up to", "supported", "can't") gets this share of the question's weight (when it says any word of it).
-    condition_bonus: float = 0.25
-    # When the best sentence is this close to the top of the article (or of its section's chunk), start from the
-    # top: help-centre articles and sections open with the menu path and the summary a reader needs first.
-    from_top_within_words: int = 60
-    # ... and from the top of its paragraph when the sentences before it there are this short: a sentence that
-    # goes on from the one before it ("Plus and Business have no invoice limit.") needs that one. A longer run
-    # before it is a section written as one paragraph (an encyclopedia's), where the anchor stands alone.
-    paragraph_within_words: int = 40
-    # A second passage must cover a question word at least this rare (BM25 idf: about one chunk in five or fewer
-    # holds it) and at least half as rare as the question's rarest word: "another" in "add another user" is rare
-    # enough, but the passage must also pass the on-topic test below.
-    rare_idf: float = 1.5
-    # ... and be about the question: its best chunk at least this close to the question (dense cosine, or fused
-    # score when the chunk was found by keywords only) relative to the first passage's best chunk. On the sample
-    # help centre's everyday questions, a passage less close than the first was an unrelated page sharing a word
-    # ("website" in "invoice notes pasted from a website" for "my phone's invoice isn't on the website").
-    second_on_topic: float = 1.0
-    # The same for the passage on a comparison's other side, which is about half the question only, so less close
-    # to it than the first: on the sample help centre the Admin paragraph for "accountant vs admin role" is at 0.82
-    # of the Accountant paragraph's cosine and "Closing your account ..." at 0.81 of the cancellation entry's, while
-    # the wrong candidates from other articles were at 0.71-0.73. A false comparison's ("the difference between the
-    # invoice total and the payment is 2 eur", at 0.79) still passes.
-    other_side_on_topic: float = 0.75
-    words_after_table: int = 45  # sentences kept after a quoted table (what its numbers mean, its footnote)
-    # "How do I connect Shopify?": when the first passage holds no steps (an FAQ entry saying which plan has the
-    # integration), a next article scored at least this share of the first one's, whose passage is numbered steps
-    # covering as much of the question, answers instead. The fused scores of an entry and the article on the same
-    # topic are close (1.22 and 1.12 there); an article on another topic is far below (0.3).
-    steps_score_share: float = 0.8
-    # Chinese characters per word in every budget above: a Chinese text takes about 1.5-1.8 characters per word
-    # of its English translation, so counting each character as a word gave Chinese answers about half the
-    # content of English ones (90 characters: often the opening sentence alone). Chosen on the CMRC2018 dev split
-    # (gold span in the answer when the top article is right, 680 questions): 1.0 -> 0.928 (88 characters on
-    # average), 1.5 -> 0.941 (127), 1.7 -> 0.944 (142), 2.0 -> 0.947 (164); 1.5, the low end of the translation
-    # ratio, keeps answers short for little loss.
-    cjk_chars_per_word: float = 1.5
-    # For a Chinese question, how much the words of the article's title count when picking the anchor sentence.
-    # Encyclopedia-style articles name their subject in many sentences, and a name is rare in the index, so it
-    # outweighed the words that say which sentence answers ("一期", "工程", "总长" in "上海轨道交通18号线一期工程的
-    # 总长是多少？"). With none of those in any sentence, the article's opening wins (ties go to the earliest
-    # sentence): "什么是月代？".
-    # Chosen on the CMRC2018 dev split (as above): 0.0 -> 0.941, 0.1 -> 0.931, 0.3 -> 0.912, 1.0 -> 0.891 (and
-    # 0.809 before, when ties went to the chunk closest in meaning and the opening was not always looked at).
-    cjk_topic_weight: float = 0.0
 
 
 @dataclass
@@ -227,7 +114,7 @@ class ExtractiveComposer:
             if candidates:
                 # A follow-up's new variant ("Android") may be mentioned in passing by a top article (a sync
                 # troubleshooting step): of the passages that mention it, the one closest in meaning answers.
-                found = max(candidates, key=lambda c: (_dense(_best_chunk(c[2])), -c[0]))
+                found = max(candidates, key=lambda c: (closeness_in_meaning(_best_chunk(c[2])), -c[0]))
                 break
         if found is None:
             return Composition("", [])
@@ -270,163 +157,13 @@ class ExtractiveComposer:
         ``reads_on``: an article's introduction reads on into its first section (not for one side of a comparison,
         whose passage stands beside another)."""
         terms, is_how_to = asked.terms, asked.is_how_to
-        # The anchor is looked for in the article's best few chunks (the best by fused score may be its
-        # title-heavy introduction); a chunk's headings count too, since "## Connect a bank account" says what the
-        # steps below it are for. The window then stays in the anchor's chunk and the chunk that follows it in the
-        # same section: stitching two parts of an article would join an introduction to another procedure's steps.
-        ranked = sorted(document.chunks, key=lambda c: c.score, reverse=True)
-        by_score = ranked[: self.settings.anchor_chunks]
-        if asked.is_cjk:
-            # The opening of a Chinese article says what its subject is ("黄昆岩（），台湾新竹人，..."), and is the
-            # anchor when nothing else matches the question beyond that subject: it is looked at even when ranked low.
-            by_score += [c for c in ranked[self.settings.anchor_chunks :] if c.chunk.index == 0]
-        if is_how_to:
-            named = self.settings.how_to_heading_share * sum(terms.values())
-            by_score += [
-                c
-                for c in ranked[self.settings.anchor_chunks :]
-                if c.chunk.heading_path and _heading_says(c, asked, terms) >= named
-            ]
-        # "How do I ...?" asks for steps: a numbered step is a better anchor than prose or bullets about the topic.
-        step_bonus = self.settings.step_bonus * sum(terms.values()) if is_how_to else 0.0
-        quantity_bonus = self.settings.quantity_bonus * sum(terms.values())
-        who_bonus = self.settings.who_bonus * sum(terms.values())
-        condition_bonus = self.settings.condition_bonus * sum(terms.values())
-        # ... but not the steps of another action on the same object, when the article names the one asked for:
-        # "How do I delete a bank account?" got the steps under "Connect a bank account" (they share "bank
-        # account"), while "To remove the account and its transactions completely, choose Delete account" is
-        # further down. Steps under a heading that starts with another action's verb, and that never name the
-        # asked one, get no bonus then ("Invite a user" may be "add a user" in other words: it keeps it).
-        action = asked.action if is_how_to and _names_action(by_score, asked.action) else frozenset()
-        # A yes/no question about what the title names ("Can I use Lumo offline?" and "Using Lumo offline"): the
-        # article's opening says whether and how, before any detail further down. Only when the title says most of
-        # what is asked: "Does Lumo calculate US state sales tax?" names the subject of "Setting up VAT and sales
-        # tax", and its opening ("Lumo calculates VAT ...") was quoted over "Lumo doesn't look up or calculate
-        # state or city rates" further down. And only when the opening itself says enough of it
-        # (opening_text_share): "is there an android app" of "The Lumo mobile apps for iPhone, iPad and Android" got
-        # "The Lumo apps are free on every plan", not the requirements table's Android row.
-        title_match = overlap(document.title, terms)
-        names_question = title_match >= self.settings.opening_title_share * sum(terms.values())
-        opening = next((c.chunk.text for c in document.chunks if c.chunk.index == 0), "")
-        opening_says = overlap(opening, terms) >= self.settings.opening_text_share * sum(terms.values())
-        opening_bonus = (
-            self.settings.heading_weight * title_match if asked.is_yes_no and names_question and opening_says else 0.0
-        )
-        question_weight = sum(terms.values())
-        # A code ("KI-231") is worth the whole question: the passage holding it is about exactly that.
-        code_bonus = question_weight
-        # (score, tie-break (see _tie_break), -unit index) of the best anchor.
-        best_unit: tuple[float, float, int, int] | None = None
-        anchor_chunk: ScoredChunk | None = None
-        anchor_terms = asked.beyond(document.title, self.settings.cjk_topic_weight) if asked.is_cjk else terms
-        # Headings name procedures ("## Connect a bank account"): for a how-to question every word they share with
-        # it counts. For any other question only the words beyond the article's own subject do: every section of
-        # "Turning on two-factor authentication (2FA)" is about 2FA, but "## How many users you can add" says which
-        # section answers "how many people can I add on the Free plan?" (its table, not the article's opening).
-        heading_terms = terms if is_how_to else asked.beyond(document.title, 0.0)
-        # The question's rarest word beyond the article's subject says what it asks about: "default" in "when are
-        # reminders sent by default", "summary" in "does shopify sync every order or just a summary". When the
-        # heading of a retrieved section names it ("## Default reminder schedule"), a unit that neither says it nor
-        # sits under a heading that does is about something else, however many of the commoner words (and their
-        # word pairs) it shares: "Reminders apply to all unpaid invoices, including ones sent before ..." scored
-        # 7.0 ("reminders", "sent") over the schedule's lead-in at 5.9 ("reminders" and half of the heading's
-        # "default"), and "New orders, refunds and payouts sync every 15 minutes" 13.5 (with the pair "sync every")
-        # over the modes table under "## Per-order or daily summary" at 9.0. Such a unit loses the word's weight.
-        # (First it could be the anchor only when no unit said the word; then "what email address do invoices get
-        # sent from" lost "The email comes from invoices@lumo.example" (9.8) to "A sent invoice can't be deleted"
-        # (4.6) under "## Change or cancel a sent invoice": "sent" (3.2) was barely rarer than "address" (3.0).)
-        # Dev splits: no answer changed (E-Manual, CMRC2018 and StackFAQ pages have no
-        # headings). Sample help centre: of 120 earlier QA questions those two changed, both to the right section;
-        # of 56 new ones four, all better ("does stripe sync refunds": "Sync and history" -> "## Refunds issued in
-        # Stripe"; "what happens after i close my account": the closing steps -> what happens after). The same
-        # rule with no heading needed (the unit itself must say the word) was worse: E-Manual dev ROUGE-L 0.510 ->
-        # 0.506 (5 answers changed), and "my bank isnt listed" got the error-code table.
-        # Not for a how-to question: its rarest word is often the verb, which the procedure's heading may say in
-        # other words ("## Invite a user" for "how do I add another user?", while "## How many users you can add"
-        # says "add"); the step bonus and the action rule above pick its steps. Not fixed this way either: "what
-        # file types can i upload for receipts" quotes "you can still upload receipts ... you type the details
-        # yourself" (14.0) over "## Supported files" (4.4), which never says "type".
-        focus = None if is_how_to else _heading_focus(by_score, asked, document.title)
-        closeness_weight = 0.0 if asked.is_cjk else self.settings.closeness_weight * question_weight
-        cosines = [c.dense_score for c in by_score if c.dense_score is not None]
-        # A chunk found by keywords alone counts as the farthest of those found in meaning. A section whose heading
-        # says the whole question, or names its focus (above), is not measured so: it is what the question asks
-        # about, however its text reads to the model ("turn on 2fa" and "## Turn on 2FA with an authenticator
-        # app": 0.44, the article's introduction 0.66; "## Per-order or daily summary" 0.62 and "## How syncing
-        # works" 0.66 for "does shopify sync every order or just a summary"). For a how-to question, neither is a
-        # procedure whose heading says as much as brought it in above (how_to_heading_share).
-        closest, farthest = max(cosines, default=0.0), min(cosines, default=0.0)
-        names_enough = self.settings.how_to_heading_share * question_weight if is_how_to else question_weight
-        heading_names_it = [
-            _heading_says(c, asked, terms) >= names_enough
-            or (focus is not None and focus in passage_terms(" ".join(c.chunk.heading_path)))
-            for c in by_score
-        ]
-        for rank, chunk in enumerate(by_score):
-            heading_match = _heading_says(chunk, asked, heading_terms)
-            heading_bonus = self.settings.heading_weight * heading_match
-            chunk_units = split_units(chunk)
-            for i, whole in enumerate(chunk_units):
-                unit = fresh(whole, skip)
-                if (
-                    unit is None
-                    or _TABLE_REFERENCE.search(unit.text)
-                    or _OVERVIEW.match(unit.text)
-                    or (steps_only and not unit.is_step)
-                ):
-                    continue
-                match = unit_overlap(unit, anchor_terms)
-                # A step's bonus is at most what the step, or the heading over its procedure, says of the
-                # question: "6. Click Save as draft" under "Create an invoice" (one word of "How do I delete a draft
-                # invoice?") outranked "Drafts can be deleted at any time from Invoices > Drafts", which says all of
-                # it; "1. Go to Settings > Security" under "Turn on 2FA with an authenticator app" keeps its bonus.
-                # Dev splits: no answer changed.
-                steps_bonus = 0.0
-                if unit.is_step and not (action and _for_another_action(unit, chunk, action)):
-                    steps_bonus = min(step_bonus, max(match, heading_match))
-                bonus = heading_bonus + steps_bonus
-                # A lead-in states what its list does ("then retry automatically:" before "1. **Day 3** ...").
-                stated = chunk_units[i + 1 : i + 2] if _is_lead_in(unit) else []
-                if any(asked.states_quantity(u.text) for u in (unit, *stated)):
-                    bonus += min(quantity_bonus, match)
-                # A count of the very thing asked about is the answer, whatever other words a sentence shares.
-                bonus += question_weight if asked.states_count(unit.text) else 0.0
-                # ... and so is, for "who ...?", a sentence naming a role (see who_bonus).
-                if asked.names_person(unit.text) and unit_overlap(unit, terms) > 0:
-                    bonus += who_bonus
-                # ... and, for something refused or missing, a sentence stating a limit or a condition.
-                if asked.states_condition(unit.text) and unit_overlap(unit, terms) > 0:
-                    bonus += condition_bonus
-                bonus += opening_bonus if chunk.chunk.index == 0 else 0.0
-                bonus += _compares(unit, asked)
-                bonus += code_bonus if holds_code(unit.text, asked.codes) else 0.0
-                says_focus = (
-                    focus is None
-                    or focus in passage_terms(" ".join((unit.text, *chunk.chunk.heading_path)))
-                    or holds_code(unit.text, asked.codes)
-                )
-                penalty = 0.0 if says_focus else asked.terms.get(focus or "", 0.0)
-                # "I disconnected the bank feed, are the old transactions still there?": the steps to disconnect
-                # say most of the question ("disconnect", "feed") and are what the customer has already done; the
-                # sentence after them answers. Such a step is the anchor only when nothing else in the article is.
-                # Dev splits: no answer changed; of 100 blind sample help centre questions, one, to the right one.
-                # So are the steps for a case a set-up question does not state ("## If you lose your phone" for "how
-                # do I set up 2FA?"). Dev splits: no answer changed; sample help centre: one of 337, to the right one.
-                # Only for setting up: "how do I use a backup code?" is answered by the lost-phone steps.
-                unstated = bool(asked.set_up) and _for_unstated_case(chunk, terms)
-                if unit.is_step and (_performs(chunk, asked.done) or unstated):
-                    penalty += question_weight
-                if not heading_names_it[rank]:
-                    cosine = chunk.dense_score if chunk.dense_score is not None else farthest
-                    penalty += closeness_weight * (closest - cosine)
-                key = (round(match + bonus - penalty, 9), *_tie_break(chunk, rank, asked), -i)
-                if best_unit is None or key > best_unit:
-                    best_unit, anchor_chunk = key, chunk
-        if anchor_chunk is None or best_unit is None:
+        found = find_anchor(self.settings, document, asked, skip, steps_only)
+        if found is None:
             return [], set()
+        anchor_chunk = found.chunk
         entire = None if steps_only else self.whole_answer(document, skip)
         if entire is not None:
-            entire = _amount_stated(entire, asked, anchor_chunk, -best_unit[-1])
+            entire = _amount_stated(entire, asked, anchor_chunk, found.index)
             return entire, {t for u in entire for t in passage_terms(u.text) if t in terms}
         # The article's introduction (its first chunk, under no heading) reads on into its first section when that
         # section says more of the question (see _adds_to_intro), or holds the steps a how-to question asks for.
@@ -455,7 +192,7 @@ class ExtractiveComposer:
             ],
             skip,
         )
-        anchor_unit = fresh(anchor_units[-best_unit[-1]], skip)
+        anchor_unit = fresh(anchor_units[found.index], skip)
         anchor = next((i for i, u in enumerate(units) if anchor_unit and u.text == anchor_unit.text), None)
         if anchor is None:  # the anchor was quoted already, in another chunk's copy of it
             return [], set()
@@ -483,10 +220,10 @@ class ExtractiveComposer:
                 asked=None if asked.is_how_to else asked,
                 title=document.title,
             )
-            if not (units[anchor].is_step and _performs(units[anchor].chunk, asked.done)):
+            if not (units[anchor].is_step and performs(units[anchor].chunk, asked.done)):
                 # The steps of what the customer has already done are not quoted before what follows from it.
-                window = [u for u in window if not (u.is_step and _performs(u.chunk, asked.done))]
-            window = [u for u in window if not _about_the_guide(u)]
+                window = [u for u in window if not (u.is_step and performs(u.chunk, asked.done))]
+            window = [u for u in window if not about_the_guide(u)]
             window = _with_heading(window, units, document.title)
             # Not in pages without headings (the TV manual's, an encyclopedia's): one topic runs through a long
             # paragraph whose sentences lean on each other, and moved first, "Review the illustration below, and
@@ -518,9 +255,7 @@ class ExtractiveComposer:
         if document.kind != "faq":
             return None
         chunks = sorted(document.chunks, key=lambda c: c.chunk.index)
-        units = [
-            u for u in unique([u for c in chunks for u in split_units(c)], skip) if not _TABLE_REFERENCE.search(u.text)
-        ]
+        units = [u for u in unique([u for c in chunks for u in split_units(c)], skip) if not points_at_table(u.text)]
         if not units or sum(self._words(u) for u in units) > self.settings.max_procedure_words:
             return None
         return units
@@ -570,7 +305,7 @@ class ExtractiveComposer:
         steps = [i for i in range(start, anchor) if units[i].is_step] if skips_steps else []
         if steps and not units[anchor].is_list_item and not _POINTS_BACK.match(units[anchor].text):
             first_step = _procedure_around(units, steps[0])[0]
-            lead_in = units[first_step - 1] if first_step > start and _is_lead_in(units[first_step - 1]) else None
+            lead_in = units[first_step - 1] if first_step > start and is_lead_in(units[first_step - 1]) else None
             said = unit_overlap(units[anchor], asked.terms) if asked else 0.0
             lead_in_answers = lead_in is not None and (
                 unit_overlap(lead_in, asked.terms if asked else {}) >= said
@@ -594,7 +329,7 @@ class ExtractiveComposer:
         # A list is quoted with the sentence that introduces it: "- **Match** it to an invoice" alone does not say
         # what "it" is; "For each one, you can:" before it does (and, by the rule below, the opening of its
         # paragraph: "New transactions land in **Banking > Review**.").
-        if start > 0 and units[start].is_list_item and _is_lead_in(units[start - 1]):
+        if start > 0 and units[start].is_list_item and is_lead_in(units[start - 1]):
             start -= 1
         # Nor is a sentence quoted without the sentences of its paragraph before it, when they fit: "Plus and
         # Business have no invoice limit." alone does not answer "is there a limit on invoices on free"; the
@@ -622,15 +357,15 @@ class ExtractiveComposer:
                     # A table between the top of the article and the anchor is not what was asked, nor is the
                     # sentence introducing it: "Lumo uses this schedule: You can add more reminders ..." read as
                     # one sentence.
-                    while window and _is_lead_in(window[-1]):
+                    while window and is_lead_in(window[-1]):
                         words -= self._words(window.pop())
                     continue
                 # Nor one after it: the passage ends where the table starts, unless the passage's last sentence
                 # introduces it ("Lumo uses this schedule:") and it fits: then it is what that sentence promises.
-                if window and _is_lead_in(window[-1]) and words + self._words(unit) <= budget:
+                if window and is_lead_in(window[-1]) and words + self._words(unit) <= budget:
                     window.append(unit)
                 break
-            if _TABLE_REFERENCE.search(unit.text):
+            if points_at_table(unit.text):
                 continue  # "see the table below", and the table is not quoted
             # The budget never cuts before the anchor: it is the unit that answers. (Starting from the top within
             # from_top_within_words, a long anchor, e.g. a 50-character Chinese sentence, used to fall off the end.)
@@ -641,7 +376,7 @@ class ExtractiveComposer:
             window.append(unit)
             words += self._words(unit)
         # Nor does it end on a lead-in whose table or list did not fit: "... uses this schedule:" and nothing after.
-        while len(window) > 1 and _is_lead_in(window[-1]) and window[-1] is not units[anchor]:
+        while len(window) > 1 and is_lead_in(window[-1]) and window[-1] is not units[anchor]:
             window.pop()
         return window
 
@@ -699,7 +434,7 @@ class ExtractiveComposer:
             return None
         before = units[first - 1] if first > 0 else None
         introduces = before is not None and (
-            _is_lead_in(before)
+            is_lead_in(before)
             or (
                 not before.is_list_item
                 and not before.is_table
@@ -732,7 +467,7 @@ class ExtractiveComposer:
         table = units[anchor]
         window: list[Unit] = []
         before = units[anchor - 1] if anchor > 0 else None
-        if before is not None and _is_lead_in(before):
+        if before is not None and is_lead_in(before):
             window.append(before)
         text = table.text if whole else select_rows(table.text, terms, title_terms)
         window.append(replace(table, text=money_rows(text) if prices else text))
@@ -740,7 +475,7 @@ class ExtractiveComposer:
         for unit in units[anchor + 1 :]:
             if unit.is_table or unit.is_list_item or words + self._words(unit) > self.settings.words_after_table:
                 break
-            if not _TABLE_REFERENCE.search(unit.text):
+            if not points_at_table(unit.text):
                 window.append(unit)
                 words += self._words(unit)
         return window
@@ -875,20 +610,6 @@ class ExtractiveComposer:
                 continue
             return document, extra
         return None
-
-
-def _compares(unit: Unit, asked: Question) -> float:
-    """For a comparison, the weight of the compared words ``unit`` says when it names both sides (a table with a
-    row for each: "is the authenticator app better than sms?" got the app's set-up steps; the methods table says
-    which is recommended); else 0."""
-    if asked.sides is None:
-        return 0.0
-    # A table names the sides in its rows, one per row; sides that are only its columns ("| Action | Owner |
-    # Admin | Accountant |") make a grid of every role, not the two asked about.
-    said = set(passage_terms("\n".join(table_parts(unit.text)[1]) if unit.is_table else unit.text))
-    if not all(side & said for side in asked.sides):
-        return 0.0
-    return sum(asked.terms.get(t, 0.0) for side in asked.sides for t in side & said)
 
 
 def _lines(passage: Sequence[Unit]) -> frozenset[str]:
@@ -1059,97 +780,8 @@ def _last_heading(unit: Unit) -> str:
     return path[-1].strip() if path else ""
 
 
-def _heading_focus(chunks: Sequence[ScoredChunk], asked: Question, title: str) -> str | None:
-    """The question's rarest word beyond the article's title, when a heading over one of ``chunks`` names it."""
-    named_by_title = set(passage_terms(title))
-    # A word directly before one of the title's ("card" in "who gets the email when our card payment fails", of
-    # "What happens when a payment fails") says which kind of the article's subject is meant, and the whole article
-    # is about that: it is no section's word. As the focus, it sank "When a charge fails, we email the account
-    # Owner and the billing contact" for not saying "card", and "## Common reasons cards are declined" answered.
-    # Dev splits: no answer changed.
-    qualifiers = {first for first, second in asked.adjacent if second in named_by_title}
-    words = {t: w for t, w in asked.beyond(title, 0.0).items() if "_" not in t and w > 0 and t not in qualifiers}
-    # A word of the clause that asks, not of the situation told before it: "declined" in "card declined on renewal,
-    # when do we retry the charge" sank the retry schedule for "## Common reasons cards are declined".
-    words = {t: w for t, w in words.items() if t in asked.asking} or words
-    if not words:
-        return None
-    focus = max(sorted(words), key=lambda t: words[t])  # sorted: equal weights give the same word every time
-    named = any(focus in passage_terms(" ".join(c.chunk.heading_path)) for c in chunks if c.chunk.heading_path)
-    return focus if named else None
-
-
-def _names_action(chunks: Sequence[ScoredChunk], action: frozenset[str]) -> bool:
-    """Whether any of ``chunks`` (their text or headings) names one of the ``action`` stems."""
-    return bool(action) and any(
-        action & set(passage_terms(" ".join((c.chunk.text, *c.chunk.heading_path)))) for c in chunks
-    )
-
-
-def _for_another_action(unit: Unit, chunk: ScoredChunk, action: frozenset[str]) -> bool:
-    """Whether a step belongs to a procedure for another action: its heading starts with another action's verb,
-    and neither the step nor its headings name the asked one."""
-    path = chunk.chunk.heading_path
-    if not path or not names_another_action(path[-1], action):
-        return False
-    return not action & set(passage_terms(" ".join((unit.text, *path))))
-
-
-def _heading_says(chunk: ScoredChunk, asked: Question, terms: dict[str, float]) -> float:
-    """How much of ``terms`` (the question's, or some of them) ``chunk``'s headings say. For "how do I set up
-    ...?", a last heading that starts using something says "set up", and what the article's title says too, when
-    they name the question's rarest word: "## Connect a bank account" of "Connecting your bank account and fixing bank
-    feed problems" says all of "how do I set up bank feeds?". Not "## Create an API key" for "how do I set up a
-    sandbox API key?": the sandbox has its own section."""
-    path = chunk.chunk.heading_path
-    if asked.set_up and path and starts_using(path[-1]):
-        said = passage_terms(" ".join((chunk.chunk.title, *path)))
-        words = {t: w for t, w in asked.terms.items() if "_" not in t and t not in asked.set_up}
-        rarest = max(sorted(words), key=lambda t: words[t], default=None)
-        if rarest in said:
-            return sum(w for t, w in terms.items() if t in said or t in asked.set_up)
-    return overlap(" ".join(path), terms)
-
-
-# A heading naming the case its section is for ("## If you lose your phone", "## When the payment is still unpaid").
-_CASE_HEADING = re.compile(r"^\s*(?:if|when|in case)\b", re.IGNORECASE)
-
-
-def _for_unstated_case(chunk: ScoredChunk, terms: dict[str, float]) -> bool:
-    """Whether ``chunk`` is under a heading naming a case the question says nothing of: its steps are for that
-    case ("2. ... set up 2FA again on your new phone" under "## If you lose your phone" for "how do I set up
-    2FA?")."""
-    path = chunk.chunk.heading_path
-    return bool(path) and bool(_CASE_HEADING.match(path[-1])) and not terms.keys() & set(passage_terms(path[-1]))
-
-
-def _performs(chunk: ScoredChunk, done: frozenset[str]) -> bool:
-    """Whether ``chunk`` is a procedure for an action the customer has already done: its heading names the action
-    (chatbot/actions.procedure_verbs: "Disconnecting a bank" after "I disconnected the bank feed, ...")."""
-    path = chunk.chunk.heading_path
-    return bool(done) and bool(path) and bool(procedure_verbs(path[-1]) & done)
-
-
-def _about_the_guide(unit: Unit) -> bool:
-    """Whether ``unit`` is a guide's or article's list of what it covers (see _GUIDE_OVERVIEW)."""
-    return bool(_OVERVIEW.match(unit.text) and _GUIDE_OVERVIEW.match(unit.text)) and not _is_lead_in(unit)
-
-
 def _best_chunk(units: Sequence[Unit]) -> ScoredChunk:
     return max(units, key=lambda u: u.chunk.score).chunk
-
-
-def _dense(chunk: ScoredChunk) -> float:
-    return chunk.dense_score if chunk.dense_score is not None else -1.0
-
-
-def _tie_break(chunk: ScoredChunk, rank: int, asked: Question) -> tuple[float, int]:
-    """Between anchors that match equally: the chunk closer in meaning (two procedures opening with the same
-    "1. Go to Settings > Users"), or, for a Chinese question, the earlier part of the article: its opening says
-    what its subject is, which answers what nothing else in it matches ("什么是月代？")."""
-    if asked.is_cjk:
-        return -chunk.chunk.index, -rank
-    return _dense(chunk), -rank
 
 
 def _closeness(chunk: ScoredChunk, like: tuple[str, float] | None = None) -> tuple[str, float]:

@@ -39,6 +39,47 @@ class Unit:
     label: str = ""  # a list item's label: the bold line over its list ("iPhone and iPad")
 
 
+# A sentence pointing at a table ("see the table below"): left out with the table it points at.
+_TABLE_REFERENCE = re.compile(
+    r"\btables? (below|above)\b|\b(following|this|the above) tables?\b|下表|上表|如下表", re.IGNORECASE
+)
+
+
+# A sentence listing what a page covers ("This guide explains how to connect a bank, how often transactions
+# arrive, ..."): it names every section's topic, so it matched questions that a section answers, and says nothing.
+_OVERVIEW = re.compile(
+    r"^\s*(?:this|the following) (?:guide|article|page|section|document|chapter)s? (?:also )?"
+    r"(?:explains|describes|covers|shows|lists|walks you through|tells you|helps)\b",
+    re.IGNORECASE,
+)
+# ... it is never the anchor, and a guide's or article's is not quoted beside one either ("my bank feed stopped
+# updating" got the introduction with it). "This page shows your unpaid invoices" may be about a screen of the
+# product, and "This section lists the charges we can't refund:" leads in its list: those stay.
+_GUIDE_OVERVIEW = re.compile(r"^\s*(?:this|the following) (?:guide|article)s? ", re.IGNORECASE)
+
+
+def points_at_table(text: str) -> bool:
+    """Whether a sentence points at a table ("see the table below")."""
+    return bool(_TABLE_REFERENCE.search(text))
+
+
+def lists_contents(text: str) -> bool:
+    """Whether a sentence lists what its page or section covers (see _OVERVIEW)."""
+    return bool(_OVERVIEW.match(text))
+
+
+def about_the_guide(unit: Unit) -> bool:
+    """Whether ``unit`` is a guide's or article's list of what it covers (see _GUIDE_OVERVIEW)."""
+    return bool(_OVERVIEW.match(unit.text) and _GUIDE_OVERVIEW.match(unit.text)) and not is_lead_in(unit)
+
+
+def is_lead_in(unit: Unit) -> bool:
+    """A sentence that introduces what follows it ("Lumo uses this schedule:", "分为三类："), or a bold label."""
+    return unit.is_label or (
+        not unit.is_table and not unit.is_list_item and unit.text.rstrip().endswith((":", "\uff1a"))
+    )
+
+
 def step_number(unit: Unit) -> int | None:
     """The number of a numbered step ("7. Run Reports ..." -> 7); None for any other unit."""
     match = _NUMBERED_STEP.match(unit.text) if unit.is_step else None

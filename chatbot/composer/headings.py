@@ -1,0 +1,86 @@
+"""What the headings over a chunk say about the question: which action a procedure performs, which case it is for,
+and how much of the question they name. Headings tell help-centre sections apart ("## Connect a bank account" and
+"## Disconnecting a bank" share every word but the verb), so the anchor search (anchor.py) weighs them beside a
+sentence's own words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from chatbot.actions import names_another_action, procedure_verbs, starts_using
+from chatbot.composer.question import Question, overlap
+from chatbot.composer.units import Unit
+from chatbot.keyword import passage_terms
+from chatbot.types import ScoredChunk
+
+
+def heading_focus(chunks: Sequence[ScoredChunk], asked: Question, title: str) -> str | None:
+    """The question's rarest word beyond the article's title, when a heading over one of ``chunks`` names it."""
+    named_by_title = set(passage_terms(title))
+    # A word directly before one of the title's ("card" in "who gets the email when our card payment fails", of
+    # "What happens when a payment fails") says which kind of the article's subject is meant, and the whole article
+    # is about that: it is no section's word. As the focus, it sank "When a charge fails, we email the account
+    # Owner and the billing contact" for not saying "card", and "## Common reasons cards are declined" answered.
+    # Dev splits: no answer changed.
+    qualifiers = {first for first, second in asked.adjacent if second in named_by_title}
+    words = {t: w for t, w in asked.beyond(title, 0.0).items() if "_" not in t and w > 0 and t not in qualifiers}
+    # A word of the clause that asks, not of the situation told before it: "declined" in "card declined on renewal,
+    # when do we retry the charge" sank the retry schedule for "## Common reasons cards are declined".
+    words = {t: w for t, w in words.items() if t in asked.asking} or words
+    if not words:
+        return None
+    focus = max(sorted(words), key=lambda t: words[t])  # sorted: equal weights give the same word every time
+    named = any(focus in passage_terms(" ".join(c.chunk.heading_path)) for c in chunks if c.chunk.heading_path)
+    return focus if named else None
+
+
+def names_action(chunks: Sequence[ScoredChunk], action: frozenset[str]) -> bool:
+    """Whether any of ``chunks`` (their text or headings) names one of the ``action`` stems."""
+    return bool(action) and any(
+        action & set(passage_terms(" ".join((c.chunk.text, *c.chunk.heading_path)))) for c in chunks
+    )
+
+
+def for_another_action(unit: Unit, chunk: ScoredChunk, action: frozenset[str]) -> bool:
+    """Whether a step belongs to a procedure for another action: its heading starts with another action's verb,
+    and neither the step nor its headings name the asked one."""
+    path = chunk.chunk.heading_path
+    if not path or not names_another_action(path[-1], action):
+        return False
+    return not action & set(passage_terms(" ".join((unit.text, *path))))
+
+
+def heading_says(chunk: ScoredChunk, asked: Question, terms: dict[str, float]) -> float:
+    """How much of ``terms`` (the question's, or some of them) ``chunk``'s headings say. For "how do I set up
+    ...?", a last heading that starts using something says "set up", and what the article's title says too, when
+    they name the question's rarest word: "## Connect a bank account" of "Connecting your bank account and fixing bank
+    feed problems" says all of "how do I set up bank feeds?". Not "## Create an API key" for "how do I set up a
+    sandbox API key?": the sandbox has its own section."""
+    path = chunk.chunk.heading_path
+    if asked.set_up and path and starts_using(path[-1]):
+        said = passage_terms(" ".join((chunk.chunk.title, *path)))
+        words = {t: w for t, w in asked.terms.items() if "_" not in t and t not in asked.set_up}
+        rarest = max(sorted(words), key=lambda t: words[t], default=None)
+        if rarest in said:
+            return sum(w for t, w in terms.items() if t in said or t in asked.set_up)
+    return overlap(" ".join(path), terms)
+
+
+# A heading naming the case its section is for ("## If you lose your phone", "## When the payment is still unpaid").
+_CASE_HEADING = re.compile(r"^\s*(?:if|when|in case)\b", re.IGNORECASE)
+
+
+def for_unstated_case(chunk: ScoredChunk, terms: dict[str, float]) -> bool:
+    """Whether ``chunk`` is under a heading naming a case the question says nothing of: its steps are for that
+    case ("2. ... set up 2FA again on your new phone" under "## If you lose your phone" for "how do I set up
+    2FA?")."""
+    path = chunk.chunk.heading_path
+    return bool(path) and bool(_CASE_HEADING.match(path[-1])) and not terms.keys() & set(passage_terms(path[-1]))
+
+
+def performs(chunk: ScoredChunk, done: frozenset[str]) -> bool:
+    """Whether ``chunk`` is a procedure for an action the customer has already done: its heading names the action
+    (chatbot/actions.procedure_verbs: "Disconnecting a bank" after "I disconnected the bank feed, ...")."""
+    path = chunk.chunk.heading_path
+    return bool(done) and bool(path) and bool(procedure_verbs(path[-1]) & done)
