@@ -290,6 +290,8 @@ class Answerer:
                 rest = [s for s in answer.related if s.id not in named_elsewhere]
                 answer.related = [*(s for s in named if s is not None), *rest][:MAX_RELATED]
 
+        if answer.reason == "low_confidence":
+            answer.related = self._with_excerpts(question, answer.related, result, idf)
         if answer.is_gap and asks_for_a_person(question):
             # "Can I talk to a real human about my invoice?" without a confident answer: the person asked for
             # rather than "I don't know". Still a question the knowledge base did not answer: a gap, as any other.
@@ -409,6 +411,18 @@ class Answerer:
         self._abstain(answer, result)
         answer.answer = message("unsure", answer.language)
         answer.writer = "unsure"
+
+    def _with_excerpts(
+        self, question: str, related: Sequence[SourceRef], result: RetrievalResult, idf: Callable[[str], float]
+    ) -> list[SourceRef]:
+        """The suggested articles, each with its line closest to the question (a title alone often does not say
+        whether the article answers it); an article the search did not return keeps its title only."""
+        found = {d.doc_id: d for d in result.documents}
+        excerpt = self.composer.excerpt
+        return [
+            dataclasses.replace(ref, excerpt=excerpt(question, found[ref.id], idf)) if ref.id in found else ref
+            for ref in related
+        ]
 
     def _in_scope(self, features: dict[str, float]) -> bool:
         """The in-scope model's verdict; without one (an older calibration file) every question is in scope for

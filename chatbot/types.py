@@ -159,9 +159,15 @@ class SourceRef:
     title: str
     score: float
     url: str | None = None
+    # For an article suggested with "I'm not sure": its line closest to the question, as plain text, so the reader
+    # can tell which suggestion is about what they asked. None everywhere else.
+    excerpt: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "score": round(self.score, 4), "url": self.url}
+        data: dict[str, Any] = {"id": self.id, "title": self.title, "score": round(self.score, 4), "url": self.url}
+        if self.excerpt is not None:
+            data["excerpt"] = self.excerpt
+        return data
 
 
 @dataclass(frozen=True)

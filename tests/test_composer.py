@@ -1666,3 +1666,32 @@ def test_the_clause_that_asks_picks_the_section_not_the_situation_told_before_it
     # Asked twice over, nothing is a situation: "What is X. How can I use it?"
     assert asking_clause("What is Ambient Off Timer. How can I use it?") is None
     assert asking_clause(question) == "when do we retry the charge"
+
+
+def test_an_excerpt_is_the_closest_line_as_plain_text() -> None:
+    article = _scored(
+        "export.md",
+        "Exporting your data",
+        [
+            ("Lumo can export everything you keep in it.", (), 0.4),
+            (
+                "- Download links are valid for **7 days**.\n- Exports can't be started from the `mobile` apps.",
+                ("Limits",),
+                0.6,
+            ),
+        ],
+    )
+    excerpt = ExtractiveComposer().excerpt("how long is the download link valid", article, _rare_idf)
+    assert excerpt == "Download links are valid for 7 days."
+
+
+def test_an_excerpt_is_cut_to_about_one_sentence() -> None:
+    long = "Download links " + " ".join(f"word{i}" for i in range(60)) + "."
+    article = _scored("export.md", "Exporting your data", [(long, (), 0.6)])
+    excerpt = ExtractiveComposer(ComposerSettings(excerpt_words=10)).excerpt("download links", article, _rare_idf)
+    assert excerpt is not None and excerpt.endswith(" …") and len(excerpt.split()) == 11
+
+
+def test_a_table_gives_no_excerpt() -> None:
+    # A table is quoted whole or not at all: flattened into one line it would be the pipes a reader cannot use.
+    assert ExtractiveComposer().excerpt("paypal fees sync", PAYPAL, _rare_idf) is None

@@ -27,7 +27,7 @@ from chatbot.config import load_settings
 from chatbot.errors import ConfigError
 from chatbot.language import MESSAGES
 from chatbot.language import message as chatbot_message
-from chatbot.types import Answer
+from chatbot.types import Answer, SourceRef
 from ingest.factory import build_pipeline
 from tests.chat_kb import (
     INTERNAL_DOC,
@@ -803,6 +803,19 @@ def test_an_answer_gets_feedback_buttons_and_no_person_button() -> None:
     blocks = answer_message(answer, 7).blocks
     assert handoff_buttons({"blocks": blocks}) == []
     assert any(block.get("block_id") == FEEDBACK_BLOCK for block in blocks)
+
+
+def test_a_suggested_article_shows_its_excerpt_as_text() -> None:
+    related = [
+        SourceRef("mobile.md", "Mobile apps", 0.8, "https://help.lumo.example/mobile", "Needs <iOS 16> & up"),
+        SourceRef("faq.csv#x", "Offline", 0.5, None),
+    ]
+    answer = Answer(
+        question="?", answer="", is_gap=True, reason="low_confidence", confidence=0.2, language="en", related=related
+    )
+    shown = json.dumps(answer_message(answer, 3).blocks)
+    assert "<https://help.lumo.example/mobile|Mobile apps>\\n   Needs &lt;iOS 16&gt; &amp; up" in shown, shown
+    assert "Offline" in shown
 
 
 def test_slack_markup_becomes_the_question() -> None:

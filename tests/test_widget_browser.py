@@ -221,6 +221,25 @@ def test_conversation_survives_a_reload_and_escape_closes(page: Any, service: Se
     assert service.query("SELECT COUNT(*) FROM conversations") == [(1,)]  # both questions: one conversation
 
 
+def test_im_not_sure_shows_each_suggestion_with_its_closest_line(
+    browser: Any, service: Service, events: PageEvents
+) -> None:
+    """A new visitor; the line survives a reload (it is stored with the message)."""
+    line = "The app needs iOS or iPadOS 16 or later, or Android 10 or later."
+    with new_visitor(browser, service, events) as page:
+        answer = ask(page, "my ipad is stuck on ios 15, will the lumo app run on it")
+        first = answer.locator(".related li").first
+        assert first.locator("a").count() == 1
+        assert first.locator(".excerpt").inner_text() == line
+        ARTIFACTS.mkdir(exist_ok=True)
+        answer.screenshot(path=str(ARTIFACTS / "widget-suggestions.png"))
+        page.reload()
+        page.get_by_role("button", name="Open help chat").click()
+        excerpts = page.locator("answerdesk-widget .related .excerpt").all_inner_texts()
+        assert line in excerpts, excerpts
+    assert events.errors == []
+
+
 def test_tables_and_code_in_an_answer_are_rendered_not_shown_as_markup(
     browser: Any, service: Service, events: PageEvents
 ) -> None:

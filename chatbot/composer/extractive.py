@@ -24,10 +24,12 @@ from chatbot.composer.units import (
     about_the_guide,
     fresh,
     is_lead_in,
+    plain_text,
     points_at_table,
     quoted_lines,
     render,
     row_cells,
+    shortened,
     split_units,
     step_number,
     table_parts,
@@ -247,6 +249,19 @@ class ExtractiveComposer:
             for c in document.chunks
             if c.chunk.index == anchor_chunk.chunk.index - 1 and c.chunk.heading_path == anchor_chunk.chunk.heading_path
         ]
+
+    def excerpt(self, question: str, document: ScoredDocument, idf: IdfLookup) -> str | None:
+        """The sentence or list item of ``document`` closest to ``question``, as plain text of at most
+        ``excerpt_words`` words, to show under its title when the article is suggested ("I'm not sure"): the reader
+        sees which suggestion is about what they asked. None when the best unit is a table (a table is quoted whole
+        or not at all) or the article has nothing quotable."""
+        found = find_anchor(self.settings, document, Question.read(question, idf))
+        if found is None:
+            return None
+        unit = split_units(found.chunk)[found.index]
+        if unit.is_table:
+            return None
+        return shortened(plain_text(unit.text), self.settings.excerpt_words)
 
     def whole_answer(self, document: ScoredDocument, skip: frozenset[str] = frozenset()) -> list[Unit] | None:
         """An FAQ entry's answer from its first word to its last, over all the entry's chunks given (a long answer

@@ -95,3 +95,5 @@ class ComposerSettings:
     # Chosen on the CMRC2018 dev split (as above): 0.0 -> 0.941, 0.1 -> 0.931, 0.3 -> 0.912, 1.0 -> 0.891 (and
     # 0.809 before, when ties went to the chunk closest in meaning and the opening was not always looked at).
     cjk_topic_weight: float = 0.0
+    # An excerpt under a suggested article's title (ExtractiveComposer.excerpt): about one sentence.
+    excerpt_words: int = 30

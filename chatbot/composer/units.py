@@ -253,6 +253,27 @@ def _out_of_context(text: str) -> str:
     return rest[:1].upper() + rest[1:] if rest != text else text
 
 
+# Markdown that plain text leaves out: emphasis and code marks, and a link's target (its text stays).
+_EMPHASIS = re.compile(r"\*\*|__|`")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+
+
+def plain_text(text: str) -> str:
+    """``text`` without Markdown marks (emphasis, code, a link's target, a list item's marker or number), for a place
+    that shows text as it is (an excerpt under a title)."""
+    return _EMPHASIS.sub("", _MARKDOWN_LINK.sub(r"\1", _LIST_ITEM.sub("", text, count=1))).strip()
+
+
+def shortened(text: str, max_words: int, cjk_chars_per_word: float = 1.5) -> str:
+    """``text`` cut to about ``max_words`` words (Chinese: characters, ``cjk_chars_per_word`` to a word), with
+    "…" where it was cut."""
+    if CJK_RE.search(text):
+        limit = int(max_words * cjk_chars_per_word)
+        return text if len(text) <= limit else text[:limit].rstrip("，、；：,;: ") + "…"
+    words = text.split()
+    return text if len(words) <= max_words else " ".join(words[:max_words]).rstrip(",;:") + " …"
+
+
 def render(units: Sequence[Unit], n: int) -> str:
     lines: list[str] = []
     sentence_run: list[str] = []

@@ -120,7 +120,10 @@ def answer_message(answer: Answer, message_id: int) -> SlackMessage:
         blocks.append(_context(f"*{text('sources', language)}*\n{sources}"))
     if answer.is_gap:
         if answer.related:
-            related = "\n".join(f"• {link(r.url, r.title or r.id)}" for r in answer.related)
+            related = "\n".join(
+                f"• {link(r.url, r.title or r.id)}" + (f"\n   {escape(r.excerpt)}" if r.excerpt else "")
+                for r in answer.related
+            )
             blocks.append(_section(f"{escape(chatbot_message('abstain_related', language))}\n{related}"))
         blocks.append(_context(text("to_editors", language)))
         blocks.append(handoff_button(language))

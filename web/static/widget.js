@@ -467,6 +467,7 @@ a, .link { color: var(--link, var(--accent)); }
 .refs h3 { margin: 0 0 4px; font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .03em;
   color: #57606a; }
 .refs ol, .refs ul { margin: 0; padding-left: 22px; } .refs li { margin: 2px 0; }
+.refs .excerpt { display: block; color: #57606a; margin: 1px 0 4px; }
 .actions { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 10px; font-size: 13px;
   color: #57606a; }
 .vote { border: 1px solid #d0d7de; background: #fff; border-radius: 999px; padding: 4px 10px; color: #57606a; }
@@ -1001,7 +1002,9 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       if (turn.is_gap && !streaming) {
         if (turn.related && turn.related.length) {
           view.append(h("div", { class: "refs related" }, h("h3", { text: t.related }),
-            h("ul", null, turn.related.map((r) => h("li", null, this.docLink(r))))));
+            h("ul", null, turn.related.map((r) => h("li", null, this.docLink(r),
+              // The article's line closest to the question (plain text): which suggestion is about what was asked.
+              typeof r.excerpt === "string" && r.excerpt ? h("span", { class: "excerpt", text: r.excerpt }) : null)))));
         }
         view.append(h("div", { class: "actions" }, h("button", { class: "primary", type: "button",
           onclick: () => this.openHandoff(turn.question) }, t.talkToHuman)));

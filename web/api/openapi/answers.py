@@ -91,6 +91,11 @@ ANSWER_SCHEMAS: dict[str, Any] = {
             "title": {"type": "string"},
             "score": {"type": "number", "description": "Retrieval score; sources are in rank order."},
             "url": _NULLABLE_STRING,
+            "excerpt": {
+                "type": "string",
+                "description": 'Only for an article suggested with "I\'m not sure" (reason low_confidence): its '
+                "line closest to the question, as plain text.",
+            },
         },
     },
     "ChatAnswer": _object(
