@@ -16,7 +16,7 @@ from chatbot.composer import (
 )
 from chatbot.composer.extractive import _lines
 from chatbot.composer.question import asking_clause
-from chatbot.composer.units import split_units
+from chatbot.composer.units import shortened, split_units
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
 
 
@@ -1695,3 +1695,10 @@ def test_an_excerpt_is_cut_to_about_one_sentence() -> None:
 def test_a_table_gives_no_excerpt() -> None:
     # A table is quoted whole or not at all: flattened into one line it would be the pipes a reader cannot use.
     assert ExtractiveComposer().excerpt("paypal fees sync", PAYPAL, _rare_idf) is None
+
+
+def test_a_chinese_excerpt_is_cut_by_characters() -> None:
+    sentence = "导出的下载链接在七天内有效，" * 10
+    cut = shortened(sentence, 10, 1.5)
+    assert cut == sentence[:15].rstrip("，") + "…"
+    assert shortened("链接七天内有效。", 10, 1.5) == "链接七天内有效。"

@@ -261,7 +261,8 @@ class ExtractiveComposer:
         unit = split_units(found.chunk)[found.index]
         if unit.is_table:
             return None
-        return shortened(plain_text(unit.text), self.settings.excerpt_words)
+        text = plain_text(unit.text)
+        return shortened(text, self.settings.excerpt_words, self.settings.cjk_chars_per_word) if text else None
 
     def whole_answer(self, document: ScoredDocument, skip: frozenset[str] = frozenset()) -> list[Unit] | None:
         """An FAQ entry's answer from its first word to its last, over all the entry's chunks given (a long answer

@@ -264,7 +264,7 @@ def plain_text(text: str) -> str:
     return _EMPHASIS.sub("", _MARKDOWN_LINK.sub(r"\1", _LIST_ITEM.sub("", text, count=1))).strip()
 
 
-def shortened(text: str, max_words: int, cjk_chars_per_word: float = 1.5) -> str:
+def shortened(text: str, max_words: int, cjk_chars_per_word: float) -> str:
     """``text`` cut to about ``max_words`` words (Chinese: characters, ``cjk_chars_per_word`` to a word), with
     "…" where it was cut."""
     if CJK_RE.search(text):
