@@ -1682,7 +1682,20 @@ def test_an_excerpt_is_the_closest_line_as_plain_text() -> None:
         ],
     )
     excerpt = ExtractiveComposer().excerpt("how long is the download link valid", article, _rare_idf)
-    assert excerpt == "Download links are valid for 7 days."
+    # After its section's heading: a line alone may read as the answer to another question.
+    assert excerpt == "Limits: Download links are valid for 7 days."
+
+
+def test_an_excerpt_names_no_section_its_line_already_names_and_finishes_a_lead_in() -> None:
+    article = _scored(
+        "plans.md",
+        "Changing your plan",
+        [
+            ("To downgrade from Business to Plus you need to:\n- remove users until 3 remain", ("Downgrade",), 0.6),
+        ],
+    )
+    excerpt = ExtractiveComposer().excerpt("what do i need to downgrade", article, _rare_idf)
+    assert excerpt == "To downgrade from Business to Plus you need to: remove users until 3 remain"
 
 
 def test_an_excerpt_is_cut_to_about_one_sentence() -> None:

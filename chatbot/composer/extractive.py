@@ -251,18 +251,31 @@ class ExtractiveComposer:
         ]
 
     def excerpt(self, question: str, document: ScoredDocument, idf: IdfLookup) -> str | None:
-        """The sentence or list item of ``document`` closest to ``question``, as plain text of at most
-        ``excerpt_words`` words, to show under its title when the article is suggested ("I'm not sure"): the reader
-        sees which suggestion is about what they asked. None when the best unit is a table (a table is quoted whole
-        or not at all) or the article has nothing quotable."""
+        """The sentence or list item of ``document`` closest to ``question``, after the heading of its section, as
+        plain text of at most ``excerpt_words`` words, to show under its title when the article is suggested ("I'm
+        not sure"): the reader sees which suggestion is about what they asked. None when the best unit is a table
+        (a table is quoted whole or not at all) or the article has nothing quotable."""
         found = find_anchor(self.settings, document, Question.read(question, idf))
         if found is None:
             return None
-        unit = split_units(found.chunk)[found.index]
+        units = split_units(found.chunk)
+        unit = units[found.index]
         if unit.is_table:
             return None
         text = plain_text(unit.text)
-        return shortened(text, self.settings.excerpt_words, self.settings.cjk_chars_per_word) if text else None
+        following = units[found.index + 1 : found.index + 2]
+        if is_lead_in(unit) and following and not following[0].is_table:
+            # "... to move from Business to Plus you need to:" says nothing without what it introduces.
+            text = f"{text} {plain_text(following[0].text)}"
+        if not text:
+            return None
+        # The section it is in, when the line does not say it: "Reset a forgotten password: ... The link is valid for
+        # 1 hour." Alone, that line read as the answer to how long a sign-up link lasts (24 hours, another article).
+        path = found.chunk.chunk.heading_path
+        section = plain_text(path[-1]) if path else ""
+        if section and not set(tokenize_passage(section)) <= set(tokenize_passage(text)):
+            text = f"{section}{'：' if CJK_RE.search(section) else ':'} {text}"
+        return shortened(text, self.settings.excerpt_words, self.settings.cjk_chars_per_word)
 
     def whole_answer(self, document: ScoredDocument, skip: frozenset[str] = frozenset()) -> list[Unit] | None:
         """An FAQ entry's answer from its first word to its last, over all the entry's chunks given (a long answer
