@@ -105,7 +105,10 @@ def render_answer(answer: Answer) -> str:
         lines += [f"[{c.n}] {c.title} ({c.id}{', ' + c.url if c.url else ''})" for c in answer.citations]
     if answer.related:
         lines += ["Related:" if answer.language == "en" else "相关文章："]
-        lines += [f"  - {r.title} ({r.id})" for r in answer.related]
+        for ref in answer.related:
+            lines.append(f"  - {ref.title} ({ref.id})")
+            if ref.excerpt:
+                lines.append(f"    {ref.excerpt}")
     gap = f", gap: {answer.reason}" if answer.is_gap else ""
     lines.append(f"(confidence {answer.confidence:.2f}{gap}, {answer.latency_ms:.0f} ms)")
     return "\n".join(lines)
