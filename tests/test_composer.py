@@ -1705,9 +1705,13 @@ def test_an_excerpt_is_cut_to_about_one_sentence() -> None:
     assert excerpt is not None and excerpt.endswith(" …") and len(excerpt.split()) == 11
 
 
-def test_a_table_gives_no_excerpt() -> None:
-    # A table is quoted whole or not at all: flattened into one line it would be the pipes a reader cannot use.
-    assert ExtractiveComposer().excerpt("paypal fees sync", PAYPAL, _rare_idf) is None
+def test_a_table_gives_the_row_the_question_names_cell_by_cell_or_nothing() -> None:
+    excerpt = ExtractiveComposer().excerpt("how do paypal fees show up", PAYPAL, _rare_idf)
+    assert excerpt is not None and excerpt.endswith(
+        "Item: PayPal fees; How it appears in Lumo: Expense in Payment processing fees; Sync frequency: Every hour"
+    ), excerpt
+    # A whole table flattened into one line is what a reader cannot use.
+    assert ExtractiveComposer().excerpt("what does the paypal sync table say", PAYPAL, _rare_idf) is None
 
 
 def test_a_chinese_excerpt_is_cut_by_characters() -> None:

@@ -253,16 +253,21 @@ class ExtractiveComposer:
     def excerpt(self, question: str, document: ScoredDocument, idf: IdfLookup) -> str | None:
         """The sentence or list item of ``document`` closest to ``question``, after the heading of its section, as
         plain text of at most ``excerpt_words`` words, to show under its title when the article is suggested ("I'm
-        not sure"): the reader sees which suggestion is about what they asked. None when the best unit is a table
-        (a table is quoted whole or not at all) or the article has nothing quotable."""
+        not sure"): the reader sees which suggestion is about what they asked. A table gives the one row the
+        question names, cell by cell ("Platform: iPhone and iPad; Minimum version: iOS / iPadOS 16 or later"), and
+        no line when it names none (a whole table flattened into a line is what a reader cannot use). None when the
+        article has nothing quotable."""
         found = find_anchor(self.settings, document, Question.read(question, idf))
         if found is None:
             return None
         units = split_units(found.chunk)
         unit = units[found.index]
         if unit.is_table:
-            return None
-        text = plain_text(unit.text)
+            asked = Question.read(question, idf)
+            title_terms = set(tokenize_passage(" ".join((document.title, *found.chunk.chunk.heading_path))))
+            text = _row_as_line(select_rows(unit.text, asked.terms, title_terms))
+        else:
+            text = plain_text(unit.text)
         following = units[found.index + 1 : found.index + 2]
         if is_lead_in(unit) and following and not following[0].is_table:
             # "... to move from Business to Plus you need to:" says nothing without what it introduces.
@@ -639,6 +644,15 @@ class ExtractiveComposer:
                 continue
             return document, extra
         return None
+
+
+def _row_as_line(table: str) -> str:
+    """A table cut to one row, as "Header: cell; Header: cell" plain text; "" for more rows or none."""
+    header, rows = table_parts(table)
+    if len(rows) != 1:
+        return ""
+    pairs = zip(row_cells(header[0]), row_cells(rows[0]), strict=False)
+    return "; ".join(f"{plain_text(name)}: {plain_text(cell)}" if name else plain_text(cell) for name, cell in pairs)
 
 
 def _lines(passage: Sequence[Unit]) -> frozenset[str]:
