@@ -257,13 +257,13 @@ class ExtractiveComposer:
         question names, cell by cell ("Platform: iPhone and iPad; Minimum version: iOS / iPadOS 16 or later"), and
         no line when it names none (a whole table flattened into a line is what a reader cannot use). None when the
         article has nothing quotable."""
-        found = find_anchor(self.settings, document, Question.read(question, idf))
+        asked = Question.read(question, idf)
+        found = find_anchor(self.settings, document, asked)
         if found is None:
             return None
         units = split_units(found.chunk)
         unit = units[found.index]
         if unit.is_table:
-            asked = Question.read(question, idf)
             title_terms = set(tokenize_passage(" ".join((document.title, *found.chunk.chunk.heading_path))))
             text = _row_as_line(select_rows(unit.text, asked.terms, title_terms))
         else:
