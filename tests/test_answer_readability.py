@@ -278,3 +278,14 @@ def test_a_checklist_cut_by_a_chunk_boundary_is_quoted_from_its_first_step(kb: S
     steps = [int(n) for n in re.findall(r"^(\d+)\.", answer.answer, flags=re.MULTILINE)]
     assert steps == list(range(1, 10)), answer.answer
     assert_reads_well(answer)
+
+
+def test_a_second_passage_does_not_repeat_what_the_first_said_in_other_markup(kb: SampleKB) -> None:
+    # The data-location FAQ entry answers the first part; the privacy article's list answers the second ("We don't
+    # use your financial data to train models") and opened with the entry's sentence again, in bold.
+    answer = ask(kb, "where is our data physically kept and do you use it to train ai")
+    assert not answer.is_gap, answer.answer
+    assert_reads_well(answer)
+    words = " ".join(re.sub(r"[^\w\s]", " ", MARKER.sub("", answer.answer).lower()).split())
+    assert words.count("primary data centre is in frankfurt") == 1, answer.answer
+    assert "train models" in answer.answer, answer.answer

@@ -16,7 +16,7 @@ from chatbot.composer import (
 )
 from chatbot.composer.extractive import _lines
 from chatbot.composer.question import asking_clause
-from chatbot.composer.units import shortened, split_units
+from chatbot.composer.units import fresh, normalised, quoted_lines, shortened, split_units
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
 
 
@@ -1165,8 +1165,36 @@ def test_a_passage_s_quoted_lines_hold_a_table_s_rows_one_by_one() -> None:
     article = _scored("shopify.md", "Shopify", [(table, (), 0.6), ("Orders sync every 15 minutes.", (), 0.5)])
     units = split_units(article.chunks[0]) + split_units(article.chunks[1])
     lines = _lines(units)
-    assert "| per order | one invoice |" in lines and "| daily summary | one entry |" in lines
-    assert "orders sync every 15 minutes." in lines
+    assert normalised("| Per order | One invoice |") in lines and normalised("| Daily summary | One entry |") in lines
+    assert normalised("Orders sync every 15 minutes.") in lines
+
+
+def test_a_sentence_quoted_once_is_not_quoted_again_in_other_markup() -> None:
+    # The data-location FAQ entry says it in one sentence with a colon; the privacy article as a bold list item of
+    # two sentences. A second passage quoted the item under the entry, word for word.
+    said = quoted_lines(
+        "Your data is stored in the European Union: our primary data centre is in Frankfurt, Germany, and encrypted "
+        "backups are kept in Dublin, Ireland. [1]"
+    )
+    article = _scored(
+        "privacy.md",
+        "Privacy",
+        [
+            (
+                "- Your data is stored in the **European Union**. Our primary data centre is in **Frankfurt, "
+                "Germany**, and encrypted backups are kept in **Dublin, Ireland**.\n"
+                "- We don't use your financial data to train models.",
+                ("Where your data is stored",),
+                0.6,
+            )
+        ],
+    )
+    repeated, new = split_units(article.chunks[0])
+    assert fresh(repeated, said) is None
+    assert fresh(new, said) is new
+    # Steps of two procedures differ by their number, and a line of punctuation alone is no repeat of another.
+    assert normalised("1. Click **Save**.") != normalised("4. Click Save")
+    assert normalised("》。") != normalised("！！") and normalised("》。") == "》。"
 
 
 def test_a_where_question_keeps_the_step_that_names_the_place_before_the_step_it_asks_about() -> None:

@@ -182,8 +182,17 @@ def table_parts(table: str) -> tuple[list[str], list[str]]:
 # What an earlier answer quoted: neither an anchor nor quoted again.
 
 
+# Markup and punctuation: not what a line says.
+_NOT_A_WORD = re.compile(r"[^\w\s]")
+
+
 def normalised(text: str) -> str:
-    return " ".join(text.lower().split())
+    """A line's words, lower-cased: the same sentence quoted from an FAQ entry and from an article reads the same
+    ("... the European Union: our primary data centre ..." and "- ... the **European Union**. Our primary data
+    centre ..."); a second passage repeated it word for word. A line of punctuation alone stays as it is: "》。" after
+    a sentence cut at "！" is no repeat of another such line."""
+    lowered = text.lower()
+    return " ".join(_NOT_A_WORD.sub(" ", lowered).split()) or " ".join(lowered.split())
 
 
 def unique(units: Sequence[Unit], skip: frozenset[str]) -> list[Unit]:
