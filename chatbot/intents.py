@@ -83,6 +83,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         how is everything, hows everything, how have you been, hows life, good day, aloha, salutations, heyo,
         hows your day, hows your day going, how is your day, how is your day going, how was your day,
         hows your day been, how are you today, hows your week, hows your week going,
+        somebody there, someone there, anyone here, anybody here, is anyone there, is anybody there,
+        is somebody there, is someone there, you there, u there,
         你好, 您好, 你们好, 大家好, 哈喽, 哈啰, 哈罗, 嗨, 早上好, 上午好, 中午好, 下午好, 晚上好, 早安, 早, 在吗,
         在不在, 有人吗, 有人在吗, 妳好, 你号, 您号, 泥好, 👋
     """),
@@ -91,6 +93,14 @@ PHRASES: dict[str, tuple[str, ...]] = {
         help, help me, i need help, need help, need some help, i need some help, can you help, can you help me,
         could you help me, help please, please help, please help me, can anyone help, can someone help,
         求助, 救命, 帮帮我, 需要帮助, 我需要帮助, 能帮我吗, 帮我一下
+    """),
+    # A question announced and not asked yet ("i have a question", "ok if i fire away?"): answered as a greeting
+    # is, asking for it. Around a remark it is filler: "I have a question about fee for cash withdraw." asks one.
+    "announce": _phrases("""
+        i have a question, i have a quick question, quick question, i have questions, i have some questions,
+        i have a few questions, have a question, got a question, i got a question, a few questions, some questions,
+        a bunch of questions, a couple of questions, can i ask you something, can i ask something,
+        can i ask a question, can i ask you a question, mind if i ask, fire away, ok if i fire away, can i fire away
     """),
     "thanks": _phrases("""
         thanks, thank you, thankyou, thank u, thanku, thanx, thnx, thx, tx, tnx, ty, tysm, tyvm, thank, cheers,
@@ -148,6 +158,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         sure, sorted, all sorted, that sorted it, sorted it, that fixed it, fixed it, that did it, did the trick,
         that did the trick, problem solved, solved, solved it, all good, works now, working now, no worries,
         what i needed, what i was looking for, exactly what i needed, just what i needed,
+        works, it works, it work, it works now, it work now, now it works, now it work, it worked now,
         好的, 好, 嗯嗯, 明白了, 明白, 知道了, 懂了, 收到, 好滴, 👍, 👌, 🙂, 😊
     """),
 }
@@ -209,7 +220,7 @@ MAX_CHARS = 160
 # conversation_around: the intents a longer message may be; words that ask (anywhere, or opening a clause) or
 # request; the words that may come before a clause's opening ("so can you ..."); clause ends; Chinese that asks.
 _AROUND_KINDS: tuple[IntentKind, ...] = ("handoff", "goodbye", "thanks", "greeting")
-_AROUND_FILLER = ("ack", "aside")  # "ok", "alright"; "sorry for typos", "bear with me"
+_AROUND_FILLER = ("ack", "aside", "announce")  # "ok", "alright"; "sorry for typos"; "i have a question"
 _QUESTION_WORDS = frozenset("how what where when why which who whose whats wheres whens whys hows".split())
 _QUESTION_OPENERS = frozenset(
     "can could do does did is are was were will would should shall may might any anyone anybody".split()
@@ -226,6 +237,8 @@ _NOT_LEADING = frozenset(
     {"this", "that", "thats", "the", "it", "its", "is", "are", "for", "to", "from", "of", "in", "on", "at"}
 )
 _CLAUSE_RE = re.compile(r"[,.;:!\n]+|\s[-\u2013\u2014]\s")
+# A clause ending on a question mark, from the end of the clause before it.
+_ASKED_RE = re.compile(r"[^,.;:!\n?\uff1f]*[?\uff1f]+")
 _ZH_QUESTION_SIGNS = ("吗", "怎么", "如何", "什么", "哪", "多少", "能不能", "可不可以", "是否", "为什么", "几", "么")
 
 # -- the recogniser ------------------------------------------------------------------------------------------------
@@ -279,6 +292,8 @@ def detect_intent(text: str) -> Intent | None:
     for kind in PRIORITY:
         if kind in kinds:
             return Intent(kind, tuple(p for k, p in found if k == kind))
+    if "announce" in kinds:
+        return Intent("greeting", tuple(p for k, p in found if k == "announce"))
     if "help" in kinds:
         # "help me with my transfer": a filler word that can be a topic makes a call for help a question.
         if set(words) & _TOPICS_AFTER_HELP:
@@ -331,8 +346,14 @@ def conversation_around(text: str) -> Intent | None:
     typos") is filler here, not conversation enough on its own; a call for help or a rejection makes the message
     something to answer."""
     text = unicodedata.normalize("NFKC", text).casefold().strip()
-    if not text or len(text) > 2 * MAX_CHARS or "?" in text or "\uff1f" in text:
+    if not text or len(text) > 2 * MAX_CHARS:
         return None
+    # A question mark asks, unless what it ends is conversation itself: "helo, somebody there? i have question
+    # about my account", "hi there, bookkeeper here ... ok if i fire away?" announce a question and ask none.
+    asked = _ASKED_RE.findall(text)
+    if any(detect_intent(clause) is None for clause in asked):
+        return None
+    text = _ASKED_RE.sub(lambda m: m.group(0).rstrip("?\uff1f") + ",", text)
     found: list[tuple[str, str]] = []
     for emoji in _EMOJI:
         if emoji in text:

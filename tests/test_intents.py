@@ -222,7 +222,7 @@ def test_every_listed_phrase_is_recognised_on_its_own() -> None:
         for phrase in phrases:
             intent = detect_intent(phrase)
             assert intent is not None, phrase
-            expected = {"ack": "thanks", "help": "greeting"}.get(kind, kind)
+            expected = {"ack": "thanks", "help": "greeting", "announce": "greeting"}.get(kind, kind)
             assert intent.kind == expected, (phrase, intent)
 
 
@@ -305,6 +305,13 @@ def test_a_request_for_a_person_is_found_inside_a_question(text: str, asks: bool
         ("get me a real person this bot keeps going in circles", "handoff"),
         # a hand-off wins, and may be asked for with "please"
         ("thx, get me a real person pls, this bot keeps going in circles", "handoff"),
+        # a question mark that ends conversation asks nothing; a question announced is not asked yet
+        ("helo, somebody there? i have question about my account", "greeting"),
+        (
+            "Hi there, bookkeeper here - I run the books for a few small clients on Lumo and have a bunch of "
+            "questions, ok if I fire away?",
+            "greeting",
+        ),
     ],
 )
 def test_conversation_around_a_remark(text: str, kind: str) -> None:
@@ -329,6 +336,9 @@ def test_conversation_around_a_remark(text: str, kind: str) -> None:
         "My money transaction can't be seen by the person I sent it to",
         "Please check my payment from last Saturday as I feel I have been overcharged. Thank you.",
         "Please help in finding my card PIN, thank you!",
+        "I have a question about fee for cash withdraw.",  # announced, and asked (Banking77)
+        "hi, can i ask about refunds?",  # a clause ending on "?" that is more than conversation
+        "hello? where do i change my vat number",
     ],
 )
 def test_a_question_around_an_intent_phrase_is_not_conversation(text: str) -> None:
@@ -338,3 +348,19 @@ def test_a_question_around_an_intent_phrase_is_not_conversation(text: str) -> No
 def test_no_question_of_the_evaluation_sets_is_conversation_around_a_remark(eval_data: Path) -> None:
     taken = [q for q in _evaluation_questions(eval_data) if conversation_around(q) is not None]
     assert not taken, taken[:10]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("thank u so much!! it work now", "thanks"),  # a non-native "it works now"
+        ("i have a question", "greeting"),
+        ("quick question", "greeting"),
+        ("can i ask you something?", "greeting"),
+        ("hello? anyone there?", "greeting"),
+    ],
+)
+def test_thanks_for_a_fix_and_a_question_announced_are_conversation(text: str, kind: str) -> None:
+    intent = detect_intent(text)
+    assert intent is not None and intent.kind == kind, intent
+    assert detect_intent("i have a question about my invoice") is None  # announced with its topic: a question
