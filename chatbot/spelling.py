@@ -30,10 +30,22 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """The 82,765 words of symspellpy's English frequency list (Google Books n-grams within the SCOWL word list)."""
+def english_word_counts() -> dict[str, int]:
+    """The 82,765 words of symspellpy's English frequency list (Google Books n-grams within the SCOWL word list), with
+    how often each occurs there."""
     listing = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
-    return frozenset(line.split(" ", 1)[0] for line in listing.read_text(encoding="utf-8").splitlines() if line)
+    counts: dict[str, int] = {}
+    for line in listing.read_text(encoding="utf-8").splitlines():
+        word, _, count = line.partition(" ")
+        if word:
+            counts[word] = int(count or 0)
+    return counts
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The words of the English frequency list (english_word_counts)."""
+    return frozenset(english_word_counts())
 
 
 def vocabulary(texts: Iterable[str]) -> Counter[str]:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from chatbot.keyword import tokenize
 from chatbot.language import CJK_RE
-from chatbot.spelling import english_words
+from chatbot.spelling import english_word_counts, english_words
 
 # Connecting one product to another, or asking whether it is supported: "connect", "integrate" / "integration",
 # "sync with", "link ... to", "works with", "use Lumo with", "does Lumo support", "compatible".
@@ -43,8 +43,19 @@ _APOSTROPHE_LESS = frozenset(
 )
 
 
+# A common English word mistyped is no name: "i open also shopify shop, 2 shops actualy. what plan need to connect
+# both to lumo" was "I'm not sure" at confidence 0.90, "actualy" taken for a product. A word one edit from a word
+# this frequent in the English list (about the 3,000 commonest: "actually" 69 million, "basically" 12 million),
+# with the same first letter, is read as its typo. Names stay names: "Xero" and "Zapier" are one edit from "zero"
+# and "rapier" only through their first letter, "Venmo" from "venom" (1.9 million) is a rarer word.
+COMMON_WORD_COUNT = 10_000_000
+MIN_TYPO_LENGTH = 5
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
 def unknown_names(text: str, idf: Callable[[str], float]) -> list[str]:
-    """The words of ``text`` that the knowledge base never uses (``idf`` 0) and that are not English words."""
+    """The words of ``text`` that the knowledge base never uses (``idf`` 0), that are not English words and that are
+    not a common English word mistyped."""
     names = []
     for word in _WORD.findall(text):
         lower = word.lower()
@@ -53,12 +64,27 @@ def unknown_names(text: str, idf: Callable[[str], float]) -> list[str]:
             or CJK_RE.search(lower)
             or lower in english_words()
             or lower in _APOSTROPHE_LESS
+            or mistypes_a_common_word(lower)
         ):
             continue
         stems = tokenize(lower)
         if stems and all(idf(stem) <= 0 for stem in stems):
             names.append(word)
     return names
+
+
+def mistypes_a_common_word(word: str) -> bool:
+    """Whether ``word`` (lower case) is one edit (a letter left out, added, changed, or two swapped) from a common
+    English word that starts with the same letter."""
+    if len(word) < MIN_TYPO_LENGTH:
+        return False
+    counts = english_word_counts()
+    splits = [(word[:i], word[i:]) for i in range(1, len(word) + 1)]  # the first letter stays
+    edits = {a + b[1:] for a, b in splits if b}
+    edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    edits |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    edits |= {a + c + b for a, b in splits for c in _LETTERS}
+    return any(counts.get(edit, 0) >= COMMON_WORD_COUNT for edit in edits if edit != word)
 
 
 # What is connected, right after the verb: "connect my Mollie account", "integrate with Square", "hook up Venmo",
