@@ -8,9 +8,9 @@ Xero?" shares "connect" and "Lumo" with the PayPal article, whose steps were quo
 their fitted weights cannot tell a name from a typo or a contraction ("doesnt", "pls", "untill"): on the StackFAQ
 and everyday dev splits, 17 answered questions with such a word were right and 1 wrong, and that one was this case
 ("how do i connect lumo to zapier"). So the rule is narrow: a word unknown to the knowledge base that is not an
-English word, in a question about connecting, integrating or support ("can I use Lumo with QuickBooks?", "does
-Lumo support YubiKey?", once answered from the offline-use and support-hours entries) makes the answer "I'm not
-sure" with the closest articles.
+English word (nor a common one mistyped: "actualy"), in a question about connecting, integrating or support
+("can I use Lumo with QuickBooks?", "does Lumo support YubiKey?", once answered from the offline-use and
+support-hours entries) makes the answer "I'm not sure" with the closest articles.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ _APOSTROPHE_LESS = frozenset(
 
 # A common English word mistyped is no name: "i open also shopify shop, 2 shops actualy. what plan need to connect
 # both to lumo" was "I'm not sure" at confidence 0.90, "actualy" taken for a product. A word one edit from a word
-# this frequent in the English list (about the 3,000 commonest: "actually" 69 million, "basically" 12 million),
+# this frequent in the English list (its 5,746 commonest: "actually" 69 million, "basically" 12 million),
 # with the same first letter, is read as its typo. Names stay names: "Xero" and "Zapier" are one edit from "zero"
 # and "rapier" only through their first letter, "Venmo" from "venom" (1.9 million) is a rarer word.
 COMMON_WORD_COUNT = 10_000_000
