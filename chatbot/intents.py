@@ -50,6 +50,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -69,8 +70,8 @@ def _phrases(text: str) -> tuple[str, ...]:
 # acknowledgement and "help" a bare call for help (see above).
 _HANDOFF_VERBS = _phrases("""
     talk to, talk with, speak to, speak with, chat with, chat to, connect me with, connect me to, transfer me to,
-    put me through to, contact, reach, escalate to, call, pass me to, pass me on to, pass me over to, hand me over to,
-    want, need
+    put me through to, put through to, contact, reach, escalate to, call, pass me to, pass me on to, pass me over to,
+    hand me over to, want, need
 """)
 # Words that are a hand-off only after one of the verbs above: "staff" alone may be a search for an article.
 _HANDOFF_PEOPLE = _phrases("someone, somebody, staff, people, support, the team, your team")
@@ -199,7 +200,7 @@ FILLER_WORDS = frozenset(
     isnt not doesnt didnt useless working no nope nah
     speek spek tlk
     ugh argh meh lol haha omg actually exactly talking
-    useful handy kinda sorta pretty quite sorry
+    useful handy kinda sorta pretty quite sorry rather prefer tbh honestly frankly
     """.split()
 )
 # Filler only in a hand-off: "how do I talk to a human?" asks for one ("how do I add a person?" does not: "add").
@@ -321,10 +322,29 @@ def asks_for_a_person(text: str) -> bool:
             starts_with_verb = match[1].split()[0] in _CONTACT_VERBS | _CALL_BACK_WORDS
             if starts_with_verb or (reached_by is not None and i - reached_by - 1 <= _PERSON_WITHIN_WORDS):
                 return True
+        # ... or the person first and the verb after: "is there a human I can speak to".
+        person = match[1] if match is not None and match[0] == "handoff" else words[i] if words[i] in _ANYONE else None
+        if person is not None and _talked_to_next(words, i + len(person.split())):
+            return True
         if words[i] in _CONTACT_VERBS and (i == 0 or words[i - 1] not in _DETERMINERS):
             reached_by = i  # a verb; "a contact from a person in the CC field" is a noun
         elif words[i] not in FILLER_WORDS:
             reached_by = None  # "talk about the invoice agent field": something else is talked about
+    return False
+
+
+def _talked_to_next(words: Sequence[str], start: int) -> bool:
+    """Whether a person named just before ``start`` is one to talk to: "is there a human I can speak to about my
+    account", "someone I could chat with", "a real person to talk to". The person came first and the verb after,
+    so the verbs-then-person rule above missed them: "this isnt helping. is there a human i can speak to about my
+    account" was "I don't know" without the offer of a person."""
+    for between, word in enumerate(words[start : start + _PERSON_WITHIN_WORDS]):
+        if word in _TALK_VERBS:
+            # Something in between, as asked of a person to talk to: "someone talk me through the VAT return"
+            # asks for an explanation, not a person.
+            return between > 0
+        if word not in _BEFORE_TALKING:
+            return False
     return False
 
 
@@ -535,3 +555,9 @@ _DETERMINERS = frozenset({"a", "an", "the", "this", "that", "my", "your", "our",
 _CALL_BACK_WORDS = frozenset({"call", "phone", "ring", "give"})  # "call me back", "phone me", "give me a call"
 # "talk to a real live human": at most this many filler words between the verb and the person.
 _PERSON_WITHIN_WORDS = 4
+# A person to talk to named before the verb ("someone I can speak to", "who can I talk to"), and the words between.
+_ANYONE = frozenset({"someone", "somebody", "anyone", "anybody", "who"})
+_TALK_VERBS = frozenset({"talk", "speak", "chat"})
+_BEFORE_TALKING = frozenset(
+    {"i", "we", "can", "could", "may", "might", "would", "should", "do", "to", "actually", "directly"}
+)

@@ -50,6 +50,9 @@ CONVERSATION = [
     ("sorry for typos im on my phone 😅 hows ur day going", "greeting"),
     ("lol ok ur actually kinda useful, ta", "thanks"),
     ("pass me to someone pls", "handoff"),
+    # "put through to", and "rather" and "tbh" say nothing more (round 28).
+    ("hiya, can I get put through to someone on your team? rather talk to a person tbh", "handoff"),
+    ("id rather talk to a person", "handoff"),
     ("evening 👋 bear with me, typing one handed lol", "greeting"),
     ("legend, that fixed it. have a good one", "goodbye"),
     ("i need support", "handoff"),
@@ -277,7 +280,13 @@ def test_an_acknowledgement_is_told_apart_from_thanks(text: str, is_acknowledgem
         # Four filler words between the verb and the person (was: three).
         ("ok bot can u pass me to an actual person pls, its about the bill you sent us", True),
         ("not a bot pls, i want an actual human from support to look at our account", True),
+        # The person first and the verb after it.
+        ("this isnt helping. is there a human i can speak to about my account", True),
+        ("is there someone I could chat with about VAT", True),
+        ("who do i speak to about a refund", True),
+        ("can I get put through to someone on your team about my bill?", True),
         ("i want to export my data", False),
+        ("Can someone talk me through the VAT return?", False),
         # A person named without a verb is asked about, not asked for.
         ("How much can a support agent refund without asking their manager?", False),
         ("live chat support, which plan has it?", False),
