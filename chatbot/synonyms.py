@@ -92,6 +92,13 @@ WORDS: dict[str, tuple[str, ...]] = {
     "reauthorize": ("renew", "reconnect"),
     "reauthorising": ("renewing", "reconnecting"),
     "reauthorizing": ("renewing", "reconnecting"),
+    # Words of other bookkeeping and SaaS products a customer moving over brings along (round 28): "can I buy one
+    # extra seat for a 4th sub-user?", "in xero i had repeating invoices", "late fee max percent" were "I don't know"
+    # or "I'm not sure" beside the help centre's users, recurring invoices and percentage.
+    "seat": ("user",),
+    "seats": ("users",),
+    "repeating": ("recurring",),
+    "percent": ("percentage",),
 }
 # A customer's idiom for an action (any tense), searched as the knowledge base's words for it when its texts never
 # say the idiom. Every usable option is kept, joined by "or": "get rid of" is deleting a bank account in one article

@@ -828,6 +828,18 @@ def test_a_question_contrasting_two_rows_gets_both(kb: SampleKB) -> None:
         ("how do i unhook stripe from lumo", "integrations/stripe.md", "click **Disconnect**"),
         # Was "I'm not sure" at 0.86: "theres" was taken for the name of a product to connect (round 23).
         ("theres no connect button on the stripe page for me", "integrations/stripe.md", "Connect Stripe"),
+        # Were "I don't know" (0.05, 0.12) and "I'm not sure" (0.82): another product's words (round 28).
+        (
+            "in xero i had repeating invoices for my retainer clients, does lumo do that",
+            "faq/faq.yaml#recurring-invoices",
+            "New recurring invoice",
+        ),
+        (
+            "my accountant needs to get in, does she use up one of my seats",
+            "faq/faq.csv#accountant-access",
+            "don't count",
+        ),
+        ("late fee max percent", "invoicing/payment-reminders.md", "10% per month"),
     ],
 )
 def test_a_customer_s_idiom_finds_the_help_centre_s_words(

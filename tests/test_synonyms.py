@@ -257,3 +257,22 @@ def test_a_tier_is_a_plan_gigs_are_gb_and_reauthorising_is_renewing() -> None:
     assert rephraser.apply("is export on the free tier") == "is export on the free plan"
     assert rephraser.apply("how many gigs on business") == "how many gb on business"
     assert rephraser.apply("when does my bank need reauthorising") == "when does my bank need renewing"
+
+
+def test_a_seat_is_a_user_repeating_is_recurring_and_percent_is_percentage() -> None:
+    # Words a customer moving over from another product brings along (round 28): "can I just buy one extra seat",
+    # "in xero i had repeating invoices", "late fee max percent" were "I don't know" or "I'm not sure".
+    texts = [
+        "Plus includes 3 users. Add a user.",
+        "Go to Invoices > New recurring invoice.",
+        "Choose a percentage of the amount due.",
+    ]
+    known = {w.lower().strip(".") for text in texts for w in text.split()}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    assert rephraser.apply("can I buy one extra seat") == "can I buy one extra user"
+    assert rephraser.apply("how many seats on plus") == "how many users on plus"
+    assert rephraser.apply("does lumo do repeating invoices") == "does lumo do recurring invoices"
+    assert rephraser.apply("late fee max percent") == "late fee max percentage"
+    # A knowledge base that says "seat" keeps it.
+    seats = Synonyms(["Each seat costs 4 EUR."], lambda word: word.lower() in {"each", "seat", "costs"})
+    assert seats.apply("price per seat") == "price per seat"
