@@ -326,3 +326,21 @@ def test_an_agents_reply_to_a_hand_off_shows_in_the_widget(browser: Any, service
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "widget-team-reply.png"))
     assert events.errors == []
+
+
+def test_a_paste_over_the_limit_is_refused_whole_not_cut(browser: Any, service: Service, events: PageEvents) -> None:
+    """A pasted question longer than the service takes is neither cut at the limit and sent ending mid-sentence
+    (a maxlength on the box did that, silently) nor lost: the widget says it is too long and leaves it to shorten."""
+    pasted = "My invoices keep failing to sync with the bank feed. " * 45  # 2,385 characters
+    with new_visitor(browser, service, events) as page:
+        asked = service.query("SELECT COUNT(*) FROM messages")[0][0]
+        box = page.get_by_role("textbox", name="Your question")
+        box.focus()
+        page.keyboard.insert_text(pasted)  # as a paste arrives: a user edit, which a maxlength cuts
+        page.keyboard.press("Enter")
+        note = page.locator("answerdesk-widget .msg.note.error").last
+        note.wait_for()
+        assert "That's too long. Please keep your message under 2000 characters." in note.inner_text()
+        assert box.input_value() == pasted
+        assert service.query("SELECT COUNT(*) FROM messages")[0][0] == asked
+    assert events.errors == []

@@ -561,7 +561,9 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       this.list = h("ol", { class: "messages", role: "log", "aria-live": "polite", "aria-label": this.panelTitle });
       this.banner = h("p", { class: "banner", role: "status", hidden: true });
       this.input = h("textarea", {
-        id: "question", rows: "1", maxlength: String(MAX_QUESTION), placeholder: t.placeholder,
+        // No maxlength: a paste longer than the limit would be cut without a word and sent ending mid-sentence.
+        // submitQuestion() says it is too long and leaves the text in the box to shorten.
+        id: "question", rows: "1", placeholder: t.placeholder,
         "aria-label": t.questionLabel, enterkeyhint: "send",
         onkeydown: (e) => {
           if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { // isComposing: Chinese IME confirms with Enter
@@ -614,7 +616,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       const t = this.t;
       this.handoffEmail = h("input", { id: "handoff-email", type: "email", autocomplete: "email",
         required: !!this.siteKey, maxlength: "254" }); // visitors need to give an address; employees are known
-      this.handoffMessage = h("textarea", { id: "handoff-message", rows: "4", maxlength: String(MAX_QUESTION) });
+      this.handoffMessage = h("textarea", { id: "handoff-message", rows: "4" }); // checked on send, as the question
       this.handoffStatus = h("p", { class: "status", role: "status" });
       this.handoffSend = h("button", { class: "primary", type: "submit" }, t.sendRequest);
       const form = h("form", { class: "handoff", "aria-labelledby": "handoff-title",
@@ -1079,12 +1081,17 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
           e.currentTarget.setAttribute("aria-pressed", String(on));
         } }, t.reasons[reason]));
       const commentId = "comment-" + randomId();
-      const comment = h("textarea", { id: commentId, rows: "2", maxlength: String(MAX_QUESTION) });
+      const comment = h("textarea", { id: commentId, rows: "2" }); // checked on send, as the question
       const send = h("button", { class: "primary", type: "submit" }, t.sendFeedback);
       const form = h("form", { class: "reasons",
         onsubmit: async (e) => {
           e.preventDefault();
           const refocus = form.contains(this.shadowRoot.activeElement);  // before disabling takes it away
+          if (comment.value.trim().length > MAX_QUESTION) {
+            status.classList.add("bad");
+            status.textContent = fill(t.tooLong, { max: MAX_QUESTION });
+            return;
+          }
           send.disabled = true;
           const ok = await this.sendFeedback(turn,
             { helpful: false, reasons: [...chosen], comment: comment.value.trim() || undefined }, status);
@@ -1120,6 +1127,11 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       const t = this.t;
       const email = this.handoffEmail.value.trim();
       const message = this.handoffMessage.value.trim();
+      if (message.length > MAX_QUESTION) {
+        this.handoffStatus.classList.add("bad");
+        this.handoffStatus.textContent = fill(t.tooLong, { max: MAX_QUESTION });
+        return;
+      }
       this.handoffSend.disabled = true;
       this.handoffStatus.classList.remove("bad");
       this.handoffStatus.textContent = t.sending;
