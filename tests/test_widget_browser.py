@@ -344,3 +344,17 @@ def test_a_paste_over_the_limit_is_refused_whole_not_cut(browser: Any, service: 
         assert box.input_value() == pasted
         assert service.query("SELECT COUNT(*) FROM messages")[0][0] == asked
     assert events.errors == []
+
+
+def test_a_reply_in_another_language_names_the_button_on_screen(
+    browser: Any, service: Service, events: PageEvents
+) -> None:
+    """A Chinese question under the English widget is answered in Chinese, and the reply names the hand-off button
+    as the widget shows it: it said 点击“联系人工客服” above a button reading "Talk to a human"."""
+    with new_visitor(browser, service, events) as page:
+        answer = ask(page, "是否支持支付宝")
+        text = answer.inner_text()
+        assert "抱歉" in text or "不确定" in text  # answered in the question's language
+        assert "\u201cTalk to a human\u201d" in text and "联系人工客服" not in text
+        assert answer.get_by_role("button", name="Talk to a human").is_visible()
+    assert events.errors == []

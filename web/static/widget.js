@@ -986,13 +986,25 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       return view;
     }
 
+    /** ``text`` naming the hand-off button as this widget shows it. The service words a reply in the question's
+     *  language, and names the button in it: a Chinese question under an English widget got "您可以点击“联系人工客服”"
+     *  above a button reading "Talk to a human". */
+    withOnScreenLabels(text) {
+      let out = text;
+      for (const [language, strings] of Object.entries(STRINGS)) {
+        if (language === this.language || strings.talkToHuman === this.t.talkToHuman) continue;
+        out = out.split("\u201c" + strings.talkToHuman + "\u201d").join("\u201c" + this.t.talkToHuman + "\u201d");
+      }
+      return out;
+    }
+
     /** (Re)builds an answer bubble: text, sources, related articles and hand-off for gaps, feedback. */
     fillBotBody(view, turn, streaming) {
       const t = this.t;
       const nearBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 60;
       view.setAttribute("aria-busy", streaming ? "true" : "false");
       const body = h("div", { class: "body" });
-      if (turn.answer) body.append(formatAnswer(turn.answer, turn.citations, t));
+      if (turn.answer) body.append(formatAnswer(this.withOnScreenLabels(turn.answer), turn.citations, t));
       else if (streaming) body.append(h("span", { class: "thinking", text: t.thinking }));
       view.replaceChildren(h("span", { class: "sr-only", text: t.bot + " " }), body);
 
