@@ -340,6 +340,27 @@ def test_html_title_language_and_content_fallbacks(tmp_path: Path) -> None:
     assert failures(result) == {"chrome-only.html": "no text content"}
 
 
+def test_an_html_page_is_cited_at_its_canonical_address(tmp_path: Path) -> None:
+    # An exported help-centre page says where it is published; answers cite it as a link (it was plain text).
+    write(
+        tmp_path / "canonical.html",
+        '<html><head><link rel="canonical" href="https://help.example.com/a/1"></head><body><p>Text.</p></body></html>',
+    )
+    write(
+        tmp_path / "og.html",
+        '<html><head><meta property="og:url" content="https://help.example.com/a/2"></head><body><p>Text.</p></body>'
+        "</html>",
+    )
+    write(
+        tmp_path / "odd.html",
+        '<html><head><link rel="canonical" href="javascript:alert(1)"></head><body><p>Text.</p></body></html>',
+    )
+    docs = by_id(load_path(tmp_path))
+    assert docs["canonical.html"].url == "https://help.example.com/a/1"
+    assert docs["og.html"].url == "https://help.example.com/a/2"
+    assert docs["odd.html"].url is None  # no address a reader can open, and still loaded
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Plain text, PDF and DOCX
 

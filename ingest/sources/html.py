@@ -243,10 +243,27 @@ def _html_language(soup: BeautifulSoup) -> str | None:
     return normalise_language(lang) if isinstance(lang, str) else None
 
 
+def _html_url(soup: BeautifulSoup) -> str | None:
+    """Where the page is published, as it says itself: ``<link rel="canonical">``, else ``<meta property="og:url">``.
+    Answers cite it as a link; without it an HTML article exported from a help centre was cited as plain text
+    (the sample's invoice-note page has one). Only an absolute http(s) address: anything else is no place a reader
+    can open, and a page's odd head is no reason to refuse the page."""
+    candidates: list[object] = []
+    for link in soup.find_all("link", href=True):
+        rel: object = link.get("rel") or []
+        if "canonical" in [str(r).lower() for r in (rel if isinstance(rel, list) else [rel])]:
+            candidates.append(link.get("href"))
+    candidates += [meta.get("content") for meta in soup.find_all("meta", attrs={"property": "og:url"})]
+    for candidate in candidates:
+        if isinstance(candidate, str) and re.match(r"(?i)^https?://\S+$", candidate.strip()):
+            return candidate.strip()
+    return None
+
+
 def load_html(src: SourceFile) -> list[SourceDocument]:
     soup = BeautifulSoup(src.text(), "lxml")
     title = _html_title(soup) or humanise(src.path.stem)
-    fields = Fields(language=_html_language(soup))
+    fields = Fields(language=_html_language(soup), url=_html_url(soup))
     drop_page_furniture(soup)
     writer = _HtmlWriter()
     writer.walk(html_content(soup))
