@@ -239,7 +239,7 @@ def test_an_answer_does_not_end_on_an_introduction_to_what_it_leaves_out(kb: Sam
     assert answer.citations and answer.citations[0].id == "invoicing/payment-reminders.md", answer.answer
     assert "Automatic reminders are available on the **Plus** and **Business** plans." in answer.answer
     if "uses this schedule:" in answer.answer:
-        assert "| Overdue | 7 days after the due date |" in answer.answer, answer.answer
+        assert "| Overdue | 7 days after the due date" in answer.answer, answer.answer
     assert_reads_well(answer)
 
 

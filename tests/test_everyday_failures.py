@@ -345,7 +345,7 @@ def test_an_english_answer_never_goes_on_in_chinese(kb: SampleKB) -> None:
     [
         # Was: the "Turn on reminders" steps and "Reminders apply to all unpaid invoices, including ones sent before
         # ..." ("reminders", "sent"), not the section under "## Default reminder schedule".
-        ("when are reminders sent by default", "| Overdue | 7 days after the due date |", "Send automatic reminders"),
+        ("when are reminders sent by default", "| Overdue | 7 days after the due date", "Send automatic reminders"),
         # Was: "How syncing works" ("sync every **15 minutes**"), not the modes under "## Per-order or daily summary",
         # both of which the question names.
         ("does shopify sync every order or just a summary", "| Per order | One sales invoice per order", "15 minutes"),

@@ -300,8 +300,12 @@ def render(units: Sequence[Unit], n: int) -> str:
             sentence_run.append(text)
     if sentence_run:
         lines.append(_join_sentences(sentence_run))
-    # After a table the marker follows its last row ("| a | b | [1]"): the widget keeps it on the last cell.
-    lines[-1] = f"{lines[-1]} [{n}]"
+    # After a table the marker goes inside its last row's last cell ("| a | b [1] |"): a Markdown renderer drops
+    # text after a row's closing pipe (a cell beyond the header's), as "| a | b | [1]" was written before; the
+    # widget and Slack read either.
+    last = lines[-1]
+    ends_in_row = last.splitlines()[-1].lstrip().startswith("|") and last.endswith("|")
+    lines[-1] = f"{last[:-1].rstrip()} [{n}] |" if ends_in_row else f"{last} [{n}]"
     return "\n".join(lines)
 
 

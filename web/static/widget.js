@@ -242,7 +242,8 @@
   }
 
   function tableRow(line) {
-    // "| a | b | [1]": the cells, with any trailing citation markers kept on the last cell.
+    // "| a | b [1] |" (or "| a | b | [1]", as older answers end a table): the cells, with any trailing citation
+    // markers kept on the last cell.
     const m = /^\|(.*)\|\s*((?:\[\d+\]\s*)*)$/.exec(line);
     if (!m) return null;
     // "\|" is a pipe inside a cell (ingest escapes them): kept as text, not split on.
