@@ -143,6 +143,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         doesnt answer my question, did not answer my question, you didnt answer, you didnt understand,
         you dont understand, you misunderstood, misunderstood, makes no sense, doesnt make sense,
         didnt help, did not help, doesnt help, does not help, not helpful, unhelpful, useless, no help,
+        not helping, isnt helping, is not helping, arent helping, are not helping, youre not helping,
         不对, 不对吧, 错了, 答错了, 回答错了, 答非所问, 不是这个, 不是这个问题, 不是我问的, 不是我要的, 没用, 没有用,
         没帮助, 没有帮助, 没帮上忙, 不相关, 看不懂, 👎
     """),

@@ -124,6 +124,9 @@ CONVERSATION = [
     ("that's not what I asked", "rejection"),
     ("That is not what I meant.", "rejection"),
     ("wrong answer", "rejection"),
+    # Frustration with the answers (round 28; was "I don't know" and a gap).
+    ("this isnt helping", "rejection"),
+    ("you are not helping", "rejection"),
     ("worng", "rejection"),
     ("nope, that's wrong", "rejection"),
     ("this doesn't help", "rejection"),
