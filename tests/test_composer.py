@@ -15,7 +15,7 @@ from chatbot.composer import (
     word_count,
 )
 from chatbot.composer.extractive import _lines
-from chatbot.composer.question import asking_clause
+from chatbot.composer.question import asking_clause, is_keywords
 from chatbot.composer.units import fresh, normalised, quoted_lines, shortened, split_units
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
 
@@ -1643,6 +1643,23 @@ def test_a_which_question_gets_the_one_bullet_saying_what_it_asks_beyond_the_hea
     # A question about the list as a whole keeps it whole.
     whole = ExtractiveComposer().compose("what happens when shopify syncs", [article], lambda t: idf.get(t, 0.0)).text
     assert "15 minutes" in whole and "Payouts are matched" in whole, whole
+    # Typed as into a search box, the same words ask the same (round 28: the whole list).
+    keywords = ExtractiveComposer().compose("shopify fees category", [article], lambda t: idf.get(t, 0.0)).text
+    assert keywords.startswith("How syncing works:\n- Shopify Payments fees are recorded"), keywords
+    assert "15 minutes" not in keywords
+
+
+def test_a_few_words_typed_as_into_a_search_box_are_told_from_a_sentence() -> None:
+    for query in ("shopify fees category", "late fee max percent", "exchange rate update time"):
+        assert is_keywords(query), query
+    for sentence in (
+        "which category do shopify fees end up in",  # a question word
+        "fees category?",  # a question mark
+        "my bank feed stopped",  # a sentence's subject
+        "how many receipt scans on the free plan per month",  # too many words to be a search
+        "发票 中文 语言",
+    ):
+        assert not is_keywords(sentence), sentence
 
 
 def test_a_quoted_table_row_brings_the_section_its_code_heads() -> None:

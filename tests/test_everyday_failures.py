@@ -788,6 +788,10 @@ def test_a_question_naming_two_providers_keeps_the_answer_saying_both(kb: Sample
     [
         # Was the whole "How syncing works" list, the fee bullet third of five (round 21).
         ("which category do shopify payments fees end up in", "**Payment processing fees** category", "15 minutes"),
+        # The same typed as into a search box, and two more (round 28: the whole list each).
+        ("shopify fees category", "**Payment processing fees** category", "15 minutes"),
+        ("exchange rate update time", "**once a day at 06:00 UTC**", "last working day"),
+        ("planned maintenance time", "Sundays between 02:00 and 05:00 CET", "99.9%"),
         # Was the three App lock steps, the answer inside the third.
         (
             "whats the longest the app will wait before face id locks it",

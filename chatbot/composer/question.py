@@ -481,6 +481,9 @@ class Question:
     is_where: bool = False  # "Where do I find ...?": a place, which one step may name
     # "Who gets the email ...?", "what happens ...": a person or a thing, which a procedure's lead-in often names.
     asks_what: bool = False
+    # "shopify fees category": a few words typed as into a search box, which name what they ask about as a "what"
+    # question does ("which category do shopify fees end up in").
+    is_keywords: bool = False
     asks_who: bool = False  # "Who can ...?": a person or a role (names_person)
     reports_block: bool = False  # "... wont let me": a limit or a condition (states_condition)
     asks_price: bool = False  # "What does Plus cost?": of a table of prices, the rows stating one (money_rows)
@@ -503,6 +506,7 @@ class Question:
             is_yes_no=not is_how_to and bool(_YES_NO.search(question)),
             is_where=not is_how_to and bool(_WHERE.search(question)),
             asks_what=bool(_WHAT.search(question)),
+            is_keywords=is_keywords(question),
             # "Can staff request a refund?" asks who may, as much as "who can request a refund?" does.
             asks_who=bool(_WHO.search(question))
             or (not is_how_to and bool(_YES_NO.search(question)) and bool(_PERSON.search(question))),
@@ -539,6 +543,7 @@ class Question:
             set_up=self.set_up,
             is_where=self.is_where,
             asks_what=self.asks_what,
+            is_keywords=self.is_keywords,
             asks_who=self.asks_who,
             contrasts=self.contrasts,
             part=True,
@@ -573,6 +578,27 @@ class Question:
         which sentence answers, while the line's name is in many (and is rare in the index, so it outweighed them)."""
         named = set(passage_terms(topic))
         return {t: w * weight if t in named else w for t, w in self.terms.items()}
+
+
+# A sentence's first word: a search-box query starts with none of them ("how", "can", "my", "we", ...).
+_SENTENCE_START = re.compile(
+    r"^\s*(?:how|what|whats|which|who|whom|whose|when|why|where|can|could|do|does|did|is|are|was|were|will|would|"
+    r"should|shall|may|might|i|im|i'm|my|we|our|us|you|your|it|its|there|please|pls|hi|hello|hey)\b",
+    re.IGNORECASE,
+)
+KEYWORD_QUERY_WORDS = 5
+
+
+def is_keywords(question: str) -> bool:
+    """Whether ``question`` is a few words typed as into a search box ("shopify fees category", "late fee max
+    percent"): at most KEYWORD_QUERY_WORDS words, no question mark, not opening as a sentence does."""
+    words = re.findall(r"[^\W_]+", question)
+    return (
+        0 < len(words) <= KEYWORD_QUERY_WORDS
+        and "?" not in question
+        and not _SENTENCE_START.match(question)
+        and not any(has_cjk(w) for w in words)
+    )
 
 
 def _adjacent_stems(question: str) -> frozenset[tuple[str, str]]:
