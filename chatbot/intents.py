@@ -113,7 +113,9 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "goodbye": _phrases("""
         bye, bye bye, byebye, goodbye, good bye, bye for now, see you, see ya, see you later, cya, later, ttyl,
         take care, good night, goodnight, gn, farewell, have a nice day, have a good day, have a great day,
-        have a good one, thats all, that is all, thats it, im done, i am done, all done, nothing else, 88, 886,
+        have a good one, have a good weekend, have a nice weekend, have a great weekend, enjoy your weekend,
+        have a good evening, have a nice evening, thats all, that is all, thats it, im done, i am done, all done,
+        nothing else, 88, 886,
         see you soon, see you around, see you again, until next time, talk to you later, talk later, talk soon,
         adios, sayonara, ciao, peace out, take it easy, catch you later, gotta go, got to go, have to go,
         need to go, bye now, goodbye now, nice talking, nice chatting, good talking, great talking,
@@ -205,7 +207,18 @@ FILLER_WORDS = frozenset(
     """.split()
 )
 # Filler only in a hand-off: "how do I talk to a human?" asks for one ("how do I add a person?" does not: "add").
-HANDOFF_FILLER_WORDS = frozenset({"how", "where", "way", "possible"})
+# Nor does a complaint about the bot beside it ("can i please talk to an actual person, this bot keeps sending me
+# articles") or asking how to reach one ("... someone human. do you have a phone number??"): they were "I don't
+# know", a knowledge gap, and three unrelated "related articles" under the offer of a person.
+HANDOFF_FILLER_WORDS = frozenset(
+    """
+    how where way possible
+    robot robots machine automated automatic article articles link links keeps keep sending giving circles loop
+    phone number
+    """.split()
+)
+# Chinese filler in a hand-off only: "不要机器人回复" (no robot replies), "电话" (a phone number).
+HANDOFF_FILLER_ZH = ("不要机器人回复", "机器人回复", "自动回复", "机器人", "不要", "电话", "号码")
 # Chinese filler, removed after the phrases (longest first): particles, "please", "I want", "find", "a bit".
 FILLER_ZH = tuple(
     """
@@ -488,6 +501,10 @@ def _cover_chinese(run: str) -> list[tuple[str, str]] | None:
         while phrase in run:
             found.append((kind, phrase))
             run = run.replace(phrase, " ", 1)
+    for filler in HANDOFF_FILLER_ZH:  # longest first
+        if filler in run:
+            found.append(("handoff_filler", filler))
+            run = run.replace(filler, " ")
     for filler in _ZH_FILLER:
         run = run.replace(filler, "")
     return found if not run.strip() else None

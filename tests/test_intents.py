@@ -139,6 +139,12 @@ CONVERSATION = [
     ("答非所问", "rejection"),
     ("没用", "rejection"),
     ("no, I want a human", "handoff"),
+    # A complaint about the bot or asking how to reach a person beside the request (round 29; were "I don't know",
+    # a gap and three unrelated related articles).
+    ("can i please talk to an actual person, this bot keeps sending me articles", "handoff"),
+    ("I want to speek to a manager or someone human. do you have a phone number??", "handoff"),
+    ("我想找真人客服，不要机器人回复。", "handoff"),
+    ("ok thats everything, have a good weekend", "goodbye"),
 ]
 
 QUESTIONS = [
@@ -199,6 +205,11 @@ QUESTIONS = [
     "",
     "   ",
     "?!",
+    # Hand-off filler names nothing to hand off on its own.
+    "do you have a phone number",
+    "this bot keeps sending me articles",
+    "我不要退款",
+    "how do I talk to a human about sending invoices",
 ]
 
 
