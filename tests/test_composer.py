@@ -458,6 +458,17 @@ def test_a_list_quoted_from_the_top_of_its_section_is_led_in_by_the_section_head
     assert text.splitlines()[:2] == ["Things we can't refund:", "- Bank fees for currency conversion [1]"]
 
 
+def test_a_heading_that_asks_leads_in_without_a_colon() -> None:
+    # "Which plan should I choose?:" read as debris (round 29).
+    article = _scored(
+        "refunds.md",
+        "Refunds",
+        [("You can ask for a refund within 30 days.", (), 0.4), (NOT_REFUNDED, ("What can't be refunded?",), 0.6)],
+    )
+    text = ExtractiveComposer().compose("Will you refund the bank's currency conversion fee?", [article], _idf).text
+    assert text.splitlines()[:2] == ["What can't be refunded?", "- Bank fees for currency conversion [1]"]
+
+
 def test_a_list_with_its_own_lead_in_or_numbered_steps_get_no_heading() -> None:
     led_in = "These are never refunded:\n" + NOT_REFUNDED
     steps = "1. Go to Settings > Billing.\n2. Click Request refund."

@@ -727,7 +727,9 @@ def _with_heading(window: list[Unit], units: Sequence[Unit], title: str, list_fi
     if opening is None or opening.text != first.text:
         return window
     heading = path[-1].strip().rstrip(":\uff1a")
-    colon = "\uff1a" if CJK_RE.search(heading) else ":"
+    # A heading that asks ("## Which plan should I choose?") leads in as it is: "Which plan should I choose?:" read
+    # as debris.
+    colon = "" if heading.endswith(("?", "\uff1f", "!", "\uff01")) else "\uff1a" if CJK_RE.search(heading) else ":"
     return [Unit(heading + colon, False, first.chunk), *window]
 
 
