@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import pytest
+
 from chatbot.composer import (
     ComposerSettings,
     ExtractiveComposer,
@@ -15,7 +17,7 @@ from chatbot.composer import (
     word_count,
 )
 from chatbot.composer.extractive import _lines
-from chatbot.composer.question import asking_clause, is_keywords
+from chatbot.composer.question import asking_clause, is_keywords, reports_problem
 from chatbot.composer.units import fresh, normalised, quoted_lines, shortened, split_units
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
 
@@ -1776,3 +1778,37 @@ def test_a_chinese_excerpt_is_cut_by_characters() -> None:
     cut = shortened(sentence, 10, 1.5)
     assert cut == sentence[:15].rstrip("，") + "…"
     assert shortened("链接七天内有效。", 10, 1.5) == "链接七天内有效。"
+
+
+FEED_INTRO = "A bank feed brings the transactions from your bank account into Lumo automatically every few hours."
+FEED_FIX = "1. Check when the feed last updated and click **Refresh now**.\n2. Renew the consent."
+
+
+def test_a_problem_report_gets_the_fix_and_not_the_introduction() -> None:
+    # "my bank feed stopped updating 3 days ago" got the article's introduction (round 29).
+    article = _scored(
+        "bank-feeds.md",
+        "Bank feeds",
+        [(FEED_INTRO, (), 0.6), (FEED_FIX, ("Troubleshooting", "Transactions are missing"), 0.6)],
+    )
+    composer = ExtractiveComposer()
+    stopped = composer.compose("my bank feed stopped updating", [article], _idf).text
+    assert stopped.startswith("Transactions are missing:\n1. Check when the feed"), stopped
+    # Asking why is asking for the cause, and telling what the feed does is no problem report.
+    for question in ("why does my bank feed keep stopping?", "what does a bank feed do"):
+        assert composer.compose(question, [article], _idf).text.startswith("A bank feed brings"), question
+
+
+@pytest.mark.parametrize(
+    ("question", "reports"),
+    [
+        ("my bank feed stopped updating 3 days ago", True),
+        ("the app keeps crashing", True),
+        ("invoice shows html code, looks awful", True),
+        ("paypal isnt working", True),
+        ("why does my bank connection keep expiring", False),
+        ("how do I connect my bank", False),
+    ],
+)
+def test_a_problem_report_is_told_apart(question: str, reports: bool) -> None:
+    assert reports_problem(question) is reports

@@ -18,6 +18,7 @@ from chatbot.composer.headings import (
     for_unstated_case,
     heading_focus,
     heading_says,
+    names_a_fix,
     names_action,
     performs,
 )
@@ -222,6 +223,9 @@ class _AnchorSearch:
         # ... and, for something refused or missing, a sentence stating a limit or a condition.
         if asked.states_condition(unit.text) and unit_overlap(unit, terms) > 0:
             bonus += settings.condition_bonus * sum(terms.values())
+        # ... and, for something that stopped working, a unit under a heading about fixing it.
+        if asked.reports_problem and match > 0 and names_a_fix(chunk):
+            bonus += settings.fix_bonus * sum(terms.values())
         bonus += self.opening_bonus if chunk.chunk.index == 0 else 0.0
         bonus += _compares(unit, asked)
         # A code ("KI-231") is worth the whole question: the passage holding it is about exactly that.

@@ -51,6 +51,17 @@ def for_another_action(unit: Unit, chunk: ScoredChunk, action: frozenset[str]) -
     return not action & set(passage_terms(" ".join((unit.text, *path))))
 
 
+# A section about fixing something: "## Troubleshooting", "## Fix a note that shows code", "### Error codes",
+# "### Transactions are missing". Not "if ..." or "... isn't ...": "## If you lose your phone" and "### My bank isn't
+# in the list" are cases of their own, which their own words match.
+_FIX_HEADING = re.compile(r"\b(?:fix|fixing|troubleshoot\w*|problems?|errors?|missing)\b", re.IGNORECASE)
+
+
+def names_a_fix(chunk: ScoredChunk) -> bool:
+    """Whether one of ``chunk``'s headings says its section fixes something."""
+    return bool(_FIX_HEADING.search(" ".join(chunk.chunk.heading_path)))
+
+
 def heading_says(chunk: ScoredChunk, asked: Question, terms: dict[str, float]) -> float:
     """How much of ``terms`` (the question's, or some of them) ``chunk``'s headings say. For "how do I set up
     ...?", a last heading that starts using something says "set up", and what the article's title says too, when

@@ -47,6 +47,24 @@ _STATES_CONDITION = re.compile(
 )
 
 
+# Something stopped working or went wrong: "my bank feed stopped updating 3 days ago", "the invoice shows bits of html
+# code ... looks awful", "updated the card after the payment failed". What answers is the fix, usually under a
+# heading that says so ("## Troubleshooting", "## Fix a note that shows code"), not the article's introduction.
+# Not a why-question: "why does my bank connection keep expiring every 3 months" asks for the cause (the 90-day
+# consent rule), which the introduction of its section gives.
+_REPORTS_PROBLEM = re.compile(
+    r"\b(?:stopp?ed|no\s+longer|not\s+working|(?:isn'?t|isnt|doesn'?t|doesnt|don'?t|dont)\s+work(?:ing)?|won'?t|wont"
+    r"|can'?t|cant|cannot|broken|errors?|fails?|failed|failing|keeps?|stuck|missing|wrong|looks?\s+(?:awful|weird))\b",
+    re.IGNORECASE,
+)
+_WHY = re.compile(r"\bwhy\b|为什么", re.IGNORECASE)
+
+
+def reports_problem(question: str) -> bool:
+    """Whether ``question`` reports that something stopped working or went wrong (and does not ask why)."""
+    return bool(_REPORTS_PROBLEM.search(question)) and not _WHY.search(question)
+
+
 def reports_block(question: str) -> bool:
     """Whether ``question`` reports that something was refused or is missing ("lumo just wont let me")."""
     return bool(_REPORTS_BLOCK.search(question))
@@ -486,6 +504,7 @@ class Question:
     is_keywords: bool = False
     asks_who: bool = False  # "Who can ...?": a person or a role (names_person)
     reports_block: bool = False  # "... wont let me": a limit or a condition (states_condition)
+    reports_problem: bool = False  # "... stopped updating": the fix (headings.names_a_fix)
     asks_price: bool = False  # "What does Plus cost?": of a table of prices, the rows stating one (money_rows)
     contrasts: bool = False  # "... instead of ...": two alternatives, each a row of a table (_CONTRAST)
     part: bool = False  # what a second passage must add (asking_for): not the whole question
@@ -511,6 +530,7 @@ class Question:
             asks_who=bool(_WHO.search(question))
             or (not is_how_to and bool(_YES_NO.search(question)) and bool(_PERSON.search(question))),
             reports_block=reports_block(question),
+            reports_problem=reports_problem(question),
             asks_price=bool(_ASKS_PRICE.search(question)),
             stressed=frozenset(t for t, n in counts.items() if n > 1 and terms.get(t, 0.0) > 0),
             # A code in the question ("KI-231", "error 4411") names one thing: the passage holding it answers.

@@ -52,6 +52,11 @@ class ComposerSettings:
     # reporting something refused or missing (Question.reports_block), a sentence stating a limit or a condition
     # ("only", "up to", "supported", "can't") gets this share of the question's weight (when it says any word of it).
     condition_bonus: float = 0.25
+    # "my bank feed stopped updating 3 days ago" got the article's introduction ("A bank feed brings the transactions
+    # from your business bank account into Lumo automatically"). For a question reporting a problem
+    # (Question.reports_problem), a unit under a heading about fixing something ("## Troubleshooting") gets this
+    # share of the question's weight (when it says any word of it).
+    fix_bonus: float = 0.25
     # When the best sentence is this close to the top of the article (or of its section's chunk), start from the
     # top: help-centre articles and sections open with the menu path and the summary a reader needs first.
     from_top_within_words: int = 60
