@@ -217,8 +217,9 @@ HANDOFF_FILLER_WORDS = frozenset(
     phone number
     """.split()
 )
-# Chinese filler in a hand-off only: "不要机器人回复" (no robot replies), "电话" (a phone number).
-HANDOFF_FILLER_ZH = ("不要机器人回复", "机器人回复", "自动回复", "机器人", "不要", "电话", "号码")
+# Chinese filler in a hand-off only: "不要机器人回复" (no robot replies), "电话" (a phone number). Not "不要" alone:
+# "我不要人工客服" says no to a person.
+HANDOFF_FILLER_ZH = ("不要机器人回复", "不要自动回复", "不要机器人", "机器人回复", "自动回复", "机器人", "电话", "号码")
 # Chinese filler, removed after the phrases (longest first): particles, "please", "I want", "find", "a bit".
 FILLER_ZH = tuple(
     """

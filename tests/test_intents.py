@@ -209,6 +209,7 @@ QUESTIONS = [
     "do you have a phone number",
     "this bot keeps sending me articles",
     "我不要退款",
+    "我不要人工客服",
     "how do I talk to a human about sending invoices",
 ]
 
