@@ -328,6 +328,52 @@ def test_an_agents_reply_to_a_hand_off_shows_in_the_widget(browser: Any, service
     assert events.errors == []
 
 
+def test_an_employees_request_for_a_person_survives_a_reload_of_the_help_page(
+    browser: Any, service: Service, events: PageEvents
+) -> None:
+    """An employee asks for a person on the help page and reloads it (the address is /help?c=<id> by then): the
+    request is still there, and when an agent has answered, the next visit to /help shows the reply. The reload
+    rebuilt the conversation from its questions and replies only, so the waiting request was dropped and the reply
+    never showed (round 29)."""
+    _cli(service, "users", "create", "emma@example.com", "--role", "employee", stdin="correct horse battery\n")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda error: events.errors.append(str(error)))
+    try:
+        page.goto(service.url + "/login?next=/help")
+        page.get_by_label("Email").fill("emma@example.com")
+        page.get_by_label("Password").fill("correct horse battery")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/help")
+        answer = ask(page, "Is there a discount code for accountants who refer clients?")
+        answer.get_by_role("button", name="Talk to a human").click()
+        page.get_by_role("button", name="Send request").click()
+        sent = page.locator("answerdesk-widget .msg.note", has_text="Your request was passed to our team.")
+        sent.wait_for()
+        page.wait_for_url("**/help?c=*")
+
+        page.reload()
+        sent.wait_for(timeout=ANSWER_TIMEOUT_MS)  # the request is still shown after the reload
+
+        _cli(service, "users", "create", "agent2@example.com", "--role", "agent", stdin="correct horse battery\n")
+        token = _cli(service, "tokens", "create", "agent2@example.com")
+        [handoff] = [
+            h
+            for h in _api(service, "GET", "/api/v1/handoffs?status=open", token)["handoffs"]
+            if h["question"].startswith("Is there a discount code for accountants")
+        ]
+        reply = "There is no referral discount code; partners get a reseller margin instead."
+        _api(service, "POST", f"/api/v1/handoffs/{handoff['id']}/reply", token, {"reply": reply})
+
+        page.goto(service.url + "/help")
+        team = page.locator("answerdesk-widget .msg.team")
+        team.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        assert reply in team.inner_text()
+    finally:
+        context.close()
+    assert events.errors == []
+
+
 def test_a_paste_over_the_limit_is_refused_whole_not_cut(browser: Any, service: Service, events: PageEvents) -> None:
     """A pasted question longer than the service takes is neither cut at the limit and sent ending mid-sentence
     (a maxlength on the box did that, silently) nor lost: the widget says it is too long and leaves it to shorten."""

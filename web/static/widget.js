@@ -792,10 +792,16 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
           messageId: m.id, feedback: typeof m.helpful === "boolean" ? { helpful: m.helpful, sent: true } : null,
           at: m.created_at,
         }));
+        // Each request for a person as the note sent with it, still waiting for the team's reply while it is open:
+        // without it a reload dropped the request, and the reply never showed when it came (checkReplies asks only
+        // for requests still waiting).
+        const requests = (data.handoffs || []).map((r) => ({
+          type: "note", key: "handoffSentNoEmail", params: {}, handoffId: r.id, settled: r.status !== "open",
+          at: r.created_at }));
         const replies = (data.handoffs || []).filter((r) => r.reply).map((r) => ({
           type: "reply", handoffId: r.id, text: r.reply, at: r.answered_at }));
         // In the order they happened (the timestamps are ISO 8601 UTC, so they sort as text).
-        this.items = turns.concat(replies).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+        this.items = turns.concat(requests, replies).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
         this.save();
         this.renderAll();
         this.announceConversation(this.conversationId, null);
