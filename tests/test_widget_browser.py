@@ -334,7 +334,7 @@ def test_an_employees_request_for_a_person_survives_a_reload_of_the_help_page(
     """An employee asks for a person on the help page and reloads it (the address is /help?c=<id> by then): the
     request is still there, and when an agent has answered, the next visit to /help shows the reply. The reload
     rebuilt the conversation from its questions and replies only, so the waiting request was dropped and the reply
-    never showed (round 29)."""
+    never showed (round 29). The list of conversations beside it counts the questions as they are asked."""
     _cli(service, "users", "create", "emma@example.com", "--role", "employee", stdin="correct horse battery\n")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -369,6 +369,12 @@ def test_an_employees_request_for_a_person_survives_a_reload_of_the_help_page(
         team = page.locator("answerdesk-widget .msg.team")
         team.wait_for(timeout=ANSWER_TIMEOUT_MS)
         assert reply in team.inner_text()
+
+        # The conversations list counts the questions as they are asked (it said "1 question" until a reload).
+        current = page.locator('#conversations a[aria-current="page"] .count')
+        assert current.inner_text() == "1 question"
+        ask(page, "Who do I escalate a SEV1 incident to?")
+        assert current.inner_text() == "2 questions"
     finally:
         context.close()
     assert events.errors == []

@@ -34,12 +34,33 @@
     const now = new Date();
     time.dateTime = now.toISOString();
     time.textContent = formatDate(now);
-    meta.append(time, " · 1 question");
+    const count = document.createElement("span");
+    count.className = "count";
+    count.dataset.turns = "0";
+    meta.append(time, " · ", count);
     a.append(q, meta);
     const li = document.createElement("li");
     li.append(a);
     list.prepend(li);
     if (empty) empty.hidden = true;
+  }
+
+  /** One more question answered in conversation ``id``: its count and date, and it goes to the top of the list, as
+   * the server orders it (the count said "1 question" after five until a reload). */
+  function countQuestion(id) {
+    const a = linkFor(id);
+    const count = a && a.querySelector(".count");
+    if (!count) return;
+    const turns = Number(count.dataset.turns || "0") + 1;
+    count.dataset.turns = String(turns);
+    count.textContent = turns === 1 ? "1 question" : `${turns} questions`;
+    const time = a.querySelector("time");
+    if (time) {
+      const now = new Date();
+      time.dateTime = now.toISOString();
+      time.textContent = formatDate(now);
+    }
+    list.prepend(a.closest("li"));
   }
 
   // The widget announces the conversation it shows: after each answer, after a restore, and after "new".
@@ -50,6 +71,7 @@
     else url.searchParams.delete("c");
     history.replaceState(null, "", url);
     if (conversationId && !linkFor(conversationId) && question) addConversation(conversationId, question);
+    if (conversationId && question) countQuestion(conversationId);
     markCurrent(conversationId);
   });
 
