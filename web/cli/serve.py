@@ -47,7 +47,7 @@ def serve_command(host: str, port: int) -> None:
         # The first thing a new operator needs for /help and /editor; the widget demo works without it.
         click.echo(
             "no accounts yet: `answerdesk users create you@example.com --role admin`, then sign in at "
-            f"http://{shown_host}:{port}/login (employees: /help, editors: /editor/)",
+            f"http://{shown_host}:{port}/login (employees: /help, agents: /editor/inbox/, editors: /editor/)",
             err=True,
         )
     # Flask's app.run() refuses to run under a CLI command; run_simple is what it would call.

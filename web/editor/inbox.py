@@ -120,7 +120,7 @@ def close(handoff_id: int) -> Response:
 def _delivery_message(row: Handoff, delivery: Delivery) -> tuple[str, str]:
     if delivery.route == "slack":
         return _slack_message(delivery)
-    shown = "Reply saved: the customer sees it in their chat"
+    shown = "Reply saved: they see it in their chat"  # a customer on the widget or an employee on /help
     if delivery.status == "sent":
         return f"{shown}, and it was e-mailed to {row.email}.", "success"
     if delivery.status == "failed":
