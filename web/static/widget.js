@@ -64,6 +64,7 @@
       thanks: "Thanks for your feedback!",
       talkToHuman: "Talk to a human",
       handoffIntro: "Leave your email and a short message. Someone from our team will get back to you.",
+      handoffIntroSignedIn: "Leave a short message. Someone from our team will reply here.",
       email: "Email",
       message: "Message",
       sendRequest: "Send request",
@@ -116,6 +117,7 @@
       thanks: "感谢您的反馈！",
       talkToHuman: "联系人工客服",
       handoffIntro: "请留下您的邮箱和简短留言，我们的团队会尽快回复您。",
+      handoffIntroSignedIn: "请留下简短留言，我们的团队会在这里回复您。",
       email: "邮箱",
       message: "留言",
       sendRequest: "发送请求",
@@ -623,8 +625,9 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       const form = h("form", { class: "handoff", "aria-labelledby": "handoff-title",
         onsubmit: (e) => { e.preventDefault(); this.sendHandoff(); } },
       h("h3", { id: "handoff-title", text: t.talkToHuman }),
-      h("p", { text: t.handoffIntro }),
-      h("label", { for: "handoff-email", text: t.email }), this.handoffEmail,
+      // A signed-in employee (no site key) is known: the service takes their address, so no field asks for it.
+      h("p", { text: this.siteKey ? t.handoffIntro : t.handoffIntroSignedIn }),
+      ...(this.siteKey ? [h("label", { for: "handoff-email", text: t.email }), this.handoffEmail] : []),
       h("label", { for: "handoff-message", text: t.message }), this.handoffMessage,
       this.handoffStatus,
       h("div", { class: "row" },
@@ -668,7 +671,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       this.launcher.setAttribute("aria-label", this.t.close);
       this.launcher.replaceChildren(icon("close"));
       this.scrollToEnd();
-      (this.handoffView.hidden ? this.input : this.handoffEmail).focus();
+      (this.handoffView.hidden ? this.input : this.siteKey ? this.handoffEmail : this.handoffMessage).focus();
       this.checkReplies();
     }
 
@@ -687,7 +690,9 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       this.handoffView.hidden = false;
       this.handoffStatus.textContent = "";
       if (prefill && !this.handoffMessage.value) this.handoffMessage.value = prefill;
-      (this.handoffEmail.required || !this.handoffMessage.value ? this.handoffEmail : this.handoffMessage).focus();
+      // The email first where it is asked for (a visitor's is required), else the message.
+      const asksEmail = this.siteKey && (this.handoffEmail.required || !this.handoffMessage.value);
+      (asksEmail ? this.handoffEmail : this.handoffMessage).focus();
     }
 
     closeHandoff() {
