@@ -27,7 +27,9 @@ from web.access.accounts import create_api_token, create_user, find_user_by_emai
 from web.chat.handoffs import request_handoff
 from web.chat.retention import expired_conversations
 from web.cli import cli
-from web.db.models import AuditEntry, Conversation, Document, Handoff, db, utcnow
+from web.db.models import AuditEntry, Conversation, Document, Gap, Handoff, db, utcnow
+from web.gaps.queries import open_gap_of_message
+from web.inbox.queries import last_question
 
 service = gaps_api.service  # the module-scoped app of tests/test_gaps_api.py, registered here as a fixture
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -267,10 +269,17 @@ def test_save_as_faq_opens_the_faq_form_filled_in_for_editors(service: GapServic
         == 200
     )
 
-    new_faq = f'href="/editor/articles/new?handoff={handoff_id}"'
+    # The question was not answered: it is evidence of an open gap, which saving the FAQ resolves.
+    with service.app.app_context():
+        asked = last_question(db.session.get(Handoff, handoff_id))
+        gap = open_gap_of_message(asked.id) if asked is not None else None
+        assert gap is not None
+        gap_id, community = gap.id, gap.community or ""
+    new_faq = f'href="/editor/articles/new?handoff={handoff_id}&amp;gap={gap_id}"'
     assert new_faq not in logged_in(service, AGENT).get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
     editor = logged_in(service, "editor@example.com")
-    assert new_faq in editor.get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
+    page = editor.get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
+    assert new_faq in page and f'saving it resolves <a href="/editor/gaps/{gap_id}">gap #{gap_id}</a>' in page
     assert logged_in(service, AGENT).get(f"/editor/articles/new?handoff={handoff_id}").status_code == 403
 
     form = editor.get(f"/editor/articles/new?handoff={handoff_id}").get_data(as_text=True)
@@ -285,16 +294,21 @@ def test_save_as_faq_opens_the_faq_form_filled_in_for_editors(service: GapServic
         data={
             "kind": "faq",
             "handoff": str(handoff_id),
+            "gap": str(gap_id),
             "title": question,
             "body": reply["reply"],
             "audience": "public",
+            "community": community,
             "csrf_token": page_csrf(editor, "/editor/articles/new"),
         },
     )
     assert saved.status_code == 302, saved.get_data(as_text=True)
+    assert saved.headers["Location"].endswith(f"/editor/gaps/{gap_id}")  # to the gap, resolved with the entry
     with service.app.app_context():
         document = db.session.scalar(select(Document).where(Document.title == question))
         assert document is not None and document.kind == "faq" and document.audience == "public"
+        resolved = db.session.get(Gap, gap_id)
+        assert resolved is not None and resolved.status == "verified", resolved.status
 
 
 def test_save_as_faq_from_a_long_message_fills_in_its_question(service: GapService) -> None:

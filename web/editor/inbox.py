@@ -18,9 +18,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from web.access.auth import acting_employee, require_role
-from web.access.permissions import INBOX_READ_ROLES, INBOX_ROLES, can_answer_handoffs, can_write
-from web.db.models import HANDOFF_STATUSES, Handoff, db
+from web.access.permissions import INBOX_READ_ROLES, INBOX_ROLES, can_answer_handoffs, can_edit_community, can_write
+from web.db.models import HANDOFF_STATUSES, Gap, Handoff, User, db
 from web.editor.fields import form_text
+from web.gaps.queries import open_gap_of_message
 from web.http.errors import ApiError
 from web.inbox.actions import MAX_REPLY_CHARS, Delivery, close_handoff, reply_to_handoff
 from web.inbox.queries import (
@@ -29,6 +30,7 @@ from web.inbox.queries import (
     counts_by_status,
     customer_question,
     find_handoff,
+    last_question,
     list_handoffs,
 )
 from web.services import get_settings
@@ -76,6 +78,7 @@ def handoff(handoff_id: int) -> str:
     user = acting_employee()
     settings = get_settings(current_app)
     conversation = row.conversation
+    can_save_faq = can_write(user) and row.status == "answered" and bool(row.reply)
     return render_template(
         "editor/handoff.html",
         section="inbox",
@@ -84,7 +87,8 @@ def handoff(handoff_id: int) -> str:
         messages=conversation.messages,
         question=clipped(customer_question(row), HEADING_CHARS),  # the heading; the page shows the whole text
         can_answer=can_answer_handoffs(user) and row.status == "open",
-        can_save_faq=can_write(user) and row.status == "answered" and bool(row.reply),
+        can_save_faq=can_save_faq,
+        gap=_open_gap(row, user) if can_save_faq else None,
         mail_configured=bool(settings.smtp_url and settings.mail_from),
         slack_configured=slack_configured(settings),
         max_reply_chars=MAX_REPLY_CHARS,
@@ -115,6 +119,15 @@ def close(handoff_id: int) -> Response:
         return _failed(row, error)
     flash(f"Hand-off #{row.id} closed without a reply.", "success")
     return redirect(url_for(".index"))
+
+
+def _open_gap(row: Handoff, user: User) -> Gap | None:
+    """The open gap the request's question is evidence of, when ``user`` may resolve it: "Save as FAQ" then resolves
+    it with the new entry, as writing an FAQ from the gap's page does. Without it the gap stayed open beside the FAQ
+    that answers it, and the editor had to find it and point it at the entry."""
+    question = last_question(row)
+    gap = open_gap_of_message(question.id) if question is not None else None
+    return gap if gap is not None and can_edit_community(user, gap.community) else None
 
 
 def _delivery_message(row: Handoff, delivery: Delivery) -> tuple[str, str]:

@@ -29,10 +29,11 @@ from chatbot.gaps.evidence import Vector, question_vector
 from chatbot.types import Answer, EmbeddedText
 from web.chat.conversations import add_feedback, conversation_history
 from web.chat.privacy import mask_pii
-from web.db.models import GAP_OPEN_STATUSES, Document, Gap, GapEvidence, Message, db, utcnow
+from web.db.models import Document, Gap, GapEvidence, Message, db, utcnow
 from web.gaps.assignment import assign, open_gaps
 from web.gaps.consolidation import ConsolidationSchedule, consolidation_schedule, schedule_consolidation
 from web.gaps.notifications import GapAlerts, gap_alerts, notify_if_due
+from web.gaps.queries import open_gap_of_message
 from web.gaps.titles import gap_title
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,9 @@ def _capture(message: Message, kind: str, parts: CaptureParts, embedded: Embedde
     if _evidence_exists(message.id, kind):
         return
     masked = mask_pii(question_in_context(message))
-    gap = _gap_of_message(message.id) or _assign(message, masked, question_embedding(masked, parts.embedder, embedded))
+    gap = open_gap_of_message(message.id) or _assign(
+        message, masked, question_embedding(masked, parts.embedder, embedded)
+    )
     now = utcnow()
     gap.last_seen = now
     evidence = GapEvidence(gap=gap, message_id=message.id, kind=kind, question_masked=masked, created_at=now)
@@ -158,17 +161,6 @@ def question_in_context(message: Message) -> str:
 def _evidence_exists(message_id: int, kind: str) -> bool:
     query = select(GapEvidence.id).where(GapEvidence.message_id == message_id, GapEvidence.kind == kind)
     return db.session.scalar(query) is not None
-
-
-def _gap_of_message(message_id: int) -> Gap | None:
-    """The open gap this message is already evidence of (abstained, then 👎): it is one question, counted once."""
-    query = (
-        select(Gap)
-        .join(GapEvidence)
-        .where(GapEvidence.message_id == message_id, Gap.status.in_(GAP_OPEN_STATUSES))
-        .limit(1)
-    )
-    return db.session.scalar(query)
 
 
 def question_embedding(masked: str, embedder: Embedder, embedded: EmbeddedText | None) -> Vector:

@@ -23,7 +23,18 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from web.chat.privacy import mask_pii
-from web.db.models import GAP_STATUSES, Gap, GapComment, GapEvent, GapEvidence, Message, User, db, utcnow
+from web.db.models import (
+    GAP_OPEN_STATUSES,
+    GAP_STATUSES,
+    Gap,
+    GapComment,
+    GapEvent,
+    GapEvidence,
+    Message,
+    User,
+    db,
+    utcnow,
+)
 from web.db.sql import LIKE_ESCAPE, escape_like
 from web.http.errors import ApiError
 from web.http.serialize import timestamp
@@ -232,6 +243,17 @@ def _date_or_time(value: str, field: str) -> datetime:
 # -- one gap -----------------------------------------------------------------------------------------------------
 def find_gap(gap_id: int) -> Gap | None:
     return db.session.get(Gap, gap_id)
+
+
+def open_gap_of_message(message_id: int) -> Gap | None:
+    """The open gap this message is evidence of (abstained, then 👎 or a hand-off: one question, counted once)."""
+    query = (
+        select(Gap)
+        .join(GapEvidence)
+        .where(GapEvidence.message_id == message_id, Gap.status.in_(GAP_OPEN_STATUSES))
+        .limit(1)
+    )
+    return db.session.scalar(query)
 
 
 def gap_messages(gap: Gap) -> list[tuple[Message, list[str]]]:
