@@ -282,7 +282,8 @@ def _flash_verification(gap: Gap, verification: Verification) -> None:
     elif verification.answer_off_topic:
         flash(
             "Not verified: the FAQ's question matches the gap's questions, but its answer is about something else. "
-            f"The gap stays {gap.status}; answer what they ask and resolve again.",
+            "The entry is saved and answers questions as it is written: correct its answer (or delete it) and "
+            f"resolve again. The gap stays {gap.status}.",
             "error",
         )
     else:
