@@ -17,7 +17,7 @@ from chatbot.composer import (
     word_count,
 )
 from chatbot.composer.extractive import _lines
-from chatbot.composer.question import asking_clause, is_keywords, reports_problem
+from chatbot.composer.question import asking_clause, is_keywords, reports_problem, select_rows
 from chatbot.composer.units import fresh, normalised, quoted_lines, shortened, split_units
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
 
@@ -1812,3 +1812,20 @@ def test_a_problem_report_gets_the_fix_and_not_the_introduction() -> None:
 )
 def test_a_problem_report_is_told_apart(question: str, reports: bool) -> None:
     assert reports_problem(question) is reports
+
+
+LIMITS = """| Who | May approve | Exceptions |
+|---|---|---|
+| Tier 1 agent | Up to 100 EUR | Not allowed, hand over to Tier 2 |
+| Tier 2 agent | Up to 500 EUR | One per customer |
+| Team lead | Up to 2,000 EUR | Any |"""
+
+
+def test_a_question_naming_a_rows_whole_first_cell_gets_that_row() -> None:
+    # "the refund approval limit for a tier 2 agent" got all four rows: "2" is in other rows too (round 29).
+    terms = {"refund": 2.5, "approv": 3.0, "limit": 2.6, "tier": 3.2, "2": 1.3, "agent": 2.8}
+    rows = select_rows(LIMITS, terms, {"refund", "approv", "limit", "agent", "tier"})
+    assert rows.splitlines()[2:] == ["| Tier 2 agent | Up to 500 EUR | One per customer |"]
+    # A word naming another row beyond that row's own ("lead") keeps the choice to the rules below: the table here.
+    asked = {**terms, "team": 2.0, "lead": 2.5, "approv": 0.0}
+    assert "| Team lead |" in select_rows(LIMITS, asked, {"refund", "limit", "agent", "tier"})

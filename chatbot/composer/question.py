@@ -687,6 +687,17 @@ def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> s
     if len(rows) < 2:
         return table
     words = {t: w for t, w in terms.items() if w > 0 and "_" not in t}
+    # A question naming every word of one row's first cell, when that names the row in more than one word ("the
+    # refund approval limit for a tier 2 agent" and "| Tier 2 agent |"), asks about that row, whatever the other
+    # rows share with it: "2" is in the "Tier 1 agent" row's "hand over to Tier 2" and in "2,000 EUR", and the whole
+    # table of four limits was quoted. Not when a word beyond that cell names another row's first cell: "per order
+    # or daily summary" compares two rows ("per" is no word, so "| Per order |" is named by "order" alone).
+    keys = [set(tokenize_passage(row_cells(row)[0])) for row in rows]
+    whole = [i for i, key in enumerate(keys) if len(key) > 1 and key <= words.keys()]
+    if len(whole) == 1:
+        named_elsewhere = set().union(*(key for i, key in enumerate(keys) if i != whole[0])) & words.keys()
+        if named_elsewhere <= keys[whole[0]]:
+            return "\n".join([*header, rows[whole[0]]])
     row_terms = [set(tokenize_passage(row)) for row in rows]
     named = {t: w for t, w in words.items() if 0 < sum(t in r for r in row_terms) < len(rows)}
     chosen = {t: w for t, w in named.items() if t not in title_terms}
