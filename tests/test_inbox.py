@@ -27,7 +27,7 @@ from web.access.accounts import create_api_token, create_user, find_user_by_emai
 from web.chat.handoffs import request_handoff
 from web.chat.retention import expired_conversations
 from web.cli import cli
-from web.db.models import AuditEntry, Conversation, Document, Gap, Handoff, db, utcnow
+from web.db.models import AuditEntry, Conversation, Document, Gap, Handoff, Message, db, utcnow
 from web.gaps.queries import open_gap_of_message
 from web.inbox.queries import last_question
 
@@ -339,6 +339,23 @@ def test_customer_text_is_escaped_everywhere(service: GapService, agent_token: s
         html = agent.get(path).get_data(as_text=True)
         assert script not in html and "<b>hi</b>" not in html, path
         assert "&lt;script&gt;" in html, path
+
+
+def test_the_bots_answers_read_as_the_person_saw_them(service: GapService) -> None:
+    """The agent reads the conversation's answers rendered (lists, **bold**), not as Markdown source; the
+    person's own text stays plain."""
+    handoff_id, _ = hand_off(service, visitor(service, "rendered"), message="**not bold**")
+    conversation_id = handoff_row(service, handoff_id).conversation_id
+    with service.app.app_context():  # an answer as the composer writes them: a list, bold, a table
+        message = db.session.scalar(select(Message).where(Message.conversation_id == conversation_id))
+        assert message is not None
+        message.answer = "- Go to **Billing** <script>x</script>\n\n| Plan | Price |\n|---|---|\n| Plus | 12 EUR [1] |"
+        db.session.commit()
+    page = logged_in(service, AGENT).get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
+    shown = page.split('<div class="text answer">', 1)[1].split("</div>", 1)[0]
+    assert "<li>Go to <strong>Billing</strong>" in shown and "<table>" in shown and "**" not in shown
+    assert "<script>" not in shown and "&lt;script&gt;" in shown  # raw HTML in an answer stays text
+    assert '<div class="text">**not bold**</div>' in page
 
 
 def test_a_long_message_is_clipped_in_the_list_and_whole_on_its_page(service: GapService) -> None:

@@ -21,6 +21,7 @@ from web.access.auth import acting_employee, require_role
 from web.access.permissions import INBOX_READ_ROLES, INBOX_ROLES, can_answer_handoffs, can_edit_community, can_write
 from web.db.models import HANDOFF_STATUSES, Gap, Handoff, User, db
 from web.editor.fields import form_text
+from web.editor.markdown import render_markdown
 from web.gaps.queries import open_gap_of_message
 from web.http.errors import ApiError
 from web.inbox.actions import MAX_REPLY_CHARS, Delivery, close_handoff, reply_to_handoff
@@ -85,6 +86,9 @@ def handoff(handoff_id: int) -> str:
         handoff=row,
         conversation=conversation,
         messages=conversation.messages,
+        # The bot's answers as the person saw them (a table as a table, **bold** as bold), not as Markdown source;
+        # raw HTML in them is escaped (web/editor/markdown.py).
+        answers={m.id: render_markdown(m.answer) for m in conversation.messages if m.answer},
         question=clipped(customer_question(row), HEADING_CHARS),  # the heading; the page shows the whole text
         can_answer=can_answer_handoffs(user) and row.status == "open",
         can_save_faq=can_save_faq,
