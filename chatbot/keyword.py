@@ -200,8 +200,18 @@ def _pairs(tokens: Sequence[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]
 
 
+# "how much is the business plan" ("I'm not sure", 0.32, the free-trial entry first): "how" and "much" are stop
+# words, so nothing searched said that a price is asked. "How much is / are / for ..." with no price word after it
+# is searched with "cost" too. Not "how much does an extra user cost" (it says so) nor "how much storage is on
+# plus" (a quantity of something else). Keyword search only: the model reads "how much" as a price already.
+_HOW_MUCH_IS = re.compile(
+    r"\bhow\s+much\s+(?:is|are|'s|for)\b(?![^?.!]*\b(?:cost|costs|price|prices|pricing|fee|fees)\b)", re.IGNORECASE
+)
+
+
 def query_terms(text: str) -> list[str]:
-    return text_terms(text)
+    terms = text_terms(text)
+    return terms + text_terms("cost") if _HOW_MUCH_IS.search(text) else terms
 
 
 def chunk_terms(chunk: Chunk) -> list[str]:

@@ -1616,6 +1616,13 @@ def test_a_price_asked_of_one_thing_is_not_answered_by_the_price_of_another_name
     table = "| Feature | Free | Plus | Business |\n|---|---|---|---|\n| Monthly price | €0 | €12 | €29 |"
     assert not prices_something_else("what does the middle plan cost", table, lambda t: idf(t, 0.0))
     assert not prices_something_else("how much does lumo cost", extra, lambda t: idf(t, 0.0))
+    # ... and a price per one of something in a table is the price of that thing, not of its row.
+    per_user = "| Plan | Users included | Extra users |\n|---|---|---|\n| Business | 10 | €4 per user per month |"
+    assert prices_something_else("what does the business plan cost per month", per_user, lambda t: idf(t, 0.0))
+    assert not prices_something_else("how much per extra user on business", per_user, lambda t: idf(t, 0.0))
+    # A table cut to rows that name nothing asked: "how much is plus per year" and the Business row alone.
+    business = "| Feature | Business |\n|---|---|\n| Annual price | €290 per year |"
+    assert prices_something_else("how much is plus per year", business, lambda t: idf(t, 0.0))
     # No amount of money stated, or no price asked: another rule's (leaves_amount_unsaid) or none.
     assert not prices_something_else("does stripe cost extra", "Lumo adds no fee to Stripe's. [1]", lambda t: 0.0)
     assert not prices_something_else("how many users on business", extra, lambda t: idf(t, 0.0))

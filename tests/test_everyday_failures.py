@@ -883,6 +883,12 @@ def test_an_agent_asking_about_a_known_issue_gets_its_workaround(kb: SampleKB, q
         ("How much does the Business plan cost?", "€29"),
         ("What does the Plus plan cost?", "€12"),
         ("how much does the plus plan cost per year", "€120"),
+        # Round 30's paraphrases: "I'm not sure" (0.32, the free-trial entry first); the Business-only features;
+        # the users table's "€4 per user per month" (twice).
+        ("how much is the business plan", "€29"),
+        ("business plan price", "€29"),
+        ("what does the business plan cost per month", "€29"),
+        ("how much is plus per year", "€120"),
     ],
 )
 def test_a_plan_s_price_is_quoted_not_another_price_beside_its_name(kb: SampleKB, question: str, price: str) -> None:

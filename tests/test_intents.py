@@ -83,6 +83,9 @@ CONVERSATION = [
     ("thanks, bye!", "goodbye"),
     ("see you later", "goodbye"),
     ("have a nice day", "goodbye"),
+    # An agent ending the day on the help page (round 30): was the thanks reply, "anything else?".
+    ("ok cheers, logging off for the day", "goodbye"),
+    ("signing off, thx", "goodbye"),
     ("再见", "goodbye"),
     ("拜拜", "goodbye"),
     ("谢谢，再见", "goodbye"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from chatbot.keyword import KeywordIndex, tokenize, tokenize_passage
+from chatbot.keyword import KeywordIndex, query_terms, tokenize, tokenize_passage
 from chatbot.types import Audience, Chunk
 
 
@@ -117,3 +117,13 @@ def test_a_documents_chunk_ids_follow_every_change_and_another_process_s_save(tm
     index.save()
     _save_elsewhere(tmp_path, refund)  # another process adds refund.md back to the saved corpus
     assert index.chunk_ids_of("refund.md") == ["refund.md::0"] and index.chunk_ids_of("invoice.md") == ["invoice.md::0"]
+
+
+def test_how_much_is_something_is_searched_as_a_price() -> None:
+    # "how" and "much" are stop words: "how much is the business plan" searched "business plan" alone, and the
+    # free-trial entry came first ("I'm not sure", 0.32).
+    assert "cost" in query_terms("how much is the business plan")
+    assert "cost" in query_terms("how much for plus?")
+    # Not when a price word is there already, nor for a quantity of something else.
+    assert query_terms("how much does an extra user cost").count("cost") == 1
+    assert "cost" not in query_terms("how much storage is on plus")

@@ -22,7 +22,7 @@ from chatbot.composer.headings import (
     names_action,
     performs,
 )
-from chatbot.composer.question import Question, holds_code, overlap, unit_overlap
+from chatbot.composer.question import Question, holds_code, overlap, states_money, unit_overlap
 from chatbot.composer.settings import ComposerSettings
 from chatbot.composer.units import Unit, fresh, is_lead_in, lists_contents, points_at_table, split_units, table_parts
 from chatbot.keyword import passage_terms
@@ -106,6 +106,11 @@ class _AnchorSearch:
                 for c in ranked[settings.anchor_chunks :]
                 if c.chunk.heading_path and heading_says(c, asked, terms) >= named
             ]
+        if asked.asks_price:
+            # "business plan price": the prices table is one long chunk, which keyword search ranks below the
+            # article's short sections naming the plan ("Besides the limits in the table, the Business plan
+            # adds:" was quoted). A chunk stating an amount of money is looked at, however it ranked.
+            chunks += [c for c in ranked[settings.anchor_chunks :] if c not in chunks and states_money(c.chunk.text)]
         # "How do I ...?" asks for steps: a numbered step is a better anchor than prose or bullets about the topic.
         step_bonus = settings.step_bonus * sum(terms.values()) if is_how_to else 0.0
         # ... but not the steps of another action on the same object, when the article names the one asked for:
@@ -215,6 +220,8 @@ class _AnchorSearch:
         stated = following if is_lead_in(unit) else []
         if any(asked.states_quantity(u.text) for u in (unit, *stated)):
             bonus += min(settings.quantity_bonus * sum(terms.values()), match)
+        if asked.asks_price and states_money(unit.text):
+            bonus += min(settings.price_bonus * weight, match)
         # A count of the very thing asked about is the answer, whatever other words a sentence shares.
         bonus += weight if asked.states_count(unit.text) else 0.0
         # ... and so is, for "who ...?", a sentence naming a role (see who_bonus).

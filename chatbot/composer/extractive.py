@@ -503,8 +503,10 @@ class ExtractiveComposer:
         before = units[anchor - 1] if anchor > 0 else None
         if before is not None and is_lead_in(before):
             window.append(before)
-        text = table.text if whole else select_rows(table.text, terms, title_terms)
-        window.append(replace(table, text=money_rows(text) if prices else text))
+        # For a price, the rows stating one are chosen from first: "we want bank feeds and paypal, which plan is that
+        # and what does it cost a year" named the bank-connections row, which states no price.
+        text = money_rows(table.text) if prices else table.text
+        window.append(replace(table, text=text if whole else select_rows(text, terms, title_terms)))
         words = 0.0
         for unit in units[anchor + 1 :]:
             if unit.is_table or unit.is_list_item or words + self._words(unit) > self.settings.words_after_table:

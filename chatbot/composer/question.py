@@ -211,10 +211,12 @@ def leaves_amount_unsaid(question: str, answer: str) -> bool:
     return not (QUANTITY_STATED["amount"].search(text) or _ONE_AS_AMOUNT.search(text))
 
 
-# A price asked as the question: "What does the Plus plan cost?", "how much is business per month", "price of Plus".
+# A price asked as the question: "What does the Plus plan cost?", "how much is business per month", "price of Plus",
+# "business plan price".
 _ASKS_PRICE = re.compile(
     r"\b(?:how\s+much|what)\b(?=[^?.]*\b(?:cost|costs|price|priced|fee|fees)\b)"
-    r"|\bprice\s+(?:of|for)\b|\bhow\s+much\s+(?:is|are|does|do)\b(?=[^?.]*\b(?:plan|plans|subscription|per\s+"
+    r"|\b(?:price|cost)\s+(?:of|for)\b|\b(?:price|prices|pricing|cost)\s*[?.!]*\s*$"
+    r"|\bhow\s+much\s+(?:is|are|does|do|for)\b(?=[^?.]*\b(?:plan|plans|subscription|per\s+"
     r"(?:month|year|user)|a\s+(?:month|year)|monthly|yearly|annually)\b)",
     re.IGNORECASE,
 )
@@ -241,7 +243,10 @@ PRICED_WORDS_AFTER = 2
 _PRICE_WORDS = frozenset(
     tokenize(
         "much cost price pricing fee charge pay paid paying damage amount total money euro eur per month monthly "
-        "year yearly annual annually week weekly day daily currently today now exactly roughly approximately"
+        "year yearly annual annually week weekly day daily currently today now exactly roughly approximately "
+        # What is paid for in general, not which thing: "how much are the plans" of the prices table, which says
+        # "Free", "Plus" and "Business" and never "plan".
+        "plan plans subscription subscriptions"
     )
 )
 
@@ -260,7 +265,7 @@ def prices_something_else(question: str, answer: str, idf: Callable[[str], float
     subject = {w for w in tokenize(question) if w not in _PRICE_WORDS and idf(w) >= _NAMED_IDF}
     if not subject:
         return False
-    return not any(words is None or subject & words for words in _priced_words(answer))
+    return not any(subject & words for words in _priced_words(answer))
 
 
 def money_rows(table: str) -> str:
@@ -288,21 +293,45 @@ def _naming_words(text: str) -> list[str]:
     return [w for w in tokenize(text) if w not in _PRICE_WORDS and not w.isdigit()]
 
 
-def _priced_words(answer: str) -> Iterator[set[str] | None]:
-    """The words naming what each amount of money in ``answer`` is the price of; None for a table stating one."""
+def _priced_words(answer: str) -> Iterator[set[str]]:
+    """The words naming what each amount of money in ``answer`` is the price of."""
     table: list[str] = []
     for line in [*answer.splitlines(), ""]:
         if line.lstrip().startswith("|"):
             table.append(line)
             continue
-        if table and _MONEY.search("\n".join(table)):
-            yield None  # a table of prices: the price of each of its rows and columns
+        yield from _priced_in_table(table)
         table = []
         for sentence in re.split(r"(?<=[.!?;])\s+|,\s+(?:and|or|but)\s+", line):
             for money in _MONEY.finditer(sentence):
                 before = _naming_words(sentence[: money.start()])
                 after = _naming_words(sentence[money.end() :])
                 yield {*before[-PRICED_WORDS_BEFORE:], *after[:PRICED_WORDS_AFTER]}
+
+
+# A price of one of something ("€4 per user per month"): what it is the price of, when not a stretch of time.
+_PER_UNIT = re.compile(r"^\s*(?:per|a|an|each)\s+([^\W\d_]+)", re.IGNORECASE)
+
+
+def _priced_in_table(table: list[str]) -> Iterator[set[str]]:
+    """What each amount of money in a table's cells is the price of: the cell's row (its first cell) and column
+    (its header), or, for a price per one of something, that thing ("| Business | 10 | €4 per user per month |"
+    under "Extra users" is the price of a user, not of the Business plan)."""
+    header, rows = table_parts("\n".join(table))
+    columns = row_cells(header[0]) if header else []
+    for row in rows:
+        cells = row_cells(row)
+        for i, cell in enumerate(cells):
+            for money in _MONEY.finditer(cell):
+                per = _PER_UNIT.match(cell[money.end() :])
+                if per and per.group(1).lower() not in _TIME_UNITS:
+                    yield {*_naming_words(per.group(1)), *_naming_words(columns[i] if i < len(columns) else "")}
+                else:
+                    named = " ".join((cells[0], columns[i] if i < len(columns) else "", cell))
+                    yield set(_naming_words(named))
+
+
+_TIME_UNITS = frozenset({"day", "week", "month", "year", "quarter", "hour", "minute"})
 
 
 # Whether someone is told, asked as a question of it: "do they get an email about it", "will i be notified", "do
@@ -565,6 +594,7 @@ class Question:
             asks_what=self.asks_what,
             is_keywords=self.is_keywords,
             asks_who=self.asks_who,
+            asks_price=self.asks_price,
             contrasts=self.contrasts,
             part=True,
         )

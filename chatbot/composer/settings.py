@@ -43,6 +43,10 @@ class ComposerSettings:
     # ... and a unit stating the kind of quantity a "how long / how often / how many / how much" question asks for
     # (at most what the unit says of the question, like the step bonus: a number alone answers nothing).
     quantity_bonus: float = 0.25
+    # ... and, for a price asked ("business plan price"), a unit stating an amount of money (at most what it says of
+    # the question): the prices table said "Business" and "price" (4.4) and lost to "Besides the limits in the
+    # table, the Business plan adds:" (5.9), which says "Business plan" and no price.
+    price_bonus: float = 0.5
     # "Who on our team is allowed to connect stripe": "Only the Owner and Admins can connect integrations." says one
     # word of it ("connect"); "3. Sign in to Stripe ... click **Allow access**" says three. A sentence naming a role
     # gets this share of the question's weight for a question asking who (when it says any word of it).
