@@ -64,6 +64,19 @@ def action_verbs() -> frozenset[str]:
     return frozenset(stem for word in words - LIGHT_VERBS for stem in tokenize(word))
 
 
+# Verbs that open a search-box query asking for a procedure ("connect stripe", "invite team member"): the actions of
+# the tables above, not their synonyms' other words ("password" for "pwd", "user" for "colleague").
+STEP_VERBS = "invite change edit enable disable activate deactivate void restore resend download upload turn setup"
+
+
+@lru_cache(maxsize=1)
+def step_verbs() -> frozenset[str]:
+    """Stems of the verbs a search-box query may open with to ask for a procedure's steps."""
+    words = {word for pair in OPPOSITE_WORDS.split(",") for word in pair.split()}
+    words |= set(PROCEDURE_VERBS.split()) | set(STEP_VERBS.split())
+    return frozenset(stem for word in words - LIGHT_VERBS for stem in tokenize(word))
+
+
 # "How do I set up 2FA?" asks to start using something. The procedure that does says so with another verb in its
 # heading ("## Turn on 2FA with an authenticator app", "## Connect a bank account", "## Create an invoice"), while
 # "set up" in a text is often something else: "set up 2FA again on your new phone" under "## If you lose your phone".

@@ -17,7 +17,13 @@ from chatbot.composer import (
     word_count,
 )
 from chatbot.composer.extractive import _lines
-from chatbot.composer.question import asking_clause, is_keywords, reports_problem, select_rows
+from chatbot.composer.question import (
+    asking_clause,
+    asks_steps_as_keywords,
+    is_keywords,
+    reports_problem,
+    select_rows,
+)
 from chatbot.composer.units import fresh, normalised, quoted_lines, shortened, split_units
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
 
@@ -1836,3 +1842,14 @@ def test_a_question_naming_a_rows_whole_first_cell_gets_that_row() -> None:
     # A word naming another row beyond that row's own ("lead") keeps the choice to the rules below: the table here.
     asked = {**terms, "team": 2.0, "lead": 2.5, "approv": 0.0}
     assert "| Team lead |" in select_rows(LIMITS, asked, {"refund", "limit", "agent", "tier"})
+
+
+def test_a_search_box_query_opening_with_a_procedure_s_verb_asks_for_steps() -> None:
+    assert asks_steps_as_keywords("connect stripe")
+    assert asks_steps_as_keywords("invite team member")
+    # Not a noun after the verb, a symptom, a comparison, nor a sentence.
+    assert not asks_steps_as_keywords("lock date after year end")
+    assert not asks_steps_as_keywords("payment failed")
+    assert not asks_steps_as_keywords("password reset link says expired")
+    assert not asks_steps_as_keywords("cancel subscription vs close account")
+    assert not asks_steps_as_keywords("how do i connect stripe?")

@@ -901,3 +901,22 @@ def test_the_price_of_what_an_faq_entry_prices_is_still_its_answer(kb: SampleKB)
     answer = _ask(kb, "how much is an extra user on business")
     assert answer.citations and answer.citations[0].id == "faq/faq.csv#extra-users", answer.answer
     assert "€4" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "first_step"),
+    [
+        # Round 30's paraphrases got the article's introduction ("Connect Stripe to let your customers pay invoices
+        # by card ...") or "Search by the bank's full name": a search-box query opening with a procedure's verb,
+        # and a how-to question saying what the steps are for, ask for the steps.
+        ("connect stripe", "Settings > Integrations > Stripe"),
+        ("connect bank account", "Banking > Bank accounts"),
+        ("How do I connect Stripe so customers can pay my invoices by card?", "Settings > Integrations > Stripe"),
+    ],
+)
+def test_a_procedure_asked_in_few_words_or_with_its_purpose_gets_its_steps(
+    kb: SampleKB, question: str, first_step: str
+) -> None:
+    answer = _ask(kb, question)
+    assert not answer.is_gap, answer.answer
+    assert answer.answer.startswith("1. ") and first_step in answer.answer, answer.answer
