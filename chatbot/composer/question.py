@@ -54,7 +54,9 @@ _STATES_CONDITION = re.compile(
 # consent rule), which the introduction of its section gives.
 _REPORTS_PROBLEM = re.compile(
     r"\b(?:stopp?ed|no\s+longer|not\s+working|(?:isn'?t|isnt|doesn'?t|doesnt|don'?t|dont)\s+work(?:ing)?|won'?t|wont"
-    r"|can'?t|cant|cannot|broken|errors?|fails?|failed|failing|keeps?|stuck|missing|wrong|looks?\s+(?:awful|weird))\b",
+    r"|can'?t|cant|cannot|broken|errors?|fails?|failed|failing|keeps?|stuck|missing|wrong|looks?\s+(?:awful|weird)"
+    # "app not syncing", "transactions not showing"
+    r"|(?:not|isn'?t|isnt|aren'?t|arent)\s+(?:\w+ing))\b",
     re.IGNORECASE,
 )
 _WHY = re.compile(r"\bwhy\b|为什么", re.IGNORECASE)
