@@ -60,8 +60,6 @@ def test_every_line_is_well_formed(rows: list[dict[str, Any]]):
         assert isinstance(row["note"], str) and row["note"]
         expected = row["expected"]
         assert expected in LABELS if isinstance(expected, str) else (expected and len(set(expected)) == len(expected))
-        if row["audience"] == "internal":
-            assert isinstance(expected, list), "an internal question is about internal content"
 
 
 def test_no_duplicate_questions(rows: list[dict[str, Any]]):
@@ -80,9 +78,12 @@ def test_expected_documents_exist_for_the_questions_audience(rows: list[dict[str
 
 
 def test_internal_questions_need_internal_documents(rows: list[dict[str, Any]], audiences: dict[str, str]):
-    internal = [row for row in rows if row["audience"] == "internal"]
-    assert len(internal) >= 8
-    assert all(any(audiences[d] == "internal" for d in row["expected"]) for row in internal)
+    # Employees also ask what the public articles answer, and small talk (round 30's internal messages, dev rows);
+    # the internal rows of the test split all need an internal document.
+    internal = [row for row in rows if row["audience"] == "internal" and isinstance(row["expected"], list)]
+    needing = [row for row in internal if any(audiences[d] == "internal" for d in row["expected"])]
+    assert len(needing) >= 8
+    assert all(row in needing for row in internal if row["split"] == "test")
 
 
 def test_mix_of_categories(rows: list[dict[str, Any]]):
