@@ -620,6 +620,13 @@ def test_a_product_synced_with_that_no_article_names_is_not_answered(kb: SampleK
     assert answer.is_gap, answer.answer
 
 
+def test_a_wallet_no_article_names_is_not_answered_from_the_card_payments_article(kb: SampleKB) -> None:
+    # Was the Stripe article's "pay invoices by card with a Pay now button" (0.47-0.60, rounds 29 and 30).
+    answer = _ask(kb, "can my customers pay their invoices with Apple Pay?")
+    assert answer.is_gap and answer.reason == "low_confidence", answer.answer
+    assert answer.related and answer.related[0].id == "integrations/stripe.md"
+
+
 @pytest.mark.parametrize(
     ("question", "answering", "not_quoted"),
     [

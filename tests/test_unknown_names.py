@@ -72,3 +72,19 @@ def test_the_thing_connected_is_unknown_when_the_knowledge_base_never_uses_it_ev
     assert unknown_integration("how do i connect my bank account", idf) == []
     assert unknown_integration("What are the connections guidelines for PayPal?", idf) == []
     assert unknown_integration("i connected the wifi and it still doesnt sync with paypal", idf) == []
+
+
+def test_a_way_to_pay_the_knowledge_base_never_names_is_unknown() -> None:
+    # "can my customers pay their invoices with Apple Pay?" was answered from the Stripe article's "pay invoices by
+    # card with a Pay now button" in three rounds of blind questions. "Apple" alone may be known (Safari's maker):
+    # a wallet is its name and "Pay" together.
+    known = KNOWN | {"appl", "pai", "pay", "card"}
+
+    def with_apple(stem: str) -> float:
+        return 2.0 if stem in known else 0.0
+
+    assert unknown_integration("can my customers pay their invoices with Apple Pay?", with_apple) == ["Apple Pay"]
+    assert unknown_integration("can clients pay via klarna", with_apple) == ["klarna"]
+    # A way of paying it names is known, and "by card" names no product.
+    assert unknown_integration("can customers pay with paypal", with_apple) == []
+    assert unknown_integration("can customers pay their invoice by card", with_apple) == []
