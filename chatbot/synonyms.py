@@ -99,6 +99,10 @@ WORDS: dict[str, tuple[str, ...]] = {
     # Words of other bookkeeping and SaaS products a customer moving over brings along (round 28): "can I buy one
     # extra seat for a 4th sub-user?", "in xero i had repeating invoices", "late fee max percent" were "I don't know"
     # or "I'm not sure" beside the help centre's users, recurring invoices and percentage.
+    # "our bookkeeper wants a login - do we have to pay more?" got the extra-users price: a help centre's role for
+    # the customer's bookkeeper is the accountant (round 30).
+    "bookkeeper": ("accountant",),
+    "bookkeepers": ("accountants",),
     "seat": ("user",),
     "seats": ("users",),
     "repeating": ("recurring",),
@@ -170,6 +174,13 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     ),
     # "plus paid yearly, whats the damage" ("I don't know", 0.06): slang for the price.
     "the damage": (re.compile(r"\bthe\s+damage\b", re.IGNORECASE), ("cost", "price")),
+    # "is ther a trail period before i have to pay" ("I don't know", 0.06): "trail" is an English word, so the
+    # speller leaves it (chatbot/spelling.py), and it is the commonest way "trial" is mistyped. Not an audit trail
+    # or a paper trail, which a help centre calls its audit log (below).
+    "trail": (re.compile(r"(?<!\baudit\s)(?<!\bpaper\s)\btrails?\b", re.IGNORECASE), ("trial",)),
+    "audit trail": (re.compile(r"\b(?:audit|paper)\s+trails?\b", re.IGNORECASE), ("audit log",)),
+    # "Can I take it for a test drive before paying anything?" ("I don't know", 0.04).
+    "test drive": (re.compile(r"\btest[\s-]?driv(?:e|es|ing)\b", re.IGNORECASE), ("trial",)),
     # "is business just the 29 a month or is that per head": a price page says "per user".
     "per head": (re.compile(r"\bper\s+(?:head|person|seat|member)\b", re.IGNORECASE), ("per user",)),
     # "i got charged twice this month", "we were double charged": what a refunds page calls a duplicate charge

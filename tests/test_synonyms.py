@@ -276,3 +276,14 @@ def test_a_seat_is_a_user_repeating_is_recurring_and_percent_is_percentage() -> 
     # A knowledge base that says "seat" keeps it.
     seats = Synonyms(["Each seat costs 4 EUR."], lambda word: word.lower() in {"each", "seat", "costs"})
     assert seats.apply("price per seat") == "price per seat"
+
+
+def test_a_trial_mistyped_or_called_a_test_drive_is_the_trial_and_an_audit_trail_the_audit_log() -> None:
+    texts = ["Every account gets a 30-day free trial.", "The audit log keeps 365 days.", "The Accountant role."]
+    known = {"every", "account", "gets", "free", "trial", "the", "audit", "log", "keeps", "days", "accountant", "role"}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    # "trail" is an English word, which the speller never corrects: was "I don't know" (0.06).
+    assert rephraser.apply("is ther a trail period") == "is ther a trial period"
+    assert rephraser.apply("can i test-drive it first") == "can i trial it first"
+    assert rephraser.apply("is there an audit trail") == "is there an audit log"
+    assert rephraser.apply("our bookkeeper wants a login") == "our accountant wants a login"
