@@ -1820,6 +1820,8 @@ def test_a_problem_report_gets_the_fix_and_not_the_introduction() -> None:
         ("invoice shows html code, looks awful", True),
         ("paypal isnt working", True),
         ("transactions not showing", True),
+        ("my bank feed stoped working, says access expired", True),
+        ("how do i renew bank consent and do i lose transactions while its expired", False),
         ("my invoices aren't sending", True),
         ("not sure which plan", False),
         ("why does my bank connection keep expiring", False),

@@ -927,3 +927,10 @@ def test_a_procedure_asked_in_few_words_or_with_its_purpose_gets_its_steps(
     answer = _ask(kb, question)
     assert not answer.is_gap, answer.answer
     assert answer.answer.startswith("1. ") and first_step in answer.answer, answer.answer
+
+
+def test_a_problem_report_gets_the_fix_that_follows_the_explanation(kb: SampleKB) -> None:
+    # Was what happens when bank access expires, without the "To renew:" steps after it in the same section.
+    answer = _ask(kb, "my bank feed stoped working, says access expired")
+    assert not answer.is_gap, answer.answer
+    assert "When access expires, the feed pauses" in answer.answer and "Renew consent" in answer.answer, answer.answer

@@ -405,14 +405,30 @@ class ExtractiveComposer:
             # from_top_within_words, a long anchor, e.g. a 50-character Chinese sentence, used to fall off the end.)
             if window and i > anchor and words + self._words(unit) > budget:
                 break
-            if is_procedure and window and window[-1].is_list_item and not unit.is_list_item:
-                break  # the procedure ended: what follows is another topic
+            # The procedure ended: what follows is another topic. Unless a problem was reported and what follows is
+            # how to fix it: "my bank feed stopped, says access expired" got what happens when access expires, and
+            # not the "To renew:" steps after it in the same section.
+            fix_follows = asked is not None and asked.reports_problem and self._fix_follows(units, i)
+            if is_procedure and window and window[-1].is_list_item and not unit.is_list_item and not fix_follows:
+                break
             window.append(unit)
             words += self._words(unit)
         # Nor does it end on a lead-in whose table or list did not fit: "... uses this schedule:" and nothing after.
         while len(window) > 1 and is_lead_in(window[-1]) and window[-1] is not units[anchor]:
             window.pop()
         return window
+
+    @staticmethod
+    def _fix_follows(units: list[Unit], at: int) -> bool:
+        """Whether ``units[at]`` leads in numbered steps right after it, in the same chunk ("To renew:")."""
+        following = units[at + 1] if at + 1 < len(units) else None
+        return (
+            is_lead_in(units[at])
+            and following is not None
+            and following.is_step
+            and following.chunk is units[at].chunk
+            and units[at].chunk is units[at - 1].chunk
+        )
 
     def _items_asked(self, units: list[Unit], anchor: int, asked: Question, title: str) -> list[Unit] | None:
         """For a question that does not ask how, the item of the list holding ``anchor`` that answers it, without

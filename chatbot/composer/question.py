@@ -56,7 +56,9 @@ _REPORTS_PROBLEM = re.compile(
     r"\b(?:stopp?ed|no\s+longer|not\s+working|(?:isn'?t|isnt|doesn'?t|doesnt|don'?t|dont)\s+work(?:ing)?|won'?t|wont"
     r"|can'?t|cant|cannot|broken|errors?|fails?|failed|failing|keeps?|stuck|missing|wrong|looks?\s+(?:awful|weird)"
     # "app not syncing", "transactions not showing"
-    r"|(?:not|isn'?t|isnt|aren'?t|arent)\s+(?:\w+ing))\b",
+    r"|(?:not|isn'?t|isnt|aren'?t|arent)\s+(?:\w+ing)"
+    # "my bank feed stopped, says access expired"; not "do i lose transactions while its expired" (what follows)
+    r"|(?:says?|shows?|saying|showing)\s+(?:\w+\s+)?expired)\b",
     re.IGNORECASE,
 )
 _WHY = re.compile(r"\bwhy\b|为什么", re.IGNORECASE)
