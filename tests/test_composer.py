@@ -1626,6 +1626,11 @@ def test_a_price_asked_of_one_thing_is_not_answered_by_the_price_of_another_name
     per_user = "| Plan | Users included | Extra users |\n|---|---|---|\n| Business | 10 | €4 per user per month |"
     assert prices_something_else("what does the business plan cost per month", per_user, lambda t: idf(t, 0.0))
     assert not prices_something_else("how much per extra user on business", per_user, lambda t: idf(t, 0.0))
+    # A price list (two amounts or more) still states the price of whatever its rows and columns are: the situation
+    # told around the question names nothing it must say.
+    plans = "| Feature | Free | Plus |\n|---|---|---|\n| Monthly price | €0 | €12 per month |"
+    asked = "I'm a freelancer comparing bookkeeping tools right now - what would Lumo cost me?"
+    assert not prices_something_else(asked, plans, lambda t: idf(t, 2.0))
     # A table cut to rows that name nothing asked: "how much is plus per year" and the Business row alone.
     business = "| Feature | Business |\n|---|---|\n| Annual price | €290 per year |"
     assert prices_something_else("how much is plus per year", business, lambda t: idf(t, 0.0))

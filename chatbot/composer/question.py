@@ -269,7 +269,7 @@ def prices_something_else(question: str, answer: str, idf: Callable[[str], float
     subject = {w for w in tokenize(question) if w not in _PRICE_WORDS and idf(w) >= _NAMED_IDF}
     if not subject:
         return False
-    return not any(subject & words for words in _priced_words(answer))
+    return not any(words is None or subject & words for words in _priced_words(answer))
 
 
 def money_rows(table: str) -> str:
@@ -297,8 +297,8 @@ def _naming_words(text: str) -> list[str]:
     return [w for w in tokenize(text) if w not in _PRICE_WORDS and not w.isdigit()]
 
 
-def _priced_words(answer: str) -> Iterator[set[str]]:
-    """The words naming what each amount of money in ``answer`` is the price of."""
+def _priced_words(answer: str) -> Iterator[set[str] | None]:
+    """The words naming what each amount of money in ``answer`` is the price of; None for a price list."""
     table: list[str] = []
     for line in [*answer.splitlines(), ""]:
         if line.lstrip().startswith("|"):
@@ -317,11 +317,16 @@ def _priced_words(answer: str) -> Iterator[set[str]]:
 _PER_UNIT = re.compile(r"^\s*(?:per|a|an|each)\s+([^\W\d_]+)", re.IGNORECASE)
 
 
-def _priced_in_table(table: list[str]) -> Iterator[set[str]]:
+def _priced_in_table(table: list[str]) -> Iterator[set[str] | None]:
     """What each amount of money in a table's cells is the price of: the cell's row (its first cell) and column
     (its header), or, for a price per one of something, that thing ("| Business | 10 | €4 per user per month |"
-    under "Extra users" is the price of a user, not of the Business plan)."""
+    under "Extra users" is the price of a user, not of the Business plan). None for a price list (two or more
+    amounts): it states the price of each of its rows and columns, whatever the question names beside them ("I'm a
+    freelancer comparing bookkeeping tools - what would Lumo cost me?" and the plans table)."""
     header, rows = table_parts("\n".join(table))
+    if len(_MONEY.findall("\n".join(rows))) > 1:
+        yield None
+        return
     columns = row_cells(header[0]) if header else []
     for row in rows:
         cells = row_cells(row)
