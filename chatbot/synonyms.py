@@ -82,10 +82,6 @@ WORDS: dict[str, tuple[str, ...]] = {
     # "I don't know" (0.16), "cust" read as a name no article uses.
     "cust": ("customer",),
     "custs": ("customers",),
-    # "cx got charged twice for march" ("I don't know", 0.05): support teams' shorthand for the customer, in most
-    # of round 30's internal messages.
-    "cx": ("customer",),
-    "cxs": ("customers",),
     "hrs": ("hours",),
     "mins": ("minutes",),
     "wks": ("weeks",),
