@@ -95,14 +95,14 @@ WORDS: dict[str, tuple[str, ...]] = {
     # Words of other bookkeeping and SaaS products a customer moving over brings along (round 28): "can I buy one
     # extra seat for a 4th sub-user?", "in xero i had repeating invoices", "late fee max percent" were "I don't know"
     # or "I'm not sure" beside the help centre's users, recurring invoices and percentage.
-    # "our bookkeeper wants a login - do we have to pay more?" got the extra-users price: a help centre's role for
-    # the customer's bookkeeper is the accountant (round 30).
-    "bookkeeper": ("accountant",),
-    "bookkeepers": ("accountants",),
     "seat": ("user",),
     "seats": ("users",),
     "repeating": ("recurring",),
     "percent": ("percentage",),
+    # "our bookkeeper wants a login - do we have to pay more?" got the extra-users price: a help centre's role for
+    # the customer's bookkeeper is the accountant (round 30).
+    "bookkeeper": ("accountant",),
+    "bookkeepers": ("accountants",),
 }
 # A customer's idiom for an action (any tense), searched as the knowledge base's words for it when its texts never
 # say the idiom. Every usable option is kept, joined by "or": "get rid of" is deleting a bank account in one article

@@ -423,7 +423,8 @@ class ExtractiveComposer:
         """Whether ``units[at]`` leads in numbered steps right after it, in the same chunk ("To renew:")."""
         following = units[at + 1] if at + 1 < len(units) else None
         return (
-            is_lead_in(units[at])
+            at > 0
+            and is_lead_in(units[at])
             and following is not None
             and following.is_step
             and following.chunk is units[at].chunk
