@@ -59,6 +59,20 @@ def asks_for_variant(question: str) -> bool:
     return not has_cjk(question) and _VARIANT_FOLLOW_UP.match(question) is not None
 
 
+# What tokenizing leaves of a contraction ("I'm" -> "m"): no word of what is asked.
+_CONTRACTION_ENDINGS = frozenset({"m", "s", "t", "d", "re", "ve", "ll"})
+
+
+def said_before(question: str, previous_answer: str) -> bool:
+    """Whether the previous answer already says every word a follow-up asks about ("and on android?" after "The app
+    needs iOS or iPadOS 16 or later, or Android 10 or later"; "what about a bank transfer?" after the payment
+    methods, which say when a bank transfer is possible): that answer answers the follow-up too, and quoting it
+    again is better than moving on to another article that mentions the word in passing (the offline-mode page's
+    "The Lumo apps for iOS and Android keep working ...")."""
+    asked = set(tokenize(_EN_CONNECTOR.sub(" ", question))) - _CONTRACTION_ENDINGS
+    return bool(asked) and bool(previous_answer) and asked <= set(tokenize(previous_answer))
+
+
 def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     """The text to search for: the question itself, or, for a follow-up, the previous question plus this one."""
     if not history or not is_follow_up(question):

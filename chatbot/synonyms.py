@@ -98,6 +98,9 @@ WORDS: dict[str, tuple[str, ...]] = {
     "seat": ("user",),
     "seats": ("users",),
     "repeating": ("recurring",),
+    # "want to charge interest on invoices that are paid late" got the steps to stop reminders (round 31): interest
+    # on a late payment is what an invoicing help centre calls a late fee.
+    "interest": ("late fee",),
     "percent": ("percentage",),
     # "our bookkeeper wants a login - do we have to pay more?" got the extra-users price: a help centre's role for
     # the customer's bookkeeper is the accountant (round 30).
@@ -177,6 +180,16 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     "audit trail": (re.compile(r"\b(?:audit|paper)\s+trails?\b", re.IGNORECASE), ("audit log",)),
     # "Can I take it for a test drive before paying anything?" ("I don't know", 0.04).
     "test drive": (re.compile(r"\btest[\s-]?driv(?:e|es|ing)\b", re.IGNORECASE), ("trial",)),
+    # "and if it's still not paid after two weeks?" (after a declined card) got the approved-charge line: a help
+    # centre counts its periods in days ("After **14 days** unpaid, the account becomes read-only").
+    "two weeks": (re.compile(r"\b(?:two|2)\s+weeks\b|\ba\s+fortnight\b", re.IGNORECASE), ("14 days",)),
+    # "Does Lumo send payment reminders to customers on its own?" got the steps to stop them for one customer: a
+    # help centre says what the product does on its own "automatically". Not "on my own" or "by myself", which
+    # is by hand (round 31).
+    "on its own": (
+        re.compile(r"\bon\s+(?:its|it's|their)\s+own\b|\bby\s+(?:itself|themselves|himself|herself)\b", re.I),
+        ("automatically",),
+    ),
     # "is business just the 29 a month or is that per head": a price page says "per user".
     "per head": (re.compile(r"\bper\s+(?:head|person|seat|member)\b", re.IGNORECASE), ("per user",)),
     # "i got charged twice this month", "we were double charged": what a refunds page calls a duplicate charge

@@ -289,3 +289,60 @@ def test_a_second_passage_does_not_repeat_what_the_first_said_in_other_markup(kb
     words = " ".join(re.sub(r"[^\w\s]", " ", MARKER.sub("", answer.answer).lower()).split())
     assert words.count("primary data centre is in frankfurt") == 1, answer.answer
     assert "train models" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("first_question", "follow_up", "right", "says"),
+    [
+        # Round 31: the previous answer already said it, and the follow-up moved off it, to the offline-mode page's
+        # "The Lumo apps for iOS and Android keep working ..." and to the PayPal integration (for customers'
+        # invoices, not the subscription).
+        (
+            "Does the Lumo app work on an iPhone that's still on iOS 15?",
+            "and on android?",
+            {"faq/faq.csv#mobile-requirements", "mobile/mobile-apps.md"},
+            "Android 10",
+        ),
+        (
+            "Can I pay for my Lumo subscription with PayPal?",
+            "what about a bank transfer?",
+            {"faq/faq.csv#payment-methods", "billing/payment-methods.md"},
+            "bank transfer",
+        ),
+    ],
+)
+def test_a_follow_up_the_previous_answer_answers_gets_it_again(
+    kb: SampleKB, first_question: str, follow_up: str, right: set[str], says: str
+) -> None:
+    first = ask(kb, first_question)
+    assert not first.is_gap and says in first.answer, first.answer
+    again = ask(kb, follow_up, [Turn(first_question, first.answer)])
+    assert not again.is_gap, again.answer
+    assert again.citations[0].id in right, (again.citations, again.answer)
+    assert says in again.answer, again.answer
+
+
+def test_still_unpaid_after_two_weeks_gets_the_14_days(kb: SampleKB) -> None:
+    first_question = "What happens if the card I pay Lumo with gets declined?"
+    first = ask(kb, first_question)
+    again = ask(kb, "and if it's still not paid after two weeks?", [Turn(first_question, first.answer)])
+    assert not again.is_gap, again.answer
+    assert again.citations[0].id == "billing/failed-payments.md", again.citations
+    assert "14 days" in again.answer and "read-only" in again.answer, again.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "says", "not_says"),
+    [
+        # Round 31: both got the steps to stop reminders for one customer ("turn on Do not remind").
+        ("Does Lumo send payment reminders to customers on its own?", "automatically", "Do not remind"),
+        ("want to charge interest on invoices that are paid late, how do i do that", "late fee", "Do not remind"),
+    ],
+)
+def test_a_customer_s_words_for_what_the_article_calls_otherwise(
+    kb: SampleKB, question: str, says: str, not_says: str
+) -> None:
+    answer = ask(kb, question)
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "invoicing/payment-reminders.md", answer.citations
+    assert says in answer.answer.lower() and not_says not in answer.answer, answer.answer

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.followups import Turn, asks_for_variant, replace_variant, retrieval_query, standalone_question
+from chatbot.followups import (
+    Turn,
+    asks_for_variant,
+    replace_variant,
+    retrieval_query,
+    said_before,
+    standalone_question,
+)
 
 
 @pytest.mark.parametrize(
@@ -93,3 +100,24 @@ def test_a_follow_up_reads_on_its_own_joined_to_what_it_follows(
 )
 def test_a_variant_follow_up_is_told_from_other_follow_ups(question: str, is_variant: bool) -> None:
     assert asks_for_variant(question) is is_variant
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "previous_answer", "said"),
+    [
+        # Round 31: each moved off the answer that said it to an article mentioning the word in passing.
+        ("and on android?", "The app needs iOS or iPadOS 16 or later, or Android 10 or later.", True),
+        (
+            "what about a bank transfer?",
+            "PayPal isn't accepted; bank transfer is only possible for annual Business subscriptions.",
+            True,
+        ),
+        ("and if I'm on Free?", "Plus includes 2 bank connections. On the Free plan you import statements.", True),
+        # What the previous answer does not say is asked anew.
+        ("and on android?", "Download Lumo from the App Store and sign in.", False),
+        ("and if the customer has already paid it?", "A sent invoice can't be deleted; void it instead.", False),
+        ("and on android?", "", False),
+    ],
+)
+def test_a_follow_up_the_previous_answer_already_answers(follow_up: str, previous_answer: str, said: bool) -> None:
+    assert said_before(follow_up, previous_answer) is said

@@ -287,3 +287,26 @@ def test_a_trial_mistyped_or_called_a_test_drive_is_the_trial_and_an_audit_trail
     assert rephraser.apply("can i test-drive it first") == "can i trial it first"
     assert rephraser.apply("is there an audit trail") == "is there an audit log"
     assert rephraser.apply("our bookkeeper wants a login") == "our accountant wants a login"
+
+
+def test_two_weeks_is_14_days_on_its_own_is_automatically_and_interest_is_a_late_fee() -> None:
+    texts = [
+        "After 14 days unpaid, the account becomes read-only.",
+        "Lumo can email your customers automatically.",
+        "You can add a late fee to overdue invoices.",
+    ]
+    known = {w.lower().strip(".,") for text in texts for w in text.split()}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    # Round 31: "and if it's still not paid after two weeks?" got the approved-charge line, not the 14 days.
+    assert rephraser.apply("still not paid after two weeks") == "still not paid after 14 days"
+    assert rephraser.apply("still unpaid after a fortnight") == "still unpaid after 14 days"
+    # ... "Does Lumo send payment reminders on its own?" got the steps to stop them for one customer.
+    assert rephraser.apply("does lumo send reminders on its own") == "does lumo send reminders automatically"
+    assert rephraser.apply("can it make the invoice by itself") == "can it make the invoice automatically"
+    # Done "on my own" is done by hand: not read as automatic.
+    assert rephraser.apply("can i do it on my own") == "can i do it on my own"
+    # ... "want to charge interest on invoices that are paid late" got the steps to stop reminders.
+    assert rephraser.apply("charge interest on late invoices") == "charge late fee on late invoices"
+    # A knowledge base that says "interest" keeps it.
+    said = Synonyms(["Interest is 8% a year."], lambda word: word.lower() in {"interest", "is", "a", "year"})
+    assert said.apply("charge interest") == "charge interest"
