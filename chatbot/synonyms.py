@@ -182,7 +182,16 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     "test drive": (re.compile(r"\btest[\s-]?driv(?:e|es|ing)\b", re.IGNORECASE), ("trial",)),
     # "and if it's still not paid after two weeks?" (after a declined card) got the approved-charge line: a help
     # centre counts its periods in days ("After **14 days** unpaid, the account becomes read-only").
-    "two weeks": (re.compile(r"\b(?:two|2)\s+weeks\b|\ba\s+fortnight\b", re.IGNORECASE), ("14 days",)),
+    # Only as a time from now or from an event ("after", "in", "within" two weeks): "back from 2 weeks in thailand
+    # and every code gets rejected" is a trip, and read as 14 days it got the lost-phone entry.
+    "two weeks": (
+        re.compile(
+            r"(?:(?<=\bafter\s)|(?<=\bin\s)|(?<=\bwithin\s)|(?<=\bthan\s)|(?<=\bover\s)|(?<=\bleast\s))"
+            r"(?:two|2)\s+weeks\b|(?<=\bafter\s)a\s+fortnight\b",
+            re.IGNORECASE,
+        ),
+        ("14 days",),
+    ),
     # "Does Lumo send payment reminders to customers on its own?" got the steps to stop them for one customer: a
     # help centre says what the product does on its own "automatically". Not "on my own" or "by myself", which
     # is by hand (round 31).

@@ -346,3 +346,22 @@ def test_a_customer_s_words_for_what_the_article_calls_otherwise(
     assert not answer.is_gap, answer.answer
     assert answer.citations[0].id == "invoicing/payment-reminders.md", answer.citations
     assert says in answer.answer.lower() and not_says not in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Round 31: the introduction alone ("Connect Stripe to let your customers pay invoices by card ..."), which
+        # says what to do and not how; the steps are under "## Connect Stripe", two sections further down.
+        "I want my customers to be able to pay my invoices by card online. How do I set that up?",
+        "how do i let customers pay invoices by card",
+    ],
+)
+def test_an_introduction_naming_a_procedure_reads_on_into_its_steps(kb: SampleKB, question: str) -> None:
+    answer = ask(kb, question)
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "integrations/stripe.md", answer.citations
+    assert_reads_well(answer)
+    assert "Connect Stripe to let" in answer.answer, answer.answer
+    assert "Settings > Integrations > Stripe" in answer.answer, answer.answer
+    assert "Disconnect" not in answer.answer, answer.answer

@@ -19,6 +19,7 @@ from chatbot.composer import (
 from chatbot.composer.extractive import _lines
 from chatbot.composer.question import (
     asking_clause,
+    asks_how_to,
     asks_steps_as_keywords,
     is_keywords,
     reports_problem,
@@ -1863,3 +1864,19 @@ def test_a_search_box_query_opening_with_a_procedure_s_verb_asks_for_steps() -> 
     assert not asks_steps_as_keywords("password reset link says expired")
     assert not asks_steps_as_keywords("cancel subscription vs close account")
     assert not asks_steps_as_keywords("how do i connect stripe?")
+
+
+@pytest.mark.parametrize(
+    ("question", "how_to"),
+    [
+        # Round 31: the want told first, then "how do I do it" of it.
+        ("I want my customers to pay my invoices by card online. How do I set that up?", True),
+        ("want to charge interest on invoices that are paid late, how do i do that", True),
+        # A clause naming its own action after a situation is not read so (its steps were often another
+        # procedure's).
+        ("Lumo keeps sending reminders to a client. how do I stop it just for them", False),
+        ("never done a bank rec before lol, how do i actually reconcile our current account", False),
+    ],
+)
+def test_how_do_i_do_that_after_the_want_asks_for_steps(question: str, how_to: bool) -> None:
+    assert asks_how_to(question) is how_to

@@ -300,6 +300,7 @@ def test_two_weeks_is_14_days_on_its_own_is_automatically_and_interest_is_a_late
     # Round 31: "and if it's still not paid after two weeks?" got the approved-charge line, not the 14 days.
     assert rephraser.apply("still not paid after two weeks") == "still not paid after 14 days"
     assert rephraser.apply("still unpaid after a fortnight") == "still unpaid after 14 days"
+    assert rephraser.apply("back from 2 weeks in thailand") == "back from 2 weeks in thailand"  # a trip
     # ... "Does Lumo send payment reminders on its own?" got the steps to stop them for one customer.
     assert rephraser.apply("does lumo send reminders on its own") == "does lumo send reminders automatically"
     assert rephraser.apply("can it make the invoice by itself") == "can it make the invoice automatically"

@@ -186,6 +186,8 @@ class ExtractiveComposer:
             )
         ]
         anchor_units = split_units(anchor_chunk)
+        if is_intro and is_how_to and not following:
+            following = _named_procedure(document, anchor_units[found.index])
         units = unique(
             [
                 u
@@ -750,6 +752,21 @@ def _with_heading(window: list[Unit], units: Sequence[Unit], title: str, list_fi
     # as debris.
     colon = "" if heading.endswith(("?", "\uff1f", "!", "\uff01")) else "\uff1a" if CJK_RE.search(heading) else ":"
     return [Unit(heading + colon, False, first.chunk), *window]
+
+
+def _named_procedure(document: ScoredDocument, unit: Unit) -> list[ScoredChunk]:
+    """The chunk holding the steps of the procedure an introduction's sentence opens with: "Connect Stripe to let
+    your customers pay invoices by card ..." and the steps under "## Connect Stripe", two sections further down.
+    Asked "I want my customers to pay my invoices by card online. How do I set that up?", the introduction says
+    what to do and the steps say how (it got the introduction alone). Empty when no section is so named."""
+    opening = plain_text(unit.text).lower()
+    return [
+        c
+        for c in sorted(document.chunks, key=lambda c: c.chunk.index)
+        if c.chunk.heading_path
+        and opening.startswith(plain_text(c.chunk.heading_path[-1]).lower() + " ")
+        and any(u.is_step for u in split_units(c))
+    ][:1]
 
 
 def _adds_to_intro(section: ScoredChunk, intro: ScoredChunk, title: str, terms: dict[str, float]) -> bool:

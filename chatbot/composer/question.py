@@ -433,9 +433,19 @@ def asks_open_question(question: str) -> bool:
     return bool(_OPEN_QUESTION.search(question))
 
 
+# "I want my customers to pay my invoices by card online. How do I set that up?": the want told first, then "how do
+# I do it" of it, which asks for its steps as "how do I ..." opening the message does. Only with "it" or "that" for
+# what is done: a clause naming its own action after a situation ("..., how do I stop it just for them") is read
+# as before (asking for steps there got the steps of other procedures: round 31, 7 of 8 dev answers worse).
+_HOW_TO_DO_IT = re.compile(
+    r"[,.;!?]\s*how (?:do|can|should) (?:i|we) (?:set (?:it|that|this) up|do (?:it|that|this))\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def asks_how_to(question: str) -> bool:
     """ "How do I ...?", "how to ...", "如何...": the question asks for steps."""
-    return bool(_HOW_TO.search(question))
+    return bool(_HOW_TO.search(question) or _HOW_TO_DO_IT.search(question))
 
 
 # "X vs Y", "the difference between X and Y", "is X better than Y", "compare X with Y": two things asked about side
