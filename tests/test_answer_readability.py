@@ -365,3 +365,12 @@ def test_an_introduction_naming_a_procedure_reads_on_into_its_steps(kb: SampleKB
     assert "Connect Stripe to let" in answer.answer, answer.answer
     assert "Settings > Integrations > Stripe" in answer.answer, answer.answer
     assert "Disconnect" not in answer.answer, answer.answer
+
+
+def test_a_yes_no_question_naming_two_items_of_a_list_gets_both(kb: SampleKB) -> None:
+    # Round 31: only "Google Chrome (Windows, macOS, ...)"; Safari, which is for macOS only, was left out.
+    answer = ask(kb, "is lumo ok in safari on a windows pc or do i have to use chrome")
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "account/browser-support.html", answer.citations
+    assert "Safari (macOS)" in answer.answer and "Chrome" in answer.answer, answer.answer
+    assert "Firefox" not in answer.answer, answer.answer  # the items asked about, not the whole list

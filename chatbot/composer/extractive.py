@@ -483,6 +483,8 @@ class ExtractiveComposer:
         chosen = counting or [
             units[i] for i in range(first, last + 1) if i == anchor or unit_overlap(units[i], asked.terms) >= said
         ]
+        if asked.is_yes_no and not counting:
+            chosen = _with_items_naming_the_rest(chosen, units[first : last + 1], asked, title)
         if len(chosen) == last - first + 1:
             return None
         before = units[first - 1] if first > 0 else None
@@ -752,6 +754,29 @@ def _with_heading(window: list[Unit], units: Sequence[Unit], title: str, list_fi
     # as debris.
     colon = "" if heading.endswith(("?", "\uff1f", "!", "\uff01")) else "\uff1a" if CJK_RE.search(heading) else ":"
     return [Unit(heading + colon, False, first.chunk), *window]
+
+
+def _with_items_naming_the_rest(chosen: list[Unit], items: Sequence[Unit], asked: Question, title: str) -> list[Unit]:
+    """``chosen`` and, in list order, the other ``items`` naming a word of the question that none of ``chosen``
+    names beyond the article's subject: "is lumo ok in safari on a windows pc or do i have to use chrome" asks
+    about two of the browsers listed, and got only "Google Chrome (Windows, macOS, Linux, ChromeOS)", not "Apple
+    Safari (macOS)" (round 31)."""
+    beyond = asked.beyond(title, 0.0)
+    named = {t for u in chosen for t in passage_terms(u.text)}
+    # As rare as the rarest word the chosen items answer: a name ("safari" beside "chrome"), not a common word
+    # another item happens to say ("connect" in "You can connect one PayPal account", beside "Personal PayPal
+    # accounts can't be connected" for "can i connect my personal paypal?").
+    rarest = max((asked.terms.get(t, 0.0) for t in named), default=0.0)
+    rest = {
+        t
+        for u in items
+        if u not in chosen
+        for t in passage_terms(u.text)
+        if t in beyond and t not in named and asked.terms.get(t, 0.0) >= rarest
+    }
+    if not rest:
+        return chosen
+    return [u for u in items if u in chosen or rest & set(passage_terms(u.text))]
 
 
 def _named_procedure(document: ScoredDocument, unit: Unit) -> list[ScoredChunk]:
