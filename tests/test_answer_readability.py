@@ -374,3 +374,11 @@ def test_a_yes_no_question_naming_two_items_of_a_list_gets_both(kb: SampleKB) ->
     assert answer.citations[0].id == "account/browser-support.html", answer.citations
     assert "Safari (macOS)" in answer.answer and "Chrome" in answer.answer, answer.answer
     assert "Firefox" not in answer.answer, answer.answer  # the items asked about, not the whole list
+
+
+def test_an_option_missing_for_a_role_gets_who_may_use_it(kb: SampleKB) -> None:
+    # Round 31: the Invoices row of the export table, and not that Staff can't export.
+    answer = ask(kb, "one of our staff needs to export invoices to CSV for me but she says there's no export option")
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "account/data-export.md", answer.citations
+    assert "Staff and Read-only users can't" in answer.answer, answer.answer

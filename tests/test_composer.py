@@ -22,6 +22,7 @@ from chatbot.composer.question import (
     asks_how_to,
     asks_steps_as_keywords,
     is_keywords,
+    reports_block,
     reports_problem,
     select_rows,
 )
@@ -1880,3 +1881,18 @@ def test_a_search_box_query_opening_with_a_procedure_s_verb_asks_for_steps() -> 
 )
 def test_how_do_i_do_that_after_the_want_asks_for_steps(question: str, how_to: bool) -> None:
     assert asks_how_to(question) is how_to
+
+
+@pytest.mark.parametrize(
+    ("question", "blocked"),
+    [
+        # Round 31: the export table was quoted, not "Staff and Read-only users can't."
+        ("one of our staff needs to export invoices to CSV but she says there's no export option", True),
+        ("i cant see the invite button anywhere", True),
+        ("there is no stripe option in integrations", True),
+        ("is there an option to export invoices", False),
+        ("where is the invite button", False),
+    ],
+)
+def test_a_missing_option_or_button_is_a_block(question: str, blocked: bool) -> None:
+    assert reports_block(question) is blocked

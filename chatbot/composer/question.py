@@ -36,7 +36,12 @@ _REPORTS_BLOCK = re.compile(
     r"|\bkeeps?\s+(?:saying|telling|bouncing|rejecting|refusing|failing|kicking)\b"
     r"|\b(?:rejected|refused|refuses|greyed|grayed)\b"
     r"|\b(?:isn'?t|isnt|is\s+not|aren'?t|arent|are\s+not)\s+there\b|\bnot\s+there\s+for\s+me\b"
-    r"|\b(?:is|are|has|have)\s+(?:gone|disappeared|vanished)\b|\bonly\s+(?:the\s+)?(?:last|first)\s+(?:few\s+)?\w+",
+    r"|\b(?:is|are|has|have)\s+(?:gone|disappeared|vanished)\b|\bonly\s+(?:the\s+)?(?:last|first)\s+(?:few\s+)?\w+"
+    # "she says there's no export option", "i can't see the invite button" (round 31: the export table was quoted,
+    # not "Staff and Read-only users can't").
+    r"|\bthere(?:'s|s|\s+is)\s+no\s+(?:\w+\s+){0,2}?(?:option|button|menu|tab|setting|link)s?\b"
+    r"|\b(?:can'?t|cant|cannot|don'?t|dont|doesn'?t|doesnt)\s+(?:see|find)\s+(?:the|an?|any)\s+(?:\w+\s+){0,2}?"
+    r"(?:option|button|menu|tab|setting|link)s?\b",
     re.IGNORECASE,
 )
 _STATES_CONDITION = re.compile(
