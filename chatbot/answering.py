@@ -36,7 +36,7 @@ from chatbot.embedders import Vectors
 from chatbot.followups import Turn, asks_for_variant, retrieval_query, said_before
 from chatbot.grounding import check_reply
 from chatbot.intents import Intent, asks_for_a_person, conversation_around, detect_intent
-from chatbot.keyword import tokenize, tokenize_passage
+from chatbot.keyword import has_cjk, tokenize, tokenize_passage
 from chatbot.language import detect_language, message
 from chatbot.multipart import question_parts
 from chatbot.names import asked_names, names_another_articles_subject
@@ -202,6 +202,8 @@ class Answerer:
         compose_started = time.perf_counter()
         idf = self._idf(audience)
         faq_document, faq_similarity = self._faq_match(result)
+        if faq_document is None:
+            faq_document = self._faq_below_article(result)
         if query != question:
             # A follow-up was searched together with the previous question, which dominates the match: an FAQ
             # entry close to that text answers the previous question again, not this one.
@@ -661,6 +663,20 @@ class Answerer:
         if best[1] < FAQ_MATCH_SIMILARITY:
             return None, best[1]
         return best
+
+    def _faq_below_article(self, result: RetrievalResult) -> ScoredDocument | None:
+        """An FAQ entry among the top 3, below an article, whose question is the one asked ("What happens if my
+        subscription payment fails?" and "What happens if my payment fails?", 0.84): its answer, written for that
+        question, over the article's passage (the article's introduction, "Here's what happens and how to fix
+        it."). Not for a how-to question, which an article's steps answer better than an entry's one-line summary,
+        nor in Chinese, where MiniLM's cosines are high and meaningless (three wrong entries when tried at 0.9).
+        Only the answer changes: the confidence is the search's, as before."""
+        if has_cjk(result.query) or asks_how_to(result.query):
+            return None
+        entries = [d for d in result.documents[:3] if d.kind == "faq"]
+        scored = [(self._faq_similarity(d, result), d) for d in entries]
+        best = max(scored, key=lambda pair: pair[0], default=None)
+        return best[1] if best is not None and best[0] >= FAQ_MATCH_SIMILARITY else None
 
     def _faq_similarity(self, document: ScoredDocument, result: RetrievalResult) -> float:
         """Cosine between the user's question and the entry's question (or its closest other phrasing)."""

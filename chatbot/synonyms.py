@@ -294,15 +294,22 @@ def phrases_added(question: str, searched: str) -> list[str]:
     return [phrase for phrase in found if phrase.split()[-1] in PARTICLES and phrase not in typed]
 
 
+# Words after a phrase that say how or when it happens, not what it is done to: "how long before the app logs me
+# out on its own" (searched "... signs me out automatically": "Mobile apps: you stay signed in until you sign out"
+# answers it, and says nothing automatic).
+_HOW_OR_WHEN = "automatically|manually|again|immediately|now|later|soon"
+
+
 def phrase_object(searched: str, phrase: str, stems: Callable[[str], Iterable[str]] = str.split) -> set[str]:
     """What ``phrase`` is about in the searched text: the ``stems`` of the few words after it ("2FA" in "turn off
     2FA"); empty when nothing follows it ("how long before I get signed out") or when a preposition does: where
     from ("I keep getting signed out of the app": "Check that your browser keeps cookies" answers it, and says
     nothing of apps), where or when ("how long do I stay logged in on the website": "Web: you stay signed in for
-    30 days" answers it, and says "web", not "website"; it was "I'm not sure" at confidence 0.93)."""
+    30 days" answers it, and says "web", not "website"; it was "I'm not sure" at confidence 0.93), or how or when
+    (_HOW_OR_WHEN)."""
     verb, particle = phrase.split(maxsplit=1)
     pattern = (
-        rf"\b{re.escape(verb)}\w*\s+{re.escape(particle)}\b(?!\s+(?:{_PREPOSITIONS})\b)"
+        rf"\b{re.escape(verb)}\w*\s+{re.escape(particle)}\b(?!\s+(?:{_PREPOSITIONS}|{_HOW_OR_WHEN})\b)"
         rf"((?:\W+\w+){{0,{OBJECT_WORDS}}})"
     )
     match = re.search(pattern, searched.lower())

@@ -382,3 +382,22 @@ def test_an_option_missing_for_a_role_gets_who_may_use_it(kb: SampleKB) -> None:
     assert not answer.is_gap, answer.answer
     assert answer.citations[0].id == "account/data-export.md", answer.citations
     assert "Staff and Read-only users can't" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        # Round 31: the article's introduction, "... Here's what happens and how to fix it.", and nothing after it;
+        # the entry asking "What happens if my payment fails?" ranked second.
+        ("What happens if my subscription payment fails?", "faq/faq.csv#failed-payment"),
+        # ... the whole "What happens next" list for how long a refund takes to reach the card.
+        ("when will the refnd show up on my credit card, its been 3 days", "faq/faq.csv#refund-time"),
+    ],
+)
+def test_an_faq_entry_asking_the_question_answers_it_from_below_an_article(
+    kb: SampleKB, question: str, entry: str
+) -> None:
+    answer = ask(kb, question)
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == entry, (answer.citations, answer.answer)
+    assert "Here's what happens" not in answer.answer, answer.answer
