@@ -150,7 +150,7 @@ def test_what_an_added_phrase_is_about() -> None:
     # Nor is where or when: "Web: you stay signed in for 30 days" answers "stay logged in on the website".
     assert phrase_object("how long do i stay sign in on the website", "sign in", tokenize) == set()
     # ... nor how or when (round 31: "logs me out on its own", searched "signs me out automatically").
-    assert phrase_object("how long before the app signs me out automatically", "sign out", tokenize) == set()
+    assert phrase_object("how long before the app will sign out automatically", "sign out", tokenize) == set()
     assert phrase_object("turn on reminders for one client", "turn on", tokenize) == {"remind", "one", "client"}
 
 
