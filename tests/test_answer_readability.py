@@ -401,3 +401,21 @@ def test_an_faq_entry_asking_the_question_answers_it_from_below_an_article(
     assert not answer.is_gap, answer.answer
     assert answer.citations[0].id == entry, (answer.citations, answer.answer)
     assert "Here's what happens" not in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Round 31: the introduction (the symptom in the customer's words) and why it happens, not the fix.
+        "my invoices have <br> and <b> showing up all over the notes bit, looks really unprofessional",
+        "the notes on my invoices are full of <br> and <b> tags since I copied our terms in from our website. "
+        "looks awful",
+    ],
+)
+def test_a_problem_report_gets_the_fix_section_after_the_symptom(kb: SampleKB, question: str) -> None:
+    answer = ask(kb, question)
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "invoicing/invoice-note-shows-code.html", answer.citations
+    assert_reads_well(answer)
+    assert "\nFix a note that shows code:\n1. Open the invoice" in answer.answer, answer.answer
+    assert "Delete the code from the **Note** field" in answer.answer, answer.answer

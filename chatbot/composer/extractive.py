@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from chatbot.actions import LIGHT_VERBS
 from chatbot.codes import codes_in
 from chatbot.composer.anchor import closeness_in_meaning, find_anchor
-from chatbot.composer.headings import performs
+from chatbot.composer.headings import names_a_fix, performs
 from chatbot.composer.question import (
     IdfLookup,
     Question,
@@ -188,6 +188,11 @@ class ExtractiveComposer:
         anchor_units = split_units(anchor_chunk)
         if is_intro and is_how_to and not following:
             following = _named_procedure(document, anchor_units[found.index])
+        fix: list[ScoredChunk] = []
+        if is_intro and asked.reports_problem:
+            # What to do over why it happens: the fix section, when there is one, instead of the first section.
+            fix = _fix_section(document)
+            following = fix or following
         units = unique(
             [
                 u
@@ -229,6 +234,8 @@ class ExtractiveComposer:
                 window = [u for u in window if not (u.is_step and performs(u.chunk, asked.done))]
             window = [u for u in window if not about_the_guide(u)]
             window = _with_heading(window, units, document.title)
+            if fix:
+                window = _with_fix_heading(window, fix[0])
             # Not in pages without headings (the TV manual's, an encyclopedia's): one topic runs through a long
             # paragraph whose sentences lean on each other, and moved first, "Review the illustration below, and
             # then connect Component IN ..." lost what it connects (E-Manual dev ROUGE-L 0.4675 -> 0.465).
@@ -777,6 +784,30 @@ def _with_items_naming_the_rest(chosen: list[Unit], items: Sequence[Unit], asked
     if not rest:
         return chosen
     return [u for u in items if u in chosen or rest & set(passage_terms(u.text))]
+
+
+def _with_fix_heading(window: list[Unit], fix: ScoredChunk) -> list[Unit]:
+    """``window`` with the fix section's heading leading into its first unit quoted ("Fix a note that shows code:"
+    between the introduction's symptom and the steps): the steps come from further down the article."""
+    at = next((i for i, u in enumerate(window) if u.chunk is fix), None)
+    if at is None or at == 0:
+        return window
+    heading = fix.chunk.heading_path[-1].strip().rstrip(":\uff1a")
+    colon = "\uff1a" if CJK_RE.search(heading) else ":"
+    return [*window[:at], Unit(heading + colon, False, fix, is_label=True), *window[at:]]
+
+
+def _fix_section(document: ScoredDocument) -> list[ScoredChunk]:
+    """The chunk of the steps under a heading saying they fix something ("## Fix a note that shows code"), for a
+    problem report whose best match is the article's introduction, which tells the symptom in the customer's words
+    ("... the invoice may show pieces of code such as `<b>`, `<br>` ...") and why, and not what to do (round 31:
+    "my invoices have <br> and <b> showing up all over the notes bit, looks really unprofessional"). Empty when
+    the article has no such section among the chunks found."""
+    return [
+        c
+        for c in sorted(document.chunks, key=lambda c: c.chunk.index)
+        if names_a_fix(c) and any(u.is_step for u in split_units(c))
+    ][:1]
 
 
 def _named_procedure(document: ScoredDocument, unit: Unit) -> list[ScoredChunk]:

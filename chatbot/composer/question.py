@@ -59,7 +59,9 @@ _STATES_CONDITION = re.compile(
 # consent rule), which the introduction of its section gives.
 _REPORTS_PROBLEM = re.compile(
     r"\b(?:stopp?ed|no\s+longer|not\s+working|(?:isn'?t|isnt|doesn'?t|doesnt|don'?t|dont)\s+work(?:ing)?|won'?t|wont"
-    r"|can'?t|cant|cannot|broken|errors?|fails?|failed|failing|keeps?|stuck|missing|wrong|looks?\s+(?:awful|weird)"
+    r"|can'?t|cant|cannot|broken|errors?|fails?|failed|failing|keeps?|stuck|missing|wrong"
+    # "... showing up all over the notes bit, looks really unprofessional" (round 31: the article's introduction)
+    r"|looks?\s+(?:really\s+|so\s+|very\s+|a\s+bit\s+)?(?:awful|weird|unprofessional|terrible|messy|odd|strange|broken)"
     # "app not syncing", "transactions not showing"
     r"|(?:not|isn'?t|isnt|aren'?t|arent)\s+(?:\w+ing)"
     # "my bank feed stopped, says access expired"; not "do i lose transactions while its expired" (what follows)
