@@ -33,7 +33,7 @@ from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
 from chatbot.config import Settings
 from chatbot.embedders import Vectors
-from chatbot.followups import Turn, asks_for_variant, retrieval_query, said_before
+from chatbot.followups import Turn, asks_for_variant, retrieval_query, said_before, sentences_saying
 from chatbot.grounding import check_reply
 from chatbot.intents import Intent, asks_for_a_person, conversation_around, detect_intent
 from chatbot.keyword import has_cjk, tokenize, tokenize_passage
@@ -259,7 +259,11 @@ class Answerer:
             # A follow-up's answer does not quote again what the previous answer said ("and on Android?"), unless
             # that answer already says what the follow-up asks about.
             previous = history[-1].answer if query != question else ""
-            self._compose_extractive(answer, result, "" if said_before(question, previous) else previous)
+            again = said_before(question, previous)
+            self._compose_extractive(answer, result, "" if again else previous)
+            if again and not answer.is_gap:
+                # Said before: the sentences of it that say what the follow-up asks about, not all of it again.
+                answer.answer = sentences_saying(answer.answer, question) or answer.answer
 
         # A price asked and stated only of something else ("what does the Business plan cost" and the extra-users
         # entry's "€4 per month"): the next articles found may state it (their passage then answers).

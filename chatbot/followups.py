@@ -69,8 +69,35 @@ def said_before(question: str, previous_answer: str) -> bool:
     methods, which say when a bank transfer is possible): that answer answers the follow-up too, and quoting it
     again is better than moving on to another article that mentions the word in passing (the offline-mode page's
     "The Lumo apps for iOS and Android keep working ...")."""
-    asked = set(tokenize(_EN_CONNECTOR.sub(" ", question))) - _CONTRACTION_ENDINGS
+    asked = _asked_terms(question)
     return bool(asked) and bool(previous_answer) and asked <= set(tokenize(previous_answer))
+
+
+def _asked_terms(question: str) -> set[str]:
+    """The words a follow-up asks about, without its connector ("what about a bank transfer?": bank, transfer)."""
+    return set(tokenize(_EN_CONNECTOR.sub(" ", question))) - _CONTRACTION_ENDINGS
+
+
+# A sentence's end in an answer of plain sentences, and the citation mark closing it ("... 20 or more users. [1]").
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_CLOSING_MARK = re.compile(r"\s*(\[\d+\])\s*$")
+
+
+def sentences_saying(answer: str, question: str) -> str | None:
+    """The sentences of ``answer`` that say a word the follow-up asks about, with the answer's citation mark, when
+    they are fewer than all: "what about a bank transfer?" after the payment methods gets "PayPal isn't accepted
+    for Lumo subscriptions; bank transfer is only possible for annual Business subscriptions with 20 or more users.
+    [1]", not the whole answer again. None for an answer of one sentence, or with a list, a table or several
+    citations (its parts lean on each other), or when no sentence says the words."""
+    mark = _CLOSING_MARK.search(answer)
+    if mark is None or "\n" in answer.strip() or len(re.findall(r"\[\d+\]", answer)) != 1:
+        return None
+    sentences = _SENTENCE_END.split(answer[: mark.start()].strip())
+    asked = _asked_terms(question)
+    saying = [s for s in sentences if asked & set(tokenize(s))]
+    if not saying or len(saying) == len(sentences):
+        return None
+    return f"{' '.join(saying)} {mark.group(1)}"
 
 
 def retrieval_query(question: str, history: Sequence[Turn]) -> str:

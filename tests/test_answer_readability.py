@@ -320,6 +320,7 @@ def test_a_follow_up_the_previous_answer_answers_gets_it_again(
     assert not again.is_gap, again.answer
     assert again.citations[0].id in right, (again.citations, again.answer)
     assert says in again.answer, again.answer
+    assert again.answer != first.answer, again.answer  # the sentence saying it, not all of it again
 
 
 def test_still_unpaid_after_two_weeks_gets_the_14_days(kb: SampleKB) -> None:

@@ -10,6 +10,7 @@ from chatbot.followups import (
     replace_variant,
     retrieval_query,
     said_before,
+    sentences_saying,
     standalone_question,
 )
 
@@ -121,3 +122,19 @@ def test_a_variant_follow_up_is_told_from_other_follow_ups(question: str, is_var
 )
 def test_a_follow_up_the_previous_answer_already_answers(follow_up: str, previous_answer: str, said: bool) -> None:
     assert said_before(follow_up, previous_answer) is said
+
+
+def test_a_follow_up_said_before_gets_the_sentences_that_say_it() -> None:
+    methods = (
+        "We accept Visa, Mastercard and American Express cards and SEPA Direct Debit. PayPal isn't accepted for Lumo "
+        "subscriptions; bank transfer is only possible for annual Business subscriptions with 20 or more users. [1]"
+    )
+    assert sentences_saying(methods, "what about a bank transfer?") == (
+        "PayPal isn't accepted for Lumo subscriptions; bank transfer is only possible for annual Business "
+        "subscriptions with 20 or more users. [1]"
+    )
+    # Every sentence says it, or none does, or a list or a second citation holds the answer together: as it is.
+    assert sentences_saying("Bank transfer is possible. Bank transfer takes 3 days. [1]", "and bank transfer?") is None
+    assert sentences_saying(methods, "and on android?") is None
+    assert sentences_saying("Accepted:\n- Visa\n- bank transfer [1]", "what about bank transfer") is None
+    assert sentences_saying("Cards work. [1]\n\nBank transfer too. [2]", "what about bank transfer") is None
