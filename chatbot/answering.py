@@ -33,7 +33,14 @@ from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
 from chatbot.config import Settings
 from chatbot.embedders import Vectors
-from chatbot.followups import Turn, asks_for_variant, retrieval_query, said_before, sentences_saying
+from chatbot.followups import (
+    Turn,
+    asks_for_variant,
+    retrieval_query,
+    said_before,
+    sentences_saying,
+    swap_name,
+)
 from chatbot.grounding import check_reply
 from chatbot.intents import Intent, asks_for_a_person, conversation_around, detect_intent
 from chatbot.keyword import has_cjk, tokenize, tokenize_passage
@@ -197,7 +204,7 @@ class Answerer:
         self, question: str, history: Sequence[Turn], audience: Audience, language: str, started: float
     ) -> Iterator[AnswerEvent]:
         """The answer to ``question`` as one question (no small talk: :meth:`stream` has ruled it out)."""
-        query = retrieval_query(question, history)
+        query = retrieval_query(question, history, self._names(audience))
         result = self.retriever.retrieve(query, audience, k=MAX_SOURCES)
         compose_started = time.perf_counter()
         idf = self._idf(audience)
@@ -260,7 +267,13 @@ class Answerer:
             # that answer already says what the follow-up asks about.
             previous = history[-1].answer if query != question else ""
             again = said_before(question, previous)
-            self._compose_extractive(answer, result, "" if again else previous)
+            # "and paypal?" after a question about Stripe is searched as that question of PayPal: nothing of the
+            # Stripe answer is in the way, and the PayPal steps that read as the Stripe ones ("2. Click **Connect**.")
+            # are the answer.
+            swapped = bool(previous) and swap_name(history[-1].question, question, self._names(audience)) is not None
+            variant = bool(previous) and asks_for_variant(question) and not swapped
+            avoid = "" if again or swapped else previous
+            self._compose_extractive(answer, result, avoid, variant)
             if again and not answer.is_gap:
                 # Said before: the sentences of it that say what the follow-up asks about, not all of it again.
                 answer.answer = sentences_saying(answer.answer, question) or answer.answer
@@ -532,9 +545,13 @@ class Answerer:
         added = [ScoredChunk(chunk, 0.0) for chunk in same_entry(document.chunks[0].chunk, missing)]
         return dataclasses.replace(document, chunks=[*document.chunks, *added]) if added else document
 
-    def _compose_extractive(self, answer: Answer, result: RetrievalResult, avoid: str = "") -> None:
+    def _compose_extractive(
+        self, answer: Answer, result: RetrievalResult, avoid: str = "", variant: bool = False
+    ) -> None:
+        """The extractive answer. ``avoid``: the previous answer, not quoted again (a follow-up's); ``variant``: the
+        follow-up asks the previous question of another variant ("and on Android?"), which the answer must name."""
         documents = [self._whole_entry(d) for d in _prefer_language(result.documents, answer.language)]
-        variant_only = bool(avoid) and asks_for_variant(answer.question)
+        variant_only = bool(avoid) and variant
         idf = self._idf(result.audience)
         composition = self.composer.compose(result.query, documents, idf, avoid=avoid, variant_only=variant_only)
         if avoid and not variant_only and _moved_off(composition, documents, FOLLOW_UP_SCORE_SHARE):
@@ -648,6 +665,10 @@ class Answerer:
     def _unknown_error_code(self, question: str, audience: Audience) -> bool:
         """Whether the question asks about an error code no document of the audience mentions (chatbot/codes.py)."""
         return bool(unknown_error_codes(question, lambda: self.retriever.keyword_index.codes(audience)))
+
+    def _names(self, audience: Audience) -> frozenset[str]:
+        """The names the audience's articles are about ("paypal", "stripe"; chatbot/names.py)."""
+        return frozenset(self.retriever.keyword_index.titled_names(audience))
 
     def _idf(self, audience: Audience) -> Callable[[str], float]:
         return self.retriever.keyword_index.idf_lookup(audience)

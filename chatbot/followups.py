@@ -13,7 +13,7 @@ pulls the search back to the answer already given.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from chatbot.keyword import has_cjk, tokenize
@@ -59,6 +59,32 @@ def asks_for_variant(question: str) -> bool:
     return not has_cjk(question) and _VARIANT_FOLLOW_UP.match(question) is not None
 
 
+# "and paypal?", "what about shopify?": a connector and a name alone, asking the last question of another name.
+_NAME_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|also|but|or|what about|how about)\s+(?:the\s+|with\s+)?(?P<name>[A-Za-z][\w-]*)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def swap_name(previous: str, follow_up: str, names: Collection[str]) -> str | None:
+    """``previous`` with the name it asks about replaced by the one the follow-up says ("does stripe work on the
+    free plan?" + "and paypal?" -> "does paypal work on the free plan?"), when both are among ``names`` (the stems
+    of what the knowledge base's articles are about, chatbot/names.py); None otherwise. Searched as the previous
+    question and the follow-up, "stripe" outweighed "paypal" and the Stripe article was quoted (round 31)."""
+    match = _NAME_FOLLOW_UP.match(follow_up)
+    if match is None or not names:
+        return None
+    name = match.group("name")
+    stem = next(iter(tokenize(name)), None)
+    if stem is None or stem not in names:
+        return None
+    for word in re.finditer(r"[A-Za-z][\w-]*", previous):
+        other = next(iter(tokenize(word.group())), None)
+        if other is not None and other != stem and other in names:
+            return f"{previous[: word.start()]}{name}{previous[word.end() :]}"
+    return None
+
+
 # What tokenizing leaves of a contraction ("I'm" -> "m"): no word of what is asked.
 _CONTRACTION_ENDINGS = frozenset({"m", "s", "t", "d", "re", "ve", "ll"})
 
@@ -100,11 +126,16 @@ def sentences_saying(answer: str, question: str) -> str | None:
     return f"{' '.join(saying)} {mark.group(1)}"
 
 
-def retrieval_query(question: str, history: Sequence[Turn]) -> str:
-    """The text to search for: the question itself, or, for a follow-up, the previous question plus this one."""
+def retrieval_query(question: str, history: Sequence[Turn], names: Collection[str] = ()) -> str:
+    """The text to search for: the question itself, or, for a follow-up, the previous question plus this one.
+    ``names``: the names the knowledge base's articles are about, which a follow-up may swap (swap_name)."""
     if not history or not is_follow_up(question):
         return question
     previous = _as_searched(history)
+    swapped = swap_name(previous, question, names)
+    if swapped is not None:
+        match = _NAME_FOLLOW_UP.match(question)
+        return f"{swapped} {match.group('name') if match else ''}".strip()
     rewritten = replace_variant(previous, question)
     match = _VARIANT_FOLLOW_UP.match(question)
     if rewritten is not None and match is not None:

@@ -420,3 +420,15 @@ def test_a_problem_report_gets_the_fix_section_after_the_symptom(kb: SampleKB, q
     assert_reads_well(answer)
     assert "\nFix a note that shows code:\n1. Open the invoice" in answer.answer, answer.answer
     assert "Delete the code from the **Note** field" in answer.answer, answer.answer
+
+
+def test_and_paypal_after_the_stripe_steps_gets_the_paypal_steps_whole(kb: SampleKB) -> None:
+    first_question = "how do i connect stripe"
+    first = ask(kb, first_question)
+    assert not first.is_gap and "2. Click **Connect**." in first.answer, first.answer
+    follow_up = ask(kb, "and paypal?", [Turn(first_question, first.answer)])
+    assert not follow_up.is_gap, follow_up.answer
+    assert follow_up.citations[0].id == "integrations/paypal.html", follow_up.citations
+    # Round 31: the steps the two procedures share ("2. Click **Connect**.") were left out as said before.
+    assert "Settings > Integrations > PayPal" in follow_up.answer and "2. Click **Connect**." in follow_up.answer
+    assert "Stripe" not in follow_up.answer, follow_up.answer

@@ -12,6 +12,7 @@ from chatbot.followups import (
     said_before,
     sentences_saying,
     standalone_question,
+    swap_name,
 )
 
 
@@ -138,3 +139,19 @@ def test_a_follow_up_said_before_gets_the_sentences_that_say_it() -> None:
     assert sentences_saying(methods, "and on android?") is None
     assert sentences_saying("Accepted:\n- Visa\n- bank transfer [1]", "what about bank transfer") is None
     assert sentences_saying("Cards work. [1]\n\nBank transfer too. [2]", "what about bank transfer") is None
+
+
+def test_a_follow_up_naming_another_article_s_subject_asks_the_last_question_of_it() -> None:
+    names = frozenset({"stripe", "paypal", "shopifi"})
+    # Round 31: searched as the previous question and "paypal", "stripe" outweighed it.
+    assert swap_name("does stripe work on the free plan?", "and paypal?", names) == "does paypal work on the free plan?"
+    assert swap_name("how do i connect Stripe", "what about PayPal?", names) == "how do i connect PayPal"
+    query = retrieval_query("and paypal?", [Turn("does stripe work on the free plan?", "Yes.")], names)
+    assert query == "does paypal work on the free plan? paypal"
+    # Not a name of the knowledge base's, or no other name to replace: searched as before.
+    assert swap_name("does stripe work on the free plan?", "and xero?", names) is None
+    assert swap_name("how do i add a user", "and paypal?", names) is None
+    assert swap_name("does stripe work on the free plan?", "and on the plus plan?", names) is None
+    assert retrieval_query("and paypal?", [Turn("does stripe work on the free plan?", "Yes.")]) == (
+        "does stripe work on the free plan? and paypal? and paypal?"
+    )
