@@ -432,3 +432,14 @@ def test_and_paypal_after_the_stripe_steps_gets_the_paypal_steps_whole(kb: Sampl
     # Round 31: the steps the two procedures share ("2. Click **Connect**.") were left out as said before.
     assert "Settings > Integrations > PayPal" in follow_up.answer and "2. Click **Connect**." in follow_up.answer
     assert "Stripe" not in follow_up.answer, follow_up.answer
+
+
+@pytest.mark.parametrize(
+    "question", ["delete company account permanently", "how do I delete our company account completely"]
+)
+def test_deleting_the_account_gets_the_steps_to_close_it_not_the_timeline_after(kb: SampleKB, question: str) -> None:
+    answer = ask(kb, question)
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "account/close-account.md", answer.citations
+    assert "Settings > Account > Close account" in answer.answer, answer.answer
+    assert "grace period" not in answer.answer, answer.answer

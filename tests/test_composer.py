@@ -1896,3 +1896,19 @@ def test_how_do_i_do_that_after_the_want_asks_for_steps(question: str, how_to: b
 )
 def test_a_missing_option_or_button_is_a_block(question: str, blocked: bool) -> None:
     assert reports_block(question) is blocked
+
+
+def test_a_numbered_item_opening_with_a_bold_label_is_a_stage_not_a_step() -> None:
+    # Round 31: "delete company account permanently" got the timeline after closing an account (step bonus).
+    chunk = _document(
+        "account/close.md",
+        "Closing your account",
+        [
+            "1. **Days 1–30 (grace period):** the account is deactivated.\n"
+            "2. **After 30 days:** the data is permanently deleted.\n\n"
+            "1. Go to **Settings > Account > Close account**.\n2. Click **Close account permanently**."
+        ],
+    ).chunks[0]
+    units = split_units(chunk)
+    assert [u.is_step for u in units] == [False, False, True, True]
+    assert all(u.is_list_item for u in units)

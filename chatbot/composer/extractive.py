@@ -773,13 +773,13 @@ def _with_items_naming_the_rest(chosen: list[Unit], items: Sequence[Unit], asked
     # As rare as the rarest word the chosen items answer: a name ("safari" beside "chrome"), not a common word
     # another item happens to say ("connect" in "You can connect one PayPal account", beside "Personal PayPal
     # accounts can't be connected" for "can i connect my personal paypal?").
-    rarest = max((asked.terms.get(t, 0.0) for t in named), default=0.0)
+    rarest = max((beyond.get(t, 0.0) for t in named), default=0.0)
     rest = {
         t
         for u in items
         if u not in chosen
         for t in passage_terms(u.text)
-        if t in beyond and t not in named and asked.terms.get(t, 0.0) >= rarest
+        if t not in named and beyond.get(t, 0.0) >= rarest and beyond.get(t, 0.0) > 0
     }
     if not rest:
         return chosen

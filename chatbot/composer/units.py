@@ -18,6 +18,10 @@ _HEADING = re.compile(r"^#{1,6}\s+\S")
 # over the other's): a sub-heading the article wrote as bold text.
 _LABEL = re.compile(r"^\*\*([^*]+)\*\*\s*[:\uff1a]?$")
 _NUMBERED_STEP = re.compile(r"^\s*(\d+)[.)、]\s*")
+# A numbered item opening with a bold label ("1. **Days 1–30 (grace period):** the account is deactivated ..."): a
+# stage of a timeline, not a step to take. Counted as a step, "delete company account permanently" got the
+# timeline after closing an account instead of the steps to close it (round 31).
+_LABELLED_ITEM = re.compile(r"^\s*\d+[.)、]\s*\*\*[^*]{1,60}?[:：]\*\*")
 _TERMINAL = re.compile(r"[.!?:;。！？；：]$")
 # Table cells that a PDF extractor wrote one per line ("Plan", "Monthly", "EUR 12", ...): three or more short
 # lines in a row, none of them a finished sentence. Quoted, they would read as one run-on "sentence".
@@ -121,7 +125,8 @@ def split_units(chunk: ScoredChunk) -> list[Unit]:
                 label = ""
                 continue  # not quotable: cells of a flattened table, or a heading (it would run into the text)
             if _LIST_ITEM.match(line):
-                units.append(Unit(line, True, chunk, is_step=bool(_NUMBERED_STEP.match(line)), label=label))
+                is_step = bool(_NUMBERED_STEP.match(line)) and not _LABELLED_ITEM.match(line)
+                units.append(Unit(line, True, chunk, is_step=is_step, label=label))
                 continue
             labelled = _LABEL.match(line)
             if labelled:
