@@ -443,3 +443,17 @@ def test_deleting_the_account_gets_the_steps_to_close_it_not_the_timeline_after(
     assert answer.citations[0].id == "account/close-account.md", answer.citations
     assert "Settings > Account > Close account" in answer.answer, answer.answer
     assert "grace period" not in answer.answer, answer.answer
+
+
+def test_a_how_to_whose_best_match_is_a_condition_gets_the_steps_of_its_section_first(kb: SampleKB) -> None:
+    # Round 31: "For example, to move from Business to Plus you need to:" and its list (it names both plans), not
+    # the three steps above it under "## Downgrade to a lower plan".
+    answer = ask(kb, "How do I downgrade from Business to Plus?")
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "billing/change-plan.md", answer.citations
+    assert answer.answer.startswith("1. Go to **Settings > Billing > Plan**."), answer.answer
+    assert "3. Click **Schedule downgrade**." in answer.answer and "no more than 3 remain" in answer.answer
+    # Not for steps of another action in the section: "You can tick **Remember this device for 30 days**" alone
+    # answers how to stop being asked for a code, not the set-up steps before it.
+    other = ask(kb, "how do i stop lumo asking for the 2fa code evry time on my office pc")
+    assert "Remember this device" in other.answer and "Scan the QR code" not in other.answer, other.answer

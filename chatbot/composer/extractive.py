@@ -124,7 +124,12 @@ class ExtractiveComposer:
             found = self._prefer_steps(found, documents, asked, given)
         position, first, passage, covered = found
         parts = [(first, passage)]
-        if asked.sides is not None:
+        section_steps = self._steps_of_its_section(first, passage, asked, given) if asked.is_how_to else None
+        second: tuple[ScoredDocument, list[Unit]] | None = None
+        if section_steps is not None:
+            # The steps first, then what the passage adds to them (see _steps_of_its_section).
+            parts = [(first, section_steps), (first, passage)]
+        elif asked.sides is not None:
             # A comparison's parts are its two sides: a second passage only for the side the first leaves out.
             second = self._other_side(first, passage, documents[:3], asked, given)
         else:
@@ -543,6 +548,26 @@ class ExtractiveComposer:
                 window.append(unit)
                 words += self._words(unit)
         return window
+
+    def _steps_of_its_section(
+        self, document: ScoredDocument, passage: list[Unit], asked: Question, given: frozenset[str]
+    ) -> list[Unit] | None:
+        """For a how-to question whose passage has no steps, the numbered steps of the same section, when it has
+        some the passage does not quote: "How do I downgrade from Business to Plus?" got "For example, to move from
+        Business to Plus you need to:" and its list (it names both plans), not the three steps above it under
+        "## Downgrade to a lower plan" (round 31). None otherwise."""
+        if not passage or any(u.is_step for u in passage):
+            return None
+        section = passage[0].chunk.chunk.heading_path
+        # Only the steps of the action asked, which the section's heading names ("## Downgrade to a lower plan"): the
+        # steps to set up 2FA are not how to stop being asked for a code, though the sentence saying how follows them.
+        if not section or not asked.action & set(passage_terms(section[-1])):
+            return None
+        steps, _ = self._passage(document, asked, given, steps_only=True)
+        if not steps or steps[0].chunk.chunk.heading_path != section:
+            return None
+        quoted = {u.text for u in passage}
+        return None if any(u.text in quoted for u in steps) else steps
 
     def _prefer_steps(
         self,
