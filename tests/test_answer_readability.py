@@ -457,3 +457,23 @@ def test_a_how_to_whose_best_match_is_a_condition_gets_the_steps_of_its_section_
     # answers how to stop being asked for a code, not the set-up steps before it.
     other = ask(kb, "how do i stop lumo asking for the 2fa code evry time on my office pc")
     assert "Remember this device" in other.answer and "Scan the QR code" not in other.answer, other.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        # Round 31: "Common reasons cards are declined:" and its list (twice in the blind sets), which answer why.
+        ("my card payment for lumo got declined, what happens now?", "Lumo retries the outstanding charge"),
+        ("my card got declind what happends to my account now", "Lumo retries the outstanding charge"),
+        # ... and the introduction's "Here's what happens and how to fix it.", which promises the sections below.
+        ("what happens if my card expires", "read-only"),
+    ],
+)
+def test_what_happens_gets_what_follows_not_the_reasons_nor_a_promise(kb: SampleKB, question: str, says: str) -> None:
+    answer = ask(kb, question)
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "billing/failed-payments.md", answer.citations
+    assert says in answer.answer, answer.answer
+    assert "Common reasons" not in answer.answer and "Here's what happens" not in answer.answer, answer.answer
+    # "why" still gets the reasons.
+    assert "Common reasons cards are declined" in ask(kb, "why was my card declined").answer

@@ -1912,3 +1912,26 @@ def test_a_numbered_item_opening_with_a_bold_label_is_a_stage_not_a_step() -> No
     units = split_units(chunk)
     assert [u.is_step for u in units] == [False, False, True, True]
     assert all(u.is_list_item for u in units)
+
+
+def test_a_numbered_list_that_mostly_states_things_is_no_procedure() -> None:
+    # Round 31: the security page's reporting list got the step bonus for "How do I give my accountant access?".
+    statements = _document(
+        "security.md",
+        "Security",
+        [
+            "1. An independent company tests the app once a year.\n2. If you find a problem, email security@x.\n"
+            "3. We reply within 2 business days.\n4. Please don't scan the app."
+        ],
+    ).chunks[0]
+    assert not any(u.is_step for u in split_units(statements))
+    # A procedure with a statement among its steps stays one, and so does one written of "the" new owner.
+    procedures = _document(
+        "stripe.md",
+        "Stripe",
+        [
+            "1. Go to **Settings > Integrations**.\n2. Click **Connect**.\n3. You're sent back to Lumo.\n\n"
+            "1. The new Owner must be an Admin.\n2. The current Owner goes to **Settings > Account**."
+        ],
+    ).chunks[0]
+    assert all(u.is_step for u in split_units(procedures))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from chatbot.composer.headings import (
     for_another_action,
     for_unstated_case,
+    gives_reasons,
     heading_focus,
     heading_says,
     names_a_fix,
@@ -24,7 +25,16 @@ from chatbot.composer.headings import (
 )
 from chatbot.composer.question import Question, holds_code, overlap, states_money, unit_overlap
 from chatbot.composer.settings import ComposerSettings
-from chatbot.composer.units import Unit, fresh, is_lead_in, lists_contents, points_at_table, split_units, table_parts
+from chatbot.composer.units import (
+    Unit,
+    fresh,
+    is_lead_in,
+    lists_contents,
+    points_at_table,
+    promises_more,
+    split_units,
+    table_parts,
+)
 from chatbot.keyword import passage_terms
 from chatbot.types import ScoredChunk, ScoredDocument
 
@@ -57,6 +67,7 @@ def find_anchor(
                 unit is None
                 or points_at_table(unit.text)
                 or lists_contents(unit.text)
+                or promises_more(unit.text)
                 or (steps_only and not unit.is_step)
             ):
                 continue
@@ -257,10 +268,20 @@ class _AnchorSearch:
         unstated = bool(asked.set_up) and for_unstated_case(chunk, asked.terms)
         if unit.is_step and (performs(chunk, asked.done) or unstated):
             penalty += self.question_weight
+        # "... declined, what happens now?" asks what follows: a section giving reasons answers "why". Nor does an
+        # introduction that ends by promising the sections below ("Here's what happens and how to fix it.").
+        if (asked.asks_consequence and gives_reasons(chunk)) or _defers(chunk):
+            penalty += self.question_weight
         if not self.heading_names_it[rank]:
             cosine = chunk.dense_score if chunk.dense_score is not None else self.farthest
             penalty += self.closeness_weight * (self.closest - cosine)
         return penalty
+
+
+def _defers(chunk: ScoredChunk) -> bool:
+    """Whether ``chunk`` ends with a sentence promising what the sections after it say (see promises_more)."""
+    units = split_units(chunk)
+    return bool(units) and promises_more(units[-1].text)
 
 
 def _compares(unit: Unit, asked: Question) -> float:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from chatbot.actions import LIGHT_VERBS
 from chatbot.codes import codes_in
 from chatbot.composer.anchor import closeness_in_meaning, find_anchor
-from chatbot.composer.headings import names_a_fix, performs
+from chatbot.composer.headings import gives_reasons, names_a_fix, performs
 from chatbot.composer.question import (
     IdfLookup,
     Question,
@@ -26,6 +26,7 @@ from chatbot.composer.units import (
     is_lead_in,
     plain_text,
     points_at_table,
+    promises_more,
     quoted_lines,
     render,
     row_cells,
@@ -134,6 +135,10 @@ class ExtractiveComposer:
             second = self._other_side(first, passage, documents[:3], asked, given)
         else:
             second = self._second_passage(first, passage, documents[position + 1 : position + 3], asked, covered, given)
+        if second is not None and asked.asks_consequence and any(gives_reasons(u.chunk) for u in second[1]):
+            # "my card got declined, what happens to my account now": the reasons cards are declined say "declined"
+            # (which the first passage may not), and answer why, not what follows.
+            second = None
         if second is not None:
             parts.append(second)
 
@@ -237,7 +242,7 @@ class ExtractiveComposer:
             if not (units[anchor].is_step and performs(units[anchor].chunk, asked.done)):
                 # The steps of what the customer has already done are not quoted before what follows from it.
                 window = [u for u in window if not (u.is_step and performs(u.chunk, asked.done))]
-            window = [u for u in window if not about_the_guide(u)]
+            window = [u for u in window if not (about_the_guide(u) or promises_more(u.text))]
             window = _with_heading(window, units, document.title)
             if fix:
                 window = _with_fix_heading(window, fix[0])

@@ -57,6 +57,16 @@ def for_another_action(unit: Unit, chunk: ScoredChunk, action: frozenset[str]) -
 _FIX_HEADING = re.compile(r"\b(?:fix|fixing|troubleshoot\w*|problems?|errors?|missing)\b", re.IGNORECASE)
 
 
+# A heading over the reasons for something ("## Common reasons cards are declined", "## Why Lumo shows HTML as text").
+_REASONS_HEADING = re.compile(r"^\s*(?:(?:common|possible|typical)\s+)?(?:reasons?|causes?)\b|^\s*why\b", re.I)
+
+
+def gives_reasons(chunk: ScoredChunk) -> bool:
+    """Whether ``chunk``'s section gives the reasons for something (its last heading says so)."""
+    path = chunk.chunk.heading_path
+    return bool(path) and bool(_REASONS_HEADING.search(path[-1]))
+
+
 def names_a_fix(chunk: ScoredChunk) -> bool:
     """Whether one of ``chunk``'s headings says its section fixes something."""
     return bool(_FIX_HEADING.search(" ".join(chunk.chunk.heading_path)))

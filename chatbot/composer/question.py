@@ -69,6 +69,9 @@ _REPORTS_PROBLEM = re.compile(
     re.IGNORECASE,
 )
 _WHY = re.compile(r"\bwhy\b|为什么", re.IGNORECASE)
+# "my card payment got declined, what happens now?": what follows from it, not why it happened (round 31: the
+# "## Common reasons cards are declined" list, twice, and the same in round 30).
+_ASKS_CONSEQUENCE = re.compile(r"\bwhat\s+(?:happens|will\s+happen|happened|now|next|then)\b", re.IGNORECASE)
 
 
 def reports_problem(question: str) -> bool:
@@ -564,6 +567,7 @@ class Question:
     # "card declined on renewal, when do we retry the charge": the words of the clause that asks (asking_clause),
     # after the situation told before it; empty when the question is all one clause.
     asking: frozenset[str] = frozenset()
+    asks_consequence: bool = False  # "... what happens now?": what follows, not the reasons (_ASKS_CONSEQUENCE)
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -591,6 +595,7 @@ class Question:
             reports_block=reports_block(question),
             reports_problem=reports_problem(question),
             asks_price=bool(_ASKS_PRICE.search(question)),
+            asks_consequence=bool(_ASKS_CONSEQUENCE.search(question)) and not _WHY.search(question),
             stressed=frozenset(t for t, n in counts.items() if n > 1 and terms.get(t, 0.0) > 0),
             # A code in the question ("KI-231", "error 4411") names one thing: the passage holding it answers.
             codes=tuple(codes_in(question)),

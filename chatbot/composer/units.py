@@ -62,6 +62,17 @@ _OVERVIEW = re.compile(
 _GUIDE_OVERVIEW = re.compile(r"^\s*(?:this|the following) (?:guide|article)s? ", re.IGNORECASE)
 
 
+# A sentence promising what the sections below say ("Here's what happens and how to fix it."): an introduction
+# ending so defers its answer to them, and quoted alone it says nothing ("what happens if my card expires" got the
+# introduction, which shares "what happens" with it). "Here's how:" ends with a colon: a lead-in.
+_PROMISE = re.compile(r"^\s*here(?:'s|\u2019s| is) (?:what|how|why)\b[^:\uff1a]*$", re.IGNORECASE)
+
+
+def promises_more(text: str) -> bool:
+    """Whether a sentence promises what follows it in other sections (see _PROMISE)."""
+    return bool(_PROMISE.match(text))
+
+
 def points_at_table(text: str) -> bool:
     """Whether a sentence points at a table ("see the table below")."""
     return bool(_TABLE_REFERENCE.search(text))
@@ -137,7 +148,36 @@ def split_units(chunk: ScoredChunk) -> list[Unit]:
             sentences = [sentence.strip() for sentence in _SENTENCE_END.split(line) if sentence.strip()]
             for n, sentence in enumerate(sentences):
                 units.append(Unit(sentence, False, chunk, continues_paragraph=n > 0))
-    return units
+    return _statements_are_no_steps(units)
+
+
+# A numbered item that states something rather than telling what to do: it opens with a subject ("An independent
+# company tests ...", "We reply within 2 business days ...") where a step opens with a verb ("Go to", "Click").
+_STATEMENT_START = re.compile(
+    r"^\s*\d+[.)、]\s*(?:a|an|we|our|your|its|they|their|these|those|most|some|all|each|every)\s", re.IGNORECASE
+)
+
+
+def _statements_are_no_steps(units: list[Unit]) -> list[Unit]:
+    """``units`` with the numbered items of a list that mostly states things marked as no steps: the security page's
+    "Testing and reporting vulnerabilities" ("1. An independent company tests Lumo's web app ...", "3. We reply
+    within 2 business days ...") got the step bonus for "How do I give my accountant access to our Lumo?" and was
+    quoted over the invite steps (round 31). A procedure with a statement among its steps ("4. You're sent back to
+    Lumo.") stays one."""
+    result = list(units)
+    i = 0
+    while i < len(result):
+        if not result[i].is_step:
+            i += 1
+            continue
+        end = i
+        while end < len(result) and result[end].is_step:
+            end += 1
+        run = result[i:end]
+        if 2 * sum(1 for u in run if _STATEMENT_START.match(u.text)) >= len(run):
+            result[i:end] = [replace(u, is_step=False) for u in run]
+        i = end
+    return result
 
 
 def _cell_lines(lines: Sequence[str]) -> set[int]:
