@@ -76,6 +76,9 @@ PRICE_ELSEWHERE_DOCUMENTS = 3
 _REFERS_BACK = re.compile(
     r"^(?:\S+\s+){0,2}(?:it|its|them|they|this|that|these|those)\b|^[^.!]*\b(?:them|they)\b", re.IGNORECASE
 )
+# What is left of "Yes, on the Business plan, which ..." without its "Yes,": a phrase qualifying the verdict.
+_VERDICT_COMMA = re.compile(r"^(?:yes|no),", re.IGNORECASE)
+_QUALIFIES = re.compile(r"^(?:on|in|for|with|only|but|if|as long as|unless|from|within|after|before|at|by)\b", re.I)
 BARE_VERDICT = re.compile(
     r"^(?:(?:yes|no)[.!,]\s+|(?:是的|是|不是|可以|不可以|能|不能|不)[。！，,]\s*)(?=\S)", re.IGNORECASE
 )
@@ -576,10 +579,13 @@ class Answerer:
             # The entry was not matched by its own question (that is _answer_from_faq), so its "Yes." or "No."
             # answered another one: "can I track inventory?" got the import entry's "Yes. Go to Settings > Data".
             stripped = _capitalised(BARE_VERDICT.sub("", text, count=1))
-            if stripped != _capitalised(text) and _REFERS_BACK.match(stripped):
+            qualifies = bool(_VERDICT_COMMA.match(text)) and bool(_QUALIFIES.match(stripped))
+            if stripped != _capitalised(text) and (_REFERS_BACK.match(stripped) or qualifies):
                 # What is left points back at the entry's own question ("Forward them to your account's own
-                # address", of "Can I email receipts to Lumo?"): that question leads the answer in, as a heading
-                # would, and its "Yes." stays, said to the question shown.
+                # address", of "Can I email receipts to Lumo?"), or only qualifies the verdict ("Yes, on the
+                # Business plan, which supports 160 currencies." read "On the Business plan, which supports ...", a
+                # fragment, round 31): that question leads the answer in, as a heading would, and its "Yes." stays,
+                # said to the question shown.
                 stripped = f"**{composition.citations[0].title.strip()}** {text}"
             text = stripped
         if answer.language != "en" and documents and documents[0].chunks[0].chunk.language == "en":

@@ -477,3 +477,16 @@ def test_what_happens_gets_what_follows_not_the_reasons_nor_a_promise(kb: Sample
     assert "Common reasons" not in answer.answer and "Here's what happens" not in answer.answer, answer.answer
     # "why" still gets the reasons.
     assert "Common reasons cards are declined" in ask(kb, "why was my card declined").answer
+
+
+def test_an_faq_verdict_qualified_by_a_phrase_keeps_it_under_the_entry_s_question(kb: SampleKB) -> None:
+    # Round 31: "Yes, on the Business plan, which supports 160 currencies." read "On the Business plan, which ...",
+    # a fragment, once its "Yes," was dropped (the entry was not matched by its own question).
+    answer = ask(kb, "Can I send invoices in US dollars? My home currency is EUR.")
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "faq/faq.csv#multi-currency-plan", answer.citations
+    heading = "**Can I send invoices in other currencies?** Yes, on the Business plan"
+    assert answer.answer.startswith(heading), answer.answer
+    # A verdict with a full stop leaves a sentence: dropped as before ("In the web app go to ...").
+    dark = ask(kb, "where's the dark mode switch on the website")
+    assert dark.answer.startswith("In the web app go to Settings > Profile > Appearance"), dark.answer
