@@ -44,8 +44,17 @@ class Turn:
     answer: str = ""
 
 
+# "we're on Plus btw", "i'm the owner": what the customer adds about themselves after a question, asking it again
+# for their case (round 31: "I don't know", as a message of its own).
+_EN_CONTEXT = re.compile(
+    r"^\s*(?:(?:we|i)\s*(?:'re|'m| are| am|re|m)|(?:we|i)\s+(?:have|use|got))\s+(?:on\s+)?(?:the\s+|a\s+|an\s+)?"
+    r"[\w-]+(?:\s+(?:plan|role|account|user))?(?:\s+(?:btw|though|now|here))?\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def is_follow_up(question: str) -> bool:
-    if _ZH_FOLLOW_UP.search(question) or _EN_CONNECTOR.search(question):
+    if _ZH_FOLLOW_UP.search(question) or _EN_CONNECTOR.search(question) or _EN_CONTEXT.match(question):
         return True
     terms = len(tokenize(question))
     if has_cjk(question):

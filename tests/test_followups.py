@@ -7,6 +7,7 @@ import pytest
 from chatbot.followups import (
     Turn,
     asks_for_variant,
+    is_follow_up,
     replace_variant,
     retrieval_query,
     said_before,
@@ -155,3 +156,20 @@ def test_a_follow_up_naming_another_article_s_subject_asks_the_last_question_of_
     assert retrieval_query("and paypal?", [Turn("does stripe work on the free plan?", "Yes.")]) == (
         "does stripe work on the free plan? and paypal? and paypal?"
     )
+
+
+@pytest.mark.parametrize(
+    ("message", "follows"),
+    [
+        # Round 31: "I don't know", as messages of their own, after a question they add the customer's case to.
+        ("we're on Plus btw", True),
+        ("we're on plus", True),
+        ("I'm the owner", True),
+        ("we have the business plan", True),
+        # A question of its own, or a statement saying more than the case, stands alone as before.
+        ("we're on plus, can we add a 4th user?", False),
+        ("I'm locked out of my account after changing phones", False),
+    ],
+)
+def test_the_customer_s_case_added_after_a_question_is_a_follow_up(message: str, follows: bool) -> None:
+    assert is_follow_up(message) is follows
