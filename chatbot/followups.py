@@ -53,8 +53,13 @@ _EN_CONTEXT = re.compile(
 )
 
 
+def states_the_case(text: str) -> bool:
+    """Whether ``text`` only tells the customer's case ("we're on Plus btw", "I'm the owner"; see _EN_CONTEXT)."""
+    return bool(_EN_CONTEXT.match(text))
+
+
 def is_follow_up(question: str) -> bool:
-    if _ZH_FOLLOW_UP.search(question) or _EN_CONNECTOR.search(question) or _EN_CONTEXT.match(question):
+    if _ZH_FOLLOW_UP.search(question) or _EN_CONNECTOR.search(question) or states_the_case(question):
         return True
     terms = len(tokenize(question))
     if has_cjk(question):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from chatbot.followups import states_the_case
 from chatbot.keyword import has_cjk, tokenize
 
 MAX_PARTS = 3
@@ -57,5 +58,9 @@ def question_parts(message: str) -> list[str]:
     if len(pieces) < 2 or len(pieces) > MAX_PARTS:
         return [message]
     if any(len(tokenize(piece)) < MIN_PART_TERMS for piece in pieces):
+        return [message]
+    if any(states_the_case(piece) for piece in pieces):
+        # "can i use my yubikey for 2fa? we're on plus": the case the question is asked for, not a question of its
+        # own (asked as a follow-up of the first, it got the lost-phone steps glued on).
         return [message]
     return pieces

@@ -52,6 +52,9 @@ from tests.helpcenter_kb import SampleKB, sample_kb
         # A clause before a comma is not a question of its own.
         ("If I downgrade, do I lose data?", ["If I downgrade, do I lose data?"]),
         ("退款多久到账，可以用支付宝吗", ["退款多久到账，可以用支付宝吗"]),
+        # Nor is the customer's case told after the question (round 31: asked as a follow-up of the first part, "we're
+        # on plus" got the lost-phone steps glued on).
+        ("can i use my yubikey for 2fa? we're on plus", ["can i use my yubikey for 2fa? we're on plus"]),
     ],
 )
 def test_a_message_splits_where_a_new_question_starts(message: str, parts: list[str]) -> None:

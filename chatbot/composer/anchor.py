@@ -96,6 +96,7 @@ class _AnchorSearch:
     closest: float  # the best cosine among the chunks, and the worst (a chunk found by keywords only counts so)
     farthest: float
     heading_names_it: list[bool]  # per chunk: its heading names the question, so closeness does not count
+    defers: list[bool]  # per chunk: it ends by promising the sections below (see _defers)
 
     @classmethod
     def over(cls, settings: ComposerSettings, document: ScoredDocument, asked: Question) -> _AnchorSearch:
@@ -203,6 +204,7 @@ class _AnchorSearch:
             closest=max(cosines, default=0.0),
             farthest=min(cosines, default=0.0),
             heading_names_it=heading_names_it,
+            defers=[_defers(c) for c in chunks],
         )
 
     def score(
@@ -270,7 +272,7 @@ class _AnchorSearch:
             penalty += self.question_weight
         # "... declined, what happens now?" asks what follows: a section giving reasons answers "why". Nor does an
         # introduction that ends by promising the sections below ("Here's what happens and how to fix it.").
-        if (asked.asks_consequence and gives_reasons(chunk)) or _defers(chunk):
+        if (asked.asks_consequence and gives_reasons(chunk)) or self.defers[rank]:
             penalty += self.question_weight
         if not self.heading_names_it[rank]:
             cosine = chunk.dense_score if chunk.dense_score is not None else self.farthest
