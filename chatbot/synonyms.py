@@ -219,6 +219,18 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     # "哪些人有权限导出数据" (which people may export data): a help centre's heading asks "谁可以导出" (who can export).
     # jieba cuts the question "哪些/人有/权限", so no word of it was the heading's, and the page's opening was quoted.
     "哪些人": (re.compile(r"哪些人|什么人|哪个人|哪一位|哪位"), ("谁",)),
+    # "How do I give my accountant access?" got the Accountant role's "full access to bookkeeping", and "can I give my
+    # colleague access to our account" was "not sure" (0.10): a help centre invites the people a customer gives
+    # access (round 32). The person is kept ("invite my accountant"), "access" goes. Not support: a customer grants
+    # the support team access to the account, which is another procedure.
+    "give access": (
+        re.compile(
+            r"\b(?:give|gives|gave|giving|given)\s+(?:full\s+)?access\s+to\b(?!\s+(?:the\s+|your\s+)?support\b)"
+            r"|\b(?:give|gives|gave|giving|given)\s+(?!(?:[\w-]+\s+){0,2}?support\b)(?P<kept>(?:[\w-]+\s+){1,3}?)access\b",
+            re.IGNORECASE,
+        ),
+        ("invite",),
+    ),
     # "invitation never arrived, how do I send it again": the help centre's button is **Resend** (the steps to
     # send a new invitation were quoted).
     # Only the verb is replaced: what is sent stays ("send the invoice again": "resend the invoice again").
@@ -278,12 +290,23 @@ class Synonyms:
         for key, (idiom, options) in IDIOMS.items():
             usable = [option for option in options if self._usable(option)]
             if usable and key not in self._idioms_said:
-                text = idiom.sub(" or ".join(usable), text)
+                text = idiom.sub(_replacement(" or ".join(usable)), text)
         return _WORD.sub(replace, text)
 
     def _usable(self, option: str) -> bool:
         words = option.split()
         return all(self._is_known(word) for word in words) and (len(words) == 1 or option in self._phrases)
+
+
+def _replacement(words: str) -> Callable[[re.Match[str]], str]:
+    """An idiom's match replaced by ``words``, followed by what it keeps of the match (its group "kept": the person
+    of "give my accountant access")."""
+
+    def replace(match: re.Match[str]) -> str:
+        kept = match.groupdict().get("kept")
+        return f"{words} {kept.strip()}" if kept else words
+
+    return replace
 
 
 def phrases_added(question: str, searched: str) -> list[str]:

@@ -350,6 +350,16 @@ def test_a_customer_s_words_for_what_the_article_calls_otherwise(
 
 
 @pytest.mark.parametrize(
+    "question", ["How do I give my accountant access?", "can I give my colleague access to our account"]
+)
+def test_giving_a_person_access_gets_the_invitation_steps(kb: SampleKB, question: str) -> None:
+    # Round 32: the Accountant role's "full access to bookkeeping" (no steps), and "not sure" (0.10).
+    answer = ask(kb, question)
+    assert not answer.is_gap, answer.answer
+    assert "Invite user" in answer.answer and "Support access" not in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
     "question",
     [
         # Round 31: the introduction alone ("Connect Stripe to let your customers pay invoices by card ..."), which

@@ -313,3 +313,21 @@ def test_two_weeks_is_14_days_on_its_own_is_automatically_and_interest_is_a_late
     # A knowledge base that says "interest" keeps it.
     said = Synonyms(["Interest is 8% a year."], lambda word: word.lower() in {"interest", "is", "a", "year"})
     assert said.apply("charge interest") == "charge interest"
+
+
+def test_giving_a_person_access_is_inviting_them() -> None:
+    texts = ["1. Go to **Settings > Users & permissions** and click **Invite user**."]
+    known = {"invite", "user", "accountant", "colleague", "how", "do", "i", "my", "can", "our", "account", "to"}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    # Round 32: "How do I give my accountant access?" got the Accountant role's "full access to bookkeeping".
+    assert rephraser.apply("How do I give my accountant access?") == "How do I invite my accountant?"
+    assert (
+        rephraser.apply("can i give my colleague access to our account") == "can i invite my colleague to our account"
+    )
+    assert rephraser.apply("give full access to my accountant") == "invite my accountant"
+    # The support team is granted access to the account, which is another procedure than inviting a user.
+    assert rephraser.apply("how do i give support access") == "how do i give support access"
+    assert rephraser.apply("give access to the support team") == "give access to the support team"
+    # A knowledge base that says it keeps it.
+    said = Synonyms(["Give your accountant access from Settings."], lambda word: word.lower() in known | {"give"})
+    assert said.apply("give my accountant access") == "give my accountant access"
