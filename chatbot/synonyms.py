@@ -321,6 +321,10 @@ def phrases_added(question: str, searched: str) -> list[str]:
 # out on its own" (searched "... signs me out automatically": "Mobile apps: you stay signed in until you sign out"
 # answers it, and says nothing automatic).
 _HOW_OR_WHEN = "automatically|manually|again|immediately|now|later|soon"
+# ... or why, or what else: a conjunction starting another clause ("I can't log in because it asks me for a code":
+# what is asked for is not what is signed in to; an unseen help centre's "Sign in with one of your backup codes"
+# answered it, and was "I'm not sure" at confidence 0.91, round 32).
+_NEXT_CLAUSE = "because|since|as|so|but|and|or|if|though|although|cos|cause|coz|cuz"
 
 
 def phrase_object(searched: str, phrase: str, stems: Callable[[str], Iterable[str]] = str.split) -> set[str]:
@@ -328,11 +332,11 @@ def phrase_object(searched: str, phrase: str, stems: Callable[[str], Iterable[st
     2FA"); empty when nothing follows it ("how long before I get signed out") or when a preposition does: where
     from ("I keep getting signed out of the app": "Check that your browser keeps cookies" answers it, and says
     nothing of apps), where or when ("how long do I stay logged in on the website": "Web: you stay signed in for
-    30 days" answers it, and says "web", not "website"; it was "I'm not sure" at confidence 0.93), or how or when
-    (_HOW_OR_WHEN)."""
+    30 days" answers it, and says "web", not "website"; it was "I'm not sure" at confidence 0.93), how or when
+    (_HOW_OR_WHEN), or another clause (_NEXT_CLAUSE)."""
     verb, particle = phrase.split(maxsplit=1)
     pattern = (
-        rf"\b{re.escape(verb)}\w*\s+{re.escape(particle)}\b(?!\s+(?:{_PREPOSITIONS}|{_HOW_OR_WHEN})\b)"
+        rf"\b{re.escape(verb)}\w*\s+{re.escape(particle)}\b(?!\s+(?:{_PREPOSITIONS}|{_HOW_OR_WHEN}|{_NEXT_CLAUSE})\b)"
         rf"((?:\W+\w+){{0,{OBJECT_WORDS}}})"
     )
     match = re.search(pattern, searched.lower())

@@ -18,6 +18,7 @@ from chatbot.composer import (
 )
 from chatbot.composer.extractive import _lines
 from chatbot.composer.question import (
+    Question,
     asking_clause,
     asks_how_to,
     asks_steps_as_keywords,
@@ -578,6 +579,49 @@ def test_an_answer_never_ends_on_a_sentence_introducing_what_it_does_not_quote()
     )
     text = ExtractiveComposer().compose("Automatic reminders for overdue invoices?", [article], _rare_idf).text
     assert text == "Lumo can email your customers automatically when an invoice is overdue. [1]"
+
+
+PACKS = (
+    "| Pack | What you get | Price per month | Minimum term |\n|---|---|---|---|\n"
+    "| **Kids** | 12 children's channels | £4 | None |\n| **Sports** | 6 sports channels | £22 | **3 months** |"
+)
+
+
+def test_how_much_a_thing_is_asks_its_price() -> None:
+    # An unseen help centre (round 32): "How much is the Sports pack?" got the sentence on when the pack can be
+    # removed (it says "Sports pack" twice), and no price.
+    article = _scored(
+        "packs.md",
+        "TV add-on packs",
+        [
+            (f"## The packs\n\n{PACKS}", ("The packs",), 0.5),
+            ("You can't remove the **Sports** pack during its first 3 months of the Sports pack.", ("Remove",), 0.6),
+        ],
+    )
+    text = ExtractiveComposer().compose("How much is the Sports pack?", [article], _rare_idf).text
+    assert "| **Sports** | 6 sports channels | £22 |" in text and "Kids" not in text, text
+    # An amount of something else than money is no price.
+    assert not Question.read("how much is the storage limit on business", _rare_idf).asks_price
+    assert Question.read("how much is the Sports pack?", _rare_idf).asks_price
+
+
+def test_a_sentence_introducing_a_list_after_a_table_is_no_footnote() -> None:
+    fees = "| Service | Fee for each month left |\n|---|---|\n| Fibre 150 | £20 |\n| Fibre 500 | £26 |"
+    article = _scored(
+        "cancel.md",
+        "Cancelling",
+        [
+            (
+                f"{fees}\n\nFor example, with 5 months left on Fibre 500 the fee is £130.\n\n"
+                "**No early termination fee** is charged if:\n\n- you're outside your minimum term;\n"
+                "- you cancel within the cooling-off period.",
+                ("Early termination fees",),
+                0.6,
+            )
+        ],
+    )
+    text = ExtractiveComposer().compose("early termination fee fibre 150", [article], _rare_idf).text
+    assert "For example" in text and "charged if:" not in text, text
 
 
 def test_a_table_left_out_before_the_answer_takes_the_sentence_introducing_it_along() -> None:

@@ -547,7 +547,14 @@ class ExtractiveComposer:
         window.append(replace(table, text=text if whole else select_rows(text, terms, title_terms)))
         words = 0.0
         for unit in units[anchor + 1 :]:
-            if unit.is_table or unit.is_list_item or words + self._words(unit) > self.settings.words_after_table:
+            if (
+                unit.is_table
+                or unit.is_list_item
+                # A sentence introducing a list of its own ("**No early termination fee** is charged if:") is no
+                # footnote, and without its list it dangles (an unseen help centre's fees table, round 32).
+                or is_lead_in(unit)
+                or words + self._words(unit) > self.settings.words_after_table
+            ):
                 break
             if not points_at_table(unit.text):
                 window.append(unit)

@@ -226,12 +226,16 @@ def leaves_amount_unsaid(question: str, answer: str) -> bool:
 
 
 # A price asked as the question: "What does the Plus plan cost?", "how much is business per month", "price of Plus",
-# "business plan price".
+# "business plan price", and "how much is the Sports pack?" (an unseen help centre's TV packs, round 32: it got the
+# sentence saying when the pack can be removed, no price). "How much is" a thing is its price, unless the thing is
+# an amount of something else ("how much is the storage limit", "how much space is left").
 _ASKS_PRICE = re.compile(
     r"\b(?:how\s+much|what)\b(?=[^?.]*\b(?:cost|costs|price|priced|fee|fees)\b)"
     r"|\b(?:price|cost)\s+(?:of|for)\b|\b(?:price|prices|pricing|cost)\s*[?.!]*\s*$"
     r"|\bhow\s+much\s+(?:is|are|does|do|for)\b(?=[^?.]*\b(?:plan|plans|subscription|per\s+"
-    r"(?:month|year|user)|a\s+(?:month|year)|monthly|yearly|annually)\b)",
+    r"(?:month|year|user)|a\s+(?:month|year)|monthly|yearly|annually)\b)"
+    r"|\bhow\s+much\s+(?:is|are)\s+(?!(?:[\w-]+\s+){0,3}?(?:storage|space|data|room|time|notice|left|limit|limits"
+    r"|allowance|included|allowed|usage|memory|bandwidth)\b)",
     re.IGNORECASE,
 )
 # A question about a price at all, however asked ("how much ...", "whats the damage", "the fee for ..."): what
