@@ -21,6 +21,7 @@ EVAL_ORDER = (
     "stackfaq-oos",
     "cmrc2018",
     "everyday",
+    "kestrel",
     "banking77-gaps",
     "gap-verification",
 )

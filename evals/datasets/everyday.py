@@ -1,4 +1,5 @@
-"""The everyday set: the sample help centre and questions as customers write them, bundled with the repository."""
+"""The everyday set: the sample help centre and questions as customers write them, bundled with the repository; and
+the Kestrel set, a second help centre of another domain with its own questions, in the same format (test only)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from evals.datasets.types import DatasetUnavailable, EvalDataset, EvalQuestion
 
 EVERYDAY_KB = Path(__file__).resolve().parents[2] / "examples" / "helpcenter"  # evals/datasets/everyday.py
 EVERYDAY_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "everyday.jsonl"
+KESTREL_KB = Path(__file__).resolve().parents[1] / "data" / "kestrel"
+KESTREL_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "kestrel.jsonl"
 EVERYDAY_LABELS = frozenset({"abstain", "smalltalk", "handoff"})  # what ``expected`` holds when it is not a list
 _EVERYDAY_KEYS = frozenset({"id", "question", "expected", "language", "audience", "split", "note"})
 
 
-def _everyday_question(row: object, audiences: dict[str, str]) -> EvalQuestion:
+def _everyday_question(row: object, audiences: dict[str, str], kb: Path = EVERYDAY_KB) -> EvalQuestion:
     if not isinstance(row, dict):
         raise ValueError("expected a JSON object")
     if set(row) != _EVERYDAY_KEYS:
@@ -38,7 +41,7 @@ def _everyday_question(row: object, audiences: dict[str, str]) -> EvalQuestion:
             raise ValueError("'expected' must be a non-empty list of document ids")
         missing = [e for e in expected if e not in audiences]
         if missing:
-            raise ValueError(f"document id(s) {', '.join(map(repr, missing))} are not in {EVERYDAY_KB}")
+            raise ValueError(f"document id(s) {', '.join(map(repr, missing))} are not in {kb}")
         hidden = [e for e in expected if audience == "public" and audiences[e] != "public"]
         if hidden:
             raise ValueError(f"a public question expects internal document(s) {', '.join(map(repr, hidden))}")
@@ -54,31 +57,49 @@ def _everyday_question(row: object, audiences: dict[str, str]) -> EvalQuestion:
     )
 
 
-def read_everyday_questions(path: Path, audiences: dict[str, str]) -> list[EvalQuestion]:
+def read_everyday_questions(path: Path, audiences: dict[str, str], kb: Path = EVERYDAY_KB) -> list[EvalQuestion]:
     """The questions of ``path`` (everyday.jsonl), checked against the knowledge base's ``{doc id: audience}``.
 
     An answerable line becomes ``relevant`` = its expected documents; ``abstain`` becomes unanswerable; ``smalltalk``
     and ``handoff`` become unanswerable with ``meta["intent"]``. Every question carries ``meta["audience"]``. A bad
     line raises ValueError naming its line number."""
-    return read_question_lines(path, lambda _line_no, row: _everyday_question(row, audiences))
+    return read_question_lines(path, lambda _line_no, row: _everyday_question(row, audiences, kb))
 
 
 def load_everyday(data_dir: Path, seed: int) -> EvalDataset:
     # Neither the eval data folder nor the seed is used: the set ships with the repository, split included.
+    return _load_bundled(
+        "everyday",
+        EVERYDAY_KB,
+        EVERYDAY_QUESTIONS,
+        "the sample help centre ({documents} documents) and {questions} questions as customers write them "
+        "(answerable, abstain, smalltalk, handoff; en and zh)",
+    )
+
+
+def load_kestrel(data_dir: Path, seed: int) -> EvalDataset:
+    # A help centre nothing was tuned on: every question is a test question (evals/data/kestrel/README.md).
+    return _load_bundled(
+        "kestrel",
+        KESTREL_KB,
+        KESTREL_QUESTIONS,
+        "Kestrel Fibre, an unseen help centre of another domain ({documents} documents), and {questions} messages "
+        "as customers write them, by a helper blind to the code (answerable, abstain, smalltalk, handoff)",
+    )
+
+
+def _load_bundled(name: str, kb: Path, questions_file: Path, description: str) -> EvalDataset:
     from ingest.sources import load_path
 
-    if not EVERYDAY_KB.is_dir() or not EVERYDAY_QUESTIONS.is_file():
-        raise DatasetUnavailable(f"the 'everyday' data set needs {EVERYDAY_KB} and {EVERYDAY_QUESTIONS}")
-    loaded = load_path(EVERYDAY_KB)
+    if not kb.is_dir() or not questions_file.is_file():
+        raise DatasetUnavailable(f"the {name!r} data set needs {kb} and {questions_file}")
+    loaded = load_path(kb)
     if loaded.failed:
-        raise ValueError(
-            f"the sample help centre did not load: {'; '.join(f'{f.path}: {f.error}' for f in loaded.failed)}"
-        )
-    questions = read_everyday_questions(EVERYDAY_QUESTIONS, {d.id: d.audience for d in loaded.documents})
+        raise ValueError(f"{kb} did not load: {'; '.join(f'{f.path}: {f.error}' for f in loaded.failed)}")
+    questions = read_everyday_questions(questions_file, {d.id: d.audience for d in loaded.documents}, kb)
     return EvalDataset(
-        "everyday",
+        name,
         loaded.documents,
         questions,
-        f"everyday: the sample help centre ({len(loaded.documents)} documents) and {len(questions)} questions as "
-        "customers write them (answerable, abstain, smalltalk, handoff; en and zh)",
+        f"{name}: " + description.format(documents=len(loaded.documents), questions=len(questions)),
     )

@@ -15,6 +15,9 @@
   questions written as customers type them (evals/data/everyday.jsonl): answerable ones labelled with every document
   that answers them, and ``abstain`` / ``smalltalk`` / ``handoff`` ones. Bundled with the repository, so it never
   needs the eval data folder; its dev/test split is written in the file.
+- ``kestrel``: a second help centre of another domain (evals/data/kestrel: home broadband and TV) and about 100
+  messages written, like the knowledge base, by a helper who never read the code (evals/data/kestrel.jsonl, the
+  everyday format). Every question is a test question: it says what carries over from the sample help centre.
 - custom sets are not named here: :func:`evals.datasets.custom.load_custom` (a help-centre folder and a JSONL file).
 """
 
@@ -26,7 +29,7 @@ from pathlib import Path
 from evals.datasets.banking77 import load_banking77
 from evals.datasets.cmrc2018 import load_cmrc2018
 from evals.datasets.emanual import load_clinc_oos, load_emanual, load_near_oos
-from evals.datasets.everyday import load_everyday
+from evals.datasets.everyday import load_everyday, load_kestrel
 from evals.datasets.splits import DEFAULT_SEED, limit_questions
 from evals.datasets.stackfaq import load_stackfaq, load_stackfaq_oos
 from evals.datasets.types import EvalDataset
@@ -41,6 +44,7 @@ _LOADERS: dict[str, Callable[[Path, int], EvalDataset]] = {
     "cmrc2018": load_cmrc2018,
     "banking77-gaps": load_banking77,
     "everyday": load_everyday,
+    "kestrel": load_kestrel,
 }
 DATASET_NAMES: tuple[str, ...] = tuple(_LOADERS)
 
