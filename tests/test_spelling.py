@@ -68,6 +68,16 @@ def test_a_word_the_caller_knows_is_left_alone() -> None:
     assert knows_it.correct("the zorbex") == "the zorbex"
 
 
+def test_a_slip_in_a_short_function_word_is_read_as_the_word() -> None:
+    # Round 32, an unseen help centre: "whats teh differnce between 2.4 and 5ghz" was "I don't know" (0.21), "teh"
+    # read as a name no article says. Too short for the speller, but never an English word.
+    speller = Speller(vocabulary(["The difference between the bands and how to pay."]))
+    assert speller.correct("whats teh differnce") == "whats the difference"
+    assert speller.correct("hwo do yuo pay adn when") == "how do you pay and when"
+    # A knowledge base that says the word keeps it.
+    assert Speller(vocabulary(["TEH is our product."])).correct("what is teh") == "what is teh"
+
+
 def test_a_public_question_is_not_corrected_into_an_internal_only_word(tmp_path: Path) -> None:
     index = KeywordIndex(tmp_path)
     index.replace_chunks(
