@@ -107,6 +107,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         thanks, thank you, thankyou, thank u, thanku, thanx, thnx, thx, tx, tnx, ty, tysm, tyvm, thank, cheers,
         much appreciated, appreciated, appreciate it, appreciate that, i appreciate, many thanks, thanks a million,
         ta, merci, danke, gracias, 3q, grateful, thankful, much obliged, my gratitude, good job, well done,
+        great job, nice job, nice one, great work, good work, nice work,
+        helpful, very helpful, really helpful, so helpful, super helpful, that was helpful, thats helpful,
         legend, you legend, youre a legend, lifesaver, youre a lifesaver, star, youre a star,
         谢谢, 多谢, 感谢, 谢了, 谢啦, 非常感谢, 感激, 蟹蟹, 谢, 謝謝, 多謝, 感謝, 🙏
     """),
@@ -121,6 +123,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         see you soon, see you around, see you again, until next time, talk to you later, talk later, talk soon,
         adios, sayonara, ciao, peace out, take it easy, catch you later, gotta go, got to go, have to go,
         need to go, bye now, goodbye now, nice talking, nice chatting, good talking, great talking,
+        never mind, nevermind, nvm, forget it, dont worry about it,
         thanks for chatting, thanks for talking,
         再见, 拜拜, 拜, 回见, 下次见, 晚安, 白白, 在见, 再見, 告辞, 先这样, 没事了, 没有了, 没别的了, 就这样
     """),
@@ -128,6 +131,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         human, hooman, person, real person, human being, agent, human agent, live agent, representative, operator,
         not a bot, no bot, no bots, not the bot,
         someone real, staff member, team member, support staff, support team, support agent, customer service,
+        advisor, adviser, customer advisor, support advisor, member of staff, member of your team,
+        member of the team, someone from your team, someone from the team,
         customer support, customer care, live chat, human support, live support, real people, manager, supervisor,
         转人工, 人工客服, 人工服务, 人工, 真人, 客服, 真人客服, 人工坐席, 坐席, 人工座席, 转接人工, 找人工, 联系客服,
         找客服, 活人, 轉人工, 客服人员, 工作人员,
@@ -148,6 +153,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         you dont understand, you misunderstood, misunderstood, makes no sense, doesnt make sense,
         didnt help, did not help, doesnt help, does not help, not helpful, unhelpful, useless, no help,
         not helping, isnt helping, is not helping, arent helping, are not helping, youre not helping,
+        waste of time, a waste of time, complete waste of time, frustrating, so frustrating, this is frustrating,
+        this is so frustrating, 😡, 😠, 🤬,
         不对, 不对吧, 错了, 答错了, 回答错了, 答非所问, 不是这个, 不是这个问题, 不是我问的, 不是我要的, 没用, 没有用,
         没帮助, 没有帮助, 没帮上忙, 不相关, 看不懂, 👎
     """),
@@ -156,7 +163,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "aside": _phrases("""
         sorry for the typos, sorry for typos, sorry for my typos, excuse the typos, excuse my typos,
         sorry for the typo, sorry for my typo, im on my phone, i am on my phone, typing on my phone, on mobile,
-        bear with me, typing one handed, one handed
+        bear with me, typing one handed, one handed, didnt expect that, did not expect that
     """),
     "ack": _phrases("""
         ok, okay, k, kk, okey, okk, alright, all right, great, perfect, cool, awesome, nice, got it, gotcha,
@@ -216,7 +223,7 @@ HANDOFF_FILLER_WORDS = frozenset(
     """
     how where way possible
     robot robots machine automated automatic article articles link links keeps keep sending giving circles loop
-    phone number
+    phone number ring mobile cell landline stop dont 2
     """.split()
 )
 # Chinese filler in a hand-off only: "不要机器人回复" (no robot replies), "电话" (a phone number). Not "不要" alone:

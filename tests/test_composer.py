@@ -605,6 +605,64 @@ def test_how_much_a_thing_is_asks_its_price() -> None:
     assert Question.read("how much is the Sports pack?", _rare_idf).asks_price
 
 
+def test_a_table_row_is_read_with_its_column_name() -> None:
+    # Round 32: "what channels are in the sports pack" got the steps to remove a pack and "You can't remove the
+    # **Sports** pack during its first 3 months" (it says "sports pack"); the row "**Sports**" of the "Pack"
+    # column says it too.
+    article = _scored(
+        "packs.md",
+        "TV add-on packs",
+        [
+            (f"## The packs\n\n{PACKS}", ("The packs",), 0.5),
+            (
+                "1. Go to **TV > Add-on packs**.\n2. Select **Remove** next to the pack.\n\n"
+                "You can't remove the **Sports** pack during its first 3 months.",
+                ("Remove a pack",),
+                0.6,
+            ),
+        ],
+    )
+    text = ExtractiveComposer().compose("what channels are in the sports pack", [article], _rare_idf).text
+    assert "6 sports channels" in text and "Remove" not in text, text
+
+
+def test_whom_a_how_to_is_for_does_not_choose_the_passage() -> None:
+    # Round 32: "How do I set up a guest network for visitors?" got the limits of the guest network ("so visitors
+    # can't slow down your own devices"), not the steps under "## Turn on the guest network".
+    article = _scored(
+        "guest.md",
+        "Guest wifi network",
+        [
+            ("A guest network gives visitors their own wifi, separate from yours.", (), 0.6),
+            (
+                "- Up to **16 devices** can use the guest network.\n"
+                "- The guest network is limited to **100 Mbps**, so visitors can't slow down your devices.",
+                ("Limits of the guest network",),
+                0.55,
+            ),
+            (
+                "You can also turn it on in the hub's settings.",
+                ("Turn on the guest network",),
+                0.5,
+            ),
+            ("Share the network name with visitors by QR code.", ("Share the guest wifi with visitors",), 0.45),
+            (
+                "1. Open the app and go to **Wifi > Guest network**.\n2. Switch **Guest network** on.\n3. Save.",
+                ("Turn on the guest network",),
+                0.4,
+            ),
+        ],
+    )
+    # "visitors" is the question's rarest word, as it was there.
+    idf = {"visitor": 4.0, "guest": 3.0}.get
+    text = (
+        ExtractiveComposer()
+        .compose("How do I set up a guest network for visitors?", [article], lambda t: idf(t, 2.0))
+        .text
+    )
+    assert "Switch **Guest network** on" in text and "16 devices" not in text, text
+
+
 def test_a_sentence_introducing_a_list_after_a_table_is_no_footnote() -> None:
     fees = "| Service | Fee for each month left |\n|---|---|\n| Fibre 150 | £20 |\n| Fibre 500 | £26 |"
     article = _scored(

@@ -217,6 +217,29 @@ QUESTIONS = [
 ]
 
 
+# Round 32: new wordings written blind for a broadband help centre's widget; each was "I don't know" or "not sure",
+# a knowledge gap.
+CONVERSATION += [
+    ("great job, very helpful 👍", "thanks"),
+    ("you're actually really helpful, didnt expect that", "thanks"),
+    ("ugh this is sooo frustrating 😡", "rejection"),
+    ("well that was a complete waste of time", "rejection"),
+    ("nevermind", "goodbye"),
+    ("can i speak with an advisor", "handoff"),
+    ("is there a number i can ring to speak to an actual person", "handoff"),
+    ("stop. I want a human", "handoff"),
+    ("I'd like to speak to a member of your team please", "handoff"),
+    ("talk 2 a person", "handoff"),
+    ("please can someone phone me on my mobile", "handoff"),
+    ("I dont want to talk to a bot, put me through to an agent", "handoff"),
+]
+QUESTIONS += [
+    "what time do your advisors start work",
+    "is the helpful guide to the hub online",
+    "how do I stop my mobile data running out",
+]
+
+
 @pytest.mark.parametrize(("text", "kind"), CONVERSATION)
 def test_conversation_is_recognised(text: str, kind: str) -> None:
     intent = detect_intent(text)

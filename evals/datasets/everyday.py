@@ -1,5 +1,5 @@
 """The everyday set: the sample help centre and questions as customers write them, bundled with the repository; and
-the Kestrel set, a second help centre of another domain with its own questions, in the same format (test only)."""
+the Kestrel set, a second help centre of another domain with its own questions, in the same format."""
 
 from __future__ import annotations
 
@@ -78,7 +78,8 @@ def load_everyday(data_dir: Path, seed: int) -> EvalDataset:
 
 
 def load_kestrel(data_dir: Path, seed: int) -> EvalDataset:
-    # A help centre nothing was tuned on: every question is a test question (evals/data/kestrel/README.md).
+    # A help centre of another domain; its test part was written after the dev part was tuned on
+    # (evals/data/kestrel/README.md).
     return _load_bundled(
         "kestrel",
         KESTREL_KB,

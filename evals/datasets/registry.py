@@ -16,8 +16,9 @@
   that answers them, and ``abstain`` / ``smalltalk`` / ``handoff`` ones. Bundled with the repository, so it never
   needs the eval data folder; its dev/test split is written in the file.
 - ``kestrel``: a second help centre of another domain (evals/data/kestrel: home broadband and TV) and about 100
-  messages written, like the knowledge base, by a helper who never read the code (evals/data/kestrel.jsonl, the
-  everyday format). Every question is a test question: it says what carries over from the sample help centre.
+  messages written, like the knowledge base, by helpers who never read the code (evals/data/kestrel.jsonl, the
+  everyday format): what carries over from the sample help centre. Its test part was written after its dev part
+  was read and tuned on.
 - custom sets are not named here: :func:`evals.datasets.custom.load_custom` (a help-centre folder and a JSONL file).
 """
 
