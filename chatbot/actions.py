@@ -70,6 +70,13 @@ STEP_VERBS = "invite change edit enable disable activate deactivate void restore
 
 
 @lru_cache(maxsize=1)
+def step_verb_words() -> frozenset[str]:
+    """The verbs of step_verbs() as written (base forms, not stems): "change", not "changed" or "changes"."""
+    words = {word for pair in OPPOSITE_WORDS.split(",") for word in pair.split()}
+    return frozenset((words | set(PROCEDURE_VERBS.split()) | set(STEP_VERBS.split())) - LIGHT_VERBS)
+
+
+@lru_cache(maxsize=1)
 def step_verbs() -> frozenset[str]:
     """Stems of the verbs a search-box query may open with to ask for a procedure's steps."""
     words = {word for pair in OPPOSITE_WORDS.split(",") for word in pair.split()}

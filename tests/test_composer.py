@@ -26,6 +26,7 @@ from chatbot.composer.question import (
     reports_block,
     reports_problem,
     select_rows,
+    steps_asked_last,
 )
 from chatbot.composer.units import fresh, normalised, quoted_lines, shortened, split_units
 from chatbot.types import Chunk, ScoredChunk, ScoredDocument
@@ -603,6 +604,24 @@ def test_how_much_a_thing_is_asks_its_price() -> None:
     # An amount of something else than money is no price.
     assert not Question.read("how much is the storage limit on business", _rare_idf).asks_price
     assert Question.read("how much is the Sports pack?", _rare_idf).asks_price
+
+
+@pytest.mark.parametrize(
+    ("typed", "asks"),
+    [
+        ("wifi channel change", "how to change wifi channel"),
+        ("2fa reset", "how to reset 2fa"),
+        ("direct debit cancel", "how to cancel direct debit"),
+        ("price change", None),  # what changed
+        ("payment failed", None),  # not a verb as typed
+        ("password reset link", None),  # the link
+        ("reset", None),
+    ],
+)
+def test_a_search_box_query_closing_with_a_procedure_s_verb_asks_for_its_steps(typed: str, asks: str | None) -> None:
+    # Round 32: "wifi channel change" got an unseen help centre's paragraph on channels and the first of six steps.
+    assert steps_asked_last(typed) == asks
+    assert Question.read(typed, _rare_idf).is_how_to == (asks is not None)
 
 
 def test_a_table_row_is_read_with_its_column_name() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from chatbot.actions import action_stems, asks_to_set_up, done_action_stems, step_verbs
+from chatbot.actions import action_stems, asks_to_set_up, done_action_stems, step_verb_words, step_verbs
 from chatbot.codes import codes_in
 from chatbot.composer.units import Unit, row_cells, table_parts, without_step_number
 from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokenize_passage
@@ -579,7 +579,7 @@ class Question:
         # "connect stripe", "connect bank account": a search-box query opening with a procedure's verb asks for its
         # steps, as "how do I connect stripe?" does (it got the article's introduction, "Connect Stripe to let your
         # customers pay ...", and "Search by the bank's full name").
-        steps = f"how to {question}" if asks_steps_as_keywords(question) else question
+        steps = f"how to {question}" if asks_steps_as_keywords(question) else steps_asked_last(question) or question
         is_how_to = asks_how_to(steps)
         if is_how_to:
             terms = _purpose_weighed_down(question, terms)
@@ -711,6 +711,27 @@ def asks_steps_as_keywords(question: str) -> bool:
         and words[1] not in _VERB_AS_NOUN_BEFORE
         and _sides(question) is None
     )
+
+
+# What a procedure's verb closing a search-box query names when it is a noun: "price change" asks what changed.
+_NOUN_BEFORE_LAST_VERB = frozenset("price prices rate rates fee fees policy status date time".split())
+# The longest search-box query read with its verb last ("wifi channel change" is three words).
+VERB_LAST_QUERY_WORDS = 4
+
+
+def steps_asked_last(question: str) -> str | None:
+    """A search-box query closing with a procedure's verb as typed ("wifi channel change", "router reset",
+    "direct debit cancel") read as the how-to it asks ("how to change wifi channel"); None for any other question.
+    "wifi channel change" got an unseen help centre's paragraph about channels and the first of six steps (round
+    32). Not a verb naming a change of something else ("price change")."""
+    words = re.findall(r"[^\W_][\w-]*", question.lower())
+    if not (1 < len(words) <= VERB_LAST_QUERY_WORDS and is_keywords(question)):
+        return None
+    if words[-1] not in step_verb_words() or _sides(question) is not None:
+        return None
+    if words[-2] in _NOUN_BEFORE_LAST_VERB or words[-2] in step_verb_words():  # "password reset link": the link
+        return None
+    return f"how to {words[-1]} {' '.join(words[:-1])}"
 
 
 def _adjacent_stems(question: str) -> frozenset[tuple[str, str]]:
