@@ -624,6 +624,26 @@ def test_a_search_box_query_closing_with_a_procedure_s_verb_asks_for_its_steps(t
     assert Question.read(typed, _rare_idf).is_how_to == (asks is not None)
 
 
+def test_asked_what_must_be_the_sentence_saying_it_must_answers() -> None:
+    # Round 32: "do i need to be home for the instalation" got the engineer visit's introduction ("one of our
+    # engineers needs to visit to bring the fibre into your home"), which won on "needs".
+    article = _scored(
+        "visit.md",
+        "Your engineer installation visit",
+        [
+            (
+                "If your home hasn't had fibre before, one of our engineers needs to visit to bring the fibre into "
+                "your home.",
+                (),
+                0.6,
+            ),
+            ("- **Someone aged 18 or over must be at home** for the whole visit.", ("Before the visit",), 0.5),
+        ],
+    )
+    text = ExtractiveComposer().compose("do i need to be home for the installation", [article], _rare_idf).text
+    assert "must be at home" in text and "needs to visit" not in text, text
+
+
 def test_a_table_row_is_read_with_its_column_name() -> None:
     # Round 32: "what channels are in the sports pack" got the steps to remove a pack and "You can't remove the
     # **Sports** pack during its first 3 months" (it says "sports pack"); the row "**Sports**" of the "Pack"

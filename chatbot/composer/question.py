@@ -44,6 +44,17 @@ _REPORTS_BLOCK = re.compile(
     r"(?:option|button|menu|tab|setting|link)s?\b",
     re.IGNORECASE,
 )
+# What must be: "do I need to be home for the installation" (an unseen help centre's engineer visit, round 32: its
+# introduction, on whether an engineer comes, was quoted over "**Someone aged 18 or over must be at home** for the
+# whole visit.").
+# Only as the question's opening: "does lumo send the vat return or do i have to" asks who does it, and "what do
+# i have to type to confirm" what to type.
+_ASKS_REQUIREMENT = re.compile(
+    r"^\W*(?:(?:do|does|will|would)\s+(?:i|we|you|they|someone|somebody|anyone|anybody)\s+(?:need|have)\s+to\b"
+    r"|must\s+(?:i|we|someone|somebody|anyone)\b|is\s+it\s+(?:required|mandatory|compulsory|necessary)\b)",
+    re.IGNORECASE,
+)
+_REQUIREMENT_STEMS = frozenset(tokenize("need needs have"))
 _STATES_CONDITION = re.compile(
     r"\b(?:only|up\s+to|at\s+most|maximum|max|limit|limits|limited|cannot|can'?t|must|required|requires|require"
     r"|supported|locked|locks|no\s+longer|not\s+available|doesn'?t\s+allow|don'?t\s+allow|reuse|last\s+\d+|"
@@ -564,6 +575,7 @@ class Question:
     is_keywords: bool = False
     asks_who: bool = False  # "Who can ...?": a person or a role (names_person)
     reports_block: bool = False  # "... wont let me": a limit or a condition (states_condition)
+    asks_requirement: bool = False  # "do I need to be home for it?": what must be (states_condition)
     reports_problem: bool = False  # "... stopped updating": the fix (headings.names_a_fix)
     asks_price: bool = False  # "What does Plus cost?": of a table of prices, the rows stating one (money_rows)
     contrasts: bool = False  # "... instead of ...": two alternatives, each a row of a table (_CONTRAST)
@@ -583,6 +595,11 @@ class Question:
         is_how_to = asks_how_to(steps)
         if is_how_to:
             terms = _purpose_weighed_down(question, terms)
+        asks_requirement = bool(_ASKS_REQUIREMENT.search(question))
+        if asks_requirement:
+            # "do I need to": what must be, said "must" or "required" as often as "need" ("If your home hasn't had
+            # Kestrel Fibre before, one of our engineers needs to visit" won on "needs" alone).
+            terms = {t: 0.0 if _REQUIREMENT_STEMS & set(t.split("_")) else w for t, w in terms.items()}
         # Words the question repeats are what it stresses: a follow-up is searched as the previous question plus
         # the follow-up twice, or with its new variant repeated ("How do I install the app on Android? Android").
         counts = Counter(tokenize(question))
@@ -597,6 +614,7 @@ class Question:
             asks_who=bool(_WHO.search(question))
             or (not is_how_to and bool(_YES_NO.search(question)) and bool(_PERSON.search(question))),
             reports_block=reports_block(question),
+            asks_requirement=asks_requirement,
             reports_problem=reports_problem(question),
             asks_price=bool(_ASKS_PRICE.search(question)),
             asks_consequence=bool(_ASKS_CONSEQUENCE.search(question)) and not _WHY.search(question),
@@ -645,8 +663,9 @@ class Question:
         return self.quantity is not None and bool(QUANTITY_STATED[self.quantity].search(without_step_number(text)))
 
     def states_condition(self, text: str) -> bool:
-        """Whether ``text`` states a limit or a condition, for a question reporting something refused or missing."""
-        return self.reports_block and bool(_STATES_CONDITION.search(text))
+        """Whether ``text`` states a limit or a condition, for a question reporting something refused or missing,
+        or asking what is required."""
+        return (self.reports_block or self.asks_requirement) and bool(_STATES_CONDITION.search(text))
 
     def names_person(self, text: str) -> bool:
         """Whether ``text`` answers "who": the question asks who, and ``text`` names a role or a person."""
