@@ -106,6 +106,17 @@ WORDS: dict[str, tuple[str, ...]] = {
     # the customer's bookkeeper is the accountant (round 30).
     "bookkeeper": ("accountant",),
     "bookkeepers": ("accountants",),
+    # Everyday words for what a broadband and TV help centre names otherwise (round 32, an unseen help centre's
+    # dev messages: "Can I switch to a quicker package ...", "Will I be billed if a technician comes out ...",
+    # "The clicker for my telly has broken", "the code to get onto the wireless" were "I don't know").
+    "package": ("plan",),
+    "packages": ("plans",),
+    "technician": ("engineer",),
+    "technicians": ("engineers",),
+    "telly": ("tv",),
+    "clicker": ("remote",),
+    "wireless": ("wifi", "wi-fi"),
+    "quicker": ("faster",),
 }
 # A customer's idiom for an action (any tense), searched as the knowledge base's words for it when its texts never
 # say the idiom. Every usable option is kept, joined by "or": "get rid of" is deleting a bank account in one article

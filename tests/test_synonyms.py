@@ -334,3 +334,17 @@ def test_giving_a_person_access_is_inviting_them() -> None:
     # A knowledge base that says it keeps it.
     said = Synonyms(["Give your accountant access from Settings."], lambda word: word.lower() in known | {"give"})
     assert said.apply("give my accountant access") == "give my accountant access"
+
+
+def test_everyday_words_for_a_broadband_help_centre_s_own() -> None:
+    # Round 32, an unseen help centre's dev messages: "I don't know" for each.
+    texts = ["Change your plan in My Kestrel. An engineer visits. Order a remote for your TV. Your wifi password."]
+    known = {w.lower().strip(".") for text in texts for w in text.split()} | {"faster", "can", "i", "a", "the"}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    assert rephraser.apply("can i switch to a quicker package") == "can i switch to a faster plan"
+    assert rephraser.apply("the clicker for my telly") == "the remote for my tv"
+    assert rephraser.apply("a technician comes out") == "a engineer comes out"
+    assert rephraser.apply("the code for the wireless") == "the code for the wifi"
+    # A help centre that says "package" keeps it.
+    said = Synonyms(["Each package includes 80 channels."], lambda word: word.lower() in {"package", "plan"})
+    assert said.apply("which package") == "which package"
