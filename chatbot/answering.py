@@ -36,8 +36,10 @@ from chatbot.embedders import Vectors
 from chatbot.followups import (
     Turn,
     asks_for_variant,
+    asks_how_long_of_it,
     retrieval_query,
     said_before,
+    says_a_word_asked,
     sentences_saying,
     swap_name,
 )
@@ -269,7 +271,7 @@ class Answerer:
             # A follow-up's answer does not quote again what the previous answer said ("and on Android?"), unless
             # that answer already says what the follow-up asks about.
             previous = history[-1].answer if query != question else ""
-            again = said_before(question, previous)
+            again = said_before(question, previous) or asks_how_long_of_it(question, previous)
             # "and paypal?" after a question about Stripe is searched as that question of PayPal: nothing of the
             # Stripe answer is in the way, and the PayPal steps that read as the Stripe ones ("2. Click **Connect**.")
             # are the answer.
@@ -340,10 +342,11 @@ class Answerer:
         quoted: set[str] = set()
         for part in parts:
             answer = self.answer(part, turns, audience)
-            if _confident(answer) and _repeats(answer, quoted):
+            if (_confident(answer) and _repeats(answer, quoted)) or answer.repeats_previous:
                 # As a follow-up the part got the passage an earlier part quoted ("how do I scan receipts on my
-                # phone and does it work with no internet?": the scan steps twice); asked alone, it names its
-                # own topic ("You can create draft invoices, scan receipts and categorise transactions offline").
+                # phone and does it work with no internet?": the scan steps twice), or, not to say them twice, no
+                # answer; asked alone, it names its own topic ("You can create draft invoices, scan receipts and
+                # categorise transactions offline").
                 answer = self.answer(part, history, audience)
             if not _confident(answer) or _repeats(answer, quoted):
                 answers.append(None)
@@ -564,6 +567,14 @@ class Answerer:
             # article close to it is a fair next answer ("how often are transactions imported?" after the plans
             # with bank feeds: the sync-frequency entry, 0.81 of the best score).
             composition = self.composer.compose(result.query, documents, idf)
+            if _same_text(composition.text, avoid) and not says_a_word_asked(answer.question, avoid, idf):
+                # ... but when that is the previous answer word for word, and it says nothing the follow-up asks
+                # about ("how many people can use it?" after the steps to turn on the guest wifi got the steps
+                # again, round 32): not sure, with the articles to read.
+                answer.reason = "low_confidence"
+                answer.repeats_previous = True
+                self._suggest(answer, result)
+                return
         if not composition.text and variant_only:
             # The articles are about the topic but never name the variant asked for ("and on Android?" after a 2FA
             # question): not sure, with those articles to read.
@@ -820,6 +831,11 @@ def _renumbered(text: str, numbers: dict[int, int]) -> str:
 
 def _faq_ids(documents: Sequence[ScoredDocument]) -> set[str]:
     return {d.doc_id for d in documents if d.kind == "faq"}
+
+
+def _same_text(text: str, other: str) -> bool:
+    """Whether two answers read the same, whatever their spacing."""
+    return " ".join(text.split()) == " ".join(other.split())
 
 
 def _moved_off(composition: Composition, documents: Sequence[ScoredDocument], share: float) -> bool:

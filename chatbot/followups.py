@@ -13,7 +13,7 @@ pulls the search back to the answer already given.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from chatbot.keyword import has_cjk, tokenize
@@ -103,6 +103,29 @@ def swap_name(previous: str, follow_up: str, names: Collection[str]) -> str | No
 _CONTRACTION_ENDINGS = frozenset({"m", "s", "t", "d", "re", "ve", "ll"})
 
 
+# "how long will it take?": a duration asked of what the conversation is about, in no words of its own.
+_HOW_LONG_OF_IT = re.compile(
+    r"^\W*(?:and\s+|so\s+)?how\s+long\s+(?:will|does|would|did|is|do)\s+(?:it|that|this|they)\s+"
+    r"(?:take|last|be|go\s+on)?\s*(?:for)?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+# How long something takes, stated: "takes up to 10 minutes", "lasts 2 to 4 hours". Not any duration: "we review
+# requests within 2 business days" does not say how long a refund takes to arrive.
+_DURATION = re.compile(
+    r"\b(?:takes?|took|lasts?)\s+(?:\w+\s+){0,2}?\d+(?:\s*(?:to|-|–)\s*\d+)?\s+(?:working\s+|business\s+)?"
+    r"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_how_long_of_it(question: str, previous_answer: str) -> bool:
+    """Whether ``question`` asks only how long what was just answered takes ("how long will it take?") and the
+    previous answer states a duration: that answer answers it ("my hub light is flashing red and white" got "The
+    update takes up to 10 minutes and the hub restarts by itself"; searched again, the row of another light was
+    quoted, round 32)."""
+    return bool(_HOW_LONG_OF_IT.match(question)) and bool(_DURATION.search(previous_answer))
+
+
 def said_before(question: str, previous_answer: str) -> bool:
     """Whether the previous answer already says every word a follow-up asks about ("and on android?" after "The app
     needs iOS or iPadOS 16 or later, or Android 10 or later"; "what about a bank transfer?" after the payment
@@ -138,6 +161,17 @@ def sentences_saying(answer: str, question: str) -> str | None:
     if not saying or len(saying) == len(sentences):
         return None
     return f"{' '.join(saying)} {mark.group(1)}"
+
+
+# A word the knowledge base uses in fewer than about one passage in seven: one that says what a passage is about
+# ("devices", "quarter"), not the "go" of every "Go to **Settings**".
+TELLING_WORD_IDF = 2.0
+
+
+def says_a_word_asked(question: str, text: str, idf: Callable[[str], float]) -> bool:
+    """Whether ``text`` says a telling word (TELLING_WORD_IDF) the follow-up ``question`` asks about."""
+    told = set(tokenize(text))
+    return any(idf(term) >= TELLING_WORD_IDF and term in told for term in _asked_terms(question))
 
 
 def retrieval_query(question: str, history: Sequence[Turn], names: Collection[str] = ()) -> str:

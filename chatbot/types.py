@@ -199,6 +199,9 @@ class Answer:
     # What retrieval embedded (the question, or a follow-up joined to the previous question): gap capture reuses
     # the vector when it records this very text, instead of running the model again. Not part of the reply.
     query_embedding: EmbeddedText | None = field(default=None, repr=False, compare=False)
+    # A follow-up not answered because its answer would have been the previous one again, word for word: a part of
+    # a message is then asked alone (Answerer._answer_parts). Not part of the reply.
+    repeats_previous: bool = field(default=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -500,3 +500,14 @@ def test_an_faq_verdict_qualified_by_a_phrase_keeps_it_under_the_entry_s_questio
     # A verdict with a full stop leaves a sentence: dropped as before ("In the web app go to ...").
     dark = ask(kb, "where's the dark mode switch on the website")
     assert dark.answer.startswith("In the web app go to Settings > Profile > Appearance"), dark.answer
+
+
+def test_a_follow_up_the_answer_before_does_not_answer_is_not_that_answer_again(kb: SampleKB) -> None:
+    # Round 31 and 32: "will i lose transactions if i leave it a week or so" after the consent renewal got the
+    # renewal again, word for word (as "how many people can use it?" after the guest wifi steps did on another
+    # help centre): not sure, with the articles, is better than a repeat.
+    first_question = "lumo keeps asking me to renew consent for my bank?? why"
+    first = ask(kb, first_question)
+    assert not first.is_gap, first.answer
+    again = ask(kb, "will i lose transactions if i leave it a week or so", [Turn(first_question, first.answer)])
+    assert " ".join(again.answer.split()) != " ".join(first.answer.split()), again.answer

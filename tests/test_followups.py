@@ -7,10 +7,12 @@ import pytest
 from chatbot.followups import (
     Turn,
     asks_for_variant,
+    asks_how_long_of_it,
     is_follow_up,
     replace_variant,
     retrieval_query,
     said_before,
+    says_a_word_asked,
     sentences_saying,
     standalone_question,
     swap_name,
@@ -173,3 +175,20 @@ def test_a_follow_up_naming_another_article_s_subject_asks_the_last_question_of_
 )
 def test_the_customer_s_case_added_after_a_question_is_a_follow_up(message: str, follows: bool) -> None:
     assert is_follow_up(message) is follows
+
+
+def test_how_long_it_takes_after_an_answer_stating_a_duration_was_said_before() -> None:
+    # Round 32: "how long will it take?" after the hub-light row saying "The update takes up to 10 minutes" got the
+    # row of another light.
+    said = "| Flashing red and white | A software update is installing. | The update takes up to 10 minutes. [1] |"
+    assert asks_how_long_of_it("how long will it take?", said)
+    assert asks_how_long_of_it("and how long does that take", said)
+    assert not asks_how_long_of_it("how long will it take?", "Switch the hub off and on again. [1]")
+    assert not asks_how_long_of_it("how long does the refund take to reach my card?", said)  # its own subject
+
+
+def test_a_word_a_follow_up_asks_said_in_a_text() -> None:
+    idf = {"devic": 3.0, "peopl": 3.0, "use": 0.5}.get
+    assert says_a_word_asked("how many people can use it?", "Up to 16 people at once.", lambda t: idf(t, 0.0))
+    # "use" is in nearly every passage: it tells nothing.
+    assert not says_a_word_asked("how many people can use it?", "Use the app to turn it on.", lambda t: idf(t, 0.0))
