@@ -163,15 +163,18 @@ def sentences_saying(answer: str, question: str) -> str | None:
     return f"{' '.join(saying)} {mark.group(1)}"
 
 
-# A word the knowledge base uses in fewer than about one passage in seven: one that says what a passage is about
-# ("devices", "quarter"), not the "go" of every "Go to **Settings**".
-TELLING_WORD_IDF = 2.0
+# A word in fewer than about a quarter of the passages (BM25 idf): one that says something of a passage ("link",
+# "devices"), not a word nearly every one says (the product's name). Relative to the knowledge base's size, as
+# idf is: a six-article knowledge base has no rarer words than that.
+SAYING_WORD_IDF = 1.0
 
 
 def says_a_word_asked(question: str, text: str, idf: Callable[[str], float]) -> bool:
-    """Whether ``text`` says a telling word (TELLING_WORD_IDF) the follow-up ``question`` asks about."""
+    """Whether ``text`` says a word (SAYING_WORD_IDF) the follow-up ``question`` asks about: "and how long is the
+    link valid?" of the password steps ending "The link is valid for 24 hours", not "how many people can use it?"
+    of the steps to turn on the guest wifi."""
     told = set(tokenize(text))
-    return any(idf(term) >= TELLING_WORD_IDF and term in told for term in _asked_terms(question))
+    return any(idf(term) >= SAYING_WORD_IDF and term in told for term in _asked_terms(question))
 
 
 def retrieval_query(question: str, history: Sequence[Turn], names: Collection[str] = ()) -> str:

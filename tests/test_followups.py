@@ -188,7 +188,7 @@ def test_how_long_it_takes_after_an_answer_stating_a_duration_was_said_before() 
 
 
 def test_a_word_a_follow_up_asks_said_in_a_text() -> None:
-    idf = {"devic": 3.0, "peopl": 3.0, "use": 0.5}.get
+    idf = {"devic": 3.0, "peopl": 3.0, "use": 0.3}.get
     assert says_a_word_asked("how many people can use it?", "Up to 16 people at once.", lambda t: idf(t, 0.0))
     # "use" is in nearly every passage: it tells nothing.
     assert not says_a_word_asked("how many people can use it?", "Use the app to turn it on.", lambda t: idf(t, 0.0))
