@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from chatbot.keyword import has_cjk, tokenize
 
 _EN_CONNECTOR = re.compile(r"^\s*(and|also|what about|how about|but|so|then|or)\b", re.IGNORECASE)
-_EN_PRONOUN = re.compile(r"\b(it|that|this|those|these|them|there)\b", re.IGNORECASE)
+_EN_PRONOUN = re.compile(r"\b(it|that|this|those|these|them|there|she|he|her|him|his)\b", re.IGNORECASE)
 # "Is there an office in Berlin?": an existential "there" refers to nothing earlier.
 _EN_EXISTENTIAL = re.compile(r"\b(is|are|was|were|isn't|aren't|any)\s+there\b", re.IGNORECASE)
 _ZH_FOLLOW_UP = re.compile(r"^\s*(那|那么|还有|另外|而且|如果是)|(呢|它|这个|那个)[？?]?\s*$")

@@ -65,6 +65,9 @@ def test_a_chain_of_variants_starts_from_the_question_as_searched() -> None:
         ("How do I enable two-factor authentication?", "and on Android?"),  # no "on ..." to replace
         ("How do I cancel my subscription?", "what about refunds?"),  # no preposition: a new topic
         ("如何开启两步验证？", "那安卓呢？"),
+        # Round 32: a person named before ("my daughter") is "she": the follow-up was searched alone and got the
+        # price-rise article's "Can I leave because of the price rise?".
+        ("can my daughter be added to the account as an authorised person?", "can she cancel the contract?"),
     ],
 )
 def test_other_follow_ups_are_searched_with_the_previous_question(previous: str, follow_up: str) -> None:
