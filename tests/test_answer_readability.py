@@ -228,7 +228,7 @@ def test_a_plan_named_in_the_question_picks_its_table_row(kb: SampleKB) -> None:
     """Was the Business row ("read and write keys" shares "write"); the Plus row says read-only."""
     answer = compose(kb, "can i write data through the api on plus")
     assert answer.citations and answer.citations[0].id == "integrations/api-keys.md", answer.answer
-    assert "| Plus | Read-only keys |" in answer.answer and "| Business |" not in answer.answer
+    assert "| Plus | Read-only keys" in answer.answer and "| Business |" not in answer.answer
     assert_reads_well(answer)
 
 

@@ -718,7 +718,26 @@ def test_a_sentence_introducing_a_list_after_a_table_is_no_footnote() -> None:
         ],
     )
     text = ExtractiveComposer().compose("early termination fee fibre 150", [article], _rare_idf).text
-    assert "For example" in text and "charged if:" not in text, text
+    assert "| Fibre 150 | £20" in text and "charged if:" not in text, text
+
+
+def test_a_footnote_of_a_table_cut_to_a_row_must_say_something_asked() -> None:
+    # Round 32: "How much is the Sports pack?" got the Sports row and "**Fibre 900 customers** get Entertainment+
+    # free for the first 6 months", which is about another pack.
+    article = _scored(
+        "packs.md",
+        "TV add-on packs",
+        [
+            (
+                f"{PACKS}\n\n**Fibre 900 customers** get Entertainment+ **free for the first 6 months**.\n\n"
+                "Prices of sports packs go up each April.",
+                ("The packs",),
+                0.6,
+            )
+        ],
+    )
+    text = ExtractiveComposer().compose("how much is the sports pack", [article], _rare_idf).text
+    assert "| **Sports** |" in text and "Fibre 900" not in text, text
 
 
 def test_a_table_left_out_before_the_answer_takes_the_sentence_introducing_it_along() -> None:

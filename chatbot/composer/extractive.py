@@ -544,7 +544,13 @@ class ExtractiveComposer:
         # For a price, the rows stating one are chosen from first: "we want bank feeds and paypal, which plan is that
         # and what does it cost a year" named the bank-connections row, which states no price.
         text = money_rows(table.text) if prices else table.text
-        window.append(replace(table, text=text if whole else select_rows(text, terms, title_terms)))
+        quoted = text if whole else select_rows(text, terms, title_terms)
+        window.append(replace(table, text=quoted))
+        # Of a table cut to the rows asked about, a footnote must say something asked beyond what the header and
+        # those rows' names say: "How much is the Sports pack?" got the Sports row and "**Fibre 900 customers** get
+        # Entertainment+ free for the first 6 months", and a hub light's row "To **restart** the hub, switch it
+        # off ..." after "Don't switch off or unplug the hub" (an unseen help centre, round 32).
+        named = _header_and_row_names(quoted) if quoted != table.text else None
         words = 0.0
         for unit in units[anchor + 1 :]:
             if (
@@ -556,6 +562,10 @@ class ExtractiveComposer:
                 or words + self._words(unit) > self.settings.words_after_table
             ):
                 break
+            if named is not None and not any(
+                w > 0 and t not in named and t not in title_terms for t, w in terms.items() if t in _terms_of(unit)
+            ):
+                continue
             if not points_at_table(unit.text):
                 window.append(unit)
                 words += self._words(unit)
@@ -968,3 +978,15 @@ def _closeness(chunk: ScoredChunk, like: tuple[str, float] | None = None) -> tup
     if like is not None and like[0] == "dense":
         return "dense", 0.0  # found by keywords only, while the first passage was close in meaning
     return "fused", chunk.score
+
+
+def _header_and_row_names(table: str) -> set[str]:
+    """The terms of a table's header and of its rows' first cells: what the quoted part of it is named by."""
+    header, rows = table_parts(table)
+    names = [*row_cells(header[0])] if header else []
+    names += [row_cells(row)[0] for row in rows if row_cells(row)]
+    return set(passage_terms(" ".join(names)))
+
+
+def _terms_of(unit: Unit) -> set[str]:
+    return set(passage_terms(unit.text))
