@@ -46,9 +46,12 @@ class Turn:
 
 # "we're on Plus btw", "i'm the owner": what the customer adds about themselves after a question, asking it again
 # for their case (round 31: "I don't know", as a message of its own).
+# Up to three words name the case ("Plus", "Fibre 900", "the 12 month contract"), and one more thing may come with
+# it ("I'm on fibre 900 with tv", an unseen help centre's follow-up, round 32).
 _EN_CONTEXT = re.compile(
     r"^\s*(?:(?:we|i)\s*(?:'re|'m| are| am|re|m)|(?:we|i)\s+(?:have|use|got))\s+(?:on\s+)?(?:the\s+|a\s+|an\s+)?"
-    r"[\w-]+(?:\s+(?:plan|role|account|user))?(?:\s+(?:btw|though|now|here))?\s*[.!]*\s*$",
+    r"[\w-]+(?:\s+[\w-]+){0,2}?(?:\s+(?:plan|role|account|user|contract|package|tariff))?"
+    r"(?:\s+(?:with|and|plus)\s+[\w-]+)?(?:\s+(?:btw|though|now|here))?\s*[.!]*\s*$",
     re.IGNORECASE,
 )
 

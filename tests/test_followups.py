@@ -171,6 +171,10 @@ def test_a_follow_up_naming_another_article_s_subject_asks_the_last_question_of_
         ("we're on plus", True),
         ("I'm the owner", True),
         ("we have the business plan", True),
+        # Round 32, another help centre: a case of two words, and one more thing with it.
+        ("I'm on fibre 900 with tv", True),
+        ("I'm on fibre 500", True),
+        ("we have a problem with the invoice template", False),
         # A question of its own, or a statement saying more than the case, stands alone as before.
         ("we're on plus, can we add a 4th user?", False),
         ("I'm locked out of my account after changing phones", False),
