@@ -644,6 +644,30 @@ def test_asked_what_must_be_the_sentence_saying_it_must_answers() -> None:
     assert "must be at home" in text and "needs to visit" not in text, text
 
 
+def test_a_section_for_the_case_the_customer_tells_answers() -> None:
+    # Round 32: "my speeds slow on wifi but fine wen i plug in a cable" got "If only one service is slow and speed
+    # tests are fine, ..." (another section) over the section "## If the wired speed is fine but wifi is slow".
+    article = _scored(
+        "slow.md",
+        "Slow broadband speeds",
+        [
+            (
+                "Your line is working properly; your wifi needs attention.",
+                ("If the wired speed is fine but wifi is slow",),
+                0.6,
+            ),
+            (
+                "If only one service is slow and speed tests are fine, the problem is probably with that service.",
+                ("Speed and the websites you use",),
+                0.5,
+            ),
+        ],
+    )
+    question = "my speeds slow on wifi but fine when i plug in a cable"
+    text = ExtractiveComposer().compose(question, [article], _rare_idf).text
+    assert text.startswith("Your line is working properly"), text
+
+
 def test_a_table_row_is_read_with_its_column_name() -> None:
     # Round 32: "what channels are in the sports pack" got the steps to remove a pack and "You can't remove the
     # **Sports** pack during its first 3 months" (it says "sports pack"); the row "**Sports**" of the "Pack"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from chatbot.composer.headings import (
     for_another_action,
+    for_stated_case,
     for_unstated_case,
     gives_reasons,
     heading_focus,
@@ -229,6 +230,9 @@ class _AnchorSearch:
         if unit.is_step and not (self.action and for_another_action(unit, chunk, self.action)):
             steps_bonus = min(self.step_bonus, max(match, heading_match))
         bonus = settings.heading_weight * heading_match + steps_bonus
+        # A section for the case the customer tells is theirs: its heading counts as much as the unit's own words.
+        if for_stated_case(chunk, terms):
+            bonus += settings.heading_weight * heading_match
         # A lead-in states what its list does ("then retry automatically:" before "1. **Day 3** ...").
         stated = following if is_lead_in(unit) else []
         if any(asked.states_quantity(u.text) for u in (unit, *stated)):

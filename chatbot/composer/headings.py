@@ -100,6 +100,21 @@ def for_unstated_case(chunk: ScoredChunk, terms: dict[str, float]) -> bool:
     return bool(path) and bool(_CASE_HEADING.match(path[-1])) and not terms.keys() & set(passage_terms(path[-1]))
 
 
+# The share of a case heading's words the question must say for the case to be the customer's.
+STATED_CASE_SHARE = 0.6
+
+
+def for_stated_case(chunk: ScoredChunk, terms: dict[str, float]) -> bool:
+    """Whether ``chunk`` is under a heading naming a case the question tells as its own: "my speeds slow on wifi but
+    fine wen i plug in a cable" and "## If the wired speed is fine but wifi is slow" (an unseen help centre, round
+    32: "If only one service is slow and speed tests are fine, ..." from another section was quoted)."""
+    path = chunk.chunk.heading_path
+    if not path or not _CASE_HEADING.match(path[-1]):
+        return False
+    said = {t for t in passage_terms(path[-1]) if "_" not in t}
+    return bool(said) and len(said & terms.keys()) >= STATED_CASE_SHARE * len(said)
+
+
 def performs(chunk: ScoredChunk, done: frozenset[str]) -> bool:
     """Whether ``chunk`` is a procedure for an action the customer has already done: its heading names the action
     (chatbot/actions.procedure_verbs: "Disconnecting a bank" after "I disconnected the bank feed, ...")."""
