@@ -304,9 +304,11 @@ def test_extractive_answer_is_quoted_from_the_cited_article(kb: SampleKB, questi
     paragraphs = answer.answer.split("\n\n")
     assert len(paragraphs) == len(answer.citations)
     for paragraph, citation in zip(paragraphs, answer.citations, strict=True):
-        assert paragraph.endswith(f"[{citation.n}]")
+        # The mark closes the paragraph, or a table's last cell when the paragraph ends with a table.
+        mark = f"[{citation.n}]"
+        assert paragraph.endswith((mark, f"{mark} |")), paragraph
         source = normalized(" ".join(c.text for c in kb.chunks[citation.id]))
-        body = paragraph[: -len(f"[{citation.n}]")]
+        body = paragraph[: -len(mark)] if paragraph.endswith(mark) else paragraph[: -len(f"{mark} |")] + "|"
         for line in body.splitlines():
             for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", line.strip()):
                 assert normalized(sentence) in source, (citation.id, sentence)
