@@ -291,12 +291,15 @@ class ExtractiveComposer:
         if is_lead_in(unit) and following and not following[0].is_table:
             # "... to move from Business to Plus you need to:" says nothing without what it introduces.
             text = f"{text} {plain_text(following[0].text)}"
-        if not text:
-            return None
-        # The section it is in, when the line does not say it: "Reset a forgotten password: ... The link is valid for
-        # 1 hour." Alone, that line read as the answer to how long a sign-up link lasts (24 hours, another article).
         path = found.chunk.chunk.heading_path
         section = plain_text(path[-1]) if path else ""
+        if not text:
+            # A table naming no row asked about: the section it heads says where to look ("2. Choose the right
+            # frequency band: 2.4 GHz or 5 GHz" for "whats the difference between 2.4 and 5ghz", whose suggestion
+            # showed no line, round 32).
+            return shortened(section, self.settings.excerpt_words, self.settings.cjk_chars_per_word) or None
+        # The section it is in, when the line does not say it: "Reset a forgotten password: ... The link is valid for
+        # 1 hour." Alone, that line read as the answer to how long a sign-up link lasts (24 hours, another article).
         if section and not set(tokenize_passage(section)) <= set(tokenize_passage(text)):
             text = f"{section}{'：' if CJK_RE.search(section) else ':'} {text}"
         return shortened(text, self.settings.excerpt_words, self.settings.cjk_chars_per_word)
