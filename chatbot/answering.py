@@ -37,6 +37,7 @@ from chatbot.followups import (
     Turn,
     asks_for_variant,
     asks_how_long_of_it,
+    names_nothing,
     retrieval_query,
     said_before,
     says_a_word_asked,
@@ -173,6 +174,10 @@ class Answerer:
         question = question.strip()
         language = detect_language(question)
         intent = detect_intent(question)
+        if intent is None and not history and names_nothing(question):
+            # "how long will it take?" as a first message: nothing for "it" to be. Asking is better than the
+            # closest article's guess, and it is no knowledge gap.
+            intent = Intent("clarify", ())
         if intent is not None:
             # "hi", "thanks!", "bye", "I want a person": conversation, not a question (chatbot/intents.py). A short
             # reply or the hand-off offer, no retrieval, never a gap.

@@ -129,6 +129,29 @@ def asks_how_long_of_it(question: str, previous_answer: str) -> bool:
     return bool(_HOW_LONG_OF_IT.match(question)) and bool(_DURATION.search(previous_answer))
 
 
+# Words that ask about something without naming it (tokenize's stems): how long it takes, when it comes, what it
+# means, where it is, whether it works. "how much does it cost?", "is it free?" and "can I cancel it?" are not
+# here: as a first message "it" is the product or the subscription, and the help centre answers them.
+_SAYS_NOTHING_OF_ITS_OWN = frozenset(
+    """long take last arriv come get back start finish end ready done soon quick mean happen normal right true
+    possibl ok okay find locat see show work do fix use undo chang stop go need wait doesn isn won didn don""".split()
+)
+_LEANS_ON = re.compile(r"\b(it|that|this|those|these|they|them)\b", re.IGNORECASE)
+
+
+def names_nothing(question: str) -> bool:
+    """Whether ``question`` asks about "it" and names nothing else ("how long will it take?", "what does that
+    mean?"), or says nothing but stop words ("why?"): as a conversation's first message there is nothing for "it"
+    to be, and the closest article is a guess (the refund-time FAQ answered "how long will it take?" at 0.95, round
+    33). The reply asks what it is about."""
+    if has_cjk(question):
+        return False
+    said = set(tokenize(question)) - _CONTRACTION_ENDINGS
+    if not said:
+        return bool(re.search(r"[^\W\d_]", question))  # "why?", "what do I do now": only stop words; not "???"
+    return bool(_LEANS_ON.search(_EN_EXISTENTIAL.sub(" ", question))) and said <= _SAYS_NOTHING_OF_ITS_OWN
+
+
 def said_before(question: str, previous_answer: str) -> bool:
     """Whether the previous answer already says every word a follow-up asks about ("and on android?" after "The app
     needs iOS or iPadOS 16 or later, or Android 10 or later"; "what about a bank transfer?" after the payment

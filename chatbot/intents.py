@@ -56,7 +56,9 @@ from typing import Literal
 
 from chatbot.language import CJK_CHARS
 
-IntentKind = Literal["greeting", "thanks", "goodbye", "handoff", "rejection"]
+# "clarify" is not recognised here: it is the reply to a first message that names nothing ("how long will it
+# take?", chatbot/followups.py names_nothing), asking what it is about.
+IntentKind = Literal["greeting", "thanks", "goodbye", "handoff", "rejection", "clarify"]
 
 
 def _phrases(text: str) -> tuple[str, ...]:
@@ -93,6 +95,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "help": _phrases("""
         help, help me, i need help, need help, need some help, i need some help, can you help, can you help me,
         could you help me, help please, please help, please help me, can anyone help, can someone help,
+        help with something, help me with something, can you help me with something, need help with something,
+        i need help with something, could you help me with something, can you help with something,
         求助, 救命, 帮帮我, 需要帮助, 我需要帮助, 能帮我吗, 帮我一下
     """),
     # A question announced and not asked yet ("i have a question", "ok if i fire away?"): answered as a greeting

@@ -53,6 +53,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "intent_rejection_unprompted": "I haven't answered anything yet. What would you like to know? You can "
         "also ask a person from our team with \u201cTalk to a human\u201d.",
         "intent_ack": "Is there anything else I can help you with?",
+        "intent_clarify": "What is it about? Tell me which feature, page or product you mean, and I will look it up.",
     },
     "zh": {
         "abstain": "抱歉，我没有找到这个问题的答案。您可以点击\u201c联系人工客服\u201d，由我们的同事为您解答。",
@@ -68,6 +69,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "intent_rejection": "抱歉，刚才的回答没有解决您的问题。请换个说法再问一次，或点击\u201c联系人工客服\u201d。",
         "intent_rejection_unprompted": "我还没有回答任何问题。请问您想了解什么？您也可以点击\u201c联系人工客服\u201d。",
         "intent_ack": "还有其他可以帮您的吗？",
+        "intent_clarify": "请问您指的是什么？告诉我具体是哪个功能、页面或产品，我再帮您查找。",
     },
 }
 

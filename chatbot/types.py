@@ -193,8 +193,9 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     writer: str = "extractive"
     evidence: dict[str, float] = field(default_factory=dict)  # the confidence features, for calibration and logs
-    # "greeting" | "thanks" | "goodbye" | "handoff" when the message was conversation, not a question
-    # (chatbot/intents.py): a short reply, no retrieval, never a gap. None for every answer to a question.
+    # "greeting" | "thanks" | "goodbye" | "handoff" | "rejection" when the message was conversation, not a question
+    # (chatbot/intents.py), "clarify" when it asked about "it" and named nothing (chatbot/followups.py): a short
+    # reply, no retrieval, never a gap. None for every answer to a question.
     intent: str | None = None
     # What retrieval embedded (the question, or a follow-up joined to the previous question): gap capture reuses
     # the vector when it records this very text, instead of running the model again. Not part of the reply.

@@ -1728,6 +1728,13 @@ def test_an_answer_leaves_the_amount_unsaid_only_without_any_amount() -> None:
     assert not leaves_amount_unsaid("how do i add a credit note", credit)  # no amount asked
 
 
+def test_how_long_is_answered_by_a_duration_or_how_often() -> None:
+    steps = "1. Go to **Settings > Billing > Billing history**.\n2. Click **Request refund**. [1]"
+    assert leaves_amount_unsaid("how long will it take?", steps)  # the refund steps again (round 33)
+    assert not leaves_amount_unsaid("how long will it take?", "Card refunds take **5–10 business days**. [1]")
+    assert not leaves_amount_unsaid("how quick does lumo mark it paid", "| PayPal | Every hour | [1]")
+
+
 def test_a_count_is_answered_by_a_list_of_the_things_counted_and_not_by_free() -> None:
     languages = "Invoices can be sent in English, German, French, Spanish, Italian, Dutch and Simplified Chinese."
     assert not leaves_amount_unsaid("how many languages can my invoices go out in", languages)

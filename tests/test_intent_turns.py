@@ -89,6 +89,28 @@ def test_a_question_asking_for_a_person_offers_one_when_it_cannot_be_answered(kb
     assert about.intent is None and about.is_gap, about.answer
 
 
+@pytest.mark.parametrize(
+    "text", ["how long will it take?", "what does that mean?", "when will it arrive?", "it doesn't work", "why?"]
+)
+def test_a_first_message_naming_nothing_is_asked_what_it_is_about(kb: SampleKB, text: str) -> None:
+    # "how long will it take?" with nothing before it was the refund-time FAQ at 0.95 (round 33): a guess. It asks
+    # what "it" is, and is no knowledge gap.
+    answer = kb.answerer.answer(text, [], audience="public")
+    assert answer.intent == "clarify" and answer.answer == message("intent_clarify", "en")
+    assert not answer.is_gap and answer.citations == []
+
+
+def test_the_same_words_lean_on_the_turn_before_or_name_their_own_topic(kb: SampleKB) -> None:
+    first = kb.answerer.answer("How do I request a refund?", [], audience="public")
+    follow_up = kb.answerer.answer("how long will it take?", [Turn(first.question, first.answer)], audience="public")
+    # The refund searched again: not the steps again (round 33), and where it says how long is suggested.
+    assert follow_up.intent is None and "Request refund" not in follow_up.answer, follow_up.answer
+    assert follow_up.citations or any("business days" in (r.excerpt or "") for r in follow_up.related)
+    for question in ("how long does a refund take?", "how much does it cost?", "can I cancel it?"):
+        answer = kb.answerer.answer(question, [], audience="public")
+        assert answer.intent is None and answer.citations, (question, answer.answer)
+
+
 def test_a_question_with_a_greeting_is_answered_as_a_question(kb: SampleKB) -> None:
     answer = kb.answerer.answer("hi, how do I request a refund?", [], audience="public")
     assert answer.intent is None and answer.to_dict()["intent"] is None

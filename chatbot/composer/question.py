@@ -210,7 +210,7 @@ _TIME_COUNTED = re.compile(rf"\b(?:many|number\s+of)\s+{_TIME}|多少{_ZH_TIME}|
 
 
 def leaves_amount_unsaid(question: str, answer: str) -> bool:
-    """Whether ``question`` asks how many, how much, what it costs or what time and ``answer`` states no such
+    """Whether ``question`` asks how long, how many, how much, what it costs or what time and ``answer`` states no such
     amount: "whats the max number of lines on a credit note" got how to create one (0.93), "is there a limit on how
     many accounts i can tick under one bank login" the BF-303 error row (0.89), "is there a max number of refunds i
     can ask for in a year" the refund windows ("within 30 days", 0.87). Such a passage is about the topic, not the
@@ -218,7 +218,12 @@ def leaves_amount_unsaid(question: str, answer: str) -> bool:
     text = _NOT_AN_AMOUNT.sub(" ", answer)
     if _CLOCK_ASKED.search(question):
         return not _CLOCK_STATED.search(text)
-    counts = quantity_asked(question) == "amount" or bool(_MAX_NUMBER.search(question))
+    asked = quantity_asked(question)
+    if asked == "duration":
+        # "how long will it take?" after the refund steps got the steps again (round 33). "How quick does Lumo mark
+        # it paid" is answered by how often it syncs ("Every hour").
+        return not (QUANTITY_STATED["duration"].search(text) or QUANTITY_STATED["frequency"].search(text))
+    counts = asked == "amount" or bool(_MAX_NUMBER.search(question))
     if not counts:
         # Any number is no price: "does getting the 2fa code by sms cost me anything" got "You get 10 backup codes".
         return bool(_PRICE_ASKED.search(question)) and not _PRICE_STATED.search(text)

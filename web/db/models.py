@@ -195,8 +195,8 @@ class Message(db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def intent(self) -> str | None:
-        """The kind of a conversational turn ("greeting", "thanks", "goodbye", "handoff", "rejection"), None for a
-        question."""
+        """The kind of a conversational turn ("greeting", "thanks", "goodbye", "handoff", "rejection", "clarify"), None
+        for a question."""
         writer = self.writer or ""
         return writer.removeprefix(INTENT_WRITER_PREFIX) if writer.startswith(INTENT_WRITER_PREFIX) else None
 

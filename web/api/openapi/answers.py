@@ -16,11 +16,12 @@ _NULLABLE_STRING = {"type": ["string", "null"]}
 
 INTENT = {
     "type": ["string", "null"],
-    "enum": ["greeting", "thanks", "goodbye", "handoff", "rejection", None],
+    "enum": ["greeting", "thanks", "goodbye", "handoff", "rejection", "clarify", None],
     "description": "Set when the message was conversation, not a question (a greeting, thanks, a goodbye, a "
     'request for a person, or a rejection of the answer before it: "that\'s not what I asked"): the answer is a '
     "short reply (for handoff: the offer to talk to a human), never a gap itself; a rejection records the answer "
-    "before it as down-voted. Clients show no sources or rating for it. Null for answers to questions.",
+    'before it as down-voted; clarify: a first message that names nothing ("how long will it take?") is '
+    "asked what it is about. Clients show no sources or rating for it. Null for answers to questions.",
 }
 
 # What the answer says besides its text: the JSON answer and the `citations` event both carry these.
