@@ -25,10 +25,12 @@ from chatbot.composer import (
     leaves_notice_unsaid,
     leaves_record_unsaid,
     prices_something_else,
+    quantity_asked,
     render,
     states_money,
     states_price_asked,
 )
+from chatbot.composer.contact import asks_for_phone_number, states_phone_number
 from chatbot.confidence import MODEL_PATH as SHIPPED_MODEL_PATH
 from chatbot.confidence import ConfidenceModel, OperatingPoints, confidence_features
 from chatbot.config import Settings
@@ -70,6 +72,8 @@ FOLLOW_UP_SCORE_SHARE = ComposerSettings.steps_score_share
 # How many of the next articles found may answer a price question whose first article prices something else
 # (_price_elsewhere): the plans article was third for "How much does the Business plan cost?".
 PRICE_ELSEWHERE_DOCUMENTS = 3
+# What finds a help centre's contact article (_phone_elsewhere).
+CONTACT_QUERY = "How can I contact customer support by phone? What is the phone number to call?"
 # An FAQ answer's opening verdict ("Yes.", "No.", "可以。", or "No," opening its first sentence: "No, a key is shown
 # only once ..."): it answers the entry's question.
 # An answer whose first words point back at something said before them ("Forward them to ...", "They sync ...").
@@ -85,6 +89,9 @@ _QUALIFIES = re.compile(r"^(?:on|in|for|with|only|but|if|as long as|unless|from|
 BARE_VERDICT = re.compile(
     r"^(?:(?:yes|no)[.!,]\s+|(?:是的|是|不是|可以|不可以|能|不能|不)[。！，,]\s*)(?=\S)", re.IGNORECASE
 )
+# "Yes, once." answers "Can I appeal against a claim decision?", and its "once" "how many times?": not "How long do
+# I have to appeal a claim decision?", which got "Once. Appeal within 14 days ..." (round 33).
+_BARE_COUNT = re.compile(r"^(?:once|twice)[.!]\s+(?=\S)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -295,6 +302,14 @@ class Answerer:
             and prices_something_else(question, answer.answer, idf)
             and not self._price_elsewhere(answer, result)
         )
+        # A number to call asked, and the passage states none ("what is your phone number" got the tracking-number
+        # entry, round 33): the help centre's contact article may state one.
+        phone_unsaid = (
+            not answer.is_gap
+            and asks_for_phone_number(question)
+            and not states_phone_number(answer.answer)
+            and not self._phone_elsewhere(answer, result)
+        )
         named_elsewhere = [] if answer.is_gap else self._named_elsewhere(question, answer, audience)
         if not answer.is_gap and (
             # The passage does not say the action asked: a phrase the search put in ("disable" searched as "turn
@@ -305,6 +320,7 @@ class Answerer:
             or leaves_amount_unsaid(question, answer.answer)
             # ... or stated only of something else, and no article found next to it states the one asked.
             or price_unsaid
+            or phone_unsaid
             # ... and so is whether someone is told, when the passage mentions no email or notification.
             or leaves_notice_unsaid(question, answer.answer)
             # ... and whether a record is kept of who did something, when it mentions no log or history.
@@ -489,6 +505,8 @@ class Answerer:
                 # "No, a key is shown only once ..." answers the entry's "Can you show it to me again?", not the
                 # customer's "where can I find my API key?".
                 text = _without_verdict(text)
+                if quantity_asked(answer.question) not in ("amount", "frequency"):
+                    text = _capitalised(_BARE_COUNT.sub("", text, count=1))
             answer.answer = f"{text} [1]"
             answer.citations = [
                 Citation(1, document.doc_id, document.title, document.url, document.version, chunk.id, document.score)
@@ -515,16 +533,35 @@ class Answerer:
         The first of the next PRICE_ELSEWHERE_DOCUMENTS whose passage states the price asked answers; with none,
         False (the caller says "I'm not sure"). As confident as the first article's answer, like _steps_elsewhere."""
         idf = self._idf(result.audience)
+        return self._stated_elsewhere(
+            answer, result, states_money, lambda text: states_price_asked(answer.question, text, idf)
+        )
+
+    def _phone_elsewhere(self, answer: Answer, result: RetrievalResult) -> bool:
+        """Answer a question asking for a number to call from the articles a search for how to contact support by
+        phone finds first, when one states a phone number. The customer's words find what shares "number" ("the
+        tracking number", "your account number") or the first article that happens to say "call us on ..." (why a
+        date of birth cannot be changed online); the contact entry ranks first for the contact question on both
+        unseen help centres (round 33). As confident as the first article's answer, like _price_elsewhere."""
+        contact = self.retriever.retrieve(CONTACT_QUERY, result.audience, k=PRICE_ELSEWHERE_DOCUMENTS)
+        return self._stated_elsewhere(answer, contact, states_phone_number, states_phone_number)
+
+    def _stated_elsewhere(
+        self, answer: Answer, result: RetrievalResult, states: Callable[[str], bool], answers: Callable[[str], bool]
+    ) -> bool:
+        """Answer from the first of the next PRICE_ELSEWHERE_DOCUMENTS whose chunks that ``states`` (a price, a
+        phone number) compose a passage that ``answers``; False with none."""
+        idf = self._idf(result.audience)
         cited = {c.id for c in answer.citations}
         documents = [d for d in _prefer_language(result.documents, answer.language) if d.doc_id not in cited]
         for document in documents[:PRICE_ELSEWHERE_DOCUMENTS]:
-            # Its chunks stating a price, found by the search or not: a price sits in a table ("## Plan comparison")
+            # Its chunks stating it, found by the search or not: a price sits in a table ("## Plan comparison")
             # that shares no word with the question, below sections that share "Business plan".
-            priced = [c for c in self._every_chunk(document).chunks if states_money(c.chunk.text)]
-            if not priced:
+            stating = [c for c in self._every_chunk(document).chunks if states(c.chunk.text)]
+            if not stating:
                 continue
-            composition = self.composer.compose(result.query, [dataclasses.replace(document, chunks=priced)], idf)
-            if composition.text and states_price_asked(answer.question, composition.text, idf):
+            composition = self.composer.compose(result.query, [dataclasses.replace(document, chunks=stating)], idf)
+            if composition.text and answers(composition.text):
                 answer.answer = composition.text
                 answer.citations = composition.citations
                 answer.writer = "extractive"
@@ -604,6 +641,7 @@ class Answerer:
                 # said to the question shown.
                 stripped = f"**{composition.citations[0].title.strip()}** {text}"
             text = stripped
+        text = _later_verdicts_dropped(text, composition.citations, _faq_ids(documents))
         if answer.language != "en" and documents and documents[0].chunks[0].chunk.language == "en":
             text = f"{message('cross_language', answer.language)}\n{text}"
         answer.answer = text
@@ -801,7 +839,7 @@ def _joined(question: str, answers: Sequence[Answer], language: str) -> Answer:
     citations: list[Citation] = []
     quoted: set[str] = set()
     for answer in answers:
-        if answer.citations[0].chunk_id in quoted:
+        if answer.citations[0].chunk_id in quoted or (texts and _said_already(answer.answer, "\n\n".join(texts))):
             continue
         quoted.update(c.chunk_id for c in answer.citations)
         numbers = {c.n: len(citations) + i for i, c in enumerate(answer.citations, start=1)}
@@ -816,6 +854,32 @@ def _joined(question: str, answers: Sequence[Answer], language: str) -> Answer:
         for stage, ms in answer.timings_ms.items():
             joined.timings_ms[stage] = joined.timings_ms.get(stage, 0.0) + ms
     return joined
+
+
+# The share of an answer's words that the answer before it says already, from which it adds nothing worth reading
+# twice: "How long do I have to appeal a claim decision, and what can I do if I'm still not happy after that?" got
+# the appeal entry for the first part and the claims guide's paragraph saying the same for the second (round 33).
+SAID_ALREADY_SHARE = 0.8
+
+
+def _said_already(text: str, before: str) -> bool:
+    """Whether ``before`` says SAID_ALREADY_SHARE of the words of ``text``."""
+    words = set(tokenize_passage(_CITATION_MARK.sub(" ", text)))
+    said = set(tokenize_passage(before))
+    return bool(words) and len(words & said) >= SAID_ALREADY_SHARE * len(words)
+
+
+def _later_verdicts_dropped(text: str, citations: Sequence[Citation], faq_ids: set[str]) -> str:
+    """``text`` without the "Yes." or "No." opening a passage after the first that quotes an FAQ entry: it answered
+    the entry's question, not the customer's ("What is the price difference between standard and next-day delivery
+    for a small parcel?" got the prices table, then "Yes. Priority delivery costs £3.00 extra ...", round 33)."""
+    by_number = {c.n: c.id for c in citations}
+    passages = text.split("\n\n")
+    for i, passage in enumerate(passages[1:], start=1):
+        marks = _CITATION_MARK.findall(passage)
+        if marks and by_number.get(int(marks[-1])) in faq_ids:
+            passages[i] = _without_verdict(passage)
+    return "\n\n".join(passages)
 
 
 def _without_verdict(text: str) -> str:

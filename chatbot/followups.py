@@ -22,6 +22,9 @@ _EN_CONNECTOR = re.compile(r"^\s*(and|also|what about|how about|but|so|then|or)\
 _EN_PRONOUN = re.compile(r"\b(it|that|this|those|these|them|there|she|he|her|him|his)\b", re.IGNORECASE)
 # "Is there an office in Berlin?": an existential "there" refers to nothing earlier.
 _EN_EXISTENTIAL = re.compile(r"\b(is|are|was|were|isn't|aren't|any)\s+there\b", re.IGNORECASE)
+# "can my husband go instead?", "does it work on android too?": what the turn before said, for someone or something
+# else (round 33: "can my husband go instead?" after what to bring to a Pickup Point was "I don't know").
+_EN_ELSE = re.compile(r"\b(?:instead|too|as well|either)\W*$", re.IGNORECASE)
 _ZH_FOLLOW_UP = re.compile(r"^\s*(那|那么|还有|另外|而且|如果是)|(呢|它|这个|那个)[？?]?\s*$")
 # Content words of a bare follow-up ("and on Android?"). Two are not enough to tell: "Do you ship to Canada?" stands
 # alone, and "how long does it take?" is caught by its pronoun.
@@ -63,6 +66,8 @@ def states_the_case(text: str) -> bool:
 
 def is_follow_up(question: str) -> bool:
     if _ZH_FOLLOW_UP.search(question) or _EN_CONNECTOR.search(question) or states_the_case(question):
+        return True
+    if _EN_ELSE.search(question) and len(tokenize(question)) <= _PRONOUN_QUESTION_TERMS:
         return True
     terms = len(tokenize(question))
     if has_cjk(question):

@@ -225,7 +225,7 @@ FILLER_WORDS = frozenset(
 # know", a knowledge gap, and three unrelated "related articles" under the offer of a person.
 HANDOFF_FILLER_WORDS = frozenset(
     """
-    how where way possible
+    how where way possible who
     robot robots machine automated automatic article articles link links keeps keep sending giving circles loop
     phone number ring mobile cell landline stop dont 2
     """.split()

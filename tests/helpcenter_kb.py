@@ -51,8 +51,9 @@ class SampleKB:
         return {row.id for row in self.catalogue.values() if row.audience == audience}
 
 
-def ingest_sample_kb(data_dir: Path) -> SampleKB:
-    """Ingest examples/helpcenter into ``data_dir`` the way `answerdesk ingest` does, and build the answerer."""
+def ingest_sample_kb(data_dir: Path, source: Path = SAMPLE_KB) -> SampleKB:
+    """Ingest ``source`` (examples/helpcenter) into ``data_dir`` the way `answerdesk ingest` does, and build the
+    answerer."""
     from ingest.factory import build_pipeline
     from web import create_app
     from web.db.engine import upgrade_database
@@ -64,7 +65,7 @@ def ingest_sample_kb(data_dir: Path) -> SampleKB:
     upgrade_database(app)
     with app.app_context():
         runtime = get_runtime(app)
-        report = build_pipeline(runtime, db.session()).sync_path(SAMPLE_KB)
+        report = build_pipeline(runtime, db.session()).sync_path(source)
         assert not report.failed, report.failed
         rows = db.session.scalars(select(Document).where(Document.deleted_at.is_(None))).all()
         catalogue = {
@@ -83,9 +84,11 @@ _cache: dict[str, SampleKB] = {}
 _lock = threading.Lock()
 
 
-def sample_kb(tmp_path_factory: pytest.TempPathFactory) -> SampleKB:
-    """The ingested sample help centre, shared by the test modules of this process (read-only)."""
+def sample_kb(tmp_path_factory: pytest.TempPathFactory, source: Path = SAMPLE_KB) -> SampleKB:
+    """The ingested sample help centre (or another help-centre folder), shared by the test modules of this process
+    (read-only)."""
     with _lock:
-        if "kb" not in _cache:
-            _cache["kb"] = ingest_sample_kb(tmp_path_factory.mktemp("helpcenter-kb"))
-        return _cache["kb"]
+        key = "kb" if source == SAMPLE_KB else str(source)
+        if key not in _cache:
+            _cache[key] = ingest_sample_kb(tmp_path_factory.mktemp("helpcenter-kb"), source)
+        return _cache[key]

@@ -1827,6 +1827,11 @@ def test_a_price_asked_of_one_thing_is_not_answered_by_the_price_of_another_name
     # A table cut to rows that name nothing asked: "how much is plus per year" and the Business row alone.
     business = "| Feature | Business |\n|---|---|\n| Annual price | €290 per year |"
     assert prices_something_else("how much is plus per year", business, lambda t: idf(t, 0.0))
+    # Nothing to pay, said of what was asked, answers it beside another thing's price (round 33).
+    remote = "A remote areas surcharge of £4.00 applies to some postcodes. There is no surcharge for Northern Ireland."
+    asked = "Do you charge extra to send a parcel to Northern Ireland?"
+    assert not prices_something_else(asked, remote, lambda t: 3.0)
+    assert prices_something_else("how much extra to send to Jersey", remote, lambda t: 3.0)
     # No amount of money stated, or no price asked: another rule's (leaves_amount_unsaid) or none.
     assert not prices_something_else("does stripe cost extra", "Lumo adds no fee to Stripe's. [1]", lambda t: 0.0)
     assert not prices_something_else("how many users on business", extra, lambda t: idf(t, 0.0))

@@ -178,6 +178,11 @@ def test_a_follow_up_naming_another_article_s_subject_asks_the_last_question_of_
         # A question of its own, or a statement saying more than the case, stands alone as before.
         ("we're on plus, can we add a 4th user?", False),
         ("I'm locked out of my account after changing phones", False),
+        # Round 33, an FAQ help centre: the turn before, for someone else ("I don't know" alone).
+        ("can my husband go instead?", True),
+        ("does that work on android too?", True),
+        ("can I pay by bank transfer instead of a card?", False),
+        ("I want to send a parcel to my sister and one to my brother too, how much for two medium boxes?", False),
     ],
 )
 def test_the_customer_s_case_added_after_a_question_is_a_follow_up(message: str, follows: bool) -> None:

@@ -123,6 +123,8 @@ CONVERSATION = [
     # chat shorthand: "w" is "with", "thru" "through", "ur" "your"
     ("can i pls chat w a real persn", "handoff"),
     ("ugh can u put me thru to someone from ur team", "handoff"),
+    # An unseen FAQ help centre's hand-off (round 33): "who can actually help" is how it ends, not a question.
+    ("This bot is useless, put me through to someone who can actually help.", "handoff"),
     # the answer before was wrong (a rejection wins over thanks and goodbye, a hand-off over a rejection)
     ("that's not what I asked", "rejection"),
     ("That is not what I meant.", "rejection"),

@@ -20,7 +20,7 @@ repeats a sentence already quoted.
 units.py cuts chunks into what can be quoted and writes quoted units as answer text; question.py reads the question
 and scores matches against it; headings.py reads what a section's headings say of it; anchor.py finds the unit that
 answers best; extractive.py quotes the window around it and picks the passages; settings.py holds the lengths and
-weights.
+weights; contact.py reads whether a question asks for a number to call and whether a text states one.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from chatbot.composer.question import (
     leaves_notice_unsaid,
     leaves_record_unsaid,
     prices_something_else,
+    quantity_asked,
     states_money,
     states_price_asked,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "leaves_notice_unsaid",
     "leaves_record_unsaid",
     "prices_something_else",
+    "quantity_asked",
     "render",
     "split_units",
     "states_money",

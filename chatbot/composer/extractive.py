@@ -25,6 +25,7 @@ from chatbot.composer.units import (
     fresh,
     is_lead_in,
     plain_text,
+    points_at_another_article,
     points_at_table,
     promises_more,
     quoted_lines,
@@ -569,7 +570,7 @@ class ExtractiveComposer:
                 w > 0 and t not in named and t not in title_terms for t, w in terms.items() if t in _terms_of(unit)
             ):
                 continue
-            if not points_at_table(unit.text):
+            if not (points_at_table(unit.text) or points_at_another_article(unit.text)):
                 window.append(unit)
                 words += self._words(unit)
         return window

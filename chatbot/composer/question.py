@@ -262,6 +262,14 @@ _PRICE_QUESTION = re.compile(
 )
 # An amount of money: "€12", "12 EUR", "$5".
 _MONEY = re.compile(r"[€$£¥]\s?\d|\d\s?(?:[€$£¥]|(?:eur|euros?|usd|dollars?|gbp|pounds?)\b)", re.IGNORECASE)
+# Nothing to pay, said of what the sentence names: "There is no surcharge for Northern Ireland" answers "Do you
+# charge extra to send a parcel to Northern Ireland?" (an unseen FAQ help centre, round 33: the entry's £4.00 is the
+# Highlands', so the price was taken for something else's and a table of extras quoted instead).
+_NOTHING_TO_PAY = re.compile(
+    r"\bno\s+(?:extra\s+|additional\s+)?(?:sur)?(?:charges?|fees?|cost)\b|\bfree\s+of\s+charge\b"
+    r"|\bat\s+no\s+(?:extra\s+|additional\s+)?cost\b",
+    re.IGNORECASE,
+)
 # A price question pointing at what it prices with a pronoun ("and what does it cost on business", a part after "how
 # do i add a user") names it elsewhere: the words next to the amount cannot be checked against it.
 _POINTS_BACK = re.compile(r"\b(?:it|its|this|that|these|those|them|they)\b", re.IGNORECASE)
@@ -337,6 +345,8 @@ def _priced_words(answer: str) -> Iterator[set[str] | None]:
         yield from _priced_in_table(table)
         table = []
         for sentence in re.split(r"(?<=[.!?;])\s+|,\s+(?:and|or|but)\s+", line):
+            if _NOTHING_TO_PAY.search(sentence):
+                yield set(_naming_words(sentence))
             for money in _MONEY.finditer(sentence):
                 before = _naming_words(sentence[: money.start()])
                 after = _naming_words(sentence[money.end() :])

@@ -78,6 +78,20 @@ def points_at_table(text: str) -> bool:
     return bool(_TABLE_REFERENCE.search(text))
 
 
+# A sentence sending the reader to another article ("Returning an item to an online shop uses different prices and
+# limits: see *Returning an item to an online shop*."): under a table of sending prices it answers nothing asked
+# (an unseen FAQ help centre, round 33). The citation links to the article it is in, not to the one it names.
+_ANOTHER_ARTICLE = re.compile(
+    r"\bsee\s+(?:\*[^*]+\*|\[[^\]]+\]\([^)]*\)|(?:our|the)\s+(?:[\w'-]+\s+){0,5}?(?:article|guide|page|section))",
+    re.IGNORECASE,
+)
+
+
+def points_at_another_article(text: str) -> bool:
+    """Whether a sentence sends the reader to another article or page (see _ANOTHER_ARTICLE)."""
+    return bool(_ANOTHER_ARTICLE.search(text))
+
+
 def lists_contents(text: str) -> bool:
     """Whether a sentence lists what its page or section covers (see _OVERVIEW)."""
     return bool(_OVERVIEW.match(text))

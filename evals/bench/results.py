@@ -22,6 +22,7 @@ EVAL_ORDER = (
     "cmrc2018",
     "everyday",
     "kestrel",
+    "parcelpoint",
     "banking77-gaps",
     "gap-verification",
 )

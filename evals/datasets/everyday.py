@@ -1,5 +1,6 @@
 """The everyday set: the sample help centre and questions as customers write them, bundled with the repository; and
-the Kestrel set, a second help centre of another domain with its own questions, in the same format."""
+two help centres of other domains and shapes with their own questions, in the same format: Kestrel (articles, a
+short FAQ) and Parcelpoint (mostly an FAQ list)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ EVERYDAY_KB = Path(__file__).resolve().parents[2] / "examples" / "helpcenter"  #
 EVERYDAY_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "everyday.jsonl"
 KESTREL_KB = Path(__file__).resolve().parents[1] / "data" / "kestrel"
 KESTREL_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "kestrel.jsonl"
+PARCELPOINT_KB = Path(__file__).resolve().parents[1] / "data" / "parcelpoint"
+PARCELPOINT_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "parcelpoint.jsonl"
 EVERYDAY_LABELS = frozenset({"abstain", "smalltalk", "handoff"})  # what ``expected`` holds when it is not a list
 _EVERYDAY_KEYS = frozenset({"id", "question", "expected", "language", "audience", "split", "note"})
 
@@ -86,6 +89,18 @@ def load_kestrel(data_dir: Path, seed: int) -> EvalDataset:
         KESTREL_QUESTIONS,
         "Kestrel Fibre, an unseen help centre of another domain ({documents} documents), and {questions} messages "
         "as customers write them, by a helper blind to the code (answerable, abstain, smalltalk, handoff)",
+    )
+
+
+def load_parcelpoint(data_dir: Path, seed: int) -> EvalDataset:
+    # An FAQ-list help centre (evals/data/parcelpoint/README.md); its test part was written beside the dev part by
+    # another blind helper, and is only measured.
+    return _load_bundled(
+        "parcelpoint",
+        PARCELPOINT_KB,
+        PARCELPOINT_QUESTIONS,
+        "Parcelpoint, an unseen FAQ-list help centre of parcel delivery ({documents} documents), and {questions} "
+        "messages as customers write them, by helpers blind to the code (answerable, abstain, smalltalk, handoff)",
     )
 
 

@@ -19,6 +19,9 @@
   messages written, like the knowledge base, by helpers who never read the code (evals/data/kestrel.jsonl, the
   everyday format): what carries over from the sample help centre. Its test part was written after its dev part
   was read and tuned on.
+- ``parcelpoint``: a third help centre, of parcel delivery, that is mostly an FAQ list (evals/data/parcelpoint: 66
+  public entries and six guides) with about 200 messages by helpers who never read the code
+  (evals/data/parcelpoint.jsonl): how an FAQ-shaped help centre fares on everyday phrasing.
 - custom sets are not named here: :func:`evals.datasets.custom.load_custom` (a help-centre folder and a JSONL file).
 """
 
@@ -30,7 +33,7 @@ from pathlib import Path
 from evals.datasets.banking77 import load_banking77
 from evals.datasets.cmrc2018 import load_cmrc2018
 from evals.datasets.emanual import load_clinc_oos, load_emanual, load_near_oos
-from evals.datasets.everyday import load_everyday, load_kestrel
+from evals.datasets.everyday import load_everyday, load_kestrel, load_parcelpoint
 from evals.datasets.splits import DEFAULT_SEED, limit_questions
 from evals.datasets.stackfaq import load_stackfaq, load_stackfaq_oos
 from evals.datasets.types import EvalDataset
@@ -46,6 +49,7 @@ _LOADERS: dict[str, Callable[[Path, int], EvalDataset]] = {
     "banking77-gaps": load_banking77,
     "everyday": load_everyday,
     "kestrel": load_kestrel,
+    "parcelpoint": load_parcelpoint,
 }
 DATASET_NAMES: tuple[str, ...] = tuple(_LOADERS)
 

@@ -1,0 +1,75 @@
+"""What a help centre nothing was tuned on taught (round 33): Parcelpoint, an FAQ-list help centre of parcel
+delivery (evals/data/parcelpoint), ingested with the real model, asked its dev messages' cases end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.composer.contact import asks_for_phone_number, states_phone_number
+from chatbot.composer.units import points_at_another_article
+from chatbot.followups import Turn
+from tests.helpcenter_kb import REPO_ROOT, SampleKB, sample_kb
+
+PARCELPOINT = REPO_ROOT / "evals" / "data" / "parcelpoint"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> SampleKB:
+    return sample_kb(tmp_path_factory, PARCELPOINT)
+
+
+def test_a_phone_number_asked_is_the_contact_entry_s(kb: SampleKB) -> None:
+    # It was the tracking-number entry ("the letters PP followed by 10 digits"), on "number".
+    answer = kb.answerer.answer("what is your phone number", [], audience="public")
+    assert [c.id for c in answer.citations][:1] == ["faq/faq.csv#contact-hours"], answer.answer
+    assert "0808 157 0640" in answer.answer
+
+
+def test_nothing_to_pay_for_what_was_asked_answers_a_price_question(kb: SampleKB) -> None:
+    # The entry prices the Highlands (£4.00) and says Northern Ireland costs nothing extra: not a table of extras.
+    answer = kb.answerer.answer("Do you charge extra to send a parcel to Northern Ireland?", [], audience="public")
+    assert [c.id for c in answer.citations][:1] == ["faq/faq.csv#remote-surcharge"], answer.answer
+    assert "no surcharge for Northern Ireland" in answer.answer and "|" not in answer.answer
+
+
+def test_instead_leans_on_the_turn_before(kb: SampleKB) -> None:
+    first = kb.answerer.answer("What do I need to pick up a parcel from a Pickup Point?", [], audience="public")
+    follow_up = kb.answerer.answer("can my husband go instead?", [Turn(first.question, first.answer)], "public")
+    assert [c.id for c in follow_up.citations][:1] == ["faq/faq.csv#someone-else-collect"], follow_up.answer
+
+
+def test_a_number_to_call_is_asked_and_stated() -> None:
+    assert asks_for_phone_number("what's the number to ring?") and asks_for_phone_number("how can I call you")
+    assert not asks_for_phone_number("how do I change my phone number")  # the customer's own
+    assert not asks_for_phone_number("what is my tracking number")
+    assert states_phone_number("You can call Customer Care on 0808 157 0640, Monday to Friday.")
+    assert states_phone_number("+44 (0)20 7946 0000.")
+    assert not states_phone_number("It has 12 characters: the letters PP followed by 10 digits.")
+    assert not states_phone_number("Small £3.49, Medium £5.99, from 2026-12-03, 1234 5678")
+
+
+def test_a_table_s_footnote_sending_to_another_article_and_a_later_entry_s_yes_are_left_out(kb: SampleKB) -> None:
+    question = "What is the price difference between standard and next-day delivery for a small parcel?"
+    answer = kb.answerer.answer(question, [], audience="public")
+    assert "| Small |" in answer.answer and "£6.49" in answer.answer, answer.answer
+    assert "see *Returning" not in answer.answer  # a pointer to the returns guide, under the sending prices
+    # The priority entry's "Yes." answered its own question ("Can I get my parcel delivered the next day?").
+    assert not any(passage.startswith("Yes.") for passage in answer.answer.split("\n\n")[1:]), answer.answer
+
+
+def test_a_part_whose_answer_says_what_the_one_before_said_adds_nothing(kb: SampleKB) -> None:
+    # The appeal entry answers both parts; the claims guide's paragraph saying the same was quoted again after it.
+    question = "How long do I have to appeal a claim decision, and what can I do if I'm still not happy after that?"
+    answer = kb.answerer.answer(question, [], audience="public")
+    assert answer.citations and answer.answer.count("Parcel Disputes Service") == 1, answer.answer
+    # The entry's "Yes, once." answers "Can I appeal ...?": neither "Yes," nor "Once." is said to "how long".
+    assert answer.answer.startswith("Appeal within 14 days"), answer.answer
+
+
+def test_a_sentence_sending_the_reader_elsewhere_is_told() -> None:
+    assert points_at_another_article("Returns use different prices: see *Returning an item to an online shop*.")
+    assert points_at_another_article("For business rates, see our Parcelpoint for Business guide.")
+    assert points_at_another_article("See [the returns page](https://help.example/returns) for more.")
+    assert not points_at_another_article("You will see the code on the locker screen.")
