@@ -67,9 +67,9 @@ def states_the_case(text: str) -> bool:
 def is_follow_up(question: str) -> bool:
     if _ZH_FOLLOW_UP.search(question) or _EN_CONNECTOR.search(question) or states_the_case(question):
         return True
-    if _EN_ELSE.search(question) and len(tokenize(question)) <= _PRONOUN_QUESTION_TERMS:
-        return True
     terms = len(tokenize(question))
+    if _EN_ELSE.search(question) and terms <= _PRONOUN_QUESTION_TERMS:
+        return True
     if has_cjk(question):
         return terms <= 1  # jieba cuts a full Chinese question into few words: only a bare term is a follow-up
     leans_on_pronoun = bool(_EN_PRONOUN.search(_EN_EXISTENTIAL.sub(" ", question)))

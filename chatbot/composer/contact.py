@@ -12,11 +12,12 @@ import re
 # Not "my phone number" ("how do I change my phone number" is about the customer's own details).
 _ASKS_FOR_PHONE = re.compile(
     r"(?<!\bmy\s)(?<!\bour\s)(?<!\bhis\s)(?<!\bher\s)"
-    r"\b(?:phone|telephone|tel|contact|helpline|hotline|support|customer\s+(?:service|care|support)|call\s*cent(?:er|re))"
-    r"\s+(?:number|no|num|#)s?\b"
+    r"\b(?:phone|telephone|tel|contact|helpline|hotline|support|customer\s+(?:service|care|support)"
+    r"|call\s*cent(?:er|re))\s+(?:number|no|num|#)s?\b"
     r"|\bnumber\s+(?:to|i\s+can|can\s+i|do\s+i|should\s+i)\s+(?:call|ring|phone|dial)\b"
     # The customer calling ("how can I call you"), not someone else ("... so they can call you about it").
-    r"|\b(?:can|could|do|should|may)\s+i\s+(?:call|ring|phone|telephone)\s+(?:you|u|your\s+team|customer\s+(?:service|care)|support)?\b",
+    r"|\b(?:can|could|do|should|may)\s+i\s+(?:call|ring|phone|telephone)\s+"
+    r"(?:you|u|your\s+team|customer\s+(?:service|care)|support)?\b",
     re.IGNORECASE,
 )
 # Digits with spaces, dashes or brackets between them, as phone numbers are written ("0808 157 0640",
