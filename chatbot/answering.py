@@ -57,7 +57,7 @@ from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
 from chatbot.synonyms import phrase_object, phrases_added, says_action
 from chatbot.types import Answer, Audience, Chunk, Citation, EmbeddedText, ScoredChunk, ScoredDocument, SourceRef
-from chatbot.unknown_names import mostly_unknown, unknown_integration
+from chatbot.unknown_names import mostly_unknown, unknown_asked_about
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +254,10 @@ class Answerer:
         if not result.documents:
             answer.reason = "empty_index" if self.retriever.keyword_index.is_empty() else "no_match"
             self._abstain(answer, result)
+        elif self._number_to_call(question, features, confidence) and self._contact_answer(answer, result):
+            # A number to call asked in words that find no confident answer ("what's your phone number?" at 0.31,
+            # "can i call you?" out of scope): the contact entry's answer to the help centre's contact question.
+            pass
         elif not self._in_scope(features):
             # Out of scope wins even over a confident-looking match: a question about something the knowledge
             # base is not about ("gift cards" against a refunds article) is not answered from a lookalike.
@@ -261,14 +265,14 @@ class Answerer:
             self._abstain(answer, result)
         elif (
             confidence < self.threshold
-            or unknown_integration(result.query, idf)
+            or unknown_asked_about(result.query, idf)
             or mostly_unknown(features)
             or self._unknown_error_code(question, audience)
         ):
-            # Below the threshold, about connecting to a product no article names ("connect Lumo to Xero"), mostly
-            # in words no article uses ("Lumo 有韩语界面吗" of a few Chinese articles), or about an error code no
-            # article mentions ("error E401"): the closest articles are suggested, never quoted as the answer
-            # (chatbot/unknown_names.py, chatbot/codes.py).
+            # Below the threshold, about connecting to a product no article names ("connect Lumo to Xero") or a
+            # discount for a group none names ("student discount"), mostly in words no article uses ("Lumo 有韩语界面吗"
+            # of a few Chinese articles), or about an error code no article mentions ("error E401"): the closest
+            # articles are suggested, never quoted as the answer (chatbot/unknown_names.py, chatbot/codes.py).
             answer.reason = "low_confidence"
             self._suggest(answer, result)
         elif (
@@ -536,6 +540,32 @@ class Answerer:
         return self._stated_elsewhere(
             answer, result, states_money, lambda text: states_price_asked(answer.question, text, idf)
         )
+
+    def _number_to_call(self, question: str, features: dict[str, float], confidence: float) -> bool:
+        """Whether ``question`` asks for a number to call, and its own words would not be answered: below the
+        threshold or out of scope."""
+        return asks_for_phone_number(question) and (confidence < self.threshold or not self._in_scope(features))
+
+    def _contact_answer(self, answer: Answer, result: RetrievalResult) -> bool:
+        """Answer a question asking for a number to call as the help centre's contact question (CONTACT_QUERY),
+        when that question is answered with confidence and its passage states a phone number; the answer carries
+        that question's confidence, the confidence of what is quoted. A help centre stating no number keeps
+        "I'm not sure"."""
+        contact = self.retriever.retrieve(CONTACT_QUERY, result.audience, k=PRICE_ELSEWHERE_DOCUMENTS)
+        if not contact.documents:
+            return False
+        idf = self._idf(result.audience)
+        _entry, faq_similarity = self._faq_match(contact)
+        top = contact.documents[0]
+        top_faq_similarity = self._faq_similarity(top, contact) if top.kind == "faq" else None
+        features = confidence_features(contact, idf, faq_similarity, top_faq_similarity)
+        confidence = self.confidence_model.probability(features)
+        if confidence < self.threshold or not self._stated_elsewhere(
+            answer, contact, states_phone_number, states_phone_number
+        ):
+            return False
+        answer.confidence = confidence
+        return True
 
     def _phone_elsewhere(self, answer: Answer, result: RetrievalResult) -> bool:
         """Answer a question asking for a number to call from the articles a search for how to contact support by

@@ -1,5 +1,6 @@
 """Names the knowledge base never mentions, in a question about connecting to them ("How do I connect Lumo to Xero?"),
-and questions mostly in words it never uses (``mostly_unknown``, at the end).
+paying with them or a discount for them ("do you have a student discount?"), and questions mostly in words it never
+uses (``mostly_unknown``, at the end).
 
 An integration is a name, and a help centre documents each of its integrations by name. A question about connecting
 to one that no article names is not answered there, however well the rest of it matches: "How do I connect Lumo to
@@ -136,6 +137,63 @@ def unknown_integration(text: str, idf: Callable[[str], float]) -> list[str]:
         if thing not in names and stems and all(idf(stem) <= 0 for stem in stems):
             names.append(thing)
     return names
+
+
+# Who a discount is for: "do you have a student discount", "Do you do a discount for students?", "discount for
+# NHS staff", "any discount if I'm a pensioner". A help centre names the groups its discounts are for, so a group it
+# never names has no discount documented: "do you have a student discount" was answered from Lumo's charity-discount
+# entry (0.96) and Parcelpoint's "discount for students" from its business-discount entry (0.94), the lookalike
+# question matching on "discount". Words that say how big or when, not for whom ("bulk discount", "annual pricing"),
+# are no group.
+_DISCOUNT_NOUN = r"(?:discounts?|concessions?|reductions?|deals?|pricing)"
+_GROUP_BEFORE = re.compile(rf"\b([^\W\d_]+)(?:'s|s')?\s+{_DISCOUNT_NOUN}\b", re.IGNORECASE)
+_GROUP_AFTER = re.compile(
+    rf"\b{_DISCOUNT_NOUN}\s+(?:for|to)\s+(?:(?:a|an|the|my|our|all|any)\s+)?([^\W\d_]+)", re.IGNORECASE
+)
+# "... if I'm a student", "as a pensioner", "we're a charity": said anywhere in a message about a discount.
+_GROUP_STATED = re.compile(
+    r"\b(?:i'?m|i\s+am|we'?re|we\s+are|as)\s+(?:still\s+|just\s+)?(?:a|an)\s+([^\W\d_]+)", re.IGNORECASE
+)
+_DISCOUNT_WORD = re.compile(rf"\b{_DISCOUNT_NOUN}\b", re.IGNORECASE)
+_NOT_A_GROUP = frozenset(
+    """
+    any big bigger biggest small large good great better best special extra additional further bulk volume quantity
+    multi multiple cheaper lower reduced discounted annual yearly monthly weekly early late current new existing other
+    more same exclusive promotional promo seasonal introductory package bundle
+    """.split()
+)
+# Word parts shorter than this are not read as the two words of a compound ("non" + "profit" is one).
+_MIN_COMPOUND_PART = 3
+
+
+def unknown_discount_group(text: str, idf: Callable[[str], float]) -> list[str]:
+    """The group a question asks a discount for, when the knowledge base never names it (not even written as two
+    words: "nonprofit" of a help centre that says "non-profit" is named)."""
+    if not _DISCOUNT_WORD.search(text):
+        return []
+    groups = [m.group(1) for pattern in (_GROUP_BEFORE, _GROUP_AFTER, _GROUP_STATED) for m in pattern.finditer(text)]
+    return [group for group in dict.fromkeys(groups) if _names_no_group(group, idf)]
+
+
+def _names_no_group(word: str, idf: Callable[[str], float]) -> bool:
+    lower = word.lower()
+    stems = tokenize(lower)
+    if lower in _NOT_A_GROUP or not stems or any(idf(stem) > 0 for stem in stems):
+        return False
+    splits = range(_MIN_COMPOUND_PART, len(lower) - _MIN_COMPOUND_PART + 1)
+    return not any(_is_known_pair(lower[:i], lower[i:], idf) for i in splits)
+
+
+def _is_known_pair(first: str, second: str, idf: Callable[[str], float]) -> bool:
+    stems = tokenize(f"{first} {second}")
+    return len(stems) == 2 and idf("_".join(stems)) > 0
+
+
+def unknown_asked_about(text: str, idf: Callable[[str], float]) -> list[str]:
+    """What a question asks about that the knowledge base never names: a product to connect or a way to pay
+    (:func:`unknown_integration`), or a group a discount is for (:func:`unknown_discount_group`). Such a question is
+    "I'm not sure" with the closest articles, however well the rest of it matches."""
+    return unknown_integration(text, idf) or unknown_discount_group(text, idf)
 
 
 # The share of a question's weight (unknown_share: each word weighed by its rarity, a word the knowledge base never

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from chatbot.keyword import tokenize
-from chatbot.unknown_names import mistypes_a_common_word, unknown_integration, unknown_names
+from chatbot.unknown_names import (
+    mistypes_a_common_word,
+    unknown_asked_about,
+    unknown_discount_group,
+    unknown_integration,
+    unknown_names,
+)
 
 # The knowledge base's words (as keyword stems): a help centre that names PayPal and Lumo, not Xero.
 KNOWN = {
@@ -88,3 +94,25 @@ def test_a_way_to_pay_the_knowledge_base_never_names_is_unknown() -> None:
     # A way of paying it names is known, and "by card" names no product.
     assert unknown_integration("can customers pay with paypal", with_apple) == []
     assert unknown_integration("can customers pay their invoice by card", with_apple) == []
+
+
+def test_a_discount_for_a_group_the_knowledge_base_never_names_is_unknown() -> None:
+    # "do you have a student discount" was answered from the charity-discount entry (0.96): it matched on "discount".
+    known = KNOWN | {"discount", "chariti", "charity", "non", "profit", "non_profit", "busi", "business"}
+
+    def with_discounts(stem: str) -> float:
+        return 2.0 if stem in known else 0.0
+
+    assert unknown_discount_group("do you have a student discount", with_discounts) == ["student"]
+    assert unknown_discount_group("Do you do a discount for students?", with_discounts) == ["students"]
+    assert unknown_discount_group("any discounts if I'm a pensioner?", with_discounts) == ["pensioner"]
+    # A group it names is known, also written as one word where it says two ("non-profit").
+    assert unknown_discount_group("do you do a charity discount", with_discounts) == []
+    assert unknown_discount_group("any nonprofit discount?", with_discounts) == []
+    # How big or when a discount is says nothing of whom it is for, and no discount asked is no group.
+    assert unknown_discount_group("is there a bulk discount", with_discounts) == []
+    assert unknown_discount_group("any discount if we pay annually?", with_discounts) == []
+    assert unknown_discount_group("I'm a student, how do I connect my bank?", with_discounts) == []
+    # The answerer asks one question of all three kinds of unknown thing.
+    assert unknown_asked_about("student discount", with_discounts) == ["student"]
+    assert unknown_asked_about("does lumo integrate with quickbooks", with_discounts) == ["quickbooks"]

@@ -27,6 +27,15 @@ def test_a_phone_number_asked_is_the_contact_entry_s(kb: SampleKB) -> None:
     assert "0808 157 0640" in answer.answer
 
 
+@pytest.mark.parametrize("question", ["what's your phone number?", "can i call you?"])
+def test_a_number_to_call_asked_in_words_found_nowhere_is_the_contact_entry_s(kb: SampleKB, question: str) -> None:
+    # Were "I'm not sure" (0.31, the tracking-number entry first) and "I don't know" (out of scope, 0.01).
+    answer = kb.answerer.answer(question, [], audience="public")
+    assert [c.id for c in answer.citations][:1] == ["faq/faq.csv#contact-hours"], answer.answer
+    assert "0808 157 0640" in answer.answer
+    assert answer.confidence >= kb.answerer.threshold  # the contact question's: no low-confidence gap evidence
+
+
 def test_nothing_to_pay_for_what_was_asked_answers_a_price_question(kb: SampleKB) -> None:
     # The entry prices the Highlands (£4.00) and says Northern Ireland costs nothing extra: not a table of extras.
     answer = kb.answerer.answer("Do you charge extra to send a parcel to Northern Ireland?", [], audience="public")
@@ -73,3 +82,11 @@ def test_a_sentence_sending_the_reader_elsewhere_is_told() -> None:
     assert points_at_another_article("For business rates, see our Parcelpoint for Business guide.")
     assert points_at_another_article("See [the returns page](https://help.example/returns) for more.")
     assert not points_at_another_article("You will see the code on the locker screen.")
+
+
+def test_a_discount_for_a_group_it_never_names_is_not_the_business_discount(kb: SampleKB) -> None:
+    # Was: the business-discount entry at 0.94 ("Business accounts receive 10% off ...").
+    answer = kb.answerer.answer("Do you do a discount for students?", [], audience="public")
+    assert answer.is_gap and answer.reason == "low_confidence", answer.answer
+    asked = kb.answerer.answer("What discounts do business accounts get?", [], audience="public")
+    assert [c.id for c in asked.citations][:1] == ["faq/faq.csv#business-discounts"], asked.answer
