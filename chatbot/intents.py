@@ -73,7 +73,7 @@ def _phrases(text: str) -> tuple[str, ...]:
 _HANDOFF_VERBS = _phrases("""
     talk to, talk with, speak to, speak with, chat with, chat to, connect me with, connect me to, transfer me to,
     put me through to, put through to, contact, reach, escalate to, call, pass me to, pass me on to, pass me over to,
-    hand me over to, want, need
+    hand me over to, want, need, put me in touch with, put in touch with
 """)
 # Words that are a hand-off only after one of the verbs above: "staff" alone may be a search for an article.
 _HANDOFF_PEOPLE = _phrases("someone, somebody, staff, people, support, the team, your team")
@@ -141,6 +141,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         转人工, 人工客服, 人工服务, 人工, 真人, 客服, 真人客服, 人工坐席, 坐席, 人工座席, 转接人工, 找人工, 联系客服,
         找客服, 活人, 轉人工, 客服人员, 工作人员,
         call me, call me back, call back, callback, phone me, phone me back, ring me, ring me back, give me a call,
+        give me a ring, give me a bell, give us a call, give us a ring, give us a bell,
+        经理, 主管, 负责人,
         回电, 回电话, 回个电话, 回個電話, 给我打电话, 给我打个电话, 打电话给我, 打给我
     """)
     + tuple(f"{verb} {who}" for verb in _HANDOFF_VERBS for who in _HANDOFF_PEOPLE),
@@ -214,7 +216,7 @@ FILLER_WORDS = frozenset(
     help helping support assistance
     still anyway instead
     isnt not doesnt didnt useless working no nope nah
-    speek spek tlk
+    speek spek tlk tlak wnat wnt
     ugh argh meh lol haha omg actually exactly talking
     useful handy kinda sorta pretty quite sorry rather prefer tbh honestly frankly
     """.split()
@@ -228,11 +230,22 @@ HANDOFF_FILLER_WORDS = frozenset(
     how where way possible who
     robot robots machine automated automatic article articles link links keeps keep sending giving circles loop
     phone number ring mobile cell landline stop dont 2
+    member touch deal rather than if take over complain complaint make
     """.split()
 )
 # Chinese filler in a hand-off only: "不要机器人回复" (no robot replies), "电话" (a phone number). Not "不要" alone:
 # "我不要人工客服" says no to a person.
-HANDOFF_FILLER_ZH = ("不要机器人回复", "不要自动回复", "不要机器人", "机器人回复", "自动回复", "机器人", "电话", "号码")
+HANDOFF_FILLER_ZH = (
+    "不要机器人回复",
+    "不要自动回复",
+    "不要机器人",
+    "机器人回复",
+    "自动回复",
+    "机器人",
+    "电话",
+    "号码",
+    "投诉",
+)
 # Chinese filler, removed after the phrases (longest first): particles, "please", "I want", "find", "a bit".
 FILLER_ZH = tuple(
     """
