@@ -47,7 +47,7 @@ from chatbot.followups import (
     swap_name,
 )
 from chatbot.grounding import check_reply
-from chatbot.intents import Intent, asks_for_a_person, conversation_around, detect_intent
+from chatbot.intents import Intent, asks_for_a_person, conversation_around, detect_intent, without_pleasantries
 from chatbot.keyword import has_cjk, tokenize, tokenize_passage
 from chatbot.language import detect_language, message
 from chatbot.multipart import question_parts
@@ -193,13 +193,16 @@ class Answerer:
             yield AnswerEvent("delta", text=reply.answer)
             yield AnswerEvent("answer", answer=reply)
             return
+        # "good morning, how do I ...": the question is searched and answered without the greeting; the reply keeps
+        # the message as typed (stored, shown in the gap queue).
+        asked = without_pleasantries(question)
         # An LLM answers every part itself.
-        parts = question_parts(question) if self.split_messages and self.writer is None else [question]
+        parts = question_parts(asked) if self.split_messages and self.writer is None else [asked]
         if len(parts) > 1:
-            reply = _final(self._stream_question(question, history, audience, language, started))
+            reply = _final(self._stream_question(asked, history, audience, language, started, typed=question))
             answers = self._answer_parts(parts, history, audience)
             confident = [a for a in answers if a is not None]
-            joined = _joined(question, confident, language) if len(confident) == len(answers) else None
+            joined = _joined(asked, confident, language) if len(confident) == len(answers) else None
             cited_by_parts = {c.id for c in joined.citations} if joined is not None else set()
             found_by_a_part = bool(reply.citations) and reply.citations[0].id in cited_by_parts
             if joined is not None and (reply.is_gap or found_by_a_part):
@@ -211,16 +214,25 @@ class Answerer:
                 reply = joined
             elif joined is None and not reply.is_gap and reply.citations:
                 reply = self._completed(reply, parts, answers, history, audience)
+            reply.question = question
             reply.latency_ms = (time.perf_counter() - started) * 1000.0
             yield AnswerEvent("delta", text=reply.answer)
             yield AnswerEvent("answer", answer=reply)
             return
-        yield from self._stream_question(question, history, audience, language, started)
+        yield from self._stream_question(asked, history, audience, language, started, typed=question)
 
     def _stream_question(
-        self, question: str, history: Sequence[Turn], audience: Audience, language: str, started: float
+        self,
+        question: str,
+        history: Sequence[Turn],
+        audience: Audience,
+        language: str,
+        started: float,
+        typed: str | None = None,
     ) -> Iterator[AnswerEvent]:
-        """The answer to ``question`` as one question (no small talk: :meth:`stream` has ruled it out)."""
+        """The answer to ``question`` as one question (no small talk: :meth:`stream` has ruled it out); ``typed``:
+        the message as typed, when ``question`` is it without its opening pleasantries (the reply's question)."""
+        typed = question if typed is None else typed
         query = retrieval_query(question, history, self._names(audience))
         result = self.retriever.retrieve(query, audience, k=MAX_SOURCES)
         compose_started = time.perf_counter()
@@ -347,10 +359,15 @@ class Answerer:
             # "Can I talk to a real human about my invoice?" without a confident answer: the person asked for
             # rather than "I don't know". Still a question the knowledge base did not answer: a gap, as any other.
             answer.answer = message("intent_handoff", answer.language)
-        elif answer.reason == "no_match" and (around := conversation_around(question)) is not None:
+        elif (answer.reason == "no_match" or (answer.is_gap and typed != question)) and (
+            around := conversation_around(typed)
+        ) is not None:
             # "thank youuu, u explained that better than my accountant lol": thanks and a remark the knowledge base
-            # has nothing for, and nothing asked (chatbot/intents.py). The thanks is answered; not a gap.
-            answer = _conversation_reply(question, around, answer.language, history)
+            # has nothing for, and nothing asked (chatbot/intents.py). The thanks is answered; not a gap. Searched
+            # without its greeting, a remark may find a lookalike below the threshold instead ("helo, somebody
+            # there? i have question about my account"): it is no question either.
+            answer = _conversation_reply(typed, around, answer.language, history)
+        answer.question = typed
         answer.timings_ms = dict(result.timings_ms)
         answer.timings_ms["compose"] = (time.perf_counter() - compose_started) * 1000.0
         answer.latency_ms = (time.perf_counter() - started) * 1000.0

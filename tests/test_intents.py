@@ -20,6 +20,7 @@ from chatbot.intents import (
     asks_for_a_person,
     conversation_around,
     detect_intent,
+    without_pleasantries,
 )
 
 CONVERSATION = [
@@ -465,3 +466,22 @@ def test_the_blind_probe_s_conversation_is_routed_and_its_questions_are_not() ->
         if not ok:
             wrong.append((row["id"], row["message"], kind))
     assert not wrong
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("good morning, how do I book a collection from my house?", "how do I book a collection from my house?"),
+        ("thanks! also, can I pay my bill by direct debit?", "can I pay my bill by direct debit?"),
+        ("ok thanks. one more thing - how do I export my invoices?", "how do I export my invoices?"),
+        ("hi how do i reset my router", "how do i reset my router"),
+        ("hello? is anyone there at the pickup point on sundays", "is anyone there at the pickup point on sundays"),
+        # Nothing opens it so, or nothing but conversation would be left: the message as typed.
+        ("how do I say hello to my customers?", "how do I say hello to my customers?"),
+        ("hi", "hi"),
+        ("thanks, bye!", "thanks, bye!"),
+        ("morning deliveries, how late do they come?", "morning deliveries, how late do they come?"),
+    ],
+)
+def test_pleasantries_opening_a_question_are_not_searched(text: str, asked: str) -> None:
+    assert without_pleasantries(text) == asked

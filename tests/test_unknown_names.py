@@ -9,6 +9,7 @@ from chatbot.unknown_names import (
     unknown_discount_group,
     unknown_integration,
     unknown_names,
+    unknown_variants,
 )
 
 # The knowledge base's words (as keyword stems): a help centre that names PayPal and Lumo, not Xero.
@@ -116,3 +117,19 @@ def test_a_discount_for_a_group_the_knowledge_base_never_names_is_unknown() -> N
     # The answerer asks one question of all three kinds of unknown thing.
     assert unknown_asked_about("student discount", with_discounts) == ["student"]
     assert unknown_asked_about("does lumo integrate with quickbooks", with_discounts) == ["quickbooks"]
+
+
+def test_a_variant_named_in_capitals_after_a_known_word_is_unknown() -> None:
+    known = KNOWN | {"shopifi", "shopify", "store", "onlin", "online", "client", "made", "balanc"}
+
+    def with_shopify(stem: str) -> float:
+        return 2.0 if stem in known else 0.0
+
+    # "pos" is an English word and short: only its capitals after "shopify" tell it is a product's name.
+    question = "do you guys support shopify POS or just the online store?"
+    assert unknown_variants(question, with_shopify) == ["shopify POS"]
+    assert unknown_asked_about(question, with_shopify) == ["shopify POS"]
+    # A currency or another product's acronym after a stop word is no variant of anything the help centre names.
+    assert unknown_variants("i made it out in CHF, paypal is connected", with_shopify) == []
+    assert unknown_variants("had stripe and square in QBO", with_shopify) == []
+    assert unknown_variants("DO YOU SUPPORT SHOPIFY POS", with_shopify) == []  # typed in capitals

@@ -90,3 +90,11 @@ def test_a_discount_for_a_group_it_never_names_is_not_the_business_discount(kb: 
     assert answer.is_gap and answer.reason == "low_confidence", answer.answer
     asked = kb.answerer.answer("What discounts do business accounts get?", [], audience="public")
     assert [c.id for c in asked.citations][:1] == ["faq/faq.csv#business-discounts"], asked.answer
+
+
+def test_a_greeting_before_a_question_is_not_searched_and_the_reply_keeps_the_message(kb: SampleKB) -> None:
+    # "good morning," was a third of the searched words: the home-collection entry at 0.19, "I'm not sure".
+    typed = "good morning, how do I book a collection from my house?"
+    answer = kb.answerer.answer(typed, [], audience="public")
+    assert [c.id for c in answer.citations][:1] == ["faq/faq.csv#home-collection"], answer.answer
+    assert answer.question == typed  # what is stored and shown to editors is what the customer typed
