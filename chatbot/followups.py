@@ -151,9 +151,9 @@ _A_PROBLEM_ONLY = frozenset("issu problem queri question wrong broken troubl err
 def names_nothing(question: str) -> bool:
     """Whether ``question`` asks about "it" and names nothing else ("how long will it take?", "what does that
     mean?"), reports a problem and names nothing it is about ("something is wrong", "issue"), or says nothing but
-    stop words ("why?"): as a conversation's first message there is nothing for "it"
-    to be, and the closest article is a guess (the refund-time FAQ answered "how long will it take?" at 0.95, round
-    33). The reply asks what it is about."""
+    stop words ("why?"): as a conversation's first message there is nothing for "it" to be, and the closest article
+    is a guess (the refund-time FAQ answered "how long will it take?" at 0.95, round 33). The reply asks what it is
+    about."""
     if has_cjk(question):
         return False
     said = set(tokenize(question)) - _CONTRACTION_ENDINGS

@@ -649,6 +649,8 @@ def _without_opening_greeting(text: str) -> str:
         return text
     if words[match[2]] not in _QUESTION_WORDS | _QUESTION_OPENERS:
         return text
-    # Drop as many words of the original text as the phrase has (the words are the text's, in order).
-    spans = list(_WORD_RE.finditer(text))
-    return text[spans[match[2]].start() :] if len(spans) > match[2] else text
+    # Cut the text where the phrase's words end, when they are its words as typed ("how's it going" is "hows it
+    # going" to the phrase tables, and four words of the text).
+    spans = list(_WORD_RE.finditer(text))[: match[2] + 1]
+    typed = _words(" ".join(span.group() for span in spans[:-1]).casefold())
+    return text[spans[-1].start() :] if len(spans) > match[2] and typed == words[: match[2]] else text

@@ -122,6 +122,26 @@ def unknown_payment_method(text: str, idf: Callable[[str], float]) -> list[str]:
     return names
 
 
+# A variant of a product, named in capitals after a word the knowledge base uses: "shopify POS", "Xero HQ".
+_VARIANT = re.compile(r"\b([^\W\d_]+)\s+([A-Z]{3,5})\b")
+
+
+def unknown_variants(text: str, idf: Callable[[str], float]) -> list[str]:
+    """The variants a question names that the knowledge base never does: "do you guys support shopify POS or just
+    the online store?" got the Shopify entry (0.42), which says nothing of POS ("pos" is an English word, and
+    short). Only after a word the knowledge base uses: currencies and other products' acronyms after a stop word
+    ("made it out in CHF", "EUR and USD balances", "stripe and square in QBO") are no variant of anything here.
+    Not in a message typed in capitals."""
+    if text.isupper():
+        return []
+    variants = []
+    for match in _VARIANT.finditer(text):
+        before, acronym = tokenize(match.group(1)), tokenize(match.group(2))
+        if before and all(idf(stem) > 0 for stem in before) and acronym and all(idf(s) <= 0 for s in acronym):
+            variants.append(f"{match.group(1)} {match.group(2)}")
+    return variants
+
+
 def unknown_integration(text: str, idf: Callable[[str], float]) -> list[str]:
     """The unknown names of a question about connecting to something, or paying with something
     (unknown_payment_method); empty for any other question. The thing connected, named right after the verb, is
@@ -194,26 +214,6 @@ def unknown_asked_about(text: str, idf: Callable[[str], float]) -> list[str]:
     (:func:`unknown_integration`), or a group a discount is for (:func:`unknown_discount_group`). Such a question is
     "I'm not sure" with the closest articles, however well the rest of it matches."""
     return unknown_integration(text, idf) or unknown_discount_group(text, idf)
-
-
-# A variant of a product, named in capitals after a word the knowledge base uses: "shopify POS", "Xero HQ".
-_VARIANT = re.compile(r"\b([^\W\d_]+)\s+([A-Z]{3,5})\b")
-
-
-def unknown_variants(text: str, idf: Callable[[str], float]) -> list[str]:
-    """The variants a question names that the knowledge base never does: "do you guys support shopify POS or just
-    the online store?" got the Shopify entry (0.42), which says nothing of POS ("pos" is an English word, and
-    short). Only after a word the knowledge base uses: currencies and other products' acronyms after a stop word
-    ("made it out in CHF", "EUR and USD balances", "stripe and square in QBO") are no variant of anything here.
-    Not in a message typed in capitals."""
-    if text.isupper():
-        return []
-    variants = []
-    for match in _VARIANT.finditer(text):
-        before, acronym = tokenize(match.group(1)), tokenize(match.group(2))
-        if before and all(idf(stem) > 0 for stem in before) and acronym and all(idf(s) <= 0 for s in acronym):
-            variants.append(f"{match.group(1)} {match.group(2)}")
-    return variants
 
 
 # The share of a question's weight (unknown_share: each word weighed by its rarity, a word the knowledge base never

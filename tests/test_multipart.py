@@ -149,7 +149,9 @@ def test_a_passage_only_the_whole_message_finds_answers_it_whole(
     joined.citations.append(Citation(2, "extra-users", "extra-users", None, 1, "extra-users::0", 1.0))
     answerer = kb.answerer
     monkeypatch.setattr(
-        answerer, "_stream_question", lambda *a: iter([AnswerEvent("answer", answer=_answered(message, whole_doc))])
+        answerer,
+        "_stream_question",
+        lambda *a, **k: iter([AnswerEvent("answer", answer=_answered(message, whole_doc))]),
     )
     parts = [_answered("how do i add a user", "invite-steps"), _answered("what does it cost", "extra-users")]
     monkeypatch.setattr(answerer, "_answer_parts", lambda *a: parts)
