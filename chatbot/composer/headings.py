@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from chatbot.actions import names_another_action, procedure_verbs, starts_using
 from chatbot.composer.question import Question, overlap
 from chatbot.composer.units import Unit
-from chatbot.keyword import passage_terms
+from chatbot.keyword import passage_terms, tokenize
+from chatbot.synonyms import PARTICLES
 from chatbot.types import ScoredChunk
 
 
@@ -79,13 +80,29 @@ def heading_says(chunk: ScoredChunk, asked: Question, terms: dict[str, float]) -
     feed problems" says all of "how do I set up bank feeds?". Not "## Create an API key" for "how do I set up a
     sandbox API key?": the sandbox has its own section."""
     path = chunk.chunk.heading_path
-    if asked.set_up and path and starts_using(path[-1]):
+    verbs = asked.set_up if path and starts_using(path[-1]) else frozenset()
+    # ... and so does a last heading naming the very action asked: "## Turn on 2FA with an authenticator app" of
+    # "Turning on two-factor authentication (2FA)" says all of "how do i turn on two factor", which "## Require 2FA
+    # for everyone" does not, though its second step reads "Turn on **Require two-factor authentication**".
+    verbs = verbs or (_action_named(path[-1], asked) if path and asked.is_how_to else frozenset())
+    if verbs:
         said = passage_terms(" ".join((chunk.chunk.title, *path)))
-        words = {t: w for t, w in asked.terms.items() if "_" not in t and t not in asked.set_up}
+        words = {t: w for t, w in asked.terms.items() if "_" not in t and t not in verbs}
         rarest = max(sorted(words), key=lambda t: words[t], default=None)
         if rarest in said:
-            return sum(w for t, w in terms.items() if t in said or t in asked.set_up)
+            return sum(w for t, w in terms.items() if t in said or t in verbs)
     return overlap(" ".join(path), terms)
+
+
+def _action_named(heading: str, asked: Question) -> frozenset[str]:
+    """The asked action's stems when ``heading`` starts with its verb, and with its particle too if it has one: "Turn
+    on 2FA" for "how do i turn on two factor", never for "turn off"."""
+    words = re.findall(r"[^\W\d_]+", heading.lower())
+    if not words or not asked.action & set(tokenize(words[0])):
+        return frozenset()
+    if len(words) > 1 and words[1] in PARTICLES and words[1] not in asked.particles:
+        return frozenset()
+    return asked.action & set(tokenize(words[0]))
 
 
 # A heading naming the case its section is for ("## If you lose your phone", "## When the payment is still unpaid").

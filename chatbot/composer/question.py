@@ -12,6 +12,7 @@ from chatbot.actions import action_stems, asks_to_set_up, done_action_stems, ste
 from chatbot.codes import codes_in
 from chatbot.composer.units import Unit, row_cells, table_parts, without_step_number
 from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokenize_passage
+from chatbot.synonyms import PARTICLES
 
 _HOW_TO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to)\b|如何|怎么|怎样", re.IGNORECASE)
 # "Can I use Lumo offline?": a yes/no question about what an article's title names is answered by its opening.
@@ -599,6 +600,8 @@ class Question:
     # after the situation told before it; empty when the question is all one clause.
     asking: frozenset[str] = frozenset()
     asks_consequence: bool = False  # "... what happens now?": what follows, not the reasons (_ASKS_CONSEQUENCE)
+    # "on", "off", "up" ...: stop words, so no term says them, but "turn on" is not "turn off" (headings.heading_says).
+    particles: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -646,6 +649,7 @@ class Question:
             set_up=_set_up_terms(terms) if is_how_to and asks_to_set_up(steps) else frozenset(),
             sides=None if has_cjk(question) else _sides(question),
             asking=frozenset(text_terms(asking_clause(question) or "")),
+            particles=frozenset(re.findall(r"[a-z]+", question.lower())) & PARTICLES,
         )
 
     def asking_for(self, terms: dict[str, float]) -> Question:
