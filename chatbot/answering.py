@@ -55,6 +55,7 @@ from chatbot.names import asked_names, names_another_articles_subject
 from chatbot.prompts import AnswerWriter, build_passages
 from chatbot.retrieval import HybridRetriever, RetrievalResult
 from chatbot.runtime import Runtime
+from chatbot.situation import situation_focus, tells_a_story
 from chatbot.synonyms import phrase_object, phrases_added, says_action
 from chatbot.types import Answer, Audience, Chunk, Citation, EmbeddedText, ScoredChunk, ScoredDocument, SourceRef
 from chatbot.unknown_names import mostly_unknown, unknown_asked_about
@@ -196,6 +197,30 @@ class Answerer:
         # "good morning, how do I ...": the question is searched and answered without the greeting; the reply keeps
         # the message as typed (stored, shown in the gap queue).
         asked = without_pleasantries(question)
+        if self.writer is None and tells_a_story(asked):
+            # A story told before the question (chatbot/situation.py): asked as typed first, then, if that finds no
+            # confident answer, without the story's words no article uses.
+            reply = _final(self._answer_message(asked, history, audience, language, started, question))
+            focus = situation_focus(asked, self._keeps_word(audience)) if reply.is_gap and not reply.intent else None
+            if focus is not None:
+                focused = _final(self._answer_message(focus, history, audience, language, started, question))
+                reply = reply if focused.is_gap else focused
+            reply.latency_ms = (time.perf_counter() - started) * 1000.0
+            yield AnswerEvent("delta", text=reply.answer)
+            yield AnswerEvent("answer", answer=reply)
+            return
+        yield from self._answer_message(asked, history, audience, language, started, question)
+
+    def _answer_message(
+        self,
+        asked: str,
+        history: Sequence[Turn],
+        audience: Audience,
+        language: str,
+        started: float,
+        question: str,
+    ) -> Iterator[AnswerEvent]:
+        """The answer to ``asked`` (the message ``question`` as searched), in parts when it asks several things."""
         # An LLM answers every part itself.
         parts = question_parts(asked) if self.split_messages and self.writer is None else [asked]
         if len(parts) > 1:
@@ -776,6 +801,11 @@ class Answerer:
     def _names(self, audience: Audience) -> frozenset[str]:
         """The names the audience's articles are about ("paypal", "stripe"; chatbot/names.py)."""
         return frozenset(self.retriever.keyword_index.titled_names(audience))
+
+    def _keeps_word(self, audience: Audience) -> Callable[[str], bool]:
+        """Whether a word of a customer's story is the audience's documents' own, or a typo of one of their words."""
+        speller = self.retriever.keyword_index.speller(audience)
+        return lambda word: speller.knows(word) or speller.correct_word(word).lower() != word.lower()
 
     def _idf(self, audience: Audience) -> Callable[[str], float]:
         return self.retriever.keyword_index.idf_lookup(audience)

@@ -167,6 +167,8 @@ def unknown_integration(text: str, idf: Callable[[str], float]) -> list[str]:
 # are no group.
 _DISCOUNT_NOUN = r"(?:discounts?|concessions?|reductions?|deals?|pricing)"
 _GROUP_BEFORE = re.compile(rf"\b([^\W\d_]+)(?:'s|s')?\s+{_DISCOUNT_NOUN}\b", re.IGNORECASE)
+# "any kind of startup or new business discount": the first of two groups named before one discount.
+_GROUP_OR = re.compile(rf"\b([^\W\d_]+)\s+or\s+(?:[^\W\d_]+\s+){{1,2}}{_DISCOUNT_NOUN}\b", re.IGNORECASE)
 _GROUP_AFTER = re.compile(
     rf"\b{_DISCOUNT_NOUN}\s+(?:for|to)\s+(?:(?:a|an|the|my|our|all|any)\s+)?([^\W\d_]+)", re.IGNORECASE
 )
@@ -191,7 +193,11 @@ def unknown_discount_group(text: str, idf: Callable[[str], float]) -> list[str]:
     words: "nonprofit" of a help centre that says "non-profit" is named)."""
     if not _DISCOUNT_WORD.search(text):
         return []
-    groups = [m.group(1) for pattern in (_GROUP_BEFORE, _GROUP_AFTER, _GROUP_STATED) for m in pattern.finditer(text)]
+    groups = [
+        m.group(1)
+        for pattern in (_GROUP_BEFORE, _GROUP_OR, _GROUP_AFTER, _GROUP_STATED)
+        for m in pattern.finditer(text)
+    ]
     return [group for group in dict.fromkeys(groups) if _names_no_group(group, idf)]
 
 

@@ -107,6 +107,9 @@ def test_a_discount_for_a_group_the_knowledge_base_never_names_is_unknown() -> N
     assert unknown_discount_group("do you have a student discount", with_discounts) == ["student"]
     assert unknown_discount_group("Do you do a discount for students?", with_discounts) == ["students"]
     assert unknown_discount_group("any discounts if I'm a pensioner?", with_discounts) == ["pensioner"]
+    # Two groups before one discount: the first is asked about as much as the second (round 35).
+    assert unknown_discount_group("any kind of startup or new business discount", with_discounts) == ["startup"]
+    assert unknown_discount_group("a charity or non-profit discount", with_discounts) == []
     # A group it names is known, also written as one word where it says two ("non-profit").
     assert unknown_discount_group("do you do a charity discount", with_discounts) == []
     assert unknown_discount_group("any nonprofit discount?", with_discounts) == []
