@@ -10,7 +10,10 @@ centres (evals/graded/situational-round35-probe.jsonl), 65 got "I'm not sure" al
 what is asked about: "Is there a timesheet in Lumo?", "any student discount? just started uni") and drops, from the
 other sentences, the words the knowledge base never uses and cannot read as a typo of its own. The answerer asks
 that text only when the message as typed got no confident answer (chatbot/answering.py), so a message answered as
-typed is never changed.
+typed is never changed; and what it finds is suggested ("I'm not sure", that article first), never answered: on
+two held-out probes (evals/graded/situational-round36*-heldout.jsonl) its confident answers were right 20 times in
+34, with confidences alike for right and wrong ones (round 36). The dropped words are sometimes what the
+question is about ("my own Asus gaming router ... can I plug it into the ONT?" read as the hub's set-up steps).
 """
 
 from __future__ import annotations

@@ -203,6 +203,9 @@ class Answer:
     # A follow-up not answered because its answer would have been the previous one again, word for word: a part of
     # a message is then asked alone (Answerer._answer_parts). Not part of the reply.
     repeats_previous: bool = field(default=False, repr=False, compare=False)
+    # A confident answer given as "I'm not sure" with its article first, because how it was found cannot be trusted
+    # to be right as often as the confidence says (Answerer.stream, a story's second reading). Not part of the reply.
+    suggested_instead: bool = field(default=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

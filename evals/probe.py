@@ -4,7 +4,8 @@ A probe file (JSON lines, in evals/graded/) holds one message per line with the 
 the sample help centre, ``kestrel``, ``parcelpoint``) and what answers it: the documents, best first, or
 ``"abstain"`` when the help centre does not say. Probes are read and tuned on (dev data); the data sets' test parts
 stay apart. This prints, per help centre, how many answerable messages were answered citing a labelled document
-first, answered citing another, or not answered, and how many abstain messages got an answer anyway:
+first, answered citing another, not answered but with a labelled document as the first suggestion ("I'm not sure"),
+or not answered otherwise, and how many abstain messages got an answer anyway:
 
     python -m evals.probe evals/graded/situational-round35-probe.jsonl --out var/probe.jsonl
 
@@ -30,8 +31,8 @@ from evals.runner import index_dataset
 
 # A probe's help centre -> the bundled data set holding its knowledge base.
 HELP_CENTRES = {"lumo": "everyday", "kestrel": "kestrel", "parcelpoint": "parcelpoint"}
-Verdict = Literal["right", "wrong", "missed", "honest", "answered_abstain"]
-VERDICTS: tuple[Verdict, ...] = ("right", "wrong", "missed", "honest", "answered_abstain")
+Verdict = Literal["right", "wrong", "suggested", "missed", "honest", "answered_abstain"]
+VERDICTS: tuple[Verdict, ...] = ("right", "wrong", "suggested", "missed", "honest", "answered_abstain")
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,14 @@ class ProbeMessage:
 
 
 def verdict(message: ProbeMessage, answer: Answer) -> Verdict:
-    """What ``answer`` did with ``message``: a confident answer is right when its first citation is labelled."""
+    """What ``answer`` did with ``message``: a confident answer is right when its first citation is labelled; an
+    answerable message not answered is ``suggested`` when its first suggested article is labelled."""
     answered = not answer.is_gap and answer.intent is None
     if not message.expected:
         return "answered_abstain" if answered else "honest"
     if not answered:
-        return "missed"
+        suggested = answer.is_gap and bool(answer.related) and answer.related[0].id in message.expected
+        return "suggested" if suggested else "missed"
     return "right" if answer.citations and answer.citations[0].id in message.expected else "wrong"
 
 
@@ -80,16 +83,17 @@ def summary(verdicts: Iterable[tuple[str, Verdict]]) -> dict[str, dict[str, int]
 
 def render(counts: dict[str, dict[str, int]]) -> str:
     lines = [
-        "| help centre | answerable | right | wrong | missed | precision when answered | abstain: honest / answered |"
+        "| help centre | answerable | right | wrong | not answered: right article suggested first / other "
+        "| precision when answered | abstain: honest / answered |"
     ]
     lines.append("|---|---|---|---|---|---|---|")
     for key, c in counts.items():
-        answerable = c["right"] + c["wrong"] + c["missed"]
+        answerable = c["right"] + c["wrong"] + c["suggested"] + c["missed"]
         # An answered abstain message is a wrong answer too: precision counts it.
         answered = c["right"] + c["wrong"] + c["answered_abstain"]
         precision = f"{c['right'] / answered:.3f}" if answered else "-"
         lines.append(
-            f"| {key} | {answerable} | {c['right']} | {c['wrong']} | {c['missed']} | {precision} "
+            f"| {key} | {answerable} | {c['right']} | {c['wrong']} | {c['suggested']} / {c['missed']} | {precision} "
             f"| {c['honest']} / {c['answered_abstain']} |"
         )
     return "\n".join(lines)
@@ -132,6 +136,7 @@ def main(probe: Path, out: Path | None) -> None:
                     "reason": answer.reason,
                     "confidence": round(answer.confidence, 3),
                     "cited": [c.id for c in answer.citations],
+                    "suggested": [r.id for r in answer.related] if answer.is_gap else [],
                     "answer": answer.answer,
                 }
                 file.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -280,8 +280,10 @@ def test_the_procedure_whose_heading_names_the_action_answers(kb: SampleKB, ques
 @pytest.mark.parametrize(
     ("message", "right"),
     [
-        # Were "I'm not sure" (0.23, 0.36) and "I don't know" (0.57): the story's words ("sailing", "Munich") read as
-        # what the help centre does not cover (round 35, chatbot/situation.py).
+        # "I don't know" (0.57) before round 35: the story's words ("sailing", "Munich") read as what the help centre
+        # does not cover. Round 35 answered them from a second reading without those words (chatbot/situation.py);
+        # round 36 suggests what it finds instead, with the article first: such answers were right 20 times in 34
+        # on two held-out probes.
         ("forgot cancel, monthly payment took 5 day ago. possible get money back?", {"billing/refunds.md"}),
         (
             "Going sailing for six weeks with basically no internet. Will the app keep the stuff I enter offline "
@@ -294,10 +296,24 @@ def test_the_procedure_whose_heading_names_the_action_answers(kb: SampleKB, ques
         ),
     ],
 )
-def test_a_story_told_before_the_question_does_not_hide_the_answer(kb: SampleKB, message: str, right: set[str]) -> None:
+def test_a_story_told_before_the_question_gets_the_article_it_is_about_suggested(
+    kb: SampleKB, message: str, right: set[str]
+) -> None:
     answer = _ask(kb, message)
-    assert not answer.is_gap and answer.citations[0].id in right, (answer.confidence, answer.answer)
+    assert answer.is_gap and answer.reason == "low_confidence" and not answer.citations, answer.answer
+    assert answer.related[0].id in right and answer.related[0].excerpt, answer.related
     assert answer.question == message  # the message as typed is kept (stored, shown to editors)
+
+
+def test_a_story_s_second_reading_does_not_answer_what_the_help_centre_does_not_cover(kb: SampleKB) -> None:
+    # Answered from the Shopify article (0.51) by round 35's second reading, once "handmade", "soap" and "WordPress"
+    # were dropped from the story (held-out probe, round 36): the help centre says nothing of WooCommerce.
+    message = (
+        "Hi! We sell handmade soap through WooCommerce on our own WordPress site, not Shopify. We're on Business. "
+        "Can Lumo pull our WooCommerce orders in automatically like it does for Shopify stores?"
+    )
+    answer = _ask(kb, message)
+    assert answer.is_gap and not answer.citations, answer.answer
 
 
 @pytest.mark.parametrize(

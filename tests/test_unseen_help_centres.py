@@ -52,6 +52,9 @@ def test_instead_leans_on_the_turn_before(kb: SampleKB) -> None:
 def test_a_number_to_call_is_asked_and_stated() -> None:
     assert asks_for_phone_number("what's the number to ring?") and asks_for_phone_number("how can I call you")
     assert not asks_for_phone_number("how do I change my phone number")  # the customer's own
+    # ... with a word between: got the support hours and number at 0.99 (round 36).
+    assert not asks_for_phone_number("Can we keep our home phone number with Kestrel?")
+    assert asks_for_phone_number("my phone number changed, what's the support number?")
     assert not asks_for_phone_number("what is my tracking number")
     assert states_phone_number("You can call Customer Care on 0808 157 0640, Monday to Friday.")
     assert states_phone_number("+44 (0)20 7946 0000.")

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import re
 
-# Not "my phone number" ("how do I change my phone number" is about the customer's own details).
 _ASKS_FOR_PHONE = re.compile(
-    r"(?<!\bmy\s)(?<!\bour\s)(?<!\bhis\s)(?<!\bher\s)"
     r"\b(?:phone|telephone|tel|contact|helpline|hotline|support|customer\s+(?:service|care|support)"
     r"|call\s*cent(?:er|re))\s+(?:number|no|num|#)s?\b"
     r"|\bnumber\s+(?:to|i\s+can|can\s+i|do\s+i|should\s+i)\s+(?:call|ring|phone|dial)\b"
@@ -20,6 +18,9 @@ _ASKS_FOR_PHONE = re.compile(
     r"(?:you|u|your\s+team|customer\s+(?:service|care)|support)?\b",
     re.IGNORECASE,
 )
+# Not "my phone number" ("how do I change my phone number" is about the customer's own details), nor "our home phone
+# number" ("Can we keep our home phone number with Kestrel?" got the support hours and number at 0.99, round 36).
+_OWN = re.compile(r"\b(?:my|our|his|her|their)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
 # Digits with spaces, dashes or brackets between them, as phone numbers are written ("0808 157 0640",
 # "+44 (0)20 7946 0000"); no dots or commas, so prices and dates with them are not read as one.
 _DIGITS_RUN = re.compile(r"(?<![\w.,])\+?\(?\d[\d ()-]{6,}\d(?![\w]|[.,]\d)")
@@ -31,7 +32,7 @@ MAX_PHONE_DIGITS = 15
 def asks_for_phone_number(question: str) -> bool:
     """Whether ``question`` asks for a number to call ("what is your phone number", "number to ring?", "how can I
     call you"). "Can you call me back" is not one: that asks for a person (chatbot/intents.py)."""
-    return bool(_ASKS_FOR_PHONE.search(question))
+    return any(not _OWN.search(question[: m.start()]) for m in _ASKS_FOR_PHONE.finditer(question))
 
 
 def states_phone_number(text: str) -> bool:
