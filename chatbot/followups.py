@@ -64,7 +64,17 @@ def states_the_case(text: str) -> bool:
     return bool(_EN_CONTEXT.match(text))
 
 
+# No word people type is longer than this (a German compound barely reaches it); a message of such runs only is no
+# follow-up of anything.
+MAX_WORD_CHARS = 40
+
+
 def is_follow_up(question: str) -> bool:
+    words = re.findall(r"\w+", question)
+    if not has_cjk(question) and words and min(len(w) for w in words) > MAX_WORD_CHARS:
+        # 1,999 x's after a question were read as a follow-up, searched with it, and titled its gap in the editors'
+        # queue with that earlier question (a browser check, round 37).
+        return False
     if _ZH_FOLLOW_UP.search(question) or _EN_CONNECTOR.search(question) or states_the_case(question):
         return True
     terms = len(tokenize(question))

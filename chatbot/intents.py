@@ -654,3 +654,14 @@ def _without_opening_greeting(text: str) -> str:
     spans = list(_WORD_RE.finditer(text))[: match[2] + 1]
     typed = _words(" ".join(span.group() for span in spans[:-1]).casefold())
     return text[spans[-1].start() :] if len(spans) > match[2] and typed == words[: match[2]] else text
+
+
+_EMAIL_ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def without_email_addresses(text: str) -> str:
+    """``text`` without the e-mail addresses in it, which no article says and which only dilute what is searched:
+    "我想退款但不知道怎么操作 ... 我的账户是 test@example.com" got "I don't know" where the message without it got
+    the refund article suggested (a browser check, round 37). ``text`` as it is when nothing else would be left."""
+    rest = " ".join(_EMAIL_ADDRESS.sub(" ", text).split())
+    return rest if rest and rest != " ".join(text.split()) else text

@@ -184,7 +184,9 @@ class ChromaStore:
         if self._marker is None:
             return
         self._own_token = uuid.uuid4().hex
-        partial = self._marker.with_suffix(".partial")
+        # A temporary file of this write's own: with one shared name, two writes at once (two editors saving)
+        # renamed it from under each other, and the second one's save failed after its vectors were stored.
+        partial = self._marker.with_name(f".{self._marker.name}.{self._own_token}.partial")
         partial.write_text(self._own_token, encoding="utf-8")
         partial.replace(self._marker)
         self._seen_write = self._read_marker()

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from chatbot.runtime import Runtime
 from ingest.chunking import Chunker
 from ingest.pipeline import IngestPipeline
+from ingest.write_lock import WriteLock, data_dir_lock
 
 
 def build_pipeline(runtime: Runtime, session: Session) -> IngestPipeline:
@@ -24,4 +25,10 @@ def build_pipeline(runtime: Runtime, session: Session) -> IngestPipeline:
         keyword_index=runtime.keyword_index,
         chunker=chunker,
         max_file_bytes=settings.max_file_bytes,
+        write_lock=knowledge_write_lock(runtime),
     )
+
+
+def knowledge_write_lock(runtime: Runtime) -> WriteLock:
+    """The lock every knowledge-base write of ``runtime``'s data dir holds (ingest/write_lock.py)."""
+    return data_dir_lock(runtime.settings.data_dir)

@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from ingest.catalog import Document, DocumentVersion, utcnow
 from ingest.chunking import Chunker
 from ingest.sources import FailedFile, load_path
 from ingest.sources.web import DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT, crawl_site, is_url
+from ingest.write_lock import WriteLock
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,10 @@ class IngestPipeline:
         keyword_index: KeywordIndex,
         chunker: Chunker,
         max_file_bytes: int = 20 * 1024 * 1024,
+        write_lock: WriteLock | None = None,
     ) -> None:
         self._session = session
+        self.write_lock = write_lock or WriteLock(None)
         self._embedder = embedder
         self._store = store
         self._keyword = keyword_index
@@ -108,21 +111,28 @@ class IngestPipeline:
 
         A single file is added or updated as part of the folder it belongs to (``sources.file_root``: the folder
         synced before that holds it, so it keeps its id and its folders' defaults), and nothing else is deleted:
-        naming one file must not remove the rest of its folder."""
+        naming one file must not remove the rest of its folder. A subfolder of a folder synced before is synced as
+        part of that folder too, and only documents from under it are deleted."""
         started = time.perf_counter()
-        single_file = Path(path).expanduser().is_file()
+        target = Path(path).expanduser().resolve()
+        single_file = target.is_file()
         loaded = load_path(
             path,
             default_audience=audience,
             default_community=community,
             max_file_bytes=self._max_file_bytes,
-            known_roots=self._source_roots() if single_file else (),
+            known_roots=self._source_roots(),
         )
+        keep = _failed_paths(loaded.failed)
+        if not single_file and target != Path(loaded.root):
+            # A subfolder of a folder synced before: only what was under it may be deleted.
+            inside = target.relative_to(loaded.root).as_posix() + "/"
+            keep |= {p for p in self._live_paths(loaded.root) if not p.startswith(inside)}
         report = self.sync_documents(
             loaded.documents,
             source_root=loaded.root,
             delete_missing=not single_file,
-            keep_paths=_failed_paths(loaded.failed),
+            keep_paths=keep,
             progress=progress,
         )
         report.failed = loaded.failed + report.failed
@@ -184,14 +194,42 @@ class IngestPipeline:
     ) -> SyncReport:
         """Add or update ``documents``; with ``delete_missing``, delete this root's documents not among them
         (except those whose file is in ``keep_paths``: a file that failed to load keeps its last good version).
-        ``author`` (an editor's e-mail) is recorded on the new versions; folder syncs have none."""
+        ``author`` (an editor's e-mail) is recorded on the new versions; folder syncs have none. One write at a
+        time per data dir (ingest/write_lock.py)."""
+        with self.write_lock.held():
+            return self._sync_documents(documents, source_root, delete_missing, keep_paths, progress, author)
+
+    def _sync_documents(
+        self,
+        documents: Sequence[SourceDocument],
+        source_root: str,
+        delete_missing: bool,
+        keep_paths: frozenset[str],
+        progress: Callable[[int, int], None] | None,
+        author: str | None,
+    ) -> SyncReport:
         started = time.perf_counter()
         report = SyncReport()
         existing = {d.id: d for d in self._session.scalars(select(Document)).all()}
         roots_before = {d.id: d.source_root for d in existing.values()}
+        same_help_centre = _copies_of(existing.values(), {d.id for d in documents})
         pending: list[_Pending] = []
         for document in documents:
             row = existing.get(document.id)
+            if (
+                row is not None
+                and row.deleted_at is None
+                and row.source_root not in same_help_centre
+                and _held_elsewhere(row, source_root)
+            ):
+                # Another folder with the same relative path ("billing/refunds.md" in two help centres) replaced
+                # the first one's article without a word, its audience with it.
+                error = (
+                    f"duplicate document id {document.id} (already ingested from {row.source_root}, where its file "
+                    "still is; give this one another id in its front matter, or ingest the folders as one)"
+                )
+                report.failed.append(FailedFile(document.source_path or document.id, error))
+                continue
             if _claims_a_failed_file(row, document, source_root, keep_paths):
                 # The file that holds this id failed to load and keeps its last good version: another file giving
                 # itself the same id (a draft copy) must not replace it meanwhile.
@@ -254,6 +292,10 @@ class IngestPipeline:
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         if not doc_ids:
             return
+        with self.write_lock.held():
+            self._delete_documents(doc_ids)
+
+    def _delete_documents(self, doc_ids: Sequence[str]) -> None:
         self._keyword.remove_documents(doc_ids)
         self._keyword.save()  # commit point: from here on retrieval no longer returns them
         now = utcnow()
@@ -326,6 +368,30 @@ class IngestPipeline:
                 created_at=utcnow(),
             )
         )
+
+
+# A sync that brings at least this share of another folder's live documents is that help centre again (a copy or a
+# checkout elsewhere): it takes them over, as a moved folder does. Less, and it is another help centre that happens
+# to share a few paths.
+SAME_HELP_CENTRE_SHARE = 0.5
+
+
+def _copies_of(rows: Iterable[Document], incoming: set[str]) -> set[str]:
+    """The folders whose live documents the incoming ids mostly are (SAME_HELP_CENTRE_SHARE)."""
+    live: dict[str, set[str]] = {}
+    for row in rows:
+        if row.deleted_at is None and row.source_root:
+            live.setdefault(row.source_root, set()).add(row.id)
+    return {root for root, ids in live.items() if len(ids & incoming) >= SAME_HELP_CENTRE_SHARE * len(ids)}
+
+
+def _held_elsewhere(row: Document, source_root: str) -> bool:
+    """Whether the live document ``row`` was synced from another folder that still holds its file. A folder that
+    was moved or renamed does not hold it any more: its documents move to the new folder (the README's promise)."""
+    if row.source_root in (None, source_root) or not row.source_path or is_url(row.source_root):
+        return False
+    old_root = Path(row.source_root)
+    return old_root.is_absolute() and (old_root / row.source_path).is_file()
 
 
 def _failed_paths(failed: Sequence[FailedFile]) -> frozenset[str]:

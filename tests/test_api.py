@@ -542,6 +542,34 @@ def test_handoff_is_stored_and_visible_to_editors(service: Service, client: Flas
     assert created["id"] in [h["id"] for h in listed]
 
 
+def test_asking_for_a_person_again_adds_to_the_open_request(service: Service, client: FlaskClient) -> None:
+    # The button twice (or "I want a person" after it) queued two requests for one conversation, which two agents
+    # would answer (a browser check, round 37). While one is open, the next adds to it; once it is closed, the next
+    # is a new request.
+    answer = ask(service, client)
+    first = {"conversation_id": answer["conversation_id"], "email": "ann@example.com", "message": "Call me"}
+    created = client.post("/api/v1/handoff", json=first, headers=site_headers(service))
+    assert created.status_code == 201 and created.get_json()["already_open"] is False
+    again = {
+        "conversation_id": answer["conversation_id"],
+        "email": "ann@example.org",
+        "message": "My card is 4111 1111 1111 1111",
+    }
+    added = client.post("/api/v1/handoff", json=again, headers=site_headers(service))
+    assert added.status_code == 200
+    body = added.get_json()
+    assert body["already_open"] is True and body["id"] == created.get_json()["id"]
+    assert body["email"] == "ann@example.org"  # the newer address: the person may be correcting it
+    with service.app.app_context():
+        rows = db.session.scalars(select(Handoff).where(Handoff.conversation_id == answer["conversation_id"])).all()
+        assert len(rows) == 1
+        assert rows[0].message.startswith("Call me\n\n") and "4111" not in rows[0].message  # masked as before
+        rows[0].status = "closed"
+        db.session.commit()
+    later = client.post("/api/v1/handoff", json=first, headers=site_headers(service))
+    assert later.status_code == 201 and later.get_json()["id"] != body["id"]
+
+
 def test_handoff_before_any_question_opens_a_conversation(service: Service, client: FlaskClient) -> None:
     payload = {"email": "ann@example.com", "message": "I need help with my invoice"}
     response = client.post("/api/v1/handoff", json=payload, headers=site_headers(service))

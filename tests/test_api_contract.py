@@ -247,7 +247,7 @@ def test_response_objects_require_the_fields_the_service_always_sends(service: S
     gap = client.get(f"/api/v1/gaps/{a_gap(service, client)}", headers=bearer(service.editor_token)).get_json()
     bodies = {
         "Feedback": feedback.get_json(),
-        "Handoff": handoff.get_json(),
+        "HandoffRequested": handoff.get_json(),
         "Conversation": conversation.get_json(),
         "ConversationSummary": listed,
         "Gap": gap,

@@ -7,6 +7,7 @@ well-behaved). Real answerer, real SQLite/Chroma, real MiniLM.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -25,6 +26,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from gunicorn.http.errors import (  # type: ignore[import-untyped]
+    ChunkMissingTerminator,
+    InvalidChunkSize,
+    InvalidHeader,
+    NoMoreData,
+)
 from werkzeug.datastructures import MultiDict
 
 from chatbot.config import Settings
@@ -38,7 +45,7 @@ from web.access.accounts import create_api_token, create_site, create_user
 from web.db.engine import upgrade_database
 from web.db.models import Message, db
 from web.http.errors import ApiError
-from web.http.payloads import MAX_JSON_DEPTH, _check_query_string, json_depth
+from web.http.payloads import MAX_JSON_DEPTH, _check_query_string, int64, json_depth
 from web.services import get_runtime
 
 pytestmark = pytest.mark.slow
@@ -210,6 +217,84 @@ def test_ids_beyond_64_bits_are_rejected(service: Service, client: FlaskClient) 
     # Query strings: the gap list's offset.
     assert_error(client.get(f"/api/v1/gaps?offset={TOO_BIG}", headers=editor), 400, "bad_request")
     assert client.get(f"/api/v1/gaps?offset={BIGGEST}", headers=editor).get_json() == []
+
+
+# -- bodies that cannot be read, text that only looks blank, digits that are not ASCII ---------------------------
+class _BodyStream(io.RawIOBase):
+    """What gunicorn hands the app as ``wsgi.input``: ``data``, then the end, or ``error`` raised on the first read."""
+
+    def __init__(self, data: bytes = b"", error: Exception | None = None) -> None:
+        self._data, self._error = data, error
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._error is not None:
+            raise self._error
+        size = min(len(buffer), len(self._data))
+        buffer[:size], self._data = self._data[:size], self._data[size:]
+        return size
+
+
+def post_stream(client: FlaskClient, path: str, stream: _BodyStream, headers: dict[str, str], **environ: str) -> Any:
+    """A POST whose body is read from ``stream`` until it ends (gunicorn sets wsgi.input_terminated)."""
+    overrides = {"wsgi.input": io.BufferedReader(stream), "wsgi.input_terminated": True, **environ}
+    return client.post(path, content_type="application/json", headers=headers, environ_overrides=overrides)
+
+
+@pytest.mark.parametrize(
+    "error", [InvalidChunkSize(b"zz"), ChunkMissingTerminator(b"xx"), InvalidHeader("bad trailer"), NoMoreData()]
+)
+def test_a_body_gunicorn_cannot_read_is_a_400_not_a_500(
+    service: Service, client: FlaskClient, error: Exception
+) -> None:
+    # Were 500s with a traceback on every POST route, with no sign-in needed (a probe of gunicorn, round 37).
+    response = post_stream(client, "/api/v1/chat", _BodyStream(error=error), service.site())
+    message = assert_error(response, 400, "bad_request")["error"]["message"]
+    # werkzeug reads a stream that ends early (an OSError) as a disconnect, a 400 of its own.
+    assert "could not be read" in message or isinstance(error, NoMoreData)
+    assert ask(service, client)["answer"]  # the next request is served as usual
+
+
+def test_a_body_cut_short_or_over_the_limit_unannounced_is_refused(service: Service, client: FlaskClient) -> None:
+    # A client that stops sending after 21 of the 100 bytes it announced got an answer to what arrived; a chunked
+    # body (no Content-Length) over 64 KiB was cut at the limit and read as "not a JSON object".
+    question = json.dumps({"question": PUBLIC_QUESTION}).encode()
+    short = post_stream(client, "/api/v1/chat", _BodyStream(question), service.site(), CONTENT_LENGTH="100")
+    assert f"after {len(question)} of its 100 bytes" in assert_error(short, 400, "bad_request")["error"]["message"]
+    huge = json.dumps({"question": "a" * 70_000}).encode()
+    chunked = post_stream(client, "/api/v1/chat", _BodyStream(huge), service.site(), HTTP_TRANSFER_ENCODING="chunked")
+    assert_error(chunked, 413, "body_too_large")
+    whole = post_stream(client, "/api/v1/chat", _BodyStream(question), service.site(), HTTP_TRANSFER_ENCODING="chunked")
+    assert whole.status_code == 200  # a chunked body under the limit is read whole
+
+
+def test_text_of_invisible_characters_only_counts_as_blank(service: Service, client: FlaskClient) -> None:
+    # Were 201/200: a hand-off of "\u200b" opened a conversation, an agent's final reply was invisible, and so was
+    # an edit suggestion (a probe, round 37); a question of it was already refused.
+    site, invisible = service.site(), "\u200b\u2060"
+    assert (
+        "email or a message"
+        in assert_error(post(client, "/api/v1/handoff", {"message": invisible}, site), 400, "bad_request")["error"][
+            "message"
+        ]
+    )
+    suggestion = post(
+        client, f"/api/v1/documents/{DOCUMENT}/suggestions", {"text": invisible}, bearer(service.employee)
+    )
+    assert_error(suggestion, 400, "bad_request")
+
+
+def test_ids_in_paths_and_query_strings_are_ascii_digits(service: Service, client: FlaskClient) -> None:
+    # "١٣" (Arabic-Indic) and "１３" (full width) were read as gap 13.
+    editor = bearer(service.editor)
+    assert client.get("/api/v1/gaps/1", headers=editor).status_code in (200, 404)
+    for digits in ("\u0661\u0663", "\uff11\uff13"):
+        assert_error(client.get(f"/api/v1/gaps/{digits}", headers=editor), 404, "not_found")
+    assert int64("13") == 13
+    with pytest.raises(ValueError):
+        int64("\u0661\u0663")
 
 
 # -- deep JSON ---------------------------------------------------------------------------------------------------

@@ -53,3 +53,14 @@ def test_values_are_parsed() -> None:
     assert settings.abstain_threshold == 0.4 and settings.chunk_tokens == 180 and settings.embedder == "multilingual"
     assert load_settings({}).db_busy_timeout == 4.0
     assert load_settings({"ANSWERDESK_DB_BUSY_TIMEOUT": "2.5"}).db_busy_timeout == 2.5
+
+
+def test_a_data_folder_that_cannot_be_made_names_the_variable(tmp_path: Path) -> None:
+    # Was "[Errno 2] No such file or directory: '/proc/foo'", naming nothing (a terminal check, round 37).
+    from web import create_app
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        create_app(load_settings({"ANSWERDESK_DATA_DIR": str(blocked / "var")}))
+    assert "ANSWERDESK_DATA_DIR" in str(raised.value)

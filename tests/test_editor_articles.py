@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from html import unescape
@@ -274,6 +275,46 @@ def test_two_edits_make_versions_with_authors_and_a_diff(service: ArticleService
     )
     assert unchanged.status_code == 302 and "Nothing changed: no new version was saved." in flashes(editor)
     assert len(versions(service, doc_id)) == 3
+
+
+def _at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``calls`` in threads released together; their results in order."""
+    start = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_editors_saving_at_once_neither_fail_nor_lose_work(service: ArticleService) -> None:
+    # Were: new articles of one title took the same id (500, a UNIQUE constraint), a shared temporary file name
+    # failed saves whose vectors were already stored (500), and edits of one version all passed the "saved
+    # meanwhile?" check, the last silently replacing the others (a probe with concurrent requests, round 37).
+    clients = [service.client("editor") for _ in range(4)]
+    created = _at_once(
+        [
+            lambda c=c, n=n: write_article(c, title="Racing zebras", body=f"Zebra body {n}.")
+            for n, c in enumerate(clients)
+        ]
+    )
+    ids = [created_id(response) for response in created]
+    assert len(set(ids)) == 4
+    assert sorted(text for doc_id in ids for _v, _a, text in versions(service, doc_id)) == [
+        f"Zebra body {n}." for n in range(4)
+    ]
+    edit_url = f"/editor/articles/{ids[0]}/edit"
+    edits = _at_once(
+        [
+            lambda c=c, n=n: write_article(c, edit_url, title="Racing zebras", body=f"Edit {n}.", base_version=1)
+            for n, c in enumerate(clients)
+        ]
+    )
+    assert sorted(r.status_code for r in edits) == [302, 409, 409, 409]
+    [saved] = [n for n, r in enumerate(edits) if r.status_code == 302]
+    assert [text for _v, _a, text in versions(service, ids[0])][1:] == [f"Edit {saved}."]
 
 
 def test_invalid_forms_are_shown_again_with_errors(service: ArticleService) -> None:

@@ -149,3 +149,29 @@ def test_the_other_help_centres_have_a_held_out_test_part(tmp_path: Path, name: 
         assert all(audiences[doc_id] == "public" for q in answerable for doc_id in q.relevant)
         intents = Counter(q.meta.get("intent") for q in questions if q.unanswerable)
         assert intents["smalltalk"] >= 2 and intents["handoff"] >= 2 and intents[None] >= 10, split
+
+
+def test_another_products_questions_are_asked_of_the_sample_help_centre_to_be_refused(tmp_path: Path):
+    # other-product: the sample help centre's customers' answerable questions beside Kestrel's and Parcelpoint's
+    # answerable messages, which become unanswerable here; each keeps its own split, and no id collides.
+    assert "other-product" in DATASET_NAMES
+    dataset = load_dataset("other-product", tmp_path)
+    everyday = load_dataset("everyday", tmp_path)
+    assert [d.id for d in dataset.documents] == [d.id for d in everyday.documents]
+    own = [q for q in dataset.questions if not q.unanswerable]
+    assert own == [q for q in everyday.questions if q.relevant]
+    others = [q for q in dataset.questions if q.unanswerable]
+    for name in ("kestrel", "parcelpoint"):
+        theirs = {q.id: q for q in load_dataset(name, tmp_path).questions if q.relevant}
+        mine = [q for q in others if q.meta["product"] == name]
+        assert [q.id for q in mine] == [f"{name}:{i}" for i in theirs]
+        for q in mine:
+            source = theirs[q.id.split(":", 1)[1]]
+            assert (q.question, q.split, q.relevant, q.meta["audience"]) == (
+                source.question,
+                source.split,
+                (),
+                "public",
+            )
+    assert len({q.id for q in dataset.questions}) == len(dataset.questions)
+    assert not any(q.meta.get("intent") for q in dataset.questions)  # conversation messages are measured elsewhere

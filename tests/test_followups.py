@@ -204,3 +204,12 @@ def test_a_word_a_follow_up_asks_said_in_a_text() -> None:
     assert says_a_word_asked("how many people can use it?", "Up to 16 people at once.", lambda t: idf(t, 0.0))
     # "use" is in nearly every passage: it tells nothing.
     assert not says_a_word_asked("how many people can use it?", "Use the app to turn it on.", lambda t: idf(t, 0.0))
+
+
+@pytest.mark.parametrize("noise", ["x" * 1999, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!!!"])
+def test_a_message_of_no_words_is_no_follow_up(noise: str) -> None:
+    # 1,999 x's were searched with the question before, and titled its gap with that question (round 37).
+    history = [Turn("How do I connect my bank account?", "1. Go to Bookkeeping > Bank accounts.")]
+    assert not is_follow_up(noise)
+    assert retrieval_query(noise, history) == noise
+    assert is_follow_up("and on Android?")

@@ -20,6 +20,7 @@ from chatbot.intents import (
     asks_for_a_person,
     conversation_around,
     detect_intent,
+    without_email_addresses,
     without_pleasantries,
 )
 
@@ -485,3 +486,19 @@ def test_the_blind_probe_s_conversation_is_routed_and_its_questions_are_not() ->
 )
 def test_pleasantries_opening_a_question_are_not_searched(text: str, asked: str) -> None:
     assert without_pleasantries(text) == asked
+
+
+@pytest.mark.parametrize(
+    ("message", "searched"),
+    [
+        (
+            "I want a refund, my account is ann.lee+shop@example.co.uk thanks",
+            "I want a refund, my account is thanks",
+        ),
+        ("我想退款，我的账户是 test@example.com", "我想退款，我的账户是"),
+        ("ann@example.com", "ann@example.com"),  # nothing else: the message as typed
+        ("how do I change the email on my account?", "how do I change the email on my account?"),
+    ],
+)
+def test_email_addresses_are_not_searched(message: str, searched: str) -> None:
+    assert without_email_addresses(message) == searched

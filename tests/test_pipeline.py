@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,48 @@ def test_a_folder_that_moved_deletes_what_is_gone_from_it(app, runner, kb: Path,
     assert code == 0 and report["deleted"] == 1 and report["unchanged"] == 5
     plans = db.session.get(Document, "billing/plans.md")
     assert plans is not None and plans.deleted_at is not None
+
+
+def test_a_subfolder_is_synced_as_part_of_the_folder_it_is_in(app, runner, kb: Path) -> None:
+    """Was: ingesting kb/billing after kb gave its files their ids again relative to kb/billing ("refunds.md"
+    beside "billing/refunds.md"): every answer listed the article twice (a browser check, round 37)."""
+    _ingest(runner, str(kb))
+    (kb / "billing" / "plans.md").unlink()
+    refunds = kb / "billing" / "refunds.md"
+    refunds.write_text(refunds.read_text().replace("30 days", "45 days"))
+    code, report = _ingest(runner, str(kb / "billing"))
+    assert code == 0
+    assert (report["added"], report["updated"], report["deleted"]) == (0, 1, 1)  # nothing outside billing/ deleted
+    live = {row.id for row in db.session.scalars(select(Document).where(Document.deleted_at.is_(None)))}
+    assert live == {
+        "billing/refunds.md",
+        "account/password.md",
+        "internal/limits.md",
+        "faq.csv#refund-time",
+        "faq.csv#2",
+    }
+
+
+def test_another_folder_with_the_same_path_does_not_replace_a_document(app, runner, kb: Path, tmp_path: Path) -> None:
+    """Was: a second help centre with its own billing/refunds.md (internal) silently became the first one's article,
+    and the public widget lost "Refunds" (a browser check, round 37). A moved folder still takes its documents."""
+    _ingest(runner, str(kb))
+    other = tmp_path / "team-notes"
+    _write(other / "billing" / "refunds.md", _article("Team notes on refunds", "Approve up to 50 EUR.", "internal"))
+    _write(other / "billing" / "escalation.md", _article("Escalation", "Page the on-call lead.", "internal"))
+    code, report = _ingest(runner, str(other))
+    assert code == 1 and report["added"] == 1
+    [failure] = report["failed"]
+    assert failure["path"] == "billing/refunds.md" and "duplicate document id billing/refunds.md" in failure["error"]
+    row = db.session.get(Document, "billing/refunds.md")
+    assert row is not None and (row.title, row.audience, row.current_version) == ("Refunds", "public", 1)
+    # A copy of the whole help centre, its first place still there, is that help centre again: it takes it over.
+    copy = tmp_path / "checkout"
+    shutil.copytree(kb, copy)
+    code, report = _ingest(runner, str(copy))
+    assert code == 0 and report["unchanged"] == 6 and report["failed"] == []
+    row = db.session.get(Document, "billing/refunds.md")
+    assert row is not None and row.source_root == copy.resolve().as_posix()
 
 
 def test_metadata_change_alone_is_a_new_version(app, runner, kb: Path) -> None:

@@ -723,6 +723,17 @@ def test_a_bad_signature_is_refused_and_nothing_is_answered(slack: Slack) -> Non
     assert stored(slack.app, DM, event["ts"]) == []
 
 
+@pytest.mark.parametrize("timestamp", ["abc", "", "\u0661\u0662", "-5"])
+def test_a_timestamp_that_is_not_a_number_is_refused_not_a_500(slack: Slack, timestamp: str) -> None:
+    # "abc" was a 500: Slack's verifier read it with int() before checking any signature (a probe, round 37).
+    headers = {"X-Slack-Signature": "v0=00"} | ({"X-Slack-Request-Timestamp": timestamp} if timestamp else {})
+    response = slack.app.test_client().post(
+        "/slack/events", data="{}", content_type="application/json", headers=headers
+    )
+    assert response.status_code == 401
+    assert slack.fake.calls == []
+
+
 def test_a_failing_answerer_gets_an_apology_in_the_thread(slack: Slack, monkeypatch: pytest.MonkeyPatch) -> None:
     answerer = get_answerer(slack.app)
 

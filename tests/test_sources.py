@@ -340,6 +340,27 @@ def test_html_title_language_and_content_fallbacks(tmp_path: Path) -> None:
     assert failures(result) == {"chrome-only.html": "no text content"}
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Deleting your account &ndash; Vela Help Centre", "Deleting your account"),
+        ("Vela Help Centre | Deleting your account", "Deleting your account"),
+        ("deleting your account - Help", "Deleting your account"),
+        ("Delete an account", "Delete an account"),  # another wording than the heading's: the title says it
+        ("Deleting your account: the 30 days before", "Deleting your account: the 30 days before"),
+    ],
+)
+def test_a_site_name_around_the_heading_is_left_out_of_an_html_title(tmp_path: Path, title: str, expected: str) -> None:
+    # An unseen help centre published every page as "<title>Heading – Vela Help Centre</title>": each citation and
+    # suggestion showed the site's name.
+    write(
+        tmp_path / "page.html",
+        f"<html><head><title>{title}</title></head><body><header>Vela</header><main><article>"
+        "<h1>Deleting your account</h1><p>You can delete your account in the app.</p></article></main></body></html>",
+    )
+    assert by_id(load_path(tmp_path))["page.html"].title == expected
+
+
 def test_an_html_page_is_cited_at_its_canonical_address(tmp_path: Path) -> None:
     # An exported help-centre page says where it is published; answers cite it as a link (it was plain text).
     write(
@@ -655,3 +676,38 @@ def test_html_drops_a_feedback_prompt_but_keeps_hidden_accordion_answers(tmp_pat
     page = by_id(load_path(tmp_path))["notes.html"]
     assert "helpful" not in page.text
     assert "Paste text with Ctrl+Shift+V." in page.text and "Links starting with https:// work." in page.text
+
+
+def test_a_page_of_questions_is_read_as_faq_entries(tmp_path: Path) -> None:
+    # An FAQ published as one page (round 37: an unseen help centre's faq.html): each question its own entry, as an
+    # FAQ file's rows are; category headings without text and a one-line introduction are allowed.
+    write(
+        tmp_path / "faq.md",
+        "# Frequently asked questions\n\nQuick answers.\n\n## Payments\n\n### Can I pay by card?\n\nYes, Visa and "
+        "Mastercard.\n\n### Can I pay by card?\n\nAnd Amex too.\n\n## Riding\n\n### Do I need a helmet?\n\nWe "
+        "recommend one.\n",
+    )
+    write(
+        tmp_path / "guide.md",
+        "# Price rises\n\nPrices go up in April.\n\n## Joined recently?\n\nYour first rise is skipped.\n\n"
+        "## How we tell you\n\nBy email.\n\n## Can I leave?\n\nNot in your minimum term.\n",
+    )
+    write(
+        tmp_path / "long-intro.html",
+        "<html><body><main><h1>Help</h1><p>" + "Read this first before you ask anything at all. " * 8 + "</p>"
+        "<h2>Can I pay by card?</h2><p>Yes.</p><h2>Do you ship abroad?</h2><p>No.</p><h2>Is there an app?</h2>"
+        "<p>Yes.</p></main></body></html>",
+    )
+    docs = by_id(load_path(tmp_path))
+    entries = {doc_id: doc for doc_id, doc in docs.items() if doc_id.startswith("faq.md#")}
+    assert sorted(entries) == ["faq.md#can-i-pay-by-card", "faq.md#can-i-pay-by-card-2", "faq.md#do-i-need-a-helmet"]
+    helmet = entries["faq.md#do-i-need-a-helmet"]
+    assert (helmet.kind, helmet.title, helmet.faq_question, helmet.faq_answer) == (
+        "faq",
+        "Do I need a helmet?",
+        "Do I need a helmet?",
+        "We recommend one.",
+    )
+    assert helmet.source_path == "faq.md"
+    assert docs["guide.md"].kind == "article"  # some question headings among others: an article
+    assert docs["long-intro.html"].kind == "article"  # an introduction of its own is more than a list of questions

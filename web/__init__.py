@@ -14,6 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from chatbot.config import Settings, load_settings
+from chatbot.errors import ConfigError
 from web.access.auth import csrf, login_manager
 from web.access.cors import register_cors
 from web.access.secret_key import load_secret_key
@@ -59,7 +60,13 @@ BLUEPRINTS = (
 def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     settings = settings or load_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    make_private_dir(settings.data_dir)  # 0700 when created here: see web/db/files.py
+    try:
+        make_private_dir(settings.data_dir)  # 0700 when created here: see web/db/files.py
+    except OSError as exc:
+        # Named as every other bad setting is ("[Errno 2] No such file or directory: '/proc/foo'" said nothing).
+        raise ConfigError(
+            f"ANSWERDESK_DATA_DIR={settings.data_dir}: cannot create the data folder ({exc.strerror or exc})"
+        ) from exc
 
     app = Flask(__name__)
     app.config.update(

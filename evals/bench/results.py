@@ -23,6 +23,8 @@ EVAL_ORDER = (
     "everyday",
     "kestrel",
     "parcelpoint",
+    "vela",
+    "other-product",
     "banking77-gaps",
     "gap-verification",
 )

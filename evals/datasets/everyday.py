@@ -1,9 +1,11 @@
 """The everyday set: the sample help centre and questions as customers write them, bundled with the repository; and
-two help centres of other domains and shapes with their own questions, in the same format: Kestrel (articles, a
-short FAQ) and Parcelpoint (mostly an FAQ list)."""
+three help centres of other domains and shapes with their own questions, in the same format: Kestrel (articles, a
+short FAQ), Parcelpoint (mostly an FAQ list) and Vela (web pages, as a help-centre site publishes them)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 from evals.datasets.files import read_question_lines
@@ -15,6 +17,8 @@ KESTREL_KB = Path(__file__).resolve().parents[1] / "data" / "kestrel"
 KESTREL_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "kestrel.jsonl"
 PARCELPOINT_KB = Path(__file__).resolve().parents[1] / "data" / "parcelpoint"
 PARCELPOINT_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "parcelpoint.jsonl"
+VELA_KB = Path(__file__).resolve().parents[1] / "data" / "vela"
+VELA_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "vela.jsonl"
 EVERYDAY_LABELS = frozenset({"abstain", "smalltalk", "handoff"})  # what ``expected`` holds when it is not a list
 _EVERYDAY_KEYS = frozenset({"id", "question", "expected", "language", "audience", "split", "note"})
 
@@ -27,8 +31,11 @@ def _everyday_question(row: object, audiences: dict[str, str], kb: Path = EVERYD
     question, audience, split = row["question"], row["audience"], row["split"]
     if not isinstance(question, str) or not question.strip():
         raise ValueError("'question' must be non-empty text")
-    if row["language"] not in {"en", "zh"} or audience not in {"public", "internal"} or split not in {"dev", "test"}:
-        raise ValueError("'language' must be en or zh, 'audience' public or internal, 'split' dev or test")
+    language_code = isinstance(row["language"], str) and re.fullmatch(r"[a-z]{2}", row["language"])
+    if not language_code or audience not in {"public", "internal"} or split not in {"dev", "test"}:
+        raise ValueError(
+            "'language' must be a two-letter code (en, zh, ...), 'audience' public or internal, 'split' dev or test"
+        )
     expected = row["expected"]
     meta = {"audience": str(audience), "note": str(row["note"])}
     if isinstance(expected, str):
@@ -101,6 +108,47 @@ def load_parcelpoint(data_dir: Path, seed: int) -> EvalDataset:
         PARCELPOINT_QUESTIONS,
         "Parcelpoint, an unseen FAQ-list help centre of parcel delivery ({documents} documents), and {questions} "
         "messages as customers write them, by helpers blind to the code (answerable, abstain, smalltalk, handoff)",
+    )
+
+
+def load_vela(data_dir: Path, seed: int) -> EvalDataset:
+    # A help centre published as a website (evals/data/vela/README.md): HTML pages with their header, navigation
+    # and footer, written with its messages by a helper blind to the code; its test part by another one, unread.
+    return _load_bundled(
+        "vela",
+        VELA_KB,
+        VELA_QUESTIONS,
+        "Vela, an unseen help centre of e-scooter and e-bike sharing published as web pages ({documents} documents), "
+        "and {questions} messages as customers write them, by helpers blind to the code (answerable, abstain)",
+    )
+
+
+def load_other_product(data_dir: Path, seed: int) -> EvalDataset:
+    """The sample help centre asked its own customers' questions and another product's: Kestrel's (home broadband)
+    and Parcelpoint's (parcel delivery) answerable messages, which it must not answer. Each message keeps its own
+    set's dev/test split. Products of other kinds than an accounting app: an easier test than a rival of the same
+    kind, and a noisy one, since a general question ("forgot my password") is answered rightly by any help centre
+    that has the article: the figures are a floor on separation, not a precision of refusals."""
+    own = load_everyday(data_dir, seed)
+    customers = [q for q in own.questions if q.relevant]
+    others = [
+        replace(
+            q,
+            id=f"{name}:{q.id}",
+            relevant=(),
+            unanswerable=True,
+            meta={**q.meta, "audience": "public", "product": name},
+        )
+        for name, loader in (("kestrel", load_kestrel), ("parcelpoint", load_parcelpoint))
+        for q in loader(data_dir, seed).questions
+        if q.relevant  # their abstain, small-talk and hand-off messages say nothing of their product
+    ]
+    return EvalDataset(
+        "other-product",
+        own.documents,
+        customers + others,
+        f"other-product: the sample help centre ({len(own.documents)} documents), {len(customers)} of its customers' "
+        f"questions and {len(others)} questions of another product's customers (Kestrel, Parcelpoint) to refuse",
     )
 
 

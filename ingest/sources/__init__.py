@@ -9,7 +9,8 @@ Metadata precedence, nearest wins: front matter / FAQ row field > nearest ``_def
 fail loudly, because ingesting an internal document as public is the worst thing this module could do.
 
 This module holds the loader of each suffix and the walk; each format has its own module (text, html, pdf, docx,
-faq), metadata.py parses and inherits the metadata, and document.py applies the precedence above.
+faq; faq_page reads a page of questions as FAQ entries), metadata.py parses and inherits the metadata, and
+document.py applies the precedence above.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from chatbot.types import Audience, SourceDocument
 from ingest.sources.document import SourceFile
 from ingest.sources.docx import load_docx
 from ingest.sources.faq import load_faq_csv, load_faq_json, load_faq_yaml, parse_alternatives
+from ingest.sources.faq_page import faq_entries
 from ingest.sources.html import load_html
 from ingest.sources.metadata import (
     BrokenDefaults,
@@ -62,14 +64,20 @@ def _single(loader: Callable[[SourceFile], list[SourceDocument]]) -> Callable[[S
     return lambda src: [Loaded(document, src.rel) for document in loader(src)]
 
 
+def _faq_page(loader: Callable[[SourceFile], list[SourceDocument]]) -> Callable[[SourceFile], list[SourceDocument]]:
+    """``loader``, with a page whose every section is a question read as FAQ entries (faq_page.py). Formats with
+    real headings only: a PDF's are guessed from the layout, and plain text has none."""
+    return lambda src: [entry for document in loader(src) for entry in faq_entries(document)]
+
+
 _LOADERS: dict[str, Callable[[SourceFile], Outcome]] = {
-    ".md": _single(load_markdown),
-    ".markdown": _single(load_markdown),
-    ".html": _single(load_html),
-    ".htm": _single(load_html),
+    ".md": _single(_faq_page(load_markdown)),
+    ".markdown": _single(_faq_page(load_markdown)),
+    ".html": _single(_faq_page(load_html)),
+    ".htm": _single(_faq_page(load_html)),
     ".txt": _single(load_text),
     ".pdf": _single(load_pdf),
-    ".docx": _single(load_docx),
+    ".docx": _single(_faq_page(load_docx)),
     ".csv": load_faq_csv,
     ".json": load_faq_json,
     ".yaml": load_faq_yaml,
@@ -140,7 +148,8 @@ def load_path(
 
     Hidden entries, ``_``-prefixed files (``_defaults.yaml``) and READMEs are skipped when walking a folder, as are
     unsupported suffixes. A file named explicitly is always attempted, as part of the folder :func:`file_root`
-    finds for it (``known_roots``: the folders synced before). Raises DocumentLoadError only when `path` does not
+    finds for it, and a folder inside a folder synced before is loaded as part of that one (``known_roots``: the
+    folders synced before; ``LoadResult.root`` is then that folder). Raises DocumentLoadError only when `path` does not
     exist or the arguments are invalid; per-file problems are returned in ``LoadResult.failed``.
     """
     target = Path(path).expanduser().resolve()
@@ -153,13 +162,35 @@ def load_path(
         return load_source_file(
             root, rel, audience=default_audience, community=default_community, max_file_bytes=max_file_bytes
         )
-    result = LoadResult(root=target.as_posix())
+    root = _enclosing_root(target, known_roots)
+    result = LoadResult(root=root.as_posix())
     seen: dict[str, str] = {}
-    for file_path, inherited in _walk(target, target, base):
-        rel = file_path.relative_to(target).as_posix()
+    for file_path, inherited in _walk(target, root, _defaults_down_to(target.parent, root, base)):
+        rel = file_path.relative_to(root).as_posix()
         for item in _load_file_safely(file_path, rel, inherited, max_file_bytes):
             _collect(result, seen, item)
     return result
+
+
+def _enclosing_root(folder: Path, known_roots: Iterable[Path]) -> Path:
+    """The nearest of ``known_roots`` above ``folder`` (a folder synced before), else ``folder`` itself: a subfolder
+    of a synced folder is loaded as part of it, so its documents keep their ids ("billing/refunds.md", not a second
+    "refunds.md") and the defaults of the folders above it."""
+    above = [root for root in known_roots if folder.is_relative_to(root) and folder != root]
+    return max(above, key=lambda root: len(root.parts)) if above else folder
+
+
+def _defaults_down_to(folder: Path, root: Path, base: Inherited) -> Inherited:
+    """The defaults ``root`` and every folder from it down to ``folder`` (inclusive) give; ``base`` when ``folder``
+    is above ``root``."""
+    if not folder.is_relative_to(root):
+        return base
+    inherited = folder_defaults(root, root, base)
+    current = root
+    for part in folder.relative_to(root).parts:
+        current = current / part
+        inherited = folder_defaults(current, root, inherited)
+    return inherited
 
 
 def file_root(path: Path, known_roots: Iterable[Path] = ()) -> Path:

@@ -228,13 +228,30 @@ def drop_page_furniture(soup: BeautifulSoup) -> None:
 
 
 def _html_title(soup: BeautifulSoup) -> str | None:
+    """The page's ``<title>``, or its article's ``<h1>`` when there is no title or the title is the heading with the
+    site's name added ("Deleting your account – Vela Help Centre": every citation and suggestion showed the suffix)."""
     title = soup.find("title")
     text = _html_inline(title) if isinstance(title, Tag) else ""
-    if not text:
-        # Looked up before the page furniture is dropped: `<article><header><h1>` is common.
-        h1 = html_content(soup).find("h1")
-        text = _html_inline(h1) if isinstance(h1, Tag) else ""
+    # Looked up before the page furniture is dropped: `<article><header><h1>` is common.
+    h1 = html_content(soup).find("h1")
+    heading = _html_inline(h1) if isinstance(h1, Tag) else ""
+    if not text or (heading and _adds_site_name(text, heading)):
+        text = heading
     return text or None
+
+
+# A title separator: a dash, a bar, a colon or a middle dot with spaces around it ("Refunds | Help Center").
+_TITLE_SEPARATOR = r"\s+[-\u2013\u2014|:\u00b7\u2022]\s+"
+
+
+def _adds_site_name(title: str, heading: str) -> bool:
+    """Whether ``title`` is ``heading`` with something before or after a separator (the site's name, as a CMS
+    writes it in every page's ``<title>``)."""
+    escaped = re.escape(heading)
+    return bool(
+        re.fullmatch(rf"{escaped}{_TITLE_SEPARATOR}.+", title, re.IGNORECASE)
+        or re.fullmatch(rf".+{_TITLE_SEPARATOR}{escaped}", title, re.IGNORECASE)
+    )
 
 
 def _html_language(soup: BeautifulSoup) -> str | None:

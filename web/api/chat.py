@@ -21,7 +21,7 @@ from web.chat.conversations import (
     message_for_owner,
     save_conversation,
 )
-from web.chat.handoffs import request_handoff
+from web.chat.handoffs import add_to_handoff, open_handoff, request_handoff
 from web.chat.turns import answer_turn, capture_quietly, stream_turn
 from web.db.models import FEEDBACK_REASONS, committed_id
 from web.http.errors import ApiError
@@ -98,7 +98,7 @@ def feedback() -> Any:
     message_id = required_id(data, "message_id")
     helpful = required_bool(data, "helpful")
     reasons = optional_choices(data, "reasons", FEEDBACK_REASONS)
-    comment = optional_str(data, "comment", MAX_TEXT_CHARS)
+    comment = optional_str(data, "comment", MAX_TEXT_CHARS, visible=True)
     message = message_for_owner(message_id, caller.owner)
     if message is None:
         raise ApiError(404, "message_not_found", "No such message in your conversations.")
@@ -115,7 +115,7 @@ def handoff() -> Any:
     data = json_object("conversation_id", "email", "message")
     conversation_id = optional_ref(data, "conversation_id", CONVERSATION_ID_CHARS, nullable=True)
     email = optional_email(data, "email")
-    text = optional_str(data, "message", MAX_TEXT_CHARS)
+    text = optional_str(data, "message", MAX_TEXT_CHARS, visible=True)
     if conversation_id is None:
         # "Talk to a human" works before any question: the request opens a conversation of its own.
         if not (email or text):
@@ -128,8 +128,12 @@ def handoff() -> Any:
         conversation = found
     if email is None and caller.user is not None:
         email = caller.user.email  # an employee is reachable at their own address
+    pending = open_handoff(conversation)
+    if pending is not None:
+        # Asked again before the team answered (the button twice, or "I want a person" after it): one request.
+        return jsonify({**handoff_json(add_to_handoff(pending, email, text)), "already_open": True}), 200
     row = request_handoff(conversation, email, text)
-    return jsonify(handoff_json(row)), 201
+    return jsonify({**handoff_json(row), "already_open": False}), 201
 
 
 @bp.get("/conversations")

@@ -20,6 +20,11 @@ csrf.exempt(bp)
 
 @bp.post("/slack/events")
 def events() -> Response:
+    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    if not (timestamp.isascii() and timestamp.isdigit()):
+        # Slack signs every request with its Unix time; Slack's own verifier raised (a 500) on one that is not a
+        # number, before any signature was checked.
+        return Response("invalid request timestamp", status=401, mimetype="text/plain")
     return SlackRequestHandler(slack_bot(current_app).bolt).handle(request)
 
 

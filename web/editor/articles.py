@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from chatbot.errors import DocumentLoadError
 from chatbot.types import DocumentKind
+from ingest.factory import knowledge_write_lock
 from ingest.pipeline import SyncReport
 from web.access.auth import acting_employee, csrf, current_employee, require_role
 from web.access.permissions import READ_ROLES, WRITE_ROLES, can_edit_community, can_write, editor_communities
@@ -184,8 +185,10 @@ def new() -> Any:
         form = DraftForm.from_request(request.form, kind)
         draft = form.validate()
         if draft is not None and _community_allowed(form, user):
-            doc_id = new_article_id(draft.title)
-            report = save_draft(draft, doc_id, user, get_runtime(current_app))
+            runtime = get_runtime(current_app)
+            with knowledge_write_lock(runtime).held():  # two new articles of one title took the same id
+                doc_id = new_article_id(draft.title)
+                report = save_draft(draft, doc_id, user, runtime)
             return _after_save(doc_id, report, user, gap, None)
         return _edit_page(form, user, None, gap, None, handoff=handoff), 400
     form = _new_form(user, gap, kind)
@@ -223,14 +226,19 @@ def edit(doc_id: str) -> Any:
         draft = form.validate()
         base_version = request.form.get("base_version", type=int64)
         if draft is not None and _community_allowed(form, user):
-            if base_version != document.current_version:
-                # Someone saved in between: saving now would silently drop their version's changes.
-                form.errors["conflict"] = (
-                    f"Version {document.current_version} was saved while you were editing version {base_version}. "
-                    "Your text is kept below: compare the versions, merge, and save again."
-                )
-                return _edit_page(form, user, document, gap, suggestion, base_version), 409
-            report = save_draft(draft, document.id, user, get_runtime(current_app))
+            runtime = get_runtime(current_app)
+            # The check and the save under one lock: two editors saving the same version at once both passed the
+            # check, and the second save silently dropped the first.
+            with knowledge_write_lock(runtime).held():
+                db.session.refresh(document)
+                if base_version != document.current_version:
+                    # Someone saved in between: saving now would silently drop their version's changes.
+                    form.errors["conflict"] = (
+                        f"Version {document.current_version} was saved while you were editing version "
+                        f"{base_version}. Your text is kept below: compare the versions, merge, and save again."
+                    )
+                    return _edit_page(form, user, document, gap, suggestion, base_version), 409
+                report = save_draft(draft, document.id, user, runtime)
             return _after_save(document.id, report, user, gap, suggestion)
         return _edit_page(form, user, document, gap, suggestion, base_version), 400
     form = DraftForm.from_document(document, current_version(document))

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from gunicorn.http.errors import NoMoreData, ParseException  # type: ignore[import-untyped]
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -95,7 +96,17 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(SQLAlchemyError, _database_error)
+    app.register_error_handler(ParseException, _unreadable_body)
+    app.register_error_handler(NoMoreData, _unreadable_body)
     app.register_error_handler(Exception, _unexpected_error)
+
+
+def _unreadable_body(exc: Exception) -> Response:
+    """gunicorn stops reading a body it cannot parse (a bad chunk size, a missing terminator, a bad trailer) or that
+    the client stopped sending: the client's fault, a 400 (werkzeug's own server says so too), not a 500 with a
+    traceback in the log."""
+    log.info("unreadable request body: %s: %s", type(exc).__name__, exc)
+    return error_response(400, "bad_request", "The request body could not be read (malformed or cut short).")
 
 
 def _answerdesk_error(exc: AnswerdeskError) -> Response:

@@ -34,6 +34,7 @@ from typing import Any
 from flask import Flask, Request, current_app, request
 from werkzeug.routing import IntegerConverter, Map
 
+from chatbot.language import has_visible_text
 from web.http.errors import ApiError
 
 # The characters str.strip() removes (str.isspace), spelled out: the OpenAPI document uses these patterns too, and
@@ -64,6 +65,7 @@ def json_object(*fields: str) -> dict[str, Any]:
     if not request.is_json:
         raise ApiError(400, "bad_json", "Send a JSON object with Content-Type: application/json.")
     raw = request.get_data(cache=True)  # a body over the size limit raises 413
+    _require_whole(raw)
     try:
         text = raw.decode(json.detect_encoding(raw))
     except (UnicodeDecodeError, LookupError):
@@ -80,6 +82,18 @@ def json_object(*fields: str) -> dict[str, Any]:
     if fields:
         check_fields(data, fields)
     return data
+
+
+def _require_whole(raw: bytes) -> None:
+    """A body shorter than its Content-Length (the client gave up sending it) is refused, not read as what arrived:
+    behind gunicorn the stream ends where the client stopped. A chunked body (no Content-Length) is read up to the
+    size limit and no further, so one that reaches the limit is over it."""
+    declared = request.content_length
+    if declared is not None and len(raw) != declared:
+        raise ApiError(400, "bad_request", f"The request body ended after {len(raw)} of its {declared} bytes.")
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if declared is None and limit is not None and len(raw) >= limit:
+        raise ApiError(413, "body_too_large", f"The request body is larger than the {limit // 1024} KiB limit.")
 
 
 def json_depth(text: str) -> int:
@@ -126,7 +140,11 @@ def _shown(key: str) -> str:
 
 
 class Int64Converter(IntegerConverter):
-    """``<int:...>`` path parts that fit in SQLite's signed 64 bits; a larger id matches no route (404)."""
+    """``<int:...>`` path parts that fit in SQLite's signed 64 bits; a larger id matches no route (404). ASCII digits
+    only: werkzeug's ``\\d`` also matched "١٣" and "１３", which int() reads as 13, so /gaps/١٣ was gap 13."""
+
+    regex = r"[0-9]+"
+    signed_regex = r"-?[0-9]+"
 
     def __init__(
         self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed: bool = False
@@ -138,7 +156,10 @@ class Int64Converter(IntegerConverter):
 
 
 def int64(value: str) -> int:
-    """``int`` for ``request.args.get(name, type=int64)``: out of 64 bits is a ValueError, so the default is used."""
+    """``int`` for ``request.args.get(name, type=int64)``: out of 64 bits, or other than ASCII digits ("١٣"), is a
+    ValueError, so the default is used."""
+    if not re.fullmatch(r"\s*[-+]?[0-9]+\s*", value):
+        raise ValueError(f"{value!r} is not a whole number in ASCII digits")
     number = int(value)
     if not MIN_INT64 <= number <= MAX_INT64:
         raise ValueError(f"{value!r} does not fit in 64 bits")
@@ -197,9 +218,13 @@ def check_fields(data: dict[str, Any], allowed: Sequence[str], where: str = "") 
             raise ApiError(400, "bad_request", f"Unknown field '{name}'; the fields are: {', '.join(allowed)}.")
 
 
-def optional_str(data: dict[str, Any], field: str, max_length: int, *, nullable: bool = True) -> str | None:
-    """The stripped string, or None when absent, blank or (``nullable``) null. The limit counts the text as sent,
-    as JSON Schema's maxLength in the document does: padding cannot smuggle a longer text through."""
+def optional_str(
+    data: dict[str, Any], field: str, max_length: int, *, nullable: bool = True, visible: bool = False
+) -> str | None:
+    """The stripped string, or None when absent, blank or (``nullable``) null; with ``visible``, text that shows
+    nothing (zero-width spaces, control characters: chatbot.language.has_visible_text) counts as blank too. The
+    limit counts the text as sent, as JSON Schema's maxLength in the document does: padding cannot smuggle a longer
+    text through."""
     value = data.get(field)
     if value is None and (nullable or field not in data):
         return None
@@ -207,11 +232,14 @@ def optional_str(data: dict[str, Any], field: str, max_length: int, *, nullable:
         raise _bad(field, "a string")
     if len(value) > max_length:
         raise _bad(field, f"at most {max_length} characters")
-    return value.strip() or None
+    return value.strip() if not visible or has_visible_text(value) else None
 
 
 def required_str(data: dict[str, Any], field: str, max_length: int) -> str:
-    value = optional_str(data, field, max_length)
+    """A text that must show something: zero-width spaces or terminal escapes only are as blank as spaces (an agent's
+    reply or an edit suggestion of them was stored, and the reader got nothing to read). The document's pattern for
+    these fields is chatbot.language.VISIBLE_PATTERN, the same rule."""
+    value = optional_str(data, field, max_length, visible=True)
     if value is None:
         raise _bad(field, "a non-empty string")
     return value

@@ -71,6 +71,8 @@
       cancel: "Cancel",
       handoffSent: "Thanks! Someone from our team will get back to you at {email}.",
       handoffSentNoEmail: "Thanks! Your request was passed to our team.",
+      handoffAdded: "Our team already has your request: we added this to it, and will get back to you at {email}.",
+      handoffAddedNoEmail: "Our team already has your request: we added this to it.",
       handoffNeedsQuestion: "Please leave your email or a short message for our team.",
       fromTeam: "Answer from our team:",
       sending: "Sending…",
@@ -124,6 +126,8 @@
       cancel: "取消",
       handoffSent: "谢谢！我们的团队会通过 {email} 与您联系。",
       handoffSentNoEmail: "谢谢！您的请求已转交给我们的团队。",
+      handoffAdded: "我们的团队已经收到您的请求，已把这条留言加进去，会通过 {email} 与您联系。",
+      handoffAddedNoEmail: "我们的团队已经收到您的请求，已把这条留言加进去。",
       handoffNeedsQuestion: "请留下您的邮箱或给我们团队的简短留言。",
       fromTeam: "我们团队的回复：",
       sending: "正在发送…",
@@ -1168,7 +1172,9 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
         if (data && data.conversation_id != null) this.conversationId = String(data.conversation_id);
         this.handoffMessage.value = "";
         this.closeHandoff();
-        this.appendNote(email ? "handoffSent" : "handoffSentNoEmail", { email }, null, false, true);
+        // Asked again while the first request is open: the service added this to it (one request per conversation).
+        const key = data && data.already_open ? "handoffAdded" : "handoffSent";
+        this.appendNote(email ? key : `${key}NoEmail`, { email }, null, false, true);
         if (data && data.id != null) {
           this.items[this.items.length - 1].handoffId = data.id; // the note waits for the team's reply
           this.save();

@@ -16,7 +16,6 @@ from web.api.openapi.inbox import INBOX_PATHS, INBOX_SCHEMAS
 from web.api.openapi.parts import EMAIL, ID, common_errors, json_content, ref, response_ref, text
 from web.api.openapi.suggestions import SUGGESTION_PATHS, SUGGESTION_SCHEMAS
 from web.db.models import FEEDBACK_REASONS, HANDOFF_STATUSES
-from web.http.payloads import NOT_BLANK_PATTERN
 
 API_VERSION = "1.0.0"
 
@@ -26,7 +25,7 @@ _CONVERSATION_ID = {
     "type": ["string", "null"],
     "minLength": 1,
     "maxLength": 64,
-    "pattern": NOT_BLANK_PATTERN,
+    "pattern": VISIBLE_PATTERN,
     "description": "Continue this conversation (it must be the caller's); omit it or send null to start one. Blank "
     "is a 400, an id that is not the caller's a 404.",
 }
@@ -99,7 +98,7 @@ _SCHEMAS: dict[str, Any] = {
         "anyOf": [
             {"required": ["conversation_id"], "properties": {"conversation_id": {"type": "string"}}},
             {"required": ["email"], "properties": {"email": {"type": "string"}}},
-            {"required": ["message"], "properties": {"message": {"type": "string", "pattern": NOT_BLANK_PATTERN}}},
+            {"required": ["message"], "properties": {"message": {"type": "string", "pattern": VISIBLE_PATTERN}}},
         ],
     },
     "Handoff": {
@@ -119,6 +118,22 @@ _SCHEMAS: dict[str, Any] = {
             "handled_at": {"type": ["string", "null"], "format": "date-time"},
             "created_at": {"type": "string", "format": "date-time"},
         },
+    },
+    "HandoffRequested": {
+        "allOf": [
+            ref("Handoff"),
+            {
+                "type": "object",
+                "required": ["already_open"],
+                "properties": {
+                    "already_open": {
+                        "type": "boolean",
+                        "description": "true: the conversation's request was still open, and this one was added to "
+                        "it (its message below the first, a new email replacing the old one).",
+                    }
+                },
+            },
+        ]
     },
     "ConversationHandoff": {
         "type": "object",
@@ -279,7 +294,11 @@ _PATHS: dict[str, Any] = {
             "operationId": "handoff",
             "summary": "Ask for a human",
             "requestBody": {"required": True, "content": {"application/json": {"schema": ref("HandoffRequest")}}},
-            "responses": {"201": json_content(ref("Handoff"), "Stored; in the agents' inbox."), **_WRITE_ERRORS},
+            "responses": {
+                "201": json_content(ref("HandoffRequested"), "Stored; in the agents' inbox."),
+                "200": json_content(ref("HandoffRequested"), "Added to the conversation's request still open."),
+                **_WRITE_ERRORS,
+            },
         }
     },
     "/api/v1/conversations": {

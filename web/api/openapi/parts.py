@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.http.payloads import EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_INT64, NOT_BLANK_PATTERN
+from chatbot.language import VISIBLE_PATTERN
+from web.http.payloads import EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_INT64
 
 # A row id: SQLite stores signed 64 bits, and the service refuses what does not fit (web/http/payloads.py).
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT64}
@@ -25,9 +26,9 @@ def response_ref(name: str) -> dict[str, str]:
 EMAIL = {"type": ["string", "null"], "maxLength": MAX_EMAIL_LENGTH, "pattern": EMAIL_PATTERN}
 
 
-def text(max_length: int, description: str = "", pattern: str = NOT_BLANK_PATTERN) -> dict[str, Any]:
-    """A required text field: the service strips it, so it must hold a character that is not whitespace (or, with
-    ``pattern``, another rule the service checks with the same pattern)."""
+def text(max_length: int, description: str = "", pattern: str = VISIBLE_PATTERN) -> dict[str, Any]:
+    """A required text field: the service strips it, so it must hold a character that shows, not only whitespace or
+    invisible characters (or, with ``pattern``, another rule the service checks with the same pattern)."""
     schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": pattern}
     return {**schema, "description": description} if description else schema
 
