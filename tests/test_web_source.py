@@ -283,6 +283,40 @@ def test_a_page_that_lists_articles_is_followed_but_not_ingested(site: Server) -
     assert result.is_complete
 
 
+def test_an_faq_page_of_a_site_is_read_as_its_entries(site: Server) -> None:
+    """A site's FAQ page (every section a question) becomes one FAQ entry per question, cited at the page, as the
+    same HTML file in a folder is (round 37: an unseen help centre ingested by URL)."""
+    questions = "".join(
+        f"<h2>{question}</h2><p>{answer}</p>"
+        for question, answer in (
+            ("Can I pay by invoice?", "Yes, on the Business plan."),
+            ("Do you offer a discount for charities?", "Yes: 30% off every plan."),
+            ("Can I change my billing email?", "Yes, in Settings, Billing."),
+        )
+    )
+    faq = _page("Frequently asked questions", questions, MENU).replace(
+        "<title>Frequently asked questions</title>", "<title>Frequently asked questions | Lumo Help</title>"
+    )
+    (site.root / "help" / "faq.html").write_text(faq)
+    index = site.root / "help" / "index.html"
+    index.write_text(index.read_text().replace("</main>", '<a href="/help/faq">FAQ</a></main>'))
+
+    documents = {d.id: d for d in crawl_site(f"{site.origin}/help/").documents}
+    entries = {doc_id: d for doc_id, d in documents.items() if doc_id.startswith(f"{site.host}/help/faq#")}
+    assert sorted(entries) == [
+        f"{site.host}/help/faq#can-i-change-my-billing-email",
+        f"{site.host}/help/faq#can-i-pay-by-invoice",
+        f"{site.host}/help/faq#do-you-offer-a-discount-for-charities",
+    ]
+    charities = entries[f"{site.host}/help/faq#do-you-offer-a-discount-for-charities"]
+    assert (charities.kind, charities.faq_answer, charities.url) == (
+        "faq",
+        "Yes: 30% off every plan.",
+        f"{site.origin}/help/faq",
+    )
+    assert f"{site.host}/help/faq" not in documents
+
+
 # -- syncing a site ------------------------------------------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from lxml import etree
 from chatbot.errors import AnswerdeskError, BadRequestError, DocumentLoadError
 from chatbot.types import Audience, SourceDocument
 from ingest.sources.document import SourceFile
+from ingest.sources.faq_page import faq_entries
 from ingest.sources.html import drop_page_furniture, html_content, load_html
 from ingest.sources.metadata import Defaults, base_defaults
 from ingest.sources.pdf import load_pdf
@@ -366,13 +367,16 @@ def _as_utf8(response: _Response) -> bytes:
         return response.body
 
 
-def _page_document(response: _Response, url: str, defaults: Defaults) -> SourceDocument:
-    """The page as a SourceDocument with id host/path and ``url`` the page's canonical URL (what answers cite)."""
+def _page_documents(response: _Response, url: str, defaults: Defaults) -> list[SourceDocument]:
+    """The page as a SourceDocument with id host/path and ``url`` the page's canonical URL (what answers cite); an
+    FAQ page (every section a question) as its entries, as a folder's HTML file is read (faq_page.py)."""
     name = PurePosixPath(urlsplit(url).path).name or "index"
     source = SourceFile(path=Path(name), rel=page_id(url), defaults=defaults, data=_as_utf8(response))
-    loader = load_pdf if response.content_type in _PDF_TYPES else load_html
-    [document] = loader(source)
-    return dataclasses.replace(document, url=url)
+    if response.content_type in _PDF_TYPES:
+        [document] = load_pdf(source)
+        return [dataclasses.replace(document, url=url)]
+    [document] = load_html(source)
+    return faq_entries(dataclasses.replace(document, url=url))
 
 
 # -- the crawl ----------------------------------------------------------------------------------------------------
@@ -483,7 +487,7 @@ class _Crawl:
         if doc_id in self.documents:
             return  # the same page under another URL
         try:
-            document = _page_document(response, url, self.defaults)
+            documents = _page_documents(response, url, self.defaults)
         except DocumentLoadError as exc:
             # A page with nothing to read once the menus are gone (a landing page of links) is not an article.
             log.info("%s: skipped (%s)", url, exc.message)
@@ -493,7 +497,7 @@ class _Crawl:
             self.fail(url, f"{type(exc).__name__}: {exc}")
             return
         self.documents[doc_id] = url
-        self.result.documents.append(document)
+        self.result.documents.extend(documents)
 
     def finish(self) -> CrawlResult:
         if self.is_truncated:
