@@ -41,7 +41,7 @@ test: venv lint typecheck
 check: test
 
 BENCH_DIR := var/bench
-BENCH_EVALS := emanual near-oos clinc-oos stackfaq stackfaq-oos cmrc2018 banking77-gaps gap-verification everyday kestrel parcelpoint vela other-product
+BENCH_EVALS := emanual near-oos clinc-oos stackfaq stackfaq-oos cmrc2018 banking77-gaps gap-verification everyday kestrel parcelpoint vela orla other-product
 
 # Every benchmark and evaluation, then docs/benchmarks.md (generated part only) from the JSON results in var/bench.
 bench: venv

@@ -24,6 +24,7 @@ EVAL_ORDER = (
     "kestrel",
     "parcelpoint",
     "vela",
+    "orla",
     "other-product",
     "banking77-gaps",
     "gap-verification",

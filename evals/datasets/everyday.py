@@ -21,13 +21,21 @@ VELA_KB = Path(__file__).resolve().parents[1] / "data" / "vela"
 VELA_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "vela.jsonl"
 EVERYDAY_LABELS = frozenset({"abstain", "smalltalk", "handoff"})  # what ``expected`` holds when it is not a list
 _EVERYDAY_KEYS = frozenset({"id", "question", "expected", "language", "audience", "split", "note"})
+# A phrase a right answer must contain (a number, the key instruction): where an article is a long manual, citing it
+# says little, so the eval also reports the share of answers that hold the fact (meta "answers", as CMRC's spans).
+_OPTIONAL_KEYS = frozenset({"fact"})
+ORLA_KB = Path(__file__).resolve().parents[1] / "data" / "orla"
+ORLA_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "orla.jsonl"
 
 
 def _everyday_question(row: object, audiences: dict[str, str], kb: Path = EVERYDAY_KB) -> EvalQuestion:
     if not isinstance(row, dict):
         raise ValueError("expected a JSON object")
-    if set(row) != _EVERYDAY_KEYS:
-        raise ValueError(f"keys must be exactly {', '.join(sorted(_EVERYDAY_KEYS))}, got {', '.join(sorted(row))}")
+    if not _EVERYDAY_KEYS <= set(row) <= _EVERYDAY_KEYS | _OPTIONAL_KEYS:
+        raise ValueError(
+            f"keys must be exactly {', '.join(sorted(_EVERYDAY_KEYS))} (and optionally "
+            f"{', '.join(sorted(_OPTIONAL_KEYS))}), got {', '.join(sorted(row))}"
+        )
     question, audience, split = row["question"], row["audience"], row["split"]
     if not isinstance(question, str) or not question.strip():
         raise ValueError("'question' must be non-empty text")
@@ -38,6 +46,11 @@ def _everyday_question(row: object, audiences: dict[str, str], kb: Path = EVERYD
         )
     expected = row["expected"]
     meta = {"audience": str(audience), "note": str(row["note"])}
+    fact = row.get("fact")
+    if fact is not None:
+        if not isinstance(fact, str) or not fact.strip():
+            raise ValueError("'fact' must be non-empty text or null")
+        meta["answers"] = fact.strip()
     if isinstance(expected, str):
         if expected not in EVERYDAY_LABELS:
             raise ValueError(
@@ -120,6 +133,18 @@ def load_vela(data_dir: Path, seed: int) -> EvalDataset:
         VELA_QUESTIONS,
         "Vela, an unseen help centre of e-scooter and e-bike sharing published as web pages ({documents} documents), "
         "and {questions} messages as customers write them, by helpers blind to the code (answerable, abstain)",
+    )
+
+
+def load_orla(data_dir: Path, seed: int) -> EvalDataset:
+    # Product manuals published as PDF files (evals/data/orla/README.md): running headers and footers, a table of
+    # contents, tables, two columns. Each message names the phrase a right answer holds.
+    return _load_bundled(
+        "orla",
+        ORLA_KB,
+        ORLA_QUESTIONS,
+        "Orla V5, an unseen robot vacuum's manuals printed as PDF files ({documents} documents), and {questions} "
+        "messages as customers write them, each with the phrase a right answer holds, by helpers blind to the code",
     )
 
 

@@ -25,6 +25,9 @@
 - ``vela``: a fourth help centre, of e-scooter and e-bike sharing, published as web pages (evals/data/vela: 17
   HTML articles and an FAQ page, with their header, navigation and footer) with messages by helpers who never read
   the code (evals/data/vela.jsonl).
+- ``orla``: a robot vacuum's manuals printed as PDF files (evals/data/orla: a 15-page user manual, an installation
+  guide and a two-column warranty leaflet, with running headers and footers, contents pages and tables), with
+  messages that each name the phrase a right answer holds (evals/data/orla.jsonl).
 - ``other-product``: the sample help centre asked its own customers' answerable questions and Kestrel's and
   Parcelpoint's, another product's customers, which it must refuse (each keeps its own split).
 - custom sets are not named here: :func:`evals.datasets.custom.load_custom` (a help-centre folder and a JSONL file).
@@ -38,7 +41,14 @@ from pathlib import Path
 from evals.datasets.banking77 import load_banking77
 from evals.datasets.cmrc2018 import load_cmrc2018
 from evals.datasets.emanual import load_clinc_oos, load_emanual, load_near_oos
-from evals.datasets.everyday import load_everyday, load_kestrel, load_other_product, load_parcelpoint, load_vela
+from evals.datasets.everyday import (
+    load_everyday,
+    load_kestrel,
+    load_orla,
+    load_other_product,
+    load_parcelpoint,
+    load_vela,
+)
 from evals.datasets.splits import DEFAULT_SEED, limit_questions
 from evals.datasets.stackfaq import load_stackfaq, load_stackfaq_oos
 from evals.datasets.types import EvalDataset
@@ -56,6 +66,7 @@ _LOADERS: dict[str, Callable[[Path, int], EvalDataset]] = {
     "kestrel": load_kestrel,
     "parcelpoint": load_parcelpoint,
     "vela": load_vela,
+    "orla": load_orla,
     "other-product": load_other_product,
 }
 DATASET_NAMES: tuple[str, ...] = tuple(_LOADERS)

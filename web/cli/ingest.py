@@ -210,8 +210,11 @@ def docs_list(as_json: bool, include_deleted: bool) -> None:
 @docs_group.command("show")
 @click.argument("doc_id")
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--text", "with_text", is_flag=True, help="Also print the current version's text as it was read (Markdown)."
+)
 @with_appcontext
-def docs_show(doc_id: str, as_json: bool) -> None:
+def docs_show(doc_id: str, as_json: bool, with_text: bool) -> None:
     upgrade_database(current_app._get_current_object())  # type: ignore[attr-defined]
     row = db.session.get(Document, doc_id)
     if row is None:
@@ -227,11 +230,16 @@ def docs_show(doc_id: str, as_json: bool) -> None:
             for v in row.versions
         ]
     }
+    # What the loaders made of the file (headings, tables, what was left out) is what answers quote: an editor
+    # checks it here rather than in the database.
+    current = next((v.text for v in row.versions if v.version == row.current_version), None)
+    if with_text:
+        detail["text"] = current
     if as_json:
         click.echo(json.dumps(detail, ensure_ascii=False, indent=2))
         return
     for key, value in detail.items():
-        if key != "versions":
+        if key not in {"versions", "text"}:
             click.echo(f"{key}: {value}")
     click.echo("versions:")
     for version in detail["versions"]:
@@ -239,6 +247,9 @@ def docs_show(doc_id: str, as_json: bool) -> None:
             f"  v{version['version']}  {version['created_at']}  {version['characters']} chars  "
             f"{version['content_hash'][:12]}"
         )
+    if with_text:
+        click.echo(f"text (v{row.current_version}):")
+        click.echo(current or "")
 
 
 def _summary(row: Document) -> dict[str, Any]:
