@@ -220,6 +220,7 @@ class ExtractiveComposer:
             title_terms = (
                 set(tokenize_passage(" ".join((document.title, *anchor_chunk.chunk.heading_path)))) - asked.stressed
             )
+            units[anchor] = _whole_table(units[anchor], document, terms, title_terms)
             window = self._table_window(
                 units, anchor, terms, title_terms, whole=asked.contrasts, prices=asked.asks_price
             )
@@ -929,6 +930,30 @@ def _verdict_first(window: list[Unit], anchor: Unit, terms: dict[str, float]) ->
 
 # At most this many table rows quoted for their sections to follow them: more is an overview, not one row's answer.
 ROWS_WITH_SECTIONS = 2
+
+
+def _whole_table(table: Unit, document: ScoredDocument, terms: dict[str, float], title_terms: set[str]) -> Unit:
+    """``table`` with the rows of its other parts among the document's retrieved chunks (a long table is split
+    between rows, its header repeated in every part), when the rows the question names are among those: the
+    anchor is the part whose best row says most of the question, which is not always the row it asks about. A
+    manual's troubleshooting table: "the station isnt emptying the robot" anchored on the part with "The battery
+    is empty" (it says "robot" too) and quoted its "The robot cannot find the station" row; the row "The station
+    does not empty the dustbin" was in the next part. The rows are chosen from the whole table afterwards, as from
+    any table; when the question names no row of it, the part stays as it is (never a whole long table)."""
+    header, _rows = table_parts(table.text)
+    path = table.chunk.chunk.heading_path
+    rows: list[str] = []
+    for chunk in sorted(document.chunks, key=lambda c: c.chunk.index):
+        if chunk.chunk.heading_path != path:
+            continue
+        for unit in split_units(chunk):
+            part_header, part_rows = table_parts(unit.text) if unit.is_table else ([], [])
+            if part_header == header:
+                rows.extend(row for row in part_rows if row not in rows)
+    if len(rows) <= len(table_parts(table.text)[1]):
+        return table
+    whole = "\n".join([*header, *rows])
+    return replace(table, text=whole) if select_rows(whole, terms, title_terms) != whole else table
 
 
 def _row_sections(

@@ -1,0 +1,49 @@
+"""What a fifth knowledge base nothing was tuned on taught (round 38): Orla V5, a robot vacuum's manuals printed as
+PDF files (evals/data/orla), ingested with the real model and asked its dev messages' cases. Before the PDF reader
+used the page layout, answers quoted running footers, contents lines and one-line flattened tables."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpcenter_kb import REPO_ROOT, SampleKB, sample_kb
+
+ORLA = REPO_ROOT / "evals" / "data" / "orla"
+# What only a printed page holds: a running footer, chromium's date and address, a contents line's dot leaders.
+PAGE_FURNITURE = re.compile(r"Page \d+ of \d+|file://|\d+/\d+/\d+, \d+:\d+|(?:\. ){3}")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> SampleKB:
+    return sample_kb(tmp_path_factory, ORLA)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # Quoted "Orla V5 Robot Vacuum & Mop | User Manual 8 Troubleshooting Page 14 of 15OV5-UM-EN ..." first.
+        ("it shows E4 what do i do", "| E4 | Main brush stuck | Remove the main brush guard"),
+        # Was ". . . . 5 3.1 Assembling the station . . . . 5 3.2 Fitting the side brush . ." at 0.98.
+        ("how do i assemble the station", "Slide the ramp into the front of the station base"),
+        # Was one line of three tables run together, cut before the "Solid red" row on the next page.
+        ("what does a solid red light mean", "| Solid red | Battery below 15 %, returning to the station"),
+        # A long troubleshooting table split into parts: the row asked about is in another part than the anchor.
+        ("the station isnt emptying the robot", "| The station does not empty the dustbin |"),
+    ],
+)
+def test_answers_quote_the_manual_as_printed_without_page_furniture(kb: SampleKB, question: str, expected: str) -> None:
+    answer = kb.answerer.answer(question, [], audience="public")
+    assert not answer.is_gap, answer.answer
+    assert expected in answer.answer
+    assert not PAGE_FURNITURE.search(answer.answer), answer.answer
+
+
+def test_a_section_at_the_top_of_a_page_keeps_its_heading(kb: SampleKB) -> None:
+    # The maintenance table was filed under "6.4 Multi-floor maps" (its heading ran into the page header), so "how
+    # often should I replace the filter" was "I'm not sure" with the multi-floor excerpt.
+    answer = kb.answerer.answer("how often should i replace the HEPA filter", [], audience="public")
+    assert "Every 3–6 months" in answer.answer, answer.answer
