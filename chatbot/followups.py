@@ -22,6 +22,13 @@ _EN_CONNECTOR = re.compile(r"^\s*(and|also|what about|how about|but|so|then|or)\
 _EN_PRONOUN = re.compile(r"\b(it|that|this|those|these|them|there|she|he|her|him|his)\b", re.IGNORECASE)
 # "Is there an office in Berlin?": an existential "there" refers to nothing earlier.
 _EN_EXISTENTIAL = re.compile(r"\b(is|are|was|were|isn't|aren't|any)\s+there\b", re.IGNORECASE)
+# "my card was charged twice this month": a demonstrative before a time is a date, not the last turn's topic. Read
+# as a follow-up of "How do I invite a colleague?", it got the invite steps, confidently (a browser check, round 38).
+_EN_THIS_TIME = re.compile(
+    r"\b(?:this|that|these|those)\s+(?:morning|afternoon|evening|night|week|weekend|month|year|quarter|time|"
+    r"day|days|weeks|months|years)\b",
+    re.IGNORECASE,
+)
 # "can my husband go instead?", "does it work on android too?": what the turn before said, for someone or something
 # else (round 33: "can my husband go instead?" after what to bring to a Pickup Point was "I don't know").
 _EN_ELSE = re.compile(r"\b(?:instead|too|as well|either)\W*$", re.IGNORECASE)
@@ -82,7 +89,7 @@ def is_follow_up(question: str) -> bool:
         return True
     if has_cjk(question):
         return terms <= 1  # jieba cuts a full Chinese question into few words: only a bare term is a follow-up
-    leans_on_pronoun = bool(_EN_PRONOUN.search(_EN_EXISTENTIAL.sub(" ", question)))
+    leans_on_pronoun = bool(_EN_PRONOUN.search(_EN_THIS_TIME.sub(" ", _EN_EXISTENTIAL.sub(" ", question))))
     return terms <= _SHORT_QUESTION_TERMS or (terms <= _PRONOUN_QUESTION_TERMS and leans_on_pronoun)
 
 

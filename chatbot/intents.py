@@ -273,6 +273,9 @@ _REQUEST_WORDS = frozenset(
     issue problem error wrong fail failed failing declined stuck missing broken urgent urgently asap still worried
     """.split()
 )
+# "thanks, but the upload button is greyed out": what follows a "but" is what the message is about. Read as thanks,
+# it got "You're welcome!" and no gap, and the agent never learnt the fix did not work (a browser check, round 38).
+_RESERVATION_WORDS = frozenset({"but", "however", "although"})
 _PLEASE = frozenset({"please", "pls", "plz", "plse", "pleas", "kindly"})
 # Filler that ends a clause's opening: "this morning" is no greeting, "the person I sent it to" no hand-off.
 _NOT_LEADING = frozenset(
@@ -432,7 +435,7 @@ def conversation_around(text: str) -> Intent | None:
         while i < len(words):
             word = words[i]
             never_mind = word == "never" and words[i + 1 : i + 2] == ["mind"]
-            if word in _QUESTION_WORDS or (word in _REQUEST_WORDS and not never_mind):
+            if word in _QUESTION_WORDS or (word in _REQUEST_WORDS and not never_mind) or word in _RESERVATION_WORDS:
                 return None
             if opening and word in _QUESTION_OPENERS:
                 return None

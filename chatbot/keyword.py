@@ -25,7 +25,7 @@ import numpy as np
 from chatbot.codes import code_like_words
 from chatbot.language import CJK_CHARS, CJK_RE
 from chatbot.names import titled_names
-from chatbot.spelling import Speller, vocabulary
+from chatbot.spelling import Speller, hyphenated_words, vocabulary
 from chatbot.synonyms import Synonyms
 from chatbot.types import Audience, Chunk, chunk_from_dict, chunk_to_dict
 
@@ -88,7 +88,17 @@ _FILE_NAME = "corpus.json"
 # 11: "cant", "wont", "got", "rn", "asap" are filler.
 # 12: so are "r" and "n" ("which browsers r ok").
 # 13: "有" (have) is a Chinese stop word.
-TOKENIZER_VERSION = 13
+# 14: a number glued to its unit is the number and the unit ("5ghz" is "5 GHz", "10mm" is "10 mm").
+TOKENIZER_VERSION = 14
+# A number and a unit right after it: a quantity as customers type it ("5ghz", "10mm", "20mb"), which the manual
+# prints apart ("5 GHz"). "does it work with 5ghz wifi?" was "I don't know" while "5 ghz" was answered. Only units:
+# "2fa" stays one word (as "2", a number every page has, plus "fa", it lost right answers), as do model names
+# ("55nu8000") and codes ("E4").
+_GLUED_UNIT = re.compile(r"^(\d+)([a-z]+)$")
+_UNITS = frozenset(
+    "mm cm m km in ft kg g lb lbs mb gb tb kb mbps gbps kbps ghz mhz khz hz w kw kwh wh v mah ah ml l min mins h "
+    "hr hrs s sec secs ms pa db dba x p k am pm px dpi".split()
+)
 # American "-ize" / "-yze" words read as their British "-ise" / "-yse" spelling before stemming: the stemmer cuts
 # "categorize" to "categor" and "categorise" to "categoris", so a customer writing American English missed a help
 # centre written in British English ("how do I categorize a transaction": "I'm not sure", 0.11; "categorise":
@@ -142,6 +152,8 @@ def _words(text: str, search: bool) -> list[str]:
         if CJK_RE.match(piece):
             cut = _jieba().lcut_for_search(piece) if search else _jieba().lcut(piece)
             tokens.extend(w for w in cut if w.strip() and w not in _CHINESE_STOPWORDS)
+        elif (glued := _GLUED_UNIT.match(piece)) and glued.group(2) in _UNITS:
+            tokens.extend(glued.groups())
         elif piece not in _ENGLISH_STOPWORDS:
             tokens.append(piece)
     english = [i for i, t in enumerate(tokens) if not CJK_RE.match(t)]
@@ -291,7 +303,9 @@ class _ScopeIndex:
     def speller(self) -> Speller:
         """Typo correction to this scope's own words (chatbot/spelling.py)."""
         if self._speller is None:
-            self._speller = Speller(vocabulary(self._texts()), is_known=self._knows_stem)
+            self._speller = Speller(
+                vocabulary(self._texts()), is_known=self._knows_stem, hyphenated=hyphenated_words(self._texts())
+            )
         return self._speller
 
     def synonyms(self) -> Synonyms:

@@ -10,6 +10,8 @@ as typed, and so is a word with no vocabulary word that close, so a real unknown
 A real English word is never a typo, whatever the knowledge base says (symspellpy's English word list): on the dev
 questions, without that check "unchanged" became "changed", "constrain" "contain" and "score" "store". Nor is a
 word that only adds letters at either end of a vocabulary word ("unpaused", "doesnt"): that is another form of it.
+A word the knowledge base only writes with a hyphen ("Wi-Fi", "e-mail") reads as it is written there: customers
+type "wifi", which matched nothing ("does it work with 5ghz wifi?" was "I don't know").
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ MIN_WORD_LENGTH = 5
 # From this length two edits are allowed ("buisness" -> "business" is one transposition, "aplication" one more).
 TWO_EDITS_FROM_LENGTH = 8
 _WORD = re.compile(r"[^\W\d_]+")
+# A word of two parts joined by a hyphen (any of the hyphens a page may print), each part letters only.
+_HYPHENATED = re.compile(r"(?<![\w\-\u2010\u2011])([^\W\d_]{1,8})[\-\u2010\u2011]([^\W\d_]{1,8})(?![\w\-\u2010\u2011])")
 # The commonest slips of the keys in short function words, too short for the speller (MIN_WORD_LENGTH): "whats teh
 # differnce between 2.4 and 5ghz" was "I don't know" (0.21) on an unseen help centre, "teh" read as a name no article
 # says (round 32). None of them is an English word; a knowledge base that uses one keeps it.
@@ -74,16 +78,33 @@ def vocabulary(texts: Iterable[str]) -> Counter[str]:
     return counts
 
 
+def hyphenated_words(texts: Iterable[str]) -> dict[str, str]:
+    """The words ``texts`` write with a hyphen, by the word written without it: {"wifi": "wi-fi"}."""
+    found: dict[str, str] = {}
+    for text in texts:
+        if "-" in text or "\u2010" in text or "\u2011" in text:
+            for first, second in _HYPHENATED.findall(text.lower()):
+                if not CJK_RE.search(first + second):
+                    found.setdefault(first + second, f"{first}-{second}")
+    return found
+
+
 class Speller:
     """Corrects the words of a text that are not in a vocabulary to the closest, most frequent word that is.
     ``is_known`` may accept more words as they are: the keyword index knows "stores" by its stem when the texts only
     say "store", and a word it knows is spelt right."""
 
-    def __init__(self, counts: Counter[str], is_known: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self,
+        counts: Counter[str],
+        is_known: Callable[[str], bool] | None = None,
+        hyphenated: dict[str, str] | None = None,
+    ) -> None:
         from symspellpy import SymSpell
 
         self._known = frozenset(counts)
         self._is_known = is_known
+        self._hyphenated = hyphenated or {}
         self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
         for word, count in counts.items():
             if len(word) >= MIN_WORD_LENGTH - 2:  # a 5-letter typo is at most two edits from a 3-letter word
@@ -108,6 +129,8 @@ class Speller:
 
     def correct_word(self, word: str) -> str:
         lower = word.lower()
+        if lower in self._hyphenated and lower not in self._known:
+            return self._hyphenated[lower]
         if lower in _FUNCTION_WORD_TYPOS and lower not in self._known:
             return _FUNCTION_WORD_TYPOS[lower]
         if len(lower) < MIN_WORD_LENGTH or lower in self._known or CJK_RE.search(word):

@@ -550,6 +550,7 @@ def test_asking_for_a_person_again_adds_to_the_open_request(service: Service, cl
     first = {"conversation_id": answer["conversation_id"], "email": "ann@example.com", "message": "Call me"}
     created = client.post("/api/v1/handoff", json=first, headers=site_headers(service))
     assert created.status_code == 201 and created.get_json()["already_open"] is False
+    assert created.get_json()["reply_by_email"] is False  # no mail server here: the reply shows in the chat only
     again = {
         "conversation_id": answer["conversation_id"],
         "email": "ann@example.org",

@@ -269,7 +269,12 @@ def test_two_edits_make_versions_with_authors_and_a_diff(service: ArticleService
 
     # Saving over a version someone else replaced is refused, and the typed text is kept.
     stale = write_article(editor, edit_url, title="Invoice numbers", body="My late change", base_version=2)
-    assert stale.status_code == 409 and "My late change" in stale.get_data(as_text=True)
+    conflict_page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "My late change" in conflict_page
+    # The page compares the version edited with the one saved meanwhile, and its form now builds on the latter:
+    # saving the merged text saves (it was 409 again forever).
+    assert f"/editor/articles/{doc_id}/diff?a=2&amp;b=3" in conflict_page
+    assert re.search(r'name="base_version" value="3"', conflict_page)
     unchanged = write_article(
         editor, edit_url, title="Invoice numbers", body=third, audience="internal", base_version=3
     )

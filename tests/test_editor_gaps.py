@@ -278,6 +278,40 @@ def test_the_merge_form_refuses_another_community(service: GapService) -> None:
     assert gap_row(service, beta).status == "open" and gap_row(service, unrouted).count == 1
 
 
+def test_a_gap_filed_under_another_community_can_then_be_merged(
+    service: GapService, community_editors: CommunityEditors
+) -> None:
+    """The same question asked twice made a gap of no community and one of "beta", which could never be merged and
+    no control could change (a browser check, round 38). An editor of both files one under the other's community."""
+    client = service.client()
+    beta = new_gap(service, client, "Do you lend spare chargers to customers?")
+    set_community(service, beta, "beta")
+    unrouted = new_gap(
+        service, client, "Do you lend spare chargers to your customers?"
+    )  # no community: a gap of its own
+    assert unrouted != beta
+    admin = logged_in(service, "admin@example.com")
+    beta_doc = {"title": "Spare chargers", "body": "We lend chargers.", "community": "beta", "audience": "public"}
+    saved = post_form(admin, "/editor/articles/new", {**beta_doc, "review_by": "", "tags": "", "owner": ""})
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    page = admin.get(f"/editor/gaps/{unrouted}").get_data(as_text=True)
+    assert f'action="/editor/gaps/{unrouted}/community"' in page and '<option value="beta"' in page
+
+    unknown = post_form(admin, f"/editor/gaps/{unrouted}/community", {"community": "betta"}).get_data(as_text=True)
+    assert "There is no community" in unknown and gap_row(service, unrouted).community is None
+    alpha = logged_in(service, "alpha-editor@example.com")  # edits "alpha" only: may not hand it to "beta"
+    assert "do not edit the community" in post_form(
+        alpha, f"/editor/gaps/{unrouted}/community", {"community": "beta"}
+    ).get_data(as_text=True)
+    assert gap_row(service, unrouted).community is None
+
+    filed = post_form(admin, f"/editor/gaps/{unrouted}/community", {"community": "beta"}).get_data(as_text=True)
+    assert "Filed under beta." in filed and gap_row(service, unrouted).community == "beta"
+    merged = post_form(admin, f"/editor/gaps/{unrouted}/merge", {"into": str(beta)}).get_data(as_text=True)
+    assert "communities differ" not in merged
+    assert gap_row(service, beta).count == 2 and gap_row(service, unrouted).status == "dismissed"
+
+
 # -- resolve -----------------------------------------------------------------------------------------------------
 def test_resolving_with_an_faq_from_the_page_verifies(service: GapService) -> None:
     question = "Do you offer a student discount?"

@@ -97,7 +97,10 @@ def test_an_agent_answers_on_the_page_and_the_widget_shows_the_reply(service: Ga
     agent = logged_in(service, AGENT)
 
     listed = agent.get("/editor/inbox/").get_data(as_text=True)
-    assert f'href="/editor/inbox/{handoff_id}"' in listed and PUBLIC_QUESTION in listed
+    # The row says what the person wrote to the team, and the question they asked under it (it showed the question
+    # only, and agents opened every request to triage them, round 38).
+    row = listed.split(f'href="/editor/inbox/{handoff_id}">', 1)[1].split("</td>", 1)[0]
+    assert row.startswith("Please call me back</a>") and f"Asked: {PUBLIC_QUESTION}" in row
     page = agent.get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
     # The whole conversation: the question, the bot's answer with its citation and confidence, the request.
     assert PUBLIC_QUESTION in page and "Forgot password" in page and "Reset your password" in page
@@ -205,6 +208,11 @@ def test_closing_without_a_reply(service: GapService, agent_token: str) -> None:
     assert widget_conversation(service, headers, conversation_id)["handoffs"][0]["reply"] is None
 
     editor = logged_in(service, "editor@example.com")  # editors work the inbox too
+    # One click closed it (a browser check, round 38): the button asks first, as the editors' other irreversible ones.
+    request_page = editor.get(f"/editor/inbox/{by_page}").get_data(as_text=True)
+    assert re.search(
+        r'<button type="submit" data-confirm="Close this request without a reply\?[^"]*">Close', request_page
+    )
     done = editor.post(f"/editor/inbox/{by_page}/close", data={"csrf_token": page_csrf(editor)}, follow_redirects=True)
     assert "closed without a reply" in done.get_data(as_text=True)
     row = handoff_row(service, by_page)

@@ -94,6 +94,8 @@ def request_help(service: MailService, message: str, email: str | None = CUSTOME
     body = {"message": message, **({"email": email} if email else {})}
     response = service.app.test_client().post("/api/v1/handoff", json=body, headers=service.widget())
     assert response.status_code == 201
+    # With a mail server, the reply is e-mailed when there is an address to send it to: the widget says so.
+    assert response.get_json()["reply_by_email"] is bool(email)
     return response.get_json()["id"], response.get_json()["conversation_id"]
 
 

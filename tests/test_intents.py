@@ -413,6 +413,9 @@ def test_conversation_around_a_remark(text: str, kind: str) -> None:
         "I have a question about fee for cash withdraw.",  # announced, and asked (Banking77)
         "hi, can i ask about refunds?",  # a clause ending on "?" that is more than conversation
         "hello? where do i change my vat number",
+        # after an answer, a "but" says it did not help (were "You're welcome!" and no gap, round 38)
+        "ok thanks but my logo looks blurry on the PDF",
+        "thanks, but the upload button is greyed out",
     ],
 )
 def test_a_question_around_an_intent_phrase_is_not_conversation(text: str) -> None:

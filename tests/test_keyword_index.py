@@ -127,3 +127,11 @@ def test_how_much_is_something_is_searched_as_a_price() -> None:
     # Not when a price word is there already, nor for a quantity of something else.
     assert query_terms("how much does an extra user cost").count("cost") == 1
     assert "cost" not in query_terms("how much storage is on plus")
+
+
+def test_a_number_glued_to_its_unit_is_the_number_and_the_unit() -> None:
+    # Customers type "5ghz" and "10mm" where manuals print "5 GHz" and "10 mm" (round 38: "I don't know").
+    assert tokenize("does it work with 5ghz?") == tokenize("does it work with 5 GHz?")
+    assert tokenize("rugs over 20mm") == tokenize("rugs over 20 mm")
+    # Not a code, a model name or "2fa", which is no quantity ("2" is on every page).
+    assert tokenize("2fa on the 55nu8000, error E4") == ["2fa", "55nu8000", "error", "e4"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
 
 from chatbot.language import has_visible_text
 from chatbot.types import Audience
@@ -36,6 +36,7 @@ from web.http.payloads import (
     required_id,
 )
 from web.http.serialize import conversation_json, conversation_summary, feedback_json, handoff_json
+from web.services import get_settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Callers prove themselves with a site key, a token, or (cookie sessions) an X-CSRFToken header (access/callers.py).
@@ -131,9 +132,14 @@ def handoff() -> Any:
     pending = open_handoff(conversation)
     if pending is not None:
         # Asked again before the team answered (the button twice, or "I want a person" after it): one request.
-        return jsonify({**handoff_json(add_to_handoff(pending, email, text)), "already_open": True}), 200
-    row = request_handoff(conversation, email, text)
-    return jsonify({**handoff_json(row), "already_open": False}), 201
+        row, status, already_open = add_to_handoff(pending, email, text), 200, True
+    else:
+        row, status, already_open = request_handoff(conversation, email, text), 201, False
+    # Whether the reply will be e-mailed too: the widget promises an email only then (it promised one on a service
+    # without a mail server, and the visitor never came back to read the reply in the chat).
+    settings = get_settings(current_app)
+    reply_by_email = bool(row.email and settings.smtp_url and settings.mail_from)
+    return jsonify({**handoff_json(row), "already_open": already_open, "reply_by_email": reply_by_email}), status
 
 
 @bp.get("/conversations")

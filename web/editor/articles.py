@@ -237,7 +237,12 @@ def edit(doc_id: str) -> Any:
                         f"Version {document.current_version} was saved while you were editing version "
                         f"{base_version}. Your text is kept below: compare the versions, merge, and save again."
                     )
-                    return _edit_page(form, user, document, gap, suggestion, base_version), 409
+                    # The form now builds on the version saved meanwhile: once the editor has merged it into the
+                    # text kept below, Save saves (it was 409 again forever, the hidden field still at the old one).
+                    page = _edit_page(
+                        form, user, document, gap, suggestion, document.current_version, conflict_base=base_version
+                    )
+                    return page, 409
                 report = save_draft(draft, document.id, user, runtime)
             return _after_save(document.id, report, user, gap, suggestion)
         return _edit_page(form, user, document, gap, suggestion, base_version), 400
@@ -303,6 +308,7 @@ def _edit_page(
     base_version: int | None = None,
     handoff: Handoff | None = None,
     shortened_question: bool = False,
+    conflict_base: int | None = None,
 ) -> str:
     allowed = editor_communities(user)
     if allowed is not None and form.community and form.community not in allowed:
@@ -313,6 +319,7 @@ def _edit_page(
         form=form,
         document=document,
         base_version=base_version if base_version is not None else (document.current_version if document else None),
+        conflict_base=conflict_base,
         gap=gap,
         gap_questions=_gap_questions(gap),
         suggestion=suggestion,

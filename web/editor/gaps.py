@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from web.access.auth import acting_employee, require_role
 from web.access.permissions import READ_ROLES, WRITE_ROLES, can_edit_community
+from web.articles.catalogue import communities
 from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, GAP_STATUSES, Gap, Message, db
 from web.editor.fields import form_flag, form_id, form_text, optional_form_text
@@ -32,6 +33,7 @@ from web.gaps.actions import (
     dismiss_gap,
     merge_gap,
     move_question,
+    refile_gap,
 )
 from web.gaps.notifications import GapAlerts, gap_alerts
 from web.gaps.queries import (
@@ -130,6 +132,8 @@ def gap(gap_id: int) -> str:
         is_open=gap.status in GAP_OPEN_STATUSES,
         can_resolve=can_resolve,
         editors=assignable_editors(gap.community) if can_act else [],
+        # Where the gap may be filed instead: the communities this editor writes for (all, for most).
+        communities=[c for c in communities() if can_edit_community(user, c)] if can_act else [],
         suggested_articles=suggested,
         other_articles=others,
         faq=current_faq(gap) or FaqDraft(question=title, answer=""),
@@ -192,6 +196,22 @@ def dismiss(gap_id: int) -> Response:
     except ApiError as error:
         return _failed(gap, error)
     flash("Gap dismissed.", "success")
+    return _back(gap)
+
+
+@bp.post("/gaps/<int:gap_id>/community")
+@require_role(*WRITE_ROLES)
+def refile(gap_id: int) -> Response:
+    gap = _gap(gap_id)
+    community = request.form.get("community", "").strip() or None
+    try:
+        if community is not None and community not in communities():
+            # A typo would make a community of its own, which no editor is assigned to.
+            raise ApiError(400, "bad_request", f"There is no community '{community}'.")
+        refile_gap(gap, acting_employee(), community)
+    except ApiError as error:
+        return _failed(gap, error)
+    flash(f"Filed under {community}." if community else "Filed under no community.", "success")
     return _back(gap)
 
 

@@ -137,7 +137,9 @@ def _open_gap(row: Handoff, user: User) -> Gap | None:
 def _delivery_message(row: Handoff, delivery: Delivery) -> tuple[str, str]:
     if delivery.route == "slack":
         return _slack_message(delivery)
-    shown = "Reply saved: they see it in their chat"  # a customer on the widget or an employee on /help
+    # A customer on the widget or an employee on /help: the chat asks for the reply while its page is open, and
+    # shows it when they come back to it (even after they started a new conversation).
+    shown = "Reply saved: it shows in their chat when they have it open or come back to it"
     if delivery.status == "sent":
         return f"{shown}, and it was e-mailed to {row.email}.", "success"
     if delivery.status == "failed":

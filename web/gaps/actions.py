@@ -102,6 +102,27 @@ def dismiss_gap(gap: Gap, actor: User, reason: str) -> Gap:
     return gap
 
 
+def refile_gap(gap: Gap, actor: User, community: str | None) -> Gap:
+    """File the gap under another community (None: no community), as an editor who edits both. The same question
+    asked twice landed in a gap of no community and one of "billing", which could never be merged (one scope per
+    gap, chatbot.gaps.scope): filed under "billing", they can be. An assignee who does not edit the new community is
+    unassigned."""
+    require_editor_of(actor, gap)
+    require_open(gap)
+    if not can_edit_community(actor, community):
+        raise ApiError(403, "forbidden", f"You do not edit the community '{community}'.")
+    if community == gap.community:
+        raise ApiError(400, "bad_request", f"Gap {gap.id} is already filed under that community.")
+    before = gap.community
+    gap.community = community
+    if gap.assignee is not None and not can_edit_community(gap.assignee, community):
+        gap.assignee_id = None
+        gap.status = "open"
+    record_event(gap, actor, "refile", community=community, before=before)
+    db.session.commit()
+    return gap
+
+
 def _require_one_scope(gap: Gap, target: Gap, action: str) -> None:
     """400 ``scope_mismatch`` when the questions of ``gap`` may not go into ``target`` (chatbot.gaps.scope)."""
     conflict = scope_conflict(Scope(gap.audience, gap.community), Scope(target.audience, target.community))

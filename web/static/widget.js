@@ -33,6 +33,7 @@
   const SCRIPT_BASE = SCRIPT && SCRIPT.src ? new URL(".", SCRIPT.src).href : new URL("/", location.href).href;
   const MAX_QUESTION = 2000; // the API answers 400 above this
   const MAX_STORED_ITEMS = 60; // localStorage is small: keep the latest turns only
+  const REPLY_CHECK_MS = 20000; // how often a waiting request asks for the team's reply
   const REQUEST_TIMEOUT_MS = 90000;
   const REASONS = ["wrong", "outdated", "unclear", "incomplete", "other"];
 
@@ -63,16 +64,19 @@
       sendFeedback: "Send feedback",
       thanks: "Thanks for your feedback!",
       talkToHuman: "Talk to a human",
-      handoffIntro: "Leave your email and a short message. Someone from our team will get back to you.",
+      handoffIntro: "Leave a short message for our team. Their reply shows here in this chat; add your email to " +
+        "hear from them by email too.",
       handoffIntroSignedIn: "Leave a short message. Someone from our team will reply here.",
-      email: "Email",
+      email: "Email (optional)",
       message: "Message",
       sendRequest: "Send request",
       cancel: "Cancel",
-      handoffSent: "Thanks! Someone from our team will get back to you at {email}.",
-      handoffSentNoEmail: "Thanks! Your request was passed to our team.",
+      handoffSent: "Thanks! Someone from our team will get back to you at {email}. Their reply shows here too.",
+      handoffSentNoEmail: "Thanks! Your request was passed to our team. Their reply will show here in this chat: " +
+        "come back to this page to read it.",
       handoffAdded: "Our team already has your request: we added this to it, and will get back to you at {email}.",
-      handoffAddedNoEmail: "Our team already has your request: we added this to it.",
+      handoffAddedNoEmail: "Our team already has your request: we added this to it. Their reply will show here.",
+      newReply: "Open the chat: our team has answered",
       handoffNeedsQuestion: "Please leave your email or a short message for our team.",
       fromTeam: "Answer from our team:",
       sending: "Sending…",
@@ -118,16 +122,17 @@
       sendFeedback: "提交反馈",
       thanks: "感谢您的反馈！",
       talkToHuman: "联系人工客服",
-      handoffIntro: "请留下您的邮箱和简短留言，我们的团队会尽快回复您。",
+      handoffIntro: "请给我们的团队留下简短留言。回复会显示在这个对话里；留下邮箱也可以通过邮件收到回复。",
       handoffIntroSignedIn: "请留下简短留言，我们的团队会在这里回复您。",
-      email: "邮箱",
+      email: "邮箱（可选）",
       message: "留言",
       sendRequest: "发送请求",
       cancel: "取消",
       handoffSent: "谢谢！我们的团队会通过 {email} 与您联系。",
-      handoffSentNoEmail: "谢谢！您的请求已转交给我们的团队。",
+      handoffSentNoEmail: "谢谢！您的请求已转交给我们的团队。回复会显示在这个对话里，请回到本页查看。",
       handoffAdded: "我们的团队已经收到您的请求，已把这条留言加进去，会通过 {email} 与您联系。",
-      handoffAddedNoEmail: "我们的团队已经收到您的请求，已把这条留言加进去。",
+      handoffAddedNoEmail: "我们的团队已经收到您的请求，已把这条留言加进去。回复会显示在这里。",
+      newReply: "打开对话：我们的团队已回复",
       handoffNeedsQuestion: "请留下您的邮箱或给我们团队的简短留言。",
       fromTeam: "我们团队的回复：",
       sending: "正在发送…",
@@ -419,6 +424,8 @@ button { cursor: pointer; }
 .launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; width: 56px; height: 56px;
   border: 0; border-radius: 50%; background: var(--accent); color: var(--on-accent);
   box-shadow: 0 4px 14px rgba(0,0,0,.25); display: grid; place-items: center; }
+.launcher.unread::after { content: ""; position: absolute; top: 2px; right: 2px; width: 14px; height: 14px;
+  border-radius: 50%; background: #d1242f; border: 2px solid #fff; }
 .panel { position: fixed; right: 20px; bottom: 88px; z-index: 2147483000; width: min(400px, calc(100vw - 24px));
   height: min(620px, calc(100vh - 110px)); display: flex; flex-direction: column; background: #fff;
   border-radius: 14px; box-shadow: 0 10px 40px rgba(0,0,0,.22); overflow: hidden; text-align: left; }
@@ -542,6 +549,9 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       this.items = []; // {type: "turn", question, answer, citations, sources, related, is_gap, messageId, feedback}
       //                  or {type: "note", key, params, handoffId?, settled?} or {type: "reply", handoffId, text} (the
       //                  team's answer to a hand-off): what is shown, and what localStorage keeps
+      // Requests for a person of conversations left for a new one ({conversationId, handoffId}): their replies are
+      // still shown when they come (a new conversation threw them away, and the team was told "they see it").
+      this.waiting = [];
       this.busy = false;
       this.controller = null; // aborts the request in flight when a new conversation starts
 
@@ -549,6 +559,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       const requested = attr("conversation-id");
       if (requested) this.loadFromServer(requested);
       else this.restore();
+      this.watchForReplies();
     }
 
     // ---- building the shadow DOM ----
@@ -621,8 +632,10 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
 
     buildHandoff() {
       const t = this.t;
-      this.handoffEmail = h("input", { id: "handoff-email", type: "email", autocomplete: "email",
-        required: !!this.siteKey, maxlength: "254" }); // visitors need to give an address; employees are known
+      // Optional: the team's reply shows in this chat (checked while the page is open), and by email too when the
+      // service can send one. Required, it kept away visitors who would not give an address, and promised an email
+      // that a service without a mail server never sent.
+      this.handoffEmail = h("input", { id: "handoff-email", type: "email", autocomplete: "email", maxlength: "254" });
       this.handoffMessage = h("textarea", { id: "handoff-message", rows: "4" }); // checked on send, as the question
       this.handoffStatus = h("p", { class: "status", role: "status" });
       this.handoffSend = h("button", { class: "primary", type: "submit" }, t.sendRequest);
@@ -672,6 +685,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       this.panel.hidden = false;
       this.root.classList.add("open");
       this.launcher.setAttribute("aria-expanded", "true");
+      this.launcher.classList.remove("unread");
       this.launcher.setAttribute("aria-label", this.t.close);
       this.launcher.replaceChildren(icon("close"));
       this.scrollToEnd();
@@ -683,7 +697,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       this.panel.hidden = true;
       this.root.classList.remove("open");
       this.launcher.setAttribute("aria-expanded", "false");
-      this.launcher.setAttribute("aria-label", this.t.open);
+      this.launcher.setAttribute("aria-label", this.launcher.classList.contains("unread") ? this.t.newReply : this.t.open);
       this.launcher.replaceChildren(icon("chat"));
       this.launcher.focus();
     }
@@ -722,7 +736,8 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
     // ---- state: localStorage and the server ----
     save() {
       const items = this.items.filter((item) => item.type !== "turn" || item.messageId != null);
-      store.set(this.storageKey, { conversationId: this.conversationId, items: items.slice(-MAX_STORED_ITEMS) });
+      store.set(this.storageKey, { conversationId: this.conversationId, items: items.slice(-MAX_STORED_ITEMS),
+        waiting: this.waiting });
     }
 
     restore() {
@@ -730,10 +745,20 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       if (saved && Array.isArray(saved.items)) {
         this.conversationId = typeof saved.conversationId === "string" ? saved.conversationId : null;
         this.items = saved.items.filter((item) => item && ["turn", "note", "reply"].includes(item.type));
+        this.waiting = Array.isArray(saved.waiting) ? saved.waiting.filter((w) => w && typeof w.conversationId === "string") : [];
       }
       this.renderAll();
       if (this.conversationId) this.announceConversation(this.conversationId, null);
       this.checkReplies();
+    }
+
+    /** While a request for a person waits, ask for the team's reply every REPLY_CHECK_MS when the page is in view
+     * (and at once when it comes back into view): the reply shows without a reload, and the launcher gets a dot
+     * when the panel is closed. */
+    watchForReplies() {
+      const check = () => { if (document.visibilityState === "visible") this.checkReplies(); };
+      setInterval(check, REPLY_CHECK_MS);
+      document.addEventListener("visibilitychange", check);
     }
 
     // ---- the team's answers to hand-off requests ----
@@ -745,9 +770,11 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
      * team's reply once there is one. Quiet on failure: the next load asks again. */
     async checkReplies() {
       const id = this.conversationId;
-      if (!id || this.checkingReplies || !this.pendingHandoffs().length) return;
+      if (this.checkingReplies) return;
       this.checkingReplies = true;
       try {
+        await this.checkEarlierReplies();
+        if (!id || !this.pendingHandoffs().length) return;
         const res = await this.request("GET", `conversations/${encodeURIComponent(id)}`);
         const data = await res.json();
         res.finish();
@@ -762,6 +789,36 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
       }
     }
 
+    /** The requests of conversations left for a new one: a reply is shown in this one, as the team's answer. */
+    async checkEarlierReplies() {
+      for (const waiting of [...this.waiting]) {
+        let handoffs = [];
+        try {
+          const res = await this.request("GET", `conversations/${encodeURIComponent(waiting.conversationId)}`);
+          handoffs = (await res.json()).handoffs || [];
+          res.finish();
+        } catch (err) {
+          if (err.kind !== "not_found") continue; // asked again next time
+        }
+        const handoff = handoffs.find((r) => r.id === waiting.handoffId);
+        if (handoff && handoff.status === "open") continue;
+        this.waiting = this.waiting.filter((w) => w !== waiting);
+        if (handoff && handoff.reply && !this.items.some((i) => i.type === "reply" && i.handoffId === handoff.id)) {
+          this.showReply({ type: "reply", handoffId: handoff.id, text: handoff.reply });
+        }
+        this.save();
+      }
+    }
+
+    showReply(item) {
+      this.items.push(item);
+      this.renderReply(item);
+      if (this.panel.hidden) {
+        this.launcher.classList.add("unread");
+        this.launcher.setAttribute("aria-label", this.t.newReply);
+      }
+    }
+
     mergeReplies(handoffs) {
       let changed = false;
       for (const handoff of handoffs) {
@@ -770,9 +827,7 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
           if (note.handoffId === handoff.id) { note.settled = true; changed = true; }
         }
         if (handoff.reply && !this.items.some((i) => i.type === "reply" && i.handoffId === handoff.id)) {
-          const item = { type: "reply", handoffId: handoff.id, text: handoff.reply };
-          this.items.push(item);
-          this.renderReply(item);
+          this.showReply({ type: "reply", handoffId: handoff.id, text: handoff.reply });
           changed = true;
         }
       }
@@ -822,6 +877,10 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
 
     newConversation() {
       if (this.controller) this.controller.abort();
+      const conversationId = this.conversationId;
+      if (conversationId) {
+        this.waiting.push(...this.pendingHandoffs().map((note) => ({ conversationId, handoffId: note.handoffId })));
+      }
       this.conversationId = null;
       this.items = [];
       this.save();
@@ -1174,7 +1233,8 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
         this.closeHandoff();
         // Asked again while the first request is open: the service added this to it (one request per conversation).
         const key = data && data.already_open ? "handoffAdded" : "handoffSent";
-        this.appendNote(email ? key : `${key}NoEmail`, { email }, null, false, true);
+        // "at {email}" only when the service will email the reply (a mail server, and an address to send it to).
+        this.appendNote(data && data.reply_by_email ? key : `${key}NoEmail`, { email }, null, false, true);
         if (data && data.id != null) {
           this.items[this.items.length - 1].handoffId = data.id; // the note waits for the team's reply
           this.save();

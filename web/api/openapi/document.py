@@ -124,13 +124,19 @@ _SCHEMAS: dict[str, Any] = {
             ref("Handoff"),
             {
                 "type": "object",
-                "required": ["already_open"],
+                "required": ["already_open", "reply_by_email"],
                 "properties": {
                     "already_open": {
                         "type": "boolean",
                         "description": "true: the conversation's request was still open, and this one was added to "
                         "it (its message below the first, a new email replacing the old one).",
-                    }
+                    },
+                    "reply_by_email": {
+                        "type": "boolean",
+                        "description": "true: the team's reply will be e-mailed too (the service has a mail server "
+                        "and the request an address). Either way it shows in the conversation "
+                        "(GET /api/v1/conversations/{id}, `handoffs`).",
+                    },
                 },
             },
         ]
