@@ -503,6 +503,32 @@ def test_folder_documents_are_not_editable_but_can_be_re_read(service: ArticleSe
     assert cited.get(doc_id) == 2, answer
 
 
+def test_an_article_written_here_can_be_deleted_and_stops_answering(service: ArticleService) -> None:
+    # An FAQ that failed its gap's verification answered customers as written; the page said "correct its answer
+    # (or delete it)" and nothing could be deleted (a browser check, round 38).
+    editor = service.client("editor")
+    body = "Yes, we lend a loaner laptop while yours is repaired: ask the front desk in Utrecht."
+    doc_id = created_id(write_article(editor, title="Loaner laptops during repairs", body=body))
+    employee = bearer(service.tokens["employee"])
+    answer = ask(service.client(), employee, "Do you lend a loaner laptop while mine is repaired?")
+    assert doc_id in {c["id"] for c in answer["citations"]}, answer
+    page = editor.get(f"/editor/articles/{doc_id}").get_data(as_text=True)
+    assert f'action="/editor/articles/{doc_id}/delete"' in page and 'data-confirm="Delete this article?' in page
+
+    deleted = post_form(editor, f"/editor/articles/{doc_id}/delete")
+    assert deleted.status_code == 302 and deleted.headers["Location"] == "/editor/articles/"
+    assert any("no longer answers questions" in m for m in flashes(editor))
+    assert document(service, doc_id).deleted_at is not None and len(versions(service, doc_id)) == 1
+    assert editor.get(f"/editor/articles/{doc_id}").status_code == 404
+    again = ask(service.client(), employee, "Do you lend a loaner laptop while mine is repaired?")
+    assert doc_id not in {c["id"] for c in again["citations"]} and doc_id not in {s["id"] for s in again["sources"]}
+
+    # A folder's document is deleted by removing its file: the next ingest would bring it back.
+    folder = post_form(editor, "/editor/articles/account/password.md/delete")
+    assert folder.status_code == 302 and document(service, "account/password.md").deleted_at is None
+    assert any("delete its file" in m for m in flashes(editor))
+
+
 def test_re_reading_keeps_the_audience_given_on_the_command_line(service: ArticleService) -> None:
     editor = service.client("editor")
     path = Path(document(service, PARKING_DOC).source_root) / PARKING_DOC
@@ -564,6 +590,7 @@ ROUTES = [
     Route("get", "/editor/articles/new", True),
     Route("post", "/editor/articles/new", True, fields={"title": ""}),  # invalid: 400 once past the role check
     Route("post", "/editor/articles/account/password.md/reread", True, fields={}),
+    Route("post", "/editor/articles/account/password.md/delete", True, fields={}),  # a folder's: refused, kept
     Route("post", "/editor/articles/account/password.md/suggestions/999999", True, fields={"action": "apply"}),
 ]
 

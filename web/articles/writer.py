@@ -35,7 +35,7 @@ from ingest import sources
 from ingest.factory import build_pipeline
 from ingest.pipeline import SyncReport
 from ingest.sources.web import is_url
-from web.audit.log import record_document_change
+from web.audit.log import record, record_document_change
 from web.db.models import Document, DocumentVersion, User, db
 from web.db.sql import LIKE_ESCAPE, escape_like
 from web.gaps.resolve import EDITOR_SOURCE_ROOT
@@ -224,6 +224,14 @@ def save_draft(draft: Draft, doc_id: str, author: User, runtime: Runtime) -> Syn
     report = pipeline.sync_documents([document], source_root=EDITOR_SOURCE_ROOT, author=author.email)
     record_document_change("article.save", doc_id, report, actor=author)
     return report
+
+
+def delete_article(doc_id: str, actor: User, runtime: Runtime) -> None:
+    """Withdraw a document written here: out of both indexes at once, its versions kept (``deleted_at``, as a
+    folder's deleted file). An FAQ that failed its gap's verification answered customers as written, and the page
+    said "correct its answer (or delete it)" with no way to delete it (a browser check, round 38)."""
+    build_pipeline(runtime, db.session()).delete_documents([doc_id])
+    record("article.delete", f"document:{doc_id}", {}, actor=actor)
 
 
 def _kept_alternatives(doc_id: str, audience: Audience) -> tuple[str, ...]:

@@ -52,6 +52,7 @@ from web.articles.writer import (
     MAX_BODY_CHARS,
     MAX_FAQ_QUESTION_CHARS,
     DraftForm,
+    delete_article,
     is_dashboard_document,
     new_article_id,
     reread_source,
@@ -248,6 +249,21 @@ def edit(doc_id: str) -> Any:
         return _edit_page(form, user, document, gap, suggestion, base_version), 400
     form = DraftForm.from_document(document, current_version(document))
     return _edit_page(form, user, document, gap, suggestion)
+
+
+@bp.post("/<path:doc_id>/delete")
+@require_role(*WRITE_ROLES)
+def delete(doc_id: str) -> Response:
+    document = live_document_or_404(doc_id)
+    _require_community(acting_employee(), document.community)
+    if not is_dashboard_document(document):
+        # A folder's document comes back with the next ingest: it is deleted by removing its file.
+        flash("This document comes from a folder sync: delete its file, then run `answerdesk ingest`.", "error")
+        return redirect(url_for(".article", doc_id=doc_id))
+    title = document.title
+    delete_article(doc_id, acting_employee(), get_runtime(current_app))
+    flash(f"Deleted “{title}”: it no longer answers questions (its versions are kept in the audit trail).", "success")
+    return redirect(url_for(".index"))
 
 
 @bp.post("/<path:doc_id>/reread")
