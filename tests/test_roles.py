@@ -89,6 +89,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/editor/gaps/999/comment"): WRITERS,
     ("POST", "/editor/gaps/999/dismiss"): WRITERS,
     ("POST", "/editor/gaps/999/merge"): WRITERS,
+    ("POST", "/editor/gaps/999/community"): WRITERS,
     ("POST", "/editor/gaps/999/move"): WRITERS,
     ("POST", "/editor/gaps/999/resolve-faq"): WRITERS,
     ("POST", "/editor/gaps/999/resolve-article"): WRITERS,
@@ -97,6 +98,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/editor/articles/billing/refunds.md/edit"): WRITERS,
     ("POST", "/editor/articles/billing/refunds.md/edit"): WRITERS,
     ("POST", "/editor/articles/billing/refunds.md/reread"): WRITERS,
+    ("POST", "/editor/articles/billing/refunds.md/delete"): WRITERS,
     ("POST", "/editor/articles/billing/refunds.md/suggestions/999"): WRITERS,
     # admins (community managers): accounts, communities, sites
     ("GET", "/editor/admin/"): ADMINS,

@@ -435,8 +435,8 @@ def test_a_reply_shows_while_the_visitor_is_still_on_the_page(
         page.get_by_text("Their reply will show here in this chat").wait_for()
         page.locator("answerdesk-widget .launcher").click()
 
-        _cli(service, "users", "create", "agent2@example.com", "--role", "agent", stdin="correct horse battery\n")
-        token = _cli(service, "tokens", "create", "agent2@example.com")
+        _cli(service, "users", "create", "agent3@example.com", "--role", "agent", stdin="correct horse battery\n")
+        token = _cli(service, "tokens", "create", "agent3@example.com")
         [handoff] = [
             h
             for h in _api(service, "GET", "/api/v1/handoffs?status=open", token)["handoffs"]
