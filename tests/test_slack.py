@@ -868,3 +868,36 @@ def test_every_sentence_pointing_at_the_widgets_button_has_slack_words() -> None
     for language, messages in MESSAGES.items():
         pointing = {key for key, sentence in messages.items() if any(w in sentence for w in widget_words)}
         assert pointing <= set(SLACK_WORDING), (language, pointing)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("not json", "application/json"),
+        ("[]", "application/json"),
+        ("null", "application/json"),
+        ('{"type": "event_callback", "event": null}', "application/json"),
+        ('{"type": "event_callback", "event": []}', "application/json"),
+        ('{"type": "url_verification"}', "application/json"),
+        ("payload=notjson", "application/x-www-form-urlencoded"),
+        ("payload=%5B%5D", "application/x-www-form-urlencoded"),
+        ('payload={"type":"block_actions","actions":null}', "application/x-www-form-urlencoded"),
+        ('payload={"type":"block_actions","actions":[{}]}', "application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_signed_body_slack_would_never_send_is_a_400_not_a_500(slack: Slack, body: str, content_type: str) -> None:
+    # Each was a 500 with a traceback in the log (a robustness check, round 38).
+    response = slack.post(body, content_type)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "bad_request"
+    assert slack.fake.calls == []
+
+
+def test_an_unsigned_body_is_refused_before_it_is_read(slack: Slack) -> None:
+    # A current timestamp and a body that is not JSON was parsed by Bolt before the signature was checked: a 500.
+    headers = {"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=deadbeef"}
+    for body, content_type in (("x", "application/json"), ("payload=x", "application/x-www-form-urlencoded")):
+        response = slack.app.test_client().post("/slack/events", data=body, content_type=content_type, headers=headers)
+        assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
+    unhandled = slack.post("{}", "application/json")
+    assert unhandled.status_code == 404 and unhandled.get_json()["error"]["code"] == "not_handled"

@@ -94,14 +94,34 @@ def _is_skipped(entry: Path) -> bool:
 
 
 def _walk(folder: Path, root: Path, inherited: Inherited) -> Iterator[tuple[Path, Inherited]]:
+    """Every file to load below ``folder``, with its defaults; a file that must not be read comes with the reason
+    instead (a BrokenDefaults), so that it is reported as failed, not skipped unseen."""
     defaults = folder_defaults(folder, root, inherited)
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name.startswith(".") or (entry.is_symlink() and entry.is_dir()):
             continue  # hidden, or a symlinked folder that could loop or leave the root
         if entry.is_dir():
             yield from _walk(entry, root, defaults)
-        elif entry.is_file() and not _is_skipped(entry) and entry.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield entry, defaults
+        elif not _is_skipped(entry) and entry.suffix.lower() in SUPPORTED_SUFFIXES:
+            refused = _refused_entry(entry, root)
+            if refused is not None:
+                yield entry, BrokenDefaults(refused)
+            elif entry.is_file():
+                yield entry, defaults
+
+
+def _refused_entry(entry: Path, root: Path) -> str | None:
+    """Why a file of the folder is not read, or None. A link to a file outside the folder is not: "users.md ->
+    /etc/passwd", or a link to the data folder's secret key, was ingested as a public article and quoted by the
+    widget (a robustness check, round 38). A link to nothing, a pipe or a device is not a document."""
+    if entry.is_symlink():
+        if not entry.exists():
+            return "a link to a file that does not exist"
+        if not entry.resolve().is_relative_to(root.resolve()):
+            return "a link to a file outside the folder being ingested (not read)"
+    if not entry.is_file():
+        return "not a regular file"
+    return None
 
 
 def _format_limit(max_file_bytes: int) -> str:
@@ -167,9 +187,23 @@ def load_path(
     seen: dict[str, str] = {}
     for file_path, inherited in _walk(target, root, _defaults_down_to(target.parent, root, base)):
         rel = file_path.relative_to(root).as_posix()
+        if not _is_utf8(rel):
+            # A file name of bytes that are not UTF-8 (read as surrogates) cannot be an id or be stored: it aborted
+            # the whole ingest with a traceback (a robustness check, round 38).
+            shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            result.failed.append(FailedFile(shown, "the file name is not valid UTF-8: rename the file"))
+            continue
         for item in _load_file_safely(file_path, rel, inherited, max_file_bytes):
             _collect(result, seen, item)
     return result
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _enclosing_root(folder: Path, known_roots: Iterable[Path]) -> Path:

@@ -14,7 +14,7 @@ import yaml
 from chatbot.errors import DocumentLoadError
 from chatbot.types import SourceDocument
 from ingest.sources.document import SourceFile, make_document
-from ingest.sources.metadata import FRONT_MATTER_KEYS, parse_fields, reject_misspelled_keys, text_value
+from ingest.sources.metadata import FRONT_MATTER_KEYS, load_yaml, parse_fields, reject_misspelled_keys, text_value
 from ingest.sources.results import FailedFile, Loaded, Outcome, one_line
 
 _FAQ_KEYS = ("question", "answer", "alternatives", *FRONT_MATTER_KEYS)
@@ -122,7 +122,7 @@ def load_faq_json(src: SourceFile) -> Outcome:
 
 def load_faq_yaml(src: SourceFile) -> Outcome:
     try:
-        data = yaml.safe_load(src.text())
+        data = load_yaml(src.text())
     except yaml.YAMLError as exc:
         raise DocumentLoadError(f"invalid YAML: {one_line(str(exc))}") from exc
     return _faq_outcome(src, _faq_rows(data))

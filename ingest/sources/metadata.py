@@ -166,10 +166,30 @@ def reject_misspelled_keys(mapping: Mapping[str, object], known: tuple[str, ...]
 # Front matter: the YAML block at the top of a Markdown file.
 
 _FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
+# What may come before a front matter's "---" without anyone seeing it: blank lines, spaces, a byte-order mark,
+# zero-width characters. Read as body text, the block's `audience: internal` was ignored and the document served
+# on the public widget (a robustness check, round 38).
+_INVISIBLE_LEAD = "\ufeff\u200b\u200c\u200d\u2060 \t\r\n"
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without aliases: a few hundred bytes of nested aliases ("a billion laughs") expand to gigabytes, and an
+    error message quoting the value printed all of it. Front matter and folder defaults never need one."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, "YAML aliases (*name) are not allowed here", mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def load_yaml(text: str) -> object:
+    """``yaml.safe_load`` without aliases (see _NoAliasLoader); raises yaml.YAMLError."""
+    return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader: no Python objects
 
 
 def split_front_matter(text: str) -> tuple[dict[str, object], str]:
-    first, _, rest = text.partition("\n")
+    first, _, rest = text.lstrip(_INVISIBLE_LEAD).partition("\n")
     if first.rstrip() != "---":
         return {}, text
     end = _FRONT_MATTER_END.search(rest)
@@ -177,7 +197,7 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
         # Failing beats guessing: an unclosed block may hold `audience: internal`.
         raise DocumentLoadError("front matter starts with '---' but has no closing '---' line")
     try:
-        meta = yaml.safe_load(rest[: end.start()])
+        meta = load_yaml(rest[: end.start()])
     except yaml.YAMLError as exc:
         raise DocumentLoadError(f"invalid front matter YAML: {one_line(str(exc))}") from exc
     if meta is None:
@@ -194,7 +214,7 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
 def _read_defaults(defaults_file: Path) -> Defaults:
     raw = defaults_file.read_bytes()
     try:
-        data = yaml.safe_load(decode(raw)) if raw.strip() else None
+        data = load_yaml(decode(raw)) if raw.strip() else None
     except yaml.YAMLError as exc:
         raise DocumentLoadError(f"invalid YAML: {one_line(str(exc))}") from exc
     if data is None:

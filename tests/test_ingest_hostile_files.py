@@ -1,0 +1,73 @@
+"""Files a folder may hold that must not be read as written, each found by a robustness check (round 38): links out
+of the folder, front matter behind an invisible character, YAML alias bombs, file names that are not UTF-8."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from ingest.sources import load_path
+from tests.test_sources import by_id, write
+
+INTERNAL = "---\naudience: internal\n---\n# Escalations\n\nCall the duty manager on 0700 123.\n"
+
+
+def test_a_link_out_of_the_folder_is_reported_and_not_read(tmp_path: Path) -> None:
+    # "users.md -> /etc/passwd" was ingested as a public article, and a link to the data folder's secret key too.
+    secret = write(tmp_path / "data" / "secret_key", "s3cr3t-signing-key")
+    kb = tmp_path / "kb"
+    write(kb / "guide.md", "# Guide\n\nHow to start.\n")
+    (kb / "passwd.md").symlink_to("/etc/passwd")
+    (kb / "key.md").symlink_to(secret)
+    (kb / "alias.md").symlink_to(kb / "guide.md")  # inside the folder: read
+    (kb / "gone.md").symlink_to(kb / "nowhere.md")
+    os.mkfifo(kb / "pipe.md")  # reading it would block the ingest for ever
+    result = load_path(kb)
+    assert set(by_id(result)) == {"guide.md", "alias.md"}
+    failed = {f.path: f.error for f in result.failed}
+    assert "outside the folder" in failed["passwd.md"] and "outside the folder" in failed["key.md"]
+    assert failed["gone.md"] == "a link to a file that does not exist"
+    assert failed["pipe.md"] == "not a regular file"
+    assert not any("s3cr3t" in d.text or "root:" in d.text for d in result.documents)
+
+
+def test_front_matter_behind_invisible_characters_still_sets_the_audience(tmp_path: Path) -> None:
+    # A blank line, a space, a byte-order mark or a zero-width space before "---" made the block body text: the
+    # internal document was public.
+    for name, lead in {"blank": "\n", "space": " \n", "crlf": "\r\n", "bom": "\ufeff\n", "zero-width": "\u200b"}.items():
+        write(tmp_path / f"{name}.md", lead + INTERNAL)
+    documents = by_id(load_path(tmp_path))
+    assert len(documents) == 5
+    for document in documents.values():
+        assert document.audience == "internal" and "audience:" not in document.text, document.id
+
+
+def test_yaml_aliases_are_refused_quickly_and_the_message_stays_short(tmp_path: Path) -> None:
+    # 391 bytes of nested aliases expanded to 312 MB of error message and 2 GB of memory.
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]" for i in range(8)
+    ]
+    bomb = "\n".join(levels)
+    write(tmp_path / "bomb.md", f"---\n{bomb}\naudience: [*i]\n---\nBody\n")
+    write(tmp_path / "faq.yaml", f"{bomb}\nfaqs: []\n")
+    write(tmp_path / "sub" / "_defaults.yaml", f"{bomb}\naudience: internal\n")
+    write(tmp_path / "sub" / "page.md", "# Page\n\nText.\n")
+    write(tmp_path / "fine.md", "---\ntitle: &t Fine\n---\nAn anchor alone is harmless.\n")
+    started = time.perf_counter()
+    result = load_path(tmp_path)
+    assert time.perf_counter() - started < 10
+    assert set(by_id(result)) == {"fine.md"}
+    failed = {f.path: f.error for f in result.failed}
+    assert set(failed) == {"bomb.md", "faq.yaml", "sub/page.md"}
+    assert all("aliases" in error and len(error) < 500 for error in failed.values()), failed
+
+
+def test_a_file_name_that_is_not_utf8_fails_alone(tmp_path: Path) -> None:
+    # It aborted the whole ingest with a traceback: no report, and no other file ingested.
+    write(tmp_path / "good.md", "# Good\n\nFine.\n")
+    (tmp_path / os.fsdecode(b"caf\xe9.md")).write_text("# Caf\n\nLatin-1 name.\n", encoding="utf-8")
+    result = load_path(tmp_path)
+    assert set(by_id(result)) == {"good.md"}
+    [failed] = result.failed
+    assert failed.path == "caf\\xe9.md" and "not valid UTF-8" in failed.error
