@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -491,3 +492,49 @@ def test_answers_cite_the_live_page(app, site: Server) -> None:
     assert answer.citations, answer
     assert answer.citations[0].id == f"{site.host}/help/billing/refunds"
     assert answer.citations[0].url == f"{site.origin}/help/billing/refunds"
+
+
+class _TricklingHelpCentre(SimpleHTTPRequestHandler):
+    """A start page linking to a page that never ends: a byte every 0.1 s, each within any read timeout."""
+
+    def do_GET(self) -> None:
+        if self.path == "/help/":
+            body = b"<html><head><title>Help</title></head><body><main><h1>Help</h1><p>Start here.</p>"
+            body += b'<a href="/help/slow">Slow</a></main></body></html>'
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if self.path != "/help/slow":
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        try:
+            for _ in range(3000):
+                self.wfile.write(b"<p>x</p>")
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass  # the crawler hung up, as it should
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_page_that_never_ends_fails_after_twice_the_timeout() -> None:
+    # A page sending a few bytes at a time never tripped the read timeout and held an ingest for 25 minutes (a
+    # robustness check, round 38).
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _TricklingHelpCentre)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        result = crawl_site(f"http://127.0.0.1:{httpd.server_address[1]}/help/", timeout=1)
+        assert time.monotonic() - started < 15
+    finally:
+        httpd.shutdown()
+    assert [f.error for f in result.failed] == ["still arriving after 2 s"]
+    assert len(result.documents) == 1

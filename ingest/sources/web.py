@@ -191,6 +191,10 @@ class _Fetcher:
         redirect elsewhere, _PageFailed for anything that may work next time."""
         for _hop in range(_MAX_REDIRECTS + 1):
             self._wait_turn()
+            # The timeout bounds each wait for a byte; a page that keeps sending a few bytes at a time never trips
+            # it, and one held an ingest for 25 minutes (a robustness check, round 38). The whole body gets as long
+            # again as its first byte may take.
+            deadline = time.monotonic() + 2 * self._timeout
             try:
                 with self._client.stream("GET", url) as response:
                     if response.is_redirect:
@@ -199,7 +203,7 @@ class _Fetcher:
                             raise _PageGone(f"redirects outside the help centre, to {target or '?'}")
                         url = target
                         continue
-                    return self._read(url, response)
+                    return self._read(url, response, deadline)
             except httpx.TimeoutException as exc:
                 raise _PageFailed(f"no answer within {self._timeout:g} s") from exc
             except httpx.HTTPError as exc:  # connection refused or reset, DNS, TLS, a broken response
@@ -212,7 +216,7 @@ class _Fetcher:
             time.sleep(wait)
         self._last_request = time.monotonic()
 
-    def _read(self, url: str, response: httpx.Response) -> _Response:
+    def _read(self, url: str, response: httpx.Response, deadline: float) -> _Response:
         if response.status_code in _GONE:
             raise _PageGone(f"HTTP {response.status_code}")
         if not response.is_success:
@@ -225,10 +229,10 @@ class _Fetcher:
             content_type=content_type.strip().lower(),
             charset=response.charset_encoding,
             robots_tag=response.headers.get("x-robots-tag", "").lower(),
-            body=self._body(response),
+            body=self._body(response, deadline),
         )
 
-    def _body(self, response: httpx.Response) -> bytes:
+    def _body(self, response: httpx.Response, deadline: float) -> bytes:
         # Counted after decompression, while streaming: neither a lying Content-Length nor a gzip bomb gets past.
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
@@ -239,6 +243,8 @@ class _Fetcher:
             size += len(chunk)
             if size > self.max_bytes:
                 raise _PageFailed(f"larger than {_size(self.max_bytes)}")
+            if time.monotonic() > deadline:
+                raise _PageFailed(f"still arriving after {2 * self._timeout:g} s")
             chunks.append(chunk)
         return b"".join(chunks)
 
