@@ -35,7 +35,8 @@ def test_a_link_out_of_the_folder_is_reported_and_not_read(tmp_path: Path) -> No
 def test_front_matter_behind_invisible_characters_still_sets_the_audience(tmp_path: Path) -> None:
     # A blank line, a space, a byte-order mark or a zero-width space before "---" made the block body text: the
     # internal document was public.
-    for name, lead in {"blank": "\n", "space": " \n", "crlf": "\r\n", "bom": "\ufeff\n", "zero-width": "\u200b"}.items():
+    leads = {"blank": "\n", "space": " \n", "crlf": "\r\n", "bom": "\ufeff\n", "zero-width": "\u200b"}
+    for name, lead in leads.items():
         write(tmp_path / f"{name}.md", lead + INTERNAL)
     documents = by_id(load_path(tmp_path))
     assert len(documents) == 5
@@ -71,3 +72,17 @@ def test_a_file_name_that_is_not_utf8_fails_alone(tmp_path: Path) -> None:
     assert set(by_id(result)) == {"good.md"}
     [failed] = result.failed
     assert failed.path == "caf\\xe9.md" and "not valid UTF-8" in failed.error
+
+
+def test_a_field_longer_than_its_column_fails_its_file_alone(tmp_path: Path) -> None:
+    # PostgreSQL refused the value and the refusal aborted the whole ingest (SQLite stored it).
+    write(tmp_path / "long-id.md", f"---\nid: {'x' * 600}\n---\nBody.\n")
+    write(tmp_path / "long-community.md", f"---\ncommunity: {'c' * 200}\n---\nBody.\n")
+    write(tmp_path / "fine.md", "# Fine\n\nBody.\n")
+    result = load_path(tmp_path)
+    assert set(by_id(result)) == {"fine.md"}
+    failed = {f.path: f.error for f in result.failed}
+    assert failed == {
+        "long-id.md": "id longer than 512 characters (600)",
+        "long-community.md": "community longer than 128 characters (200)",
+    }

@@ -51,16 +51,19 @@ def make_document(
     faq_answer = clean_text(faq_answer).strip() if faq_answer is not None else None
     if faq_question and faq_answer:
         text = f"{faq_question}\n\n{faq_answer}"  # the composer finds the answer after the (cleaned) question
+    community = fields.community if fields.community is not None else defaults.community
+    owner = fields.owner if fields.owner is not None else defaults.owner
+    _require_fits(id=fields.id or src.rel, title=title, community=community, url=fields.url, owner=owner)
     return SourceDocument(
         id=fields.id or src.rel,
         title=title,
         text=text,
         kind=kind,
         audience=fields.audience or defaults.audience or "public",
-        community=fields.community if fields.community is not None else defaults.community,
+        community=community,
         tags=fields.tags if fields.tags is not None else (defaults.tags or ()),
         url=fields.url,
-        owner=fields.owner if fields.owner is not None else defaults.owner,
+        owner=owner,
         language=fields.language or defaults.language or detect_language(f"{title}\n{text}"),
         review_by=fields.review_by,
         source_path=src.rel,
@@ -68,6 +71,17 @@ def make_document(
         faq_answer=faq_answer,
         faq_alternatives=faq_alternatives,
     )
+
+
+# The catalogue's column sizes (ingest/catalog.py): PostgreSQL refuses a longer value, and the refusal aborted the
+# whole ingest (SQLite stores it; a robustness check, round 38). Each file is checked as it is read instead.
+FIELD_LIMITS = {"id": 512, "title": 1024, "community": 128, "url": 2048, "owner": 256}
+
+
+def _require_fits(**values: str | None) -> None:
+    for name, value in values.items():
+        if value is not None and len(value) > FIELD_LIMITS[name]:
+            raise DocumentLoadError(f"{name} longer than {FIELD_LIMITS[name]} characters ({len(value)})")
 
 
 def humanise(stem: str) -> str:
