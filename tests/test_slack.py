@@ -883,6 +883,14 @@ def test_every_sentence_pointing_at_the_widgets_button_has_slack_words() -> None
         ("payload=%5B%5D", "application/x-www-form-urlencoded"),
         ('payload={"type":"block_actions","actions":null}', "application/x-www-form-urlencoded"),
         ('payload={"type":"block_actions","actions":[{}]}', "application/x-www-form-urlencoded"),
+        # Fields read as text: an apology in Slack and a traceback before (PostgreSQL refuses a NUL).
+        ('{"type": "event_callback", "event": {"type": "message", "text": 5, "channel": "D1"}}', "application/json"),
+        ('{"type": "event_callback", "event": {"type": "message", "text": "a\\u0000b"}}', "application/json"),
+        ('{"type": "event_callback", "event": {"type": "message", "text": "\\ud800"}}', "application/json"),
+        (
+            '{"type": "event_callback", "event": {"type": "message", "text": "hi", "channel": ["D1"]}}',
+            "application/json",
+        ),
     ],
 )
 def test_a_signed_body_slack_would_never_send_is_a_400_not_a_500(slack: Slack, body: str, content_type: str) -> None:

@@ -47,6 +47,16 @@ def events() -> Response:
     return response
 
 
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _refused(status: int, code: str, message: str) -> Response:
     return Response(json.dumps(error_body(code, message)), status=status, mimetype="application/json")
 
@@ -70,8 +80,16 @@ def _malformed(body: bytes, content_type: str) -> str | None:
     kind = data.get("type")
     if kind == "url_verification" and not isinstance(data.get("challenge"), str):
         return "A url_verification request needs a challenge."
-    if kind == "event_callback" and not isinstance(data.get("event"), dict):
-        return "An event_callback request needs an event object."
+    if kind == "event_callback":
+        event = data.get("event")
+        if not isinstance(event, dict):
+            return "An event_callback request needs an event object."
+        # Read as text by the listeners and stored: a number, a NUL or a lone surrogate failed there (an apology
+        # in Slack and a traceback; PostgreSQL refuses a NUL), where the HTTP API answers 400.
+        for name in ("text", "channel", "user", "ts", "thread_ts"):
+            value = event.get(name)
+            if value is not None and not (isinstance(value, str) and _storable(value)):
+                return f"The event's {name} must be text without NUL characters or lone surrogates."
     if kind == "block_actions":
         actions = data.get("actions")
         if not (
