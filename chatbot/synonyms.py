@@ -117,6 +117,10 @@ WORDS: dict[str, tuple[str, ...]] = {
     "clicker": ("remote",),
     "wireless": ("wifi", "wi-fi"),
     "quicker": ("faster",),
+    # "how loud is it" ("I don't know", 0.01, round 39): a manual's specifications say "Noise level 58 dB(A)".
+    "loud": ("noise",),
+    "noisy": ("noise",),
+    "loudness": ("noise",),
 }
 # A customer's idiom for an action (any tense), searched as the knowledge base's words for it when its texts never
 # say the idiom. Every usable option is kept, joined by "or": "get rid of" is deleting a bank account in one article
@@ -241,6 +245,16 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
             re.IGNORECASE,
         ),
         ("invite",),
+    ),
+    # "how big is the dustbin", "how heavy is it" (round 39, a robot vacuum's manual: "I don't know"): what its
+    # specifications table calls "Dustbin capacity 450 mL", "Dimensions (W × D × H)" and "Weight 3.6 kg".
+    "how big": (re.compile(r"(?<=\bhow\s)(?:big|large)\b", re.IGNORECASE), ("size", "capacity", "dimensions")),
+    "how heavy": (re.compile(r"(?<=\bhow\s)heavy\b", re.IGNORECASE), ("weight",)),
+    # "how long does the battery last on max" ("I don't know", 0.03): the table of suction modes gives a "Typical
+    # runtime" for each.
+    "battery last": (
+        re.compile(r"(?:(?<=\bbattery\s)|(?<=\bcharge\s))last(?:s)?\b", re.IGNORECASE),
+        ("runtime", "battery life"),
     ),
     # "invitation never arrived, how do I send it again": the help centre's button is **Resend** (the steps to
     # send a new invitation were quoted).

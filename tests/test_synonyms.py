@@ -43,6 +43,18 @@ def test_an_idiom_for_an_action_is_searched_as_the_knowledge_base_s_words_for_it
     assert both.apply("how to get rid of a bank account") == "how to remove or delete a bank account"
 
 
+def test_a_specification_asked_in_everyday_words_is_searched_by_its_name() -> None:
+    # Round 39, a robot vacuum's manual: its specifications say "capacity", "Noise level" and "Typical runtime".
+    texts = ["| Dustbin capacity | 450 mL |", "| Noise level | 58 dB(A) |", "| Max | 4000 Pa | 80 min |", "runtime"]
+    known = {"dustbin", "capacity", "noise", "level", "runtime", "max", "is", "the", "how", "it", "does", "on", "long"}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    assert rephraser.apply("how big is the dustbin") == "how capacity is the dustbin"  # "size" is unknown here
+    assert rephraser.apply("how loud is it") == "how noise is it"
+    assert rephraser.apply("how long does the battery last on max") == "how long does the battery runtime on max"
+    # "last" of anything else stays: "the last 30 days".
+    assert rephraser.apply("show the last 30 days") == "show the last 30 days"
+
+
 def test_an_idiom_the_knowledge_base_uses_itself_stays() -> None:
     texts = ["Get rid of duplicates from Banking > Review."]
     rephraser = Synonyms(texts, lambda word: word.lower() in {"get", "rid", "of", "remove"})

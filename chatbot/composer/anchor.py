@@ -33,6 +33,7 @@ from chatbot.composer.units import (
     lists_contents,
     points_at_table,
     promises_more,
+    row_cells,
     split_units,
     table_parts,
 )
@@ -77,6 +78,12 @@ def find_anchor(
             if best is None or key > best:
                 best, anchor = key, Anchor(chunk, i)
     return anchor
+
+
+def _symptom_match(table: str, terms: dict[str, float]) -> float:
+    """How much of ``terms`` the first cell of a table's best-matching row says."""
+    _header, rows = table_parts(table)
+    return max((overlap(row_cells(row)[0], terms) for row in rows), default=0.0)
 
 
 @dataclass(frozen=True)
@@ -250,6 +257,13 @@ class _AnchorSearch:
         # ... and, for something that stopped working, a unit under a heading about fixing it.
         if asked.reports_problem and match > 0 and names_a_fix(chunk):
             bonus += settings.fix_bonus * sum(terms.values())
+            if unit.is_table:
+                # A troubleshooting table's first column names the symptoms ("| The robot does not charge | Dirty
+                # charging contacts | Wipe ..."): the row the problem matches there is that case's own heading.
+                # "robot wont charge" got the first-charge steps, under a heading saying "Charging" (round 39, a
+                # robot vacuum's manual). Not its other cells: "qr code wont scan" is no "| Vehicle not found | The
+                # code you typed doesn't exist |" (an unseen help centre's dev splits: a worse answer).
+                bonus += settings.heading_weight * _symptom_match(unit.text, terms)
         bonus += self.opening_bonus if chunk.chunk.index == 0 else 0.0
         bonus += _compares(unit, asked)
         # A code ("KI-231") is worth the whole question: the passage holding it is about exactly that.

@@ -67,6 +67,9 @@ _MENTIONS_BEFORE = re.compile(r"\b(?:this|that|these|those|them|they)\b", re.IGN
 # to be quoted without the others (_said_by_one_item).
 ITEM_OWN_SHARE = 0.5
 _LIGHT_STEMS = frozenset(stem for verb in LIGHT_VERBS for stem in tokenize_passage(verb))
+# "What does E13 mean?" asks what the error row says; "mean" is how it asks, no part of it. As a part it found the
+# table of the manual's symbols, headed "Meaning", glued under the E13 row (round 39).
+_MEANING_STEMS = frozenset(tokenize_passage("mean means meaning"))
 
 
 @dataclass
@@ -640,6 +643,10 @@ class ExtractiveComposer:
         does not: it must cover a rare question word the first misses, add enough of the question's weight, and
         be about the question itself (not an unrelated page sharing one word)."""
         settings, terms = self.settings, asked.terms
+        if asked.quantity == "measure" and any(asked.states_quantity(u.text) for u in passage):
+            # A measurement asked and stated: "how big is the dustbin" (searched "size or capacity or dimensions")
+            # got "Dustbin capacity 450 mL" and then the station's dimensions, for the word it had left unsaid.
+            return None
         # What the first article is about (its title, the passage's headings) needs no second passage: "bank feed"
         # in "What start date should I choose for a bank feed?" is answered by the bank-feed article's passage.
         topic = set(passage_terms(" ".join((first.title, *passage[0].chunk.chunk.heading_path))))
@@ -655,7 +662,10 @@ class ExtractiveComposer:
         rare = {
             t
             for t, w in missing.items()
-            if "_" not in t and t not in _LIGHT_STEMS and w >= max(settings.rare_idf, top_idf / 2)
+            if "_" not in t
+            and t not in _LIGHT_STEMS
+            and t not in _MEANING_STEMS
+            and w >= max(settings.rare_idf, top_idf / 2)
         }
         if asked.asking:
             # What the clause that asks says, not the situation told before it: "card declined on renewal, when do

@@ -72,6 +72,8 @@ _STATES_CONDITION = re.compile(
 _REPORTS_PROBLEM = re.compile(
     r"\b(?:stopp?ed|no\s+longer|not\s+working|(?:isn'?t|isnt|doesn'?t|doesnt|don'?t|dont)\s+work(?:ing)?|won'?t|wont"
     r"|can'?t|cant|cannot|broken|errors?|fails?|failed|failing|keeps?|stuck|missing|wrong"
+    # "the robot does not charge", "it doesnt go back to the dock anymore" (round 39)
+    r"|(?:does|did)\s+not|doesn'?t|doesnt|didn'?t|didnt"
     # "... showing up all over the notes bit, looks really unprofessional" (round 31: the article's introduction)
     r"|looks?\s+(?:really\s+|so\s+|very\s+|a\s+bit\s+)?(?:awful|weird|unprofessional|terrible|messy|odd|strange|broken)"
     # "app not syncing", "transactions not showing"
@@ -105,8 +107,14 @@ _YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?
 # "How long ...?", "how often ...?", "how many ...?", "how much ...?" ask for a quantity of one kind, and the
 # sentence answering states one ("Reading a receipt usually takes **less than 60 seconds**"); the article's
 # opening names the topic with the same words and none ("Lumo reads your receipts and bills for you").
-_NUMBER = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|thirty)"
-_TIME = r"(?:seconds?|minutes?|hours?|(?:business |working )?days?|weeks?|months?|years?)"
+# A number, a range of them ("7–10 working days", "3-6 months": the range's first number is no count of something
+# else) or one in words.
+_NUMBER = (
+    r"(?:\d+(?:[.,]\d+)?(?:\s*[–-]\s*\d+(?:[.,]\d+)?)?"
+    r"|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|thirty)"
+)
+# "80 min" and "2 hrs" too: a product's specifications abbreviate ("Typical runtime 80 min").
+_TIME = r"(?:seconds?|minutes?|mins?|hours?|hrs?|(?:business |working )?days?|weeks?|months?|years?)"
 _ZH_TIME = r"(?:秒|分钟|小时|天|个?工作日|周|个?星期|个?月|年)"
 _QUANTITY_ASKED = (  # (kind, how a question asks for it); the first that matches wins ("多久一次" is how often)
     ("frequency", re.compile(r"\bhow often\b|多久一次|多长时间一次|频率", re.IGNORECASE)),
@@ -120,7 +128,27 @@ _QUANTITY_ASKED = (  # (kind, how a question asks for it); the first that matche
             re.IGNORECASE,
         ),
     ),
+    # A size, weight, loudness or power asked: "how big is the dustbin", "what are the dimensions of the docking
+    # station", "how loud is it" (round 39, a robot vacuum's manual, whose specifications table says "Dustbin
+    # capacity 450 mL" and "Noise level 58 dB(A)").
+    (
+        "measure",
+        re.compile(
+            r"\bhow (?:big|large|small|heavy|tall|wide|high|deep|loud|noisy|powerful|strong)\b"
+            r"|\b(?:dimensions?|weigh|weighs|weight|capacity|noise level|wattage|voltage)\b|多大|多重|尺寸|重量|容量"
+            # "whats the suction power": a power, size or volume asked as what it is.
+            r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:the\s+|its\s+)?(?:[\w-]+\s+)?(?:power|size|volume)\b",
+            re.IGNORECASE,
+        ),
+    ),
     ("amount", re.compile(r"\bhow (?:many|much)\b|多少|几", re.IGNORECASE)),
+)
+# A measurement: a number with a unit of length, weight, volume, sound, pressure, power or data ("350 × 97 mm",
+# "3.6 kg", "450 mL", "58 dB(A)", "4000 Pa", "up to 20 mm").
+_UNIT = r"(?:mm|cm|m|km|inch(?:es)?|ft|feet|kg|g|lbs?|l|ml|litres?|liters?|db|pa|kpa|w|kw|v|mah|wh|kb|mb|gb|tb|°c|°f)"
+_MEASUREMENT = (
+    rf"\d+(?:[.,]\d+)?(?:\s*[×x]\s*\d+(?:[.,]\d+)?)*\s*{_UNIT}(?![^\W\d_])"
+    r"|\d+\s*(?:毫米|厘米|米|公斤|千克|克|升|毫升|分贝)"
 )
 QUANTITY_STATED = {
     # "How long does my password have to be?" asks a length: "At least **12 characters**".
@@ -139,6 +167,7 @@ QUANTITY_STATED = {
     # connect" over the table of connections per plan. A sentence that does state one of a thing ("Every account
     # has exactly one Owner") still wins on the words it shares with the question. Dev splits: no answer changed;
     # sample help centre: one of 405, to the table.
+    "measure": re.compile(_MEASUREMENT, re.IGNORECASE),
     "amount": re.compile(
         r"\d|[€$£¥]|\b(?:unlimited|no limit|free|two|three|four|five|ten)\b|[一二三四五六七八九十百千万]",
         re.IGNORECASE,
@@ -146,9 +175,20 @@ QUANTITY_STATED = {
 }
 
 
+_PRICE_WORD = re.compile(r"\b(?:cost|costs|price|prices|pricing|fee|fees|charge|charges|rate|rates)\b", re.I)
+
+
 def quantity_asked(question: str) -> str | None:
-    """The kind of quantity ``question`` asks for (a key of QUANTITY_STATED), or None."""
-    return next((kind for kind, asks in _QUANTITY_ASKED if asks.search(question)), None)
+    """The kind of quantity ``question`` asks for (a key of QUANTITY_STATED), or None. "How high are the fees" asks
+    a price, no measurement."""
+    return next(
+        (
+            kind
+            for kind, asks in _QUANTITY_ASKED
+            if asks.search(question) and not (kind == "measure" and _PRICE_WORD.search(question))
+        ),
+        None,
+    )
 
 
 # "What's the max number of lines on a credit note?", "is there a limit on how many accounts ...": an amount asked
@@ -219,7 +259,14 @@ def leaves_amount_unsaid(question: str, answer: str) -> bool:
     text = _NOT_AN_AMOUNT.sub(" ", answer)
     if _CLOCK_ASKED.search(question):
         return not _CLOCK_STATED.search(text)
+    if _ASKS_PRICE.search(question):
+        # The price itself asked ("how much does the orla v5 cost"): only money, "free" or "no charge" answers it,
+        # no other number ("Repairs usually take 7–10 working days" of the warranty's returns, 0.99, round 39; "Undo
+        # the four screws of the battery cover" for "how much does a replacement battery cost").
+        return not _PRICE_STATED.search(text)
     asked = quantity_asked(question)
+    if asked == "measure":
+        return not QUANTITY_STATED["measure"].search(text)
     if asked == "duration":
         # "how long will it take?" after the refund steps got the steps again (round 33). "How quick does Lumo mark
         # it paid" is answered by how often it syncs ("Every hour").
@@ -884,7 +931,7 @@ def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> s
     if len(whole) == 1:
         named_elsewhere = set().union(*(key for i, key in enumerate(keys) if i != whole[0])) & words.keys()
         if named_elsewhere <= keys[whole[0]]:
-            return "\n".join([*header, rows[whole[0]]])
+            return "\n".join([*header, *_with_spanned_rows(rows, {whole[0]})])
     row_terms = [set(tokenize_passage(row)) for row in rows]
     named = {t: w for t, w in words.items() if 0 < sum(t in r for r in row_terms) < len(rows)}
     chosen = {t: w for t, w in named.items() if t not in title_terms}
@@ -930,4 +977,24 @@ def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> s
             # customer would not know about.
             return table
     best = max(scores)
-    return "\n".join([*header, *(row for row, score in zip(rows, scores, strict=True) if score == best)])
+    return "\n".join([*header, *_with_spanned_rows(rows, {i for i, score in enumerate(scores) if score == best})])
+
+
+def _with_spanned_rows(rows: Sequence[str], chosen: set[int]) -> list[str]:
+    """The ``chosen`` rows with the rows their first cell spans: a row whose first cell is empty goes on the row
+    above it (a troubleshooting table's "| The robot does not charge | Dirty charging contacts | ..." and then
+    "|  | The station has no power | ...", one problem with two causes, printed as a cell spanning two rows)."""
+
+    def continues(i: int) -> bool:
+        return i > 0 and not row_cells(rows[i])[0].strip()
+
+    spanned = set(chosen)
+    for i in chosen:
+        start = i
+        while continues(start):
+            start -= 1
+        end = i
+        while end + 1 < len(rows) and continues(end + 1):
+            end += 1
+        spanned.update(range(start, end + 1))
+    return [rows[i] for i in sorted(spanned)]
