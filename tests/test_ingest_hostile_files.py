@@ -88,6 +88,42 @@ def test_a_field_longer_than_its_column_fails_its_file_alone(tmp_path: Path) -> 
     }
 
 
+# Deep enough that a pass per element over everything below it (quadratic) would take many minutes, where the
+# walk should take about a second; and far past Python's recursion limit.
+HOSTILE_DEPTH = 50_000
+
+
+def _nested(tag: str, depth: int, inner: str = "deep text") -> str:
+    return f"<{tag}>" * depth + inner + f"</{tag}>" * depth
+
+
+def test_html_nested_thousands_deep_fails_alone_and_the_rest_is_ingested(tmp_path: Path) -> None:
+    # 20,000 nested <div>s took 35 s of quadratic work and then failed with "RecursionError" (a robustness check,
+    # round 39); 50,000 would have held the ingest for minutes.
+    page = "<html><head><title>{}</title></head><body><main><h1>{}</h1>{}</main></body></html>"
+    write(tmp_path / "deep-div.html", page.format("Deep", "Deep", _nested("div", HOSTILE_DEPTH)))
+    write(tmp_path / "deep-bold.html", page.format("Bold", "Bold", _nested("b", HOSTILE_DEPTH)))
+    write(tmp_path / "fine.html", page.format("Fine", "Fine", "<p>Refunds take five days.</p>"))
+    result = load_path(tmp_path)
+    assert set(by_id(result)) == {"fine.html"}
+    failed = {f.path: f.error for f in result.failed}
+    assert set(failed) == {"deep-div.html", "deep-bold.html"}
+    assert all("nested more than" in error for error in failed.values()), failed
+
+
+def test_html_nested_as_deep_as_real_pages_go_is_still_read(tmp_path: Path) -> None:
+    # The limit is far above any real page's nesting (a few dozen levels): such a page loses nothing.
+    inner = _nested("span", 20, "<b>Click Export</b> to download your books.")
+    list_item = _nested("ul", 20, f"<li>{inner}</li>")
+    write(
+        tmp_path / "nested.html",
+        f"<html><body><main><h1>Export</h1>{_nested('div', 180, list_item)}</main></body></html>",
+    )
+    result = load_path(tmp_path)
+    assert result.failed == []
+    assert "**Click Export** to download your books." in by_id(result)["nested.html"].text
+
+
 def test_ids_that_are_paths_out_invisible_or_huge_fail_their_file_alone(tmp_path: Path) -> None:
     # "../../x", an id that rewrites the terminal or reads backwards, and an id of 100,000 characters were stored
     # as given (a robustness check, round 39); only the length was checked, and only on some paths.

@@ -318,6 +318,22 @@ def test_an_faq_page_of_a_site_is_read_as_its_entries(site: Server) -> None:
     assert f"{site.host}/help/faq" not in documents
 
 
+def _link_from_index(site: Server, *hrefs: str) -> None:
+    index = site.root / "help" / "index.html"
+    links = " ".join(f'<a href="{href}">{href}</a>' for href in hrefs)
+    index.write_text(index.read_text().replace("</main>", f"{links}</main>"))
+
+
+def test_a_page_nested_thousands_deep_fails_alone(site: Server) -> None:
+    # 20,000 nested <div>s took the crawler's page reading quadratic time (a robustness check, round 39).
+    depth = 50_000
+    (site.root / "help" / "deep.html").write_text(_page("Deep", "<div>" * depth + "text" + "</div>" * depth))
+    _link_from_index(site, "/help/deep")
+    result = crawl_site(f"{site.origin}/help/")
+    assert [(f.path, "nested more than" in f.error) for f in result.failed] == [(f"{site.origin}/help/deep", True)]
+    assert f"{site.host}/help/billing/plans" in {d.id for d in result.documents}
+
+
 # -- syncing a site ------------------------------------------------------------------------------------------------
 
 

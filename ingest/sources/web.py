@@ -32,7 +32,7 @@ from chatbot.errors import AnswerdeskError, BadRequestError, DocumentLoadError
 from chatbot.types import Audience, SourceDocument
 from ingest.sources.document import SourceFile
 from ingest.sources.faq_page import faq_entries
-from ingest.sources.html import drop_page_furniture, html_content, load_html
+from ingest.sources.html import drop_page_furniture, html_content, load_html, parse_html
 from ingest.sources.metadata import Defaults, base_defaults
 from ingest.sources.pdf import load_pdf
 from ingest.sources.results import FailedFile, one_line
@@ -352,14 +352,19 @@ def _links(soup: BeautifulSoup, base: str) -> Iterator[str]:
             yield target
 
 
-def _is_listing(soup: BeautifulSoup) -> bool:
+def _is_listing(content: Tag) -> bool:
     """Whether the page's content (menus, header and footer left out, as the HTML loader leaves them out) is
-    mostly links. Changes ``soup``: read the links and the canonical URL first."""
-    drop_page_furniture(soup)
-    content = html_content(soup)
+    mostly links."""
     words = len(content.get_text(" ").split())
     linked = sum(len(anchor.get_text(" ").split()) for anchor in content.find_all("a"))
     return words > 0 and linked / words >= _LISTING_LINK_SHARE
+
+
+def _parse_page(response: _Response) -> BeautifulSoup:
+    try:
+        return parse_html(_as_utf8(response).decode("utf-8", errors="replace"))
+    except DocumentLoadError as exc:  # nested too deep to read in bounded time
+        raise _PageFailed(exc.message) from exc
 
 
 def _as_utf8(response: _Response) -> bytes:
@@ -453,18 +458,16 @@ class _Crawl:
 
     def visit(self, url: str) -> None:
         try:
-            response = self.fetcher.get(url, self.is_allowed)
+            self.read_page(url, self.fetcher.get(url, self.is_allowed))
         except _PageGone as exc:
             log.info("%s: gone (%s)", url, exc)
             self.result.gone.add(page_id(url))
-            return
         except _PageFailed as exc:
             self.fail(url, str(exc))
-            return
-        self.read_page(url, response)
 
     def read_page(self, url: str, response: _Response) -> None:
-        """One page read: its links join the frontier, its text becomes a document (unless it is a duplicate)."""
+        """One page read: its links join the frontier, its text becomes a document (unless it is a duplicate).
+        _PageFailed when it cannot be read."""
         self.seen.add(response.url)
         if response.content_type in _PDF_TYPES:
             self.add_document(response, response.url)
@@ -472,7 +475,7 @@ class _Crawl:
         if response.content_type not in _HTML_TYPES:
             self.result.gone.add(page_id(url))  # an image, a download...: not an article
             return
-        soup = BeautifulSoup(_as_utf8(response).decode("utf-8", errors="replace"), "lxml")
+        soup = _parse_page(response)
         directives = _robots_directives(soup, response.robots_tag)
         if "nofollow" not in directives and "none" not in directives:
             for link in _links(soup, _base_url(soup, response.url)):
@@ -482,7 +485,8 @@ class _Crawl:
             return
         canonical = _canonical(soup, response.url, self.scope)
         self.seen.add(canonical)
-        if _is_listing(soup):
+        drop_page_furniture(soup)
+        if _is_listing(html_content(soup)):
             log.info("%s: skipped (a list of links, not an article)", url)
             self.result.gone.add(page_id(canonical))
             return
@@ -554,6 +558,7 @@ def _read_start_page(crawl: _Crawl, start: str) -> None:
         response = crawl.fetcher.get(
             start, lambda url: crawl.scope.is_same_origin(url) and crawl.robots.can_fetch(USER_AGENT, url)
         )
+        # A page that cannot be read at the start URL is the site's failure too.
+        crawl.read_page(start, response)
     except (_PageGone, _PageFailed) as exc:
         raise SiteUnreachableError(f"cannot read {start}: {exc}; nothing was synced") from exc
-    crawl.read_page(start, response)
