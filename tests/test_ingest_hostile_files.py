@@ -86,3 +86,83 @@ def test_a_field_longer_than_its_column_fails_its_file_alone(tmp_path: Path) -> 
         "long-id.md": "id longer than 512 characters (600)",
         "long-community.md": "community longer than 128 characters (200)",
     }
+
+
+# Deep enough that a pass per element over everything below it (quadratic) would take many minutes, where the
+# walk should take about a second; and far past Python's recursion limit.
+HOSTILE_DEPTH = 50_000
+
+
+def _nested(tag: str, depth: int, inner: str = "deep text") -> str:
+    return f"<{tag}>" * depth + inner + f"</{tag}>" * depth
+
+
+def test_html_nested_thousands_deep_fails_alone_and_the_rest_is_ingested(tmp_path: Path) -> None:
+    # 20,000 nested <div>s took 35 s of quadratic work and then failed with "RecursionError" (a robustness check,
+    # round 39); 50,000 would have held the ingest for minutes.
+    page = "<html><head><title>{}</title></head><body><main><h1>{}</h1>{}</main></body></html>"
+    write(tmp_path / "deep-div.html", page.format("Deep", "Deep", _nested("div", HOSTILE_DEPTH)))
+    write(tmp_path / "deep-bold.html", page.format("Bold", "Bold", _nested("b", HOSTILE_DEPTH)))
+    write(tmp_path / "fine.html", page.format("Fine", "Fine", "<p>Refunds take five days.</p>"))
+    result = load_path(tmp_path)
+    assert set(by_id(result)) == {"fine.html"}
+    failed = {f.path: f.error for f in result.failed}
+    assert set(failed) == {"deep-div.html", "deep-bold.html"}
+    assert all("nested more than" in error for error in failed.values()), failed
+
+
+def test_html_nested_as_deep_as_real_pages_go_is_still_read(tmp_path: Path) -> None:
+    # The limit is far above any real page's nesting (a few dozen levels): such a page loses nothing.
+    inner = _nested("span", 20, "<b>Click Export</b> to download your books.")
+    list_item = _nested("ul", 20, f"<li>{inner}</li>")
+    write(
+        tmp_path / "nested.html",
+        f"<html><body><main><h1>Export</h1>{_nested('div', 180, list_item)}</main></body></html>",
+    )
+    result = load_path(tmp_path)
+    assert result.failed == []
+    assert "**Click Export** to download your books." in by_id(result)["nested.html"].text
+
+
+def test_ids_that_are_paths_out_invisible_or_huge_fail_their_file_alone(tmp_path: Path) -> None:
+    # "../../x", an id that rewrites the terminal or reads backwards, and an id of 100,000 characters were stored
+    # as given (a robustness check, round 39); only the length was checked, and only on some paths.
+    huge = "x" * 100_000
+    ids = {
+        "up.md": "../../x",
+        "absolute.md": "/etc/passwd",
+        "dot.md": "billing/./refunds",
+        "escape.md": '"red\\e[31m"',  # YAML's \e: an ESC character
+        "delete.md": '"del\\x7f"',
+        "next-line.md": '"ne\\x85l"',
+        "reversed.md": '"txt.\\u202eexe"',
+        "huge.md": huge,
+    }
+    for name, doc_id in ids.items():
+        write(tmp_path / name, f"---\nid: {doc_id}\n---\n# Title\n\nBody.\n")
+    write(tmp_path / f"name{chr(27)}[2J.md", "# Escape in the file name\n\nBody.\n")  # the file name is the id
+    faq = "- question: Can I pay later?\n  answer: Yes.\n  id: %s\n"
+    write(tmp_path / "faq.yaml", "".join(faq % i for i in ("later", "../../etc/passwd", huge)))
+    # An FAQ page's entries get "#question" after its id: the file's id fits, its entries' ids do not.
+    questions = "".join(f"## Question {n}?\n\nAnswer {n}.\n\n" for n in range(3))
+    long_rel = Path("a" * 200, "b" * 200, "c" * 100 + ".md")
+    write(tmp_path / long_rel, questions)
+    write(tmp_path / "fine.md", "# Fine\n\nBody.\n")
+
+    result = load_path(tmp_path)
+    assert set(by_id(result)) == {"fine.md", "faq.yaml#later"}
+    failed = {f.path: f.error for f in result.failed}
+    assert set(failed) == {
+        *ids,
+        "name\\x1b[2J.md",  # shown escaped: a failure report must not clear the terminal either
+        "faq.yaml#row 2",
+        "faq.yaml#row 3",
+        long_rel.as_posix(),
+    }
+    for path in ("up.md", "absolute.md", "dot.md", "faq.yaml#row 2"):
+        assert "'.' or '..' part" in failed[path] or "starts with" in failed[path], failed[path]
+    for path in ("escape.md", "delete.md", "next-line.md", "reversed.md", "name\\x1b[2J.md"):
+        assert "control or invisible character" in failed[path], failed[path]
+    assert failed["huge.md"] == "id longer than 512 characters (100000)"
+    assert "id longer than 512 characters" in failed[long_rel.as_posix()]
+    assert all(len(error) < 200 and "\x1b" not in error for error in failed.values()), failed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -197,6 +198,10 @@ def test_urls_are_normalised_and_ids_are_host_and_path() -> None:
     assert normalise_url("https://h.example") == "https://h.example/"
     for not_fetched in ("mailto:help@lumo.example", "javascript:alert(1)", "file:///etc/passwd", "ftp://h.example/"):
         assert normalise_url(not_fetched) is None
+    # Dot segments resolved as the server will: "/help/../admin" is not under /help/, and no id has a ".." part.
+    assert normalise_url("https://h.example/help/./a/../../admin") == "https://h.example/admin"
+    assert normalise_url("https://h.example/help/a/b/..") == "https://h.example/help/a/"
+    assert normalise_url("/help/a\x1bb", "https://h.example/") == "https://h.example/help/a%1Bb"
     assert page_id("https://help.lumo.example/billing/refunds/") == "help.lumo.example/billing/refunds"
     assert page_id("http://127.0.0.1:8080/") == "127.0.0.1:8080"
     with pytest.raises(BadRequestError):
@@ -316,6 +321,77 @@ def test_an_faq_page_of_a_site_is_read_as_its_entries(site: Server) -> None:
         f"{site.origin}/help/faq",
     )
     assert f"{site.host}/help/faq" not in documents
+
+
+def _link_from_index(site: Server, *hrefs: str) -> None:
+    index = site.root / "help" / "index.html"
+    links = " ".join(f'<a href="{href}">{href}</a>' for href in hrefs)
+    index.write_text(index.read_text().replace("</main>", f"{links}</main>"))
+
+
+def test_a_page_not_found_served_with_200_is_gone_not_an_article(
+    site: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A help centre that answers 200 with its "Page not found" page (a soft 404) for an article that is gone: it was
+    ingested as an article (a robustness check, round 39). An article about 404 errors is still one."""
+    soft_404s = {
+        "old-article": _page("Page not found", "<p>Sorry, we couldn't find that page. Try the search.</p>", MENU),
+        "app-route": _page("404", "<p>This page doesn't exist or has moved.</p>").replace(
+            "<title>404</title>", "<title>Oops! This page doesn't exist | Lumo Help</title>"
+        ),
+        "moved": _page(
+            "Sorry, we can\u2019t find that page", "<p>Go back to the <a href='/help/'>help centre</a>.</p>"
+        ),
+    }
+    articles = {
+        "errors": _page(
+            "Why do I see a 404 error?",
+            "<p>A 404 error or a Page not found message means the link is old. Open Billing from the menu.</p>",
+        ),
+        "not-found-404": _page(
+            "Page not found errors",
+            "<p>A page not found (404) error in the app means the invoice was deleted. Restore it from the bin.</p>",
+        ),
+    }
+    for name, html in {**soft_404s, **articles}.items():
+        (site.root / "help" / f"{name}.html").write_text(html)
+    _link_from_index(site, *(f"/help/{name}" for name in [*soft_404s, *articles]))
+
+    with caplog.at_level(logging.INFO, logger="ingest.sources.web"):
+        result = crawl_site(f"{site.origin}/help/")
+    ids = {d.id for d in result.documents}
+    assert {f"{site.host}/help/{name}" for name in articles} <= ids
+    for name in soft_404s:
+        assert f"{site.host}/help/{name}" not in ids and f"{site.host}/help/{name}" in result.gone
+        assert f"/help/{name}: gone" in caplog.text and "soft 404" in caplog.text
+    assert result.failed == [] and result.is_complete
+
+
+def test_a_start_page_that_is_a_page_not_found_syncs_nothing(site: Server) -> None:
+    # A mistyped start URL on a site that answers 200 to everything: read as a page, the sync would find no
+    # article of its help centre and delete them all.
+    (site.root / "help" / "typo.html").write_text(_page("Page not found", "<p>Nothing here.</p>"))
+    with pytest.raises(SiteUnreachableError, match="soft 404"):
+        crawl_site(f"{site.origin}/help/typo")
+
+
+def test_a_page_nested_thousands_deep_fails_alone(site: Server) -> None:
+    # 20,000 nested <div>s took the crawler's page reading quadratic time (a robustness check, round 39).
+    depth = 50_000
+    (site.root / "help" / "deep.html").write_text(_page("Deep", "<div>" * depth + "text" + "</div>" * depth))
+    _link_from_index(site, "/help/deep")
+    result = crawl_site(f"{site.origin}/help/")
+    assert [(f.path, "nested more than" in f.error) for f in result.failed] == [(f"{site.origin}/help/deep", True)]
+    assert f"{site.host}/help/billing/plans" in {d.id for d in result.documents}
+
+
+def test_a_link_with_a_control_character_does_not_stop_the_crawl(site: Server) -> None:
+    # httpx refuses such a URL with InvalidURL, which no one caught: one odd link aborted the whole sync (round 39).
+    _link_from_index(site, "/help/escape&#x1b;[2J", "/help/del&#127;")
+    result = crawl_site(f"{site.origin}/help/")
+    assert {"/help/escape%1B[2J", "/help/del%7F"} <= set(site.requests)
+    assert f"{site.host}/help/billing/plans" in {d.id for d in result.documents}
+    assert result.failed == [] and result.is_complete
 
 
 # -- syncing a site ------------------------------------------------------------------------------------------------

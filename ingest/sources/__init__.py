@@ -25,6 +25,7 @@ from ingest.sources.docx import load_docx
 from ingest.sources.faq import load_faq_csv, load_faq_json, load_faq_yaml, parse_alternatives
 from ingest.sources.faq_page import faq_entries
 from ingest.sources.html import load_html
+from ingest.sources.ids import is_invisible, shown
 from ingest.sources.metadata import (
     BrokenDefaults,
     Inherited,
@@ -187,23 +188,28 @@ def load_path(
     seen: dict[str, str] = {}
     for file_path, inherited in _walk(target, root, _defaults_down_to(target.parent, root, base)):
         rel = file_path.relative_to(root).as_posix()
-        if not _is_utf8(rel):
-            # A file name of bytes that are not UTF-8 (read as surrogates) cannot be an id or be stored: it aborted
-            # the whole ingest with a traceback (a robustness check, round 38).
-            shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            result.failed.append(FailedFile(shown, "the file name is not valid UTF-8: rename the file"))
+        problem = _file_name_problem(rel)
+        if problem is not None:
+            shown_name = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            result.failed.append(FailedFile(shown(shown_name), problem))
             continue
         for item in _load_file_safely(file_path, rel, inherited, max_file_bytes):
             _collect(result, seen, item)
     return result
 
 
-def _is_utf8(text: str) -> bool:
+def _file_name_problem(rel: str) -> str | None:
+    """Why the path of a file (its id, unless front matter sets one) cannot be stored or shown, or None. Bytes that
+    are not UTF-8 (read as surrogates) aborted the whole ingest with a traceback (a robustness check, round 38); an
+    escape sequence in a name rewrote the terminal the ingest reported to (round 39)."""
     try:
-        text.encode("utf-8")
+        rel.encode("utf-8")
     except UnicodeEncodeError:
-        return False
-    return True
+        return "the file name is not valid UTF-8: rename the file"
+    invisible = next((char for char in rel if is_invisible(char)), None)
+    if invisible is not None:
+        return f"the file name contains the control or invisible character U+{ord(invisible):04X}: rename the file"
+    return None
 
 
 def _enclosing_root(folder: Path, known_roots: Iterable[Path]) -> Path:

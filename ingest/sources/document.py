@@ -11,6 +11,7 @@ from chatbot.language import detect_language
 from chatbot.types import DocumentKind, SourceDocument
 from ingest.cleaning import clean_line, clean_text
 from ingest.sources.encoding import decode
+from ingest.sources.ids import MAX_ID_CHARS, check_id
 from ingest.sources.metadata import Defaults, Fields
 
 # A first line longer than this is a sentence, not a title: the file name is the title then.
@@ -53,9 +54,10 @@ def make_document(
         text = f"{faq_question}\n\n{faq_answer}"  # the composer finds the answer after the (cleaned) question
     community = fields.community if fields.community is not None else defaults.community
     owner = fields.owner if fields.owner is not None else defaults.owner
-    _require_fits(id=fields.id or src.rel, title=title, community=community, url=fields.url, owner=owner)
+    doc_id = check_id(fields.id or src.rel)
+    _require_fits(title=title, community=community, url=fields.url, owner=owner)
     return SourceDocument(
-        id=fields.id or src.rel,
+        id=doc_id,
         title=title,
         text=text,
         kind=kind,
@@ -74,8 +76,9 @@ def make_document(
 
 
 # The catalogue's column sizes (ingest/catalog.py): PostgreSQL refuses a longer value, and the refusal aborted the
-# whole ingest (SQLite stores it; a robustness check, round 38). Each file is checked as it is read instead.
-FIELD_LIMITS = {"id": 512, "title": 1024, "community": 128, "url": 2048, "owner": 256}
+# whole ingest (SQLite stores it; a robustness check, round 38). Each file is checked as it is read instead (the id,
+# which must be more than short, by ids.py).
+FIELD_LIMITS = {"id": MAX_ID_CHARS, "title": 1024, "community": 128, "url": 2048, "owner": 256}
 
 
 def _require_fits(**values: str | None) -> None:

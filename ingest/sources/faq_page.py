@@ -20,6 +20,7 @@ import dataclasses
 import re
 
 from chatbot.types import SourceDocument
+from ingest.sources.ids import check_id
 
 MIN_QUESTIONS = 3
 MAX_INTRO_WORDS = 30
@@ -31,7 +32,7 @@ MAX_SLUG_CHARS = 60
 
 def faq_entries(document: SourceDocument) -> list[SourceDocument]:
     """``document``'s questions as FAQ entries (id ``<page id>#<question slug>``) when it is an FAQ page; else
-    ``[document]``."""
+    ``[document]``. DocumentLoadError when an entry's id would be too long (ids.py)."""
     if document.kind == "faq":
         return [document]
     intro, sections = _sections(document.text)
@@ -47,7 +48,7 @@ def faq_entries(document: SourceDocument) -> list[SourceDocument]:
     return [
         dataclasses.replace(
             document,
-            id=f"{document.id}#{_unique_slug(question, slugs)}",
+            id=check_id(f"{document.id}#{_unique_slug(question, slugs)}"),
             title=question,
             text=f"{question}\n\n{answer}",
             kind="faq",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction, Tag
 from bs4.element import NavigableString
 
+from chatbot.errors import DocumentLoadError
 from chatbot.types import SourceDocument
 from ingest.cleaning import markdown_table
 from ingest.sources.document import SourceFile, humanise, make_document, require_text
@@ -244,6 +245,17 @@ def _html_title(soup: BeautifulSoup) -> str | None:
 _TITLE_SEPARATOR = r"\s+[-\u2013\u2014|:\u00b7\u2022]\s+"
 
 
+def page_headings(soup: BeautifulSoup) -> list[str]:
+    """What a page calls itself: each part of its ``<title>`` between separators ("Page not found", "Lumo Help") and
+    its article's ``<h1>``. Read before the page furniture is dropped, as for :func:`_html_title`."""
+    title = soup.find("title")
+    headings = re.split(_TITLE_SEPARATOR, _html_inline(title)) if isinstance(title, Tag) else []
+    h1 = html_content(soup).find("h1")
+    if isinstance(h1, Tag):
+        headings.append(_html_inline(h1, marks=False))
+    return [heading for heading in headings if heading]
+
+
 def _adds_site_name(title: str, heading: str) -> bool:
     """Whether ``title`` is ``heading`` with something before or after a separator (the site's name, as a CMS
     writes it in every page's ``<title>``)."""
@@ -277,8 +289,35 @@ def _html_url(soup: BeautifulSoup) -> str | None:
     return None
 
 
+# Deeper than any real page (a help-centre theme nests a few dozen elements; Chromium's parser stops nesting at 512)
+# and shallow enough for the recursive walks above to stay within Python's recursion limit. 20,000 nested <div>s took
+# 35 s of quadratic work and then failed with a RecursionError (a robustness check, round 39).
+MAX_HTML_DEPTH = 256
+
+
+def parse_html(text: str) -> BeautifulSoup:
+    """``text`` parsed (lxml: linear time at any depth); DocumentLoadError when its elements nest deeper than
+    MAX_HTML_DEPTH, before anything walks them."""
+    soup = BeautifulSoup(text, "lxml")
+    if _nests_deeper_than(soup, MAX_HTML_DEPTH):
+        raise DocumentLoadError(f"HTML elements nested more than {MAX_HTML_DEPTH} deep: not read")
+    return soup
+
+
+def _nests_deeper_than(root: Tag, limit: int) -> bool:
+    """Whether any element under ``root`` is more than ``limit`` levels down. A loop, not a recursion: it must
+    work at any depth, and stops at the first element too deep."""
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tag))
+    return False
+
+
 def load_html(src: SourceFile) -> list[SourceDocument]:
-    soup = BeautifulSoup(src.text(), "lxml")
+    soup = parse_html(src.text())
     title = _html_title(soup) or humanise(src.path.stem)
     fields = Fields(language=_html_language(soup), url=_html_url(soup))
     drop_page_furniture(soup)

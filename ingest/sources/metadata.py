@@ -14,6 +14,7 @@ import yaml
 from chatbot.errors import DocumentLoadError
 from chatbot.types import Audience
 from ingest.sources.encoding import decode
+from ingest.sources.ids import check_id
 from ingest.sources.results import one_line
 
 _DEFAULTS_NAMES = ("_defaults.yaml", "_defaults.yml")
@@ -132,10 +133,9 @@ def _parse_url(value: object) -> str | None:
 
 
 def _parse_id(value: object) -> str | None:
+    """An ``id`` as written, checked before anything is added to it (an FAQ row's id follows its file's)."""
     doc_id = text_value(value, "id")
-    if doc_id is not None and any(ord(ch) < 32 for ch in doc_id):
-        raise DocumentLoadError(f"id {doc_id!r} contains control characters")
-    return doc_id
+    return check_id(doc_id) if doc_id is not None else None
 
 
 def parse_fields(mapping: Mapping[str, object]) -> Fields:

@@ -8,13 +8,14 @@ http(s), never another origin (redirects included), a size limit per response, a
 The crawl tells the sync what it may delete. Only a complete crawl (every page found was read or is known to be
 gone, and no limit cut it short) proves that a page it did not meet is gone from the site. After a page failed
 (a timeout, a 5xx, a connection reset) the pages only it links to were not met either, so an incomplete crawl
-deletes only the pages that answered 404/410 or left the site (:attr:`CrawlResult.gone`).
+deletes only the pages that answered 404/410 (or a soft 404) or left the site (:attr:`CrawlResult.gone`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 import zlib
 from collections import deque
@@ -32,7 +33,7 @@ from chatbot.errors import AnswerdeskError, BadRequestError, DocumentLoadError
 from chatbot.types import Audience, SourceDocument
 from ingest.sources.document import SourceFile
 from ingest.sources.faq_page import faq_entries
-from ingest.sources.html import drop_page_furniture, html_content, load_html
+from ingest.sources.html import drop_page_furniture, html_content, load_html, page_headings, parse_html
 from ingest.sources.metadata import Defaults, base_defaults
 from ingest.sources.pdf import load_pdf
 from ingest.sources.results import FailedFile, one_line
@@ -49,6 +50,7 @@ _MAX_CRAWL_DELAY = 10.0  # seconds: a robots.txt asking for more would make a sy
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _PDF_TYPES = frozenset({"application/pdf"})
 _GONE = frozenset({404, 410})
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 # A page whose words are at least this much link text lists articles (a home, category or section page): its links
 # are followed, but it is no article to answer from (quoted, it would be a list of titles).
 _LISTING_LINK_SHARE = 0.5
@@ -78,7 +80,8 @@ class _PageFailed(Exception):
 
 
 class _PageGone(Exception):
-    """A page that is no longer part of the site (404/410, or it redirects off the site): it is deleted."""
+    """A page that is no longer part of the site (404/410, a "Page not found" page answered with 200, or it redirects
+    off the site): it is deleted."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,24 @@ def normalise_url(url: str, base: str | None = None) -> str | None:
         host = f"[{host}]"  # an IPv6 literal keeps its brackets
     if port is not None and port != (443 if scheme == "https" else 80):
         host = f"{host}:{port}"
-    return urlunsplit((scheme, host, parts.path or "/", "", ""))
+    return urlunsplit((scheme, host, _clean_path(parts.path), "", ""))
+
+
+def _clean_path(path: str) -> str:
+    """``path`` as it will be requested: its "." and ".." segments resolved (RFC 3986, 5.2.4), and control characters
+    percent-encoded (as a browser encodes them). "/help/../admin" passed as a page under "/help" and httpx fetched
+    "/admin"; a link with a control character stopped the whole crawl with httpx's InvalidURL (round 39)."""
+    output: list[str] = []
+    segments = path.split("/")
+    for segment in segments:
+        if segment == "..":
+            if len(output) > 1:
+                output.pop()
+        elif segment != ".":
+            output.append(segment)
+    if segments[-1] in (".", ".."):
+        output.append("")  # "/a/b/.." is the folder "/a/"
+    return _CONTROL_CHARS.sub(lambda char: f"%{ord(char[0]):02X}", "/".join(output)) or "/"
 
 
 def page_id(url: str) -> str:
@@ -206,7 +226,7 @@ class _Fetcher:
                     return self._read(url, response, deadline)
             except httpx.TimeoutException as exc:
                 raise _PageFailed(f"no answer within {self._timeout:g} s") from exc
-            except httpx.HTTPError as exc:  # connection refused or reset, DNS, TLS, a broken response
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # refused or reset, DNS, TLS, a broken response
                 raise _PageFailed(f"cannot fetch: {one_line(str(exc)) or type(exc).__name__}") from exc
         raise _PageFailed(f"more than {_MAX_REDIRECTS} redirects")
 
@@ -352,14 +372,54 @@ def _links(soup: BeautifulSoup, base: str) -> Iterator[str]:
             yield target
 
 
-def _is_listing(soup: BeautifulSoup) -> bool:
+def _is_listing(content: Tag) -> bool:
     """Whether the page's content (menus, header and footer left out, as the HTML loader leaves them out) is
-    mostly links. Changes ``soup``: read the links and the canonical URL first."""
-    drop_page_furniture(soup)
-    content = html_content(soup)
+    mostly links."""
     words = len(content.get_text(" ").split())
     linked = sum(len(anchor.get_text(" ").split()) for anchor in content.find_all("a"))
     return words > 0 and linked / words >= _LISTING_LINK_SHARE
+
+
+# Soft 404s: a help centre that answers 200 with its "Page not found" page for an article that is gone (single-page
+# apps, some themes) had that page ingested as an article (a robustness check, round 39). Recognised as crawlers
+# recognise them: a part of the page's title, or its main heading, says so whole, and there is little more on the
+# page. An article about 404 errors has a title of its own ("Why do I see a 404 error?") and more to say.
+_SOFT_404_MAX_WORDS = 100
+_ERROR_CODE = r"(?:(?:error |http )?404(?: error)?)"
+_THE_PAGE = r"(?:(?:the|this|that) )?(?:page|article|content|document|file|resource)"
+_MISSING = "|".join(
+    (
+        rf"{_THE_PAGE} not found|not found",
+        rf"{_THE_PAGE}(?: you(?: are| re| were)? (?:looking for|requested))? "
+        r"(?:was not|wasn t|could not be|couldn t be|cannot be|can t be) found",
+        rf"{_THE_PAGE} (?:does not|doesn t|no longer) exists?",
+        rf"(?:we )?(?:can t|cannot|couldn t|could not) find {_THE_PAGE}",
+        rf"{_THE_PAGE} (?:is )?(?:unavailable|missing|no longer available)",
+    )
+)
+_NOT_FOUND_HEADING = re.compile(
+    rf"(?:(?:oops|whoops|sorry|uh oh|hmm) )?(?:{_ERROR_CODE}|(?:{_ERROR_CODE} )?(?:{_MISSING})(?: {_ERROR_CODE})?)"
+)
+
+
+def _plain(heading: str) -> str:
+    """``heading`` lower-cased, its punctuation and apostrophes spaces: "Oops! Page doesn’t exist." -> "oops page
+    doesn t exist"."""
+    return " ".join(re.sub(r"[\W_]+", " ", heading.casefold()).split())
+
+
+def _soft_404_heading(headings: list[str], content: Tag) -> str | None:
+    """The heading that says the page is not there, when the page is a "Page not found" page; else None."""
+    if len(content.get_text(" ").split()) > _SOFT_404_MAX_WORDS:
+        return None
+    return next((heading for heading in headings if _NOT_FOUND_HEADING.fullmatch(_plain(heading))), None)
+
+
+def _parse_page(response: _Response) -> BeautifulSoup:
+    try:
+        return parse_html(_as_utf8(response).decode("utf-8", errors="replace"))
+    except DocumentLoadError as exc:  # nested too deep to read in bounded time
+        raise _PageFailed(exc.message) from exc
 
 
 def _as_utf8(response: _Response) -> bytes:
@@ -453,18 +513,16 @@ class _Crawl:
 
     def visit(self, url: str) -> None:
         try:
-            response = self.fetcher.get(url, self.is_allowed)
+            self.read_page(url, self.fetcher.get(url, self.is_allowed))
         except _PageGone as exc:
             log.info("%s: gone (%s)", url, exc)
             self.result.gone.add(page_id(url))
-            return
         except _PageFailed as exc:
             self.fail(url, str(exc))
-            return
-        self.read_page(url, response)
 
     def read_page(self, url: str, response: _Response) -> None:
-        """One page read: its links join the frontier, its text becomes a document (unless it is a duplicate)."""
+        """One page read: its links join the frontier, its text becomes a document (unless it is a duplicate).
+        _PageFailed when it cannot be read, _PageGone when it is a "Page not found" page answered with 200."""
         self.seen.add(response.url)
         if response.content_type in _PDF_TYPES:
             self.add_document(response, response.url)
@@ -472,7 +530,7 @@ class _Crawl:
         if response.content_type not in _HTML_TYPES:
             self.result.gone.add(page_id(url))  # an image, a download...: not an article
             return
-        soup = BeautifulSoup(_as_utf8(response).decode("utf-8", errors="replace"), "lxml")
+        soup = _parse_page(response)
         directives = _robots_directives(soup, response.robots_tag)
         if "nofollow" not in directives and "none" not in directives:
             for link in _links(soup, _base_url(soup, response.url)):
@@ -482,7 +540,13 @@ class _Crawl:
             return
         canonical = _canonical(soup, response.url, self.scope)
         self.seen.add(canonical)
-        if _is_listing(soup):
+        headings = page_headings(soup)  # before the page furniture goes: `<article><header><h1>` is common
+        drop_page_furniture(soup)
+        content = html_content(soup)
+        missing = _soft_404_heading(headings, content)
+        if missing is not None:
+            raise _PageGone(f'a "{missing}" page answered with HTTP 200 (soft 404)')
+        if _is_listing(content):
             log.info("%s: skipped (a list of links, not an article)", url)
             self.result.gone.add(page_id(canonical))
             return
@@ -554,6 +618,8 @@ def _read_start_page(crawl: _Crawl, start: str) -> None:
         response = crawl.fetcher.get(
             start, lambda url: crawl.scope.is_same_origin(url) and crawl.robots.can_fetch(USER_AGENT, url)
         )
+        # A "Page not found" answered with 200 too: a crawl from it would find none of the help centre's pages, and
+        # a sync would take them all for gone.
+        crawl.read_page(start, response)
     except (_PageGone, _PageFailed) as exc:
         raise SiteUnreachableError(f"cannot read {start}: {exc}; nothing was synced") from exc
-    crawl.read_page(start, response)
