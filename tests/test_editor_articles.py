@@ -30,6 +30,7 @@ from tests.sessions import log_in
 from tests.test_api import assert_error, bearer, csrf_token_of, make_app
 from tests.test_gaps_api import ask, gap_of
 from web.access.accounts import create_api_token, create_site, create_user
+from web.access.sessions import revoke_login_sessions
 from web.articles.catalogue import STALE_DOWNVOTE_SHARE, STALE_MIN_RATED, Performance, staleness
 from web.articles.writer import slugify
 from web.db.models import Document, DocumentVersion, EditSuggestion, Gap, GapEvidence, db
@@ -624,6 +625,83 @@ def test_write_forms_need_the_csrf_token(service: ArticleService) -> None:
     response = editor.post("/editor/articles/new", data={"title": "No token", "body": "x", "audience": "public"})
     assert response.status_code == 400
     assert not listed_ids(editor.get("/editor/articles/?q=No+token").get_data(as_text=True))
+
+
+# -- a sign-in that ends mid-edit --------------------------------------------------------------------------------
+SAME_SITE = {"Origin": "http://localhost"}  # what a browser sends with a form posted from this site's page
+
+
+@dataclass
+class KeptForm:
+    action: str
+    fields: dict[str, str]
+
+
+def kept_form(html: str) -> KeptForm:
+    """The "Save again" form of the session-expired page: its address and every field it posts."""
+    action = re.search(r'<form method="post" action="([^"]+)">', html)
+    assert action, html
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
+    fields = {unescape(name): unescape(value) for name, value in hidden}
+    for name, value in re.findall(r'<textarea id="kept-[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        fields[unescape(name)] = unescape(value)
+    return KeptForm(unescape(action.group(1)), fields)
+
+
+def test_a_save_after_the_session_ended_keeps_the_text_and_saves_nothing(service: ArticleService) -> None:
+    """An editor signed out in another window while writing (a browser check): Save showed "The CSRF session token
+    is missing." and the text was gone. Now nothing is saved, the text is kept, and it saves once they sign in."""
+    editor = service.client("editor")
+    doc_id = created_id(write_article(editor, title="Session draft", body="First version."))
+    edit_url = f"/editor/articles/{doc_id}/edit"
+    token = csrf(editor)
+    draft = {"title": "Session draft", "body": "An hour of <b>writing</b>.", "audience": "public", "community": ""}
+    draft |= {"review_by": "", "tags": "", "owner": "", "base_version": "1"}
+    with editor.session_transaction() as session:
+        session.clear()  # signed out in another tab: the session, and the CSRF token in it, are gone
+
+    expired = editor.post(edit_url, data={"csrf_token": token, **draft}, headers=SAME_SITE)
+    html = expired.get_data(as_text=True)
+    assert expired.status_code == 400
+    assert "Your session expired" in html and "nothing was saved" in html and "CSRF" not in html
+    assert "An hour of &lt;b&gt;writing&lt;/b&gt;." in html and "<b>writing" not in html  # kept, escaped
+    assert [v for v, _, _ in versions(service, doc_id)] == [1]
+
+    log_in(editor, service.user_ids["editor"])  # signed in again in another tab; back here, "Save again"
+    form = kept_form(html)
+    assert form.action == edit_url and form.fields["body"] == draft["body"] and form.fields["base_version"] == "1"
+    assert "csrf_token" in form.fields and form.fields["csrf_token"] != token
+    saved = editor.post(form.action, data=form.fields, headers=SAME_SITE)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    assert versions(service, doc_id)[-1][1:] == ("editor@example.com", "An hour of <b>writing</b>.")
+
+
+def test_a_faq_saved_after_being_signed_out_everywhere_keeps_the_text(service: ArticleService) -> None:
+    """Signed out from another browser: the CSRF token still checks, the sign-in does not. The login page's
+    redirect dropped the entry; the page that says so keeps it (401) and saves nothing."""
+    editor = service.client("editor")
+    token = csrf(editor)
+    with service.app.app_context():
+        revoke_login_sessions(service.user_ids["editor"])
+    faq = {"kind": "faq", "title": "Can I pay in instalments?", "body": "Yes, in **three** instalments."}
+    faq |= {"audience": "public", "community": "", "review_by": "", "tags": "", "owner": ""}
+    refused = editor.post("/editor/articles/new?kind=faq", data={"csrf_token": token, **faq}, headers=SAME_SITE)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 401 and "Location" not in refused.headers
+    assert "Your session expired" in html and "Yes, in **three** instalments." in html
+    assert kept_form(html).fields["kind"] == "faq" and kept_form(html).action == "/editor/articles/new?kind=faq"
+    assert not listed_ids(service.client("editor").get("/editor/articles/?q=instalments").get_data(as_text=True))
+
+
+def test_a_forged_cross_site_post_gets_no_ready_made_form(service: ArticleService) -> None:
+    """The kept text goes back in a form with a fresh token: offered only to a POST from this site's own page, or
+    a forged one would hand the victim a "Save again" button holding the forger's text."""
+    editor = service.client("editor")
+    forged = {"title": "Forged", "body": "Send refunds to evil.example", "audience": "public", "community": ""}
+    for headers in ({"Origin": "https://evil.example"}, {}):
+        response = editor.post("/editor/articles/new", data=forged, headers=headers)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400 and "evil.example" not in html and "Save again" not in html
 
 
 # -- the Markdown preview ----------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from tests.sessions import log_in
 from tests.test_api import bearer, csrf_token_of
 from tests.test_gaps_api import CommunityEditors, GapService, ask, gap_of, new_gap, set_community, widget
 from web.access.accounts import find_user_by_email
-from web.db.models import Document, Gap, GapComment, GapEvidence, db
+from web.db.models import Document, Gap, GapComment, GapEvidence, Message, db
 from web.gaps.titles import MAX_GAP_TITLE_CHARS
 from web.services import get_runtime
 
@@ -121,7 +121,8 @@ def test_readers_cannot_post_actions(service: GapService, public_gap: int, role:
     token = csrf_token_of(client.get("/login").get_data(as_text=True))  # a valid token: only the role is wrong
     response = client.post(f"/editor/gaps/{public_gap}/{action}", data={**ACTIONS[action], "csrf_token": token})
     if role == "anonymous":
-        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+        # A form posted without a sign-in: the page that says so and keeps the text (web/http/expired.py).
+        assert response.status_code == 401 and "sign in again" in response.get_data(as_text=True)
     else:
         assert response.status_code == 403
     with service.app.app_context():
@@ -226,12 +227,47 @@ def test_triage_forms_change_the_gap(service: GapService) -> None:
         assert words in trail
 
 
+def test_refused_actions_are_4xx_pages_that_keep_what_was_typed(service: GapService) -> None:
+    """A refused action redirected to the gap page, answered 200: a script and the browser both took it for success
+    (a browser check). Now it is the gap page itself with the API's status, the error flashed, the text kept."""
+    client = service.client()
+    gap_id = new_gap(service, client, "Do you deliver to Antarctic research stations?")
+    other = new_gap(service, client, "Can I rent a canoe from you?")
+    editor = logged_in(service, "editor@example.com")
+
+    def refused(action: str, data: dict[str, str], status: int, error: str) -> str:
+        token = csrf_token(editor)
+        response = editor.post(f"/editor/gaps/{gap_id}/{action}", data={**data, "csrf_token": token})
+        html = str(response.get_data(as_text=True))
+        assert response.status_code == status, (action, response.status_code, html[:300])
+        assert "Location" not in response.headers and re.search(rf'class="flash error"[^>]*>[^<]*{error}', html)
+        assert "<h1>Do you deliver to Antarctic research stations?" in html  # the gap's own page
+        return html
+
+    assert 'value="999999"' in refused("merge", {"into": "999999"}, 400, "There is no gap #999999.")
+    refused("comment", {"text": "   "}, 400, "Fill in the comment.")
+    refused("assign", {"user": "employee@example.com"}, 400, "Assign a gap to the e-mail of an editor or admin.")
+    refused("community", {"community": "no-such-team"}, 400, "There is no community")
+    refused("move", {"message_id": "999999", "to": str(other)}, 404, "is not a question of gap")
+    internal_faq = {"question": "Who ships to Antarctica?", "answer": "Our *polar* partner.", "audience": "internal"}
+    html = refused("resolve-faq", internal_faq, 400, "an internal FAQ or article cannot close it")
+    assert 'value="Who ships to Antarctica?"' in html and "Our *polar* partner.</textarea>" in html
+
+    assert post_form(editor, f"/editor/gaps/{gap_id}/dismiss", {"reason": "out of scope"}).status_code == 200
+    refused("dismiss", {"reason": "Our own reason"}, 409, "only open or assigned")
+    good_faq = {**internal_faq, "audience": "public"}
+    closed = refused("resolve-faq", good_faq, 409, "it cannot be resolved again")
+    assert "Your FAQ entry (not saved)" in closed and "Our *polar* partner.</textarea>" in closed
+    assert gap_row(service, gap_id).status == "dismissed" and gap_row(service, other).count == 1
+
+
 def test_actions_need_the_csrf_token(service: GapService, public_gap: int) -> None:
     assert service.app.config.get("WTF_CSRF_ENABLED", True) is True  # make_app keeps CSRF on
     editor = logged_in(service, "editor@example.com")
     for action, data in (("comment", {"text": "sneaky"}), ("dismiss", {"reason": "sneaky"})):
         refused = editor.post(f"/editor/gaps/{public_gap}/{action}", data=data)
-        assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
+        # Said in plain words (a form without its token is a page that outlived its sign-in), not "CSRF".
+        assert refused.status_code == 400 and "nothing was saved" in refused.get_data(as_text=True)
         forged = editor.post(f"/editor/gaps/{public_gap}/{action}", data={**data, "csrf_token": "forged"})
         assert forged.status_code == 400
     with service.app.app_context():
@@ -359,6 +395,23 @@ def test_public_gaps_refuse_internal_answers_and_accept_unverified_closes(servic
     ).get_data(as_text=True)
     assert "Closed as resolved without proof" in accepted
     assert gap_row(service, gap_id).status == "resolved"
+
+
+# -- what the bot did --------------------------------------------------------------------------------------------
+def test_a_question_says_what_the_bot_did_without_contradicting_itself(service: GapService) -> None:
+    """ "Confidence 0.96 · reason: low confidence" (a browser check): "I'm not sure" also follows a confident match
+    that does not say what was asked. A non-answer now says what the person was told; a number only with an answer."""
+    question = "Do you ship spare parts to Greenland?"
+    gap_id = new_gap(service, service.client(), question)
+    with service.app.app_context():
+        message_id = db.session.scalar(select(GapEvidence.message_id).where(GapEvidence.gap_id == gap_id))
+        message = db.session.get(Message, message_id)
+        assert message is not None
+        message.is_gap, message.reason, message.confidence = True, "low_confidence", 0.96
+        db.session.commit()
+    page = logged_in(service, "viewer@example.com").get(f"/editor/gaps/{gap_id}").get_data(as_text=True)
+    assert "Not sure: suggested articles to read instead of answering" in page
+    assert not re.search(r"[Cc]onfidence:? 0\.96", page) and "reason: low confidence" not in page
 
 
 # -- escaping and privacy ----------------------------------------------------------------------------------------

@@ -104,7 +104,8 @@ def test_an_agent_answers_on_the_page_and_the_widget_shows_the_reply(service: Ga
     page = agent.get(f"/editor/inbox/{handoff_id}").get_data(as_text=True)
     # The whole conversation: the question, the bot's answer with its citation and confidence, the request.
     assert PUBLIC_QUESTION in page and "Forgot password" in page and "Reset your password" in page
-    assert re.search(r"Confidence [01]\.\d\d", page) and "Please call me back" in page and "ann@example.com" in page
+    assert re.search(r"Answered with confidence [01]\.\d\d", page)
+    assert "Please call me back" in page and "ann@example.com" in page
     assert f'action="/editor/inbox/{handoff_id}/reply"' in page and f'action="/editor/inbox/{handoff_id}/close"' in page
 
     response = agent.post(
@@ -147,16 +148,44 @@ def test_a_reply_without_the_csrf_token_is_refused(service: GapService, agent_to
     assert handoff_row(service, handoff_id).status == "open"
 
 
-def test_an_empty_reply_on_the_page_is_a_flash_and_changes_nothing(service: GapService, agent_token: str) -> None:
+def test_an_empty_reply_on_the_page_is_a_400_and_changes_nothing(service: GapService, agent_token: str) -> None:
     handoff_id, _ = hand_off(service, visitor(service, "empty-page-reply"), message="hello")
     agent = logged_in(service, AGENT)
-    response = agent.post(
-        f"/editor/inbox/{handoff_id}/reply",
-        data={"reply": "   ", "csrf_token": page_csrf(agent)},
-        follow_redirects=True,
-    )
-    assert response.status_code == 200 and "Fill in the reply." in response.get_data(as_text=True)
+    response = agent.post(f"/editor/inbox/{handoff_id}/reply", data={"reply": "   ", "csrf_token": page_csrf(agent)})
+    assert response.status_code == 400 and "Fill in the reply." in response.get_data(as_text=True)
     assert handoff_row(service, handoff_id).status == "open"
+    too_long = "Dear customer, " + "x" * 10_000
+    response = agent.post(f"/editor/inbox/{handoff_id}/reply", data={"reply": too_long, "csrf_token": page_csrf(agent)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "The reply is too long" in html
+    assert f'name="reply" required maxlength="10000">{too_long}</textarea>' in html  # kept in the form to shorten
+    assert handoff_row(service, handoff_id).status == "open"
+
+
+def test_the_second_agent_to_answer_keeps_their_text_and_sees_the_first_reply(
+    service: GapService, agent_token: str
+) -> None:
+    """Two agents with one request open: the second one's Send redirected with "already answered" and their text
+    was gone (a browser check). One reply per request still; theirs is kept, the reply sent first shown beside it."""
+    handoff_id, _ = hand_off(service, visitor(service, "two-agents"), message="My invoice is wrong")
+    agent, editor = logged_in(service, AGENT), logged_in(service, "editor@example.com")
+    agent_token_, editor_token = page_csrf(agent, f"/editor/inbox/{handoff_id}"), page_csrf(editor)
+    first = agent.post(
+        f"/editor/inbox/{handoff_id}/reply", data={"reply": "We corrected it.", "csrf_token": agent_token_}
+    )
+    assert first.status_code == 302
+
+    mine = "Sorry about that! I have sent you a corrected invoice\nand a credit note."
+    second = editor.post(f"/editor/inbox/{handoff_id}/reply", data={"reply": mine, "csrf_token": editor_token})
+    html = second.get_data(as_text=True)
+    assert second.status_code == 409 and "Location" not in second.headers
+    assert f"{AGENT} answered this request (their reply is below) while you had it open." in html
+    assert "Your reply was not sent: it is kept below" in html
+    assert "We corrected it." in html and "Your reply (not sent)" in html and f">{mine}</textarea>" in html
+    assert handoff_row(service, handoff_id).reply == "We corrected it."
+
+    closed = editor.post(f"/editor/inbox/{handoff_id}/close", data={"csrf_token": editor_token})
+    assert closed.status_code == 409 and "answered this request" in closed.get_data(as_text=True)
 
 
 def test_the_api_replies_once_and_answers_409_after(service: GapService, agent_token: str) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from tests.test_api import assert_error, bearer, csrf_token_of, login, make_app
 from web.access.accounts import create_api_token, create_user
 from web.cli import cli
-from web.db.models import LoginSession, User, db, utcnow
+from web.db.models import AuditEntry, LoginSession, User, db, utcnow
 
 PASSWORD = "correct horse"
 COOKIE = "session"  # Flask's session cookie
@@ -165,6 +165,43 @@ def test_the_command_line_signs_out_and_a_new_role_does_too(app: Flask) -> None:
     assert runner.invoke(cli, ["users", "update", "ed@example.com", "--role", "viewer"]).exit_code == 0
     assert not is_signed_in(second)
     assert runner.invoke(cli, ["users", "sign-out", "nobody@example.com"]).exit_code == 1
+
+
+# -- the login page ----------------------------------------------------------------------------------------------
+def test_the_login_page_speaks_to_people_and_says_what_to_do_about_a_forgotten_password(app: Flask) -> None:
+    """It told editors and agents that "Accounts are created by an administrator with `answerdesk users create`",
+    and nothing about a forgotten password (a browser check): the commands are for admins, in the docs."""
+    page = app.test_client().get("/login").get_data(as_text=True)
+    assert "Forgot your password?" in page and "Ask your answerdesk administrator to set a new one" in page
+    assert "answerdesk users" not in page and "<code>" not in page
+
+
+def test_an_admin_sets_a_new_password_and_the_old_sign_ins_end(app: Flask) -> None:
+    before = signed_in(app)
+    runner = app.test_cli_runner()
+    result = runner.invoke(cli, ["users", "set-password", "ed@example.com"], input="a brand new password\n")
+    assert result.exit_code == 0, result.output
+    assert "new password set for ed@example.com; signed out everywhere (1 sign-in ended)" in result.output
+    assert not is_signed_in(before)
+    assert login(app.test_client(), "ed@example.com", PASSWORD).status_code == 401
+    assert login(app.test_client(), "ed@example.com", "a brand new password").status_code == 302
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.password"))
+        assert entry is not None and entry.target == "user:ed@example.com" and entry.detail == {"ended": 1}
+    assert runner.invoke(cli, ["users", "set-password", "ed@example.com"], input="short\n").exit_code == 1
+    assert runner.invoke(cli, ["users", "set-password", "nobody@example.com"], input="long enough\n").exit_code == 1
+
+
+def test_a_login_form_that_outlived_its_session_asks_to_sign_in_again(app: Flask) -> None:
+    client = app.test_client()
+    token = csrf_token_of(client.get("/login").get_data(as_text=True))
+    with client.session_transaction() as session:
+        session.clear()  # the session the token was made for is gone (signed out in another tab)
+    response = client.post("/login", data={"email": "ed@example.com", "password": PASSWORD, "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "CSRF" not in html
+    assert "The sign-in page had expired. Please enter your email and password again." in html
+    assert login(client, "ed@example.com", PASSWORD).status_code == 302  # the page shown signs in
 
 
 # -- what a cookie must not do -----------------------------------------------------------------------------------

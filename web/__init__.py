@@ -45,7 +45,7 @@ from web.http.links import register_link_helpers
 from web.http.payloads import register_input_checks
 from web.pages import health, widget
 from web.pages import help as help_page
-from web.wording import clipped
+from web.wording import answer_outcome, clipped
 
 # The widget posts a question and a little JSON; anything bigger is a mistake or an attack.
 MAX_CONTENT_LENGTH = 64 * 1024
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     register_security_headers(app)
     register_link_helpers(app)
     app.add_template_filter(clipped)  # {{ text|clipped }}: a customer's long text where a glimpse fits
+    app.add_template_global(answer_outcome)  # what the bot did with a question, one plain statement
     register_input_checks(app)  # before the blueprints: their <int:...> rules
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -29,3 +29,26 @@ def clipped(text: str, limit: int = LIST_TEXT_CHARS) -> str:
     if space >= len(room) * 4 // 5:
         room = room[:space]
     return room.rstrip() + "…"
+
+
+# What became of a question, in the words the person who asked saw it in (the widget says "I'm not sure" or "I don't
+# know", never a number). ``reason`` is why a turn is a gap (chatbot/answering.py).
+NOT_ANSWERED = {
+    "low_confidence": "Not sure: suggested articles to read instead of answering",
+    "no_match": "Not answered: nothing in the knowledge base matched (“I don't know”)",
+    "empty_index": "Not answered: the knowledge base was empty",
+    "llm_declined": "Not answered: the articles found did not hold the answer",
+}
+
+
+def answer_outcome(is_gap: bool, reason: str | None, confidence: float | None) -> str:
+    """One plain statement of what the bot did with a question, for the editor and inbox pages.
+
+    The confidence is the model's probability that the best answer found is right; it is shown only with an answer,
+    which is the one outcome it decided. "I'm not sure" also follows a confident match that does not say what was
+    asked (an amount, a product, the action: chatbot/answering.py), so "Confidence 0.96 · low confidence" read as a
+    contradiction: a non-answer says why, not the number it was not decided on.
+    """
+    if not is_gap:
+        return "Answered" if confidence is None else f"Answered with confidence {confidence:.2f}"
+    return NOT_ANSWERED.get(reason or "", "Not answered")

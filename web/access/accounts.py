@@ -75,6 +75,17 @@ def update_user(user: User, *, role: str | None = None, communities: Sequence[st
     return user
 
 
+def set_password(user: User, password: str) -> int:
+    """Give ``user`` a new password (someone who forgot theirs asks an admin: there is no reset by e-mail) and end
+    every sign-in of theirs, as a password changed for a leaked one must; returns how many sign-ins ended. API
+    tokens are separate credentials and keep working."""
+    user.password_hash = generate_password_hash(password)
+    ended = revoke_login_sessions(user.id, commit=False)
+    record("user.password", f"user:{user.email}", {"ended": ended}, commit=False)
+    db.session.commit()
+    return ended
+
+
 def list_users() -> Sequence[User]:
     return db.session.scalars(select(User).order_by(User.email)).all()
 

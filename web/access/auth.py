@@ -23,6 +23,7 @@ from web.access.permissions import has_role
 from web.access.sessions import load_session_user
 from web.db.models import User
 from web.http.errors import ApiError, is_api_request
+from web.http.expired import expired_form_page, is_form_post
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -45,6 +46,9 @@ def _load_user(login_token: str) -> User | None:
 def _unauthorized() -> Response:
     if is_api_request():
         raise ApiError(401, "unauthorized", "Log in first, or send an API token.")
+    if is_form_post():
+        # Signed out while the form was open: a redirect to the login page would lose what they typed.
+        return expired_form_page(401)
     return cast(Response, redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
 
 

@@ -18,6 +18,7 @@ from web.access.accounts import (
     list_sites,
     list_users,
     revoke_api_tokens,
+    set_password,
     update_user,
 )
 from web.access.cors import normalise_origin as origin_of
@@ -144,6 +145,20 @@ def users_update(email: str, role: str | None, communities: tuple[str, ...], all
         raise click.UsageError("--community and --all-communities exclude each other")
     new_communities = [] if all_communities else (_communities(communities) if communities else None)
     click.echo(f"updated {_describe(update_user(user, role=role, communities=new_communities))}")
+
+
+@users_group.command("set-password")
+@click.argument("email")
+@with_appcontext
+def users_set_password(email: str) -> None:
+    """Give EMAIL a new password (the login page's "Forgot your password?" sends people to an admin). Read like
+    `users create` reads it; every sign-in of theirs ends. Their API tokens keep working."""
+    _upgrade()
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user {email!r}")
+    ended = set_password(user, _read_password())
+    click.echo(f"new password set for {user.email}; signed out everywhere ({counted(ended, 'sign-in')} ended)")
 
 
 @users_group.command("sign-out")

@@ -1,12 +1,15 @@
 """The editor dashboard's gap pages: the ranked queue at /editor/ and one gap at /editor/gaps/<id>, with its triage
-and resolve actions as HTML forms (POST /editor/gaps/<id>/<action>, CSRF-checked, each redirecting back to a page
-with a flash message).
+and resolve actions as HTML forms (POST /editor/gaps/<id>/<action>, CSRF-checked). An action that did what was
+asked redirects back to a page with a flash message.
 
 Who sees what: viewers, editors and admins read every gap (employees get 403). The action forms appear only to
 those who may act on the gap (an editor of its community, or an admin), and the actions check the same rule
-themselves (web.gaps.actions), so a hand-made POST gets the same 403. Mistakes an editor can fix (a closed gap, a
-wrong gap number, an assignee of another community, an internal answer for a public gap) come back as a flash on
-the gap page; a missing permission is a 403 page.
+themselves (web.gaps.actions), so a hand-made POST gets the same 403. A refused action is never a redirect to a
+page answered 200 (a browser and a script would both take that for success): mistakes an editor can fix (a wrong
+gap number, an assignee of another community, an internal answer for a public gap: 400; a question that is not in
+the gap: 404; a gap closed meanwhile: 409) are the gap page itself, with the API's status, the error as a flash
+and the text the editor typed kept in its form; a missing permission is a 403 page. A resolve whose verification
+fails is not refused: the FAQ or link is saved and the gap stays open, as the API answers it (200).
 
 The queue shows open and assigned gaps by default (it is a work queue), ranked by count x recency, 50 a page, with
 the open hand-off requests in a card beside it (people waiting for a human are the most urgent gaps of all).
@@ -14,11 +17,14 @@ the open hand-off requests in a card beside it (people waiting for a human are t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
+from chatbot.types import Audience
 from web.access.auth import acting_employee, require_role
 from web.access.permissions import READ_ROLES, WRITE_ROLES, can_edit_community
 from web.articles.catalogue import communities
@@ -108,7 +114,12 @@ def _page_number() -> int:
 @bp.get("/gaps/<int:gap_id>")
 @require_role(*READ_ROLES)
 def gap(gap_id: int) -> str:
-    gap = _gap(gap_id)
+    return _gap_page(_gap(gap_id))
+
+
+def _gap_page(gap: Gap, kept: Mapping[str, str] | None = None) -> str:
+    """The gap's page; ``kept``: the fields of a refused form, shown again in their form (nothing typed is lost)."""
+    kept = kept or {}
     user = acting_employee()
     messages = gap_messages(gap)
     verification: dict[str, Any] = (gap.resolution or {}).get("verification") or {}
@@ -136,11 +147,20 @@ def gap(gap_id: int) -> str:
         communities=[c for c in communities() if can_edit_community(user, c)] if can_act else [],
         suggested_articles=suggested,
         other_articles=others,
-        faq=current_faq(gap) or FaqDraft(question=title, answer=""),
+        faq=_kept_faq(kept) or current_faq(gap) or FaqDraft(question=title, answer=""),
+        kept=kept,
         faq_audiences=["internal", "public"] if gap.audience == "internal" else ["public"],
         max_comment_chars=MAX_COMMENT_CHARS,
         new_article_url=url_for("editor_articles.index") + f"new?gap={gap.id}",
     )
+
+
+def _kept_faq(kept: Mapping[str, str]) -> FaqDraft | None:
+    """The FAQ a refused "Save FAQ and verify" posted, to offer it again as typed."""
+    if "question" not in kept and "answer" not in kept:
+        return None
+    audience: Audience = "internal" if kept.get("audience") == "internal" else "public"
+    return FaqDraft(question=kept.get("question", ""), answer=kept.get("answer", ""), audience=audience)
 
 
 def _question_views(messages: list[tuple[Message, list[str]]], verification: dict[str, Any]) -> list[dict[str, Any]]:
@@ -152,6 +172,7 @@ def _question_views(messages: list[tuple[Message, list[str]]], verification: dic
     for message, kinds in messages:
         view = question_json(message, kinds)
         view["cited"] = {str(c.get("id")) for c in message.citations}
+        view["is_gap"] = message.is_gap  # with reason and confidence: the outcome line (web.wording.answer_outcome)
         view["failing"] = bool(verification) and (
             message.id in failing_ids or (not failing_ids and view["question"] in failing_texts)
         )
@@ -164,7 +185,7 @@ def _question_views(messages: list[tuple[Message, list[str]]], verification: dic
 # -- actions -----------------------------------------------------------------------------------------------------
 @bp.post("/gaps/<int:gap_id>/assign")
 @require_role(*WRITE_ROLES)
-def assign(gap_id: int) -> Response:
+def assign(gap_id: int) -> ResponseReturnValue:
     gap = _gap(gap_id)
     try:
         email = optional_form_text("user", "the editor", 254)
@@ -177,7 +198,7 @@ def assign(gap_id: int) -> Response:
 
 @bp.post("/gaps/<int:gap_id>/comment")
 @require_role(*WRITE_ROLES)
-def comment(gap_id: int) -> Response:
+def comment(gap_id: int) -> ResponseReturnValue:
     gap = _gap(gap_id)
     try:
         add_comment(gap, acting_employee(), form_text("text", "the comment", MAX_COMMENT_CHARS))
@@ -189,7 +210,7 @@ def comment(gap_id: int) -> Response:
 
 @bp.post("/gaps/<int:gap_id>/dismiss")
 @require_role(*WRITE_ROLES)
-def dismiss(gap_id: int) -> Response:
+def dismiss(gap_id: int) -> ResponseReturnValue:
     gap = _gap(gap_id)
     try:
         dismiss_gap(gap, acting_employee(), form_text("reason", "the reason", MAX_REASON_CHARS))
@@ -201,7 +222,7 @@ def dismiss(gap_id: int) -> Response:
 
 @bp.post("/gaps/<int:gap_id>/community")
 @require_role(*WRITE_ROLES)
-def refile(gap_id: int) -> Response:
+def refile(gap_id: int) -> ResponseReturnValue:
     gap = _gap(gap_id)
     community = request.form.get("community", "").strip() or None
     try:
@@ -217,7 +238,7 @@ def refile(gap_id: int) -> Response:
 
 @bp.post("/gaps/<int:gap_id>/merge")
 @require_role(*WRITE_ROLES)
-def merge(gap_id: int) -> Response:
+def merge(gap_id: int) -> ResponseReturnValue:
     gap = _gap(gap_id)
     try:
         target = _target_gap(form_id("into", "the gap to merge into"))
@@ -230,7 +251,7 @@ def merge(gap_id: int) -> Response:
 
 @bp.post("/gaps/<int:gap_id>/move")
 @require_role(*WRITE_ROLES)
-def move(gap_id: int) -> Response:
+def move(gap_id: int) -> ResponseReturnValue:
     gap = _gap(gap_id)
     try:
         message_id = form_id("message_id", "the question")
@@ -244,7 +265,7 @@ def move(gap_id: int) -> Response:
 
 @bp.post("/gaps/<int:gap_id>/resolve-faq")
 @require_role(*WRITE_ROLES)
-def resolve_faq(gap_id: int) -> Response:
+def resolve_faq(gap_id: int) -> ResponseReturnValue:
     gap = _gap(gap_id)
     try:
         draft = FaqDraft(
@@ -268,7 +289,7 @@ def resolve_faq(gap_id: int) -> Response:
 
 @bp.post("/gaps/<int:gap_id>/resolve-article")
 @require_role(*WRITE_ROLES)
-def resolve_article(gap_id: int) -> Response:
+def resolve_article(gap_id: int) -> ResponseReturnValue:
     gap = _gap(gap_id)
     try:
         article_id = form_text("article_id", "the article", 512)
@@ -314,13 +335,14 @@ def _flash_verification(gap: Gap, verification: Verification) -> None:
         )
 
 
-def _failed(gap: Gap, error: ApiError) -> Response:
-    """A permission problem is a 403 page; anything else the editor can fix is a flash on the gap page."""
+def _failed(gap: Gap, error: ApiError) -> tuple[str, int]:
+    """A permission problem is a 403 page; anything else the editor can fix is the gap page, answered with the
+    error's status (not a redirect to a 200), the error flashed and the posted text kept in its form."""
     db.session.rollback()  # nothing half-done is committed by a later request
     if error.status in (401, 403):
         raise error
     flash(error.message, "error")
-    return _back(gap)
+    return _gap_page(gap, kept=request.form.to_dict()), error.status
 
 
 def _back(gap: Gap) -> Response:
@@ -335,7 +357,8 @@ def _gap(gap_id: int) -> Gap:
 
 
 def _target_gap(gap_id: int) -> Gap:
-    """The other gap of a merge or move: a wrong number is the editor's typo (a flash), not a 404 page."""
+    """The other gap of a merge or move: a wrong number is the editor's typo (400 on this gap's page), not a 404
+    page (this gap exists)."""
     gap = find_gap(gap_id)
     if gap is None:
         raise ApiError(400, "gap_not_found", f"There is no gap #{gap_id}.")

@@ -1,7 +1,8 @@
 """The agents' inbox pages under /editor/inbox: the hand-off requests (open first; answered, closed, all), one
 request with its whole conversation, and the reply and close forms (POST, CSRF-checked by Flask-WTF, each
 redirecting back to the request's page with a flash that says what happened to the e-mail, or to the message in
-the Slack thread the request was asked in).
+the Slack thread the request was asked in). A refused reply or close is the request's page itself with the error's
+status (400, or 409 when another agent answered or closed it first), and the reply typed is kept on it.
 
 Who: agents, editors and admins read and act; viewers read. The actions check the role themselves (a hand-made
 POST by a viewer is a 403). Customer text (questions, messages, e-mail addresses) is untrusted: the templates escape
@@ -15,6 +16,7 @@ editor reviews and saves it like any other entry.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from web.access.auth import acting_employee, require_role
@@ -75,7 +77,12 @@ def _page_number() -> int:
 @bp.get("/<int:handoff_id>")
 @require_role(*INBOX_READ_ROLES)
 def handoff(handoff_id: int) -> str:
-    row = _handoff(handoff_id)
+    return _handoff_page(_handoff(handoff_id))
+
+
+def _handoff_page(row: Handoff, draft: str | None = None) -> str:
+    """The request's page; ``draft``: a reply that was not sent, shown again (in the form while the request is open,
+    else beside the reply that was sent first) so that the agent's text is never lost."""
     user = acting_employee()
     settings = get_settings(current_app)
     conversation = row.conversation
@@ -96,18 +103,19 @@ def handoff(handoff_id: int) -> str:
         mail_configured=bool(settings.smtp_url and settings.mail_from),
         slack_configured=slack_configured(settings),
         max_reply_chars=MAX_REPLY_CHARS,
+        draft=draft,
     )
 
 
 @bp.post("/<int:handoff_id>/reply")
 @require_role(*INBOX_ROLES)
-def reply(handoff_id: int) -> Response:
+def reply(handoff_id: int) -> ResponseReturnValue:
     row = _handoff(handoff_id)
     try:
         text = form_text("reply", "the reply", MAX_REPLY_CHARS)
         delivery = reply_to_handoff(row, acting_employee(), text, get_settings(current_app))
     except ApiError as error:
-        return _failed(row, error)
+        return _failed(row, error, draft=request.form.get("reply"))
     message, category = _delivery_message(row, delivery)
     flash(message, category)
     return _back(row)
@@ -115,7 +123,7 @@ def reply(handoff_id: int) -> Response:
 
 @bp.post("/<int:handoff_id>/close")
 @require_role(*INBOX_ROLES)
-def close(handoff_id: int) -> Response:
+def close(handoff_id: int) -> ResponseReturnValue:
     row = _handoff(handoff_id)
     try:
         close_handoff(row, acting_employee())
@@ -157,13 +165,24 @@ def _slack_message(delivery: Delivery) -> tuple[str, str]:
     return "Reply saved, but not posted: Slack is not configured (ANSWERDESK_SLACK_BOT_TOKEN).", "error"
 
 
-def _failed(row: Handoff, error: ApiError) -> Response:
-    """Someone else was faster (409) or the reply was empty (400): a flash on the request's page."""
+def _failed(row: Handoff, error: ApiError, draft: str | None = None) -> tuple[str, int]:
+    """Someone else was faster (409) or the reply was empty or too long (400): the request's page with the error's
+    status (not a redirect to a 200) and the error flashed. The reply typed (``draft``) is kept on the page: two
+    agents with one request open, the second one's text was lost with the redirect."""
     db.session.rollback()
     if error.status in (401, 403, 404):
         raise error
-    flash(error.message, "error")
-    return _back(row)
+    flash(_handled_message(row, draft) if error.code == "handoff_handled" else error.message, "error")
+    return _handoff_page(row, draft), error.status
+
+
+def _handled_message(row: Handoff, draft: str | None) -> str:
+    """Someone else answered or closed the request first. One reply per request (web/inbox/actions.py): the
+    second is not sent, but the agent sees what was sent and keeps their text."""
+    who = row.handled_by.email if row.handled_by is not None else "Another agent"
+    done = "answered this request (their reply is below)" if row.status == "answered" else "closed this request"
+    kept = " Your reply was not sent: it is kept below for you to copy." if draft and draft.strip() else ""
+    return f"{who} {done} while you had it open.{kept}"
 
 
 def _back(row: Handoff) -> Response:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from web.access.auth import csrf
 from web.access.login_throttle import LoginThrottled, authenticate_with_backoff
 from web.access.permissions import can_read_editor, can_read_inbox
 from web.access.sessions import sign_in, sign_out
@@ -83,12 +84,19 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+# The form checks its own CSRF token (FlaskForm does), rather than the app-wide check: a sign-in page left open
+# since before a sign-out in another tab then gets the login page again with a plain "sign in again", not an error
+# page about CSRF tokens.
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     form = LoginForm()
     next_url = safe_next(request.args.get("next"))
     error = None
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if not valid and "csrf_token" in form.errors:
+        error = "The sign-in page had expired. Please enter your email and password again."
+        return render_template("login.html", form=form, error=error, next_url=next_url), 400
+    if valid:
         try:
             user = authenticate_with_backoff(form.email.data or "", form.password.data or "")
         except LoginThrottled as throttled:  # this account had too many wrong passwords: 429, "try again in N s"
@@ -100,6 +108,9 @@ def login() -> Any:
         record_failed_login(form.email.data or "")
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error, next_url=next_url), status
+
+
+csrf.exempt(login)  # checked by LoginForm itself (above)
 
 
 @bp.post("/logout")

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from chatbot.errors import AnswerdeskError
 from web.db import faults
+from web.http.expired import expired_form_page, is_form_post
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,9 @@ def _answerdesk_error(exc: AnswerdeskError) -> Response:
 
 
 def _csrf_error(exc: CSRFError) -> Response:
+    if not is_api_request() and is_form_post():
+        # A page's form posted after its sign-in ended: a plain message, and the text typed kept (not saved).
+        return expired_form_page(400)
     return error_response(
         400, "csrf_failed", f"{exc.description} Send the CSRF token of the page in the X-CSRFToken header."
     )
