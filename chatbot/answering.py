@@ -44,7 +44,7 @@ from chatbot.followups import (
     said_before,
     says_a_word_asked,
     sentences_saying,
-    swap_name,
+    swapped_question,
 )
 from chatbot.grounding import check_reply
 from chatbot.intents import (
@@ -273,7 +273,14 @@ class Answerer:
         the message as typed, when ``question`` is it without its opening pleasantries (the reply's question).
         ``suggest``: a confident answer is given as "I'm not sure" with its article first (``suggested_instead``)."""
         typed = question if typed is None else typed
-        query = retrieval_query(question, history, self._names(audience))
+        names, siblings = self._names(audience), self._siblings(audience)
+        query = retrieval_query(question, history, names, siblings)
+        swapped = swapped_question(question, history, names, siblings)
+        if swapped is not None:
+            # "and on Plus?" after "How much does the Business plan cost?" is that question of Plus (searched with
+            # the new name once more), answered and checked as one: searched beside the first, it got the
+            # extra-users FAQ naming both plans, and the price checks never saw a price asked (round 39).
+            question, history = swapped, []
         result = self.retriever.retrieve(query, audience, k=MAX_SOURCES)
         compose_started = time.perf_counter()
         idf = self._idf(audience)
@@ -340,14 +347,12 @@ class Answerer:
         else:
             # A follow-up's answer does not quote again what the previous answer said ("and on Android?"), unless
             # that answer already says what the follow-up asks about.
-            previous = history[-1].answer if query != question else ""
+            previous = history[-1].answer if history and query != question else ""
             again = said_before(question, previous) or asks_how_long_of_it(question, previous)
-            # "and paypal?" after a question about Stripe is searched as that question of PayPal: nothing of the
-            # Stripe answer is in the way, and the PayPal steps that read as the Stripe ones ("2. Click **Connect**.")
-            # are the answer.
-            swapped = bool(previous) and swap_name(history[-1].question, question, self._names(audience)) is not None
-            variant = bool(previous) and asks_for_variant(question) and not swapped
-            avoid = "" if again or swapped else previous
+            # ("and paypal?" after a question about Stripe was asked above as that question of PayPal: nothing of
+            # the Stripe answer is in the way, and the PayPal steps that read as the Stripe ones are the answer.)
+            variant = bool(previous) and asks_for_variant(question)
+            avoid = "" if again else previous
             self._compose_extractive(answer, result, avoid, variant)
             if again and not answer.is_gap:
                 # Said before: the sentences of it that say what the follow-up asks about, not all of it again.
@@ -835,6 +840,10 @@ class Answerer:
     def _names(self, audience: Audience) -> frozenset[str]:
         """The names the audience's articles are about ("paypal", "stripe"; chatbot/names.py)."""
         return frozenset(self.retriever.keyword_index.titled_names(audience))
+
+    def _siblings(self, audience: Audience) -> dict[str, frozenset[str]]:
+        """The words the audience's tables compare, each with the others ("plus": {"free", "busi"}; names.py)."""
+        return self.retriever.keyword_index.table_siblings(audience)
 
     def _keeps_word(self, audience: Audience) -> Callable[[str], bool]:
         """Whether a word of a customer's story is the audience's documents' own, or a typo of one of their words."""

@@ -13,7 +13,7 @@ pulls the search back to the answer already given.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from chatbot.keyword import has_cjk, tokenize
@@ -99,27 +99,37 @@ def asks_for_variant(question: str) -> bool:
 
 
 # "and paypal?", "what about shopify?": a connector and a name alone, asking the last question of another name.
+# "and on Plus?", "what about the Business plan?" too: a name after a preposition, or naming its plan.
 _NAME_FOLLOW_UP = re.compile(
-    r"^\s*(?:and|also|but|or|what about|how about)\s+(?:the\s+|with\s+)?(?P<name>[A-Za-z][\w-]*)\s*[?.!]*\s*$",
+    r"^\s*(?:and|also|but|or|what about|how about)\s+(?:(?:on|for|with|in)\s+)?(?:the\s+)?"
+    r"(?P<name>[A-Za-z][\w-]*)(?:\s+(?:plan|tier|one|version))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 
 
-def swap_name(previous: str, follow_up: str, names: Collection[str]) -> str | None:
+def swap_name(
+    previous: str,
+    follow_up: str,
+    names: Collection[str],
+    siblings: Mapping[str, Collection[str]] | None = None,
+) -> str | None:
     """``previous`` with the name it asks about replaced by the one the follow-up says ("does stripe work on the
     free plan?" + "and paypal?" -> "does paypal work on the free plan?"), when both are among ``names`` (the stems
-    of what the knowledge base's articles are about, chatbot/names.py); None otherwise. Searched as the previous
-    question and the follow-up, "stripe" outweighed "paypal" and the Stripe article was quoted (round 31)."""
+    of what the knowledge base's articles are about, chatbot/names.py) or are ``siblings`` (what one table compares:
+    "How much does the Business plan cost?" + "and on Plus?"); None otherwise. Searched as the previous question and
+    the follow-up, "stripe" outweighed "paypal" and the Stripe article was quoted (round 31)."""
     match = _NAME_FOLLOW_UP.match(follow_up)
-    if match is None or not names:
+    if match is None or not (names or siblings):
         return None
     name = match.group("name")
     stem = next(iter(tokenize(name)), None)
-    if stem is None or stem not in names:
+    if stem is None:
         return None
+    alike = set(names) if stem in names else set()
+    alike.update((siblings or {}).get(stem, ()))
     for word in re.finditer(r"[A-Za-z][\w-]*", previous):
         other = next(iter(tokenize(word.group())), None)
-        if other is not None and other != stem and other in names:
+        if other is not None and other != stem and other in alike:
             return f"{previous[: word.start()]}{name}{previous[word.end() :]}"
     return None
 
@@ -232,13 +242,19 @@ def says_a_word_asked(question: str, text: str, idf: Callable[[str], float]) -> 
     return any(idf(term) >= SAYING_WORD_IDF and term in told for term in _asked_terms(question))
 
 
-def retrieval_query(question: str, history: Sequence[Turn], names: Collection[str] = ()) -> str:
+def retrieval_query(
+    question: str,
+    history: Sequence[Turn],
+    names: Collection[str] = (),
+    siblings: Mapping[str, Collection[str]] | None = None,
+) -> str:
     """The text to search for: the question itself, or, for a follow-up, the previous question plus this one.
-    ``names``: the names the knowledge base's articles are about, which a follow-up may swap (swap_name)."""
+    ``names``: the names the knowledge base's articles are about, and ``siblings`` the words its tables compare,
+    which a follow-up may swap (swap_name)."""
     if not history or not is_follow_up(question):
         return question
-    previous = _as_searched(history)
-    swapped = swap_name(previous, question, names)
+    previous = _as_searched(history, names, siblings)
+    swapped = swap_name(previous, question, names, siblings)
     if swapped is not None:
         match = _NAME_FOLLOW_UP.match(question)
         return f"{swapped} {match.group('name') if match else ''}".strip()
@@ -252,6 +268,19 @@ def retrieval_query(question: str, history: Sequence[Turn], names: Collection[st
     return f"{previous} {question} {question}"
 
 
+def swapped_question(
+    question: str,
+    history: Sequence[Turn],
+    names: Collection[str] = (),
+    siblings: Mapping[str, Collection[str]] | None = None,
+) -> str | None:
+    """The last question asked again of the name or table sibling a follow-up says ("and on Plus?" after "How much
+    does the Business plan cost?" is "How much does the Plus plan cost?"), or None for any other message."""
+    if not history or not is_follow_up(question):
+        return None
+    return swap_name(_as_searched(history, names, siblings), question, names, siblings)
+
+
 def standalone_question(question: str, history: Sequence[Turn]) -> str:
     """The question as it reads without the conversation: a follow-up joined to the question it follows ("and on
     Android?" after "How do I install the app on iPhone?" is "How do I install the app on Android?"; "how long does
@@ -263,12 +292,16 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
     return replace_variant(previous, question) or f"{previous} {question}"
 
 
-def _as_searched(history: Sequence[Turn]) -> str:
-    """The last question as it was searched when it was itself a variant follow-up ("and on iPad?" after "and on
-    Android?" after "How do I install the app on iPhone?"), else as it was asked."""
+def _as_searched(
+    history: Sequence[Turn], names: Collection[str] = (), siblings: Mapping[str, Collection[str]] | None = None
+) -> str:
+    """The last question as it was asked of its own when it was itself a follow-up of a variant or a name ("and on
+    iPad?" after "and on Android?" after "How do I install the app on iPhone?"; "what about Free?" after "and on
+    Plus?" after "How much does the Business plan cost?"), else as it was asked."""
     question = history[-1].question
     if len(history) > 1 and is_follow_up(question):
-        return replace_variant(_as_searched(history[:-1]), question) or question
+        previous = _as_searched(history[:-1], names, siblings)
+        return swap_name(previous, question, names, siblings) or replace_variant(previous, question) or question
     return question
 
 

@@ -97,3 +97,54 @@ def asked_names(
 def _one_stem(word: str, stems: Stems) -> str | None:
     found = stems(word)
     return found[0] if len(found) == 1 else None
+
+
+# A table row (Markdown) and its rule line ("|---|---|").
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
+
+
+def table_siblings(chunks: Iterable[Chunk], stems: Stems) -> dict[str, frozenset[str]]:
+    """Words a table puts side by side as the things it compares, each with the others: the one-word cells of its
+    header row ("| Feature | Free | Plus | Business |") and of its first column ("| Monthly |", "| Annual |").
+    "and on Plus?" after "How much does the Business plan cost?" asks the same of a sibling (chatbot/followups.py):
+    the plans are no article's subject, so the follow-up was searched beside the question and got the extra-users
+    FAQ, which names both (round 39)."""
+    groups: list[set[str]] = []
+    for chunk in chunks:
+        for table in _tables(chunk.text):
+            header, *rows = table
+            groups.append(_one_word_stems(header[1:], stems))  # its first cell names the first column
+            groups.append(_one_word_stems([row[0] for row in rows if row], stems))
+    siblings: dict[str, set[str]] = {}
+    for group in groups:
+        if len(group) < 2:
+            continue
+        for stem in group:
+            siblings.setdefault(stem, set()).update(group - {stem})
+    return {stem: frozenset(others) for stem, others in siblings.items()}
+
+
+def _tables(text: str) -> Iterable[list[list[str]]]:
+    """Each Markdown table of ``text`` as rows of cells, its header first (the rule line left out)."""
+    table: list[list[str]] = []
+    for line in [*text.splitlines(), ""]:
+        row = _TABLE_ROW.match(line)
+        if row is not None and not _TABLE_RULE.match(line):
+            table.append([cell.strip() for cell in row.group(1).split("|")])
+        elif row is None:
+            if len(table) > 1:
+                yield table
+            table = []
+
+
+def _one_word_stems(cells: Iterable[str], stems: Stems) -> set[str]:
+    """The stems of the cells that are one capitalised word (a name: "Plus", "iPhone"; not "Users included")."""
+    found = set()
+    for cell in cells:
+        word = cell.strip("*_ ")
+        if _WORD.fullmatch(word) and any(char.isupper() for char in word):  # "Plus", "iPhone"
+            stem = _one_stem(word, stems)
+            if stem is not None:
+                found.add(stem)
+    return found

@@ -444,6 +444,19 @@ def test_and_paypal_after_the_stripe_steps_gets_the_paypal_steps_whole(kb: Sampl
     assert "Stripe" not in follow_up.answer, follow_up.answer
 
 
+def test_and_on_plus_after_a_price_question_gets_the_plus_price(kb: SampleKB) -> None:
+    # Round 39 (a tester in the widget): "and on Plus?" got the extra-users FAQ ("The Plus plan includes 3 users and
+    # doesn't allow extra users."): searched beside "How much does the Business plan cost?", the FAQ naming both
+    # plans won, and no price was asked of it. The plans are what the prices table compares.
+    first_question = "How much does the Business plan cost?"
+    first = ask(kb, first_question)
+    assert "€29" in first.answer, first.answer
+    follow_up = ask(kb, "and on Plus?", [Turn(first_question, first.answer)])
+    assert not follow_up.is_gap, follow_up.answer
+    assert follow_up.citations[0].id == "billing/plans-and-pricing.md", follow_up.citations
+    assert "€12" in follow_up.answer, follow_up.answer
+
+
 @pytest.mark.parametrize(
     "question", ["delete company account permanently", "how do I delete our company account completely"]
 )

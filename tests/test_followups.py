@@ -16,6 +16,7 @@ from chatbot.followups import (
     sentences_saying,
     standalone_question,
     swap_name,
+    swapped_question,
 )
 
 
@@ -161,6 +162,24 @@ def test_a_follow_up_naming_another_article_s_subject_asks_the_last_question_of_
     assert retrieval_query("and paypal?", [Turn("does stripe work on the free plan?", "Yes.")]) == (
         "does stripe work on the free plan? and paypal? and paypal?"
     )
+
+
+def test_a_follow_up_naming_what_a_table_compares_asks_the_last_question_of_it() -> None:
+    # Round 39: the plans are no article's subject, but the prices table compares them.
+    siblings = {
+        "plus": frozenset({"busi", "free"}),
+        "busi": frozenset({"plus", "free"}),
+        "free": frozenset({"plus", "busi"}),
+    }
+    first = "How much does the Business plan cost?"
+    assert swap_name(first, "and on Plus?", (), siblings) == "How much does the Plus plan cost?"
+    assert swap_name(first, "what about the Plus plan?", (), siblings) == "How much does the Plus plan cost?"
+    # A chain of them: each is asked of the question as the last one made it.
+    history = [Turn(first, "€29 per month."), Turn("and on Plus?", "€12 per month.")]
+    assert swapped_question("what about free?", history, (), siblings) == "How much does the free plan cost?"
+    # A word the table does not compare with one of the question's: as before.
+    assert swap_name(first, "and on Android?", (), siblings) is None
+    assert swapped_question("and on Plus?", [], (), siblings) is None
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatbot.keyword import tokenize
-from chatbot.names import asked_names, names_another_articles_subject, titled_names
+from chatbot.names import asked_names, names_another_articles_subject, table_siblings, titled_names
 from chatbot.types import Chunk
 
 
@@ -76,3 +76,16 @@ def test_a_name_many_titles_say_is_a_theme_not_one_article_s_subject() -> None:
         "stripe": frozenset({"stripe.md"}),
         "paypal": frozenset({"paypal.html"}),
     }
+
+
+def test_the_words_a_table_compares_are_siblings() -> None:
+    prices = (
+        "Plans:\n\n| Feature | Free | Plus | Business |\n|---|---|---|---|\n| Monthly price | €0 | €12 | €29 |\n"
+        "| Users included | 1 | 3 | 10 |\n\nApps:\n"
+        "| Platform | Version |\n|---|---|\n| **Android** | 10 |\n| iPhone | 16 |"
+    )
+    siblings = table_siblings([_chunk("prices.md", "Plans and prices", prices)], tokenize)
+    assert siblings["plus"] == {"free", "busi"} and siblings["busi"] == {"free", "plus"}
+    assert siblings["android"] == {"iphon"}
+    # A header's first cell names its column, and a cell of two words is no name.
+    assert "featur" not in siblings and "platform" not in siblings and "user" not in siblings
