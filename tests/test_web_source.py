@@ -208,6 +208,23 @@ def test_urls_are_normalised_and_ids_are_host_and_path() -> None:
         crawl_site("file:///etc/passwd")
 
 
+def test_percent_encoded_dot_segments_are_dot_segments(site: Server) -> None:
+    # "%2e%2e" is ".." to the server (RFC 3986, 6.2.2.2): "/help/%2e%2e/blog/launch" passed as a page under /help.
+    assert normalise_url("https://h.example/help/%2e%2e/admin") == "https://h.example/admin"
+    assert normalise_url("https://h.example/help/%2E%2e/%2E/admin") == "https://h.example/admin"
+    assert normalise_url("https://h.example/help/.%2E/.%2e/x") == "https://h.example/x"
+    assert normalise_url("%2e%2e/%2E%2E/admin", "https://h.example/help/a/b") == "https://h.example/admin"
+    assert normalise_url("https://h.example/help/a/%2e") == "https://h.example/help/a/"
+    # Not a dot segment: a name with an encoded dot in it keeps its spelling (and its id).
+    assert normalise_url("https://h.example/help/v1%2e2/%2e%2e%2e") == "https://h.example/help/v1%2e2/%2e%2e%2e"
+
+    _link_from_index(site, "/help/%2e%2e/blog/launch", "/help/%2E%2E/%2e%2E/blog/launch", "%2e%2e/blog/launch")
+    result = crawl_site(f"{site.origin}/help/")
+    assert not [path for path in site.requests if "2e" in path.lower() or path.startswith("/blog")]
+    assert f"{site.host}/blog/launch" not in {d.id for d in result.documents}
+    assert result.failed == [] and result.is_complete
+
+
 def test_crawl_reads_links_and_sitemaps_within_the_site_and_robots_rules(site: Server, offsite: Server) -> None:
     result = crawl_site(f"{site.origin}/help/")
     host = site.host

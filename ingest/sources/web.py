@@ -137,7 +137,7 @@ def _clean_path(path: str) -> str:
     percent-encoded (as a browser encodes them). "/help/../admin" passed as a page under "/help" and httpx fetched
     "/admin"; a link with a control character stopped the whole crawl with httpx's InvalidURL (round 39)."""
     output: list[str] = []
-    segments = path.split("/")
+    segments = [_dot_segment(segment) for segment in path.split("/")]
     for segment in segments:
         if segment == "..":
             if len(output) > 1:
@@ -147,6 +147,14 @@ def _clean_path(path: str) -> str:
     if segments[-1] in (".", ".."):
         output.append("")  # "/a/b/.." is the folder "/a/"
     return _CONTROL_CHARS.sub(lambda char: f"%{ord(char[0]):02X}", "/".join(output)) or "/"
+
+
+def _dot_segment(segment: str) -> str:
+    """``segment`` with ``%2e`` decoded when that makes it "." or "..": an encoded unreserved character is the
+    character (RFC 3986, 6.2.2.2), and servers decode before they resolve, so "/help/%2e%2e/admin" is "/admin"
+    and must not pass as a page under "/help". Other segments keep their spelling (their ids do not change)."""
+    decoded = re.sub("%2e", ".", segment, flags=re.IGNORECASE)
+    return decoded if decoded in (".", "..") else segment
 
 
 def page_id(url: str) -> str:
