@@ -32,7 +32,7 @@ from chatbot.types import Audience, Chunk, SourceDocument
 from ingest.catalog import Document, DocumentVersion, utcnow
 from ingest.chunking import Chunker
 from ingest.sources import FailedFile, load_path
-from ingest.sources.web import DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT, crawl_site, is_url
+from ingest.sources.web import DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT, CrawlResult, crawl_site, is_url
 from ingest.write_lock import WriteLock
 
 log = logging.getLogger(__name__)
@@ -156,10 +156,11 @@ class IngestPipeline:
     ) -> SyncReport:
         """Crawl the help centre at ``url`` and make the index match it (ingest/sources/web.py says what is read).
 
-        Pages gone from the site are deleted, but only as far as the crawl can tell: after a page failed or the
-        page limit cut the crawl short, only pages that answered 404/410 (or left the site) are deleted, and every
-        other page of this site keeps its last good version. SiteUnreachableError (nothing synced or deleted)
-        when robots.txt or the start page cannot be read."""
+        A page that failed (not fetched, or its text not loaded) keeps its last good version; a page known to be
+        gone (404/410, a soft 404, off the site) is deleted even when others failed; a page the crawl did not meet
+        is deleted only when the crawl was complete (no page whose links went unread, no limit reached), as it may
+        just be behind the page that failed. SiteUnreachableError (nothing synced or deleted) when robots.txt or
+        the start page cannot be read."""
         started = time.perf_counter()
         crawl = crawl_site(
             url,
@@ -169,8 +170,7 @@ class IngestPipeline:
             max_page_bytes=self._max_file_bytes,
             timeout=timeout,
         )
-        # A page an incomplete crawl did not meet may only be behind the page that failed: it stays.
-        keep = frozenset() if crawl.is_complete else frozenset(self._live_paths(crawl.root) - crawl.gone)
+        keep = frozenset(_site_paths_to_keep(crawl, self._live_paths(crawl.root)))
         report = self.sync_documents(
             crawl.documents, source_root=crawl.root, delete_missing=True, keep_paths=keep, progress=progress
         )
@@ -392,6 +392,15 @@ def _held_elsewhere(row: Document, source_root: str) -> bool:
         return False
     old_root = Path(row.source_root)
     return old_root.is_absolute() and (old_root / row.source_path).is_file()
+
+
+def _site_paths_to_keep(crawl: CrawlResult, live_paths: set[str]) -> set[str]:
+    """The pages of a crawled site that keep their last version although the crawl brought no document for them:
+    every page that failed, and after an incomplete crawl every page not known to be gone (one the crawl did not
+    meet may only be behind a page that failed). A web document's source path is its page id."""
+    if crawl.is_complete:
+        return set(crawl.failed_ids)
+    return set(crawl.failed_ids) | (live_paths - crawl.gone)
 
 
 def _failed_paths(failed: Sequence[FailedFile]) -> frozenset[str]:

@@ -208,6 +208,23 @@ def test_urls_are_normalised_and_ids_are_host_and_path() -> None:
         crawl_site("file:///etc/passwd")
 
 
+def test_percent_encoded_dot_segments_are_dot_segments(site: Server) -> None:
+    # "%2e%2e" is ".." to the server (RFC 3986, 6.2.2.2): "/help/%2e%2e/blog/launch" passed as a page under /help.
+    assert normalise_url("https://h.example/help/%2e%2e/admin") == "https://h.example/admin"
+    assert normalise_url("https://h.example/help/%2E%2e/%2E/admin") == "https://h.example/admin"
+    assert normalise_url("https://h.example/help/.%2E/.%2e/x") == "https://h.example/x"
+    assert normalise_url("%2e%2e/%2E%2E/admin", "https://h.example/help/a/b") == "https://h.example/admin"
+    assert normalise_url("https://h.example/help/a/%2e") == "https://h.example/help/a/"
+    # Not a dot segment: a name with an encoded dot in it keeps its spelling (and its id).
+    assert normalise_url("https://h.example/help/v1%2e2/%2e%2e%2e") == "https://h.example/help/v1%2e2/%2e%2e%2e"
+
+    _link_from_index(site, "/help/%2e%2e/blog/launch", "/help/%2E%2E/%2e%2E/blog/launch", "%2e%2e/blog/launch")
+    result = crawl_site(f"{site.origin}/help/")
+    assert not [path for path in site.requests if "2e" in path.lower() or path.startswith("/blog")]
+    assert f"{site.host}/blog/launch" not in {d.id for d in result.documents}
+    assert result.failed == [] and result.is_complete
+
+
 def test_crawl_reads_links_and_sitemaps_within_the_site_and_robots_rules(site: Server, offsite: Server) -> None:
     result = crawl_site(f"{site.origin}/help/")
     host = site.host
@@ -385,6 +402,43 @@ def test_a_page_nested_thousands_deep_fails_alone(site: Server) -> None:
     assert f"{site.host}/help/billing/plans" in {d.id for d in result.documents}
 
 
+def _pdf(title: str, text: str) -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    pdf.setTitle(title)
+    pdf.drawString(72, 750, text)
+    pdf.save()
+    return buffer.getvalue()
+
+
+_LONG_PATH = "/".join(["a-very-long-folder-name-" * 8] * 3)  # an id of more than 512 characters
+
+
+def test_a_page_whose_text_fails_to_load_fails_alone_and_is_not_gone(site: Server) -> None:
+    """A loader error on one page (a corrupt PDF, a title or an id too long, no text at all) was logged as
+    "skipped" and the page taken for gone: the sync deleted its last good version. It fails, with its URL and the
+    reason, and as its links were read the crawl is still complete."""
+    (site.root / "help" / "guides").mkdir()
+    (site.root / "help" / "guides" / "export.pdf").write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 50)
+    (site.root / "help" / "long-title.html").write_text(_page("Refunds " * 150, "<p>Refunds take five days.</p>"))
+    (site.root / "help" / _LONG_PATH).parent.mkdir(parents=True)
+    (site.root / "help" / f"{_LONG_PATH}.html").write_text(_page("Deep link", "<p>Far down the tree.</p>"))
+    (site.root / "help" / "app.html").write_text(_page("App", "").replace("<h1>App</h1>", '<div id="app"></div>'))
+    _link_from_index(site, "guides/export.pdf", "long-title", _LONG_PATH, "app")
+
+    result = crawl_site(f"{site.origin}/help/")
+    failures = {f.path.removeprefix(f"{site.origin}/help/"): f.error for f in result.failed}
+    assert sorted(failures) == sorted(["guides/export.pdf", "long-title", _LONG_PATH, "app"])
+    assert failures["guides/export.pdf"].startswith("not a valid PDF")
+    assert failures["long-title"] == "title longer than 1024 characters (1199)"
+    assert failures[_LONG_PATH].startswith("id longer than 512 characters")
+    assert failures["app"] == "no text content"
+    failed_ids = {f"{site.host}/help/{name}" for name in failures}
+    assert result.failed_ids == failed_ids and not failed_ids & result.gone
+    assert f"{site.host}/help/billing/plans" in {d.id for d in result.documents}
+    assert result.is_complete  # every page's links were read: a page not met is still surely gone
+
+
 def test_a_link_with_a_control_character_does_not_stop_the_crawl(site: Server) -> None:
     # httpx refuses such a URL with InvalidURL, which no one caught: one odd link aborted the whole sync (round 39).
     _link_from_index(site, "/help/escape&#x1b;[2J", "/help/del&#127;")
@@ -491,6 +545,52 @@ def test_a_page_that_fails_keeps_its_last_version_and_the_crawl_deletes_only_wha
     healed = pipeline.sync_site(f"{site.origin}/help/")
     assert (healed.updated, healed.deleted, healed.failed) == (1, 1, [])
     assert _live(f"{site.host}/help/account/password") is None
+
+
+@pytest.mark.slow
+def test_a_page_that_fails_to_load_keeps_its_last_version_and_gone_pages_are_still_deleted(
+    app, runner, site: Server
+) -> None:
+    """A corrupt PDF or a title too long fails that page alone: it keeps its last good version (it was deleted),
+    while in the same crawl a 404, a soft 404 and a page no longer linked are deleted: failures protect only
+    themselves when the crawl still read every page's links."""
+    (site.root / "help" / "guides").mkdir()
+    export = site.root / "help" / "guides" / "export.pdf"
+    export.write_bytes(_pdf("Exporting your books", "Choose Reports, then Export, to download your books as CSV."))
+    (site.root / "help" / "invoicing.html").write_text(_page("Invoicing", "<p>Open the invoice and click Send.</p>"))
+    _link_from_index(site, "guides/export.pdf", "invoicing")
+    code, first = _ingest(runner, f"{site.origin}/help/")
+    assert (code, first["added"], first["failed"]) == (0, 6, [])
+
+    export.write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 50)
+    plans = site.root / "help" / "billing" / "plans.html"
+    plans.write_text(plans.read_text().replace("<title>Plans and prices</title>", f"<title>{'Plans ' * 200}</title>"))
+    index = site.root / "help" / "index.html"
+    index.write_text(index.read_text().replace('<a href="invoicing">invoicing</a>', ""))  # no longer linked
+    (site.root / "help" / "account" / "password.html").write_text(
+        _page("Page not found", "<p>Sorry, we couldn't find that page.</p>")  # a soft 404
+    )
+    site.status |= {"/help/billing/refunds": 404, "/help/billing/refund-policy": 410}
+    code, report = _ingest(runner, f"{site.origin}/help/")
+
+    assert code == 1
+    assert sorted(f["path"] for f in report["failed"]) == [
+        f"{site.origin}/help/billing/plans",
+        f"{site.origin}/help/guides/export.pdf",
+    ]
+    errors = {f["path"].rsplit("/", 1)[1]: f["error"] for f in report["failed"]}
+    assert errors["plans"].startswith("title longer than 1024") and errors["export.pdf"].startswith("not a valid PDF")
+    assert report["deleted"] == 3
+    assert _live(f"{site.host}/help/billing/refunds") is None  # 404
+    assert _live(f"{site.host}/help/account/password") is None  # soft 404
+    assert _live(f"{site.host}/help/invoicing") is None  # not met by a crawl that read every page's links
+    for kept in ("guides/export.pdf", "billing/plans"):
+        row = _live(f"{site.host}/help/{kept}")
+        assert row is not None and row.current_version == 1
+        assert get_runtime(app).keyword_index.chunk_ids_of(row.id)
+    assert any("download your books" in c.text for c in _chunks(app, f"{site.host}/help/guides/export.pdf"))
+    answer = get_answerer(app).answer("How much does the Plus plan cost?", audience="public")
+    assert answer.citations and answer.citations[0].id == f"{site.host}/help/billing/plans"
 
 
 @pytest.mark.slow

@@ -5,10 +5,15 @@ sitemap index files too) and the links of every page read, as long as they stay 
 under its path, robots.txt allows them, and the page limit is not reached. Every page is untrusted input: only
 http(s), never another origin (redirects included), a size limit per response, a timeout per request.
 
-The crawl tells the sync what it may delete. Only a complete crawl (every page found was read or is known to be
-gone, and no limit cut it short) proves that a page it did not meet is gone from the site. After a page failed
-(a timeout, a 5xx, a connection reset) the pages only it links to were not met either, so an incomplete crawl
-deletes only the pages that answered 404/410 (or a soft 404) or left the site (:attr:`CrawlResult.gone`).
+The crawl tells the sync what it may delete and what it must keep:
+- a page that failed (it could not be fetched, or its text could not be loaded: a corrupt PDF, a title or id too
+  long) keeps its last good version, whatever else the crawl found (:attr:`CrawlResult.failed_ids`);
+- a page known to be gone (404/410, a soft 404, noindex, a redirect off the site) is deleted, whatever else failed
+  (:attr:`CrawlResult.gone`);
+- a page the crawl did not meet is deleted only after a complete crawl: every page found had its links read and no
+  limit cut it short. A page that could not be fetched or parsed hides the pages only it links to, so it makes the
+  crawl incomplete; a page whose links were read but whose text failed to load does not: it protects only itself.
+When the crawl cannot complete at all (robots.txt or the start page unreadable) it raises, and nothing is deleted.
 """
 
 from __future__ import annotations
@@ -97,9 +102,10 @@ class _Response:
 class CrawlResult:
     root: str  # the normalised start URL: the sync's source root
     documents: list[SourceDocument] = field(default_factory=list)
-    failed: list[FailedFile] = field(default_factory=list)  # path: the page's URL
+    failed: list[FailedFile] = field(default_factory=list)  # path: the page's (or sitemap's) URL
+    failed_ids: set[str] = field(default_factory=set)  # ids of pages that failed: each keeps its last good version
     gone: set[str] = field(default_factory=set)  # ids of pages known to be no longer on the site
-    is_complete: bool = True  # every page found was read: what was not found is gone from the site
+    is_complete: bool = True  # every page found had its links read: what was not found is gone from the site
 
 
 # -- URLs ---------------------------------------------------------------------------------------------------------
@@ -137,7 +143,7 @@ def _clean_path(path: str) -> str:
     percent-encoded (as a browser encodes them). "/help/../admin" passed as a page under "/help" and httpx fetched
     "/admin"; a link with a control character stopped the whole crawl with httpx's InvalidURL (round 39)."""
     output: list[str] = []
-    segments = path.split("/")
+    segments = [_dot_segment(segment) for segment in path.split("/")]
     for segment in segments:
         if segment == "..":
             if len(output) > 1:
@@ -147,6 +153,14 @@ def _clean_path(path: str) -> str:
     if segments[-1] in (".", ".."):
         output.append("")  # "/a/b/.." is the folder "/a/"
     return _CONTROL_CHARS.sub(lambda char: f"%{ord(char[0]):02X}", "/".join(output)) or "/"
+
+
+def _dot_segment(segment: str) -> str:
+    """``segment`` with ``%2e`` decoded when that makes it "." or "..": an encoded unreserved character is the
+    character (RFC 3986, 6.2.2.2), and servers decode before they resolve, so "/help/%2e%2e/admin" is "/admin"
+    and must not pass as a page under "/help". Other segments keep their spelling (their ids do not change)."""
+    decoded = re.sub("%2e", ".", segment, flags=re.IGNORECASE)
+    return decoded if decoded in (".", "..") else segment
 
 
 def page_id(url: str) -> str:
@@ -376,8 +390,12 @@ def _is_listing(content: Tag) -> bool:
     """Whether the page's content (menus, header and footer left out, as the HTML loader leaves them out) is
     mostly links."""
     words = len(content.get_text(" ").split())
+    if words == 0:
+        # Links and no words (image links, a landing page of tiles) lead to articles; an empty page with no link
+        # either is no listing: its text failed to load (a page rendered by script, say) and it keeps its last version.
+        return content.find(["a", "area"], href=True) is not None
     linked = sum(len(anchor.get_text(" ").split()) for anchor in content.find_all("a"))
-    return words > 0 and linked / words >= _LISTING_LINK_SHARE
+    return linked / words >= _LISTING_LINK_SHARE
 
 
 # Soft 404s: a help centre that answers 200 with its "Page not found" page for an article that is gone (single-page
@@ -494,7 +512,7 @@ class _Crawl:
             except _PageGone:
                 continue  # no sitemap there: the links still lead to every page
             except _PageFailed as exc:
-                self.fail(url, f"sitemap: {exc}")  # its pages may be missed: nothing is deleted for missing
+                self.fail_crawl(url, f"sitemap: {exc}")  # its pages may be missed: nothing is deleted for missing
                 continue
             except etree.XMLSyntaxError as exc:
                 log.warning("%s: not a sitemap (%s)", url, one_line(str(exc)))
@@ -505,11 +523,20 @@ class _Crawl:
                 if normalised is not None:
                     self.enqueue(normalised)
         if todo:
-            self.fail(todo[0], f"more than {_MAX_SITEMAPS} sitemap files: the rest were not read")
+            self.fail_crawl(todo[0], f"more than {_MAX_SITEMAPS} sitemap files: the rest were not read")
 
-    def fail(self, url: str, reason: str) -> None:
+    def fail_crawl(self, url: str, reason: str) -> None:
+        """Something other than a page failed (a sitemap, a limit): pages may have been missed."""
         self.result.failed.append(FailedFile(url, one_line(reason)))
         self.result.is_complete = False
+
+    def fail_page(self, url: str, reason: str, *, links_read: bool) -> None:
+        """The page at ``url`` failed: it keeps its last good version. Unless its links were read, the pages only
+        it links to were not met, and the crawl cannot tell that a page it did not meet is gone."""
+        self.result.failed.append(FailedFile(url, one_line(reason)))
+        self.result.failed_ids.add(page_id(url))
+        if not links_read:
+            self.result.is_complete = False
 
     def visit(self, url: str) -> None:
         try:
@@ -517,8 +544,8 @@ class _Crawl:
         except _PageGone as exc:
             log.info("%s: gone (%s)", url, exc)
             self.result.gone.add(page_id(url))
-        except _PageFailed as exc:
-            self.fail(url, str(exc))
+        except _PageFailed as exc:  # not fetched, or not parsed: its links are unknown
+            self.fail_page(url, str(exc), links_read=False)
 
     def read_page(self, url: str, response: _Response) -> None:
         """One page read: its links join the frontier, its text becomes a document (unless it is a duplicate).
@@ -556,23 +583,24 @@ class _Crawl:
         doc_id = page_id(url)
         if doc_id in self.documents:
             return  # the same page under another URL
+        # The page's links are in the frontier already (a PDF has none): a failure here loses this page's text only.
+        # It is no sign that the page is gone (a corrupt PDF, a title or id too long), so it keeps its last version.
         try:
             documents = _page_documents(response, url, self.defaults)
         except DocumentLoadError as exc:
-            # A page with nothing to read once the menus are gone (a landing page of links) is not an article.
-            log.info("%s: skipped (%s)", url, exc.message)
-            self.result.gone.add(doc_id)
+            self.fail_page(url, exc.message, links_read=True)
             return
         except Exception as exc:  # one page's surprise must not abort the crawl
-            self.fail(url, f"{type(exc).__name__}: {exc}")
+            self.fail_page(url, f"{type(exc).__name__}: {exc}", links_read=True)
             return
         self.documents[doc_id] = url
         self.result.documents.extend(documents)
 
     def finish(self) -> CrawlResult:
         if self.is_truncated:
-            self.fail(self.result.root, f"more than {self.max_pages} pages: the rest was not read (--max-pages)")
+            self.fail_crawl(self.result.root, f"more than {self.max_pages} pages: the rest was not read (--max-pages)")
         self.result.gone -= set(self.documents)  # a URL that redirected to, or duplicated, a page that is here
+        self.result.gone -= self.result.failed_ids  # one spelling of the page failed: it keeps its last version
         return self.result
 
 
