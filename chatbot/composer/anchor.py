@@ -233,8 +233,14 @@ class _AnchorSearch:
         # invoice?") outranked "Drafts can be deleted at any time from Invoices > Drafts", which says all of
         # it; "1. Go to Settings > Security" under "Turn on 2FA with an authenticator app" keeps its bonus.
         # Dev splits: no answer changed.
+        another_action = bool(self.action) and for_another_action(unit, chunk, self.action)
+        if another_action:
+            # ... nor does the heading of another action's procedure count for a unit that names neither:
+            # "## Connect a bank account" says "bank account" of "how do I remove a bank account", and its "1. Go to
+            # **Banking > Bank accounts**." was quoted with the rest of the connecting steps (0.73, round 39).
+            heading_match = 0.0
         steps_bonus = 0.0
-        if unit.is_step and not (self.action and for_another_action(unit, chunk, self.action)):
+        if unit.is_step and not another_action:
             steps_bonus = min(self.step_bonus, max(match, heading_match))
         bonus = settings.heading_weight * heading_match + steps_bonus
         # A section for the case the customer tells is theirs: its heading counts as much as the unit's own words.
