@@ -781,6 +781,29 @@ def test_a_suggestion_applied_through_an_edit(service: ArticleService) -> None:
     with service.app.app_context():
         suggestion = db.session.get(EditSuggestion, suggestion_id)
         assert suggestion is not None and suggestion.status == "applied"
+        assert suggestion.decided_by_id == service.user_ids["editor"] and suggestion.decided_at is not None
+
+
+def test_a_suggestion_decided_meanwhile_is_a_409_saying_who_decided_how(service: ArticleService) -> None:
+    """Two editors with the article open: the second click was a redirect answered 200 ("already declined")."""
+    sent = service.client().post(
+        SUGGESTIONS.format(INTERNAL_DOC), json={"text": "Tier 3 is gone."}, headers=bearer(service.tokens["employee"])
+    )
+    suggestion_id = sent.get_json()["id"]
+    url = f"/editor/articles/{INTERNAL_DOC}/suggestions/{suggestion_id}"
+    first, second = service.client("editor"), service.client("admin")
+    assert "Tier 3 is gone." in second.get(f"/editor/articles/{INTERNAL_DOC}").get_data(as_text=True)
+    assert post_form(first, url, action="decline").status_code == 302
+
+    late = post_form(second, url, action="apply")
+    html = late.get_data(as_text=True)
+    assert late.status_code == 409, html
+    assert re.search(r"editor@example\.com already declined this suggestion at \d{4}-\d\d-\d\d \d\d:\d\d UTC", html)
+    assert "<h2>Edit suggestions</h2>" in html  # the article's page, not an error page
+    with service.app.app_context():
+        suggestion = db.session.get(EditSuggestion, suggestion_id)
+        assert suggestion is not None and suggestion.status == "declined"
+        assert suggestion.decided_by_id == service.user_ids["editor"]
 
 
 def test_suggestion_api_errors_and_roles(service: ArticleService) -> None:

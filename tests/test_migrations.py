@@ -83,3 +83,36 @@ def test_the_slack_hand_off_migration_keeps_conversations_and_hand_offs_both_way
         status = connection.execute(text("SELECT reply, slack_status FROM handoffs")).one()
     assert tuple(row) == (None, None) and tuple(status) == ("Done.", None)
     assert schema_differences() == []
+
+
+BEFORE_SUGGESTION_DECISIONS = "b4e8d2a61f37"
+
+
+def test_the_suggestion_decisions_migration_keeps_suggestions_both_ways(app: Flask) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO documents (id, source_root, kind, title, audience, language, tags, current_version, "
+                "content_hash, chunk_ids, created_at, updated_at) "
+                "VALUES ('a.md', '/kb', 'article', 'A', 'public', 'en', '[]', 1, 'h', '[]', :at, :at)"
+            ),
+            {"at": "2026-01-01 00:00:00"},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO edit_suggestions (document_id, text, status, created_at) "
+                "VALUES ('a.md', 'Say B.', 'declined', '2026-01-01 00:00:00')"
+            )
+        )
+    downgrade(directory=str(MIGRATIONS_DIR), revision=BEFORE_SUGGESTION_DECISIONS)
+    db.engine.dispose()
+    with db.engine.connect() as connection:
+        columns = {row[1] for row in connection.execute(text("PRAGMA table_info(edit_suggestions)"))}
+        assert "decided_by_id" not in columns and "decided_at" not in columns
+        assert connection.execute(text("SELECT text, status FROM edit_suggestions")).all() == [("Say B.", "declined")]
+    upgrade(directory=str(MIGRATIONS_DIR))
+    db.engine.dispose()
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT status, decided_by_id, decided_at FROM edit_suggestions")).one()
+    assert tuple(row) == ("declined", None, None)
+    assert schema_differences() == []

@@ -105,6 +105,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/editor/admin/users"): ADMINS,
     ("POST", "/editor/admin/users/999"): ADMINS,
     ("POST", "/editor/admin/users/999/sign-out"): ADMINS,
+    ("POST", "/editor/admin/users/999/password"): ADMINS,
     ("POST", "/editor/admin/sites"): ADMINS,
     ("POST", "/editor/admin/sites/999"): ADMINS,
     # admins: the audit log and one person's data (privacy requests)

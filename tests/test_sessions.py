@@ -150,7 +150,9 @@ def test_an_admin_signs_someone_out_everywhere(app: Flask) -> None:
     html = admin_post(admin, f"/editor/admin/users/{user_id(app, 'ed@example.com')}/sign-out")
     assert "Signed ed@example.com out everywhere (1 sign-in ended)" in html
     assert not is_signed_in(editor) and is_signed_in(admin)
-    assert "No such user" in admin_post(admin, "/editor/admin/users/999/sign-out")
+    token = csrf_token_of(admin.get("/editor/admin/").get_data(as_text=True))
+    unknown = admin.post("/editor/admin/users/999/sign-out", data={"csrf_token": token})
+    assert unknown.status_code == 404 and "There is no account #999" in unknown.get_data(as_text=True)
 
 
 def test_the_command_line_signs_out_and_a_new_role_does_too(app: Flask) -> None:

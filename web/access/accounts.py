@@ -17,6 +17,9 @@ from web.access.sessions import revoke_login_sessions
 from web.audit.log import record, record_site_change, record_token_created, record_user_created, record_user_update
 from web.db.models import ApiToken, Site, User, db, utcnow
 
+# The shortest password an account may have: one rule for the admin page and `answerdesk users create|set-password`
+# (it was defined in both, free to drift apart).
+MIN_PASSWORD_CHARS = 8
 # A token's last_used_at is refreshed at most this often: a write on every API call would cost more than it tells.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -73,6 +76,13 @@ def update_user(user: User, *, role: str | None = None, communities: Sequence[st
         user.communities = list(communities)
     db.session.commit()
     return user
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` may not be an account's password, or None when it may."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        return f"The password needs at least {MIN_PASSWORD_CHARS} characters."
+    return None
 
 
 def set_password(user: User, password: str) -> int:

@@ -17,6 +17,7 @@ from web.access.accounts import (
     find_user_by_email,
     list_sites,
     list_users,
+    password_problem,
     revoke_api_tokens,
     set_password,
     update_user,
@@ -28,8 +29,6 @@ from web.db.engine import upgrade_database
 from web.db.models import ROLES, User
 from web.http.payloads import is_email
 from web.wording import counted
-
-MIN_PASSWORD_CHARS = 8
 
 
 def _upgrade() -> None:
@@ -193,8 +192,9 @@ def _read_password() -> str:
         password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise click.ClickException(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
+    problem = password_problem(password)
+    if problem is not None:
+        raise click.ClickException(problem)
     return password
 
 

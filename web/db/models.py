@@ -346,8 +346,13 @@ class EditSuggestion(db.Model):  # type: ignore[name-defined,misc]
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | applied | declined
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The editor who applied or declined it, and when: the second of two editors deciding it is told who was first
+    # (web/articles/suggestions.py). Empty while open, and for suggestions decided before they were recorded.
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    user: Mapped[User | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 # -- audit log and scheduled jobs --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from chatbot.errors import DocumentLoadError
@@ -48,6 +49,8 @@ from web.articles.catalogue import (
     suggestions_of,
     text_diff,
 )
+from web.articles.suggestions import Decision
+from web.articles.suggestions import decide_suggestion as decide
 from web.articles.writer import (
     MAX_BODY_CHARS,
     MAX_FAQ_QUESTION_CHARS,
@@ -77,7 +80,7 @@ EDITOR_MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_SEARCH_CHARS = 200
 GAP_QUESTIONS_SHOWN = 10
 FAILING_QUESTIONS_FLASHED = 5
-SUGGESTION_ACTIONS = {"apply": "applied", "decline": "declined"}
+SUGGESTION_ACTIONS: dict[str, Decision] = {"apply": "applied", "decline": "declined"}
 # Gaps no save can change. Any other status is offered; resolve_with_article has the last word (its refusal, e.g.
 # an internal article for a public gap, is shown to the editor after the save).
 CLOSED_GAP_STATUSES = ("verified", "dismissed")
@@ -124,7 +127,10 @@ def index() -> str:
 @bp.get("/<path:doc_id>")
 @require_role(*READ_ROLES)
 def article(doc_id: str) -> str:
-    document = live_document_or_404(doc_id)
+    return _article_page(live_document_or_404(doc_id))
+
+
+def _article_page(document: Document) -> str:
     version = current_version(document)
     content = DraftForm.from_document(document, version)
     performance = document_performance(document)
@@ -296,21 +302,25 @@ def reread(doc_id: str) -> Response:
 
 @bp.post("/<path:doc_id>/suggestions/<int:suggestion_id>")
 @require_role(*WRITE_ROLES)
-def decide_suggestion(doc_id: str, suggestion_id: int) -> Response:
+def decide_suggestion(doc_id: str, suggestion_id: int) -> ResponseReturnValue:
+    """Mark a suggestion applied or declined. Decided meanwhile by another editor: the article's page with 409 and
+    who decided how (it was a redirect to the page, answered 200, with "already declined")."""
     document = live_document_or_404(doc_id)
     _require_community(acting_employee(), document.community)
-    status = SUGGESTION_ACTIONS.get(request.form.get("action", ""))
-    if status is None:
+    decision = SUGGESTION_ACTIONS.get(request.form.get("action", ""))
+    if decision is None:
         raise ApiError(400, "bad_request", "The action must be apply or decline.")
     suggestion = db.session.get(EditSuggestion, suggestion_id)
     if suggestion is None or suggestion.document_id != document.id:
         raise ApiError(404, "suggestion_not_found", "No such suggestion for this document.")
-    if suggestion.status != "open":
-        flash(f"This suggestion was already {suggestion.status}.", "error")
-    else:
-        suggestion.status = status
-        db.session.commit()
-        flash(f"Suggestion {status}.", "success")
+    try:
+        decide(suggestion, acting_employee(), decision)
+    except ApiError as error:
+        if error.status != 409:
+            raise
+        flash(error.message, "error")
+        return _article_page(document), 409
+    flash(f"Suggestion {decision}.", "success")
     return redirect(url_for(".article", doc_id=document.id))
 
 
@@ -369,13 +379,21 @@ def _after_save(
     if report.added or report.updated:
         flash(f"Saved version {version}; it is answering questions now.", "success")
         if suggestion is not None:
-            suggestion.status = "applied"
-            db.session.commit()
+            _apply_suggestion(suggestion, user)
     else:
         flash("Nothing changed: no new version was saved.")
     if gap is not None:
         return _resolve_gap(gap, user, doc_id)
     return redirect(url_for(".article", doc_id=doc_id))
+
+
+def _apply_suggestion(suggestion: EditSuggestion, user: User) -> None:
+    """The edit made with a suggestion is saved: mark it applied, unless another editor decided it meanwhile (the
+    save stands all the same; the editor is told whose decision stays)."""
+    try:
+        decide(suggestion, user, "applied")
+    except ApiError as error:
+        flash(f"The suggestion was not marked applied: {error.message}", "error")
 
 
 def _resolve_gap(gap: Gap, user: User, doc_id: str) -> Response:
