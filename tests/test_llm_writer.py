@@ -417,6 +417,9 @@ class FakeKeywordIndex:
     def titled_names(self, audience: str) -> dict[str, frozenset[str]]:
         return {}  # no article is about a name (chatbot/names.py)
 
+    def table_siblings(self, audience: str) -> dict[str, frozenset[str]]:
+        return {}  # no table compares anything
+
     def document_terms(self, doc_id: str) -> frozenset[str]:
         return frozenset()
 
