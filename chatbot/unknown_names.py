@@ -165,7 +165,12 @@ def unknown_integration(text: str, idf: Callable[[str], float]) -> list[str]:
 # entry (0.96) and Parcelpoint's "discount for students" from its business-discount entry (0.94), the lookalike
 # question matching on "discount". Words that say how big or when, not for whom ("bulk discount", "annual pricing"),
 # are no group.
-_DISCOUNT_NOUN = r"(?:discounts?|concessions?|reductions?|deals?|pricing)"
+# "reduced fares", "cheaper tickets", "concession prices": a discount said as what is cheaper (round 39: "do seniors
+# get reduced fares like students do?" got the students' table, an unseen help centre's dev message).
+_DISCOUNT_NOUN = (
+    r"(?:discounts?|concessions?|reductions?|deals?|pricing"
+    r"|(?:reduced|discounted|cheaper|lower|concession(?:ary)?|special)\s+(?:fares?|prices?|rates?|tickets?|pricing))"
+)
 _GROUP_BEFORE = re.compile(rf"\b([^\W\d_]+)(?:'s|s')?\s+{_DISCOUNT_NOUN}\b", re.IGNORECASE)
 # "any kind of startup or new business discount": the first of two groups named before one discount.
 _GROUP_OR = re.compile(rf"\b([^\W\d_]+)\s+or\s+(?:[^\W\d_]+\s+){{1,2}}{_DISCOUNT_NOUN}\b", re.IGNORECASE)
@@ -176,12 +181,19 @@ _GROUP_AFTER = re.compile(
 _GROUP_STATED = re.compile(
     r"\b(?:i'?m|i\s+am|we'?re|we\s+are|as)\s+(?:still\s+|just\s+)?(?:a|an)\s+([^\W\d_]+)", re.IGNORECASE
 )
+# "do seniors get reduced fares", "can veterans get a discount": the group as who gets it.
+_GROUP_SUBJECT = re.compile(
+    rf"\b(?:do|does|can|could|will|would)\s+([^\W\d_]+)\s+(?:also\s+)?(?:get|have|pay|receive|qualify\s+for)\s+"
+    rf"(?:a\s+|any\s+)?{_DISCOUNT_NOUN}\b",
+    re.IGNORECASE,
+)
 _DISCOUNT_WORD = re.compile(rf"\b{_DISCOUNT_NOUN}\b", re.IGNORECASE)
 _NOT_A_GROUP = frozenset(
     """
     any big bigger biggest small large good great better best special extra additional further bulk volume quantity
     multi multiple cheaper lower reduced discounted annual yearly monthly weekly early late current new existing other
     more same exclusive promotional promo seasonal introductory package bundle
+    get gets got have has give gives offer offers receive pay
     """.split()
 )
 # Word parts shorter than this are not read as the two words of a compound ("non" + "profit" is one).
@@ -195,7 +207,7 @@ def unknown_discount_group(text: str, idf: Callable[[str], float]) -> list[str]:
         return []
     groups = [
         m.group(1)
-        for pattern in (_GROUP_BEFORE, _GROUP_OR, _GROUP_AFTER, _GROUP_STATED)
+        for pattern in (_GROUP_BEFORE, _GROUP_OR, _GROUP_AFTER, _GROUP_STATED, _GROUP_SUBJECT)
         for m in pattern.finditer(text)
     ]
     return [group for group in dict.fromkeys(groups) if _names_no_group(group, idf)]
