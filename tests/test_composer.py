@@ -471,6 +471,17 @@ def test_a_list_quoted_from_the_top_of_its_section_is_led_in_by_the_section_head
     assert text.splitlines()[:2] == ["Things we can't refund:", "- Bank fees for currency conversion [1]"]
 
 
+def test_a_manuals_section_number_is_left_out_of_the_lead_in() -> None:
+    # Round 39, a robot vacuum's manual: "4.1 Starting, pausing and stopping a clean: - Stop and send home: ...".
+    article = _scored(
+        "manual.pdf",
+        "User manual",
+        [("Read this manual first.", (), 0.4), (NOT_REFUNDED, ("7.2 Things we can't refund",), 0.6)],
+    )
+    text = ExtractiveComposer().compose("Will you refund the bank's currency conversion fee?", [article], _idf).text
+    assert text.splitlines()[0] == "Things we can't refund:" and "7.2" not in text, text
+
+
 def test_a_heading_that_asks_leads_in_without_a_colon() -> None:
     # "Which plan should I choose?:" read as debris (round 29).
     article = _scored(

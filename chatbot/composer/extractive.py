@@ -818,11 +818,22 @@ def _with_heading(window: list[Unit], units: Sequence[Unit], title: str, list_fi
     opening = next((u for u in units if u.chunk is first.chunk), None)
     if opening is None or opening.text != first.text:
         return window
-    heading = path[-1].strip().rstrip(":\uff1a")
+    heading = _as_label(path[-1])
     # A heading that asks ("## Which plan should I choose?") leads in as it is: "Which plan should I choose?:" read
     # as debris.
     colon = "" if heading.endswith(("?", "\uff1f", "!", "\uff01")) else "\uff1a" if CJK_RE.search(heading) else ":"
     return [Unit(heading + colon, False, first.chunk), *window]
+
+
+# A manual's section number ("4.1 Starting, pausing and stopping a clean", "7. Maintenance"): the reader of an answer
+# has no table of contents to look it up in.
+_SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)+\.?\s+(?=\S)|^\s*\d+\.\s+(?=\S)")
+
+
+def _as_label(heading: str) -> str:
+    """A section heading as the label leading into what is quoted from it: without a closing colon or its section
+    number ("Starting, pausing and stopping a clean", not "4.1 Starting, pausing and stopping a clean:")."""
+    return _SECTION_NUMBER.sub("", heading.strip()).rstrip(":\uff1a")
 
 
 def _with_items_naming_the_rest(chosen: list[Unit], items: Sequence[Unit], asked: Question, title: str) -> list[Unit]:
@@ -854,7 +865,7 @@ def _with_fix_heading(window: list[Unit], fix: ScoredChunk) -> list[Unit]:
     at = next((i for i, u in enumerate(window) if u.chunk is fix), None)
     if at is None or at == 0:
         return window
-    heading = fix.chunk.heading_path[-1].strip().rstrip(":\uff1a")
+    heading = _as_label(fix.chunk.heading_path[-1])
     colon = "\uff1a" if CJK_RE.search(heading) else ":"
     return [*window[:at], Unit(heading + colon, False, fix, is_label=True), *window[at:]]
 
