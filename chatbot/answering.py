@@ -21,6 +21,7 @@ from chatbot.composer import (
     ExtractiveComposer,
     asks_how_to,
     asks_open_question,
+    asks_price,
     leaves_amount_unsaid,
     leaves_notice_unsaid,
     leaves_record_unsaid,
@@ -359,10 +360,15 @@ class Answerer:
                 answer.answer = sentences_saying(answer.answer, question) or answer.answer
 
         # A price asked and stated only of something else ("what does the Business plan cost" and the extra-users
-        # entry's "€4 per month"): the next articles found may state it (their passage then answers).
+        # entry's "€4 per month"), or not at all ("how much is the free plan?" and the free-trial entry's "the
+        # account moves to the Free plan", round 39): the next articles found may state it (their passage then
+        # answers).
         price_unsaid = (
             not answer.is_gap
-            and prices_something_else(question, answer.answer, idf)
+            and (
+                prices_something_else(question, answer.answer, idf)
+                or (asks_price(question) and leaves_amount_unsaid(question, answer.answer))
+            )
             and not self._price_elsewhere(answer, result)
         )
         # A number to call asked, and the passage states none ("what is your phone number" got the tracking-number

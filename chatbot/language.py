@@ -47,7 +47,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "intent_thanks": "You're welcome! Is there anything else I can help you with?",
         "intent_goodbye": "Goodbye! Come back any time you have a question.",
         "intent_handoff": "I'm an automated assistant, but I can connect you with a person from our team: use "
-        "\u201cTalk to a human\u201d and leave your email and a short message.",
+        "\u201cTalk to a human\u201d and tell them what it is about.",
         "intent_rejection": "Sorry, that did not answer your question. Could you ask it in other words? Or ask a "
         "person from our team with \u201cTalk to a human\u201d.",
         "intent_rejection_unprompted": "I haven't answered anything yet. What would you like to know? You can "
@@ -65,7 +65,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "intent_thanks": "不客气！还有其他可以帮您的吗？",
         "intent_goodbye": "再见！有问题随时来问我。",
         "intent_handoff": "我是自动助手，可以为您转接我们团队的同事：请点击\u201c联系人工客服\u201d，"
-        "留下您的邮箱和简短留言。",
+        "说明您需要什么帮助。",
         "intent_rejection": "抱歉，刚才的回答没有解决您的问题。请换个说法再问一次，或点击\u201c联系人工客服\u201d。",
         "intent_rejection_unprompted": "我还没有回答任何问题。请问您想了解什么？您也可以点击\u201c联系人工客服\u201d。",
         "intent_ack": "还有其他可以帮您的吗？",

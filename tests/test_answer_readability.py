@@ -455,6 +455,11 @@ def test_and_on_plus_after_a_price_question_gets_the_plus_price(kb: SampleKB) ->
     assert not follow_up.is_gap, follow_up.answer
     assert follow_up.citations[0].id == "billing/plans-and-pricing.md", follow_up.citations
     assert "€12" in follow_up.answer, follow_up.answer
+    # Each answer is the column of the plan asked about, not every plan's prices again.
+    assert "€12" not in first.answer and "€29" not in follow_up.answer, (first.answer, follow_up.answer)
+    # ... and the free plan's price is €0, not the free trial's "the account moves to the Free plan" (round 39).
+    free = ask(kb, "what about free?", [Turn(first_question, first.answer), Turn("and on Plus?", follow_up.answer)])
+    assert not free.is_gap and "€0" in free.answer, free.answer
 
 
 @pytest.mark.parametrize(

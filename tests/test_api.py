@@ -583,6 +583,26 @@ def test_handoff_before_any_question_opens_a_conversation(service: Service, clie
     assert_error(theirs, 404, "conversation_not_found")
 
 
+def test_a_handoff_after_only_asking_for_a_person_needs_a_way_to_reach_them(
+    service: Service, client: FlaskClient
+) -> None:
+    # Round 39 (a tester in the widget): "I want to talk to a person", then Send with no email and no message, was
+    # accepted, and the agent got "(no question)" and nobody to write to.
+    said = client.post("/api/v1/chat", json={"question": "I want to talk to a person"}, headers=site_headers(service))
+    assert said.status_code == 200
+    conversation = {"conversation_id": said.get_json()["conversation_id"]}
+    error = assert_error(
+        client.post("/api/v1/handoff", json=conversation, headers=site_headers(service)), 400, "bad_request"
+    )
+    assert "email or a message" in error["error"]["message"]
+    with_message = {**conversation, "message": "My invoice total is wrong"}
+    assert client.post("/api/v1/handoff", json=with_message, headers=site_headers(service)).status_code == 201
+    # After a question, the question is what the team answers: no email or message needed.
+    asked = ask(service, client, SESSION_B)
+    only = {"conversation_id": asked["conversation_id"]}
+    assert client.post("/api/v1/handoff", json=only, headers=site_headers(service, SESSION_B)).status_code == 201
+
+
 def test_bad_or_foreign_handoffs_are_rejected(service: Service, client: FlaskClient) -> None:
     answer = ask(service, client)
     bad_email = {"conversation_id": answer["conversation_id"], "email": "not an email"}

@@ -26,6 +26,7 @@ from chatbot.composer.question import (
     is_keywords,
     reports_block,
     reports_problem,
+    select_column,
     select_rows,
     steps_asked_last,
 )
@@ -1738,6 +1739,9 @@ def test_a_price_asked_is_answered_by_money_only() -> None:
     assert leaves_amount_unsaid("how much does a replacement battery cost", "Undo the four screws of the cover.")
     assert not leaves_amount_unsaid("how much does the plus plan cost", "Plus costs €12 per month.")
     assert not leaves_amount_unsaid("what does the sms code cost", "Codes by text message are free.")
+    # A plan named Free is no price of it: "how much is the free plan?" got the free-trial entry's "the account
+    # moves to the Free plan".
+    assert leaves_amount_unsaid("how much is the free plan?", "When it ends, the account moves to the Free plan.")
     # A range of days is a stretch of time, no count of something else.
     assert not leaves_amount_unsaid("how many days does a repair take", warranty)
 
@@ -2114,6 +2118,29 @@ def test_a_row_keeps_the_rows_its_first_cell_spans() -> None:
     # ... and a cause named alone brings its problem's row along.
     rows = select_rows(table, {"power": 2.0, "station": 1.5}, set()).splitlines()[2:]
     assert rows[0].startswith("| The robot does not charge |") and len(rows) == 2
+
+
+PLANS = """| Feature | Free | Plus | Business |
+|---|---|---|---|
+| Monthly price | €0 | €12 per month | €29 per month |
+| Annual price | — | €120 per year | €290 per year |"""
+
+
+def test_a_comparison_table_is_cut_to_the_column_the_question_names() -> None:
+    # Round 39 (a tester in the widget): "How much does the Business plan cost?" got every plan's prices.
+    business = select_column(PLANS, {"busi": 2.0, "plan": 1.5, "cost": 1.4})
+    assert business.splitlines() == [
+        "| Feature | Business |",
+        "|---|---|",
+        "| Monthly price | €29 per month |",
+        "| Annual price | €290 per year |",
+    ]
+    # Two columns named, or none: the whole table.
+    assert select_column(PLANS, {"busi": 2.0, "plus": 2.0}) == PLANS
+    assert select_column(PLANS, {"price": 2.0}) == PLANS
+    # Not two columns of a table's attributes ("Plans", "Notes"), whichever the question names.
+    methods = "| Method | Plans | Notes |\n|---|---|---|\n| SMS | All plans | Not in every country |"
+    assert select_column(methods, {"plan": 2.0, "sms": 3.0}) == methods
 
 
 def test_a_question_naming_a_rows_whole_first_cell_gets_that_row() -> None:

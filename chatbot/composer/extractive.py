@@ -15,6 +15,7 @@ from chatbot.composer.question import (
     Question,
     holds_code,
     money_rows,
+    select_column,
     select_rows,
     unit_overlap,
 )
@@ -551,7 +552,10 @@ class ExtractiveComposer:
             window.append(before)
         # For a price, the rows stating one are chosen from first: "we want bank feeds and paypal, which plan is that
         # and what does it cost a year" named the bank-connections row, which states no price.
-        text = money_rows(table.text) if prices else table.text
+        # The column the question names first ("Business" of the plans table), so that the rows stating a price
+        # are those stating one in that column.
+        text = table.text if whole else select_column(table.text, terms)
+        text = money_rows(text) if prices else text
         quoted = text if whole else select_rows(text, terms, title_terms)
         window.append(replace(table, text=quoted))
         # Of a table cut to the rows asked about, a footnote must say something asked beyond what the header and

@@ -211,7 +211,10 @@ _PRICE_ASKED = re.compile(
     re.IGNORECASE,
 )
 _PRICE_STATED = re.compile(
-    r"[€$£¥%]|\b(?:eur|euros?|usd|dollars?|pounds?|percent)\b|\bfree\b|\bincluded\b|\bno\s+(?:extra\s+)?(?:charge|cost|fee)s?\b"
+    # Not the name of a plan: "the account moves to the Free plan" is no price of it (round 39: "what about free?"
+    # after a price question got the free-trial entry's sentence).
+    r"[€$£¥%]|\b(?:eur|euros?|usd|dollars?|pounds?|percent)\b|\bfree\b(?!\s+(?:plan|plans|tier|version)\b)"
+    r"|\bincluded\b|\bno\s+(?:extra\s+)?(?:charge|cost|fee)s?\b"
     r"|(?:\bnot|n't|\bwithout)\s+(?:\w+\s+){0,3}?(?:fees?|charges?|costs?)\b"  # "Lumo doesn't add any fee"
     r"|元|免费",
     re.IGNORECASE,
@@ -302,6 +305,15 @@ _ASKS_PRICE = re.compile(
     r"|allowance|included|allowed|usage|memory|bandwidth)\b)",
     re.IGNORECASE,
 )
+
+
+def asks_price(question: str) -> bool:
+    """Whether ``question`` asks what a thing it names costs ("How much is the free plan?", "price of Plus"), not
+    what "it" costs ("we need 3 bank feeds, whats the cheapest plan that does that and what does it cost": which
+    plan is asked first)."""
+    return bool(_ASKS_PRICE.search(question)) and not _POINTS_BACK.search(question)
+
+
 # A question about a price at all, however asked ("how much ...", "whats the damage", "the fee for ..."): what
 # prices_something_else checks, when the answer states an amount of money.
 _PRICE_QUESTION = re.compile(
@@ -978,6 +990,39 @@ def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> s
             return table
     best = max(scores)
     return "\n".join([*header, *_with_spanned_rows(rows, {i for i, score in enumerate(scores) if score == best})])
+
+
+def select_column(table: str, terms: dict[str, float]) -> str:
+    """A table comparing things one per column ("| Feature | Free | Plus | Business |") cut to its first column and
+    the one column the question names, or the whole table. "How much does the Business plan cost?" got every plan's
+    prices, and "and on Plus?" the same table again (round 39, a tester in the widget). Only a comparison of three
+    or more things, each column headed by one capitalised word: two columns of a table's attributes ("| Method |
+    Plans | Notes |") say together what its rows need, whichever the question names."""
+    header, rows = table_parts(table)
+    names = row_cells(header[0])
+    if (
+        len(names) < COMPARED_COLUMNS + 1
+        or not rows
+        or not all(_ONE_NAME.fullmatch(name.strip("*_ ")) for name in names[1:])
+    ):
+        return table
+    words = {t for t, w in terms.items() if w > 0 and "_" not in t}
+    named = [i for i, name in enumerate(names) if i > 0 and words & set(tokenize_passage(name))]
+    if len(named) != 1:
+        return table
+    kept = [0, named[0]]
+
+    def cut(row: str) -> str:
+        cells = row_cells(row)
+        return "| " + " | ".join(cells[i] if i < len(cells) else "" for i in kept) + " |"
+
+    return "\n".join([cut(header[0]), "|---|---|", *(cut(row) for row in rows)])
+
+
+# How many columns, each headed by one word, make a table a comparison of things (plans, platforms).
+COMPARED_COLUMNS = 3
+# A column heading that names one thing: one word with a capital ("Plus", "Business", "iPhone").
+_ONE_NAME = re.compile(r"(?=[^|]*[A-Z])[A-Za-z][A-Za-z-]*")
 
 
 def _with_spanned_rows(rows: Sequence[str], chosen: set[int]) -> list[str]:

@@ -127,6 +127,10 @@ def handoff() -> Any:
         if found is None:
             raise _conversation_not_found()
         conversation = found
+        if not (email or text or caller.user) and all(m.intent is not None for m in conversation.messages):
+            # Only "I want to talk to a person" was said, and no way to reach the visitor left: the agent would
+            # get "(no question)" and nobody to write to (round 39, a tester in the widget).
+            raise ApiError(400, "bad_request", "A hand-off with no question asked needs an email or a message.")
     if email is None and caller.user is not None:
         email = caller.user.email  # an employee is reachable at their own address
     pending = open_handoff(conversation)

@@ -1241,8 +1241,8 @@ footer { border-top: 1px solid #e1e4e8; padding: 8px 10px 10px; background: #fff
         }
       } catch (err) {
         this.handoffStatus.classList.add("bad");
-        // Before the first question the service needs an email or a message to open the conversation with.
-        const needsQuestion = err.kind === "invalid" && !this.conversationId;
+        // Before the first question (or after only "I want a person") the service needs an email or a message.
+        const needsQuestion = err.kind === "invalid" && !email && !message;
         this.handoffStatus.textContent = needsQuestion ? t.handoffNeedsQuestion : this.errorText(err);
       } finally {
         this.handoffSend.disabled = false;
