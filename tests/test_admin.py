@@ -17,7 +17,7 @@ from tests.sessions import log_in
 from web.access.accounts import MIN_PASSWORD_CHARS, create_user, find_user_by_email
 from web.access.sessions import load_session_user
 from web.cli import cli
-from web.db.models import AuditEntry, Site, User, db
+from web.db.models import AuditEntry, Document, Site, User, db
 
 
 def logged_in(app: Flask, user: User) -> FlaskClient:
@@ -76,6 +76,33 @@ def test_admin_creates_and_scopes_an_editor(app: Flask, admin: User) -> None:
         follow_redirects=True,
     )
     assert "at least 8 characters" in too_short.get_data(as_text=True) and find_user_by_email("x@example.com") is None
+
+
+def test_a_community_no_document_is_filed_under_is_pointed_out(app: Flask, admin: User) -> None:
+    # Round 39 (a tester on this page): an editor limited to "nosuchcommunity" was created without a word.
+    db.session.add(
+        Document(id="billing/refunds.md", source_root="kb", title="Refunds", audience="public", content_hash="x")
+    )
+    db.session.get(Document, "billing/refunds.md").community = "billing"
+    db.session.commit()
+    client = logged_in(app, admin)
+    token = csrf_token(client)
+    typed = {"csrf_token": token, "email": "ed@example.com", "role": "editor", "password": "long-enough"}
+    created = client.post(
+        "/editor/admin/users", data={**typed, "communities": "billing, bilings"}, follow_redirects=True
+    )
+    page = created.get_data(as_text=True)
+    assert "Created ed@example.com (editor)." in page
+    assert "No document is filed under “bilings” yet" in page and "“billing”" not in page
+    editor = find_user_by_email("ed@example.com")
+    assert editor is not None and editor.communities == ["billing", "bilings"]  # a note, not a refusal
+    fixed = client.post(
+        f"/editor/admin/users/{editor.id}",
+        data={"csrf_token": token, "role": "editor", "communities": "billing"},
+        follow_redirects=True,
+    )
+    assert "Updated ed@example.com." in fixed.get_data(as_text=True)
+    assert "No document is filed" not in fixed.get_data(as_text=True)
 
 
 def test_the_last_admin_cannot_demote_themselves(app: Flask, admin: User) -> None:

@@ -83,8 +83,9 @@ def add_user() -> ResponseReturnValue:
         return _refused(400, problem, NEW_USER)
     if find_user_by_email(email) is not None:
         return _refused(409, f"{email} has an account already.", NEW_USER)
-    user = create_user(email, password, role, parse_communities(request.form.get("communities", "")))
-    return _back(f"Created {user.email} ({user.role}).", "success")
+    communities = parse_communities(request.form.get("communities", ""))
+    user = create_user(email, password, role, communities)
+    return _back(f"Created {user.email} ({user.role}).{_unknown_communities_note(communities)}", "success")
 
 
 @bp.post("/users/<int:user_id>")
@@ -100,10 +101,14 @@ def change_user(user_id: int) -> ResponseReturnValue:
         # Without an admin nobody could manage accounts from the browser any more.
         return _refused(409, "This is the last admin: make someone else admin first.", f"user-{user.id}")
     role_changed = role != user.role
-    update_user(user, role=role, communities=parse_communities(request.form.get("communities", "")))
+    communities = parse_communities(request.form.get("communities", ""))
+    update_user(user, role=role, communities=communities)
+    note = _unknown_communities_note(communities)
     if role_changed:
-        return _back(f"Updated {user.email}; they were signed out everywhere and sign in again as {role}.", "success")
-    return _back(f"Updated {user.email}.", "success")
+        return _back(
+            f"Updated {user.email}; they were signed out everywhere and sign in again as {role}.{note}", "success"
+        )
+    return _back(f"Updated {user.email}.{note}", "success")
 
 
 @bp.post("/users/<int:user_id>/sign-out")
@@ -185,6 +190,22 @@ def known_communities() -> list[str]:
     ).all()
     in_accounts = {c for user in list_users() for c in user.communities}
     return sorted({c for c in in_documents if c} | in_accounts)
+
+
+def _unknown_communities_note(communities: list[str]) -> str:
+    """A note on the communities no document is filed under: a typo ("bilings") would limit an editor to a
+    community with nothing in it, and the account was created without a word (round 39, a tester on this page).
+    Only a note: a community may be given before its first article is written."""
+    in_documents = set(
+        db.session.scalars(
+            select(Document.community).where(Document.deleted_at.is_(None), Document.community.is_not(None)).distinct()
+        ).all()
+    )
+    unknown = [c for c in communities if c not in in_documents]
+    if not unknown:
+        return ""
+    names = ", ".join(f"“{c}”" for c in unknown)
+    return f" No document is filed under {names} yet: check the spelling if that is not what you meant."
 
 
 def _admin_count() -> int:
