@@ -2232,3 +2232,45 @@ def test_a_numbered_list_that_mostly_states_things_is_no_procedure() -> None:
         ],
     ).chunks[0]
     assert all(u.is_step for u in split_units(procedures))
+
+
+REFUND_INTRO = "If a charge was a mistake, you can ask for your money back within the refund window."
+REFUND_TABLE = "| Charge | Refund window |\n|---|---|\n| Monthly plan | 14 days |\n| Annual plan | 30 days |"
+
+
+@pytest.mark.parametrize(
+    ("heading", "intro", "reads_on"),
+    [
+        # The introduction refers to "the refund window" as to something known: the section says what it is.
+        ("Refund windows", REFUND_INTRO, True),
+        # Named otherwise ("your ..."), or a heading of one word: the introduction stands alone.
+        ("Refund windows", "You can ask for your money back within your refund window.", False),
+        ("Windows", REFUND_INTRO, False),
+    ],
+)
+def test_an_introduction_reads_on_into_the_section_it_refers_to(heading: str, intro: str, reads_on: bool) -> None:
+    article = _scored("refunds.md", "Refund policy", [(intro, (), 0.6), (REFUND_TABLE, (heading,), 0.5)])
+    idf = {"refund": 2.0, "polici": 3.0}
+    text = ExtractiveComposer().compose("what is the refund policy", [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith(intro.split(" within")[0]), text
+    assert ("| Monthly plan | 14 days |" in text) is reads_on, text
+
+
+def test_a_sentence_only_sending_the_reader_elsewhere_is_not_the_answer() -> None:
+    article = _scored(
+        "security.md",
+        "How we protect your data",
+        [
+            (
+                "This overview explains how we keep it safe. For privacy questions, see 'Privacy and where your data "
+                "is stored'.",
+                (),
+                0.5,
+            ),
+            ("- Data is encrypted at rest and in transit.\n- Backups are kept for 90 days.", ("Encryption",), 0.4),
+        ],
+    )
+    idf = {"data": 2.0, "safe": 4.0}
+    text = ExtractiveComposer().compose("is my data safe", [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith("Encryption:\n- Data is encrypted at rest"), text
+    assert "overview" not in text and "see 'Privacy" not in text, text

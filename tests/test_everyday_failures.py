@@ -560,6 +560,31 @@ def test_a_yes_no_question_is_not_answered_by_an_opening_that_does_not_say_it(kb
     assert "free on every plan" not in answer.answer
 
 
+def test_a_yes_no_question_saying_the_title_is_answered_by_the_opening(kb: SampleKB) -> None:
+    # Was two rows of the limits table: the opening says "no signal", not "offline" (a README example).
+    answer = _ask(kb, "Can I use Lumo offline on my phone?")
+    assert not answer.is_gap and answer.citations[0].id == "mobile/offline-mode.html"
+    assert answer.answer.startswith("The Lumo apps for iOS and Android keep working when you have no signal")
+    assert "| Limit |" not in answer.answer
+
+
+def test_an_introduction_naming_its_first_section_reads_on_into_it(kb: SampleKB) -> None:
+    # Was only "... you can ask for your money back within the refund window.", never saying what the window is.
+    answer = _ask(kb, "What is the refund policy?")
+    assert not answer.is_gap and answer.citations[0].id == "billing/refunds.md"
+    assert "within the refund window" in answer.answer
+    assert "| Monthly plan | 14 days from the charge |" in answer.answer
+
+
+def test_an_overview_saying_what_it_covers_and_where_else_to_look_is_not_the_answer(kb: SampleKB) -> None:
+    # Was the introduction: "... This overview explains how Lumo Labs keeps it safe. For privacy and GDPR questions,
+    # see 'Privacy, GDPR and where your data is stored'."
+    answer = _ask(kb, "Is my data safe?")
+    assert not answer.is_gap and answer.citations[0].id == "security/security-overview.docx"
+    assert "encrypted at rest with AES-256" in answer.answer
+    assert "This overview explains" not in answer.answer and "see 'Privacy" not in answer.answer
+
+
 def test_a_list_of_what_is_not_done_is_quoted_with_its_heading(kb: SampleKB) -> None:
     # Was: the bullets alone ("- Bank fees for currency conversion ..."), which never said no.
     answer = _ask(kb, "my bank charged a currency conversion fee on your charge, will you refund that")

@@ -31,6 +31,7 @@ from chatbot.composer.units import (
     fresh,
     is_lead_in,
     lists_contents,
+    only_points_elsewhere,
     points_at_table,
     promises_more,
     row_cells,
@@ -68,6 +69,8 @@ def find_anchor(
             if (
                 unit is None
                 or points_at_table(unit.text)
+                # It says where the answer is, and the citation would link to this article, not to that one.
+                or only_points_elsewhere(unit)
                 or lists_contents(unit.text)
                 or promises_more(unit.text)
                 or (steps_only and not unit.is_step)
@@ -78,6 +81,12 @@ def find_anchor(
             if best is None or key > best:
                 best, anchor = key, Anchor(chunk, i)
     return anchor
+
+
+def _asks_title(title: str, terms: dict[str, float], share: float) -> bool:
+    """Whether the question says at least ``share`` of the title's words (word pairs aside)."""
+    words = {t for t in passage_terms(title) if "_" not in t}
+    return bool(words) and len(words & terms.keys()) >= share * len(words)
 
 
 def _symptom_match(table: str, terms: dict[str, float]) -> float:
@@ -149,7 +158,9 @@ class _AnchorSearch:
         title_match = overlap(document.title, terms)
         names_question = title_match >= settings.opening_title_share * sum(terms.values())
         opening = next((c.chunk.text for c in document.chunks if c.chunk.index == 0), "")
-        opening_says = overlap(opening, terms) >= settings.opening_text_share * sum(terms.values())
+        opening_says = overlap(opening, terms) >= settings.opening_text_share * sum(terms.values()) or _asks_title(
+            document.title, terms, settings.opening_title_asked_share
+        )
         opening_bonus = (
             settings.heading_weight * title_match if asked.is_yes_no and names_question and opening_says else 0.0
         )

@@ -196,6 +196,7 @@ class ExtractiveComposer:
                     and (
                         (is_how_to and any(u.is_step for u in split_units(c)))
                         or _adds_to_intro(c, anchor_chunk, document.title, terms)
+                        or _named_by_intro(c, anchor_chunk, document.title)
                     )
                 )
             )
@@ -244,6 +245,7 @@ class ExtractiveComposer:
                 one_step=asked.is_where,
                 asked=None if asked.is_how_to else asked,
                 title=document.title,
+                read_into=[c for c in following if is_intro and _named_by_intro(c, anchor_chunk, document.title)],
             )
             if not (units[anchor].is_step and performs(units[anchor].chunk, asked.done)):
                 # The steps of what the customer has already done are not quoted before what follows from it.
@@ -330,13 +332,15 @@ class ExtractiveComposer:
         one_step: bool = False,
         asked: Question | None = None,
         title: str = "",
+        read_into: Sequence[ScoredChunk] = (),
     ) -> list[Unit]:
         """The units quoted around ``anchor``. ``one_step``: a question asking where something is ("where do i find
         the profit and loss report") is answered by the step that names the place (a menu path, "Go to ...") and
         the steps from it to the anchor, when the procedure around them is longer than an answer (max_words): the
         whole nine-step year-end checklist was quoted for step 7's "Run Reports > Profit and loss". ``asked``: a
         question that does not ask how to do something, which the step or the sentence saying it answers, not the
-        procedure around it (see below and _items_asked); None for a how-to question."""
+        procedure around it (see below and _items_asked); None for a how-to question. ``read_into``: sections the
+        anchor's introduction leans on (see _named_by_intro), whose tables are quoted when they fit."""
         settings = self.settings
         if asked is not None and not one_step and units[anchor].is_list_item:
             items = self._items_asked(units, anchor, asked, title)
@@ -424,7 +428,13 @@ class ExtractiveComposer:
                     continue
                 # Nor one after it: the passage ends where the table starts, unless the passage's last sentence
                 # introduces it ("Lumo uses this schedule:") and it fits: then it is what that sentence promises.
-                if window and is_lead_in(window[-1]) and words + self._words(unit) <= budget:
+                # So is a table of the section an introduction names (see _named_by_intro), and the passage reads on.
+                fits = words + self._words(unit) <= budget
+                if fits and unit.chunk is not units[anchor].chunk and unit.chunk in read_into:
+                    window.append(unit)
+                    words += self._words(unit)
+                    continue
+                if window and is_lead_in(window[-1]) and fits:
                     window.append(unit)
                 break
             if points_at_table(unit.text):
@@ -911,6 +921,20 @@ def _adds_to_intro(section: ScoredChunk, intro: ScoredChunk, title: str, terms: 
     by "员工（Staff）... 不能导出"), the introduction alone does not answer."""
     said = set(passage_terms(" ".join((title, intro.chunk.text))))
     return any(t in terms and t not in said for t in passage_terms(section.chunk.text))
+
+
+def _named_by_intro(section: ScoredChunk, intro: ScoredChunk, title: str) -> bool:
+    """Whether an article's introduction refers to what its first section's heading names, as to something known
+    ("... within the refund window." before "## Refund windows"), beyond what the title says: it leans on that
+    section, which says what it is. "What is the refund policy?" got only the introduction (round 40). A heading of
+    one word, or named otherwise ("your reports stay in your home currency" before "## Your home currency", "The
+    Stripe integration is available on all plans" before the integration's features), is not leaned on."""
+    heading = plain_text(section.chunk.heading_path[-1]).lower() if section.chunk.heading_path else ""
+    named = [w for w in re.findall(r"[a-z]+", heading) if passage_terms(w)]  # its words, stop words aside
+    if len(named) < 2 or set(passage_terms(" ".join(named))) <= set(passage_terms(title)):
+        return False
+    phrase = r"\s+".join(re.escape(w.rstrip("s")) + r"\w*" for w in named)
+    return re.search(rf"\bthe\s+{phrase}\b", intro.chunk.text, re.IGNORECASE) is not None
 
 
 def _amount_stated(entry: list[Unit], asked: Question, anchor_chunk: ScoredChunk, anchor: int) -> list[Unit]:

@@ -29,6 +29,12 @@ class ComposerSettings:
     # ... and the share the opening itself must say (the first chunk's text). Dev splits: no answer changed; on the
     # sample help centre's 297 questions of every round, one, to the right passage ("is there an android app").
     opening_text_share: float = 0.5
+    # ... unless the question says this share of the title's own words: then the title is the question in other
+    # words and the whole article answers it, so its opening does too, whatever words it uses ("Can I use Lumo
+    # offline on my phone?" and "Using Lumo offline on your phone or tablet", whose opening says "keep working when
+    # you have no signal": two rows of its limits table were quoted, round 40). "is there an android app" says two
+    # of the six of "The Lumo mobile apps for iPhone, iPad and Android": its Android row stays the answer.
+    opening_title_asked_share: float = 0.75
     step_bonus: float = 0.3  # share of the question's weight a list item gets for a how-to question
     # Between sections that say about as much of the question, the one closer to it in meaning: a unit loses this
     # share of the question's weight per unit of cosine its chunk is below the article's closest chunk. Words

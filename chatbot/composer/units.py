@@ -52,14 +52,15 @@ _TABLE_REFERENCE = re.compile(
 # A sentence listing what a page covers ("This guide explains how to connect a bank, how often transactions
 # arrive, ..."): it names every section's topic, so it matched questions that a section answers, and says nothing.
 _OVERVIEW = re.compile(
-    r"^\s*(?:this|the following) (?:guide|article|page|section|document|chapter)s? (?:also )?"
+    r"^\s*(?:this|the following) (?:guide|article|overview|page|section|document|chapter)s? (?:also )?"
     r"(?:explains|describes|covers|shows|lists|walks you through|tells you|helps)\b",
     re.IGNORECASE,
 )
 # ... it is never the anchor, and a guide's or article's is not quoted beside one either ("my bank feed stopped
 # updating" got the introduction with it). "This page shows your unpaid invoices" may be about a screen of the
-# product, and "This section lists the charges we can't refund:" leads in its list: those stay.
-_GUIDE_OVERVIEW = re.compile(r"^\s*(?:this|the following) (?:guide|article)s? ", re.IGNORECASE)
+# product, and "This section lists the charges we can't refund:" leads in its list: those stay. "This overview
+# explains how Lumo Labs keeps it safe." was the answer to "Is my data safe?" (round 40).
+_GUIDE_OVERVIEW = re.compile(r"^\s*(?:this|the following) (?:guide|article|overview)s? ", re.IGNORECASE)
 
 
 # A sentence promising what the sections below say ("Here's what happens and how to fix it."): an introduction
@@ -82,7 +83,10 @@ def points_at_table(text: str) -> bool:
 # limits: see *Returning an item to an online shop*."): under a table of sending prices it answers nothing asked
 # (an unseen FAQ help centre, round 33). The citation links to the article it is in, not to the one it names.
 _ANOTHER_ARTICLE = re.compile(
-    r"\bsee\s+(?:\*[^*]+\*|\[[^\]]+\]\([^)]*\)|(?:our|the)\s+(?:[\w'-]+\s+){0,5}?(?:article|guide|page|section))",
+    r"\bsee\s+(?:\*[^*]+\*|\[[^\]]+\]\([^)]*\)|(?:our|the)\s+(?:[\w'-]+\s+){0,5}?(?:article|guide|page|section))"
+    # ... or a title in quotes, when "see" tells the reader to ("For privacy questions, see 'Privacy, GDPR and where
+    # your data is stored'."), not when it tells what they see ("If you see 'Connection expired', reconnect").
+    r"|(?:^|[,:;(]\s*|\bplease\s+)see\s+(?:'[^']+'|\"[^\"]+\"|\u2018[^\u2019]+\u2019|\u201c[^\u201d]+\u201d)",
     re.IGNORECASE,
 )
 
@@ -90,6 +94,20 @@ _ANOTHER_ARTICLE = re.compile(
 def points_at_another_article(text: str) -> bool:
     """Whether a sentence sends the reader to another article or page (see _ANOTHER_ARTICLE)."""
     return bool(_ANOTHER_ARTICLE.search(text))
+
+
+# ... and says nothing else: "See ..." or "For privacy and GDPR questions, see ...", not "Usually an unpaid
+# subscription; see [What happens when a payment fails](...)".
+_ONLY_SENDS = re.compile(r"^\s*(?:(?:for|to|if)\b[^.;:]*,\s*)?(?:please\s+)?see\b", re.IGNORECASE)
+
+
+def only_points_elsewhere(unit: Unit) -> bool:
+    """Whether ``unit`` is a sentence whose only message is which other article to read (see _ONLY_SENDS)."""
+    return (
+        not (unit.is_table or unit.is_list_item)
+        and bool(_ONLY_SENDS.match(unit.text))
+        and (points_at_another_article(unit.text))
+    )
 
 
 def lists_contents(text: str) -> bool:
