@@ -384,6 +384,38 @@ def test_a_page_not_found_served_with_200_is_gone_not_an_article(
     assert result.failed == [] and result.is_complete
 
 
+def test_a_page_documenting_the_404_status_is_an_article_not_a_soft_404(site: Server) -> None:
+    """An API reference's page on the status code is titled as a "Page not found" page may be ("404 Not Found"),
+    is short and is answered with 200: it was taken for a soft 404 and dropped (a review of round 39's soft 404s).
+    A heading that only names the status is a soft 404 when the page tells the visitor their page is missing, or
+    says next to nothing else."""
+    reference = _page(
+        "404 Not Found",
+        "<p>The API answers 404 Not Found when the invoice in the path does not exist: an id that was never issued, "
+        "or an invoice deleted more than 30 days ago. The body is an error object with the code "
+        "<code>invoice_not_found</code>. Do not retry the request; look the id up with GET /invoices first.</p>",
+    )
+    (site.root / "help" / "api").mkdir()
+    (site.root / "help" / "api" / "404.html").write_text(reference)
+    soft_404s = {
+        "spa-route": _page("404", "<p>Not found</p>"),  # next to nothing besides the status
+        "old-link": _page("404 Not Found", "<p>The page you were looking for has moved. Try the search.</p>"),
+        "error-404": _page("Error 404", "<p>Sorry, we couldn\u2019t find it. Go back to the help centre.</p>"),
+    }
+    for name, html in soft_404s.items():
+        (site.root / "help" / f"{name}.html").write_text(html)
+    _link_from_index(site, "/help/api/404", *(f"/help/{name}" for name in soft_404s))
+
+    result = crawl_site(f"{site.origin}/help/")
+    documents = {d.id: d for d in result.documents}
+    reference_id = f"{site.host}/help/api/404"
+    assert reference_id in documents and reference_id not in result.gone
+    assert documents[reference_id].title == "404 Not Found" and "invoice_not_found" in documents[reference_id].text
+    for name in soft_404s:
+        assert f"{site.host}/help/{name}" in result.gone and f"{site.host}/help/{name}" not in documents
+    assert result.failed == [] and result.is_complete
+
+
 def test_a_start_page_that_is_a_page_not_found_syncs_nothing(site: Server) -> None:
     # A mistyped start URL on a site that answers 200 to everything: read as a page, the sync would find no
     # article of its help centre and delete them all.

@@ -418,6 +418,25 @@ _MISSING = "|".join(
 _NOT_FOUND_HEADING = re.compile(
     rf"(?:(?:oops|whoops|sorry|uh oh|hmm) )?(?:{_ERROR_CODE}|(?:{_ERROR_CODE} )?(?:{_MISSING})(?: {_ERROR_CODE})?)"
 )
+# A heading that only names the status ("404 Not Found", "Error 404", "Not found") is also the title of a page that
+# documents the status (an API reference): short, answered with 200, and an article (a review after round 39). Such a
+# heading makes a soft 404 only with what a "Page not found" page has and a reference page has not: next to no
+# other text ("404 / Not found", nginx's "404 Not Found / nginx"), or a sentence telling the visitor that the page
+# they asked for is missing. A reference page describes the status in the third person ("when the invoice does not
+# exist"). Asking the site for a URL that cannot exist, to compare, would cost a request and still not tell a short
+# reference page from a catch-all "404" page.
+_STATUS_NAME = re.compile(rf"{_ERROR_CODE}|(?:{_ERROR_CODE} )?not found(?: {_ERROR_CODE})?")
+_STATUS_PAGE_MAX_WORDS = 10  # besides the heading: "Not found. Go back to the home page."
+_TELLS_VISITOR = re.compile(
+    "|".join(
+        (
+            rf"\b{_THE_PAGE}s? you(?: are| re| were| ve)? (?:looking for|requested|asked for|tried to)",
+            r"\b(?:we|i) (?:can t|cannot|couldn t|could not|did not|didn t) find\b",
+            r"\b(?:this|that) (?:page|link|address|url) (?:does not|doesn t|no longer|may not|might not) exists?\b",
+            r"\bthe requested url was not found on this server\b",  # Apache's own page
+        )
+    )
+)
 
 
 def _plain(heading: str) -> str:
@@ -428,9 +447,24 @@ def _plain(heading: str) -> str:
 
 def _soft_404_heading(headings: list[str], content: Tag) -> str | None:
     """The heading that says the page is not there, when the page is a "Page not found" page; else None."""
-    if len(content.get_text(" ").split()) > _SOFT_404_MAX_WORDS:
+    text = content.get_text(" ")
+    if len(text.split()) > _SOFT_404_MAX_WORDS:
         return None
-    return next((heading for heading in headings if _NOT_FOUND_HEADING.fullmatch(_plain(heading))), None)
+    missing = [heading for heading in headings if _NOT_FOUND_HEADING.fullmatch(_plain(heading))]
+    says_page_is_missing = next((heading for heading in missing if not _STATUS_NAME.fullmatch(_plain(heading))), None)
+    if says_page_is_missing is not None or not missing:
+        return says_page_is_missing
+    return missing[0] if _is_status_page_text(_plain(text), missing) else None
+
+
+def _is_status_page_text(text: str, headings: list[str]) -> bool:
+    """Whether ``text`` (a short page's, plain) is what a "404" page says besides its heading rather than what a page
+    documenting the status says: next to nothing, or that the visitor's page is missing (see _STATUS_NAME)."""
+    rest = text
+    # The <h1> is part of the text; the <title> is not, and usually repeats it: each heading is taken out once.
+    for heading in dict.fromkeys(_plain(heading) for heading in headings):
+        rest = re.sub(rf"\b{re.escape(heading)}\b", " ", rest, count=1)
+    return len(rest.split()) <= _STATUS_PAGE_MAX_WORDS or _TELLS_VISITOR.search(text) is not None
 
 
 def _parse_page(response: _Response) -> BeautifulSoup:
