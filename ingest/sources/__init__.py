@@ -25,7 +25,7 @@ from ingest.sources.docx import load_docx
 from ingest.sources.faq import load_faq_csv, load_faq_json, load_faq_yaml, parse_alternatives
 from ingest.sources.faq_page import faq_entries
 from ingest.sources.html import load_html
-from ingest.sources.ids import is_invisible, shown
+from ingest.sources.ids import hidden_chars, shown
 from ingest.sources.metadata import (
     BrokenDefaults,
     Inherited,
@@ -206,7 +206,7 @@ def _file_name_problem(rel: str) -> str | None:
         rel.encode("utf-8")
     except UnicodeEncodeError:
         return "the file name is not valid UTF-8: rename the file"
-    invisible = next((char for char in rel if is_invisible(char)), None)
+    invisible = next(iter(hidden_chars(rel)), None)
     if invisible is not None:
         return f"the file name contains the control or invisible character U+{ord(invisible):04X}: rename the file"
     return None
