@@ -31,7 +31,7 @@ from chatbot.store import VectorStore, alternative_rows
 from chatbot.types import Audience, Chunk, SourceDocument
 from ingest.catalog import Document, DocumentVersion, utcnow
 from ingest.chunking import Chunker
-from ingest.sources import FailedFile, load_path
+from ingest.sources import FailedFile, SkippedFile, load_path
 from ingest.sources.web import DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT, CrawlResult, crawl_site, is_url
 from ingest.write_lock import WriteLock
 
@@ -47,6 +47,7 @@ class SyncReport:
     unchanged: int = 0
     deleted: int = 0
     failed: list[FailedFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)  # files left out on purpose (a 404.html), with why
     chunks_embedded: int = 0
     seconds: float = 0.0
     changed_ids: list[str] = field(default_factory=list)
@@ -58,6 +59,7 @@ class SyncReport:
             "unchanged": self.unchanged,
             "deleted": self.deleted,
             "failed": [{"path": f.path, "error": f.error} for f in self.failed],
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "chunks_embedded": self.chunks_embedded,
             "seconds": round(self.seconds, 3),
         }
@@ -136,6 +138,7 @@ class IngestPipeline:
             progress=progress,
         )
         report.failed = loaded.failed + report.failed
+        report.skipped = loaded.skipped
         report.seconds = time.perf_counter() - started
         return report
 
