@@ -32,7 +32,7 @@ from chatbot.types import Audience, Chunk, SourceDocument
 from ingest.catalog import Document, DocumentVersion, utcnow
 from ingest.chunking import Chunker
 from ingest.sources import FailedFile, SkippedFile, load_path
-from ingest.sources.web import DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT, CrawlResult, crawl_site, is_url
+from ingest.sources.web import DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT, CrawlResult, crawl_site, is_url, normalise_url
 from ingest.write_lock import WriteLock
 
 log = logging.getLogger(__name__)
@@ -159,12 +159,13 @@ class IngestPipeline:
     ) -> SyncReport:
         """Crawl the help centre at ``url`` and make the index match it (ingest/sources/web.py says what is read).
 
-        A page that failed (not fetched, or its text not loaded) keeps its last good version; a page known to be
-        gone (404/410, a soft 404, off the site) is deleted even when others failed; a page the crawl did not meet
-        is deleted only when the crawl was complete (no page whose links went unread, no limit reached), as it may
-        just be behind the page that failed. SiteUnreachableError (nothing synced or deleted) when robots.txt or
-        the start page cannot be read."""
+        A page that failed (not fetched, its text not loaded, or served as another type than before) keeps its
+        last good version; a page known to be gone (404/410, a soft 404, off the site) is deleted even when others
+        failed; a page the crawl did not meet is deleted only when the crawl was complete (no page whose links went
+        unread, no limit reached), as it may just be behind the page that failed. SiteUnreachableError (nothing
+        synced or deleted) when robots.txt or the start page cannot be read."""
         started = time.perf_counter()
+        root = normalise_url(url)  # the crawl's root, as crawl_site makes it (None: it refuses the URL)
         crawl = crawl_site(
             url,
             audience=audience,
@@ -172,6 +173,7 @@ class IngestPipeline:
             max_pages=max_pages,
             max_page_bytes=self._max_file_bytes,
             timeout=timeout,
+            known_pages=self._live_paths(root) if root is not None else frozenset(),
         )
         keep = frozenset(_site_paths_to_keep(crawl, self._live_paths(crawl.root)))
         report = self.sync_documents(
