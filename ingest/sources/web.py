@@ -631,8 +631,8 @@ class _Crawl:
         if not known:
             self.result.gone.add(page_id(url))
             return
-        served = response.content_type or "no content type"
-        self.fail_page(url, f"served as {served}, not as a web page: it keeps its last version", links_read=False)
+        served = f"served as {response.content_type}" if response.content_type else "served without a content type"
+        self.fail_page(url, f"{served}, not as a web page: it keeps its last version", links_read=False)
         self.result.failed_ids |= known  # also when it was synced under the URL it now redirects to
 
     def add_document(self, response: _Response, url: str) -> None:
