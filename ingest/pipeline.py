@@ -31,8 +31,8 @@ from chatbot.store import VectorStore, alternative_rows
 from chatbot.types import Audience, Chunk, SourceDocument
 from ingest.catalog import Document, DocumentVersion, utcnow
 from ingest.chunking import Chunker
-from ingest.sources import FailedFile, load_path
-from ingest.sources.web import DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT, CrawlResult, crawl_site, is_url
+from ingest.sources import FailedFile, SkippedFile, load_path
+from ingest.sources.web import DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT, CrawlResult, crawl_site, is_url, normalise_url
 from ingest.write_lock import WriteLock
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class SyncReport:
     unchanged: int = 0
     deleted: int = 0
     failed: list[FailedFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)  # files left out on purpose (a 404.html), with why
     chunks_embedded: int = 0
     seconds: float = 0.0
     changed_ids: list[str] = field(default_factory=list)
@@ -58,6 +59,7 @@ class SyncReport:
             "unchanged": self.unchanged,
             "deleted": self.deleted,
             "failed": [{"path": f.path, "error": f.error} for f in self.failed],
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "chunks_embedded": self.chunks_embedded,
             "seconds": round(self.seconds, 3),
         }
@@ -136,6 +138,7 @@ class IngestPipeline:
             progress=progress,
         )
         report.failed = loaded.failed + report.failed
+        report.skipped = loaded.skipped
         report.seconds = time.perf_counter() - started
         return report
 
@@ -156,12 +159,13 @@ class IngestPipeline:
     ) -> SyncReport:
         """Crawl the help centre at ``url`` and make the index match it (ingest/sources/web.py says what is read).
 
-        A page that failed (not fetched, or its text not loaded) keeps its last good version; a page known to be
-        gone (404/410, a soft 404, off the site) is deleted even when others failed; a page the crawl did not meet
-        is deleted only when the crawl was complete (no page whose links went unread, no limit reached), as it may
-        just be behind the page that failed. SiteUnreachableError (nothing synced or deleted) when robots.txt or
-        the start page cannot be read."""
+        A page that failed (not fetched, its text not loaded, or served as another type than before) keeps its
+        last good version; a page known to be gone (404/410, a soft 404, off the site) is deleted even when others
+        failed; a page the crawl did not meet is deleted only when the crawl was complete (no page whose links went
+        unread, no limit reached), as it may just be behind the page that failed. SiteUnreachableError (nothing
+        synced or deleted) when robots.txt or the start page cannot be read."""
         started = time.perf_counter()
+        root = normalise_url(url)  # the crawl's root, as crawl_site makes it (None: it refuses the URL)
         crawl = crawl_site(
             url,
             audience=audience,
@@ -169,6 +173,7 @@ class IngestPipeline:
             max_pages=max_pages,
             max_page_bytes=self._max_file_bytes,
             timeout=timeout,
+            known_pages=self._live_paths(root) if root is not None else frozenset(),
         )
         keep = frozenset(_site_paths_to_keep(crawl, self._live_paths(crawl.root)))
         report = self.sync_documents(

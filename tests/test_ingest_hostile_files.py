@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ingest.sources import load_path
+from ingest.sources.ids import shown
 from tests.test_sources import by_id, write
 
 INTERNAL = "---\naudience: internal\n---\n# Escalations\n\nCall the duty manager on 0700 123.\n"
@@ -166,3 +167,33 @@ def test_ids_that_are_paths_out_invisible_or_huge_fail_their_file_alone(tmp_path
     assert failed["huge.md"] == "id longer than 512 characters (100000)"
     assert "id longer than 512 characters" in failed[long_rel.as_posix()]
     assert all(len(error) < 200 and "\x1b" not in error for error in failed.values()), failed
+
+
+def test_emoji_joined_by_zero_width_joiners_make_a_sane_id(tmp_path: Path) -> None:
+    # "👩‍💻" is 👩 U+200D 💻: the joiner is part of the emoji, and such a file name failed its file as "invisible
+    # character U+200D" (a review after round 39). A joiner anywhere else still hides what an id is.
+    joined = {
+        "\U0001f469\u200d\U0001f4bb developer setup.md": "Developer setup",
+        "\U0001f3f3\ufe0f\u200d\U0001f308 pride.md": "Pride",  # a variation selector before the joiner
+        "\U0001f468\U0001f3fd\u200d\U0001f527 repairs.md": "Repairs",  # a skin tone before the joiner
+        "\U0001f642\u200d\u2194\ufe0f no.md": "No",  # the arrow is a math symbol (Sm)
+    }
+    for name, title in joined.items():
+        write(tmp_path / name, f"# {title}\n\nBody.\n")
+    hidden = {
+        "pay\u200dpal.md": "pay\\u200dpal.md",  # between letters: "paypal" to the eye
+        "\U0001f469\u200d.md": "\U0001f469\\u200d.md",  # joins the emoji to nothing
+        "\u200d\U0001f4bb.md": "\\u200d\U0001f4bb.md",
+        "\U0001f469\u200d\u202e\U0001f4bb.md": "\U0001f469\\u200d\\u202e\U0001f4bb.md",  # a right-to-left override
+    }
+    for name in hidden:
+        write(tmp_path / name, "# Hidden\n\nBody.\n")
+    write(tmp_path / "front-matter.md", '---\nid: "a\\u200db"\n---\n# Title\n\nBody.\n')
+
+    result = load_path(tmp_path)
+    assert {doc_id: doc.title for doc_id, doc in by_id(result).items()} == joined
+    failed = {f.path: f.error for f in result.failed}
+    assert set(failed) == {*hidden.values(), "front-matter.md"}
+    for error in failed.values():
+        assert "control or invisible character U+200D" in error or "U+202E" in error, error
+    assert shown("\U0001f469\u200d\U0001f4bb and a\u200db") == "\U0001f469\u200d\U0001f4bb and a\\u200db"

@@ -313,3 +313,21 @@ def test_chunks_keep_heading_path_and_fit_the_model(app, runner, tmp_path: Path)
         for line in chunk.text.splitlines():
             if chunk.heading_path == ("Install", "Windows"):
                 assert line.rstrip().endswith("carefully.")
+
+
+def test_a_site_exports_error_page_is_skipped_said_and_no_longer_an_article(app, runner, kb: Path) -> None:
+    # 404.html of an exported help centre was ingested as an article (a review after round 39): a folder sync skips
+    # it without failing, says so, and deletes the article an earlier sync made of it.
+    _write(kb / "404.html", "<html><head><title>Page not found</title></head><body><h1>Page not found</h1></body>")
+    code, first = _ingest(runner, str(kb))
+    assert (code, first["added"], first["failed"]) == (0, 6, [])
+    reason = "a site's error page (404.html), not an article: rename it to have it read"
+    assert first["skipped"] == [{"path": "404.html", "reason": reason}]
+    code, named = _ingest(runner, str(kb / "404.html"))  # named on its own it is read: as an earlier version did
+    assert (code, named["added"]) == (0, 1) and db.session.get(Document, "404.html") is not None
+
+    result = runner.invoke(ingest_command, [str(kb)])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1, failed 0" in result.output and f"  skipped: 404.html: {reason}" in result.output
+    row = db.session.get(Document, "404.html")
+    assert row is not None and row.deleted_at is not None

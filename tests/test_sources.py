@@ -177,6 +177,34 @@ def test_skips_readme_hidden_underscore_and_unsupported_files(help_centre: Path)
     assert "logo.png" not in failures(load_path(help_centre))
 
 
+def _not_found_page(heading: str) -> str:
+    return f"<html><head><title>{heading}</title></head><body><main><h1>{heading}</h1><p>Home</p></main></body></html>"
+
+
+def test_a_site_exports_error_pages_are_skipped_and_reported(tmp_path: Path) -> None:
+    """A help centre exported as a static site holds the pages its server answers errors with: 404.html was ingested
+    as an article (a review after round 39). They are skipped, and said to be, not failed: every export has one."""
+    root = tmp_path / "export"
+    write(root / "index.html", HTML_PAGE)
+    write(root / "404.html", _not_found_page("Page not found"))
+    write(root / "500.HTM", _not_found_page("Internal server error"))
+    write(root / "50x.html", _not_found_page("Something went wrong"))
+    write(root / "de" / "404.html", _not_found_page("Seite nicht gefunden"))
+    write(root / "404" / "index.html", _not_found_page("404"))  # an export with folder-style URLs
+    # Articles still: one about an error named otherwise, and Markdown (written, not exported) whatever its name.
+    write(root / "errors" / "http-404.html", HTML_PAGE)
+    write(root / "errors" / "404.md", "# Error 404\n\nThe invoice was deleted: restore it from the bin.\n")
+
+    result = load_path(root)
+    assert sorted(by_id(result)) == ["errors/404.md", "errors/http-404.html", "index.html"]
+    assert result.failed == []
+    skipped = {entry.path: entry.reason for entry in result.skipped}
+    assert sorted(skipped) == ["404.html", "404/index.html", "500.HTM", "50x.html", "de/404.html"]
+    assert skipped["404.html"] == "a site's error page (404.html), not an article: rename it to have it read"
+    # Named on its own, a file is always read.
+    assert [d.id for d in load_path(root / "404.html").documents] == ["404.html"]
+
+
 def test_walk_order_is_sorted_and_deterministic(help_centre: Path) -> None:
     first = [document.id for document in load_path(help_centre).documents]
     second = [document.id for document in load_path(help_centre).documents]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -33,10 +34,11 @@ from web.services import get_answerer, get_runtime
 @dataclass
 class Server:
     """A ThreadingHTTPServer on 127.0.0.1 that serves ``root``; ``/x`` serves ``x.html`` as a help centre would,
-    ``status`` forces an answer for a path, and every requested path is logged."""
+    ``status`` forces an answer for a path, ``types`` the Content-Type of one, and every requested path is logged."""
 
     root: Path
     status: dict[str, int] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     httpd: ThreadingHTTPServer | None = None
@@ -80,6 +82,9 @@ class _Handler(SimpleHTTPRequestHandler):
             self.end_headers()
             return
         super().do_GET()
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        return self.state.types.get(self.path.split("?")[0]) or super().guess_type(path)
 
     def translate_path(self, path: str) -> str:
         local = super().translate_path(path)
@@ -384,6 +389,38 @@ def test_a_page_not_found_served_with_200_is_gone_not_an_article(
     assert result.failed == [] and result.is_complete
 
 
+def test_a_page_documenting_the_404_status_is_an_article_not_a_soft_404(site: Server) -> None:
+    """An API reference's page on the status code is titled as a "Page not found" page may be ("404 Not Found"),
+    is short and is answered with 200: it was taken for a soft 404 and dropped (a review of round 39's soft 404s).
+    A heading that only names the status is a soft 404 when the page tells the visitor their page is missing, or
+    says next to nothing else."""
+    reference = _page(
+        "404 Not Found",
+        "<p>The API answers 404 Not Found when the invoice in the path does not exist: an id that was never issued, "
+        "or an invoice deleted more than 30 days ago. The body is an error object with the code "
+        "<code>invoice_not_found</code>. Do not retry the request; look the id up with GET /invoices first.</p>",
+    )
+    (site.root / "help" / "api").mkdir()
+    (site.root / "help" / "api" / "404.html").write_text(reference)
+    soft_404s = {
+        "spa-route": _page("404", "<p>Not found</p>"),  # next to nothing besides the status
+        "old-link": _page("404 Not Found", "<p>The page you were looking for has moved. Try the search.</p>"),
+        "error-404": _page("Error 404", "<p>Sorry, we couldn\u2019t find it. Go back to the help centre.</p>"),
+    }
+    for name, html in soft_404s.items():
+        (site.root / "help" / f"{name}.html").write_text(html)
+    _link_from_index(site, "/help/api/404", *(f"/help/{name}" for name in soft_404s))
+
+    result = crawl_site(f"{site.origin}/help/")
+    documents = {d.id: d for d in result.documents}
+    reference_id = f"{site.host}/help/api/404"
+    assert reference_id in documents and reference_id not in result.gone
+    assert documents[reference_id].title == "404 Not Found" and "invoice_not_found" in documents[reference_id].text
+    for name in soft_404s:
+        assert f"{site.host}/help/{name}" in result.gone and f"{site.host}/help/{name}" not in documents
+    assert result.failed == [] and result.is_complete
+
+
 def test_a_start_page_that_is_a_page_not_found_syncs_nothing(site: Server) -> None:
     # A mistyped start URL on a site that answers 200 to everything: read as a page, the sync would find no
     # article of its help centre and delete them all.
@@ -446,6 +483,33 @@ def test_a_link_with_a_control_character_does_not_stop_the_crawl(site: Server) -
     assert {"/help/escape%1B[2J", "/help/del%7F"} <= set(site.requests)
     assert f"{site.host}/help/billing/plans" in {d.id for d in result.documents}
     assert result.failed == [] and result.is_complete
+
+
+def test_a_page_synced_before_and_now_served_as_another_type_fails_and_is_not_gone(site: Server) -> None:
+    """A page the site still has (200) but serves as another type (a misconfigured server: an article as
+    application/octet-stream) was taken for gone, as an image is, and deleted (a review after round 39). Synced
+    before, it fails instead, with the reason, and keeps its last version; a link that was never a page is still
+    skipped quietly."""
+    (site.root / "help" / "changes.txt").write_text("Release notes, as a plain text file.")
+    _link_from_index(site, "/help/changes.txt")
+    site.types |= {"/help/billing/plans": "application/octet-stream", "/help/account/password": "text/plain"}
+    plans, password = f"{site.host}/help/billing/plans", f"{site.host}/help/account/password"
+
+    result = crawl_site(f"{site.origin}/help/", known_pages={plans, password, f"{site.host}/help/billing/refunds"})
+    assert {d.id for d in result.documents} == {f"{site.host}/help", f"{site.host}/help/billing/refunds"}
+    assert [(f.path, f.error) for f in result.failed] == [
+        (
+            f"{site.origin}/help/billing/plans",
+            "served as application/octet-stream, not as a web page: it keeps its last version",
+        ),
+        (f"{site.origin}/help/account/password", "served as text/plain, not as a web page: it keeps its last version"),
+    ]
+    assert result.failed_ids == {plans, password} and not result.failed_ids & result.gone
+    assert f"{site.host}/help/changes.txt" in result.gone  # never a page of the site: no failure
+    assert not result.is_complete  # their links, if they have any, were not read
+
+    first_crawl = crawl_site(f"{site.origin}/help/")  # nothing synced before: nothing to keep, nothing failed
+    assert first_crawl.failed == [] and {plans, password} <= first_crawl.gone
 
 
 # -- syncing a site ------------------------------------------------------------------------------------------------
@@ -591,6 +655,33 @@ def test_a_page_that_fails_to_load_keeps_its_last_version_and_gone_pages_are_sti
     assert any("download your books" in c.text for c in _chunks(app, f"{site.host}/help/guides/export.pdf"))
     answer = get_answerer(app).answer("How much does the Plus plan cost?", audience="public")
     assert answer.citations and answer.citations[0].id == f"{site.host}/help/billing/plans"
+
+
+@pytest.mark.slow
+def test_a_page_served_as_another_type_keeps_its_last_version_and_a_404_is_still_deleted(
+    app, runner, site: Server
+) -> None:
+    code, first = _ingest(runner, f"{site.origin}/help/")
+    assert (code, first["added"]) == (0, 4)
+    site.types["/help/billing/plans"] = "application/octet-stream"
+    site.status |= {"/help/billing/refunds": 404, "/help/billing/refund-policy": 404}
+
+    code, report = _ingest(runner, f"{site.origin}/help/")
+    assert code == 1
+    assert report["failed"] == [
+        {
+            "path": f"{site.origin}/help/billing/plans",
+            "error": "served as application/octet-stream, not as a web page: it keeps its last version",
+        }
+    ]
+    assert report["deleted"] == 1 and _live(f"{site.host}/help/billing/refunds") is None  # 404: surely gone
+    row = _live(f"{site.host}/help/billing/plans")
+    assert row is not None and row.current_version == 1
+    assert any("12 EUR" in c.text for c in _chunks(app, row.id))
+
+    site.types.clear()
+    code, healed = _ingest(runner, f"{site.origin}/help/")
+    assert (code, healed["failed"], healed["unchanged"], healed["deleted"]) == (0, [], 3, 0)
 
 
 @pytest.mark.slow

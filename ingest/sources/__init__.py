@@ -2,7 +2,9 @@
 
 Supported: Markdown (with YAML front matter), HTML, plain text, PDF, DOCX and FAQ files (CSV, JSON, YAML).
 Every file either becomes documents or a :class:`FailedFile` with a one-line reason; one bad file never stops
-the walk, and nothing is dropped silently (skipped FAQ rows are reported too).
+the walk, and nothing is dropped silently (skipped FAQ rows are reported too). Hidden files, ``_`` files and READMEs
+are left out by convention; a site export's error pages (``404.html``) are left out too, and reported as a
+:class:`SkippedFile`.
 
 Metadata precedence, nearest wins: front matter / FAQ row field > nearest ``_defaults.yaml`` > arguments of
 :func:`load_path` > built-in (audience ``public``, language detected from the text). Audience errors always
@@ -15,6 +17,7 @@ document.py applies the precedence above.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
@@ -25,7 +28,7 @@ from ingest.sources.docx import load_docx
 from ingest.sources.faq import load_faq_csv, load_faq_json, load_faq_yaml, parse_alternatives
 from ingest.sources.faq_page import faq_entries
 from ingest.sources.html import load_html
-from ingest.sources.ids import is_invisible, shown
+from ingest.sources.ids import hidden_chars, shown
 from ingest.sources.metadata import (
     BrokenDefaults,
     Inherited,
@@ -35,7 +38,7 @@ from ingest.sources.metadata import (
     parse_review_by,
 )
 from ingest.sources.pdf import load_pdf
-from ingest.sources.results import FailedFile, Loaded, LoadResult, Outcome, one_line
+from ingest.sources.results import FailedFile, Loaded, LoadResult, Outcome, SkippedFile, one_line
 from ingest.sources.text import load_markdown, load_text
 
 # What web/, evals/, the pipeline and the tests import from ingest.sources.
@@ -44,6 +47,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "FailedFile",
     "LoadResult",
+    "SkippedFile",
     "load_path",
     "load_source_file",
     "parse_alternatives",
@@ -56,6 +60,13 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".md", ".markdown", ".html", ".htm", ".txt", ".pdf", ".docx", ".csv", ".json", ".yaml", ".yml"}
 )
 _README_NAMES = frozenset({"readme", "readme.md", "readme.markdown", "readme.txt"})
+# A help centre exported as a static site (Jekyll, Hugo, MkDocs, Docusaurus, Next.js...) holds the pages its server
+# answers errors with, named for the status: 404.html, 500.html, nginx's 50x.html, or 404/index.html for folder-style
+# URLs. "Page not found" was ingested as an article (a review after round 39). Told by the name, not the text: a
+# short "Page not found" page and a short page about an error look alike, a file name does not. HTML only: a
+# Markdown file is written rather than exported, and a "404.md" may well be an article about the error.
+_ERROR_PAGE_NAME = re.compile(r"[45](?:\d\d|0x)", re.IGNORECASE)
+_HTML_SUFFIXES = frozenset({".html", ".htm"})
 
 # --------------------------------------------------------------------------------------------------------------
 # The loader of each suffix.
@@ -92,6 +103,17 @@ _LOADERS: dict[str, Callable[[SourceFile], Outcome]] = {
 def _is_skipped(entry: Path) -> bool:
     name = entry.name
     return name.startswith((".", "_")) or name.lower() in _README_NAMES
+
+
+def _error_page(rel: str) -> str | None:
+    """Why the file ``rel`` is skipped as a site export's error page, or None (see _ERROR_PAGE_NAME)."""
+    path = PurePosixPath(rel)
+    if path.suffix.lower() not in _HTML_SUFFIXES:
+        return None
+    named = path.name if _ERROR_PAGE_NAME.fullmatch(path.stem) else None
+    if named is None and path.stem.lower() == "index" and _ERROR_PAGE_NAME.fullmatch(path.parent.name):
+        named = f"{path.parent.name}/{path.name}"
+    return None if named is None else f"a site's error page ({named}), not an article: rename it to have it read"
 
 
 def _walk(folder: Path, root: Path, inherited: Inherited) -> Iterator[tuple[Path, Inherited]]:
@@ -168,10 +190,11 @@ def load_path(
     """Load a folder (recursively, in sorted order) or a single file.
 
     Hidden entries, ``_``-prefixed files (``_defaults.yaml``) and READMEs are skipped when walking a folder, as are
-    unsupported suffixes. A file named explicitly is always attempted, as part of the folder :func:`file_root`
+    unsupported suffixes; a site export's error pages (``404.html``) are skipped and listed in
+    ``LoadResult.skipped``. A file named explicitly is always attempted, as part of the folder :func:`file_root`
     finds for it, and a folder inside a folder synced before is loaded as part of that one (``known_roots``: the
-    folders synced before; ``LoadResult.root`` is then that folder). Raises DocumentLoadError only when `path` does not
-    exist or the arguments are invalid; per-file problems are returned in ``LoadResult.failed``.
+    folders synced before; ``LoadResult.root`` is then that folder). Raises DocumentLoadError only when `path` does
+    not exist or the arguments are invalid; per-file problems are returned in ``LoadResult.failed``.
     """
     target = Path(path).expanduser().resolve()
     if not target.exists():
@@ -193,6 +216,10 @@ def load_path(
             shown_name = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             result.failed.append(FailedFile(shown(shown_name), problem))
             continue
+        skip = _error_page(rel)
+        if skip is not None:
+            result.skipped.append(SkippedFile(rel, skip))
+            continue
         for item in _load_file_safely(file_path, rel, inherited, max_file_bytes):
             _collect(result, seen, item)
     return result
@@ -206,7 +233,7 @@ def _file_name_problem(rel: str) -> str | None:
         rel.encode("utf-8")
     except UnicodeEncodeError:
         return "the file name is not valid UTF-8: rename the file"
-    invisible = next((char for char in rel if is_invisible(char)), None)
+    invisible = next(iter(hidden_chars(rel)), None)
     if invisible is not None:
         return f"the file name contains the control or invisible character U+{ord(invisible):04X}: rename the file"
     return None

@@ -15,11 +15,21 @@ class FailedFile:
     error: str  # one-line human reason
 
 
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file of the folder deliberately not read, and why: not a failure (it keeps no last version), but said, as
+    the guess that it is no article may be wrong."""
+
+    path: str  # relative to the root, forward slashes
+    reason: str  # one-line human reason
+
+
 @dataclass
 class LoadResult:
     root: str  # the resolved root folder (a single file's parent folder), posix string
     documents: list[SourceDocument] = field(default_factory=list)
     failed: list[FailedFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

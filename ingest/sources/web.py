@@ -7,7 +7,8 @@ http(s), never another origin (redirects included), a size limit per response, a
 
 The crawl tells the sync what it may delete and what it must keep:
 - a page that failed (it could not be fetched, or its text could not be loaded: a corrupt PDF, a title or id too
-  long) keeps its last good version, whatever else the crawl found (:attr:`CrawlResult.failed_ids`);
+  long; or a page synced before that the site now serves as another type, application/octet-stream say) keeps its
+  last good version, whatever else the crawl found (:attr:`CrawlResult.failed_ids`);
 - a page known to be gone (404/410, a soft 404, noindex, a redirect off the site) is deleted, whatever else failed
   (:attr:`CrawlResult.gone`);
 - a page the crawl did not meet is deleted only after a complete crawl: every page found had its links read and no
@@ -24,7 +25,7 @@ import re
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -418,6 +419,25 @@ _MISSING = "|".join(
 _NOT_FOUND_HEADING = re.compile(
     rf"(?:(?:oops|whoops|sorry|uh oh|hmm) )?(?:{_ERROR_CODE}|(?:{_ERROR_CODE} )?(?:{_MISSING})(?: {_ERROR_CODE})?)"
 )
+# A heading that only names the status ("404 Not Found", "Error 404", "Not found") is also the title of a page that
+# documents the status (an API reference): short, answered with 200, and an article (a review after round 39). Such a
+# heading makes a soft 404 only with what a "Page not found" page has and a reference page has not: next to no
+# other text ("404 / Not found", nginx's "404 Not Found / nginx"), or a sentence telling the visitor that the page
+# they asked for is missing. A reference page describes the status in the third person ("when the invoice does not
+# exist"). Asking the site for a URL that cannot exist, to compare, would cost a request and still not tell a short
+# reference page from a catch-all "404" page.
+_STATUS_NAME = re.compile(rf"{_ERROR_CODE}|(?:{_ERROR_CODE} )?not found(?: {_ERROR_CODE})?")
+_STATUS_PAGE_MAX_WORDS = 10  # besides the heading: "Not found. Go back to the home page."
+_TELLS_VISITOR = re.compile(
+    "|".join(
+        (
+            rf"\b{_THE_PAGE}s? you(?: are| re| were| ve)? (?:looking for|requested|asked for|tried to)",
+            r"\b(?:we|i) (?:can t|cannot|couldn t|could not|did not|didn t) find\b",
+            r"\b(?:this|that) (?:page|link|address|url) (?:does not|doesn t|no longer|may not|might not) exists?\b",
+            r"\bthe requested url was not found on this server\b",  # Apache's own page
+        )
+    )
+)
 
 
 def _plain(heading: str) -> str:
@@ -428,9 +448,24 @@ def _plain(heading: str) -> str:
 
 def _soft_404_heading(headings: list[str], content: Tag) -> str | None:
     """The heading that says the page is not there, when the page is a "Page not found" page; else None."""
-    if len(content.get_text(" ").split()) > _SOFT_404_MAX_WORDS:
+    text = content.get_text(" ")
+    if len(text.split()) > _SOFT_404_MAX_WORDS:
         return None
-    return next((heading for heading in headings if _NOT_FOUND_HEADING.fullmatch(_plain(heading))), None)
+    missing = [heading for heading in headings if _NOT_FOUND_HEADING.fullmatch(_plain(heading))]
+    says_page_is_missing = next((heading for heading in missing if not _STATUS_NAME.fullmatch(_plain(heading))), None)
+    if says_page_is_missing is not None or not missing:
+        return says_page_is_missing
+    return missing[0] if _is_status_page_text(_plain(text), missing) else None
+
+
+def _is_status_page_text(text: str, headings: list[str]) -> bool:
+    """Whether ``text`` (a short page's, plain) is what a "404" page says besides its heading rather than what a page
+    documenting the status says: next to nothing, or that the visitor's page is missing (see _STATUS_NAME)."""
+    rest = text
+    # The <h1> is part of the text; the <title> is not, and usually repeats it: each heading is taken out once.
+    for heading in dict.fromkeys(_plain(heading) for heading in headings):
+        rest = re.sub(rf"\b{re.escape(heading)}\b", " ", rest, count=1)
+    return len(rest.split()) <= _STATUS_PAGE_MAX_WORDS or _TELLS_VISITOR.search(text) is not None
 
 
 def _parse_page(response: _Response) -> BeautifulSoup:
@@ -470,13 +505,20 @@ class _Crawl:
     """One crawl's state: the frontier, what was seen, and the result being built."""
 
     def __init__(
-        self, start: str, fetcher: _Fetcher, robots: RobotFileParser, defaults: Defaults, max_pages: int
+        self,
+        start: str,
+        fetcher: _Fetcher,
+        robots: RobotFileParser,
+        defaults: Defaults,
+        max_pages: int,
+        known_pages: Collection[str] = frozenset(),
     ) -> None:
         self.scope = _Scope.of(start)
         self.fetcher = fetcher
         self.robots = robots
         self.defaults = defaults
         self.max_pages = max_pages
+        self.known_pages = frozenset(known_pages)  # ids of the pages synced from this start URL before
         self.result = CrawlResult(root=start)
         self.queue: deque[str] = deque()
         self.seen: set[str] = set()  # every URL queued, fetched or reached by a redirect or a canonical link
@@ -555,7 +597,7 @@ class _Crawl:
             self.add_document(response, response.url)
             return
         if response.content_type not in _HTML_TYPES:
-            self.result.gone.add(page_id(url))  # an image, a download...: not an article
+            self.read_other_type(url, response)
             return
         soup = _parse_page(response)
         directives = _robots_directives(soup, response.robots_tag)
@@ -578,6 +620,20 @@ class _Crawl:
             self.result.gone.add(page_id(canonical))
             return
         self.add_document(response, canonical)
+
+    def read_other_type(self, url: str, response: _Response) -> None:
+        """A response that is neither a web page nor a PDF. A link to an image or a download (one without a file
+        suffix to tell) is no article: skipped quietly, as gone. But a page synced before that the site now serves
+        as another type still exists (200): a misconfigured server, or a deploy that broke Content-Type, answered an
+        article as application/octet-stream, and the page was deleted (a review after round 39). It fails instead,
+        as a page that could not be fetched does: it keeps its last version, and its links were not read."""
+        known = {page_id(url), page_id(response.url)} & self.known_pages
+        if not known:
+            self.result.gone.add(page_id(url))
+            return
+        served = f"served as {response.content_type}" if response.content_type else "served without a content type"
+        self.fail_page(url, f"{served}, not as a web page: it keeps its last version", links_read=False)
+        self.result.failed_ids |= known  # also when it was synced under the URL it now redirects to
 
     def add_document(self, response: _Response, url: str) -> None:
         doc_id = page_id(url)
@@ -612,10 +668,12 @@ def crawl_site(
     max_pages: int = DEFAULT_MAX_PAGES,
     max_page_bytes: int = 20 * 1024 * 1024,
     timeout: float = DEFAULT_TIMEOUT,
+    known_pages: Collection[str] = frozenset(),
 ) -> CrawlResult:
     """Crawl the help centre at ``start_url`` (see the module docstring). Raises BadRequestError for a URL that is
     not http(s) and SiteUnreachableError when robots.txt or the start page cannot be read; every other page's
-    problem is in ``failed``."""
+    problem is in ``failed``. ``known_pages``: the ids of the pages synced from it before (a page among them that
+    is now served as another type fails rather than be taken for gone)."""
     start = normalise_url(start_url)
     if start is None or not is_url(start_url):
         raise BadRequestError(f"not an http(s) URL: {start_url}")
@@ -627,7 +685,7 @@ def crawl_site(
         scope = _Scope.of(start)
         robots = _read_robots(fetcher, scope)
         fetcher.delay = min(float(robots.crawl_delay(USER_AGENT) or 0), _MAX_CRAWL_DELAY)
-        crawl = _Crawl(start, fetcher, robots, defaults, max_pages)
+        crawl = _Crawl(start, fetcher, robots, defaults, max_pages, known_pages)
         _read_start_page(crawl, start)
         crawl.read_sitemaps()
         while crawl.queue:

@@ -82,7 +82,8 @@ def ingest_command(
 ) -> None:
     """Sync each PATH (folder or file) or URL (a help-centre website, crawled) into the knowledge base: only
     changed documents are embedded, documents whose file or page is gone are deleted. Exit code 1 when some files
-    or pages failed (the others are still ingested; a failed one keeps its last good version)."""
+    or pages failed (the others are still ingested; a failed one keeps its last good version). Files skipped on
+    purpose (a site export's 404.html) are listed, and are no failure."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     upgrade_database(app)
     pipeline = build_pipeline(get_runtime(app), db.session())
@@ -107,6 +108,7 @@ def ingest_command(
         total.unchanged += report.unchanged
         total.deleted += report.deleted
         total.failed.extend(report.failed)
+        total.skipped.extend(report.skipped)
         total.chunks_embedded += report.chunks_embedded
         total.seconds += report.seconds
     if as_json:
@@ -116,6 +118,8 @@ def ingest_command(
             f"added {total.added}, updated {total.updated}, unchanged {total.unchanged}, deleted {total.deleted}, "
             f"failed {len(total.failed)}; {counted(total.chunks_embedded, 'chunk')} embedded in {total.seconds:.1f} s"
         )
+        for skipped in total.skipped:  # no failure: said so that a file taken wrongly for an error page is seen
+            click.echo(f"  skipped: {skipped.path}: {skipped.reason}")
         for failure in total.failed:
             click.echo(f"  failed: {failure.path}: {failure.error}", err=True)
     sys.exit(1 if total.failed else 0)
