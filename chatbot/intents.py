@@ -160,7 +160,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         didnt help, did not help, doesnt help, does not help, not helpful, unhelpful, useless, no help,
         not helping, isnt helping, is not helping, arent helping, are not helping, youre not helping,
         waste of time, a waste of time, complete waste of time, frustrating, so frustrating, this is frustrating,
-        this is so frustrating, 😡, 😠, 🤬,
+        this is so frustrating, ridiculous, this is ridiculous, so ridiculous, unacceptable, this is unacceptable,
+        absolutely ridiculous, this is a joke, what a joke, 😡, 😠, 🤬,
         不对, 不对吧, 错了, 答错了, 回答错了, 答非所问, 不是这个, 不是这个问题, 不是我问的, 不是我要的, 没用, 没有用,
         没帮助, 没有帮助, 没帮上忙, 不相关, 看不懂, 👎
     """),

@@ -2274,3 +2274,18 @@ def test_a_sentence_only_sending_the_reader_elsewhere_is_not_the_answer() -> Non
     text = ExtractiveComposer().compose("is my data safe", [article], lambda t: idf.get(t, 0.0)).text
     assert text.startswith("Encryption:\n- Data is encrypted at rest"), text
     assert "overview" not in text and "see 'Privacy" not in text, text
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # An editor's FAQ closing a gap answered none of the gap's questions, not even its own: "business hour" was
+        # no stretch of time (round 40).
+        "VIP tickets get a **first response within 1 business hour**, whatever the plan.",
+        "Business customers can also use live chat, with a first reply within 4 business hours.",
+        "Refunds are reviewed within 2 working days.",
+    ],
+)
+def test_a_time_in_business_or_working_units_answers_how_fast(answer: str) -> None:
+    assert not leaves_amount_unsaid("How fast must we reply to a VIP ticket?", answer)
+    assert not leaves_amount_unsaid("how quickly will support answer me", answer)

@@ -243,6 +243,14 @@ QUESTIONS += [
     "how do I stop my mobile data running out",
 ]
 
+# Round 40, a walkthrough: the hand-off offer was shown, but as an "I don't know" recorded as a knowledge gap.
+CONVERSATION += [
+    ("I want to speak to a manager, this is ridiculous", "handoff"),
+    ("this is ridiculous", "rejection"),
+    ("this is unacceptable, get me a manager", "handoff"),
+]
+QUESTIONS += ["is the late fee ridiculous or normal"]
+
 # Round 34: a probe of first messages written blind for three help centres; each was "I don't know" or "not sure".
 CONVERSATION += [
     ("Hi, could I be put in touch with a member of your support team please?", "handoff"),

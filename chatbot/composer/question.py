@@ -114,7 +114,8 @@ _NUMBER = (
     r"|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|thirty)"
 )
 # "80 min" and "2 hrs" too: a product's specifications abbreviate ("Typical runtime 80 min").
-_TIME = r"(?:seconds?|minutes?|mins?|hours?|hrs?|(?:business |working )?days?|weeks?|months?|years?)"
+# "Within 4 business hours" too ("how quickly will support answer me" got "I'm not sure", round 40).
+_TIME = r"(?:(?:business |working )?(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)|months?|years?)"
 _ZH_TIME = r"(?:秒|分钟|小时|天|个?工作日|周|个?星期|个?月|年)"
 _QUANTITY_ASKED = (  # (kind, how a question asks for it); the first that matches wins ("多久一次" is how often)
     ("frequency", re.compile(r"\bhow often\b|多久一次|多长时间一次|频率", re.IGNORECASE)),
