@@ -570,7 +570,7 @@ class Answerer:
         scope = self.scope_model.probability(features)
         if scope >= self.scope_threshold:
             return True
-        return scope >= SCOPE_FLOOR and self.confidence_model.probability(features) >= SURE_ANSWER
+        return scope >= SCOPE_FLOOR and self.confidence_model.probability(features) >= max(SURE_ANSWER, self.threshold)
 
     def scope_probability(self, features: dict[str, float]) -> float | None:
         """How likely the knowledge base covers the question (None without an in-scope model)."""

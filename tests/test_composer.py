@@ -2135,9 +2135,26 @@ def test_a_comparison_table_is_cut_to_the_column_the_question_names() -> None:
         "| Monthly price | €29 per month |",
         "| Annual price | €290 per year |",
     ]
-    # Two columns named, or none: the whole table.
-    assert select_column(PLANS, {"busi": 2.0, "plus": 2.0}) == PLANS
+    # None named, or every one: the whole table.
     assert select_column(PLANS, {"price": 2.0}) == PLANS
+    assert select_column(PLANS, {"free": 2.0, "busi": 2.0, "plus": 2.0}) == PLANS
+
+
+def test_a_comparison_table_is_cut_to_the_two_columns_compared_and_the_rows_where_they_differ() -> None:
+    # Round 40: "whats the difference between admin and accountant" got the permissions grid of all five roles.
+    roles = (
+        "| Action | Owner | Admin | Accountant | Staff |\n|---|---|---|---|---|\n"
+        "| View reports | Yes | Yes | Yes | No |\n| Manage users | Yes | Yes | No | No |\n"
+        "| Close the account | Yes | No | No | No |"
+    )
+    assert select_column(roles, {"admin": 2.0, "accountant": 2.5, "differ": 3.0}).splitlines() == [
+        "| Action | Admin | Accountant |",
+        "|---|---|---|",
+        "| Manage users | Yes | No |",
+    ]
+    # When they differ in no row, every row.
+    same = select_column(roles.rsplit("\n", 1)[0], {"owner": 2.0, "admin": 2.0}).splitlines()
+    assert same[0] == "| Action | Owner | Admin |" and len(same) == 4
     # Not two columns of a table's attributes ("Plans", "Notes"), whichever the question names.
     methods = "| Method | Plans | Notes |\n|---|---|---|\n| SMS | All plans | Not in every country |"
     assert select_column(methods, {"plan": 2.0, "sms": 3.0}) == methods

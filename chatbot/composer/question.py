@@ -995,9 +995,9 @@ def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> s
 
 def select_column(table: str, terms: dict[str, float]) -> str:
     """A table comparing things one per column ("| Feature | Free | Plus | Business |") cut to its first column and
-    the one column the question names, or the whole table. "How much does the Business plan cost?" got every plan's
-    prices, and "and on Plus?" the same table again (round 39, a tester in the widget). Only a comparison of three
-    or more things, each column headed by one capitalised word: two columns of a table's attributes ("| Method |
+    the one or two columns the question names, or the whole table. "How much does the Business plan cost?" got every
+    plan's prices, and "and on Plus?" the same table again (round 39, a tester in the widget). Only a comparison of
+    three or more things, each column headed by one capitalised word: two columns of a table's attributes ("| Method |
     Plans | Notes |") say together what its rows need, whichever the question names."""
     header, rows = table_parts(table)
     names = row_cells(header[0])
@@ -1009,15 +1009,21 @@ def select_column(table: str, terms: dict[str, float]) -> str:
         return table
     words = {t for t, w in terms.items() if w > 0 and "_" not in t}
     named = [i for i, name in enumerate(names) if i > 0 and words & set(tokenize_passage(name))]
-    if len(named) != 1:
+    # ... or the two it compares: "whats the difference between admin and accountant" got the permissions grid of
+    # all five roles (round 40).
+    if not 1 <= len(named) <= 2 or len(named) == len(names) - 1:
         return table
-    kept = [0, named[0]]
+    kept = [0, *named]
 
-    def cut(row: str) -> str:
+    def kept_cells(row: str) -> list[str]:
         cells = row_cells(row)
-        return "| " + " | ".join(cells[i] if i < len(cells) else "" for i in kept) + " |"
+        return [cells[i] if i < len(cells) else "" for i in kept]
 
-    return "\n".join([cut(header[0]), "|---|---|", *(cut(row) for row in rows)])
+    if len(named) == 2:
+        # Two compared: the rows where they differ ("| Manage users | Yes | No |"), when any do.
+        rows = [row for row in rows if kept_cells(row)[1].strip() != kept_cells(row)[2].strip()] or rows
+    cut = ["| " + " | ".join(kept_cells(row)) + " |" for row in (header[0], *rows)]
+    return "\n".join([cut[0], "|" + "---|" * len(kept), *cut[1:]])
 
 
 # How many columns, each headed by one word, make a table a comparison of things (plans, platforms).
