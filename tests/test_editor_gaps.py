@@ -509,6 +509,63 @@ def test_a_question_says_what_the_bot_did_without_contradicting_itself(service: 
     assert not re.search(r"[Cc]onfidence:? 0\.96", page) and "reason: low confidence" not in page
 
 
+def test_sources_in_another_language_are_listed_only_where_the_bot_could_use_them(
+    service: GapService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tester's finding: an English question's gap page listed a Chinese article among its retrieved sources (and
+    offered it first to close the gap). With MiniLM, the nearest pages of an English question that matches nothing
+    are often Chinese ones, and the bot never offers them to that reader. The page now lists a source in another
+    language only when the bot cited or suggested it, or the embedder compares languages; it marks the language and
+    says how many were left out."""
+    gap_id = new_gap(service, service.client(), "Do you have an office in Reykjavik?")
+    source = {"title": "办公地点", "score": 0.61, "url": None}
+    with service.app.app_context():
+        for doc_id, title in (("zh/offices.md", "办公地点"), ("zh/refund-window.md", "退款期限")):
+            db.session.add(
+                Document(id=doc_id, source_root="zh", title=title, audience="public", language="zh", content_hash="0")
+            )
+        message_id = db.session.scalar(select(GapEvidence.message_id).where(GapEvidence.gap_id == gap_id))
+        message = db.session.get(Message, message_id)
+        assert message is not None and message.language == "en"
+        message.sources = [
+            {**source, "id": "zh/offices.md"},
+            {**source, "id": "billing/plans.md", "title": "Plans and pricing", "score": 0.42},
+            {**source, "id": "zh/refund-window.md", "title": "退款期限", "score": 0.40},
+        ]
+        message.citations, message.related = [], [{"id": "billing/plans.md", "title": "Plans and pricing"}]
+        db.session.commit()
+    editor = logged_in(service, "editor@example.com")
+
+    def listed() -> tuple[list[tuple[str, str]], str, str]:
+        page = editor.get(f"/editor/gaps/{gap_id}").get_data(as_text=True)
+        table = page.split('<table class="sources">', 1)[1].split("</table>", 1)[0]
+        rows = re.findall(r"<tr>\s*<td>(\d+)</td>.*?<code>([^<]+)</code>(.*?)</td>", table, re.S)
+        retrieved = page.split('<optgroup label="Retrieved for these questions">', 1)[1].split("</optgroup>", 1)[0]
+        return (
+            [(rank, doc_id + (" (Chinese)" if "Chinese" in rest else "")) for rank, doc_id, rest in rows],
+            page,
+            retrieved,
+        )
+
+    rows, page, retrieved = listed()
+    assert rows == [("2", "billing/plans.md")]  # its rank in the search stays
+    assert "2 Chinese documents found by the search are not listed" in page and "zh/" not in retrieved
+
+    with service.app.app_context():  # the bot suggested one of them (a name both languages share, say)
+        message = db.session.get(Message, message_id)
+        assert message is not None
+        message.related = [*message.related, {"id": "zh/refund-window.md", "title": "退款期限"}]
+        db.session.commit()
+    rows, page, _ = listed()
+    assert rows == [("2", "billing/plans.md"), ("3", "zh/refund-window.md (Chinese)")]
+    assert "1 Chinese document found by the search is not listed" in page
+
+    monkeypatch.setattr(get_runtime(service.app).embedder, "multilingual", True)  # it compares languages
+    rows, page, _ = listed()
+    assert rows == [("1", "zh/offices.md (Chinese)"), ("2", "billing/plans.md"), ("3", "zh/refund-window.md (Chinese)")]
+    assert "not listed" not in page
+
+
 # -- escaping and privacy ----------------------------------------------------------------------------------------
 def test_questions_are_escaped_and_masked_on_the_pages(service: GapService) -> None:
     client = service.client()

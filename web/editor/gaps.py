@@ -32,6 +32,7 @@ from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, GAP_STATUSES, Gap, Message, User, db
 from web.editor.fields import form_flag, form_id, form_text, optional_form_text
 from web.editor.gap_forms import TypedForm, shown_forms
+from web.editor.gap_sources import LANGUAGE_NAMES, document_languages, left_out_note, listed_sources
 from web.gaps.actions import (
     MAX_COMMENT_CHARS,
     add_comment,
@@ -129,8 +130,10 @@ def _gap_page(gap: Gap, typed: TypedForm | None = None) -> str:
     can_resolve = can_act and gap.status in RESOLVABLE_STATUSES
     # Masked again in case raw questions are kept; clipped for a title stored whole before titles were capped.
     title = gap_title(mask_pii(gap.title))
+    questions = _question_views(messages, verification)
+    # The articles the page lists as retrieved are the ones offered first to close the gap, for the same reason.
     suggested, others = (
-        article_choices(gap, retrieved_document_ids([m for m, _ in messages])) if can_resolve else ([], [])
+        article_choices(gap, retrieved_document_ids([q["sources"] for q in questions])) if can_resolve else ([], [])
     )
     editors = assignable_editors(gap.community) if can_act else []
     # Where the gap may be filed instead: the communities this editor writes for (all, for most).
@@ -141,7 +144,7 @@ def _gap_page(gap: Gap, typed: TypedForm | None = None) -> str:
         section="gaps",
         gap=gap,
         title=title,
-        questions=_question_views(messages, verification),
+        questions=questions,
         verification=verification,
         comments=gap_comments(gap),
         events=gap_events(gap),
@@ -158,6 +161,7 @@ def _gap_page(gap: Gap, typed: TypedForm | None = None) -> str:
         faq=typed.faq() or current_faq(gap) or FaqDraft(question=title, answer=""),
         typed=typed,
         unsent=typed.unsent(forms, [m.id for m, _ in messages]),
+        language_names=LANGUAGE_NAMES,
         faq_audiences=["internal", "public"] if gap.audience == "internal" else ["public"],
         max_comment_chars=MAX_COMMENT_CHARS,
         new_article_url=url_for("editor_articles.index") + f"new?gap={gap.id}",
@@ -185,14 +189,21 @@ def _community_choice(gap: Gap, filing: list[str], typed: TypedForm) -> str:
 
 
 def _question_views(messages: list[tuple[Message, list[str]]], verification: dict[str, Any]) -> list[dict[str, Any]]:
-    """The API's question shape (masked), plus what the page marks: cited sources, still failing verification."""
+    """The API's question shape (masked), plus what the page marks: cited sources, still failing verification; the
+    sources listed are those a reader of the question's language could be given."""
     failing_ids = set(verification.get("failing_message_ids") or [])
+    languages = document_languages(m for m, _ in messages)
+    compares_languages = get_runtime(current_app).embedder.multilingual
     failing_texts = set(verification.get("failing") or [])  # resolutions stored before failing_message_ids existed
     unsupported_ids = set(verification.get("unsupported_message_ids") or [])
     views = []
     for message, kinds in messages:
         view = question_json(message, kinds)
         view["cited"] = {str(c.get("id")) for c in message.citations}
+        # Sources in another language than the question's only where the bot could use them (web/editor/gap_sources.py).
+        listed = listed_sources(message, languages, compares_languages)
+        view["sources"] = listed.sources
+        view["sources_left_out"] = left_out_note(listed.left_out) if listed.left_out else None
         view["is_gap"] = message.is_gap  # with reason and confidence: the outcome line (web.wording.answer_outcome)
         view["failing"] = bool(verification) and (
             message.id in failing_ids or (not failing_ids and view["question"] in failing_texts)
