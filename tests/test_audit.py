@@ -372,3 +372,58 @@ def test_article_and_faq_edits_are_recorded(desk: Desk) -> None:
     assert saves["document:editor/faq#audit"]["detail"]["updated"] == 1
     for entry in saves.values():
         assert (entry["actor"], entry["ip"], entry["via"]) == ("ed@example.com", "127.0.0.1", "web")
+
+
+def test_suggestion_decisions_are_recorded_and_listed(desk: Desk) -> None:
+    """Deciding an employee's edit suggestion left no audit entry (only the row's decided_by): who declined a
+    correction could not be told from the log. Each decision is an entry now, committed with it; a refused second
+    click leaves none, and the admin's page and downloads list them."""
+    app = desk.app
+    with app.app_context():
+        employee_token = create_api_token(create_user("sue@example.com", "correct horse", "employee"))
+        create_user("root@example.com", "correct horse", "admin")
+    api = app.test_client()
+
+    def suggest(doc_id: str, text: str) -> int:
+        url = f"/api/v1/documents/{doc_id}/suggestions"
+        sent = api.post(url, json={"text": text}, headers={"Authorization": f"Bearer {employee_token}"})
+        assert sent.status_code == 201, sent.get_data(as_text=True)
+        return int(sent.get_json()["id"])
+
+    editor = signed_in(app, "ed@example.com")
+    token = page_token(editor, "/editor/")
+    form = {"csrf_token": token, "audience": "public", "community": "", "review_by": "", "tags": "", "owner": ""}
+    lockers = {"title": "Parcel lockers", "body": "Lockers open 24/7."}
+    written = editor.post("/editor/articles/new", data={**form, **lockers})
+    assert written.status_code == 302, written.get_data(as_text=True)
+    declined = suggest("billing/refunds.md", "zqxsuggest refunds take 3 days now")
+    marked = suggest("billing/refunds.md", "zqxsuggest mention the refund form")
+    edited = suggest("editor/articles/parcel-lockers", "zqxsuggest lockers close at midnight")
+
+    def decide(suggestion_id: int, action: str) -> int:
+        url = f"/editor/articles/billing/refunds.md/suggestions/{suggestion_id}"
+        return editor.post(url, data={"csrf_token": token, "action": action}).status_code
+
+    assert decide(declined, "decline") == 302 and decide(marked, "apply") == 302
+    assert decide(declined, "apply") == 409  # decided already: refused, and no second entry
+    saved = editor.post(
+        f"/editor/articles/editor/articles/parcel-lockers/edit?suggestion={edited}",
+        data={**form, "title": "Parcel lockers", "body": "Lockers open 6 to 24.", "base_version": "1"},
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+
+    decline = one(app, "suggestion.decline")
+    assert (decline["target"], decline["detail"]) == ("document:billing/refunds.md", {"suggestion_id": declined})
+    applied = sorted((e["target"], e["detail"]["suggestion_id"]) for e in entries(app, "suggestion.apply"))
+    expected = [("document:billing/refunds.md", marked), ("document:editor/articles/parcel-lockers", edited)]
+    assert applied == sorted(expected)
+    for entry in [decline, *entries(app, "suggestion.apply")]:
+        assert (entry["actor"], entry["ip"], entry["via"]) == ("ed@example.com", "127.0.0.1", "web")
+    assert "zqxsuggest" not in json.dumps(entries(app)), "no suggestion text in the log"
+
+    admin = signed_in(app, "root@example.com")
+    page = admin.get("/editor/admin/audit?action=suggestion.").get_data(as_text=True)
+    assert page.count("<code>suggestion.apply</code>") == 2 and page.count("<code>suggestion.decline</code>") == 1
+    assert '<option value="suggestion." selected>' in page  # the filter offers them as a group
+    lines = admin.get("/editor/admin/audit.jsonl?action=suggestion.").get_data(as_text=True).splitlines()
+    assert sorted(json.loads(line)["action"] for line in lines) == ["suggestion.apply"] * 2 + ["suggestion.decline"]

@@ -32,7 +32,7 @@ from tests.test_gaps_api import ask, gap_of
 from web.access.accounts import create_api_token, create_site, create_user
 from web.access.sessions import revoke_login_sessions
 from web.articles.catalogue import STALE_DOWNVOTE_SHARE, STALE_MIN_RATED, Performance, staleness
-from web.articles.writer import slugify
+from web.articles.writer import ARTICLE_ID_PREFIX, slugify
 from web.db.models import Document, DocumentVersion, EditSuggestion, Gap, GapEvidence, db
 from web.services import get_runtime
 
@@ -118,11 +118,19 @@ def versions(service: ArticleService, doc_id: str) -> list[tuple[int, str | None
 
 
 def created_id(response: Any) -> str:
-    """The document id from the redirect to its page after saving."""
+    """The id of a new article, from the redirect to its page after saving: the page is /editor/articles/<slug>, the
+    id editor/articles/<slug>."""
     assert response.status_code == 302, response.get_data(as_text=True)
     location = response.headers["Location"]
     assert location.startswith("/editor/articles/"), location
-    return unquote(location.removeprefix("/editor/articles/"))
+    slug = unquote(location.removeprefix("/editor/articles/"))
+    assert "/" not in slug, location  # the address does not repeat editor/articles
+    return ARTICLE_ID_PREFIX + slug
+
+
+def address(doc_id: str) -> str:
+    """The page of a document written in the dashboard, as its links give it: its slug, not its whole id."""
+    return "/editor/articles/" + quote(doc_id.removeprefix(ARTICLE_ID_PREFIX))
 
 
 def flashes(client: FlaskClient) -> list[str]:
@@ -274,7 +282,7 @@ def test_two_edits_make_versions_with_authors_and_a_diff(service: ArticleService
     assert stale.status_code == 409 and "My late change" in conflict_page
     # The page compares the version edited with the one saved meanwhile, and its form now builds on the latter:
     # saving the merged text saves (it was 409 again forever).
-    assert f"/editor/articles/{doc_id}/diff?a=2&amp;b=3" in conflict_page
+    assert f"{address(doc_id)}/diff?a=2&amp;b=3" in conflict_page
     assert re.search(r'name="base_version" value="3"', conflict_page)
     unchanged = write_article(
         editor, edit_url, title="Invoice numbers", body=third, audience="internal", base_version=3
@@ -390,6 +398,52 @@ def test_chinese_titles_give_unique_readable_ids(service: ArticleService) -> Non
     assert first == "editor/articles/如何申请退款" and second == "editor/articles/如何申请退款-2"
     assert document(service, first).language == "zh"
     assert "如何申请退款" in editor.get(f"/editor/articles/{second}").get_data(as_text=True)
+
+
+def test_a_dashboard_article_is_addressed_by_its_slug(service: ArticleService) -> None:
+    """A tester's finding: a dashboard article's address repeated "editor/articles"
+    (/editor/articles/editor/articles/kayak-storage), in every link to it and in its page's breadcrumb. Its id keeps
+    the prefix (citations, versions and the audit log hold it); its address is the slug. The long address still
+    works, and an article whose slug is a folder document's id or a page of its own ("new") keeps the long one."""
+    editor = service.client("editor")
+    body = "Kayaks are stored in the boathouse behind the office; reception has the key."
+    saved = write_article(editor, title="Kayak storage", body=body)
+    assert saved.status_code == 302 and saved.headers["Location"] == "/editor/articles/kayak-storage"
+    doc_id = "editor/articles/kayak-storage"
+    assert document(service, doc_id).title == "Kayak storage"
+
+    page = editor.get("/editor/articles/kayak-storage").get_data(as_text=True)
+    assert "<h1>Kayak storage</h1>" in page and '<a href="/editor/articles/">Articles</a> / kayak-storage</p>' in page
+    assert 'href="/editor/articles/kayak-storage/edit"' in page
+    assert 'action="/editor/articles/kayak-storage/delete"' in page
+    listing = editor.get("/editor/articles/?q=kayak").get_data(as_text=True)
+    assert 'href="/editor/articles/kayak-storage"' in listing
+    answer = ask(service.client(), bearer(service.tokens["employee"]), "Where are the kayaks stored?")
+    assert doc_id in {c["id"] for c in answer["citations"]}, answer
+    analytics = service.client("viewer").get("/editor/analytics").get_data(as_text=True)
+    assert 'href="/editor/articles/kayak-storage"' in analytics  # content performance links the cited article
+    for html in (page, listing, analytics):
+        assert "editor/articles/editor/articles" not in html
+
+    assert editor.get("/editor/articles/kayak-storage/diff?a=1&b=1").status_code == 200
+    assert editor.get(f"/editor/articles/{doc_id}").status_code == 200  # the address given out before
+    edit_url = "/editor/articles/kayak-storage/edit"
+    edited = write_article(editor, edit_url, title="Kayak storage", body=body + " Open 8 to 6.", base_version=1)
+    assert edited.headers["Location"] == "/editor/articles/kayak-storage" and len(versions(service, doc_id)) == 2
+
+    # A folder document whose id is the slug keeps that address; the article's address is then its whole id.
+    with service.app.app_context():
+        canoes = SourceDocument(id="canoe-storage", title="Canoe racks", text="Canoes hang on the racks.")
+        build_pipeline(get_runtime(service.app), db.session()).sync_documents([canoes], source_root="loose")
+    clash = write_article(editor, title="Canoe storage", body="Canoes are stored in the boathouse too.")
+    assert clash.headers["Location"] == "/editor/articles/editor/articles/canoe-storage"
+    assert "<h1>Canoe racks</h1>" in editor.get("/editor/articles/canoe-storage").get_data(as_text=True)
+    own = editor.get("/editor/articles/editor/articles/canoe-storage").get_data(as_text=True)
+    assert "<h1>Canoe storage</h1>" in own and 'href="/editor/articles/editor/articles/canoe-storage/edit"' in own
+    # So does an article whose slug is the new-article page's.
+    named_new = write_article(editor, title="New", body="What is new at the boathouse this month.")
+    assert named_new.headers["Location"] == "/editor/articles/editor/articles/new"
+    assert "<h1>New</h1>" in editor.get("/editor/articles/editor/articles/new").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -514,7 +568,7 @@ def test_an_article_written_here_can_be_deleted_and_stops_answering(service: Art
     answer = ask(service.client(), employee, "Do you lend a loaner laptop while mine is repaired?")
     assert doc_id in {c["id"] for c in answer["citations"]}, answer
     page = editor.get(f"/editor/articles/{doc_id}").get_data(as_text=True)
-    assert f'action="/editor/articles/{doc_id}/delete"' in page and 'data-confirm="Delete this article?' in page
+    assert f'action="{address(doc_id)}/delete"' in page and 'data-confirm="Delete this article?' in page
 
     deleted = post_form(editor, f"/editor/articles/{doc_id}/delete")
     assert deleted.status_code == 302 and deleted.headers["Location"] == "/editor/articles/"
@@ -902,13 +956,13 @@ def test_the_markdown_preview_in_a_browser(service: ArticleService, served: str,
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "editor-article-new.png"), full_page=True)
     page.get_by_role("button", name="Save", exact=True).click()
-    page.wait_for_url("**/editor/articles/editor/articles/browser-written-article")
+    page.wait_for_url(f"{served}/editor/articles/browser-written-article")  # its slug, not its id again
     assert page.locator(".flash.success").inner_text().startswith("Saved version 1")
     page.screenshot(path=str(ARTIFACTS / "editor-article.png"), full_page=True)
     page.get_by_role("link", name="Edit", exact=True).click()
     page.fill("textarea[name=body]", "## Steps\n\n**Open** Settings, then Billing.")
     page.get_by_role("button", name="Save", exact=True).click()
-    page.wait_for_url("**/editor/articles/editor/articles/browser-written-article")
+    page.wait_for_url(f"{served}/editor/articles/browser-written-article")
     page.get_by_role("button", name="Show diff").click()
     page.locator("pre.diff .add").first.wait_for()
     assert page.locator("pre.diff .add").inner_text() == "+**Open** Settings, then Billing."

@@ -248,7 +248,8 @@ def test_refused_actions_are_4xx_pages_that_keep_what_was_typed(service: GapServ
     refused("comment", {"text": "   "}, 400, "Fill in the comment.")
     refused("assign", {"user": "employee@example.com"}, 400, "Assign a gap to the e-mail of an editor or admin.")
     refused("community", {"community": "no-such-team"}, 400, "There is no community")
-    refused("move", {"message_id": "999999", "to": str(other)}, 404, "is not a question of gap")
+    moved = refused("move", {"message_id": "999999", "to": str(other)}, 404, "is not a question of gap")
+    assert "Your move (not saved)" in moved and f">{other}</textarea>" in moved  # no form left for that question
     internal_faq = {"question": "Who ships to Antarctica?", "answer": "Our *polar* partner.", "audience": "internal"}
     html = refused("resolve-faq", internal_faq, 400, "an internal FAQ or article cannot close it")
     assert 'value="Who ships to Antarctica?"' in html and "Our *polar* partner.</textarea>" in html
@@ -259,6 +260,100 @@ def test_refused_actions_are_4xx_pages_that_keep_what_was_typed(service: GapServ
     closed = refused("resolve-faq", good_faq, 409, "it cannot be resolved again")
     assert "Your FAQ entry (not saved)" in closed and "Our *polar* partner.</textarea>" in closed
     assert gap_row(service, gap_id).status == "dismissed" and gap_row(service, other).count == 1
+
+
+def form_html(html: str, action: str) -> str:
+    """The HTML of the page's form that posts to ``action`` (the last part of its URL)."""
+    match = re.search(rf'<form[^>]*action="/editor/gaps/\d+/{action}".*?</form>', html, re.S)
+    assert match, action
+    return match.group(0)
+
+
+def test_a_refused_form_keeps_its_values_and_the_others_show_the_gap_as_stored(service: GapService) -> None:
+    """A refused form kept its text fields only: its ticks were lost ("close as resolved even if verification fails"
+    had to be ticked again), and the page read every form's values from whatever was posted, so a field of one form
+    filled in another. Now the refused form shows all it posted, and every other form shows the gap as stored."""
+    gap_id = new_gap(service, service.client(), "Do you repaint old wooden toboggans?")
+    editor = logged_in(service, "editor@example.com")
+    post_form(editor, f"/editor/gaps/{gap_id}/assign", {"user": "admin@example.com"})
+    saved_faq = {"question": "Do you repaint toboggans?", "answer": "Our shop is open 9 to 5.", "audience": "public"}
+    unverified = post_form(editor, f"/editor/gaps/{gap_id}/resolve-faq", saved_faq).get_data(as_text=True)
+    assert "Not verified" in unverified and gap_row(service, gap_id).status == "assigned"
+
+    def refused(action: str, data: dict[str, str], status: int) -> str:
+        response = editor.post(f"/editor/gaps/{gap_id}/{action}", data={**data, "csrf_token": csrf_token(editor)})
+        assert response.status_code == status, (action, response.get_data(as_text=True)[:300])
+        return str(response.get_data(as_text=True))
+
+    def stored_elsewhere(html: str, *forms: str) -> None:
+        """The forms not posted show the gap as stored: its assignee, its saved FAQ, nothing typed, nothing ticked."""
+        if "assign" in forms:
+            assert '<option value="admin@example.com" selected>' in form_html(html, "assign")
+        if "resolve-faq" in forms:
+            faq = form_html(html, "resolve-faq")
+            assert 'value="Do you repaint toboggans?"' in faq and "Our shop is open 9 to 5.</textarea>" in faq
+            assert "checked" not in faq
+        if "resolve-article" in forms:
+            assert "checked" not in form_html(html, "resolve-article")
+        for action in ("merge", "dismiss"):
+            if action in forms:
+                assert 'value=""' in form_html(html, action).split('name="csrf_token"', 1)[1]
+        if "comment" in forms:
+            assert 'class="comment-box"></textarea>' in form_html(html, "comment")
+
+    # A hand-made merge that also posts the dismiss form's field: it fills in its own form only.
+    merge = refused("merge", {"into": "999999", "reason": "sneaked in"}, 400)
+    assert 'value="999999"' in form_html(merge, "merge") and "sneaked in" not in merge
+    stored_elsewhere(merge, "assign", "resolve-faq", "resolve-article", "dismiss", "comment")
+
+    internal = {"article_id": INTERNAL_DOC, "accept_unverified": "1"}
+    article = refused("resolve-article", internal, 400)
+    assert "checked" in form_html(article, "resolve-article")  # the tick is kept...
+    stored_elsewhere(article, "assign", "resolve-faq", "merge", "dismiss", "comment")  # ...in its own form only
+
+    typed_faq = {
+        "question": "Who paints toboggans?",
+        "answer": "Our *painter*.",
+        "audience": "internal",
+        "accept_unverified": "on",
+    }
+    faq_page = refused("resolve-faq", typed_faq, 400)
+    faq = form_html(faq_page, "resolve-faq")
+    assert 'value="Who paints toboggans?"' in faq and "Our *painter*.</textarea>" in faq and "checked" in faq
+    stored_elsewhere(faq_page, "assign", "resolve-article", "merge", "dismiss", "comment")
+
+    comment = refused("comment", {"text": "x" * 5001}, 400)
+    assert "x" * 5001 + "</textarea>" in form_html(comment, "comment")
+    stored_elsewhere(comment, "assign", "resolve-faq", "resolve-article", "merge", "dismiss")
+    row = gap_row(service, gap_id)
+    assert row.status == "assigned" and row.dismissed_reason is None
+
+
+def test_a_dismiss_refused_because_the_gap_changed_keeps_the_reason(service: GapService) -> None:
+    """Dismissing a gap another editor had resolved meanwhile answered 409 with the page, but the page had no dismiss
+    form any more (the gap was not open), so the reason typed was gone. It is kept now, ready to be added as a
+    comment (closed gaps take comments)."""
+    gap_id = new_gap(service, service.client(), "Can I pay for toboggan wax with store credit?")
+    editor, admin = logged_in(service, "editor@example.com"), logged_in(service, "admin@example.com")
+    assert 'name="reason"' in editor.get(f"/editor/gaps/{gap_id}").get_data(as_text=True)  # the editor's open page
+    closed = {"article_id": "billing/plans.md", "accept_unverified": "1"}
+    assert "Closed as resolved" in post_form(admin, f"/editor/gaps/{gap_id}/resolve-article", closed).get_data(
+        as_text=True
+    )
+
+    reason = "Store credit questions go to the <shop> team, not to us"
+    response = editor.post(f"/editor/gaps/{gap_id}/dismiss", data={"reason": reason, "csrf_token": csrf_token(editor)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and re.search(r'class="flash error"[^>]*>[^<]*only open or assigned', html)
+    assert "Your dismiss reason (not saved)" in html and "The gap is resolved now" in html
+    kept = form_html(html, "comment")  # the first comment form: the one holding the reason
+    assert "Store credit questions go to the &lt;shop&gt; team, not to us</textarea>" in kept
+    assert gap_row(service, gap_id).status == "resolved" and gap_row(service, gap_id).dismissed_reason is None
+
+    commented = post_form(editor, f"/editor/gaps/{gap_id}/comment", {"text": reason}).get_data(as_text=True)
+    assert "Comment added." in commented and "not saved" not in commented
+    with service.app.app_context():
+        assert db.session.scalar(select(GapComment.text).where(GapComment.gap_id == gap_id)) == reason
 
 
 def test_actions_need_the_csrf_token(service: GapService, public_gap: int) -> None:
@@ -412,6 +507,63 @@ def test_a_question_says_what_the_bot_did_without_contradicting_itself(service: 
     page = logged_in(service, "viewer@example.com").get(f"/editor/gaps/{gap_id}").get_data(as_text=True)
     assert "Not sure: suggested articles to read instead of answering" in page
     assert not re.search(r"[Cc]onfidence:? 0\.96", page) and "reason: low confidence" not in page
+
+
+def test_sources_in_another_language_are_listed_only_where_the_bot_could_use_them(
+    service: GapService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tester's finding: an English question's gap page listed a Chinese article among its retrieved sources (and
+    offered it first to close the gap). With MiniLM, the nearest pages of an English question that matches nothing
+    are often Chinese ones, and the bot never offers them to that reader. The page now lists a source in another
+    language only when the bot cited or suggested it, or the embedder compares languages; it marks the language and
+    says how many were left out."""
+    gap_id = new_gap(service, service.client(), "Do you have an office in Reykjavik?")
+    source = {"title": "办公地点", "score": 0.61, "url": None}
+    with service.app.app_context():
+        for doc_id, title in (("zh/offices.md", "办公地点"), ("zh/refund-window.md", "退款期限")):
+            db.session.add(
+                Document(id=doc_id, source_root="zh", title=title, audience="public", language="zh", content_hash="0")
+            )
+        message_id = db.session.scalar(select(GapEvidence.message_id).where(GapEvidence.gap_id == gap_id))
+        message = db.session.get(Message, message_id)
+        assert message is not None and message.language == "en"
+        message.sources = [
+            {**source, "id": "zh/offices.md"},
+            {**source, "id": "billing/plans.md", "title": "Plans and pricing", "score": 0.42},
+            {**source, "id": "zh/refund-window.md", "title": "退款期限", "score": 0.40},
+        ]
+        message.citations, message.related = [], [{"id": "billing/plans.md", "title": "Plans and pricing"}]
+        db.session.commit()
+    editor = logged_in(service, "editor@example.com")
+
+    def listed() -> tuple[list[tuple[str, str]], str, str]:
+        page = editor.get(f"/editor/gaps/{gap_id}").get_data(as_text=True)
+        table = page.split('<table class="sources">', 1)[1].split("</table>", 1)[0]
+        rows = re.findall(r"<tr>\s*<td>(\d+)</td>.*?<code>([^<]+)</code>(.*?)</td>", table, re.S)
+        retrieved = page.split('<optgroup label="Retrieved for these questions">', 1)[1].split("</optgroup>", 1)[0]
+        return (
+            [(rank, doc_id + (" (Chinese)" if "Chinese" in rest else "")) for rank, doc_id, rest in rows],
+            page,
+            retrieved,
+        )
+
+    rows, page, retrieved = listed()
+    assert rows == [("2", "billing/plans.md")]  # its rank in the search stays
+    assert "2 Chinese documents found by the search are not listed" in page and "zh/" not in retrieved
+
+    with service.app.app_context():  # the bot suggested one of them (a name both languages share, say)
+        message = db.session.get(Message, message_id)
+        assert message is not None
+        message.related = [*message.related, {"id": "zh/refund-window.md", "title": "退款期限"}]
+        db.session.commit()
+    rows, page, _ = listed()
+    assert rows == [("2", "billing/plans.md"), ("3", "zh/refund-window.md (Chinese)")]
+    assert "1 Chinese document found by the search is not listed" in page
+
+    monkeypatch.setattr(get_runtime(service.app).embedder, "multilingual", True)  # it compares languages
+    rows, page, _ = listed()
+    assert rows == [("1", "zh/offices.md (Chinese)"), ("2", "billing/plans.md"), ("3", "zh/refund-window.md (Chinese)")]
+    assert "not listed" not in page
 
 
 # -- escaping and privacy ----------------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ or declines it, once.
 Two editors can have the same article page open: both see the suggestion as open, and the second click used to
 redirect with a vague "already declined" (answered 200) or, racing the first, overwrite its decision. The
 decision is one conditional UPDATE (only an open suggestion changes), so exactly one editor decides; the other is
-refused with 409 ``suggestion_decided``, naming who decided and how.
+refused with 409 ``suggestion_decided``, naming who decided and how. The decision's audit entry
+(``suggestion.apply`` / ``suggestion.decline``) is committed with it, as every editor action's is: a refused
+second click leaves none.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Literal, cast
 from sqlalchemy import CursorResult, update
 from sqlalchemy.orm.exc import ObjectDeletedError
 
+from web.audit.log import record_suggestion_decision
 from web.db.models import EditSuggestion, User, db, utcnow
 from web.http.errors import ApiError
 
@@ -37,6 +40,7 @@ def decide_suggestion(suggestion: EditSuggestion, editor: User, decision: Decisi
         except ObjectDeletedError:
             raise ApiError(404, "suggestion_not_found", "No such suggestion for this document.") from None
         raise ApiError(409, "suggestion_decided", decided_message(suggestion))
+    record_suggestion_decision(suggestion, decision, editor)
     db.session.commit()
     db.session.expire(suggestion)  # changed behind the ORM's back (the UPDATE above): read it again when used
 

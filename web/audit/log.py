@@ -4,7 +4,8 @@ happens, plus the sign-in signals.
 What is recorded (action names): sign-ins ``auth.login``, ``auth.login_failed``, ``auth.logout``; accounts and sites
 ``user.create``, ``user.update`` (role, communities), ``token.create``, ``site.create``, ``site.update`` (from the
 admin page and the command line alike: web/access/accounts.py calls it); dashboard writing ``article.save`` and
-``article.reread`` (articles and FAQ entries); gap triage ``gap.assign``, ``gap.comment``, ``gap.dismiss``,
+``article.reread`` (articles and FAQ entries); employees' edit suggestions decided ``suggestion.apply`` and
+``suggestion.decline`` (web/articles/suggestions.py); gap triage ``gap.assign``, ``gap.comment``, ``gap.dismiss``,
 ``gap.merge``, ``gap.move``, ``gap.resolve``; the agents' inbox ``handoff.reply``, ``handoff.close``, ``handoff.email``
 (web/inbox/actions.py); exports ``analytics.export``, ``privacy.export``, ``audit.export``;
 privacy ``privacy.delete`` and ``privacy.purge``.
@@ -41,7 +42,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.pipeline import SyncReport
-from web.db.models import AuditEntry, Site, User, db
+from web.db.models import AuditEntry, EditSuggestion, Site, User, db
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ SYSTEM_ACTOR = "answerdesk"
 # Gap events that mirror another event of the same action on the other gap: one audit entry per action.
 _MIRRORED_GAP_EVENTS = {"merged_from", "move_in"}
 _GAP_ACTIONS = {"move_out": "move"}
+# A suggestion's decision (its stored status) as an audit action: a verb, like the gap actions.
+_SUGGESTION_ACTIONS = {"applied": "suggestion.apply", "declined": "suggestion.decline"}
 
 
 def record(
@@ -187,3 +190,17 @@ def record_document_change(action: str, doc_id: str, report: SyncReport, actor: 
     """After a dashboard save (``article.save``) or a re-read (``article.reread``) went through the pipeline."""
     counts = {"added": report.added, "updated": report.updated, "unchanged": report.unchanged}
     record(action, f"document:{doc_id}", {**counts, "failed": len(report.failed)}, actor=actor)
+
+
+# -- edit suggestions --------------------------------------------------------------------------------------------
+def record_suggestion_decision(suggestion: EditSuggestion, decision: str, editor: User) -> None:
+    """An editor applied or declined an employee's edit suggestion, committed with the decision. The target is the
+    document (filtering on it shows its edits and its decided suggestions together); the suggestion's text is
+    content and stays out, its id leads to it."""
+    record(
+        _SUGGESTION_ACTIONS[decision],
+        f"document:{suggestion.document_id}",
+        {"suggestion_id": suggestion.id},
+        actor=editor,
+        commit=False,
+    )

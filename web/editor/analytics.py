@@ -22,6 +22,7 @@ from web.analytics.exports import EXPORTS, export_rows
 from web.analytics.figures import analytics_report
 from web.analytics.ranges import DEFAULT_RANGE_DAYS, AudienceFilter, DateRange, RangeError, filters_from_args
 from web.audit.log import record
+from web.editor.article_paths import article_path
 from web.editor.charts import daily_charts
 from web.http.errors import ApiError
 from web.http.spreadsheet import csv_stream
@@ -106,8 +107,11 @@ def gap_url(gap_id: int) -> str:
 
 
 def article_url(document_id: str) -> str:
-    # Document ids are paths and may hold '#' or spaces (editor/faq#gap-3): quoted, slashes kept.
-    return f"{request.script_root}/editor/articles/{quote(document_id, safe='/')}"
+    try:
+        return url_for("editor_articles.article", doc_id=document_id)  # a dashboard article's page is its slug
+    except BuildError:  # the articles pages are not installed: the documented address, built the same way
+        # Document ids are paths and may hold '#' or spaces (editor/faq#gap-3): quoted, slashes kept.
+        return f"{request.script_root}/editor/articles/{quote(article_path(document_id), safe='/')}"
 
 
 def number(value: int) -> str:

@@ -6,6 +6,9 @@ Who: editors, viewers and admins read; editors (for their communities) and admin
 Documents from a folder sync are not editable here: the next ``answerdesk ingest`` would overwrite the edit with the
 file, so the page says where the file is and offers "Re-read from source" once the file is corrected.
 
+A document's page is /editor/articles/<its id>, a dashboard article's /editor/articles/<its slug>
+(web/editor/article_paths.py).
+
 ``/new?kind=faq`` writes an FAQ entry instead of an article; ``/new?handoff=<id>`` (the inbox's "Save as FAQ") is
 that form filled in with the hand-off's question and the agent's reply.
 
@@ -42,7 +45,6 @@ from web.articles.catalogue import (
     find_version,
     linked_gaps,
     list_articles,
-    live_document_or_404,
     metadata_changes,
     staleness,
     suggestion_status_counts,
@@ -64,6 +66,7 @@ from web.articles.writer import (
 )
 from web.chat.privacy import mask_pii
 from web.db.models import Document, EditSuggestion, Gap, Handoff, User, db, utcnow
+from web.editor.article_paths import article_path, document_at, register_converter
 from web.editor.markdown import render_markdown
 from web.gaps.queries import find_gap
 from web.gaps.resolve import Verification, resolve_with_article
@@ -73,6 +76,8 @@ from web.inbox.queries import as_faq_question, customer_question, find_handoff
 from web.services import get_answerer, get_runtime
 
 bp = Blueprint("editor_articles", __name__, url_prefix="/editor/articles")
+# Before the first route: a dashboard article's address is its slug, not its id (web/editor/article_paths.py).
+register_converter(bp)
 
 # Article forms and previews carry whole articles: more than the app-wide 64 KiB request limit (made for the chat
 # API). 2 MiB holds MAX_BODY_CHARS of Chinese text, URL-encoded at 9 bytes a character.
@@ -124,10 +129,10 @@ def index() -> str:
     )
 
 
-@bp.get("/<path:doc_id>")
+@bp.get("/<article:doc_id>")
 @require_role(*READ_ROLES)
 def article(doc_id: str) -> str:
-    return _article_page(live_document_or_404(doc_id))
+    return _article_page(_document(doc_id))
 
 
 def _article_page(document: Document) -> str:
@@ -139,6 +144,7 @@ def _article_page(document: Document) -> str:
         "editor/article.html",
         section="articles",
         document=document,
+        address=article_path(document.id),
         content=content,
         html=render_markdown(content.body),
         performance=performance,
@@ -156,10 +162,10 @@ def _article_page(document: Document) -> str:
     )
 
 
-@bp.get("/<path:doc_id>/diff")
+@bp.get("/<article:doc_id>/diff")
 @require_role(*READ_ROLES)
 def diff(doc_id: str) -> str:
-    document = live_document_or_404(doc_id)
+    document = _document(doc_id)
     newest = document.current_version
     b = request.args.get("b", default=newest, type=int64)
     a = request.args.get("a", default=max(1, b - 1), type=int64)
@@ -212,10 +218,10 @@ def new() -> Any:
     return _edit_page(form, user, None, gap, None, handoff=handoff)
 
 
-@bp.route("/<path:doc_id>/edit", methods=["GET", "POST"])
+@bp.route("/<article:doc_id>/edit", methods=["GET", "POST"])
 @require_role(*WRITE_ROLES)
 def edit(doc_id: str) -> Any:
-    document = live_document_or_404(doc_id)
+    document = _document(doc_id)
     user = acting_employee()
     if not is_dashboard_document(document):
         flash(
@@ -257,29 +263,29 @@ def edit(doc_id: str) -> Any:
     return _edit_page(form, user, document, gap, suggestion)
 
 
-@bp.post("/<path:doc_id>/delete")
+@bp.post("/<article:doc_id>/delete")
 @require_role(*WRITE_ROLES)
 def delete(doc_id: str) -> Response:
-    document = live_document_or_404(doc_id)
+    document = _document(doc_id)
     _require_community(acting_employee(), document.community)
     if not is_dashboard_document(document):
         # A folder's document comes back with the next ingest: it is deleted by removing its file.
         flash("This document comes from a folder sync: delete its file, then run `answerdesk ingest`.", "error")
-        return redirect(url_for(".article", doc_id=doc_id))
+        return redirect(url_for(".article", doc_id=document.id))
     title = document.title
-    delete_article(doc_id, acting_employee(), get_runtime(current_app))
+    delete_article(document.id, acting_employee(), get_runtime(current_app))
     flash(f"Deleted “{title}”: it no longer answers questions (its versions are kept in the audit trail).", "success")
     return redirect(url_for(".index"))
 
 
-@bp.post("/<path:doc_id>/reread")
+@bp.post("/<article:doc_id>/reread")
 @require_role(*WRITE_ROLES)
 def reread(doc_id: str) -> Response:
-    document = live_document_or_404(doc_id)
+    document = _document(doc_id)
     user = acting_employee()
     _require_community(user, document.community)
     gap = _usable_gap(user)
-    back = redirect(url_for(".article", doc_id=doc_id, gap=gap.id if gap else None))
+    back = redirect(url_for(".article", doc_id=document.id, gap=gap.id if gap else None))
     try:
         result = reread_source(document, get_runtime(current_app), lambda c: can_edit_community(user, c))
     except DocumentLoadError as exc:
@@ -296,16 +302,16 @@ def reread(doc_id: str) -> Response:
         flash("The file no longer holds this document: the next `answerdesk ingest` of its folder deletes it.", "error")
         return back
     if gap is not None:
-        return _resolve_gap(gap, user, doc_id)
+        return _resolve_gap(gap, user, document.id)
     return back
 
 
-@bp.post("/<path:doc_id>/suggestions/<int:suggestion_id>")
+@bp.post("/<article:doc_id>/suggestions/<int:suggestion_id>")
 @require_role(*WRITE_ROLES)
 def decide_suggestion(doc_id: str, suggestion_id: int) -> ResponseReturnValue:
     """Mark a suggestion applied or declined. Decided meanwhile by another editor: the article's page with 409 and
     who decided how (it was a redirect to the page, answered 200, with "already declined")."""
-    document = live_document_or_404(doc_id)
+    document = _document(doc_id)
     _require_community(acting_employee(), document.community)
     decision = SUGGESTION_ACTIONS.get(request.form.get("action", ""))
     if decision is None:
@@ -357,6 +363,15 @@ def _edit_page(
         audiences=AUDIENCES,
         max_body_chars=MAX_BODY_CHARS,
     )
+
+
+def _document(path: str) -> Document:
+    """The live document whose page ``path`` is: its id, or a dashboard article's slug (web/editor/article_paths.py).
+    Views use ``document.id`` from here on, never the path."""
+    document = document_at(path)
+    if document is None:
+        raise ApiError(404, "document_not_found", "No such document in the knowledge base.")
+    return document
 
 
 def _new_form(user: User, gap: Gap | None, kind: DocumentKind = "article") -> DraftForm:

@@ -8,8 +8,10 @@ themselves (web.gaps.actions), so a hand-made POST gets the same 403. A refused 
 page answered 200 (a browser and a script would both take that for success): mistakes an editor can fix (a wrong
 gap number, an assignee of another community, an internal answer for a public gap: 400; a question that is not in
 the gap: 404; a gap closed meanwhile: 409) are the gap page itself, with the API's status, the error as a flash
-and the text the editor typed kept in its form; a missing permission is a 403 page. A resolve whose verification
-fails is not refused: the FAQ or link is saved and the gap stays open, as the API answers it (200).
+and what the editor posted kept in its form (web/editor/gap_forms.py: its text, choices and ticks; the page's
+other forms show the gap as stored; a form the page no longer has, such as "dismiss" on a gap someone else
+resolved meanwhile, is shown as "Your … (not saved)"); a missing permission is a 403 page. A resolve whose
+verification fails is not refused: the FAQ or link is saved and the gap stays open, as the API answers it (200).
 
 The queue shows open and assigned gaps by default (it is a work queue), ranked by count x recency, 50 a page, with
 the open hand-off requests in a card beside it (people waiting for a human are the most urgent gaps of all).
@@ -17,20 +19,20 @@ the open hand-off requests in a card beside it (people waiting for a human are t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from chatbot.types import Audience
 from web.access.auth import acting_employee, require_role
 from web.access.permissions import READ_ROLES, WRITE_ROLES, can_edit_community
 from web.articles.catalogue import communities
 from web.chat.privacy import mask_pii
-from web.db.models import GAP_OPEN_STATUSES, GAP_STATUSES, Gap, Message, db
+from web.db.models import GAP_OPEN_STATUSES, GAP_STATUSES, Gap, Message, User, db
 from web.editor.fields import form_flag, form_id, form_text, optional_form_text
+from web.editor.gap_forms import TypedForm, shown_forms
+from web.editor.gap_sources import LANGUAGE_NAMES, document_languages, left_out_note, listed_sources
 from web.gaps.actions import (
     MAX_COMMENT_CHARS,
     add_comment,
@@ -117,61 +119,91 @@ def gap(gap_id: int) -> str:
     return _gap_page(_gap(gap_id))
 
 
-def _gap_page(gap: Gap, kept: Mapping[str, str] | None = None) -> str:
-    """The gap's page; ``kept``: the fields of a refused form, shown again in their form (nothing typed is lost)."""
-    kept = kept or {}
+def _gap_page(gap: Gap, typed: TypedForm | None = None) -> str:
+    """The gap's page; ``typed``: what a refused form posted, shown again in that form (nothing typed is lost)."""
+    typed = typed or TypedForm()
     user = acting_employee()
     messages = gap_messages(gap)
     verification: dict[str, Any] = (gap.resolution or {}).get("verification") or {}
     can_act = can_edit_community(user, gap.community)
+    is_open = gap.status in GAP_OPEN_STATUSES
     can_resolve = can_act and gap.status in RESOLVABLE_STATUSES
     # Masked again in case raw questions are kept; clipped for a title stored whole before titles were capped.
     title = gap_title(mask_pii(gap.title))
+    questions = _question_views(messages, verification)
+    # The articles the page lists as retrieved are the ones offered first to close the gap, for the same reason.
     suggested, others = (
-        article_choices(gap, retrieved_document_ids([m for m, _ in messages])) if can_resolve else ([], [])
+        article_choices(gap, retrieved_document_ids([q["sources"] for q in questions])) if can_resolve else ([], [])
     )
+    editors = assignable_editors(gap.community) if can_act else []
+    # Where the gap may be filed instead: the communities this editor writes for (all, for most).
+    filing = [c for c in communities() if can_edit_community(user, c)] if can_act else []
+    forms = shown_forms(can_act, is_open, can_resolve, bool(filing))
     return render_template(
         "editor/gap.html",
         section="gaps",
         gap=gap,
         title=title,
-        questions=_question_views(messages, verification),
+        questions=questions,
         verification=verification,
         comments=gap_comments(gap),
         events=gap_events(gap),
         can_act=can_act,
-        is_open=gap.status in GAP_OPEN_STATUSES,
+        forms=forms,
+        is_open=is_open,
         can_resolve=can_resolve,
-        editors=assignable_editors(gap.community) if can_act else [],
-        # Where the gap may be filed instead: the communities this editor writes for (all, for most).
-        communities=[c for c in communities() if can_edit_community(user, c)] if can_act else [],
+        editors=editors,
+        assignee_choice=_assignee_choice(gap, user, editors, typed),
+        communities=filing,
+        community_choice=_community_choice(gap, filing, typed),
         suggested_articles=suggested,
         other_articles=others,
-        faq=_kept_faq(kept) or current_faq(gap) or FaqDraft(question=title, answer=""),
-        kept=kept,
+        faq=typed.faq() or current_faq(gap) or FaqDraft(question=title, answer=""),
+        typed=typed,
+        unsent=typed.unsent(forms, [m.id for m, _ in messages]),
+        language_names=LANGUAGE_NAMES,
         faq_audiences=["internal", "public"] if gap.audience == "internal" else ["public"],
         max_comment_chars=MAX_COMMENT_CHARS,
         new_article_url=url_for("editor_articles.index") + f"new?gap={gap.id}",
     )
 
 
-def _kept_faq(kept: Mapping[str, str]) -> FaqDraft | None:
-    """The FAQ a refused "Save FAQ and verify" posted, to offer it again as typed."""
-    if "question" not in kept and "answer" not in kept:
-        return None
-    audience: Audience = "internal" if kept.get("audience") == "internal" else "public"
-    return FaqDraft(question=kept.get("question", ""), answer=kept.get("answer", ""), audience=audience)
+def _assignee_choice(gap: Gap, reader: User, editors: list[User], typed: TypedForm) -> str:
+    """The e-mail the assign form preselects: the one a refused assign posted (if it is a choice at all), else the
+    assignee, else the reader ("assign to me" is the common case); "" is "Nobody"."""
+    emails = {editor.email for editor in editors}
+    posted = typed.value("assign", "user")
+    if typed.form == "assign" and (posted in emails or not posted):
+        return posted
+    if gap.assignee is not None:
+        return gap.assignee.email
+    return reader.email if reader.email in emails else ""
+
+
+def _community_choice(gap: Gap, filing: list[str], typed: TypedForm) -> str:
+    """The community the filing form preselects: a refused filing's choice when the list has it, else the gap's."""
+    posted = typed.value("refile", "community")
+    if typed.form == "refile" and (posted in filing or not posted):
+        return posted
+    return gap.community or ""
 
 
 def _question_views(messages: list[tuple[Message, list[str]]], verification: dict[str, Any]) -> list[dict[str, Any]]:
-    """The API's question shape (masked), plus what the page marks: cited sources, still failing verification."""
+    """The API's question shape (masked), plus what the page marks: cited sources, still failing verification; the
+    sources listed are those a reader of the question's language could be given."""
     failing_ids = set(verification.get("failing_message_ids") or [])
+    languages = document_languages(m for m, _ in messages)
+    compares_languages = get_runtime(current_app).embedder.multilingual
     failing_texts = set(verification.get("failing") or [])  # resolutions stored before failing_message_ids existed
     unsupported_ids = set(verification.get("unsupported_message_ids") or [])
     views = []
     for message, kinds in messages:
         view = question_json(message, kinds)
         view["cited"] = {str(c.get("id")) for c in message.citations}
+        # Sources in another language than the question's only where the bot could use them (web/editor/gap_sources.py).
+        listed = listed_sources(message, languages, compares_languages)
+        view["sources"] = listed.sources
+        view["sources_left_out"] = left_out_note(listed.left_out) if listed.left_out else None
         view["is_gap"] = message.is_gap  # with reason and confidence: the outcome line (web.wording.answer_outcome)
         view["failing"] = bool(verification) and (
             message.id in failing_ids or (not failing_ids and view["question"] in failing_texts)
@@ -342,7 +374,9 @@ def _failed(gap: Gap, error: ApiError) -> tuple[str, int]:
     if error.status in (401, 403):
         raise error
     flash(error.message, "error")
-    return _gap_page(gap, kept=request.form.to_dict()), error.status
+    # The view's name tells which form this was (web/editor/gap_forms.py keeps only that form's fields).
+    form = (request.endpoint or "").rpartition(".")[2]
+    return _gap_page(gap, TypedForm.posted(form, request.form.to_dict())), error.status
 
 
 def _back(gap: Gap) -> Response:

@@ -36,7 +36,7 @@ fit and the support) and the answerer (it replays the questions).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -323,12 +323,13 @@ class ArticleChoice:
     kind: str
 
 
-def retrieved_document_ids(messages: Sequence[Message]) -> list[str]:
-    """The documents the bot retrieved for these questions, most often first: usually the article that should
-    have answered them, and the first one an editor checks."""
+def retrieved_document_ids(source_lists: Sequence[Sequence[Mapping[str, Any]]]) -> list[str]:
+    """The documents the bot retrieved for these questions (each question's ranked sources, as the gap page lists
+    them), most often first: usually the article that should have answered them, and the first one an editor
+    checks."""
     counts: Counter[str] = Counter()
-    for message in messages:
-        for source in message.sources[:3]:
+    for sources in source_lists:
+        for source in sources[:3]:
             if source.get("id"):
                 counts[str(source["id"])] += 1
     return [doc_id for doc_id, _ in counts.most_common()]
