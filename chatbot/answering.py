@@ -103,13 +103,6 @@ BARE_VERDICT = re.compile(
 _BARE_COUNT = re.compile(r"^(?:once|twice)[.!]\s+(?=\S)", re.IGNORECASE)
 
 
-# See Answerer._in_scope. Chosen on dev questions: a robot vacuum manual's 60 new everyday questions (o40, round
-# 40) gained 5 right answers and no answer to its 10 unanswerable ones; the everyday dev set 1 right answer; no
-# CLINC150, near-oos or other-product dev question the knowledge base does not answer passed.
-SURE_ANSWER = 0.55
-SCOPE_FLOOR = 0.10
-
-
 @dataclass(frozen=True)
 class AnswerEvent:
     """A streaming event: ``delta`` carries text as it is produced, ``answer`` the final :class:`Answer`."""
@@ -560,17 +553,10 @@ class Answerer:
 
     def _in_scope(self, features: dict[str, float]) -> bool:
         """The in-scope model's verdict; without one (an older calibration file) every question is in scope for
-        answering, and one below the answer threshold gets "I don't know".
-        The right-answer model sure of its answer outweighs an in-scope model that is unsure, not one that is sure
-        of the opposite (SURE_ANSWER, SCOPE_FLOOR): the in-scope model reads how close the best passage is in
-        meaning, and a manual's passages (an error-code table, a list of settings) are far from everyday words
-        ("app says E4, what do I do": 0.28 in scope, 0.56 right, threshold 0.30)."""
+        answering, and one below the answer threshold gets "I don't know"."""
         if self.scope_model is None:
             return self.confidence_model.probability(features) >= self.threshold
-        scope = self.scope_model.probability(features)
-        if scope >= self.scope_threshold:
-            return True
-        return scope >= SCOPE_FLOOR and self.confidence_model.probability(features) >= max(SURE_ANSWER, self.threshold)
+        return self.scope_model.probability(features) >= self.scope_threshold
 
     def scope_probability(self, features: dict[str, float]) -> float | None:
         """How likely the knowledge base covers the question (None without an in-scope model)."""

@@ -47,6 +47,16 @@ from chatbot.types import Citation, ScoredChunk, ScoredDocument
 _PLACE = re.compile(r"\S\s*>\s*\S|\b(?:go to|open)\b", re.IGNORECASE)
 
 
+# ... and a step that goes there first ("1. Go to **Profile > App lock**."), not one that only mentions one on its way
+# to doing something else: "1. **Check your connection.** Open a web page ..." before "4. **Check the date and
+# time.**", "1. Remove the dustbin (see 7.2) and open its lid." before "4. Let the filter dry ..." read as a list with
+# its middle torn out (round 40).
+_GOES_TO = re.compile(
+    r"^\s*(?:\d+\.\s*)?(?:go to\b|open\b[^.]*?\bapp\b|(?:open|tap|click|select|choose)\b[^.]*?\S\s*>\s*\S)",
+    re.IGNORECASE,
+)
+
+
 # A sentence that goes on from the one before it: "It ...", "They ...", "These ...", "Your invoices then ...", "You
 # can now ..." (after the steps that make it so).
 _POINTS_BACK = re.compile(
@@ -787,7 +797,7 @@ def _from_its_place(units: Sequence[Unit], first: int, step: int) -> list[Unit]:
     """The step ``step`` quoted alone, after its procedure's first step when that one says where it all happens:
     "Choose when to lock: immediately, after 1 minute or after 5 minutes" alone did not say it is in **Profile > App
     lock**."""
-    return [units[first], units[step]] if step > first and _PLACE.search(units[first].text) else [units[step]]
+    return [units[first], units[step]] if step > first and _GOES_TO.match(units[first].text) else [units[step]]
 
 
 def _said_by_one_item(units: Sequence[Unit], anchor: int, asked: Question, title: str) -> bool:
