@@ -593,6 +593,14 @@ def test_a_comparison_is_not_unsure_for_want_of_the_word_difference(kb: SampleKB
     assert "Staff" not in answer.answer
 
 
+def test_a_later_step_comes_after_the_first_only_when_that_one_goes_to_a_place(kb: SampleKB) -> None:
+    # Was "1. **Check your connection.** Open a web page ..." and then "4. **Check the date and time.** ...": a list
+    # with its middle torn out; the first check says no place the fourth happens in.
+    answer = _ask(kb, "could my phone clock being wrong break sync")
+    assert not answer.is_gap and answer.answer.startswith("**Check the date and time.**"), answer.answer
+    assert "Check your connection" not in answer.answer
+
+
 def test_a_list_of_what_is_not_done_is_quoted_with_its_heading(kb: SampleKB) -> None:
     # Was: the bullets alone ("- Bank fees for currency conversion ..."), which never said no.
     answer = _ask(kb, "my bank charged a currency conversion fee on your charge, will you refund that")
