@@ -1,12 +1,12 @@
 """A probe: messages a helper blind to the code wrote for the bundled help centres, asked through the real answerer.
 
 A probe file (JSON lines, in evals/graded/) holds one message per line with the help centre it is for (``lumo``:
-the sample help centre, ``kestrel``, ``parcelpoint``) and what answers it: the documents, best first, or
-``"abstain"`` when the help centre does not say. Probes are read and tuned on (dev data), except one kept unread to
-measure with (evals/graded/situational-round36b-heldout.jsonl); the data sets' test parts stay apart. This prints,
-per help centre, how many answerable messages were answered citing a labelled document first, answered citing
-another, not answered but with a labelled document as the first suggestion ("I'm not sure"), or not answered
-otherwise, and how many abstain messages got an answer anyway:
+the sample help centre, ``kestrel``, ``parcelpoint``, ``orla``: the robot vacuum's manuals) and what answers it:
+the documents, best first, or ``"abstain"`` when the help centre does not say. Probes are read and tuned on (dev
+data), except one kept unread to measure with (evals/graded/situational-round36b-heldout.jsonl); the data sets'
+test parts stay apart. This prints, per help centre, how many answerable messages were answered citing a labelled
+document first, answered citing another, not answered but with a labelled document as the first suggestion ("I'm
+not sure"), or not answered otherwise, and how many abstain messages got an answer anyway:
 
     python -m evals.probe evals/graded/situational-round35-probe.jsonl --out var/probe.jsonl
 
@@ -31,7 +31,7 @@ from evals.datasets import load_dataset
 from evals.runner import index_dataset
 
 # A probe's help centre -> the bundled data set holding its knowledge base.
-HELP_CENTRES = {"lumo": "everyday", "kestrel": "kestrel", "parcelpoint": "parcelpoint"}
+HELP_CENTRES = {"lumo": "everyday", "kestrel": "kestrel", "parcelpoint": "parcelpoint", "orla": "orla"}
 Verdict = Literal["right", "wrong", "suggested", "missed", "honest", "answered_abstain"]
 VERDICTS: tuple[Verdict, ...] = ("right", "wrong", "suggested", "missed", "honest", "answered_abstain")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.types import Answer, Citation, SourceRef
-from evals.datasets.everyday import EVERYDAY_KB, KESTREL_KB, PARCELPOINT_KB
+from evals.datasets.everyday import EVERYDAY_KB, KESTREL_KB, ORLA_KB, PARCELPOINT_KB
 from evals.probe import ProbeMessage, read_probe, render, summary, verdict
 from ingest.sources import load_path
 
@@ -70,10 +70,12 @@ def test_the_committed_probes_label_documents_of_their_help_centres() -> None:
         "lumo": load_path(EVERYDAY_KB).documents,
         "kestrel": load_path(KESTREL_KB).documents,
         "parcelpoint": load_path(PARCELPOINT_KB).documents,
+        "orla": load_path(ORLA_KB).documents,
     }
     ids = {help_centre: {d.id for d in docs} for help_centre, docs in documents.items()}
-    probes = sorted(Path(__file__).parent.parent.glob("evals/graded/situational-*.jsonl"))
-    assert len(probes) >= 2
+    graded = Path(__file__).parent.parent / "evals" / "graded"
+    probes = sorted([*graded.glob("situational-*.jsonl"), *graded.glob("orla-*-probe.jsonl")])
+    assert len(probes) >= 3
     for path in probes:
         messages = read_probe(path)
         assert len({m.id for m in messages}) == len(messages)
