@@ -95,6 +95,9 @@ _REFERS_BACK = re.compile(
 # What is left of "Yes, on the Business plan, which ..." without its "Yes,": a phrase qualifying the verdict.
 _VERDICT_COMMA = re.compile(r"^(?:yes|no),", re.IGNORECASE)
 _QUALIFIES = re.compile(r"^(?:on|in|for|with|only|but|if|as long as|unless|from|within|after|before|at|by)\b", re.I)
+# ... or a few words ending the verdict's sentence: "Yes, free of charge." read "Free of charge." (of the large-print
+# bills entry, round 40).
+_FRAGMENT = re.compile(r"^[^.!?\s]+(?:\s+[^.!?\s]+){0,3}[.!]", re.IGNORECASE)
 BARE_VERDICT = re.compile(
     r"^(?:(?:yes|no)[.!,]\s+|(?:是的|是|不是|可以|不可以|能|不能|不)[。！，,]\s*)(?=\S)", re.IGNORECASE
 )
@@ -749,7 +752,7 @@ class Answerer:
             # The entry was not matched by its own question (that is _answer_from_faq), so its "Yes." or "No."
             # answered another one: "can I track inventory?" got the import entry's "Yes. Go to Settings > Data".
             stripped = _capitalised(BARE_VERDICT.sub("", text, count=1))
-            qualifies = bool(_VERDICT_COMMA.match(text)) and bool(_QUALIFIES.match(stripped))
+            qualifies = qualifies_verdict(text, stripped)
             if stripped != _capitalised(text) and (_REFERS_BACK.match(stripped) or qualifies):
                 # What is left points back at the entry's own question ("Forward them to your account's own
                 # address", of "Can I email receipts to Lumo?"), or only qualifies the verdict ("Yes, on the
@@ -936,6 +939,14 @@ def _conversation_reply(question: str, intent: Intent, language: str, history: S
     reply = Answer(question, message(key, language), False, None, 1.0, language)
     reply.writer, reply.intent = "intent", intent.kind
     return reply
+
+
+def qualifies_verdict(entry_answer: str, without_verdict: str) -> bool:
+    """Whether what an FAQ answer says after its "Yes," or "No," only qualifies that verdict (see _QUALIFIES and
+    _FRAGMENT): then it is no sentence of its own without it."""
+    return bool(_VERDICT_COMMA.match(entry_answer)) and bool(
+        _QUALIFIES.match(without_verdict) or _FRAGMENT.match(without_verdict)
+    )
 
 
 def _final(events: Iterable[AnswerEvent]) -> Answer:
