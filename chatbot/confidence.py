@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from chatbot.actions import UNSAID_VERBS, action_stems, asked_verb, opposites
-from chatbot.composer.question import compared_sides
 from chatbot.keyword import tokenize, tokenize_passage, with_bigrams
 from chatbot.retrieval import RetrievalResult
 from chatbot.types import Chunk, ScoredDocument
@@ -110,17 +108,6 @@ class OperatingPoints:
 IdfLookup = Callable[[str], float]
 
 
-# What asks for a comparison, not what is compared: "whats the difference between admin and accountant" was "I'm not
-# sure" (0.33) because no passage says "difference", its rarest word (missing_rare 1.0), while the two roles'
-# paragraphs answer it (round 40; "accountant vs admin role, what's the difference?" was answered, 0.48).
-_COMPARING = re.compile(r"\b(?:differences?|differ|vs\.?|versus|compared?|comparison)\b", re.IGNORECASE)
-
-
-def _content_of(question: str) -> str:
-    """``question`` without the words asking to compare, when it compares two things."""
-    return _COMPARING.sub(" ", question) if compared_sides(question) is not None else question
-
-
 def confidence_features(
     result: RetrievalResult, idf: IdfLookup, faq_similarity: float = 0.0, top_faq_similarity: float | None = None
 ) -> dict[str, float]:
@@ -136,7 +123,7 @@ def confidence_features(
         features["top_faq_similarity"] = top_faq_similarity
     if result.dense_hits:
         features["dense_max"] = max(h.similarity for h in result.dense_hits)
-    unigrams = [t for t in dict.fromkeys(tokenize(_content_of(result.query)))]
+    unigrams = [t for t in dict.fromkeys(tokenize(result.query))]
     weights = {t: idf(t) for t in unigrams}
     # A word the knowledge base has never seen is as rare as a word can be: weigh it like a one-off word.
     rarest = max(weights.values(), default=0.0) or 1.0

@@ -161,7 +161,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         not helping, isnt helping, is not helping, arent helping, are not helping, youre not helping,
         waste of time, a waste of time, complete waste of time, frustrating, so frustrating, this is frustrating,
         this is so frustrating, ridiculous, this is ridiculous, so ridiculous, unacceptable, this is unacceptable,
-        absolutely ridiculous, this is a joke, what a joke, 😡, 😠, 🤬,
+        absolutely ridiculous, absolutely unacceptable, totally unacceptable, this is a joke, its a joke,
+        is this a joke, what a joke, 😡, 😠, 🤬,
         不对, 不对吧, 错了, 答错了, 回答错了, 答非所问, 不是这个, 不是这个问题, 不是我问的, 不是我要的, 没用, 没有用,
         没帮助, 没有帮助, 没帮上忙, 不相关, 看不懂, 👎
     """),

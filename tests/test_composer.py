@@ -2147,14 +2147,14 @@ def test_a_comparison_table_is_cut_to_the_two_columns_compared_and_the_rows_wher
         "| View reports | Yes | Yes | Yes | No |\n| Manage users | Yes | Yes | No | No |\n"
         "| Close the account | Yes | No | No | No |"
     )
-    assert select_column(roles, {"admin": 2.0, "accountant": 2.5, "differ": 3.0}).splitlines() == [
-        "| Action | Admin | Accountant |",
-        "|---|---|---|",
-        "| Manage users | Yes | No |",
-    ]
+    compared = select_column(roles, {"admin": 2.0, "accountant": 2.5, "differ": 3.0}, compares=True)
+    assert compared.splitlines() == ["| Action | Admin | Accountant |", "|---|---|---|", "| Manage users | Yes | No |"]
     # When they differ in no row, every row.
-    same = select_column(roles.rsplit("\n", 1)[0], {"owner": 2.0, "admin": 2.0}).splitlines()
+    same = select_column(roles.rsplit("\n", 1)[0], {"owner": 2.0, "admin": 2.0}, compares=True).splitlines()
     assert same[0] == "| Action | Owner | Admin |" and len(same) == 4
+    # Two named and not compared ("do admin and accountant both see reports?"): every row, for the row asked.
+    both = select_column(roles, {"admin": 2.0, "accountant": 2.5, "report": 2.0}).splitlines()
+    assert both[0] == "| Action | Admin | Accountant |" and "| View reports | Yes | Yes |" in both
     # Not two columns of a table's attributes ("Plans", "Notes"), whichever the question names.
     methods = "| Method | Plans | Notes |\n|---|---|---|\n| SMS | All plans | Not in every country |"
     assert select_column(methods, {"plan": 2.0, "sms": 3.0}) == methods

@@ -585,14 +585,6 @@ def test_an_overview_saying_what_it_covers_and_where_else_to_look_is_not_the_ans
     assert "This overview explains" not in answer.answer and "see 'Privacy" not in answer.answer
 
 
-def test_a_comparison_is_not_unsure_for_want_of_the_word_difference(kb: SampleKB) -> None:
-    # Was "I'm not sure" (0.33): no passage says "difference", which was the question's rarest word.
-    answer = _ask(kb, "whats the difference between admin and accountant")
-    assert not answer.is_gap and answer.citations[0].id == "account/users-and-permissions.md"
-    assert "| Action | Admin | Accountant |" in answer.answer and "| Manage users | Yes | No |" in answer.answer
-    assert "Staff" not in answer.answer
-
-
 def test_a_later_step_comes_after_the_first_only_when_that_one_goes_to_a_place(kb: SampleKB) -> None:
     # Was "1. **Check your connection.** Open a web page ..." and then "4. **Check the date and time.** ...": a list
     # with its middle torn out; the first check says no place the fourth happens in.

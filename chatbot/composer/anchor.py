@@ -86,7 +86,8 @@ def find_anchor(
 def _asks_title(title: str, terms: dict[str, float], share: float) -> bool:
     """Whether the question says at least ``share`` of the title's words (word pairs aside)."""
     words = {t for t in passage_terms(title) if "_" not in t}
-    return bool(words) and len(words & terms.keys()) >= share * len(words)
+    asked = {t for t, weight in terms.items() if weight > 0}
+    return bool(words) and len(words & asked) >= share * len(words)
 
 
 def _symptom_match(table: str, terms: dict[str, float]) -> float:

@@ -51,8 +51,11 @@ _PLACE = re.compile(r"\S\s*>\s*\S|\b(?:go to|open)\b", re.IGNORECASE)
 # to doing something else: "1. **Check your connection.** Open a web page ..." before "4. **Check the date and
 # time.**", "1. Remove the dustbin (see 7.2) and open its lid." before "4. Let the filter dry ..." read as a list with
 # its middle torn out (round 40).
+# Its first sentence goes somewhere ("go to", "navigate to", "前往", "open the ... app") or names a menu path, and
+# it does not open with a bold label of its own ("**Check your connection.**").
 _GOES_TO = re.compile(
-    r"^\s*(?:\d+\.\s*)?(?:go to\b|open\b[^.]*?\bapp\b|(?:open|tap|click|select|choose)\b[^.]*?\S\s*>\s*\S)",
+    r"^\s*(?:\d+[.)、]\s*)?(?!\*\*[^*]+[.!]\*\*)[^.!?。]*?"
+    r"(?:\b(?:go|navigate|head) to\b|\bopen\b[^.!?。]*?\bapp\b|\S\s*>\s*\S|前往|进入|打开)",
     re.IGNORECASE,
 )
 
@@ -237,7 +240,13 @@ class ExtractiveComposer:
             )
             units[anchor] = _whole_table(units[anchor], document, terms, title_terms)
             window = self._table_window(
-                units, anchor, terms, title_terms, whole=asked.contrasts, prices=asked.asks_price
+                units,
+                anchor,
+                terms,
+                title_terms,
+                whole=asked.contrasts,
+                prices=asked.asks_price,
+                compares=asked.sides is not None,
             )
             window += _row_sections(window, document, anchor_chunk, skip)
         else:
@@ -440,7 +449,7 @@ class ExtractiveComposer:
                 # introduces it ("Lumo uses this schedule:") and it fits: then it is what that sentence promises.
                 # So is a table of the section an introduction names (see _named_by_intro), and the passage reads on.
                 fits = words + self._words(unit) <= budget
-                if fits and unit.chunk is not units[anchor].chunk and unit.chunk in read_into:
+                if fits and unit.chunk is not units[anchor].chunk and any(unit.chunk is c for c in read_into):
                     window.append(unit)
                     words += self._words(unit)
                     continue
@@ -561,6 +570,7 @@ class ExtractiveComposer:
         title_terms: set[str],
         whole: bool = False,
         prices: bool = False,
+        compares: bool = False,
     ) -> list[Unit]:
         """The table the question is about: its lead-in ("Some settings are only available ...:"), the table (the
         rows the question names, when it names some; every row when ``whole``; for a price question, ``prices``,
@@ -574,7 +584,7 @@ class ExtractiveComposer:
         # and what does it cost a year" named the bank-connections row, which states no price.
         # The column the question names first ("Business" of the plans table), so that the rows stating a price
         # are those stating one in that column.
-        text = table.text if whole else select_column(table.text, terms)
+        text = table.text if whole else select_column(table.text, terms, compares)
         text = money_rows(text) if prices else text
         quoted = text if whole else select_rows(text, terms, title_terms)
         window.append(replace(table, text=quoted))
@@ -938,13 +948,15 @@ def _named_by_intro(section: ScoredChunk, intro: ScoredChunk, title: str) -> boo
     ("... within the refund window." before "## Refund windows"), beyond what the title says: it leans on that
     section, which says what it is. "What is the refund policy?" got only the introduction (round 40). A heading of
     one word, or named otherwise ("your reports stay in your home currency" before "## Your home currency", "The
-    Stripe integration is available on all plans" before the integration's features), is not leaned on."""
+    Stripe integration is available on all plans" before the integration's features), is not leaned on. English
+    headings only: a Chinese heading's words are not delimited."""
     heading = plain_text(section.chunk.heading_path[-1]).lower() if section.chunk.heading_path else ""
-    named = [w for w in re.findall(r"[a-z]+", heading) if passage_terms(w)]  # its words, stop words aside
+    # Its words, stop words and the "s" of "app's" aside.
+    named = [w for w in re.findall(r"[a-z]+", heading) if len(w) > 1 and passage_terms(w)]
     if len(named) < 2 or set(passage_terms(" ".join(named))) <= set(passage_terms(title)):
         return False
-    phrase = r"\s+".join(re.escape(w.rstrip("s")) + r"\w*" for w in named)
-    return re.search(rf"\bthe\s+{phrase}\b", intro.chunk.text, re.IGNORECASE) is not None
+    phrase = r"[\s-]+".join(re.escape(w.removesuffix("s")) + r"\w*" for w in named)
+    return re.search(rf"\bthe\s+{phrase}\b", plain_text(intro.chunk.text), re.IGNORECASE) is not None
 
 
 def _amount_stated(entry: list[Unit], asked: Question, anchor_chunk: ScoredChunk, anchor: int) -> list[Unit]:

@@ -10,7 +10,7 @@ from itertools import pairwise
 
 from chatbot.actions import action_stems, asks_to_set_up, done_action_stems, step_verb_words, step_verbs
 from chatbot.codes import codes_in
-from chatbot.composer.units import Unit, row_cells, table_parts, without_step_number
+from chatbot.composer.units import Unit, plain_text, row_cells, table_parts, without_step_number
 from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokenize_passage
 from chatbot.synonyms import PARTICLES
 
@@ -993,7 +993,7 @@ def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> s
     return "\n".join([*header, *_with_spanned_rows(rows, {i for i, score in enumerate(scores) if score == best})])
 
 
-def select_column(table: str, terms: dict[str, float]) -> str:
+def select_column(table: str, terms: dict[str, float], compares: bool = False) -> str:
     """A table comparing things one per column ("| Feature | Free | Plus | Business |") cut to its first column and
     the one or two columns the question names, or the whole table. "How much does the Business plan cost?" got every
     plan's prices, and "and on Plus?" the same table again (round 39, a tester in the widget). Only a comparison of
@@ -1009,9 +1009,9 @@ def select_column(table: str, terms: dict[str, float]) -> str:
         return table
     words = {t for t, w in terms.items() if w > 0 and "_" not in t}
     named = [i for i, name in enumerate(names) if i > 0 and words & set(tokenize_passage(name))]
-    # ... or the two it compares: "whats the difference between admin and accountant" got the permissions grid of
-    # all five roles (round 40).
-    if not 1 <= len(named) <= 2 or len(named) == len(names) - 1:
+    # ... or the two it names: "accountant vs admin, what's the difference?" got the permissions grid of all five
+    # roles (round 40).
+    if not 1 <= len(named) <= 2:
         return table
     kept = [0, *named]
 
@@ -1019,9 +1019,10 @@ def select_column(table: str, terms: dict[str, float]) -> str:
         cells = row_cells(row)
         return [cells[i] if i < len(cells) else "" for i in kept]
 
-    if len(named) == 2:
-        # Two compared: the rows where they differ ("| Manage users | Yes | No |"), when any do.
-        rows = [row for row in rows if kept_cells(row)[1].strip() != kept_cells(row)[2].strip()] or rows
+    if compares and len(named) == 2:
+        # Two compared ("what's the difference"): the rows where they differ ("| Manage users | Yes | No |"), when
+        # any do. Not for two only named: "do admin and accountant both see reports?" asks the row where they agree.
+        rows = [row for row in rows if plain_text(kept_cells(row)[1]) != plain_text(kept_cells(row)[2])] or rows
     cut = ["| " + " | ".join(kept_cells(row)) + " |" for row in (header[0], *rows)]
     return "\n".join([cut[0], "|" + "---|" * len(kept), *cut[1:]])
 

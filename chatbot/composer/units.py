@@ -52,8 +52,10 @@ _TABLE_REFERENCE = re.compile(
 # A sentence listing what a page covers ("This guide explains how to connect a bank, how often transactions
 # arrive, ..."): it names every section's topic, so it matched questions that a section answers, and says nothing.
 _OVERVIEW = re.compile(
-    r"^\s*(?:this|the following) (?:guide|article|overview|page|section|document|chapter)s? (?:also )?"
-    r"(?:explains|describes|covers|shows|lists|walks you through|tells you|helps)\b",
+    r"^\s*(?:this|the following) (?:(?:guide|article|page|section|document|chapter)s? (?:also )?"
+    r"(?:explains|describes|covers|shows|lists|walks you through|tells you|helps)"
+    # Not "This overview shows your income and expenses": a screen of the product.
+    r"|overview (?:also )?(?:explains|describes|covers|walks you through))\b",
     re.IGNORECASE,
 )
 # ... it is never the anchor, and a guide's or article's is not quoted beside one either ("my bank feed stopped
@@ -86,7 +88,9 @@ _ANOTHER_ARTICLE = re.compile(
     r"\bsee\s+(?:\*[^*]+\*|\[[^\]]+\]\([^)]*\)|(?:our|the)\s+(?:[\w'-]+\s+){0,5}?(?:article|guide|page|section))"
     # ... or a title in quotes, when "see" tells the reader to ("For privacy questions, see 'Privacy, GDPR and where
     # your data is stored'."), not when it tells what they see ("If you see 'Connection expired', reconnect").
-    r"|(?:^|[,:;(]\s*|\bplease\s+)see\s+(?:'[^']+'|\"[^\"]+\"|\u2018[^\u2019]+\u2019|\u201c[^\u201d]+\u201d)",
+    # The title ends the sentence: "When the sync ends, see 'Synced' next to the account" tells what is shown.
+    r"|(?:^|[,:;(]\s*|\bplease\s+|\bdetails\s+)see\s+(?:'[^']+'|\"[^\"]+\"|\u2018[^\u2019]+\u2019|\u201c[^\u201d]+\u201d)"
+    r"\s*[.)]?\s*$",
     re.IGNORECASE,
 )
 
@@ -98,7 +102,7 @@ def points_at_another_article(text: str) -> bool:
 
 # ... and says nothing else: "See ..." or "For privacy and GDPR questions, see ...", not "Usually an unpaid
 # subscription; see [What happens when a payment fails](...)".
-_ONLY_SENDS = re.compile(r"^\s*(?:(?:for|to|if)\b[^.;:]*,\s*)?(?:please\s+)?see\b", re.IGNORECASE)
+_ONLY_SENDS = re.compile(r"^\s*(?:(?:for|to|if)\b[^.;:]*?,?\s+)?(?:please\s+)?see\b", re.IGNORECASE)
 
 
 def only_points_elsewhere(unit: Unit) -> bool:
@@ -106,7 +110,7 @@ def only_points_elsewhere(unit: Unit) -> bool:
     return (
         not (unit.is_table or unit.is_list_item)
         and bool(_ONLY_SENDS.match(unit.text))
-        and (points_at_another_article(unit.text))
+        and points_at_another_article(unit.text)
     )
 
 
