@@ -217,6 +217,21 @@ def action_stems(question: str) -> frozenset[str]:
     return frozenset(stem for word in words for stem in tokenize(word))
 
 
+# "To remove the account and its transactions completely, choose **Delete account** instead": a sentence that opens
+# with what it is for.
+_PURPOSE = re.compile(r"^\s*(?:\d+[.)]\s*)?(?:\*\*)?to\s+([a-z]+)\b", re.IGNORECASE)
+
+
+def for_another_purpose(sentence: str, action: frozenset[str]) -> bool:
+    """Whether ``sentence`` opens by saying it is for a known action other than ``action`` (stems): it says how to
+    do that one, whatever else it mentions on the way."""
+    purpose = _PURPOSE.match(sentence)
+    if purpose is None:
+        return False
+    stems = tokenize(purpose.group(1))
+    return bool(stems) and stems[0] in action_verbs() and stems[0] not in action
+
+
 def names_another_action(heading: str, action: frozenset[str]) -> bool:
     """Whether ``heading`` starts with a known action verb other than ``action`` (stems): "Connect a bank account"
     for "delete", not "Invite a user" for "add" (invite is no verb this module knows, so it may be the same

@@ -1323,12 +1323,75 @@ def test_a_where_question_gets_the_step_naming_the_place_not_a_long_checklist() 
     text = compose("where do i find the profit and loss report", [article], lambda t: idf.get(t, 0.0)).text
     # One step quoted alone has no number: it is not a list cut from somewhere.
     assert text.startswith("Run Reports > Profit and loss") and "bank accounts" not in text, text
-    # Asked how, the procedure stays whole; and a short procedure stays whole for a where-question too.
-    text = compose("how do i check the profit and loss report", [article], lambda t: idf.get(t, 0.0)).text
-    assert text.startswith("1. Check the bank accounts"), text
+    # A short procedure stays whole for a where-question.
     short = _document("export.md", "Export", ["1. Go to Settings > Data.\n2. Click Export data."])
     text = compose("where do i export data", [short], lambda t: 1.0).text
     assert text.startswith("1. Go to Settings > Data.\n2. Click Export data."), text
+
+
+def test_a_how_to_question_gets_the_step_that_is_a_task_of_its_own_not_the_checklist_around_it() -> None:
+    # "how do i run a profit and loss report" got all nine steps of the year-end checklist for its step 7 (round 41).
+    tasks = ["bank accounts", "receipts", "unpaid invoices", "unpaid bills", "VAT returns"]
+    checklist = "\n".join(
+        [
+            f"{n}. Check the {thing} for the whole year and fix every difference you find in it."
+            for n, thing in enumerate(tasks, start=1)
+        ]
+        + ["6. Run Reports > Profit and loss for the year and check it for surprises."]
+    )
+    idf = {"profit": 4.0, "loss": 4.0, "report": 2.0, "run": 1.0}
+    compose = ExtractiveComposer().compose
+    article = _document("year-end.md", "Year-end checklist", [checklist])
+    text = compose("how do i run the profit and loss report", [article], lambda t: idf.get(t, 0.0)).text
+    assert text == "Run Reports > Profit and loss for the year and check it for surprises. [1]", text
+    # Without a place to go to, the step alone.
+    placeless = checklist.replace("Run Reports > Profit and loss", "Run the profit and loss report")
+    article = _document("year-end.md", "Year-end checklist", [placeless])
+    text = compose("how do i run the profit and loss report", [article], lambda t: idf.get(t, 0.0)).text
+    assert text == "Run the profit and loss report for the year and check it for surprises. [1]", text
+    # A procedure its title names is the answer whole, from its first step.
+    article = _document("reports.md", "Run a profit and loss report", [checklist])
+    text = compose("how do i run the profit and loss report", [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith("1. Check the bank accounts") and "6. Run Reports" in text, text
+
+
+def test_a_sentence_for_another_action_is_no_answer_to_the_asked_one() -> None:
+    # "how do i reconcile transactions" got "To remove the account ... only possible if none of its transactions are
+    # reconciled.", with the steps to disconnect the feed before it (round 41).
+    disconnect = (
+        "1. Go to **Banking > Bank accounts**.\n2. Click the **...** menu and choose **Disconnect feed**.\n\n"
+        "To remove the account and its transactions completely, choose **Delete account** instead: this is only "
+        "possible if none of its transactions are reconciled."
+    )
+    review = (
+        "New transactions land in **Banking > Review**, where you match or categorise each one. The **Reconciled "
+        "up to** date on the account card shows how far you have checked."
+    )
+    article = _scored(
+        "bank-feeds.md",
+        "Bank feeds",
+        [(disconnect, ("Disconnecting a bank",), 0.6), (review, ("What to do with imported transactions",), 0.5)],
+    )
+    idf = {"reconcil": 4.0, "transact": 2.0}
+    text = ExtractiveComposer().compose("how do i reconcile transactions", [article], lambda t: idf.get(t, 0.0)).text
+    assert "Disconnect feed" not in text and "Reconciled up to" in text, text
+
+
+def test_a_link_address_is_not_what_a_sentence_says() -> None:
+    # "is there a mobile app" got "- Work offline (see [Using Lumo offline](https://help.lumo.example/mobile/...))":
+    # the address said "mobile" (round 41).
+    features = (
+        "- Send invoices and see which ones are paid\n"
+        "- Work offline (see [Using Lumo offline](https://help.example/mobile/offline-mode))"
+    )
+    article = _scored(
+        "apps.md",
+        "The Lumo apps for iPhone and Android",
+        [("The Lumo apps are free on every plan.", (), 0.5), (features, ("What you can do",), 0.6)],
+    )
+    idf = {"mobil": 2.0, "app": 1.5}
+    text = ExtractiveComposer().compose("is there a mobile app", [article], lambda t: idf.get(t, 0.0)).text
+    assert text.startswith("The Lumo apps are free on every plan."), text
 
 
 def test_a_comparison_side_found_only_in_the_table_already_quoted_adds_nothing() -> None:

@@ -387,6 +387,27 @@ def test_a_where_question_gets_the_step_naming_the_place(kb: SampleKB) -> None:
     assert "Reconcile every bank account" not in answer.answer
 
 
+def test_a_how_to_question_about_one_step_of_a_checklist_gets_that_step(kb: SampleKB) -> None:
+    # Was (round 41, a blind walkthrough): the whole nine-step year-end checklist.
+    answer = _ask(kb, "how do i run a profit and loss report")
+    assert not answer.is_gap and answer.answer.startswith("Run Reports > Profit and loss"), answer.answer
+    assert "Reconcile every bank account" not in answer.answer
+
+
+def test_reconciling_never_gets_the_steps_to_disconnect_a_bank(kb: SampleKB) -> None:
+    # Was (round 41): "1. Go to Banking > Bank accounts. 2. ... Disconnect feed." and "To remove the account ...,
+    # choose Delete account instead - this is only possible if none of its transactions are reconciled."
+    answer = _ask(kb, "how do i reconcile transactions")
+    assert "Disconnect feed" not in answer.answer and "Delete account" not in answer.answer, answer.answer
+
+
+def test_is_there_a_mobile_app_gets_the_apps_opening(kb: SampleKB) -> None:
+    # Was (round 41): "What you can do in the apps: - Work offline (see [Using Lumo offline](.../mobile/...))", the
+    # link's address saying "mobile".
+    answer = _ask(kb, "is there a mobile app")
+    assert not answer.is_gap and answer.answer.startswith("The Lumo apps are free on every plan."), answer.answer
+
+
 def test_an_internal_error_code_is_unknown_to_the_public(kb: SampleKB) -> None:
     # The known-issue codes ("KI-231") are in an internal article only: the public scope never "knows" them.
     index = kb.answerer.retriever.keyword_index

@@ -15,6 +15,7 @@ from chatbot.composer.question import (
     Question,
     holds_code,
     money_rows,
+    overlap,
     select_column,
     select_rows,
     unit_overlap,
@@ -262,6 +263,7 @@ class ExtractiveComposer:
                 anchor,
                 from_top=framed,
                 one_step=asked.is_where,
+                own_task=asked.is_how_to and _own_task(units[anchor], document.title, terms),
                 asked=None if asked.is_how_to else asked,
                 title=document.title,
                 read_into=[c for c in following if is_intro and _named_by_intro(c, anchor_chunk, document.title)],
@@ -352,6 +354,7 @@ class ExtractiveComposer:
         asked: Question | None = None,
         title: str = "",
         read_into: Sequence[ScoredChunk] = (),
+        own_task: bool = False,
     ) -> list[Unit]:
         """The units quoted around ``anchor``. ``one_step``: a question asking where something is ("where do i find
         the profit and loss report") is answered by the step that names the place (a menu path, "Go to ...") and
@@ -359,17 +362,21 @@ class ExtractiveComposer:
         whole nine-step year-end checklist was quoted for step 7's "Run Reports > Profit and loss". ``asked``: a
         question that does not ask how to do something, which the step or the sentence saying it answers, not the
         procedure around it (see below and _items_asked); None for a how-to question. ``read_into``: sections the
-        anchor's introduction leans on (see _named_by_intro), whose tables are quoted when they fit."""
+        anchor's introduction leans on (see _named_by_intro), whose tables are quoted when they fit. ``own_task``:
+        the anchor is a step that is a task of its own (see _own_task), answered like a question asking where, and
+        alone when no step before it goes to a place."""
         settings = self.settings
         if asked is not None and not one_step and units[anchor].is_list_item:
             items = self._items_asked(units, anchor, asked, title)
             if items is not None:
                 return items
-        if one_step and units[anchor].is_step:
+        if (one_step or own_task) and units[anchor].is_step:
             first, last = _procedure_around(units, anchor)
             # From the nearest step at or before the anchor that names a place ("Go to **Settings > Security**"),
             # to the anchor: "2. Under Password, click Change password" alone does not say where.
             place = next((i for i in range(anchor, first - 1, -1) if _PLACE.search(units[i].text)), None)
+            if own_task and place is None:
+                return [units[anchor]]
             if place is not None and sum(self._words(u) for u in units[first : last + 1]) > settings.max_words:
                 return units[place : anchor + 1]
         start = anchor
@@ -1049,6 +1056,16 @@ def _row_sections(
         if c is not anchor_chunk and c.chunk.heading_path and holds_code(c.chunk.heading_path[-1], codes)
     ]
     return unique([u for c in sections for u in split_units(c)], skip)
+
+
+def _own_task(unit: Unit, title: str, terms: dict[str, float]) -> bool:
+    """Whether a step is a task of its own in a list of tasks the question is not about: the article's title and the
+    step's headings share no word with the question, and the step says most of it. "how do i run a profit and loss
+    report" got the whole nine-step year-end checklist for its step 7, "Run Reports > Profit and loss ..." (round
+    41): like a question asking where (_window's one_step), it is answered by that step and the place it goes to."""
+    if not unit.is_step or overlap(" ".join((title, *unit.chunk.chunk.heading_path)), terms) > 0:
+        return False
+    return unit_overlap(unit, terms) >= 0.5 * sum(terms.values())
 
 
 def _procedure_around(units: Sequence[Unit], step: int) -> tuple[int, int]:

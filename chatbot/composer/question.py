@@ -10,7 +10,7 @@ from itertools import pairwise
 
 from chatbot.actions import action_stems, asks_to_set_up, done_action_stems, step_verb_words, step_verbs
 from chatbot.codes import codes_in
-from chatbot.composer.units import Unit, plain_text, row_cells, table_parts, without_step_number
+from chatbot.composer.units import Unit, plain_text, row_cells, table_parts, without_link_targets, without_step_number
 from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokenize_passage
 from chatbot.synonyms import PARTICLES
 
@@ -895,7 +895,7 @@ def _with_ubiquitous(term: str, idf: IdfLookup) -> bool:
 
 
 def overlap(text: str, terms: dict[str, float]) -> float:
-    present = set(passage_terms(text))
+    present = set(passage_terms(without_link_targets(text)))
     return sum(w for t, w in terms.items() if t in present)
 
 

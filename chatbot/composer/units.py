@@ -348,6 +348,13 @@ _EMPHASIS = re.compile(r"\*\*|__|`")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 
+def without_link_targets(text: str) -> str:
+    """``text`` with each Markdown link cut to the words it shows: its address is not what the text says ("Work
+    offline (see [Using Lumo offline](https://help.lumo.example/mobile/offline-mode))" said "mobile" of "is there a
+    mobile app", and was quoted for it, round 41)."""
+    return _MARKDOWN_LINK.sub(r"\1", text) if "](" in text else text
+
+
 def plain_text(text: str) -> str:
     """``text`` without Markdown marks (emphasis, code, a link's target, a list item's marker or number), for a place
     that shows text as it is (an excerpt under a title)."""
