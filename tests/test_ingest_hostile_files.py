@@ -197,3 +197,47 @@ def test_emoji_joined_by_zero_width_joiners_make_a_sane_id(tmp_path: Path) -> No
     for error in failed.values():
         assert "control or invisible character U+200D" in error or "U+202E" in error, error
     assert shown("\U0001f469\u200d\U0001f4bb and a\u200db") == "\U0001f469\u200d\U0001f4bb and a\\u200db"
+
+
+def test_flag_keycap_and_presentation_emoji_make_a_sane_id(tmp_path: Path) -> None:
+    # England's flag is 🏴 and the tag characters "gbeng" (U+E0067 ...) closed by CANCEL TAG U+E007F: invisible
+    # formatting characters (Cf), and such a file name failed its file as "invisible character U+E0067" (a review
+    # after round 40). Tag characters anywhere else are ASCII no one sees: they still fail their file.
+    england = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+    scotland = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    read = {
+        f"{england} shipping.md": "Shipping",
+        f"{scotland} {england} offices.md": "Offices",
+        "\U0001f1f3\U0001f1f1 returns.md": "Returns",  # a regional-indicator flag
+        "1\ufe0f\u20e3 first steps.md": "First steps",  # a keycap: the digit, the variation selector, U+20E3
+        "\u2764\ufe0f favourites.md": "Favourites",  # emoji presentation
+        "\u2764\ufe0e text heart.md": "Text heart",  # text presentation
+    }
+    for name, title in read.items():
+        write(tmp_path / name, f"# {title}\n\nBody.\n")
+    hidden = {
+        "a\U000e0067\U000e0062.md": "a\\U000e0067\\U000e0062.md",  # after a letter: "a" to the eye
+        "\U0001f3f4\U000e0067\U000e0062.md": "\U0001f3f4\\U000e0067\\U000e0062.md",  # no cancel tag
+        # after an emoji other than 🏴: no flag, "🙂" to the eye
+        "\U0001f642\U000e0067\U000e0062\U000e0065\U000e007f.md": (
+            "\U0001f642\\U000e0067\\U000e0062\\U000e0065\\U000e007f.md"
+        ),
+        "\U000e007f.md": "\\U000e007f.md",  # a cancel tag alone
+        f"{england}\u202e.md": f"{england}\\u202e.md",  # a right-to-left override after a flag
+    }
+    for name in hidden:
+        write(tmp_path / name, "# Hidden\n\nBody.\n")
+    wales = "\\U0001F3F4\\U000E0067\\U000E0062\\U000E0077\\U000E006C\\U000E0073\\U000E007F"  # YAML escapes
+    write(tmp_path / "sub" / "wales.md", f'---\nid: "{wales} wales"\n---\n# Wales\n\nBody.\n')
+    write(tmp_path / "sub" / "tagged.md", '---\nid: "ok\\U000E0041"\n---\n# Tagged\n\nBody.\n')
+
+    result = load_path(tmp_path)
+    documents = {doc_id: doc.title for doc_id, doc in by_id(result).items()}
+    wales_id = "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f wales"
+    assert documents == {**read, wales_id: "Wales"}  # a file's id is its name, unchanged
+    assert {doc.id for doc in load_path(tmp_path).documents} == set(documents)  # and the same on every ingest
+    failed = {f.path: f.error for f in result.failed}
+    assert set(failed) == {*hidden.values(), "sub/tagged.md"}
+    for error in failed.values():
+        assert "control or invisible character U+E00" in error or "U+202E" in error, error
+    assert shown(f"{england} and a\U000e0067") == f"{england} and a\\U000e0067"

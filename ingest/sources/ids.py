@@ -2,7 +2,8 @@
 row's ``id``, an FAQ page's ``#question``, a web page's host and path).
 
 A sane id has 1 to MAX_ID_CHARS characters, none of them a control or invisible formatting character (but the
-zero-width joiner inside an emoji: "👩‍💻" is 👩, U+200D, 💻), and reads as a relative path: it does not start with
+zero-width joiner inside an emoji: "👩‍💻" is 👩, U+200D, 💻; and the tag characters of a flag such as England's: 🏴 and
+"gbeng" in tag letters), and reads as a relative path: it does not start with
 ``/`` or ``\\`` and has no ``.`` or ``..`` part. No id is made into a file path (a file is found by its
 ``source_path``), but ids are shown in terminals and web pages and put in the editor's URLs: "../../x" there would be
 resolved by the browser to another page, an escape sequence would rewrite the terminal of ``answerdesk docs list``,
@@ -29,6 +30,13 @@ _SHOWN_CHARS = 80  # of an id quoted in an error: a report line stays one short 
 _ZWJ = "\u200d"
 _SYMBOL_CATEGORIES = frozenset({"So", "Sm"})
 _EMOJI_MODIFIERS = frozenset({"\ufe0f", *map(chr, range(0x1F3FB, 0x1F400))})
+# The flags of England, Scotland and Wales are tag sequences (Unicode TS #51): 🏴 U+1F3F4, a subdivision code
+# ("gbeng": a 2-letter region and 1 to 4 letters or digits) spelt in tag letters and digits (U+E0061-U+E007A,
+# U+E0030-U+E0039), and CANCEL TAG U+E007F. Tag characters are invisible formatting (Cf), so a file named with
+# England's flag failed its file (a review after round 40). They are accepted only in that form: anywhere else they
+# are ASCII no one sees ("a" and tag "gb" shows as "a"). Regional-indicator flags (🇳🇱: two So), keycaps (1️⃣: the
+# digit, U+FE0F, Mn, and U+20E3, Me) and variation selectors (Mn) are not invisible and were never refused.
+_FLAG_TAG_SEQUENCE = re.compile("\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{3,6}\U000e007f")
 
 
 def is_invisible(char: str) -> bool:
@@ -49,21 +57,31 @@ def _is_symbol(char: str) -> bool:
     return unicodedata.category(char) in _SYMBOL_CATEGORIES
 
 
-def _is_hidden(text: str, index: int) -> bool:
-    return is_invisible(text[index]) and not _joins_emoji(text, index)
+def _hidden_indices(text: str) -> set[int]:
+    """Where ``text`` has a control or invisible character, but a joiner between two emoji or a flag's tags."""
+    flag_tags = {
+        index for match in _FLAG_TAG_SEQUENCE.finditer(text) for index in range(match.start() + 1, match.end())
+    }
+    return {
+        index
+        for index, char in enumerate(text)
+        if is_invisible(char) and index not in flag_tags and not _joins_emoji(text, index)
+    }
 
 
 def hidden_chars(text: str) -> list[str]:
-    """The control and invisible characters of ``text``, in order, but a zero-width joiner that joins two emoji."""
-    return [char for index, char in enumerate(text) if _is_hidden(text, index)]
+    """The control and invisible characters of ``text``, in order, but a zero-width joiner that joins two emoji and
+    the tag characters of a flag such as England's."""
+    return [text[index] for index in sorted(_hidden_indices(text))]
 
 
 def shown(text: str) -> str:
     """``text`` safe to print in a one-line report: invisible characters escaped (``\\x1b``, ``\\u202e``), so that
-    a name or id can neither rewrite the terminal nor hide what it is. An emoji's joiner is left as it is."""
+    a name or id can neither rewrite the terminal nor hide what it is. An emoji's joiner and a flag's tags are left
+    as they are."""
+    hidden = _hidden_indices(text)
     return "".join(
-        char.encode("unicode_escape").decode("ascii") if _is_hidden(text, index) else char
-        for index, char in enumerate(text)
+        char.encode("unicode_escape").decode("ascii") if index in hidden else char for index, char in enumerate(text)
     )
 
 
