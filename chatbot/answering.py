@@ -721,14 +721,18 @@ class Answerer:
         documents = [self._whole_entry(d) for d in _prefer_language(result.documents, answer.language)]
         variant_only = bool(avoid) and variant
         idf = self._idf(result.audience)
-        composition = self.composer.compose(result.query, documents, idf, avoid=avoid, variant_only=variant_only)
+        # The names the tables compare: a yes/no question about one of them asks which it holds for.
+        siblings = self.retriever.keyword_index.named_siblings(result.audience)
+        composition = self.composer.compose(
+            result.query, documents, idf, avoid=avoid, variant_only=variant_only, siblings=siblings
+        )
         if avoid and not variant_only and _moved_off(composition, documents, FOLLOW_UP_SCORE_SHARE):
             # Not repeating the previous answer moved this one off the best article, whose answer was said already
             # ("and how long is the link valid?" after the password steps that say it), to one far below it (the
             # two-factor article). The confidence is the best article's: its answer is said again instead. An
             # article close to it is a fair next answer ("how often are transactions imported?" after the plans
             # with bank feeds: the sync-frequency entry, 0.81 of the best score).
-            composition = self.composer.compose(result.query, documents, idf)
+            composition = self.composer.compose(result.query, documents, idf, siblings=siblings)
             if _same_text(composition.text, avoid) and not says_a_word_asked(answer.question, avoid, idf):
                 # ... but when that is the previous answer word for word, and it says nothing the follow-up asks
                 # about ("how many people can use it?" after the steps to turn on the guest wifi got the steps

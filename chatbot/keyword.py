@@ -24,7 +24,7 @@ import numpy as np
 
 from chatbot.codes import code_like_words
 from chatbot.language import CJK_CHARS, CJK_RE
-from chatbot.names import table_siblings, titled_names
+from chatbot.names import named_siblings, proper_names, table_siblings, titled_names
 from chatbot.spelling import Speller, hyphenated_words, vocabulary
 from chatbot.synonyms import Synonyms
 from chatbot.types import Audience, Chunk, chunk_from_dict, chunk_to_dict
@@ -283,6 +283,7 @@ class _ScopeIndex:
         self._codes: frozenset[str] | None = None  # likewise
         self._titled_names: dict[str, frozenset[str]] | None = None  # likewise
         self._table_siblings: dict[str, frozenset[str]] | None = None  # likewise
+        self._named_siblings: dict[str, frozenset[str]] | None = None  # likewise
         if entries:
             self._model = bm25s.BM25(k1=1.2, b=0.75)
             # Empty token lists would shift bm25s's document numbering; a placeholder keeps ids aligned.
@@ -333,6 +334,13 @@ class _ScopeIndex:
         if self._table_siblings is None:
             self._table_siblings = table_siblings((e.chunk for e in self.entries), tokenize)
         return self._table_siblings
+
+    def named_siblings(self) -> dict[str, frozenset[str]]:
+        """The names this scope's tables compare, each with the other names (chatbot/names.py)."""
+        if self._named_siblings is None:
+            names = proper_names((e.chunk for e in self.entries), tokenize)
+            self._named_siblings = named_siblings(self.table_siblings(), names)
+        return self._named_siblings
 
     def _texts(self) -> Iterator[str]:
         """Every text of this scope a customer's words are read against: each chunk's, and an FAQ entry's other
@@ -476,6 +484,12 @@ class KeywordIndex:
         with self._lock:
             self._reload_if_changed()
             return self._build_scopes()[audience].table_siblings()
+
+    def named_siblings(self, audience: Audience) -> dict[str, frozenset[str]]:
+        """The names the audience's tables compare ("Lisbon" and "Porto"), each with the other names."""
+        with self._lock:
+            self._reload_if_changed()
+            return self._build_scopes()[audience].named_siblings()
 
     def document_terms(self, doc_id: str) -> frozenset[str]:
         """The terms a document is searched by (its title's, headings' and text's), over all its chunks."""

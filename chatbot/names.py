@@ -17,7 +17,7 @@ many titles say (``MAX_SUBJECT_ARTICLES``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from chatbot.types import Chunk
 
@@ -38,15 +38,12 @@ MAX_SUBJECT_ARTICLES = 2
 Stems = Callable[[str], list[str]]
 
 
-def titled_names(chunks: Iterable[Chunk], stems: Stems) -> dict[str, frozenset[str]]:
-    """Each name (its stem) that an article's title says, with the articles whose titles say it. FAQ entries are
-    left out: their titles are questions, which name what they ask about, not what the entry is about."""
+def proper_names(chunks: Iterable[Chunk], stems: Stems) -> frozenset[str]:
+    """The stems of the words the texts capitalise wherever they say them mid-sentence ("PayPal", "Lisbon"; not
+    "settings", which menu paths capitalise and prose does not)."""
     capitalised: dict[str, int] = {}
     seen: dict[str, int] = {}
-    titles: dict[str, str] = {}
     for chunk in chunks:
-        if chunk.kind != "faq":
-            titles[chunk.doc_id] = chunk.title
         for match in _MID_SENTENCE_WORD.finditer(chunk.text):
             word = match.group(1)
             stem = _one_stem(word, stems)
@@ -54,7 +51,15 @@ def titled_names(chunks: Iterable[Chunk], stems: Stems) -> dict[str, frozenset[s
                 continue
             seen[stem] = seen.get(stem, 0) + 1
             capitalised[stem] = capitalised.get(stem, 0) + word[0].isupper()
-    names = {s for s, n in seen.items() if n >= MIN_OCCURRENCES and capitalised.get(s, 0) / n >= NAME_SHARE}
+    return frozenset(s for s, n in seen.items() if n >= MIN_OCCURRENCES and capitalised.get(s, 0) / n >= NAME_SHARE)
+
+
+def titled_names(chunks: Iterable[Chunk], stems: Stems) -> dict[str, frozenset[str]]:
+    """Each name (its stem) that an article's title says, with the articles whose titles say it. FAQ entries are
+    left out: their titles are questions, which name what they ask about, not what the entry is about."""
+    chunks = list(chunks)
+    names = proper_names(chunks, stems)
+    titles = {chunk.doc_id: chunk.title for chunk in chunks if chunk.kind != "faq"}
     owners: dict[str, set[str]] = {}
     for doc_id, title in titles.items():
         for word in _WORD.findall(title):
@@ -123,6 +128,14 @@ def table_siblings(chunks: Iterable[Chunk], stems: Stems) -> dict[str, frozenset
         for stem in group:
             siblings.setdefault(stem, set()).update(group - {stem})
     return {stem: frozenset(others) for stem, others in siblings.items()}
+
+
+def named_siblings(siblings: Mapping[str, frozenset[str]], names: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Of the words tables compare (table_siblings), the names (proper_names) with the other names they are
+    compared with: the cities of a prices table ("lisbon": {"porto", "valencia", "rotterdam"}), not a grid's
+    "Users" and "Invoices" rows."""
+    named = {stem: others & names for stem, others in siblings.items() if stem in names}
+    return {stem: others for stem, others in named.items() if others}
 
 
 def _tables(text: str) -> Iterable[list[list[str]]]:

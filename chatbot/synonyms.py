@@ -117,6 +117,11 @@ WORDS: dict[str, tuple[str, ...]] = {
     "clicker": ("remote",),
     "wireless": ("wifi", "wi-fi"),
     "quicker": ("faster",),
+    # "How do I settle the import charges on something I ordered from overseas?" got the steps to dispute the charge
+    # (round 41, an unseen help centre's dev message): a charge or an invoice settled is paid.
+    "settle": ("pay",),
+    "settled": ("paid",),
+    "settling": ("paying",),
     # "how loud is it" ("I don't know", 0.01, round 39): a manual's specifications say "Noise level 58 dB(A)".
     "loud": ("noise",),
     "noisy": ("noise",),

@@ -1377,6 +1377,34 @@ def test_a_sentence_for_another_action_is_no_answer_to_the_asked_one() -> None:
     assert "Disconnect feed" not in text and "Reconciled up to" in text, text
 
 
+def test_a_yes_no_question_about_one_case_gets_which_cases_it_holds_for() -> None:
+    # Round 41 (an unseen help centre's dev questions): "can i pay with paypal in rotterdam" got the steps to add
+    # PayPal ("... or choose Apple Pay, Google Pay or PayPal"), which read as "yes"; PayPal is offered in three other
+    # cities. "im a student in valencia, do i get a discount" got the steps to apply.
+    methods = (
+        "- Visa and Mastercard cards\n- Apple Pay and Google Pay\n- PayPal (Lisbon, Porto and Valencia)\n"
+        "- iDEAL, for wallet top-ups only (Rotterdam)"
+    )
+    steps = "1. Go to **Profile > Payment**.\n2. Tap **Add payment method**, or choose Apple Pay, Google Pay or PayPal."
+    article = _scored(
+        "payment-methods.html",
+        "Paying for rides",
+        [(steps, ("Add or change a card",), 0.6), (methods, ("Accepted payment methods",), 0.5)],
+    )
+    # The cities a prices table compares (chatbot/names.table_siblings).
+    cities = ["lisbon", "porto", "valencia", "rotterdam"]
+    siblings = {city: frozenset(cities) - {city} for city in cities}
+    idf = {"pay": 2.6, "paypal": 3.3, "rotterdam": 1.9, "pay_paypal": 3.6}
+    compose = ExtractiveComposer().compose
+    question = "can i pay with paypal in rotterdam"
+    text = compose(question, [article], lambda t: idf.get(t, 0.0), siblings=siblings).text
+    assert "PayPal (Lisbon, Porto and Valencia)" in text and "Add payment method" not in text, text
+    # Without the tables' cities (or asked how), the steps answer as before.
+    assert "Add payment method" in compose(question, [article], lambda t: idf.get(t, 0.0)).text
+    how = compose("how do i pay with paypal in rotterdam", [article], lambda t: idf.get(t, 0.0), siblings=siblings)
+    assert "Add payment method" in how.text, how.text
+
+
 def test_a_link_address_is_not_what_a_sentence_says() -> None:
     # "is there a mobile app" got "- Work offline (see [Using Lumo offline](https://help.lumo.example/mobile/...))":
     # the address said "mobile" (round 41).

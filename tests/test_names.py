@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from chatbot.keyword import tokenize
-from chatbot.names import asked_names, names_another_articles_subject, table_siblings, titled_names
+from chatbot.names import (
+    asked_names,
+    named_siblings,
+    names_another_articles_subject,
+    proper_names,
+    table_siblings,
+    titled_names,
+)
 from chatbot.types import Chunk
 
 
@@ -89,3 +96,21 @@ def test_the_words_a_table_compares_are_siblings() -> None:
     assert siblings["android"] == {"iphon"}
     # A header's first cell names its column, and a cell of two words is no name.
     assert "featur" not in siblings and "platform" not in siblings and "user" not in siblings
+
+
+def test_of_the_words_tables_compare_the_names_are_compared_with_the_other_names() -> None:
+    # Round 41: "can i pay with paypal in rotterdam" is about one of the cities a prices table compares; a grid's
+    # one-word rows ("Invoices", "Users") are no cities.
+    prices = (
+        "| City | Unlock fee |\n|---|---|\n| Lisbon | €1.00 |\n| Porto | €1.00 |\n| Rotterdam | €1.25 |\n\n"
+        "| Item | Owner | Staff |\n|---|---|---|\n| Invoices | Yes | Yes |\n| Users | Yes | No |"
+    )
+    prose = (
+        "Rides in Lisbon and Porto cost less than in Rotterdam. In Rotterdam you pay by iDEAL. "
+        "PayPal works in Lisbon and Porto. Staff can send invoices. Your users can see invoices."
+    )
+    chunks = [_chunk("prices.md", "Prices", prices), _chunk("pay.md", "Paying", prose)]
+    names = proper_names(chunks, tokenize)
+    assert {"lisbon", "porto", "rotterdam"} <= names and not {"invoic", "user"} & names
+    named = named_siblings(table_siblings(chunks, tokenize), names)
+    assert named["rotterdam"] == {"lisbon", "porto"} and "invoic" not in named and "user" not in named

@@ -55,6 +55,19 @@ def test_a_specification_asked_in_everyday_words_is_searched_by_its_name() -> No
     assert rephraser.apply("show the last 30 days") == "show the last 30 days"
 
 
+def test_a_charge_settled_is_a_charge_paid() -> None:
+    # Round 41, a parcel carrier's help centre: "How do I settle the import charges ...?" got the steps to dispute
+    # the charge; its texts say "Pay the customs charge".
+    texts = ["Pay the customs charge in the app."]
+    known = {"pay", "paid", "the", "customs", "charge", "charges", "import", "how", "do", "i"}
+    rephraser = Synonyms(texts, lambda word: word.lower() in known)
+    assert rephraser.apply("How do I settle the import charges") == "How do I pay the import charges"
+    assert rephraser.apply("i settled the charge") == "i paid the charge"
+    # A knowledge base that says "settled" itself keeps it ("marks the bill as settled").
+    keeps = Synonyms(["Matching marks the bill as settled."], lambda word: True)
+    assert keeps.apply("is the bill settled") == "is the bill settled"
+
+
 def test_an_idiom_the_knowledge_base_uses_itself_stays() -> None:
     texts = ["Get rid of duplicates from Banking > Review."]
     rephraser = Synonyms(texts, lambda word: word.lower() in {"get", "rid", "of", "remove"})

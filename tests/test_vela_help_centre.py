@@ -53,3 +53,20 @@ def test_an_faq_entry_found_by_a_word_of_its_answer_is_only_suggested(kb: Sample
     answer = kb.answerer.answer("brakes not working", [], audience="public")
     assert answer.is_gap and answer.reason == "low_confidence", answer.answer
     assert "safety/reporting-a-problem.html" in [s.id for s in answer.sources][:3]
+
+
+@pytest.mark.parametrize(
+    ("question", "says", "not_said"),
+    [
+        # Was the steps to add a payment method ("... or choose Apple Pay, Google Pay or PayPal"): read as "yes".
+        ("can i pay with paypal in rotterdam", "PayPal (Lisbon, Porto and Valencia)", "Add payment method"),
+        # Was the steps to apply for the discount, which only students in Lisbon and Porto get.
+        ("im a student in valencia, do i get a discount", "Lisbon and Porto", "Upload a photo"),
+    ],
+)
+def test_a_yes_no_question_about_one_city_gets_where_it_holds(
+    kb: SampleKB, question: str, says: str, not_said: str
+) -> None:
+    # Round 41, a grading of the dev answers: the cities are what the prices table compares.
+    answer = kb.answerer.answer(question, [], audience="public")
+    assert not answer.is_gap and says in answer.answer and not_said not in answer.answer, answer.answer

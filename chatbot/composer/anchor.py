@@ -283,6 +283,15 @@ class _AnchorSearch:
                 # robot vacuum's manual). Not its other cells: "qr code wont scan" is no "| Vehicle not found | The
                 # code you typed doesn't exist |" (an unseen help centre's dev splits: a worse answer).
                 bonus += settings.heading_weight * _symptom_match(unit.text, terms)
+        if asked.cases and match > 0 and asked.cases & set(passage_terms(unit.text)):
+            # A yes/no question about one case of what the tables compare ("can i pay with paypal in rotterdam",
+            # "im a student in valencia, do i get a discount") is answered by what says which cases it holds for
+            # ("- PayPal (Lisbon, Porto and Valencia)", "| University students | Lisbon and Porto |"): the steps to
+            # add PayPal or to apply for the discount read as "yes", and the answer is no (round 41, a grading of
+            # the dev answers). Such a unit answers, as a count of the very thing asked does (below), whatever else
+            # shares more words: "2. Tap **Add payment method** ... or choose Apple Pay, Google Pay or PayPal" says
+            # "pay" and "paypal" side by side.
+            bonus += weight
         bonus += self.opening_bonus if chunk.chunk.index == 0 else 0.0
         bonus += _compares(unit, asked)
         # A code ("KI-231") is worth the whole question: the passage holding it is about exactly that.

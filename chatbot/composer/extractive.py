@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from chatbot.actions import LIGHT_VERBS
@@ -105,6 +105,7 @@ class ExtractiveComposer:
         idf: IdfLookup,
         avoid: str = "",
         variant_only: bool = False,
+        siblings: Mapping[str, frozenset[str]] | None = None,
     ) -> Composition:
         """The answer to ``question`` from ``documents``. ``avoid`` is an answer already given (the previous turn
         of a follow-up): its sentences, list items and table rows are not quoted again ("and on Android?" gets the
@@ -112,10 +113,11 @@ class ExtractiveComposer:
         ``variant_only``: the follow-up asks for another variant of the same thing ("and on Android?"), so only a
         passage that names the variant answers it; with none, the composition is empty. Another part of the same
         article is not an answer: after "How do I enable two-factor authentication?", the steps to require 2FA for a
-        whole team were quoted because they were the best passage not given already."""
+        whole team were quoted because they were the best passage not given already. ``siblings``: the names the
+        knowledge base's tables compare, each with the others (see Question.with_cases)."""
         if not documents:
             return Composition("", [])
-        asked = Question.read(question, idf)
+        asked = Question.read(question, idf).with_cases(siblings or {}, question)
         given = quoted_lines(avoid)
         # The first article with something quotable (an FAQ chunk holding only its question has nothing) and, for
         # a follow-up, about what it stresses and not quoted already; failing that, the first quotable one.
@@ -152,6 +154,10 @@ class ExtractiveComposer:
         elif asked.sides is not None:
             # A comparison's parts are its two sides: a second passage only for the side the first leaves out.
             second = self._other_side(first, passage, documents[:3], asked, given)
+        elif asked.cases and any(asked.cases & set(passage_terms(u.text)) for u in passage):
+            # Which cases it holds for answers a yes/no question about one (Question.cases): the steps to apply
+            # after "| University students | Lisbon and Porto |" told a student in Valencia to apply.
+            pass
         else:
             second = self._second_passage(first, passage, documents[position + 1 : position + 3], asked, covered, given)
         if second is not None and asked.asks_consequence and any(gives_reasons(u.chunk) for u in second[1]):

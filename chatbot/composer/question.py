@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -662,6 +663,10 @@ class Question:
     asks_consequence: bool = False  # "... what happens now?": what follows, not the reasons (_ASKS_CONSEQUENCE)
     # "on", "off", "up" ...: stop words, so no term says them, but "turn on" is not "turn off" (headings.heading_says).
     particles: frozenset[str] = frozenset()
+    # "can i pay with paypal in rotterdam": a yes/no question naming one of the things the knowledge base's tables
+    # compare (a city, a plan) asks about that case; these are the stems of it and of the things compared with it
+    # (the table's other rows or columns: "lisbon", "porto", "valencia"). See with_cases.
+    cases: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
@@ -711,6 +716,17 @@ class Question:
             asking=frozenset(text_terms(asking_clause(question) or "")),
             particles=frozenset(re.findall(r"[a-z]+", question.lower())) & PARTICLES,
         )
+
+    def with_cases(self, siblings: Mapping[str, frozenset[str]], question: str) -> Question:
+        """The question with the cases it asks about (``cases``): for a yes/no question (or one whose asking clause
+        is: "im a student in valencia, do i get a discount"), each name it says that the knowledge base's tables
+        compare with other names (``siblings``: chatbot/names.named_siblings), with those others."""
+        clause = asking_clause(question) or question
+        if self.is_how_to or not (_YES_NO.search(question) or _YES_NO.search(clause)):
+            return self
+        named = [t for t in self.terms if "_" not in t and t in siblings]
+        cases = frozenset(t for name in named for t in (name, *siblings[name]))
+        return dataclasses.replace(self, cases=cases) if cases else self
 
     def asking_for(self, terms: dict[str, float]) -> Question:
         """The same question, asking only for ``terms`` (what a second passage must add)."""
