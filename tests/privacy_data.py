@@ -102,11 +102,27 @@ def new_gap(title: str = "placeholder") -> Gap:
 
 
 def resolve_with_failures(gap: Gap, failing: list[tuple[int, str]]) -> None:
-    """A resolve that left ``failing`` (message id, masked question) failing, on the gap and in its trail."""
+    """A resolve that left ``failing`` (message id, masked question) failing, on the gap and in its trail, with what
+    the bot answered each of them (an answer may repeat the visitor's words: a writer model echoes them)."""
     verification = {
         "verified": False,
         "failing": [question for _, question in failing],
         "failing_message_ids": [message_id for message_id, _ in failing],
+        "replays": [
+            {
+                "message_id": message_id,
+                "question": question,
+                "answered": False,
+                "reason": "low_confidence",
+                "confidence": 0.4,
+                "citation": None,
+                "suggested": {"id": "billing/refunds.md", "title": "Refunds"},
+                "answer": f"I'm not sure how to {question}.",
+                "outcome": "not_sure",
+                "passed": False,
+            }
+            for message_id, question in failing
+        ],
     }
     gap.resolution = {"article_id": "billing/refunds.md", "verification": verification}
     db.session.add(GapEvent(gap_id=gap.id, action="resolve", detail=dict(gap.resolution)))

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import tests.test_gaps_api as gaps_api
-from tests.chat_kb import INTERNAL_DOC
+from tests.chat_kb import INTERNAL_DOC, SECRET_PHRASE
 from tests.sessions import log_in
 from tests.test_api import bearer, csrf_token_of
 from tests.test_gaps_api import CommunityEditors, GapService, ask, gap_of, new_gap, set_community, widget
@@ -457,12 +457,22 @@ def test_resolving_with_an_faq_from_the_page_verifies(service: GapService) -> No
     assert "Not verified: 1 of 1 questions still fail" in failed and "still fails verification" in failed
     assert "Our office is open from 9 to 5." in failed  # the saved FAQ is offered again for improvement
     assert gap_row(service, gap_id).status == "open"
+    # What the bot answered the replayed question, why that did not verify, and what to try next.
+    (replay,) = replay_items(failed)
+    assert question in replay and "replay fails" in replay
+    assert "Did not know (out of scope: nothing in the knowledge base matched)" in replay, replay
+    assert "I don&#39;t know" in replay  # the answer's excerpt
+    assert "Nothing matched this question" in replay
 
     good = {**useless, "question": question, "answer": "Yes: students get **50%** off the Plus plan."}
     verified = post_form(editor, f"/editor/gaps/{gap_id}/resolve-faq", good).get_data(as_text=True)
     assert "Verified: the question is now answered" in verified
     row = gap_row(service, gap_id)
     assert row.status == "verified" and row.verified_at is not None
+    (replay,) = replay_items(verified)  # a passed verification lists its answers too, with no hint
+    answered = re.escape(f"Answered from “{question}”") + r" with confidence [01]\.\d\d<"
+    assert "replay passes" in replay and re.search(answered, replay), replay
+    assert "students get **50%** off the Plus plan" in replay and 'class="hint"' not in replay, replay
     assert f'action="/editor/gaps/{gap_id}/resolve-faq"' not in verified  # closed: no more actions
     with service.app.app_context():
         document = db.session.get(Document, f"editor/faq#gap-{gap_id}")
@@ -490,6 +500,142 @@ def test_public_gaps_refuse_internal_answers_and_accept_unverified_closes(servic
     ).get_data(as_text=True)
     assert "Closed as resolved without proof" in accepted
     assert gap_row(service, gap_id).status == "resolved"
+
+
+def replay_items(html: str) -> list[str]:
+    """The replayed questions the verification section lists, one HTML item each."""
+    section = html.split('id="verification-heading"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'<li class="replay .*?</li>', section, re.S)
+
+
+def test_each_replay_outcome_reads_in_plain_words() -> None:
+    """The outcome line and hint of every kind of replay (web/editor/gap_replays.py), without a service."""
+    from web.editor.gap_replays import replay_views
+
+    fix = {"id": "editor/faq#gap-1", "title": "Student discount"}
+    other = {"id": "billing/plans.md", "title": "Plans and pricing"}
+
+    def view(**replay: Any) -> tuple[str, str | None]:
+        base = {"message_id": 7, "question": "q?", "answer": "a", "confidence": 0.5}
+        (shown,) = replay_views({"faq_id": fix["id"], "verification": {"replays": [{**base, **replay}]}})
+        return shown.outcome, shown.hint
+
+    assert view(outcome="cited_fix", passed=True, answered=True, citation=fix, confidence=0.834) == (
+        "Answered from “Student discount” with confidence 0.83",
+        None,
+    )
+    outcome, hint = view(outcome="unsupported", answered=True, citation=fix)
+    assert outcome.startswith("Answered from “Student discount”") and hint and "not about this question" in hint
+    outcome, hint = view(outcome="cited_other", answered=True, citation=other)
+    assert outcome.startswith("Answered from “Plans and pricing”") and hint and "instead of your fix" in hint
+    assert view(outcome="cited_other", answered=True)[0] == "Answered without citing an article"
+    outcome, hint = view(outcome="not_sure", reason="low_confidence", suggested=fix, confidence=0.97)
+    assert outcome == "Not sure — suggested “Student discount”" and hint and "found but not trusted" in hint
+    outcome, hint = view(outcome="not_sure", reason="low_confidence", suggested=other)
+    assert outcome == "Not sure — suggested “Plans and pricing”" and hint and "“Plans and pricing”" in hint
+    assert view(outcome="not_sure", reason="low_confidence")[0] == "Not sure — suggested no article"
+    outcome, hint = view(outcome="did_not_know", reason="no_match")
+    assert outcome == "Did not know (out of scope: nothing in the knowledge base matched)"
+    assert hint and hint.startswith("Nothing matched this question")
+    assert view(outcome="did_not_know", reason="llm_declined")[0].startswith("Did not know (the articles found")
+    assert view(outcome="did_not_know", reason="empty_index")[0] == "Did not know (the knowledge base was empty)"
+    assert view(outcome="something_new", reason="surprise")[0] == "Did not know"  # a later kind, read by this code
+    assert replay_views({"verification": {"replayed": 1, "failing": ["q?"]}}) == []  # stored before replays
+
+
+def test_a_failed_verification_says_the_bot_was_not_sure_and_what_it_suggested(service: GapService) -> None:
+    """The fix the editor pointed at was found, but the bot would not answer from it ("I'm not sure"): the page
+    says so, names what it suggested, and hints at what to change."""
+    question = "Can I get a refund in cash?"
+    gap_id = new_gap(service, service.client(), question)
+    editor = logged_in(service, "editor@example.com")
+    page = post_form(editor, f"/editor/gaps/{gap_id}/resolve-article", {"article_id": "billing/refunds.md"})
+    html = page.get_data(as_text=True)
+    assert "Not verified" in html and gap_row(service, gap_id).status == "open"
+    (replay,) = [item for item in replay_items(html) if question in item]
+    assert "Not sure — suggested “Refunds”" in replay, replay
+    assert "I&#39;m not sure" in replay  # the answer's excerpt
+    assert 'class="hint"' in replay and "found but not trusted as the answer" in replay
+    assert 'href="#q' in replay  # to the question's own answer and sources below
+
+
+def test_a_failed_verification_names_the_other_article_the_bot_cited(service: GapService) -> None:
+    """Answered, but from another article than the fix: the page names it, so the editor knows which one wins."""
+    client = service.client()
+    headers = widget(service, "visitor-enterprise-plan-cost-0")
+    question = "What does the Enterprise plan cost?"
+    answer = ask(client, headers, question)
+    assert not answer["is_gap"] and answer["citations"][0]["id"] == "billing/plans.md", answer
+    feedback = {"message_id": answer["message_id"], "helpful": False, "reasons": ["wrong"]}
+    assert client.post("/api/v1/feedback", json=feedback, headers=headers).status_code == 201
+    gap_id = gap_of(service, answer["message_id"])
+    assert gap_id is not None
+    editor = logged_in(service, "editor@example.com")
+    html = post_form(editor, f"/editor/gaps/{gap_id}/resolve-article", {"article_id": "billing/refunds.md"}).get_data(
+        as_text=True
+    )
+    (replay,) = [item for item in replay_items(html) if question in item]
+    assert "replay fails" in replay and "Answered from “Plans and pricing”" in replay, replay
+    assert "Lumo has three plans." in replay
+    assert "instead of your fix" in replay
+
+
+def test_replays_are_escaped_and_old_verifications_still_read(service: GapService) -> None:
+    """Questions, answers and titles are untrusted text (a visitor's, a document's): escaped like the rest of the
+    page. A verification stored before replays were kept lists its failing questions as it did."""
+    question = "Can I pay for a subscription with gold bars?"
+    gap_id = new_gap(service, service.client(), question)
+    with service.app.app_context():
+        message_id = db.session.scalar(select(GapEvidence.message_id).where(GapEvidence.gap_id == gap_id))
+        gap = db.session.get(Gap, gap_id)
+        assert gap is not None
+        old = {"replayed": 1, "answered": 0, "verified": False, "failing": [question]}
+        gap.resolution = {"article_id": "billing/plans.md", "verification": old, "accepted_unverified": False}
+        db.session.commit()
+    viewer = logged_in(service, "viewer@example.com")
+    page = viewer.get(f"/editor/gaps/{gap_id}").get_data(as_text=True)
+    assert f'<li class="failing">{question}</li>' in page and replay_items(page) == []
+
+    replay = {
+        "message_id": message_id,
+        "question": "<script>alert('q')</script> gold?",
+        "answered": True,
+        "reason": None,
+        "confidence": 0.91,
+        "citation": {"id": "evil.md", "title": "<img src=x onerror=alert(1)>"},
+        "suggested": None,
+        "answer": "<b>Pay</b> in gold",
+        "outcome": "cited_other",
+        "passed": False,
+    }
+    with service.app.app_context():
+        gap = db.session.get(Gap, gap_id)
+        assert gap is not None
+        gap.resolution = {
+            "article_id": "billing/plans.md",
+            "verification": {**old, "failing_message_ids": [message_id], "replays": [replay]},
+            "accepted_unverified": False,
+        }
+        db.session.commit()
+    page = viewer.get(f"/editor/gaps/{gap_id}").get_data(as_text=True)
+    (item,) = replay_items(page)
+    assert "<script>alert(" not in page and "&lt;script&gt;alert(&#39;q&#39;)&lt;/script&gt; gold?" in item
+    assert "<img src=x" not in page and "Answered from “&lt;img src=x onerror=alert(1)&gt;”" in item
+    assert "<b>Pay</b>" not in page and "&lt;b&gt;Pay&lt;/b&gt; in gold" in item
+    assert f'<li class="failing">{question}</li>' not in page  # the replays say it, one line each
+
+
+def test_a_public_gaps_replays_show_nothing_internal(service: GapService) -> None:
+    """The replay asks a public gap's questions as the widget does: the internal article that would answer them is
+    neither cited, suggested nor named on the page, nor stored with the verification."""
+    gap_id = new_gap(service, service.client(), "Who approves a refund of 450 EUR?")
+    editor = logged_in(service, "editor@example.com")
+    html = post_form(editor, f"/editor/gaps/{gap_id}/resolve-article", {"article_id": "billing/refunds.md"}).get_data(
+        as_text=True
+    )
+    assert replay_items(html) and "Not verified" in html
+    for text in (html, str(gap_row(service, gap_id).resolution)):
+        assert INTERNAL_DOC not in text and SECRET_PHRASE not in text and "Refund approval limits" not in text
 
 
 # -- what the bot did --------------------------------------------------------------------------------------------

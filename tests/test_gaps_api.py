@@ -17,6 +17,7 @@ from sqlalchemy import select
 from chatbot.intents import without_email_addresses
 from ingest.factory import build_pipeline
 from tests.chat_kb import PUBLIC_QUESTION, write_knowledge_base
+from tests.contract import conforms
 from tests.test_api import assert_error, bearer, make_app
 from web.access.accounts import create_api_token, create_site, create_user
 from web.chat.privacy import luhn_valid, mask_pii
@@ -343,6 +344,23 @@ def test_a_useless_faq_does_not_verify_the_gap(service: GapService, client: Flas
     assert body["status"] == "open" and body["verification"]["verified"] is False
     assert body["verification"]["replayed"] == 2 and set(body["verification"]["failing"]) == set(WIFI_QUESTIONS)
     assert body["verification"]["answer_off_topic"] is False  # its question is not theirs either
+    # What the bot did with each replayed question is kept, so the editor can tell what to fix next.
+    replays = body["verification"]["replays"]
+    assert sorted(r["question"] for r in replays) == sorted(WIFI_QUESTIONS)
+    assert [r["message_id"] for r in replays] == body["verification"]["failing_message_ids"]
+    for replay in replays:
+        assert replay["passed"] is False and replay["outcome"] in ("did_not_know", "not_sure", "cited_other"), replay
+        assert replay["answered"] is (replay["outcome"] == "cited_other") and isinstance(replay["confidence"], float)
+        assert (replay["reason"] is None) is replay["answered"] and replay["answer"]
+        assert len(replay["answer"]) <= 200 and "\n" not in replay["answer"]
+        if replay["outcome"] == "not_sure":
+            assert replay["reason"] == "low_confidence" and replay["citation"] is None
+    assert conforms("Verification", body["verification"]) and not conforms("Replay", {**replays[0], "outcome": "?"})
+    stored = client.get(f"/api/v1/gaps/{gap_id}", headers=bearer(service.tokens["viewer"])).get_json()
+    assert stored["resolution"]["verification"]["replays"] == replays
+    # The trail records each resolve's outcome; what each question got is the last resolve's, on the gap only.
+    (event,) = [e for e in stored["events"] if e["action"] == "resolve"][-1:]
+    assert "replays" not in event["detail"]["verification"] and event["detail"]["verification"]["replayed"] == 2
 
 
 def test_the_gaps_own_question_over_an_unrelated_answer_is_off_topic(service: GapService, client: FlaskClient) -> None:
@@ -377,6 +395,10 @@ def test_resolving_with_an_faq_verifies_the_gap_and_the_widget_answers(
     assert body["status"] == "verified" and body["verified_at"]
     doc_id = f"editor/faq#gap-{gap_id}"
     assert body["resolution"]["faq_id"] == doc_id
+    replays = body["verification"]["replays"]
+    assert len(replays) == body["count"] and all(r["passed"] and r["outcome"] == "cited_fix" for r in replays)
+    assert {r["citation"]["id"] for r in replays} == {doc_id} and {r["reason"] for r in replays} == {None}
+    assert all(r["citation"]["title"] == faq["question"] and "50%" in r["answer"] for r in replays), replays
 
     # The widget now answers, citing the new FAQ: indexed at once, no restart.
     for question in STUDENT_QUESTIONS:

@@ -81,6 +81,14 @@ def test_delete_removes_every_row_of_one_visitor_and_nothing_else(
     assert gap.resolution is not None and gap.resolution["verification"]["failing"] == [DELETED_TEXT, bravo.question(0)]
     event = db.session.scalars(select(GapEvent).where(GapEvent.action == "resolve")).one()
     assert event.detail["verification"]["failing"] == [DELETED_TEXT, bravo.question(0)]
+    # What the bot answered each replayed question goes too for the deleted one (its question, and an answer that
+    # may repeat it); the outcome stays.
+    for replays in (gap.resolution["verification"]["replays"], event.detail["verification"]["replays"]):
+        assert [(r["question"], r["answer"]) for r in replays] == [
+            (DELETED_TEXT, DELETED_TEXT),
+            (bravo.question(0), f"I'm not sure how to {bravo.question(0)}."),
+        ]
+        assert [r["outcome"] for r in replays] == ["not_sure", "not_sure"]
 
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.delete")).one()
     kind = option[0].removeprefix("--")

@@ -73,6 +73,9 @@ def test_the_purge_deletes_old_conversations_keeps_new_ones_and_gap_counts(
     gap = db.session.scalars(select(Gap)).one()
     assert gap.resolution is not None
     assert gap.resolution["verification"]["failing"] == [DELETED_TEXT, history["fresh"].question(0)]
+    replays = gap.resolution["verification"]["replays"]
+    assert [r["question"] for r in replays] == [DELETED_TEXT, history["fresh"].question(0)]
+    assert "zqxold" not in json.dumps(replays)
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.purge")).one()
     assert entry.via == "cli" and entry.detail["conversations"] == 1 and entry.target == "older than 365 days"
 

@@ -10,9 +10,10 @@ skip the ORM's cascades). What stays, and why:
   question and stays after a retention purge; after a visitor's deletion request a title that was one of *their*
   questions is replaced by another question of the gap (or a placeholder), and their words leave the gap's word
   counts (:func:`forget_gap_questions`).
-- **A resolve's verification** (on the gap and in its event trail) lists the masked questions that still failed;
-  the text of a question whose message is gone becomes ``[deleted]`` (:func:`scrub_verification_texts`), its id
-  and the counts stay.
+- **A resolve's verification** (on the gap and in its event trail) lists the masked questions that still failed,
+  and (on the gap) what the bot answered each replayed question; the text of a question whose message is gone, and
+  of the answer it got (a writer model may repeat the question), becomes ``[deleted]``
+  (:func:`scrub_verification_texts`), its id, outcome and the counts stay.
 - Editors' and admins' own records (accounts, articles and their versions, comments, gap events, edit
   suggestions, the audit log) are not chat data: see ``KEPT_TABLES``.
 
@@ -47,7 +48,7 @@ KEPT_TABLES = {
     "edit_suggestions": "employees' proposals about documents: work records",
     "gaps": "counts and masked titles; a deleted visitor's title and words are taken out",
     "gap_comments": "editors' notes",
-    "gap_events": "the editors' trail; failing question texts of deleted messages are scrubbed",
+    "gap_events": "the editors' trail; failing question texts (and replayed answers) of deleted messages are scrubbed",
     "audit_log": "who did what: ids, names and counts; privacy subjects only as hashes",
     "scheduled_runs": "when periodic jobs last ran",
     "login_sessions": "employees' sign-ins (token hashes, expiry): account management, not chat data",
@@ -151,15 +152,16 @@ def _other_question(gap_id: int, excluded: Iterable[int]) -> str | None:
 
 
 def scrub_verification_texts() -> int:
-    """Replace the failing-question texts of resolves whose message no longer exists with ``[deleted]``, on gaps
-    and in their events. Idempotent (it looks at what exists, not at what was just deleted); returns how many
-    texts it replaced."""
+    """Replace the failing-question texts of resolves whose message no longer exists with ``[deleted]``, and the
+    question and answer of their replays, on gaps and in their events. Idempotent (it looks at what exists, not at
+    what was just deleted); returns how many texts it replaced."""
     holders: list[tuple[Any, dict[str, Any]]] = []
     for gap in db.session.scalars(select(Gap).where(Gap.resolution.is_not(None))):
         holders.append((gap, gap.resolution or {}))
     for event in db.session.scalars(select(GapEvent).where(GapEvent.action == "resolve")):
         holders.append((event, event.detail or {}))
     referenced = {i for _, data in holders for i in _verification(data).get("failing_message_ids") or []}
+    referenced |= {i for _, data in holders for i in _replay_message_ids(_verification(data))}
     existing = (
         set(db.session.scalars(select(Message.id).where(Message.id.in_(referenced))).all()) if referenced else set()
     )
@@ -174,13 +176,32 @@ def scrub_verification_texts() -> int:
                 texts[position] = DELETED_TEXT
                 changed = True
                 replaced += 1
+        replays = [dict(r) if isinstance(r, dict) else r for r in verification.get("replays") or []]
+        for replay in replays:
+            if not isinstance(replay, dict) or replay.get("message_id") in existing:
+                continue
+            for key in ("question", "answer"):
+                if replay.get(key) not in (None, DELETED_TEXT):
+                    replay[key] = DELETED_TEXT
+                    changed = True
+                    replaced += 1
         if changed:
-            new = {**data, "verification": {**verification, "failing": texts}}
+            scrubbed = {**verification}
+            if "failing" in verification:
+                scrubbed["failing"] = texts
+            if "replays" in verification:
+                scrubbed["replays"] = replays
+            new = {**data, "verification": scrubbed}
             if isinstance(row, Gap):
                 row.resolution = new
             else:
                 row.detail = new
     return replaced
+
+
+def _replay_message_ids(verification: dict[str, Any]) -> list[int]:
+    replays = verification.get("replays") or []
+    return [r["message_id"] for r in replays if isinstance(r, dict) and isinstance(r.get("message_id"), int)]
 
 
 def _verification(data: dict[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from web.chat.privacy import mask_pii
 from web.db.models import GAP_OPEN_STATUSES, GAP_STATUSES, Gap, Message, User, db
 from web.editor.fields import form_flag, form_id, form_text, optional_form_text
 from web.editor.gap_forms import TypedForm, shown_forms
+from web.editor.gap_replays import replay_views
 from web.editor.gap_sources import LANGUAGE_NAMES, document_languages, left_out_note, listed_sources
 from web.gaps.actions import (
     MAX_COMMENT_CHARS,
@@ -146,6 +147,8 @@ def _gap_page(gap: Gap, typed: TypedForm | None = None) -> str:
         title=title,
         questions=questions,
         verification=verification,
+        replays=replay_views(gap.resolution),
+        listed_ids={q["message_id"] for q in questions},
         comments=gap_comments(gap),
         events=gap_events(gap),
         can_act=can_act,

@@ -8,7 +8,8 @@ answer that is off the questions (``answer_off_topic``: below the bar an earning
 about them than its question is; the gap's own question over an unrelated answer is answered and cited for every
 question, and can pass the support check); the questions are not marked failing then, the verdict is about the
 answer as a whole. Otherwise it keeps its status (open or assigned) and the failing questions are returned, so the
-editor can improve the text and try again (same FAQ id: a new version) - unless the editor says
+editor can improve the text and try again (same FAQ id: a new version; the verification keeps what the bot
+answered each question, ``replays``, which the gap page lists: web/editor/gap_replays.py) - unless the editor says
 ``accept_unverified``: then the gap becomes ``resolved``, closed on the editor's judgement without proof
 (``verified`` is proven). A resolved gap may be resolved again later, and
 becomes verified when that passes.
@@ -56,7 +57,7 @@ from chatbot.gaps.fit import (
 )
 from chatbot.language import detect_language
 from chatbot.runtime import Runtime
-from chatbot.types import Audience, SourceDocument
+from chatbot.types import Answer, Audience, SourceDocument
 from ingest.factory import build_pipeline
 from ingest.sources import parse_alternatives
 from web.access.permissions import can_edit_community
@@ -66,6 +67,7 @@ from web.gaps.actions import record_event, require_editor_of
 from web.gaps.capture import question_in_context
 from web.gaps.queries import gap_messages
 from web.http.errors import ApiError
+from web.wording import clipped
 
 # Documents written in the editor live under this source root, apart from any folder sync (whose
 # delete_missing only touches its own root, so a later `answerdesk ingest` never deletes them).
@@ -89,6 +91,44 @@ class FaqDraft:
     community: str | None = None
 
 
+# What the bot answered each replayed question, kept with the verification (``Verification.replays``) so that the gap
+# page can say it: the answer's first REPLAY_ANSWER_CHARS, on one line and masked.
+REPLAY_ANSWER_CHARS = 200
+# A replay's outcome: the one that passes, then why one failed (the gap page's plain words: web/editor/gap_replays.py).
+REPLAY_OUTCOMES = ("cited_fix", "unsupported", "cited_other", "not_sure", "did_not_know")
+
+
+@dataclass
+class Replay:
+    """One replayed question and what the bot did with it. ``citation``: the fix when the answer cites it, else the
+    answer's first citation; ``suggested``: the first article offered with "I'm not sure". Both are documents the
+    gap's audience may be given (the replay asks as that audience), as ``{"id", "title"}``."""
+
+    message_id: int
+    question: str  # as asked (a follow-up as it reads on its own), masked
+    answered: bool  # not an abstention
+    reason: str | None  # why not (chatbot/answering.py): low_confidence, no_match, empty_index, llm_declined
+    confidence: float
+    citation: dict[str, str] | None
+    suggested: dict[str, str] | None
+    answer: str  # its first REPLAY_ANSWER_CHARS, masked
+    outcome: str  # one of REPLAY_OUTCOMES
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "question": self.question,
+            "answered": self.answered,
+            "reason": self.reason,
+            "confidence": round(self.confidence, 4),
+            "citation": self.citation,
+            "suggested": self.suggested,
+            "answer": self.answer,
+            "outcome": self.outcome,
+            "passed": self.outcome == "cited_fix",
+        }
+
+
 @dataclass
 class Verification:
     replayed: int = 0
@@ -103,6 +143,7 @@ class Verification:
     fit: FaqFit | None = None  # FAQ fixes: how the FAQ as written fits the questions; None: not measured
     attached: int = 0  # FAQ fixes: the gap's questions attached to the FAQ as other phrasings of its question
     answer_off_topic: bool = False  # FAQ fixes: its answer is off the questions (chatbot.gaps.fit.answer_off_topic)
+    replays: list[Replay] = field(default_factory=list)  # what each question got, in the order asked
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +159,7 @@ class Verification:
             "fit": None if self.fit is None else self.fit.to_dict(),
             "attached": self.attached,
             "answer_off_topic": self.answer_off_topic,
+            "replays": [replay.to_dict() for replay in self.replays],
         }
 
 
@@ -230,6 +272,7 @@ def _replay(
     passed: dict[int, bool] = {}
     asked = {message.id: question_in_context(message) for message in messages}
     cited: list[tuple[Message, str]] = []  # (question, the answer text it got) for the support check
+    replays: dict[int, Replay] = {}
     for message in messages:
         answer = answerer.answer(asked[message.id], audience=audience)
         result.replayed += 1
@@ -239,6 +282,7 @@ def _replay(
         if passed[message.id]:
             result.cited += 1
             cited.append((message, answer.answer))
+        replays[message.id] = _replay_of(message.id, asked[message.id], answer, doc_id, passed[message.id])
     supports = answer_support(embedder, [(asked[m.id], text) for m, text in cited])
     measured = [value for value in supports if value is not None]
     bar = SUPPORT_MIN.get(embedder.name)
@@ -249,12 +293,38 @@ def _replay(
             if value is not None and value < bar:
                 passed[message.id] = False
                 result.unsupported_message_ids.append(message.id)
+                replays[message.id].outcome = "unsupported"
     for message in messages:
         if not passed[message.id]:
             result.failing.append(mask_pii(asked[message.id]))
             result.failing_message_ids.append(message.id)
+    result.replays = [replays[message.id] for message in messages]
     result.verified = result.replayed > 0 and not result.failing
     return result
+
+
+def _replay_of(message_id: int, asked: str, answer: Answer, doc_id: str, cites_fix: bool) -> Replay:
+    """What ``answer`` did with the question, for the gap page (before the support check, which may make a
+    ``cited_fix`` one ``unsupported``)."""
+    citations = [c for c in answer.citations if c.id == doc_id] or answer.citations
+    suggestions = answer.related if answer.reason == "low_confidence" else []
+    if cites_fix:
+        outcome = "cited_fix"
+    elif not answer.is_gap:
+        outcome = "cited_other"
+    else:
+        outcome = "not_sure" if answer.reason == "low_confidence" else "did_not_know"
+    return Replay(
+        message_id=message_id,
+        question=mask_pii(asked),
+        answered=not answer.is_gap,
+        reason=answer.reason if answer.is_gap else None,
+        confidence=answer.confidence,
+        citation={"id": citations[0].id, "title": citations[0].title} if citations else None,
+        suggested={"id": suggestions[0].id, "title": suggestions[0].title} if suggestions else None,
+        answer=clipped(mask_pii(answer.answer), REPLAY_ANSWER_CHARS),  # masked whole: a cut number is no longer found
+        outcome=outcome,
+    )
 
 
 def _conclude(
@@ -262,13 +332,17 @@ def _conclude(
 ) -> Verification:
     """Record the outcome: verified, resolved on the editor's word, or still open; and the event."""
     accepted = accept_unverified and not result.verified
-    gap.resolution = {**resolution, "verification": result.to_dict(), "accepted_unverified": accepted}
+    verification = result.to_dict()
+    gap.resolution = {**resolution, "verification": verification, "accepted_unverified": accepted}
     if result.verified:
         gap.status = "verified"
         gap.verified_at = utcnow()
     elif accepted:
         gap.status = "resolved"
-    record_event(gap, actor, "resolve", **resolution, verification=result.to_dict(), accepted_unverified=accepted)
+    # The trail keeps each resolve's outcome; what every question got is the last resolve's, on the gap (a gap of
+    # hundreds of questions resolved a few times would otherwise copy their answers into every event).
+    trail = {key: value for key, value in verification.items() if key != "replays"}
+    record_event(gap, actor, "resolve", **resolution, verification=trail, accepted_unverified=accepted)
     db.session.commit()
     return result
 

@@ -31,6 +31,11 @@ from web.http.payloads import MAX_INT64
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _DATE_OR_TIME = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
 _TIME = {"type": "string", "format": "date-time"}
+_DOCUMENT_REF = {
+    "type": ["object", "null"],
+    "required": ["id", "title"],
+    "properties": {"id": {"type": "string"}, "title": {"type": "string"}},
+}
 _GAP_ID = {"name": "gap_id", "in": "path", "required": True, "schema": ID}
 _READ_ERRORS = {
     **common_errors(),
@@ -178,6 +183,49 @@ GAP_SCHEMAS: dict[str, Any] = {
                 "far less about them than its question is: their own wording over an answer about something else), "
                 "so the gap is not verified even when every question cites it.",
             },
+            "replays": {
+                "type": "array",
+                "description": "What the bot answered each replayed question, in the order asked (absent from "
+                "resolves stored before it was kept, and from the gap's events: the gap keeps the last resolve's).",
+                "items": ref("Replay"),
+            },
+        },
+    },
+    "Replay": {
+        "type": "object",
+        "required": [
+            *("message_id", "question", "answered", "reason", "confidence"),
+            *("citation", "suggested", "answer", "outcome", "passed"),
+        ],
+        "properties": {
+            "message_id": {"type": "integer"},
+            "question": {
+                "type": "string",
+                "description": "As asked (a follow-up as it reads on its own), masked; [deleted] once its message is.",
+            },
+            "answered": {"type": "boolean", "description": "Not an abstention."},
+            "reason": {
+                **_NULLABLE_STRING,
+                "description": "Why it was not answered: low_confidence (“I'm not sure”), no_match (out of scope: "
+                "“I don't know”), llm_declined, empty_index; null when answered.",
+            },
+            "confidence": {"type": "number"},
+            "citation": {
+                **_DOCUMENT_REF,
+                "description": "The fix when the answer cites it, else the answer's first citation; null: none.",
+            },
+            "suggested": {
+                **_DOCUMENT_REF,
+                "description": "With “I'm not sure”: the first article suggested instead; null otherwise.",
+            },
+            "answer": {"type": "string", "description": "The answer's first 200 characters on one line, masked."},
+            "outcome": {
+                "type": "string",
+                "enum": ["cited_fix", "unsupported", "cited_other", "not_sure", "did_not_know"],
+                "description": "cited_fix passes; unsupported: cited the fix, the answer is not about the question; "
+                "cited_other: answered from another document; not_sure and did_not_know: not answered.",
+            },
+            "passed": {"type": "boolean"},
         },
     },
 }
