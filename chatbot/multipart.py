@@ -47,6 +47,22 @@ _PART_BREAK = re.compile(
 )
 
 
+# "i only rode for 3 minutes", "we've had it a week": a sentence about what the customer did or has, told in the
+# first person.
+_FIRST_PERSON = re.compile(r"^\s*(?:i|we|i'?m|im|i'?ve|ive|we'?ve|weve|we'?re|my|our)\b", re.IGNORECASE)
+
+
+def tells_what_happened(piece: str) -> bool:
+    """Whether ``piece`` tells the customer's situation rather than asks: first person, no question mark, and no
+    question word or auxiliary opening it."""
+    text = piece.strip()
+    return (
+        bool(_FIRST_PERSON.match(text))
+        and not text.endswith(("?", "\uff1f"))
+        and not re.match(_STARTS_A_QUESTION, text, re.IGNORECASE)
+    )
+
+
 def question_parts(message: str) -> list[str]:
     """The questions ``message`` asks, in order; a message asking one thing (or in Chinese, where the split is
     not defined yet) is its own only part."""
@@ -58,6 +74,11 @@ def question_parts(message: str) -> list[str]:
     if len(pieces) < 2 or len(pieces) > MAX_PARTS:
         return [message]
     if any(len(tokenize(piece)) < MIN_PART_TERMS for piece in pieces):
+        return [message]
+    if any(tells_what_happened(piece) for piece in pieces[1:]):
+        # "why is there a 10 euro charge on my card?? i only rode for 3 minutes": what happened, told after the
+        # question, is no question of its own (asked alone, it got "If you report a fault within the first 3
+        # minutes of a ride, the whole ride is free" glued on, round 41).
         return [message]
     if any(states_the_case(piece) for piece in pieces):
         # "can i use my yubikey for 2fa? we're on plus": the case the question is asked for, not a question of its

@@ -20,6 +20,7 @@ from chatbot.composer import (
 from chatbot.composer.extractive import _lines
 from chatbot.composer.question import (
     Question,
+    asked_sentences,
     asking_clause,
     asks_how_to,
     asks_steps_as_keywords,
@@ -2086,6 +2087,16 @@ def test_the_clause_that_asks_picks_the_section_not_the_situation_told_before_it
     # Asked twice over, nothing is a situation: "What is X. How can I use it?"
     assert asking_clause("What is Ambient Off Timer. How can I use it?") is None
     assert asking_clause(question) == "when do we retry the charge"
+
+
+def test_the_sentences_that_ask_before_what_happened_are_what_is_asked() -> None:
+    # Round 41: "i only rode for 3 minutes" is what happened, and its "3 minutes" no part of the question.
+    assert asked_sentences("why is there a 10 euro charge on my card?? i only rode for 3 minutes") == (
+        "why is there a 10 euro charge on my card??"
+    )
+    assert asked_sentences("Is it 3.5 GB? ok") == "Is it 3.5 GB?"  # "3.5" ends no sentence
+    assert asked_sentences("how do i add a user?") is None  # every sentence asks
+    assert asked_sentences("hello. i have a problem") is None  # none does
 
 
 def test_an_excerpt_is_the_closest_line_as_plain_text() -> None:

@@ -55,6 +55,14 @@ from tests.helpcenter_kb import SampleKB, sample_kb
         # Nor is the customer's case told after the question (round 31: asked as a follow-up of the first part, "we're
         # on plus" got the lost-phone steps glued on).
         ("can i use my yubikey for 2fa? we're on plus", ["can i use my yubikey for 2fa? we're on plus"]),
+        # ... nor what happened, told after it (round 41: "i only rode for 3 minutes", asked alone, got "If you report
+        # a fault within the first 3 minutes of a ride, the whole ride is free" glued on).
+        (
+            "why is there a 10 euro charge on my card?? i only rode for 3 minutes",
+            ["why is there a 10 euro charge on my card?? i only rode for 3 minutes"],
+        ),
+        # A first-person question after a question mark is a part.
+        ("do you take amex? i can pay by sepa too?", ["do you take amex", "i can pay by sepa too?"]),
     ],
 )
 def test_a_message_splits_where_a_new_question_starts(message: str, parts: list[str]) -> None:

@@ -619,6 +619,19 @@ def asking_clause(question: str) -> str | None:
     return match.group(1)
 
 
+# A sentence ends with ".", "!" or "?" before a space or a line break ("3.5 GB" goes on).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def asked_sentences(question: str) -> str | None:
+    """The sentences of ``question`` that end with a question mark, when the others tell the situation after them
+    ("why is there a 10 euro charge on my card?? i only rode for 3 minutes": the first); None when every sentence
+    asks, or none does."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(question.strip()) if s.strip()]
+    asking = [s for s in sentences if s.endswith("?")]
+    return " ".join(asking) if asking and len(asking) < len(sentences) else None
+
+
 # The keyword index's rarity of a term (BM25 idf), for the audience asking.
 IdfLookup = Callable[[str], float]
 
@@ -713,7 +726,7 @@ class Question:
             adjacent=_adjacent_stems(question),
             set_up=_set_up_terms(terms) if is_how_to and asks_to_set_up(steps) else frozenset(),
             sides=None if has_cjk(question) else _sides(question),
-            asking=frozenset(text_terms(asking_clause(question) or "")),
+            asking=frozenset(text_terms(asking_clause(question) or asked_sentences(question) or "")),
             particles=frozenset(re.findall(r"[a-z]+", question.lower())) & PARTICLES,
         )
 
