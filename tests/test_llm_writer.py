@@ -420,6 +420,9 @@ class FakeKeywordIndex:
     def table_siblings(self, audience: str) -> dict[str, frozenset[str]]:
         return {}  # no table compares anything
 
+    def named_siblings(self, audience: str) -> dict[str, frozenset[str]]:
+        return {}
+
     def document_terms(self, doc_id: str) -> frozenset[str]:
         return frozenset()
 
