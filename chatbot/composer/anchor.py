@@ -316,14 +316,14 @@ class _AnchorSearch:
         unstated = bool(asked.set_up) and for_unstated_case(chunk, asked.terms)
         if unit.is_step and (performs(chunk, asked.done) or unstated):
             penalty += self.question_weight
-        # "... declined, what happens now?" asks what follows: a section giving reasons answers "why". Nor does an
-        # introduction that ends by promising the sections below ("Here's what happens and how to fix it.").
         # A sentence for another action's purpose names the asked one in passing: "how do i reconcile transactions"
         # got "To remove the account and its transactions completely, choose **Delete account** instead - this is
         # only possible if none of its transactions are reconciled.", with the disconnecting steps before it (round
         # 41). Its word for the asked action does not count.
         if self.action and for_another_purpose(unit.text, self.action):
             penalty += sum(asked.terms.get(stem, 0.0) for stem in self.action)
+        # "... declined, what happens now?" asks what follows: a section giving reasons answers "why". Nor does an
+        # introduction that ends by promising the sections below ("Here's what happens and how to fix it.").
         if (asked.asks_consequence and gives_reasons(chunk)) or self.defers[rank]:
             penalty += self.question_weight
         if not self.heading_names_it[rank]:
