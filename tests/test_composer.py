@@ -238,12 +238,14 @@ def test_a_question_about_a_column_quotes_the_whole_table_as_a_table() -> None:
     assert "currency" not in text  # the next section is another question
 
 
-def test_a_question_naming_a_row_gets_the_header_and_that_row() -> None:
+def test_a_question_naming_a_row_gets_that_row_as_its_record() -> None:
+    # One row of a table reads as the row's record, each cell under its column's name (records.py), not as a header
+    # over one row, nor flattened into pipes.
     text = ExtractiveComposer().compose("How do PayPal fees appear in Lumo?", [PAYPAL], _rare_idf).text
     assert text.splitlines() == [
-        "| Item | How it appears in Lumo | Sync frequency |",
-        "|---|---|---|",
-        "| PayPal fees | Expense in Payment processing fees | Every hour [1] |",
+        "**PayPal fees**",
+        "- How it appears in Lumo: Expense in Payment processing fees",
+        "- Sync frequency: Every hour [1]",
     ]
 
 
@@ -614,7 +616,8 @@ def test_how_much_a_thing_is_asks_its_price() -> None:
         ],
     )
     text = ExtractiveComposer().compose("How much is the Sports pack?", [article], _rare_idf).text
-    assert "| **Sports** | 6 sports channels | £22 |" in text and "Kids" not in text, text
+    assert "**Sports**\n- What you get: 6 sports channels\n- Price per month: £22\n" in text, text
+    assert "Kids" not in text, text
     # An amount of something else than money is no price.
     assert not Question.read("how much is the storage limit on business", _rare_idf).asks_price
     assert Question.read("how much is the Sports pack?", _rare_idf).asks_price
@@ -775,7 +778,7 @@ def test_a_footnote_of_a_table_cut_to_a_row_must_say_something_asked() -> None:
         ],
     )
     text = ExtractiveComposer().compose("how much is the sports pack", [article], _rare_idf).text
-    assert "| **Sports** |" in text and "Fibre 900" not in text, text
+    assert text.startswith("**Sports**\n") and "Fibre 900" not in text, text
 
 
 def test_a_table_left_out_before_the_answer_takes_the_sentence_introducing_it_along() -> None:
@@ -898,10 +901,13 @@ def test_a_variant_follow_up_gets_its_own_row_not_the_previous_answer() -> None:
     assert "App Store" in first and "Google Play" not in first
     follow_up = composer.compose("How do I install the app on Android? Android", [APPS], _rare_idf, avoid=first)
     assert follow_up.text.splitlines() == [
-        "| Platform | Minimum version | Where to get it |",
-        "|---|---|---|",
-        "| Android phones and tablets | Android 10 or later | Google Play [1] |",
+        "**Android phones and tablets**",
+        "- Minimum version: Android 10 or later",
+        "- Where to get it: Google Play [1]",
     ]
+    # The previous answer quoted a row as its record: that row is not quoted again.
+    again = composer.compose("How do I install the app on iPhone? iPhone", [APPS], _rare_idf, avoid=follow_up.text)
+    assert "Google Play" not in again.text, again.text
 
     # Nothing else to say: the previous answer is repeated rather than no answer at all.
     faq = _scored("faq#apps", "Which phones?", [("The app needs iOS 16 or Android 10 or later.", (), 0.5)])
@@ -1529,13 +1535,16 @@ def test_a_pointer_to_another_part_of_the_article_is_not_quoted() -> None:
         "Connecting Shopify",
         [
             "1. Go to Settings > Integrations > Shopify.\n2. Choose how to record sales (see below) and click Save.",
-            "| Code | What to do |\n|---|---|\n| BF-101 | Renew consent (see above) |",
+            "| Code | What to do |\n|---|---|\n| BF-101 | Renew consent (see above) |\n"
+            "| SYNC-12 | Choose which version to keep (see Conflicts below) |",
         ],
     )
     steps = ExtractiveComposer().compose("how do i connect shopify", [article], _idf).text
     assert "2. Choose how to record sales and click Save. [1]" in steps
     table = ExtractiveComposer().compose("what does BF-101 mean", [article], _idf).text
     assert "| BF-101 | Renew consent [1] |" in table and "see above" not in table
+    named = ExtractiveComposer().compose("what does SYNC-12 mean", [article], _idf).text
+    assert "| SYNC-12 | Choose which version to keep [1] |" in named, named
 
 
 def test_here_and_the_same_screen_of_the_article_are_not_quoted() -> None:
@@ -2055,7 +2064,7 @@ def test_a_quoted_table_row_brings_the_section_its_code_heads() -> None:
         ],
     )
     text = ExtractiveComposer().compose("ipad app crashes when opening camera, any workaround", [article], _idf).text
-    assert "| KI-244 |" in text and "Import from Files" in text, text
+    assert text.startswith("**KI-244**\n") and "Import from Files" in text, text
     assert "Nordbank" not in text and "dedupe" not in text, text
 
 
@@ -2297,6 +2306,35 @@ def test_a_search_box_query_opening_with_a_procedure_s_verb_asks_for_steps() -> 
 )
 def test_how_do_i_do_that_after_the_want_asks_for_steps(question: str, how_to: bool) -> None:
     assert asks_how_to(question) is how_to
+
+
+@pytest.mark.parametrize(
+    ("question", "how_to"),
+    [
+        # Round 42: a want opening the message asks for the steps of what it wants done.
+        ("I need to connect my bank", True),
+        ("i want to add a user", True),
+        ("I'd like to turn on two-factor authentication", True),
+        ("we need to cancel our subscription", True),
+        ("i wanna export everything", True),
+        # Not a want to know or to be told, nor one to talk to someone, nor a want of a thing.
+        ("I want to know the current network", False),
+        ("i want to talk to a manager", False),
+        ("I want my money back", False),
+        ("I need help", False),
+    ],
+)
+def test_a_want_opening_the_message_asks_for_steps(question: str, how_to: bool) -> None:
+    assert asks_how_to(question) is how_to
+
+
+def test_the_want_itself_is_no_word_of_the_question() -> None:
+    # "need" and the pair "need_connect" outweighed "connect" and "bank": the bank-feed article's "can't find your
+    # bank" tips were quoted, not its steps to connect a bank.
+    asked = Question.read("I need to connect my bank", _rare_idf)
+    assert asked.is_how_to
+    assert not any("need" in term for term in asked.terms), asked.terms
+    assert {"connect", "bank"} <= set(asked.terms)
 
 
 @pytest.mark.parametrize(

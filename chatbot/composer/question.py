@@ -11,6 +11,7 @@ from itertools import pairwise
 
 from chatbot.actions import action_stems, asks_to_set_up, done_action_stems, step_verb_words, step_verbs
 from chatbot.codes import codes_in
+from chatbot.composer.records import record_as_row
 from chatbot.composer.units import Unit, plain_text, row_cells, table_parts, without_link_targets, without_step_number
 from chatbot.keyword import has_cjk, passage_terms, text_terms, tokenize, tokenize_passage
 from chatbot.synonyms import PARTICLES
@@ -400,9 +401,22 @@ def _naming_words(text: str) -> list[str]:
 def _priced_words(answer: str) -> Iterator[set[str] | None]:
     """The words naming what each amount of money in ``answer`` is the price of; None for a price list."""
     table: list[str] = []
-    for line in [*answer.splitlines(), ""]:
+    lines = answer.splitlines()
+    record_lines = 0  # the lines of a record (records.py) still to skip: read as the one-row table it is
+    for at, line in enumerate([*lines, ""]):
+        if record_lines:
+            record_lines -= 1
+            continue
         if line.lstrip().startswith("|"):
             table.append(line)
+            continue
+        record = record_as_row(lines[at:])
+        if record is not None:
+            columns, cells = record
+            yield from _priced_in_table(table)
+            table = []
+            yield from _priced_in_table([_row(columns), _row(["---"] * len(columns)), _row(cells)])
+            record_lines = len(cells) - 1
             continue
         yield from _priced_in_table(table)
         table = []
@@ -418,6 +432,10 @@ def _priced_words(answer: str) -> Iterator[set[str] | None]:
 # A price of one of something ("€4 per user per month"): what it is the price of, when not a stretch of time.
 _PER_UNIT = re.compile(r"^\s*(?:per|a|an|each)\s+([^\W\d_]+)", re.IGNORECASE)
 _TIME_UNITS = frozenset({"day", "week", "month", "year", "quarter", "hour", "minute"})
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def _priced_in_table(table: list[str]) -> Iterator[set[str] | None]:
@@ -545,9 +563,27 @@ _HOW_TO_DO_IT = re.compile(
 )
 
 
+# "I need to book an engineer to install the fibre", "I need to connect my bank", "i want to add a user": a want
+# opening the message asks for the steps of what it wants done, as "how do I ..." does. Those three got the
+# article's paragraph about a second visit, its "can't find your bank" tips and the users-per-plan table (round 42).
+# Not a want to know, understand or be told something, nor one to talk to someone (a hand-off, routed before).
+_WANTS_DONE = re.compile(
+    r"^\s*(?:i|we)\s*(?:(?:need|want|have|would like|['’]?d like) to|wanna)\s+"
+    r"(?!(?:know|understand|learn|see|check|find|ask|talk|speak|chat|be|get in touch)\b)([^\W\d_]{2,})",
+    re.IGNORECASE,
+)
+
+
 def asks_how_to(question: str) -> bool:
-    """ "How do I ...?", "how to ...", "如何...": the question asks for steps."""
-    return bool(_HOW_TO.search(question) or _HOW_TO_DO_IT.search(question))
+    """ "How do I ...?", "how to ...", "如何...", "I need to ...": the question asks for steps."""
+    return bool(_HOW_TO.search(question) or _HOW_TO_DO_IT.search(question) or _WANTS_DONE.search(question))
+
+
+def steps_wanted(question: str) -> str | None:
+    """ "I need to connect my bank" as the how-to it asks ("how to connect my bank"); None for any other question.
+    The want is not what is asked: "need" (and the pair "need_connect") outweighed "connect" and "bank"."""
+    found = _WANTS_DONE.search(question)
+    return f"how to {question[found.start(1) :]}" if found else None
 
 
 # "X vs Y", "the difference between X and Y", "is X better than Y", "compare X with Y": two things asked about side
@@ -683,7 +719,8 @@ class Question:
 
     @classmethod
     def read(cls, question: str, idf: IdfLookup) -> Question:
-        terms = _weighted_terms(question, idf)
+        wanted = steps_wanted(question)
+        terms = _weighted_terms(wanted or question, idf)
         # "connect stripe", "connect bank account": a search-box query opening with a procedure's verb asks for its
         # steps, as "how do I connect stripe?" does (it got the article's introduction, "Connect Stripe to let your
         # customers pay ...", and "Search by the bank's full name").

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from chatbot.composer.records import as_record
 from chatbot.language import CJK_RE
 from chatbot.types import ScoredChunk
 
@@ -298,10 +299,18 @@ def fresh(unit: Unit, skip: frozenset[str]) -> Unit | None:
     if not unit.is_table:
         return None if normalised(unit.text) in skip else unit
     header, rows = table_parts(unit.text)
-    left = [row for row in rows if normalised(row) not in skip]
+    left = [row for row in rows if not _row_quoted(header[0], row, skip)]
     if not left:
         return None
     return unit if len(left) == len(rows) else replace(unit, text="\n".join([*header, *left]))
+
+
+def _row_quoted(header: str, row: str, skip: frozenset[str]) -> bool:
+    """Whether ``row`` was quoted already: as a table row, or alone as its record (see records.py)."""
+    if normalised(row) in skip:
+        return True
+    record = as_record(row_cells(header), row_cells(row))
+    return record is not None and quoted_lines(record) <= skip
 
 
 def quoted_lines(answer: str) -> frozenset[str]:
@@ -323,9 +332,11 @@ def quoted_lines(answer: str) -> frozenset[str]:
 
 
 # A pointer to another part of the article, in brackets ("choose how to record sales (see below)", "Renew consent
-# (see above)"): out of the article, above and below are not there. The citation links to the article.
+# (see above)", "Choose which version to keep (see Conflicts below)"): out of the article, above and below are not
+# there. The citation links to the article.
 _POINTER = re.compile(
-    r"\s*\((?:see|as (?:described|explained|shown))\s+(?:above|below|earlier|later)(?:\s+for details)?\)",
+    r"\s*\((?:see|as (?:described|explained|shown))\s+(?:[^()\n]{1,40}?\s+)?(?:above|below|earlier|later)"
+    r"(?:\s+for details)?\)",
     re.IGNORECASE,
 )
 
@@ -383,8 +394,12 @@ def render(units: Sequence[Unit], n: int) -> str:
             if sentence_run:
                 lines.append(_join_sentences(sentence_run))
                 sentence_run = []
-            lines.append(text)
+            lines.append(_one_row_as_record(text) if unit.is_table else text)
         else:
+            if lines and not sentence_run and _ends_block(lines[-1]):
+                # A sentence right after a table or a list is a row of the table or part of the list's last item
+                # to a Markdown renderer (the widget and Slack read lines one by one, but an API client may not).
+                lines.append("")
             sentence_run.append(text)
     if sentence_run:
         lines.append(_join_sentences(sentence_run))
@@ -395,6 +410,20 @@ def render(units: Sequence[Unit], n: int) -> str:
     ends_in_row = last.splitlines()[-1].lstrip().startswith("|") and last.endswith("|")
     lines[-1] = f"{last[:-1].rstrip()} [{n}] |" if ends_in_row else f"{last} [{n}]"
     return "\n".join(lines)
+
+
+def _one_row_as_record(table: str) -> str:
+    """A table of one row as its record, when that reads better (see records.py); any other table as it is."""
+    header, rows = table_parts(table)
+    if len(rows) != 1:
+        return table
+    return as_record(row_cells(header[0]), row_cells(rows[0])) or table
+
+
+def _ends_block(line: str) -> bool:
+    """Whether ``line`` (one rendered unit) ends with a table row or a list item."""
+    last = line.splitlines()[-1].lstrip() if line else ""
+    return last.startswith("|") or bool(_LIST_ITEM.match(last))
 
 
 def _join_sentences(sentences: Sequence[str]) -> str:
