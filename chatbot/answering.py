@@ -244,7 +244,8 @@ class Answerer:
             reply = _final(self._stream_question(asked, history, audience, language, started, typed=question))
             answers = self._answer_parts(parts, history, audience)
             confident = [a for a in answers if a is not None]
-            joined = _joined(asked, confident, language) if len(confident) == len(answers) else None
+            idf = self._idf(audience)
+            joined = _joined(asked, confident, language, idf) if len(confident) == len(answers) else None
             cited_by_parts = {c.id for c in joined.citations} if joined is not None else set()
             found_by_a_part = bool(reply.citations) and reply.citations[0].id in cited_by_parts
             if joined is not None and (reply.is_gap or found_by_a_part):
@@ -968,9 +969,15 @@ def _final(events: Iterable[AnswerEvent]) -> Answer:
 PART_COVERAGE = 0.5
 
 
+# The tail of a contraction ("who's", "it's", "I'm"): tokenized, it is a word of its own ("s", "m"), as rare as any.
+_CONTRACTION_TAIL = re.compile(r"(?<=[^\W\d_])['\u2019](?:s|m|d|ll|re|ve)\b", re.IGNORECASE)
+
+
 def _part_coverage(part: str, text: str, idf: Callable[[str], float]) -> float:
-    """The share of ``part``'s words, each weighed by its rarity, that ``text`` says."""
-    weights = {t: max(idf(t), 0.0) for t in tokenize(part)}
+    """The share of ``part``'s words, each weighed by its rarity, that ``text`` says. A contraction's tail is no
+    word of it: "who's backup?" (after "whos on support on-call the week starting 21 dec") was half unanswered by
+    "- Backup: Dana Whitfield" for its "s", and got the 2FA backup codes added (round 42)."""
+    weights = {t: max(idf(t), 0.0) for t in tokenize(_CONTRACTION_TAIL.sub("", part))}
     total = sum(weights.values())
     present = set(tokenize_passage(text))
     return sum(w for t, w in weights.items() if t in present) / total if total > 0 else 0.0
@@ -986,15 +993,29 @@ def _repeats(answer: Answer, quoted: set[str]) -> bool:
     return bool(answer.citations) and all(c.chunk_id in quoted for c in answer.citations)
 
 
-def _joined(question: str, answers: Sequence[Answer], language: str) -> Answer:
+def _joined(question: str, answers: Sequence[Answer], language: str, idf: Callable[[str], float]) -> Answer:
     """The answers to a message's parts as one answer: their texts in order, citations numbered on; a part whose
-    passage an earlier part quoted already adds nothing. As confident as its least confident part."""
+    passage an earlier part quoted already adds nothing, nor does a part the earlier answers say the words of
+    already from another article (see _completed): "whos on support on-call the week starting 21 dec, and who's
+    backup?" got the on-call row, "- Backup: Dana Whitfield" in it, then the 2FA backup codes for "who's backup?"
+    (round 42). As confident as its least confident part."""
     texts: list[str] = []
     citations: list[Citation] = []
     quoted: set[str] = set()
+    cited: set[str] = set()
     for answer in answers:
-        if answer.citations[0].chunk_id in quoted or (texts and _said_already(answer.answer, "\n\n".join(texts))):
+        if answer.citations[0].chunk_id in quoted:
             continue
+        said = "\n\n".join(texts)
+        if texts and _said_already(answer.answer, said):
+            continue
+        if (
+            texts
+            and answer.citations[0].id not in cited
+            and _part_coverage(answer.question, said, idf) >= PART_COVERAGE
+        ):
+            continue  # another article, for words said already: more of the same article is kept (its other part)
+        cited.update(c.id for c in answer.citations)
         quoted.update(c.chunk_id for c in answer.citations)
         numbers = {c.n: len(citations) + i for i, c in enumerate(answer.citations, start=1)}
         texts.append(_renumbered(answer.answer, numbers))

@@ -164,6 +164,15 @@ def test_the_paypal_table_is_quoted_as_a_table(kb: SampleKB, question: str, hold
     assert "currency" not in answer.answer  # the next section of the article is another question
 
 
+def test_a_part_of_a_message_the_first_answer_says_already_adds_no_other_article(kb: SampleKB) -> None:
+    # Round 42: the on-call row says "Backup: Dana Whitfield"; "who's backup?" alone finds the 2FA backup codes.
+    answer = ask(kb, "whos on support on-call the week starting 21 dec, and who's backup?", audience="internal")
+    assert not answer.is_gap, answer.answer
+    assert_reads_well(answer)
+    assert [c.id for c in answer.citations] == ["internal/escalation-contacts.md"], answer.answer
+    assert "Backup: Dana Whitfield" in answer.answer and "backup codes" not in answer.answer, answer.answer
+
+
 def test_a_second_passage_only_for_a_part_the_first_does_not_answer(kb: SampleKB) -> None:
     for question in ("What start date should I choose for a bank feed?", "How do I scan a receipt?"):
         answer = compose(kb, question)
