@@ -995,10 +995,11 @@ def _repeats(answer: Answer, quoted: set[str]) -> bool:
 
 def _joined(question: str, answers: Sequence[Answer], language: str, idf: Callable[[str], float]) -> Answer:
     """The answers to a message's parts as one answer: their texts in order, citations numbered on; a part whose
-    passage an earlier part quoted already adds nothing, nor does a part the earlier answers say the words of
-    already from another article (see _completed): "whos on support on-call the week starting 21 dec, and who's
-    backup?" got the on-call row, "- Backup: Dana Whitfield" in it, then the 2FA backup codes for "who's backup?"
-    (round 42). As confident as its least confident part."""
+    passage an earlier part quoted already adds nothing, nor does a part whose every word names a column of an
+    earlier answer's table or record (_labels) with another article: "whos on support on-call the week starting 21
+    dec, and who's backup?" got the on-call row, "- Backup: Dana Whitfield" in it, then the 2FA backup codes for
+    "who's backup?" (round 42). Words said in prose are no such answer: "how many keys can we make" after "Each API
+    key can make 120 requests per minute" asks a count it does not give. As confident as its least confident part."""
     texts: list[str] = []
     citations: list[Citation] = []
     quoted: set[str] = set()
@@ -1009,12 +1010,8 @@ def _joined(question: str, answers: Sequence[Answer], language: str, idf: Callab
         said = "\n\n".join(texts)
         if texts and _said_already(answer.answer, said):
             continue
-        if (
-            texts
-            and answer.citations[0].id not in cited
-            and _part_coverage(answer.question, said, idf) >= PART_COVERAGE
-        ):
-            continue  # another article, for words said already: more of the same article is kept (its other part)
+        if texts and answer.citations[0].id not in cited and _part_coverage(answer.question, _labels(said), idf) >= 1:
+            continue  # another article, for what is labelled already: more of the same article is kept
         cited.update(c.id for c in answer.citations)
         quoted.update(c.chunk_id for c in answer.citations)
         numbers = {c.n: len(citations) + i for i, c in enumerate(answer.citations, start=1)}
@@ -1029,6 +1026,17 @@ def _joined(question: str, answers: Sequence[Answer], language: str, idf: Callab
         for stage, ms in answer.timings_ms.items():
             joined.timings_ms[stage] = joined.timings_ms.get(stage, 0.0) + ms
     return joined
+
+
+# A table's header row (the line before its |---| rule) and a record's field ("- Backup: Dana Whitfield").
+_TABLE_HEADER = re.compile(r"^\s*\|(.*)\|\s*\n\s*\|[\s:|-]*-[\s:|-]*\|?\s*$", re.MULTILINE)
+_RECORD_FIELD = re.compile(r"^- ([^:\n]{1,60}): ", re.MULTILINE)
+
+
+def _labels(text: str) -> str:
+    """The column names of the tables and records (chatbot/composer/records.py) in ``text``: what its values are
+    labelled as."""
+    return "\n".join([*_TABLE_HEADER.findall(text), *_RECORD_FIELD.findall(text)])
 
 
 # The share of an answer's words that the answer before it says already, from which it adds nothing worth reading

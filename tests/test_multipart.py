@@ -103,7 +103,8 @@ def test_a_part_opening_with_and_after_a_question_mark_is_answered_as_its_own_qu
     message = "usb security keys for login need which plan? and how many spare one-time codes do i get"
     answer = kb.answerer.answer(message, audience="public")
     assert not answer.is_gap, answer.answer
-    assert "Security key (FIDO2 / WebAuthn) | Business" in answer.answer and "10 backup codes" in answer.answer
+    assert "**Security key (FIDO2 / WebAuthn)**\n- Plans: Business" in answer.answer, answer.answer
+    assert "10 backup codes" in answer.answer, answer.answer
     assert "protects your Lumo login" not in answer.answer
 
 

@@ -26,6 +26,10 @@ def test_a_row_of_three_columns_is_its_name_and_its_cells_under_their_column_nam
     assert record == "**E10**\n- Problem: Battery too hot or too cold\n- Solution: Wait until it is 0-40 °C."
 
 
+def test_a_pipe_inside_a_cell_is_no_longer_escaped() -> None:
+    assert as_record(["Key", "Value"], ["Separator", "a \\| b"]) == "**Separator**: a | b"
+
+
 def test_empty_cells_are_left_out_and_a_long_first_cell_is_a_field_too() -> None:
     assert as_record(["Pack", "Price", "Minimum term"], ["Kids", "£4", ""]) == "**Kids**\n- Price: £4"
     condition = "Your broadband stopped working and we did not fix it by the end of the second working day"

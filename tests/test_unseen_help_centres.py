@@ -72,7 +72,7 @@ def test_a_number_to_call_is_asked_and_stated() -> None:
 def test_a_table_s_footnote_sending_to_another_article_and_a_later_entry_s_yes_are_left_out(kb: SampleKB) -> None:
     question = "What is the price difference between standard and next-day delivery for a small parcel?"
     answer = kb.answerer.answer(question, [], audience="public")
-    assert "| Small |" in answer.answer and "£6.49" in answer.answer, answer.answer
+    assert "**Small**\n" in answer.answer and "£6.49" in answer.answer, answer.answer
     assert "see *Returning" not in answer.answer  # a pointer to the returns guide, under the sending prices
     # The priority entry's "Yes." answered its own question ("Can I get my parcel delivered the next day?").
     assert not any(passage.startswith("Yes.") for passage in answer.answer.split("\n\n")[1:]), answer.answer

@@ -42,6 +42,7 @@ def as_record(header: Sequence[str], row: Sequence[str]) -> str | None:
     a two-column row whose second column names something."""
     if len(header) != len(row) or len(row) < 2:
         return None
+    row = [cell.replace("\\|", "|") for cell in row]  # a pipe inside a cell is escaped only inside a table
     name = _BOLD.sub(r"\1", row[0]).strip()
     if not name:
         return None  # a row continuing the one above it ("|  | The station has no power | ..."): not one thing
