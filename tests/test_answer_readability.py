@@ -164,8 +164,8 @@ def test_the_paypal_table_is_quoted_as_a_table(kb: SampleKB, question: str, hold
     assert "currency" not in answer.answer  # the next section of the article is another question
 
 
-def test_a_part_of_a_message_the_first_answer_says_already_adds_no_other_article(kb: SampleKB) -> None:
-    # Round 42: the on-call row says "Backup: Dana Whitfield"; "who's backup?" alone finds the 2FA backup codes.
+def test_a_part_of_a_message_an_earlier_answer_labels_adds_no_other_article(kb: SampleKB) -> None:
+    # Round 42: the on-call row labels "Backup: Dana Whitfield"; "who's backup?" alone finds the 2FA backup codes.
     answer = ask(kb, "whos on support on-call the week starting 21 dec, and who's backup?", audience="internal")
     assert not answer.is_gap, answer.answer
     assert_reads_well(answer)
