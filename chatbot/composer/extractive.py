@@ -85,6 +85,11 @@ _LIGHT_STEMS = frozenset(stem for verb in LIGHT_VERBS for stem in tokenize_passa
 # "What does E13 mean?" asks what the error row says; "mean" is how it asks, no part of it. As a part it found the
 # table of the manual's symbols, headed "Meaning", glued under the E13 row (round 39).
 _MEANING_STEMS = frozenset(tokenize_passage("mean means meaning"))
+# "it shows E4 what do i do", "the app says SYNC-12": how a code is reported, no part of what is asked about it. As a
+# part it found "Blinking red: Error. ... the app shows its code", glued under the E4 row (round 42, a grading).
+_REPORTING_STEMS = frozenset(tokenize_passage("show shows showing display displays says saying read reads"))
+# A code as a question's word: letters then digits ("e4", "e13"), which codes_in leaves to longer codes ("SYNC-12").
+_CODE_WORD = re.compile(r"[^\W\d_]{1,6}\d{1,4}")
 
 
 @dataclass
@@ -703,6 +708,7 @@ class ExtractiveComposer:
             # request a refund), and the export article's "员工不能导出" is no part of it.
             missing = {t: w for t, w in missing.items() if t not in asked.persons(missing)}
         top_idf = max((w for t, w in terms.items() if "_" not in t), default=0.0)
+        reports_code = bool(asked.codes) or any(_CODE_WORD.fullmatch(t) for t in terms)
         # A light verb ("get", "have", "use") is no part of the question of its own: "do i get automatic reminders
         # on the free plan" got the free-trial entry ("Every new account gets a 30-day free trial") after the
         # answer, because the reminders article never says "get".
@@ -712,6 +718,7 @@ class ExtractiveComposer:
             if "_" not in t
             and t not in _LIGHT_STEMS
             and t not in _MEANING_STEMS
+            and not (t in _REPORTING_STEMS and reports_code)
             and w >= max(settings.rare_idf, top_idf / 2)
         }
         if asked.asking:
