@@ -2446,3 +2446,25 @@ def test_a_sentence_only_sending_the_reader_elsewhere_is_not_the_answer() -> Non
 def test_a_time_in_business_or_working_units_answers_how_fast(answer: str) -> None:
     assert not leaves_amount_unsaid("How fast must we reply to a VIP ticket?", answer)
     assert not leaves_amount_unsaid("how quickly will support answer me", answer)
+
+
+def test_a_figure_caption_is_never_quoted() -> None:
+    """A manual's caption names a drawing the answer cannot show ("Figure 2-1 Free space around the station"): it is
+    searched with its section but never quoted, as a sentence or run into the next one (chatbot/captions.py)."""
+    text = (
+        "Choose a place that meets all of these conditions:\n- At least 0.5 m of free space on each side of the "
+        "station.\n\nFigure 2-1 Free space around the station\n\nDo not place the station in a bathroom."
+    )
+    article = _scored("guide.pdf", "Quick installation guide", [(text, ("Choosing a location",), 0.5)])
+    assert [u.text for u in split_units(article.chunks[0])] == [
+        "Choose a place that meets all of these conditions:",
+        "- At least 0.5 m of free space on each side of the station.",
+        "Do not place the station in a bathroom.",
+    ]
+    idf = {"space": 3.0, "around": 2.5, "station": 0.7}
+    answer = (
+        ExtractiveComposer()
+        .compose("how much space is needed around the station", [article], lambda t: idf.get(t, 0.0))
+        .text
+    )
+    assert "Figure" not in answer and "0.5 m of free space" in answer

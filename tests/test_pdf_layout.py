@@ -190,3 +190,23 @@ def test_manuals_printed_by_a_browser_read_as_their_pages_show(tmp_path: Path) -
     assert "materials and workmanship for 24 months" in leaflet  # a soft hyphen that did not break the line
     assert "the applicable EU and UK requirements" in leaflet  # one that did
     assert "\n- Normal wear and tear, and cosmetic damage such as scratches and dents\n" in leaflet
+
+
+def test_a_figure_caption_is_a_paragraph_of_its_own_and_the_figure_labels_stay_out(tmp_path: Path) -> None:
+    """A drawing's labels and its caption sat between a list and a warning, and the caption ran into the warning:
+    "Figure 2-1 Free space around the station Do not place the station ..." opened an answer (round 43)."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    y = _heading(pdf, "2 Choosing a place for the dock", 16, 720)
+    y = _bullet(pdf, "At least 0.5 m of free space on each side of the dock.", y - 6)
+    y = _body(pdf, ["0.5 m 0.5 m", "Dock", "Wall"], y - 20)
+    y = _body(pdf, ["Figure 2-1 Free space around the dock"], y - 6)
+    _body(pdf, ["Do not place the dock in a bathroom or anywhere it could get wet."], y - 6)
+    pdf.save()
+    write(tmp_path / "guide.pdf", buffer.getvalue())
+    text = by_id(load_path(tmp_path))["guide.pdf"].text
+    assert (
+        "- At least 0.5 m of free space on each side of the dock.\n\nFigure 2-1 Free space around the dock\n\n" in text
+    )
+    assert "\n\nDo not place the dock in a bathroom" in text
+    assert "0.5 m 0.5 m" not in text and "Wall" not in text

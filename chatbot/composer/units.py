@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from chatbot.captions import is_figure_caption
 from chatbot.composer.records import as_record
 from chatbot.language import CJK_RE
 from chatbot.types import ScoredChunk
@@ -169,9 +170,10 @@ def split_units(chunk: ScoredChunk) -> list[Unit]:
                 i = end
                 continue
             i += 1
-            if i - 1 in cells or _HEADING.match(line):
+            if i - 1 in cells or _HEADING.match(line) or is_figure_caption(line):
                 label = ""
-                continue  # not quotable: cells of a flattened table, or a heading (it would run into the text)
+                continue  # not quotable: cells of a flattened table, a heading (it would run into the text) or a
+                # figure's caption (chatbot/captions.py)
             if _LIST_ITEM.match(line):
                 is_step = bool(_NUMBERED_STEP.match(line)) and not _LABELLED_ITEM.match(line)
                 units.append(Unit(line, True, chunk, is_step=is_step, label=label))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pypdf
 from pypdf.errors import PdfReadError
 
+from chatbot.captions import is_figure_caption
 from chatbot.errors import DocumentLoadError
 from chatbot.types import SourceDocument
 from ingest.cleaning import markdown_table
@@ -117,12 +118,48 @@ def _pdf_markdown(pages: Sequence[Page]) -> str:
             else:
                 lines.append(line)
             heading_size, last_table, new_page = 0.0, None, False
+    lines = _with_figures_apart(lines, drop_labels=bool(levels))
     if levels:
         return "\n".join(lines).strip("\n")
     text = "\n".join(_pdf_heading(lines, i) for i in range(len(lines)))
     # The first heading is the document's title: level 1, which the chunker leaves out of the heading path when it
     # repeats the title.
     return re.sub(r"^## ", "# ", text, count=1)
+
+
+_FIGURE_LABEL_WORDS = 4  # the labels drawn in a figure ("Station", "0.5 m 0.5 m", "Top view Underside")
+
+
+def _with_figures_apart(lines: list[str], drop_labels: bool) -> list[str]:
+    """``lines`` with each figure caption a paragraph of its own (chatbot/captions.py): run into the sentence after
+    it, "Figure 2-1 Free space around the station Do not place the station in a bathroom ..." opened a robot vacuum
+    manual's answer (round 43). ``drop_labels``: also without the short lines right before a caption, the labels
+    drawn in the figure ("0.5 m 0.5 m", "1.5 m", "Station", "Wall"), back to the sentence, list item, heading or
+    table before them; only where headings are marked already (by their size), so that a short heading line is
+    never taken for a label."""
+    kept: list[str] = []
+    for line in lines:
+        if not is_figure_caption(line):
+            if kept and line and is_figure_caption(kept[-1]):
+                kept.append("")
+            kept.append(line)
+            continue
+        while drop_labels and kept and _is_figure_label(kept[-1]):
+            kept.pop()
+        if kept and kept[-1]:
+            kept.append("")
+        kept.append(line)
+    return kept
+
+
+def _is_figure_label(line: str) -> bool:
+    return (
+        bool(line)
+        and len(line.split()) <= _FIGURE_LABEL_WORDS
+        and not line.startswith(("#", "|"))
+        and not _is_list_item(line)
+        and not _PDF_TERMINAL.search(line)
+    )
 
 
 def _continues(table: list[list[str]], rows: list[list[str]]) -> bool:
