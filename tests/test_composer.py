@@ -2468,3 +2468,24 @@ def test_a_figure_caption_is_never_quoted() -> None:
         .text
     )
     assert "Figure" not in answer and "0.5 m of free space" in answer
+
+
+def test_a_reporting_verb_is_not_what_a_question_turns_on() -> None:
+    """ "an email saying our price is going up but we only joined in february": "saying" was the rarest word, which
+    no heading names, so the article's opening about the yearly rise answered, not "## Joined recently?" (round 43)."""
+    article = _scored(
+        "price-rises.md",
+        "Price rises",
+        [
+            ("Our prices go up once a year, on 1 April, by a fixed amount.", (), 0.45),
+            (
+                "If your contract started on or after 1 January, your first price rise is skipped.",
+                ("Joined recently?",),
+                0.5,
+            ),
+        ],
+    )
+    weights = {"email": 2.3, "say": 4.1, "price": 2.5, "go": 1.4, "join": 3.6, "price_go": 4.3}
+    question = "we just got an email saying our price is going up but we only joined in february??"
+    text = ExtractiveComposer().compose(question, [article], lambda t: weights.get(t, 0.0)).text
+    assert text.startswith("If your contract started on or after 1 January")
