@@ -624,6 +624,42 @@ def test_how_much_a_thing_is_asks_its_price() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("how much will my bill go up in april?", True),
+        ("how much will I pay for Fibre 500?", True),
+        ("how much more would we have to pay after the rise", True),
+        ("how much will our monthly payment be", True),
+        ("how much data is on my bill", False),
+        ("how much storage do I get", False),
+    ],
+)
+def test_what_a_bill_comes_to_or_the_customer_pays_is_a_price(question: str, asks: bool) -> None:
+    # Round 43: "how much will my bill go up in april?" got the sentence saying which bill the rise starts on (it
+    # says "bill" and "April"), not the table of rises, which states the amounts.
+    assert Question.read(question, _rare_idf).asks_price is asks
+
+
+def test_how_much_a_bill_goes_up_gets_the_amounts() -> None:
+    rises = "| Service | Monthly increase each 1 April |\n|---|---|\n| Fibre 150 | + £3.00 |\n| Fibre 500 | + £3.50 |"
+    article = _scored(
+        "price-rises.md",
+        "Price rises",
+        [
+            (
+                f"{rises}\n\nThe rise applies to your first bill dated on or after 1 April.",
+                ("How much prices go up",),
+                0.5,
+            )
+        ],
+    )
+    weights = {"bill": 1.5, "go": 1.4, "april": 3.9, "bill_go": 5.2, "go_april": 5.2}
+    question = "how much will my bill go up in april?"
+    text = ExtractiveComposer().compose(question, [article], lambda t: weights.get(t, 0.0)).text
+    assert text.startswith("| Service | Monthly increase each 1 April |"), text
+
+
+@pytest.mark.parametrize(
     ("typed", "asks"),
     [
         ("wifi channel change", "how to change wifi channel"),
