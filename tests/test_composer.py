@@ -1583,6 +1583,26 @@ def test_a_pointer_to_another_part_of_the_article_is_not_quoted() -> None:
     assert "| SYNC-12 | Choose which version to keep [1] |" in named, named
 
 
+def test_a_linked_pointer_below_and_a_manual_s_section_number_are_not_quoted() -> None:
+    # Round 43: "(see [Pair the remote](#pair-the-remote) below)" in a TV box's set-up steps, "(see 7.4)" in a robot
+    # vacuum's error table. A link to another article is a place the reader can go, and stays.
+    article = _document(
+        "tv-box.md",
+        "Setting up the TV box",
+        [
+            "1. Plug in the box.\n2. Pair the remote when the box asks you to "
+            "(see [Pair the remote](#pair-the-remote) below).\n3. Scan receipts too "
+            "(see [Scanning receipts](https://help.example/receipts)).",
+            "To clear the error, clean hair from the main brush (see 7.4).",
+        ],
+    )
+    steps = ExtractiveComposer().compose("how do i set up the tv box", [article], _idf).text
+    assert "2. Pair the remote when the box asks you to." in steps, steps
+    assert "(see [Scanning receipts](https://help.example/receipts))" in steps, steps
+    error = ExtractiveComposer().compose("how do i clear the main brush error", [article], _idf).text
+    assert "clean hair from the main brush. [1]" in error and "7.4" not in error, error
+
+
 def test_here_and_the_same_screen_of_the_article_are_not_quoted() -> None:
     article = _document(
         "sync.md",

@@ -334,11 +334,13 @@ def quoted_lines(answer: str) -> frozenset[str]:
 
 
 # A pointer to another part of the article, in brackets ("choose how to record sales (see below)", "Renew consent
-# (see above)", "Choose which version to keep (see Conflicts below)"): out of the article, above and below are not
-# there. The citation links to the article.
+# (see above)", "Choose which version to keep (see Conflicts below)", "(see [Pair the remote](#pair-the-remote)
+# below)"), or to a manual's numbered section ("(see 7.4)", round 43): out of the article, above and below are not
+# there, and the reader of an answer has no table of contents. The citation links to the article.
 _POINTER = re.compile(
-    r"\s*\((?:see|as (?:described|explained|shown))\s+(?:[^()\n]{1,40}?\s+)?(?:above|below|earlier|later)"
-    r"(?:\s+for details)?\)",
+    r"\s*\((?:see|as (?:described|explained|shown))\s+"
+    r"(?:(?:\[[^\]\n]{1,60}\]\([^()\s]*\)|[^()\n]{1,40}?)\s+)?(?:above|below|earlier|later)(?:\s+for details)?\)"
+    r"|\s*\(see\s+(?:section\s+|chapter\s+|§\s*)?\d+(?:\.\d+)*\)",
     re.IGNORECASE,
 )
 
