@@ -2445,6 +2445,16 @@ def test_a_numbered_list_that_mostly_states_things_is_no_procedure() -> None:
         ],
     ).chunks[0]
     assert all(u.is_step for u in split_units(procedures))
+    # Round 43: the options a driver works through, each named in bold, are no steps to set a safe place.
+    options = _document(
+        "missed-deliveries.html",
+        "Missed deliveries",
+        [
+            "1. **Your safe place**, if you've set one.\n2. **A neighbour**, unless you've said not to.\n"
+            "3. **Your nearest Pickup Point**, where the parcel waits for 7 days."
+        ],
+    ).chunks[0]
+    assert not any(u.is_step for u in split_units(options))
 
 
 REFUND_INTRO = "If a charge was a mistake, you can ask for your money back within the refund window."

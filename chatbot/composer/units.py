@@ -192,8 +192,11 @@ def split_units(chunk: ScoredChunk) -> list[Unit]:
 
 # A numbered item that states something rather than telling what to do: it opens with a subject ("An independent
 # company tests ...", "We reply within 2 business days ...") where a step opens with a verb ("Go to", "Click").
+# In bold too: "1. **Your safe place**, if you've set one." of the options a driver works through is no step (round
+# 43: "how do i set a safe place" got that list over the FAQ entry saying where to set one).
 _STATEMENT_START = re.compile(
-    r"^\s*\d+[.)、]\s*(?:a|an|we|our|your|its|they|their|these|those|most|some|all|each|every)\s", re.IGNORECASE
+    r"^\s*\d+[.)、]\s*(?:\*\*|__)?(?:a|an|we|our|your|its|they|their|these|those|most|some|all|each|every)\s",
+    re.IGNORECASE,
 )
 
 
