@@ -210,3 +210,25 @@ def test_a_figure_caption_is_a_paragraph_of_its_own_and_the_figure_labels_stay_o
     )
     assert "\n\nDo not place the dock in a bathroom" in text
     assert "0.5 m 0.5 m" not in text and "Wall" not in text
+
+
+def test_steps_numbered_apart_from_their_text_are_a_numbered_list(tmp_path: Path) -> None:
+    """The sample help centre's getting-started guide sets each step's number apart from its text ("1   Go to ...");
+    read as "1 Go to ... 2 Enter ..." the steps ran into one paragraph of an answer (round 43)."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    y = _heading(pdf, "Invite your team", 16, 720)
+    pdf.setFont("Helvetica", 10)
+    for number, step in enumerate(
+        ["Go to Settings > Users and click Invite user.", "Enter the email address.", "Click Send invitation."], 1
+    ):
+        pdf.drawString(72, y, str(number))
+        pdf.drawString(90, y, step)
+        y -= 14
+    y = _body(pdf, ["Invitations expire after 7 days."], y - 6)
+    _body(pdf, ["10 wrong passwords in a row lock the account for 30 minutes."], y - 20)
+    pdf.save()
+    write(tmp_path / "guide.pdf", buffer.getvalue())
+    text = by_id(load_path(tmp_path))["guide.pdf"].text
+    assert "1. Go to Settings > Users and click Invite user.\n2. Enter the email address.\n3. Click Send" in text
+    assert "\n10 wrong passwords in a row lock the account" in text  # a number that starts no run is text

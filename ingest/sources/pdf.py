@@ -118,13 +118,40 @@ def _pdf_markdown(pages: Sequence[Page]) -> str:
             else:
                 lines.append(line)
             heading_size, last_table, new_page = 0.0, None, False
-    lines = _with_figures_apart(lines, drop_labels=bool(levels))
+    lines = _with_figures_apart(_numbered_as_lists(lines), drop_labels=bool(levels))
     if levels:
         return "\n".join(lines).strip("\n")
     text = "\n".join(_pdf_heading(lines, i) for i in range(len(lines)))
     # The first heading is the document's title: level 1, which the chunker leaves out of the heading path when it
     # repeats the title.
     return re.sub(r"^## ", "# ", text, count=1)
+
+
+# A step whose number the PDF sets apart from its text by space alone: "1 Go to Settings > Users & permissions and
+# click Invite user." The chunker read the run as one paragraph, and answers quoted it so ("1 Go to ... 2 Enter the
+# email address ... 3 Click Send invitation.", round 43, the sample help centre's getting-started guide).
+_BARE_NUMBER = re.compile(r"^(\d{1,2}) (?=[^\W\d_])")
+
+
+def _numbered_as_lists(lines: list[str]) -> list[str]:
+    """``lines`` with each run of lines numbered 1, 2, 3 ... by a bare number ("1 Go to ...") as a numbered list
+    ("1. Go to ..."). A run must start at 1 and count up by one, line after line: "10 wrong passwords lock the
+    account" alone is a sentence."""
+    result = list(lines)
+    i = 0
+    while i < len(result):
+        first = _BARE_NUMBER.match(result[i])
+        if first is None or first.group(1) != "1":
+            i += 1
+            continue
+        end = i + 1
+        while end < len(result) and (found := _BARE_NUMBER.match(result[end])) and int(found.group(1)) == end - i + 1:
+            end += 1
+        if end - i >= 2:
+            for j in range(i, end):
+                result[j] = _BARE_NUMBER.sub(r"\1. ", result[j], count=1)
+        i = end
+    return result
 
 
 _FIGURE_LABEL_WORDS = 4  # the labels drawn in a figure ("Station", "0.5 m 0.5 m", "Top view Underside")
