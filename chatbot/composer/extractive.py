@@ -861,8 +861,9 @@ def _with_heading(window: list[Unit], units: Sequence[Unit], title: str, list_fi
     states a situation: "The page is blank or keeps loading:" says when "1. Reload the page" applies, and "If you
     lose your phone:" that "1. Sign in with your password and choose **Use a backup code**" is not how 2FA is set
     up; a procedure's name ("## Reset your password") says nothing its steps do not. Not when a sentence of the
-    chunk leads into the list, nor when the heading is the title. ``list_first``: the first item of the list
-    ``window`` quotes some items of (by default, its first unit)."""
+    chunk leads into the list, nor when the heading is the title, nor when every item quoted is a sentence of its own
+    and the heading neither negates nor states a case (see _items_say_it_all). ``list_first``: the first item of the
+    list ``window`` quotes some items of (by default, its first unit)."""
     if not window or not window[0].is_list_item:
         return window
     if window[0].is_step and not _SITUATION_HEADING.search(_last_heading(window[0])):
