@@ -753,7 +753,11 @@ class Answerer:
             self._abstain(answer, result)
             return
         text = composition.text
-        if composition.citations and composition.citations[0].id in _faq_ids(documents):
+        if (
+            composition.citations
+            and composition.citations[0].id in _faq_ids(documents)
+            and not _asks_within(answer.question, composition.citations[0].title)
+        ):
             # The entry was not matched by its own question (that is _answer_from_faq), so its "Yes." or "No."
             # answered another one: "can I track inventory?" got the import entry's "Yes. Go to Settings > Data".
             stripped = _capitalised(BARE_VERDICT.sub("", text, count=1))
@@ -1070,6 +1074,17 @@ def _without_verdict(text: str) -> str:
     forum answer's "githalytics provides ..." keeps its lower case)."""
     stripped = BARE_VERDICT.sub("", text, count=1)
     return _capitalised(stripped) if stripped != text else text
+
+
+def _asks_within(question: str, entry_question: str) -> bool:
+    """Whether every word of ``question`` is a word of the FAQ entry's question: "any keyboard shortcuts" asks what
+    "Are there keyboard shortcuts in the web app?" asks, and the entry's "Yes." answers it as it stands (it was led
+    in by that question in bold, read as clutter). Only a question asking whether: "Yes." answers no "dark mode"."""
+    words = set(tokenize(question))
+    return bool(words) and bool(_ASKS_WHETHER.match(question)) and words <= set(tokenize_passage(entry_question))
+
+
+_ASKS_WHETHER = re.compile(r"\s*(?:any|is there|are there|can|could|does|do|is|are|will)\b", re.IGNORECASE)
 
 
 def _capitalised(text: str) -> str:

@@ -535,6 +535,18 @@ def test_an_faq_verdict_qualified_by_a_phrase_keeps_it_under_the_entry_s_questio
     assert dark.answer.startswith("In the web app go to Settings > Profile > Appearance"), dark.answer
 
 
+def test_an_faq_verdict_to_a_question_asking_within_the_entry_s_own_stands_alone(kb: SampleKB) -> None:
+    # Round 43's grading: "any keyboard shortcuts" got "**Are there keyboard shortcuts in the web app?** Yes. ...":
+    # it asks what the entry asks, and "Yes." answers it as it stands.
+    answer = ask(kb, "any keyboard shortcuts")
+    assert answer.citations[0].id == "faq/faq.json#keyboard-shortcuts", answer.citations
+    assert answer.answer.startswith("Yes. Press ? anywhere in the web app"), answer.answer
+    # A question saying more than the entry's still gets it as the lead-in; a few words asking nothing, no "Yes.".
+    hotkeys = ask(kb, "can I drive the web app from the keyboard, like hotkeys?")
+    assert hotkeys.answer.startswith("**Are there keyboard shortcuts in the web app?** Yes."), hotkeys.answer
+    assert ask(kb, "dark mode").answer.startswith("In the web app go to Settings > Profile > Appearance")
+
+
 def test_a_follow_up_the_answer_before_does_not_answer_is_not_that_answer_again(kb: SampleKB) -> None:
     # Round 31 and 32: "will i lose transactions if i leave it a week or so" after the consent renewal got the
     # renewal again, word for word (as "how many people can use it?" after the guest wifi steps did on another

@@ -141,6 +141,125 @@ def test_an_faq_answer_over_several_chunks_is_quoted_from_its_start_and_the_over
 
 
 # -- tables, second passages, repeats and debris (issue "Right when it answers") ---------------------------------
+def test_a_how_many_question_prefers_a_close_article_counting_what_it_asks() -> None:
+    """ "how many lines can an invoice have": the article on invoice notes (on top) says "line breaks" but counts
+    nothing; the article just below counts line items. A far lower article that counts is not taken."""
+    notes = "- Line breaks you type with Enter are kept.\n- Links become clickable on the online invoice page."
+    limits = "Add line items to the invoice. An invoice can have up to 200 line items."
+
+    def compose(article_score: float) -> str:
+        note_article = _document("invoice-notes.md", "Invoice notes", [notes], score=1.2)
+        invoices = _document("invoices.md", "Create and send invoices", [limits], score=article_score)
+        composition = ExtractiveComposer().compose("how many lines can an invoice have", [note_article, invoices], _idf)
+        return composition.citations[0].id
+
+    assert compose(1.1) == "invoices.md"
+    assert compose(0.5) == "invoice-notes.md"
+
+
+def test_a_how_long_question_keeps_a_first_article_stating_a_duration() -> None:
+    first = _document(
+        "sync.md", "Sync", ["Changes made on the web reach your phone within about 15 minutes."], score=1.2
+    )
+    second = _document("offline.md", "Offline", ["Your phone keeps changes for up to 30 days offline."], score=1.1)
+    composition = ExtractiveComposer().compose("how long before my phone sees a change", [first, second], _idf)
+    assert composition.citations[0].id == "sync.md"
+
+
+def test_a_section_split_over_chunks_is_searched_whole_for_the_anchor() -> None:
+    """The section's first chunk, ranked below the four best, holds the answer; its end is among the best."""
+    rule = (
+        "New transactions land in Banking > Review.\n\n"
+        "- Create a rule so that future transactions from the same payee are categorised automatically."
+    )
+    section = ("What to do with imported transactions",)
+    chunks: list[tuple[str, tuple[str, ...], float | None]] = [
+        ("When everything is matched, the balance in Lumo should equal your bank's.", section, 0.5),
+        ("A bank feed brings transactions into Lumo.", (), 0.5),
+        ("Disconnecting frees up a connection.", ("Disconnecting a bank",), 0.5),
+        ("Finlink is authorised as an account information service provider.", ("Security",), 0.5),
+        ("Choose a start date for the history.", ("Connect a bank account",), 0.5),
+        (rule, section, 0.5),
+    ]
+    article = _scored("bank-feeds.md", "Bank feeds", chunks)
+    text = ExtractiveComposer().compose("can lumo categorise payee transactions by a rule", [article], _idf).text
+    assert "categorised automatically" in text
+
+
+BROWSERS = (
+    "We support the two most recent major versions of these browsers:\n\n"
+    "- Google Chrome (Windows, macOS, Linux)\n- Mozilla Firefox (Windows, macOS, Linux)\n- Apple Safari (macOS)\n\n"
+    "Internet Explorer isn't supported. Other browsers may work, but we don't test them."
+)
+
+
+def test_a_yes_no_question_answered_after_a_list_does_not_get_the_list() -> None:
+    article = _document("browsers.md", "Supported browsers", [BROWSERS])
+    for question in ("does lumo work in internet explorer", "our office pcs only have internet explorer, will it run?"):
+        text = ExtractiveComposer().compose(question, [article], _idf).text
+        assert text.startswith("Internet Explorer isn't supported.") and "Chrome" not in text, (question, text)
+
+
+def test_a_question_asking_which_still_gets_the_list_before_its_anchor() -> None:
+    article = _document("browsers.md", "Supported browsers", [BROWSERS])
+    text = ExtractiveComposer().compose("which browsers work, explorer or others?", [article], _idf).text
+    assert "Google Chrome" in text and "Internet Explorer isn't supported" in text
+
+
+LATE_FEES = (
+    "You can add a late fee to overdue invoices:\n\n"
+    "1. Go to Settings > Invoicing > Reminders > Late fees.\n"
+    "2. Choose a fixed amount or a percentage of the amount due per month, at most 10% per month.\n"
+    "3. Choose after how many days overdue the fee is added, from 1 to 90 days after the due date.\n\n"
+    "Late fees are added as a new line on the invoice. Check local rules before charging late fees; some countries "
+    "limit them."
+)
+
+
+def test_can_i_gets_the_steps_its_sentence_follows_when_their_lead_in_says_what_is_asked() -> None:
+    article = _scored("reminders.md", "Payment reminders and late fees", [(LATE_FEES, ("Late fees",), None)])
+    text = ExtractiveComposer().compose("can i charge late fees", [article], _idf).text
+    assert "You can add a late fee" in text and "1. Go to Settings > Invoicing" in text and "local rules" in text
+
+
+DOWNGRADE = (
+    "Downgrades take effect at the end of your current billing period. Before the downgrade can take effect, your "
+    "account has to fit the limits of the new plan. For example, to move from Business to Plus you need to:\n\n"
+    "- remove users so that no more than 3 remain,\n"
+    "- disconnect bank connections so that no more than 2 remain,\n"
+    "- disconnect Shopify."
+)
+
+
+def test_a_list_after_the_anchor_is_quoted_whole_or_not_at_all() -> None:
+    article = _scored("change-plan.md", "Change your plan", [(DOWNGRADE, ("Downgrade",), None)])
+
+    def compose(max_procedure_words: int) -> str:
+        settings = dataclasses.replace(ComposerSettings(), max_words=50, max_procedure_words=max_procedure_words)
+        return ExtractiveComposer(settings).compose("when does a downgrade take effect", [article], _idf).text
+
+    whole = compose(260)
+    assert "remove users" in whole and "disconnect bank connections" in whole and "disconnect Shopify" in whole
+    none = compose(52)
+    assert "at the end of your current billing period" in none
+    assert "remove users" not in none and "you need to:" not in none
+
+
+STATEMENT_IMPORT = (
+    "If your bank isn't supported, import a statement file.\n\n"
+    "1. Download a statement from your online banking as CSV, OFX or QIF.\n"
+    "2. In Lumo, go to Banking > Bank accounts, choose the account and click Import statement.\n"
+    "3. Upload the file. Each file can be up to 5 MB and 5,000 transactions.\n"
+    "4. Check the preview and click Import."
+)
+
+
+def test_a_size_asked_is_the_one_step_stating_it_not_the_procedure_its_lead_in_matched() -> None:
+    article = _scored("bank-feeds.md", "Bank feeds", [(STATEMENT_IMPORT, ("Importing a bank statement",), None)])
+    text = ExtractiveComposer().compose("max file size for bank statement import", [article], _idf).text
+    assert "5 MB" in text and "Download a statement" not in text and "Check the preview" not in text
+
+
 def _scored(
     doc_id: str, title: str, chunks: list[tuple[str, tuple[str, ...], float | None]], score: float = 1.0
 ) -> ScoredDocument:
@@ -1911,6 +2030,8 @@ def test_a_price_asked_is_answered_by_money_only() -> None:
         ("how loud is it", "measure"),
         ("how much does it weigh", "measure"),
         ("whats the suction power", "measure"),
+        ("max file size for bank statement import", "measure"),
+        ("minimum screen size for the web app", "measure"),
         ("how high a threshold can it climb over", "measure"),
         ("how high are the fees", None),  # a price, no measurement
         ("how many maps can it save", "amount"),
@@ -2285,6 +2406,22 @@ def test_a_row_keeps_the_rows_its_first_cell_spans() -> None:
     # ... and a cause named alone brings its problem's row along.
     rows = select_rows(table, {"power": 2.0, "station": 1.5}, set()).splitlines()[2:]
     assert rows[0].startswith("| The robot does not charge |") and len(rows) == 2
+
+
+APP_STORES = """| Platform | Minimum version | Where to get it |
+|---|---|---|
+| iPhone and iPad | iOS / iPadOS 16 or later | App Store |
+| Android phones and tablets | Android 10 or later | Google Play |"""
+
+
+def test_a_topic_word_naming_one_row_gets_that_row_of_the_column_asked() -> None:
+    # "android version required", in the article on the apps for iPhone and Android: "version" is in the header
+    # (a column), and "android", a word of the title, is the first cell of one row (the whole table was quoted).
+    title = {"app", "iphon", "android"}
+    rows = select_rows(APP_STORES, {"android": 3.0, "version": 2.0, "requir": 1.0}, title).splitlines()[2:]
+    assert rows == ["| Android phones and tablets | Android 10 or later | Google Play |"]
+    # A question naming no row's first cell asks for the column, which every row answers.
+    assert select_rows(APP_STORES, {"version": 2.0, "minimum": 1.0}, title) == APP_STORES
 
 
 PLANS = """| Feature | Free | Plus | Business |

@@ -258,6 +258,19 @@ def test_tables_and_code_in_an_answer_are_rendered_not_shown_as_markup(
     assert events.errors == []
 
 
+def test_a_step_quoted_after_its_procedure_s_first_keeps_its_number(
+    browser: Any, service: Service, events: PageEvents
+) -> None:
+    """ "1. Go to Invoices > New invoice" then "3. Add line items ...": the list must not show step 3 as 2."""
+    with new_visitor(browser, service, events) as page:
+        answer = ask(page, "how many line items can an invoice have")
+        # An item's number is its value attribute, else one more than the item before it (the list starts at 1).
+        values = answer.locator(".body ol li").evaluate_all("items => items.map((li) => li.getAttribute('value'))")
+        assert values == [None, "3"], (values, answer.inner_text())
+        assert "200 line items" in answer.inner_text()
+    assert events.errors == []
+
+
 def test_saying_an_answer_was_wrong_offers_a_person_and_down_votes_it(
     browser: Any, service: Service, events: PageEvents
 ) -> None:

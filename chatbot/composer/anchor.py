@@ -126,6 +126,13 @@ class _AnchorSearch:
         # same section: stitching two parts of an article would join an introduction to another procedure's steps.
         ranked = sorted(document.chunks, key=lambda c: c.score, reverse=True)
         chunks = ranked[: settings.anchor_chunks]
+        # A section long enough to be split into several chunks is searched whole: "can lumo categorise
+        # transactions automatically" found the end of "## What to do with imported transactions" among the best
+        # chunks, and quoted "Lumo fetches new transactions automatically every 6 hours" from another section,
+        # while "Create a rule so that future transactions ... are categorised automatically" sat in the
+        # section's first chunk, ranked fifth.
+        sections = {c.chunk.heading_path for c in chunks if c.chunk.heading_path}
+        chunks += [c for c in ranked[settings.anchor_chunks :] if c.chunk.heading_path in sections]
         if asked.is_cjk:
             # The opening of a Chinese article says what its subject is ("黄昆岩（），台湾新竹人，..."), and is the
             # anchor when nothing else matches the question beyond that subject: it is looked at even when ranked low.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from chatbot.actions import LIGHT_VERBS
@@ -61,6 +61,10 @@ _GOES_TO = re.compile(
 )
 
 
+# A sentence saying something can't be done or isn't so.
+_SAYS_NO = re.compile(
+    r"\b(?:can['’]?t|cannot|won['’]?t|isn['’]?t|aren['’]?t|doesn['’]?t|don['’]?t|not|never|no)\b", re.IGNORECASE
+)
 # A sentence that goes on from the one before it: "It ...", "They ...", "These ...", "Your invoices then ...", "You
 # can now ..." (after the steps that make it so).
 _POINTS_BACK = re.compile(
@@ -149,6 +153,8 @@ class ExtractiveComposer:
             return Composition("", [])
         if asked.is_how_to:
             found = self._prefer_steps(found, documents, asked, given)
+        elif asked.quantity is not None:
+            found = self._prefer_amount(found, documents, asked, given)
         position, first, passage, covered = found
         parts = [(first, passage)]
         section_steps = self._steps_of_its_section(first, passage, asked, given) if asked.is_how_to else None
@@ -377,6 +383,8 @@ class ExtractiveComposer:
         the anchor is a step that is a task of its own (see _own_task), answered like a question asking where, and
         alone when no step before it goes to a place."""
         settings = self.settings
+        if asked is not None and asked.quantity is not None and not one_step:
+            anchor = _step_stating_it(units, anchor, asked)
         if asked is not None and not one_step and units[anchor].is_list_item:
             items = self._items_asked(units, anchor, asked, title)
             if items is not None:
@@ -394,6 +402,20 @@ class ExtractiveComposer:
         words_before = sum(self._words(u) for u in units[:anchor] if not u.is_table)
         if from_top and words_before <= settings.from_top_within_words:
             start = 0
+            # ... but not over a list that ends before it, for a question asking yes or no or what follows: "if
+            # they hit send while offline, what happens to it?" got the five bullets of "What needs a connection"
+            # before "If you tap Send on an invoice while offline, the app saves it ...", and "does lumo work in
+            # internet explorer" the four supported browsers before "Internet Explorer isn't supported". The list is
+            # a whole of its own; the sentence after it starts another thought (unless it points back at the list:
+            # "These ..."). Not for a question asking which or how, which the list may answer ("which browsers work
+            # on a mac"; "how do I stop it just for them": "- For a customer: ... turn on **Do not remind**"). Nor
+            # for numbered steps, whose rule is below.
+            listed = [i for i in range(anchor) if units[i].is_list_item]
+            verdict = asked is not None and (asked.asks_verdict or asked.asks_consequence)
+            if verdict and listed and not units[listed[-1]].is_step and not units[anchor].is_list_item:
+                after_list = listed[-1] + 1
+                if not _POINTS_BACK.match(units[after_list].text):
+                    start = after_list
         # A question that does not ask how is answered by the sentence after a procedure without the procedure:
         # "does my customer actually see the late fee on the invoice" got the three steps to set a late fee before
         # "Late fees are added as a new line on the invoice and the customer sees them in the next reminder." Not
@@ -404,7 +426,7 @@ class ExtractiveComposer:
         # A sentence naming who answers "who" (see who_bonus) is the answer without them ("The signed PDF is emailed to
         # the account Owner." after the steps to sign the DPA).
         names_who = asked is not None and asked.names_person(units[anchor].text)
-        skips_steps = asked is not None and (not asked.asks_what or names_who)
+        skips_steps = asked is not None and (not asked.asks_what or names_who) and not asked.asks_capability
         steps = [i for i in range(start, anchor) if units[i].is_step] if skips_steps else []
         if steps and not units[anchor].is_list_item and not _POINTS_BACK.match(units[anchor].text):
             first_step = _procedure_around(units, steps[0])[0]
@@ -416,6 +438,8 @@ class ExtractiveComposer:
             )
             if not lead_in_answers:
                 start = steps[-1] + 1
+        if asked is not None and asked.asks_capability and start > 0 and not units[anchor].is_list_item:
+            start = min(start, self._steps_saying_yes(units, anchor, asked))
         # A procedure is answered from its first step, wherever in it the best-matching step is.
         while start > 0 and units[start].is_list_item and units[start - 1].is_list_item:
             start -= 1
@@ -479,6 +503,7 @@ class ExtractiveComposer:
             # The budget never cuts before the anchor: it is the unit that answers. (Starting from the top within
             # from_top_within_words, a long anchor, e.g. a 50-character Chinese sentence, used to fall off the end.)
             if window and i > anchor and words + self._words(unit) > budget:
+                window += self._rest_of_list(units, i, anchor, window, words)
                 break
             # The procedure ended: what follows is another topic. Unless a problem was reported and what follows is
             # how to fix it: "my bank feed stopped, says access expired" got what happens when access expires, and
@@ -492,6 +517,44 @@ class ExtractiveComposer:
         while len(window) > 1 and is_lead_in(window[-1]) and window[-1] is not units[anchor]:
             window.pop()
         return window
+
+    def _rest_of_list(self, units: list[Unit], at: int, anchor: int, window: list[Unit], words: float) -> list[Unit]:
+        """When the budget runs out at ``units[at]`` inside a list begun after the anchor: the rest of the list, if
+        it fits a procedure's length; else the list's items quoted so far (and its lead-in) are taken out of
+        ``window``. A list cut short reads as complete: "to move from Business to Plus you need to: - remove users so
+        that no more than 3 remain" left out the bank connections and the Shopify store."""
+        if not (units[at].is_list_item and window[-1].is_list_item and units[at].chunk is window[-1].chunk):
+            return []
+        first = at
+        while first > 0 and units[first - 1].is_list_item and units[first - 1].chunk is units[at].chunk:
+            first -= 1
+        if first <= anchor:
+            return []  # (a list holding the anchor is cut as _items_asked chooses)
+        end = at
+        while end < len(units) and units[end].is_list_item and units[end].chunk is units[at].chunk:
+            end += 1
+        rest = units[at:end]
+        if words + sum(self._words(u) for u in rest) <= self.settings.max_procedure_words:
+            return rest
+        while window and (window[-1].is_list_item or is_lead_in(window[-1])) and window[-1] is not units[anchor]:
+            window.pop()
+        return []
+
+    @staticmethod
+    def _steps_saying_yes(units: list[Unit], anchor: int, asked: Question) -> int:
+        """For "can I ...?" answered by a sentence after numbered steps in its chunk: where the steps' lead-in is,
+        when it says what was asked ("You can add a late fee to overdue invoices:" before the steps, for "can i
+        charge late fees", whose anchor was "Check local rules before charging late fees"): the steps say "yes" and
+        how. ``anchor`` otherwise, and when the anchor says no ("A sent invoice can't be deleted"), since the steps
+        before it are then another action's."""
+        steps = [i for i in range(anchor) if units[i].is_step and units[i].chunk is units[anchor].chunk]
+        if not steps or _SAYS_NO.search(units[anchor].text):
+            return anchor
+        first = _procedure_around(units, steps[-1])[0]
+        lead_in = units[first - 1] if first > 0 else None
+        if lead_in is None or lead_in.chunk is not units[anchor].chunk or not is_lead_in(lead_in):
+            return anchor
+        return first - 1 if unit_overlap(lead_in, asked.terms) > 0 else anchor
 
     @staticmethod
     def _fix_follows(units: list[Unit], at: int) -> bool:
@@ -662,7 +725,7 @@ class ExtractiveComposer:
     ) -> tuple[int, ScoredDocument, list[Unit], set[str]]:
         """For a how-to question whose first passage has no numbered steps: the passage of the next close-scoring
         article that has them and covers at least as much of the question; else the first passage."""
-        position, first, passage, covered = found
+        position, _, passage, covered = found
         if any(u.is_step for u in passage):
             return found
 
@@ -671,10 +734,7 @@ class ExtractiveComposer:
             # sides are often the same words.
             return sum(asked.terms.get(t, 0.0) for t in sorted(terms) if "_" not in t)
 
-        for i in range(position + 1, min(3, len(documents))):
-            document = documents[i]
-            if document.score < self.settings.steps_score_share * first.score:
-                break  # ranked by score: the ones after it are further below
+        for i, document in self._close_after(documents, position):
             steps, steps_cover = self._passage(document, asked, given, steps_only=True)
             if not steps:
                 continue
@@ -682,6 +742,34 @@ class ExtractiveComposer:
             named = set(passage_terms(" ".join(steps[0].chunk.chunk.heading_path))) & set(asked.terms)
             if words_covered(steps_cover | named) >= words_covered(covered) - 1e-9:
                 return i, document, steps, steps_cover
+        return found
+
+    def _close_after(self, documents: Sequence[ScoredDocument], position: int) -> Iterator[tuple[int, ScoredDocument]]:
+        """The top three articles after the one at ``position`` that score close to it (steps_score_share)."""
+        for i in range(position + 1, min(3, len(documents))):
+            if documents[i].score < self.settings.steps_score_share * documents[position].score:
+                return  # ranked by score: the ones after it are further below
+            yield i, documents[i]
+
+    def _prefer_amount(
+        self,
+        found: tuple[int, ScoredDocument, list[Unit], set[str]],
+        documents: Sequence[ScoredDocument],
+        asked: Question,
+        given: frozenset[str],
+    ) -> tuple[int, ScoredDocument, list[Unit], set[str]]:
+        """For "how many / how long / how much ...?" whose first passage states no such amount (for "how many", no
+        count of what is asked): the passage of the next close-scoring article that does; else the first passage.
+        "how many lines can an invoice have" quoted "Line breaks you type with Enter are kept" from the article on
+        invoice notes, ranked just above the one saying "An invoice can have up to **200 line items**"."""
+        states = asked.states_count if asked.counted is not None else asked.states_quantity
+        position, _, passage, _ = found
+        if any(states(u.text) for u in passage):
+            return found
+        for i, document in self._close_after(documents, position):
+            stating, stating_covers = self._passage(document, asked, given)
+            if any(states(u.text) for u in stating):
+                return i, document, stating, stating_covers
         return found
 
     def _second_passage(
@@ -823,6 +911,21 @@ _SITUATION_HEADING = re.compile(
     r"|\b(?:is|are|isn't|isn’t|aren't|aren’t|doesn't|doesn’t|don't|don’t|won't|won’t|can't|can’t|keeps?|has|have)\b",
     re.IGNORECASE,
 )
+
+
+def _step_stating_it(units: Sequence[Unit], anchor: int, asked: Question) -> int:
+    """For an amount asked, when ``anchor`` is the sentence right before numbered steps of which one alone states
+    such an amount: that step ("max file size for bank statement import" matched "... import a statement file."
+    before the steps, and step 3 says "Each file can be up to **5 MB** and **5,000 transactions**"); else
+    ``anchor``."""
+    following = anchor + 1
+    if units[anchor].is_list_item or following >= len(units) or not units[following].is_step:
+        return anchor
+    if units[following].chunk is not units[anchor].chunk:
+        return anchor
+    first, last = _procedure_around(units, following)
+    stating = [i for i in range(first, last + 1) if asked.states_quantity(units[i].text)]
+    return stating[0] if len(stating) == 1 else anchor
 
 
 def _from_its_place(units: Sequence[Unit], first: int, step: int) -> list[Unit]:

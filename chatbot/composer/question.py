@@ -103,6 +103,7 @@ def reports_block(question: str) -> bool:
 # "shopify sales are coming in as one lump per day instead of each order": what is and what is wanted, two rows of
 # a table ("Daily summary" and "Per order"), where the question's words named only the one it does not want.
 _CONTRAST = re.compile(r"\binstead of\b|\brather than\b", re.IGNORECASE)
+_CAPABILITY = re.compile(r"^\s*(?:can|could)\s+(?:i|we)\b", re.IGNORECASE)
 _YES_NO = re.compile(r"^\s*(can|could|may|is|are|does|do|will|should)\b|吗[？?]?\s*$|能否|是否|可以", re.IGNORECASE)
 
 
@@ -140,15 +141,20 @@ _QUANTITY_ASKED = (  # (kind, how a question asks for it); the first that matche
             r"\bhow (?:big|large|small|heavy|tall|wide|high|deep|loud|noisy|powerful|strong)\b"
             r"|\b(?:dimensions?|weigh|weighs|weight|capacity|noise level|wattage|voltage)\b|多大|多重|尺寸|重量|容量"
             # "whats the suction power": a power, size or volume asked as what it is.
-            r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:the\s+|its\s+)?(?:[\w-]+\s+)?(?:power|size|volume)\b",
+            r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:the\s+|its\s+)?(?:[\w-]+\s+)?(?:power|size|volume)\b"
+            # "max file size for bank statement import": a size asked as its limit.
+            r"|\b(?:max(?:imum)?|min(?:imum)?)\s+(?:[\w-]+\s+)?(?:size|length|weight)\b|\bsize\s+limit\b",
             re.IGNORECASE,
         ),
     ),
     ("amount", re.compile(r"\bhow (?:many|much)\b|多少|几", re.IGNORECASE)),
 )
-# A measurement: a number with a unit of length, weight, volume, sound, pressure, power or data ("350 × 97 mm",
-# "3.6 kg", "450 mL", "58 dB(A)", "4000 Pa", "up to 20 mm").
-_UNIT = r"(?:mm|cm|m|km|inch(?:es)?|ft|feet|kg|g|lbs?|l|ml|litres?|liters?|db|pa|kpa|w|kw|v|mah|wh|kb|mb|gb|tb|°c|°f)"
+# A measurement: a number with a unit of length, weight, volume, sound, pressure, power, data or pixels ("350 × 97
+# mm", "3.6 kg", "450 mL", "58 dB(A)", "4000 Pa", "up to 20 mm", "at least 1024 pixels wide").
+_UNIT = (
+    r"(?:mm|cm|m|km|inch(?:es)?|ft|feet|kg|g|lbs?|l|ml|litres?|liters?|db|pa|kpa|w|kw|v|mah|wh|kb|mb|gb|tb|°c|°f"
+    r"|px|pixels?)"
+)
 _MEASUREMENT = (
     rf"\d+(?:[.,]\d+)?(?:\s*[×x]\s*\d+(?:[.,]\d+)?)*\s*{_UNIT}(?![^\W\d_])"
     r"|\d+\s*(?:毫米|厘米|米|公斤|千克|克|升|毫升|分贝)"
@@ -666,6 +672,12 @@ def asking_clause(question: str) -> str | None:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+def _asked_anywhere(asks: re.Pattern[str], question: str) -> bool:
+    """Whether ``question``, its asking clause or its sentences that ask (after a situation told) ask so."""
+    said = (question, asking_clause(question), asked_sentences(question))
+    return any(asks.search(part) for part in said if part)
+
+
 def asked_sentences(question: str) -> str | None:
     """The sentences of ``question`` that end with a question mark, when the others tell the situation after them
     ("why is there a 10 euro charge on my card?? i only rode for 3 minutes": the first); None when every sentence
@@ -717,6 +729,11 @@ class Question:
     # after the situation told before it; empty when the question is all one clause.
     asking: frozenset[str] = frozenset()
     asks_consequence: bool = False  # "... what happens now?": what follows, not the reasons (_ASKS_CONSEQUENCE)
+    # "does lumo work in internet explorer", "if my card payment fails, will you delete my account?": yes or no, in
+    # the question or its asking clause or sentence (is_yes_no is the question's opening only).
+    asks_verdict: bool = False
+    # "can i charge late fees": whether the customer may do something, which the steps to do it answer as a "yes".
+    asks_capability: bool = False
     # "on", "off", "up" ...: stop words, so no term says them, but "turn on" is not "turn off" (headings.heading_says).
     particles: frozenset[str] = frozenset()
     # "can i pay with paypal in rotterdam": a yes/no question naming one of the things the knowledge base's tables
@@ -758,6 +775,8 @@ class Question:
             reports_problem=reports_problem(question),
             asks_price=bool(_ASKS_PRICE.search(question)),
             asks_consequence=bool(_ASKS_CONSEQUENCE.search(question)) and not _WHY.search(question),
+            asks_verdict=not is_how_to and _asked_anywhere(_YES_NO, question),
+            asks_capability=not is_how_to and _asked_anywhere(_CAPABILITY, question),
             stressed=frozenset(t for t, n in counts.items() if n > 1 and terms.get(t, 0.0) > 0),
             # A code in the question ("KI-231", "error 4411") names one thing: the passage holding it answers.
             codes=tuple(codes_in(question)),
@@ -1024,7 +1043,13 @@ def select_rows(table: str, terms: dict[str, float], title_terms: set[str]) -> s
     topic_only = not chosen
     if topic_only:
         if words.keys() & set(tokenize_passage(" ".join(header))):
-            return table
+            # ... unless the topic's word is the first cell of one row only: "android version required" asks for
+            # the "Minimum version" column of "| Android phones and tablets |", in the article on the apps for
+            # iPhone and Android (the whole table was quoted).
+            keyed = [i for i, row in enumerate(rows) if named.keys() & set(tokenize_passage(row_cells(row)[0]))]
+            if len(keyed) != 1:
+                return table
+            return "\n".join([*header, *_with_spanned_rows(rows, set(keyed))])
         chosen = named
     if not chosen:
         return table

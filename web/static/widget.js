@@ -268,6 +268,7 @@
     const out = document.createDocumentFragment();
     let block = null; // the <p>, <ul>, <ol> or <tbody> being filled
     let kind = null;
+    let nextNumber = 1; // the number the list being filled gives its next item
     const start = (newKind, el) => {
       kind = newKind;
       block = el;
@@ -281,8 +282,15 @@
         if (kind !== "ul") start("ul", out.appendChild(h("ul")));
         appendInline(block.appendChild(h("li")), m[1], citations, t);
       } else if ((m = /^(\d{1,3})[.)]\s+(.+)$/.exec(line))) {
-        if (kind !== "ol") start("ol", out.appendChild(h("ol", { start: m[1] === "1" ? null : m[1] })));
-        appendInline(block.appendChild(h("li")), m[2], citations, t);
+        const number = Number(m[1]);
+        if (kind !== "ol") {
+          start("ol", out.appendChild(h("ol", { start: number === 1 ? null : number })));
+          nextNumber = number;
+        }
+        // A step quoted after its procedure's first ("1. Go to Invoices > New invoice", then "3. Add line items")
+        // keeps its own number: the list would count it as 2.
+        appendInline(block.appendChild(h("li", { value: number === nextNumber ? null : number })), m[2], citations, t);
+        nextNumber = number + 1;
       } else if (line.startsWith("|") && tableRow(line)) {
         const cells = tableRow(line);
         if (cells.every((c) => /^:?-{2,}:?$/.test(c))) continue; // the |---|---| separator row
