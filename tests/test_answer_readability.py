@@ -393,6 +393,20 @@ def test_an_introduction_naming_a_procedure_reads_on_into_its_steps(kb: SampleKB
     assert "Disconnect" not in answer.answer, answer.answer
 
 
+def test_how_do_i_clean_it_up_after_the_situation_gets_the_fix(kb: SampleKB) -> None:
+    # Round 45: the article's explanation of why a note shows code (its first paragraph), not how to fix it.
+    answer = ask(
+        kb,
+        "Copied the client's payment terms from their old Word invoice into the note field and now the invoice PDF "
+        "has <br> and <b> tags all over it. The invoice has already gone out. How do I clean it up?",
+    )
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "invoicing/invoice-note-shows-code.html", answer.citations
+    assert_reads_well(answer)
+    assert "Delete the code from the **Note** field" in answer.answer, answer.answer
+    assert "This is expected" not in answer.answer, answer.answer
+
+
 def test_a_yes_no_question_naming_two_items_of_a_list_gets_both(kb: SampleKB) -> None:
     # Round 31: only "Google Chrome (Windows, macOS, ...)"; Safari, which is for macOS only, was left out.
     answer = ask(kb, "is lumo ok in safari on a windows pc or do i have to use chrome")

@@ -2491,6 +2491,9 @@ def test_a_search_box_query_opening_with_a_procedure_s_verb_asks_for_steps() -> 
         # Round 31: the want told first, then "how do I do it" of it.
         ("I want my customers to pay my invoices by card online. How do I set that up?", True),
         ("want to charge interest on invoices that are paid late, how do i do that", True),
+        # Round 45: any verb of "it" closing the message ("How do I clean it up?" got the article's explanation).
+        ("The invoice PDF has <br> tags all over it. How do I clean it up?", True),
+        ("Changes I make in the mobile app aren't showing up on the web. How do I fix it?", True),
         # A clause naming its own action after a situation is not read so (its steps were often another
         # procedure's).
         ("Lumo keeps sending reminders to a client. how do I stop it just for them", False),
