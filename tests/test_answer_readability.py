@@ -407,6 +407,21 @@ def test_how_do_i_clean_it_up_after_the_situation_gets_the_fix(kb: SampleKB) -> 
     assert "This is expected" not in answer.answer, answer.answer
 
 
+def test_what_happens_after_a_told_situation_is_answered_from_the_sentence_that_asks(kb: SampleKB) -> None:
+    # Round 45: the offline article's introduction ("keep working when you have no signal — on a plane, at a market
+    # stall") and the list of what works offline, on the situation's "market" and "signal".
+    answer = ask(
+        kb,
+        "Client does markets at weekends with no signal. If they raise an invoice on the phone and hit send while "
+        "offline, what happens to it?",
+    )
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "mobile/offline-mode.html", answer.citations
+    assert_reads_well(answer)
+    assert "Waiting to send" in answer.answer, answer.answer
+    assert "market stall" not in answer.answer, answer.answer
+
+
 def test_a_yes_no_question_naming_two_items_of_a_list_gets_both(kb: SampleKB) -> None:
     # Round 31: only "Google Chrome (Windows, macOS, ...)"; Safari, which is for macOS only, was left out.
     answer = ask(kb, "is lumo ok in safari on a windows pc or do i have to use chrome")

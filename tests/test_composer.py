@@ -2485,6 +2485,23 @@ def test_a_search_box_query_opening_with_a_procedure_s_verb_asks_for_steps() -> 
     assert not asks_steps_as_keywords("how do i connect stripe?")
 
 
+def test_the_words_only_a_told_situation_says_count_for_less_in_choosing_the_passage() -> None:
+    question = Question.read(
+        "Client does markets at weekends with no signal. If they raise an invoice on the phone and hit send while "
+        "offline, what happens to it?",
+        lambda term: 2.0,
+    )
+    assert {"market", "weekend", "signal"} <= question.situation
+    assert not {"send", "offlin", "invoic"} & question.situation
+    weighed = question.weighing_down_situation().terms
+    assert weighed["market"] < question.terms["market"]
+    assert weighed["send"] == question.terms["send"]
+    # A sentence that asks without its question mark tells no situation; a question of one sentence tells none.
+    told_first = Question.read("i am on the free plan. what type of file", lambda term: 2.0).situation
+    assert {"free", "plan"} <= told_first and not {"type", "file"} & told_first
+    assert not Question.read("what happens if I hit send while offline?", lambda term: 2.0).situation
+
+
 @pytest.mark.parametrize(
     ("question", "how_to"),
     [

@@ -58,6 +58,7 @@ def find_anchor(
 ) -> Anchor | None:
     """The best unit of ``document`` for ``asked``, among units not in ``skip`` (already quoted); ``steps_only``:
     only a numbered step may be the anchor. None when no unit qualifies."""
+    asked = asked.weighing_down_situation()
     search = _AnchorSearch.over(settings, document, asked)
     # (score, tie-break (see tie_break), -unit index) of the best anchor.
     best: tuple[float, float, int, int] | None = None
