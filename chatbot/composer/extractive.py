@@ -103,6 +103,11 @@ class Composition:
     is_procedure: bool = False  # the first passage is numbered steps
 
 
+# A first passage found: the document's position among those retrieved, the document, the passage's units and the
+# question terms they say.
+Found = tuple[int, ScoredDocument, list[Unit], set[str]]
+
+
 class ExtractiveComposer:
     def __init__(self, settings: ComposerSettings | None = None) -> None:
         self.settings = settings or ComposerSettings()
@@ -135,9 +140,9 @@ class ExtractiveComposer:
             attempts = dict.fromkeys([(given, stressed), (frozenset(), stressed)])
         else:
             attempts = dict.fromkeys([(given, stressed), (given, frozenset()), (frozenset(), frozenset())])
-        found: tuple[int, ScoredDocument, list[Unit], set[str]] | None = None
+        found: Found | None = None
         for skip, needed in attempts:
-            candidates: list[tuple[int, ScoredDocument, list[Unit], set[str]]] = []
+            candidates: list[Found] = []
             for i, document in enumerate(documents[:3]):
                 passage, covered = self._passage(document, asked, skip)
                 if passage and (not needed or covered & needed):
@@ -718,11 +723,11 @@ class ExtractiveComposer:
 
     def _prefer_steps(
         self,
-        found: tuple[int, ScoredDocument, list[Unit], set[str]],
+        found: Found,
         documents: Sequence[ScoredDocument],
         asked: Question,
         given: frozenset[str],
-    ) -> tuple[int, ScoredDocument, list[Unit], set[str]]:
+    ) -> Found:
         """For a how-to question whose first passage has no numbered steps: the passage of the next close-scoring
         article that has them and covers at least as much of the question; else the first passage."""
         position, _, passage, covered = found
@@ -753,11 +758,11 @@ class ExtractiveComposer:
 
     def _prefer_amount(
         self,
-        found: tuple[int, ScoredDocument, list[Unit], set[str]],
+        found: Found,
         documents: Sequence[ScoredDocument],
         asked: Question,
         given: frozenset[str],
-    ) -> tuple[int, ScoredDocument, list[Unit], set[str]]:
+    ) -> Found:
         """For "how many / how long / how much ...?" whose first passage states no such amount (for "how many", no
         count of what is asked): the passage of the next close-scoring article that does; else the first passage.
         "how many lines can an invoice have" quoted "Line breaks you type with Enter are kept" from the article on
