@@ -232,6 +232,11 @@ IDIOMS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
         ),
         ("duplicate charge",),
     ),
+    # "added 3 extra users by mistake last week, money back?" got the extra-users price, "forgot cancel, monthly
+    # payment took 5 day ago. possible get money back?" was "not sure" beside the refunds article (round 45): a help
+    # centre refunds what a customer wants back. Not "your money back", which is the help centre's own phrasing.
+    "money back": (re.compile(r"(?<!\byour\s)\bmoney\s+back\b", re.IGNORECASE), ("refund",)),
+    "paid back": (re.compile(r"\b(?:paid|repaid)\s+back\b", re.IGNORECASE), ("refunded",)),
     # "关掉账户以后还能把数据导出来吗": "关掉" (switch off) and "导出来" (export out) are everyday forms of the help
     # centre's "关闭" (close) and "导出" (export), which jieba does not cut out of them.
     "关掉": (re.compile(r"关掉"), ("关闭",)),

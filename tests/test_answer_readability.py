@@ -422,6 +422,24 @@ def test_what_happens_after_a_told_situation_is_answered_from_the_sentence_that_
     assert "market stall" not in answer.answer, answer.answer
 
 
+def test_money_back_after_a_downgrade_is_answered_by_the_downgrade_passage_alone(kb: SampleKB) -> None:
+    # Round 45: "We don't give partial refunds ... when you downgrade" answers it, but "money back" was no word of
+    # it, so the refunds table was glued on as a second passage.
+    answer = ask(kb, "If I downgrade from Business to Plus, when does it take effect and do I get money back?")
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "billing/change-plan.md", answer.citations
+    assert_reads_well(answer)
+    assert "partial refunds" in answer.answer, answer.answer
+    assert "| Charge |" not in answer.answer, answer.answer
+
+
+def test_money_back_for_a_mistaken_charge_is_not_the_price_of_what_was_charged(kb: SampleKB) -> None:
+    # Round 45: the extra-users price, answered with confidence.
+    answer = ask(kb, "added 3 extra users by mistake last week, money back?")
+    assert answer.is_gap or answer.citations[0].id == "billing/refunds.md", answer.answer
+    assert "costs €4 per month" not in answer.answer, answer.answer
+
+
 def test_a_yes_no_question_naming_two_items_of_a_list_gets_both(kb: SampleKB) -> None:
     # Round 31: only "Google Chrome (Windows, macOS, ...)"; Safari, which is for macOS only, was left out.
     answer = ask(kb, "is lumo ok in safari on a windows pc or do i have to use chrome")

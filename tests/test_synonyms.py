@@ -219,6 +219,18 @@ def test_being_charged_twice_is_a_duplicate_charge() -> None:
     assert Synonyms(["Refunds"], lambda word: True).apply("charged twice") == "charged twice"
 
 
+def test_money_wanted_back_is_a_refund() -> None:
+    # Round 45: "added 3 extra users by mistake last week, money back?" got the extra-users price.
+    texts = ["If a charge was a mistake, you can ask for your money back within the refund window."]
+    rephraser = Synonyms(texts, lambda word: word.lower() in {"refund", "refunded"})
+    assert rephraser.apply("added 3 extra users by mistake, money back?") == "added 3 extra users by mistake, refund?"
+    assert rephraser.apply("can I get my money back") == "can I get my refund"
+    assert rephraser.apply("how do I get it paid back?") == "how do I get it refunded?"
+    # The help centre's own "your money back" is no customer's idiom; without the word "refund" nothing changes.
+    assert rephraser.apply("ask for your money back") == "ask for your money back"
+    assert Synonyms(texts, lambda word: False).apply("can I get my money back") == "can I get my money back"
+
+
 def test_turning_off_is_said_in_other_words_and_turning_on_contradicts_it() -> None:
     reminders = tokenize("reminders")
     assert says_action("## Stop reminders for one invoice or customer", "turn off", reminders, tokenize)
