@@ -57,6 +57,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "configure": ("set up",),
     "setup": ("set up",),
     "cellphone": ("phone", "mobile"),
+    # "how do i wipe the lumo data stored on my android phone", "everything except shut the company down".
+    "wipe": ("clear", "delete"),
+    "shut": ("close",),
     # Abbreviations customers type for what help centres spell out.
     "amex": ("american express",),
     "pwd": ("password",),
@@ -82,6 +85,13 @@ WORDS: dict[str, tuple[str, ...]] = {
     # "I don't know" (0.16), "cust" read as a name no article uses.
     "cust": ("customer",),
     "custs": ("customers",),
+    "cx": ("customer",),
+    # Not "client" for "customer" (round 45): it is the commonest word of the everyday dev questions that the sample
+    # help centre never says, but read as "customer" it made 17 more answers, 6 of them wrong ("can my clients pay
+    # my invoices by sepa direct debit", which the help centre does not answer, was no longer "not sure").
+    # "updated my card after the payment bounced", "our yearly plan just auto renewed".
+    "bounced": ("failed",),
+    "auto": ("automatically",),
     "hrs": ("hours",),
     "mins": ("minutes",),
     "wks": ("weeks",),

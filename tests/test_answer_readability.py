@@ -440,6 +440,15 @@ def test_money_back_for_a_mistaken_charge_is_not_the_price_of_what_was_charged(k
     assert "costs €4 per month" not in answer.answer, answer.answer
 
 
+def test_a_payment_that_bounced_is_a_failed_payment(kb: SampleKB) -> None:
+    # Round 45: "I'm not sure" (0.25) beside the failed-payments article: the help centre never says "bounced".
+    answer = ask(kb, "updated my card after the payment bounced, when will u try charging again")
+    assert not answer.is_gap, answer.answer
+    assert answer.citations[0].id == "billing/failed-payments.md", answer.citations
+    assert_reads_well(answer)
+    assert "within one hour" in answer.answer, answer.answer
+
+
 def test_a_yes_no_question_naming_two_items_of_a_list_gets_both(kb: SampleKB) -> None:
     # Round 31: only "Google Chrome (Windows, macOS, ...)"; Safari, which is for macOS only, was left out.
     answer = ask(kb, "is lumo ok in safari on a windows pc or do i have to use chrome")

@@ -219,6 +219,20 @@ def test_being_charged_twice_is_a_duplicate_charge() -> None:
     assert Synonyms(["Refunds"], lambda word: True).apply("charged twice") == "charged twice"
 
 
+def test_an_agent_s_cx_a_payment_bounced_and_data_wiped_are_the_texts_words() -> None:
+    # Round 45: "cx on plus cant find shopify under integrations??" and "updated my card after the payment bounced,
+    # when will u try charging again" were "not sure" beside the right article.
+    known = {"customer", "failed", "automatically", "clear", "delete", "close"}
+    rephraser = Synonyms(["customer"], lambda word: word.lower() in known)
+    assert rephraser.apply("cx on plus cant find shopify") == "customer on plus cant find shopify"
+    assert rephraser.apply("after the payment bounced") == "after the payment failed"
+    assert rephraser.apply("our plan just auto renewed") == "our plan just automatically renewed"
+    assert rephraser.apply("how do i wipe the data on my phone") == "how do i clear the data on my phone"
+    assert rephraser.apply("except shut the company down") == "except close the company down"
+    # "client" is not read as "customer" (chatbot/synonyms.py says why).
+    assert rephraser.apply("my client paid") == "my client paid"
+
+
 def test_money_wanted_back_is_a_refund() -> None:
     # Round 45: "added 3 extra users by mistake last week, money back?" got the extra-users price.
     texts = ["If a charge was a mistake, you can ask for your money back within the refund window."]
