@@ -133,6 +133,16 @@ WORDS: dict[str, tuple[str, ...]] = {
     "settled": ("paid",),
     "settling": ("paying",),
     # "how loud is it" ("I don't know", 0.01, round 39): a manual's specifications say "Noise level 58 dB(A)".
+    # "do I have to ring them to say I'm leaving?", "you won't talk to him when he rings" (round 45, an unseen
+    # help centre's dev messages): ringing is calling. "What's the latest date I can rebook a delivery I missed?":
+    # a delivery help centre rearranges one; "What reductions do you offer ...": it offers discounts.
+    "ring": ("call",),
+    "rings": ("calls",),
+    "ringing": ("calling",),
+    "rang": ("called",),
+    "rebook": ("rearrange", "reschedule"),
+    "reductions": ("discounts",),
+    "reduction": ("discount",),
     "loud": ("noise",),
     "noisy": ("noise",),
     "loudness": ("noise",),

@@ -233,6 +233,19 @@ def test_an_agent_s_cx_a_payment_bounced_and_data_wiped_are_the_texts_words() ->
     assert rephraser.apply("my client paid") == "my client paid"
 
 
+def test_ringing_is_calling_a_delivery_is_rearranged_and_reductions_are_discounts() -> None:
+    # Round 45, an unseen parcel help centre's dev messages: "What reductions do you offer ..." and "What's the
+    # latest date I can rebook a delivery I missed?" were "I don't know" and "I'm not sure".
+    known = {"call", "calls", "rearrange", "discounts"}
+    rephraser = Synonyms(["call us"], lambda word: word.lower() in known)
+    assert rephraser.apply("do I have to ring them") == "do I have to call them"
+    assert rephraser.apply("when he rings") == "when he calls"
+    assert rephraser.apply("can I rebook a delivery") == "can I rearrange a delivery"
+    assert rephraser.apply("What reductions do you offer") == "What discounts do you offer"
+    # A manual whose robot has a status light ring keeps its ring.
+    assert Synonyms(["ring"], lambda word: True).apply("the ring is blue") == "the ring is blue"
+
+
 def test_money_wanted_back_is_a_refund() -> None:
     # Round 45: "added 3 extra users by mistake last week, money back?" got the extra-users price.
     texts = ["If a charge was a mistake, you can ask for your money back within the refund window."]
