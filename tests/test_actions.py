@@ -26,7 +26,7 @@ def test_the_asked_verb_comes_after_how_do_i_can_i_and_i_want_to() -> None:
 
 
 def test_an_action_is_also_its_one_word_synonyms_and_a_light_verb_is_none() -> None:
-    assert action_stems("How do I delete a user?") == frozenset(tokenize("delete remove erase revoke"))
+    assert action_stems("How do I delete a user?") == frozenset(tokenize("delete remove erase revoke wipe"))
     assert action_stems("how do I revoke an API key") == frozenset(tokenize("revoke delete remove"))
     assert action_stems("how do I add an invoice") == frozenset(tokenize("add create"))
     assert action_stems("how do I get rid of a user") == frozenset()  # the idiom is read by chatbot/synonyms.py

@@ -2500,6 +2500,8 @@ def test_the_words_only_a_told_situation_says_count_for_less_in_choosing_the_pas
     told_first = Question.read("i am on the free plan. what type of file", lambda term: 2.0).situation
     assert {"free", "plan"} <= told_first and not {"type", "file"} & told_first
     assert not Question.read("what happens if I hit send while offline?", lambda term: 2.0).situation
+    joined = Question.read("are you going to lock my account? and how do i put a new card in", lambda term: 2.0)
+    assert not joined.situation
 
 
 @pytest.mark.parametrize(

@@ -1007,8 +1007,13 @@ def _situation_terms(question: str) -> frozenset[str]:
 
 
 def _asks(sentence: str) -> bool:
-    """Whether ``sentence`` asks, with or without its question mark ("what type of file")."""
+    """Whether ``sentence`` asks, with or without its question mark ("what type of file"), also after the
+    conjunction joining it to the question before it ("... lock my account? and how do i put a new card in")."""
+    sentence = _JOINED.sub("", sentence)
     return bool(_OPEN_QUESTION.search(sentence) or _YES_NO.search(sentence) or _HOW_TO.search(sentence))
+
+
+_JOINED = re.compile(r"^\s*(?:and|or|but|also|plus|so)\s+", re.IGNORECASE)
 
 
 def _weighted_terms(question: str, idf: IdfLookup) -> dict[str, float]:
