@@ -86,17 +86,14 @@ WORDS: dict[str, tuple[str, ...]] = {
     "cust": ("customer",),
     "custs": ("customers",),
     "cx": ("customer",),
-    # Not "client" for "customer" (round 45): it is the commonest word of the everyday dev questions that the sample
-    # help centre never says, but read as "customer" it made 17 more answers, 6 of them wrong ("can my clients pay
-    # my invoices by sepa direct debit", which the help centre does not answer, was no longer "not sure").
-    # "updated my card after the payment bounced", "our yearly plan just auto renewed".
-    "bounced": ("failed",),
-    "auto": ("automatically",),
     "hrs": ("hours",),
     "mins": ("minutes",),
     "wks": ("weeks",),
     "msg": ("message",),
     "msgs": ("messages",),
+    # "updated my card after the payment bounced", "our yearly plan just auto renewed".
+    "bounced": ("failed",),
+    "auto": ("automatically",),
     # "will the app ping me when my bank needs reauthorising": a help centre renews or reconnects access.
     "reauthorise": ("renew", "reconnect"),
     "reauthorize": ("renew", "reconnect"),
@@ -132,7 +129,6 @@ WORDS: dict[str, tuple[str, ...]] = {
     "settle": ("pay",),
     "settled": ("paid",),
     "settling": ("paying",),
-    # "how loud is it" ("I don't know", 0.01, round 39): a manual's specifications say "Noise level 58 dB(A)".
     # "do I have to ring them to say I'm leaving?", "you won't talk to him when he rings" (round 45, an unseen
     # help centre's dev messages): ringing is calling. "What's the latest date I can rebook a delivery I missed?":
     # a delivery help centre rearranges one; "What reductions do you offer ...": it offers discounts.
@@ -143,9 +139,13 @@ WORDS: dict[str, tuple[str, ...]] = {
     "rebook": ("rearrange", "reschedule"),
     "reductions": ("discounts",),
     "reduction": ("discount",),
+    # "how loud is it" ("I don't know", 0.01, round 39): a manual's specifications say "Noise level 58 dB(A)".
     "loud": ("noise",),
     "noisy": ("noise",),
     "loudness": ("noise",),
+    # Not "client" for "customer" (round 45): it is the commonest word of the everyday dev questions that the sample
+    # help centre never says, but read as "customer" it made 17 more answers, 6 of them wrong ("can my clients pay
+    # my invoices by sepa direct debit", which the help centre does not answer, was no longer "not sure").
 }
 # A customer's idiom for an action (any tense), searched as the knowledge base's words for it when its texts never
 # say the idiom. Every usable option is kept, joined by "or": "get rid of" is deleting a bank account in one article
